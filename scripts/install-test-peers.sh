@@ -1,0 +1,15 @@
+#!/bin/sh
+# Installs the third-party peers the test suite talks to on 127.0.0.1, when missing:
+# sipp (sip-tester), baresip, kamailio and sox, from Debian's packages.
+set -e
+need=""
+command -v sipp >/dev/null 2>&1 || need="$need sip-tester"
+command -v baresip >/dev/null 2>&1 || need="$need baresip-core"
+command -v kamailio >/dev/null 2>&1 || [ -x /usr/sbin/kamailio ] || need="$need kamailio"
+command -v sox >/dev/null 2>&1 || need="$need sox"
+[ -z "$need" ] && exit 0
+echo "installing test peers:$need"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $need

@@ -1,0 +1,57 @@
+/**
+ * A SmartCall request after validation and clamping (spec §3.1): what the dialer and the dialogue
+ * work from. Stored with the call as JSON, so every field is plain data.
+ */
+import type { VoiceCodeItem } from '../dialogue/voiceCode.js';
+
+export interface SmartCallRequest {
+  calledShowNumber: string;
+  calledNumber: string;
+  voiceCode: string;
+  voiceCodeItems: VoiceCodeItem[];
+  voiceCodeParam: Record<string, string>;
+  recordFlag: boolean;
+  /** Prompt file volume, −4 … 4; 0 leaves files as recorded. */
+  volume: number;
+  asrModelId: string | null;
+  asrBaseId: string;
+  /** End-of-sentence silence, ms (300 … 1200, else 800). */
+  pauseTime: number;
+  /** User-silence timeout before a `mute` callback, ms (1000 … 20000, else 10000). */
+  muteTime: number;
+  actionCodeBreak: boolean;
+  /** 0 = time-based barge-in off. */
+  actionCodeTimeBreak: number;
+  outId: string | null;
+  dynamicId: string | null;
+  earlyMediaAsr: boolean;
+  /** Maximum call duration, s (≤ 3600). */
+  sessionTimeout: number;
+  ttsConf: boolean;
+  ttsStyle: string;
+  ttsVolume: number;
+  ttsSpeed: number;
+  streamAsr: number;
+  backgroundFileCode: string | null;
+  enableItn: boolean;
+  /** Accepted and kept, but not used (undocumented; spec §10 Q24). */
+  ignored: {
+    speed?: number;
+    backgroundVolume?: number;
+    backgroundSpeed?: number;
+    noiseThreshold?: number;
+  };
+}
+
+export const ASR_BASE_IDS = ['customer_service_8k', 'dialect_customer_service_8k'] as const;
+export const DEFAULT_PAUSE_TIME = 800;
+export const DEFAULT_MUTE_TIME = 10_000;
+export const MAX_SESSION_TIMEOUT = 3600;
+
+/** Chinese mainland numbers (spec §3.1 #2): mobile 1[3-9]xxxxxxxxx, landline 0 + area code + number. */
+const MOBILE = /^1[3-9]\d{9}$/;
+const LANDLINE = /^0[1-9]\d{8,10}$/;
+
+export function isChineseMainlandNumber(number: string): boolean {
+  return MOBILE.test(number) || LANDLINE.test(number);
+}

@@ -1,0 +1,227 @@
+/**
+ * `smartcall admin ...`: accounts, access keys, display numbers, callback and receipt settings.
+ * Every command works on the data directory directly (SQLite in WAL mode lets it run beside
+ * `smartcall serve`) and prints JSON with `--json`.
+ */
+import { type Command, InvalidArgumentError } from 'commander';
+import type { AccountRecord } from '../store/records.js';
+import { type GlobalOptions, withAdmin } from './context.js';
+import { emit, table } from './output.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+function accountView(a: AccountRecord) {
+  return {
+    id: a.id,
+    name: a.name,
+    status: a.status,
+    qps: a.qps,
+    callback: a.callback,
+    receipts: a.receipts,
+    createdAt: new Date(a.createdAt).toISOString(),
+  };
+}
+
+type Opts = GlobalOptions & Record<string, unknown>;
+
+function opts(cmd: Command): Opts {
+  return cmd.optsWithGlobals() as Opts;
+}
+
+export function registerAdminCommands(program: Command): void {
+  const admin = program.command('admin').description('manage accounts, keys, numbers and settings');
+
+  const account = admin.command('account').description('tenant accounts');
+  account
+    .command('create')
+    .requiredOption('--name <name>', 'account name')
+    .option('--qps <n>', 'API requests per second (default: the configured limit)', positiveInt)
+    .action((_o, cmd: Command) => {
+      const o = opts(cmd);
+      const a = withAdmin(o, (ad) =>
+        ad.createAccount({ name: o.name as string, qps: (o.qps as number) ?? null }),
+      );
+      emit(o, accountView(a), () => `created account ${a.name} (id ${a.id})`);
+    });
+  account.command('list').action((_o, cmd: Command) => {
+    const o = opts(cmd);
+    const list = withAdmin(o, (ad) => ad.listAccounts()).map(accountView);
+    emit(o, list, () => table(list, ['id', 'name', 'status', 'qps']));
+  });
+  account
+    .command('show')
+    .requiredOption('--name <name>', 'account name')
+    .action((_o, cmd: Command) => {
+      const o = opts(cmd);
+      const view = accountView(withAdmin(o, (ad) => ad.account(o.name as string)));
+      emit(o, view, () => JSON.stringify(view, null, 2));
+    });
+  for (const [verb, status] of [
+    ['disable', 'disabled'],
+    ['enable', 'active'],
+  ] as const) {
+    account
+      .command(verb)
+      .requiredOption('--name <name>', 'account name')
+      .action((_o, cmd: Command) => {
+        const o = opts(cmd);
+        const a = withAdmin(o, (ad) => ad.setAccountStatus(o.name as string, status));
+        emit(o, accountView(a), () => `account ${a.name} is ${a.status}`);
+      });
+  }
+  account
+    .command('set-qps')
+    .requiredOption('--name <name>', 'account name')
+    .option('--qps <n>', 'requests per second; omit to use the configured default', positiveInt)
+    .action((_o, cmd: Command) => {
+      const o = opts(cmd);
+      const a = withAdmin(o, (ad) => ad.setAccountQps(o.name as string, (o.qps as number) ?? null));
+      emit(o, accountView(a), () => `account ${a.name} qps ${a.qps ?? 'default'}`);
+    });
+
+  const key = admin.command('key').description('AccessKey pairs');
+  key
+    .command('create')
+    .requiredOption('--account <name>', 'account name')
+    .action((_o, cmd: Command) => {
+      const o = opts(cmd);
+      const k = withAdmin(o, (ad) => ad.createKey(o.account as string));
+      emit(
+        o,
+        k,
+        () =>
+          `AccessKeyId:     ${k.accessKeyId}\nAccessKeySecret: ${k.accessKeySecret}\n` +
+          '(the secret is shown only now; store it safely)',
+      );
+    });
+  key
+    .command('list')
+    .requiredOption('--account <name>', 'account name')
+    .action((_o, cmd: Command) => {
+      const o = opts(cmd);
+      const keys = withAdmin(o, (ad) => ad.listKeys(o.account as string)).map((k) => ({
+        ...k,
+        createdAt: new Date(k.createdAt).toISOString(),
+      }));
+      emit(o, keys, () => table(keys, ['accessKeyId', 'status', 'createdAt']));
+    });
+  for (const verb of ['disable', 'enable', 'delete'] as const) {
+    key
+      .command(verb)
+      .requiredOption('--id <accessKeyId>', 'the AccessKeyId')
+      .action((_o, cmd: Command) => {
+        const o = opts(cmd);
+        const id = o.id as string;
+        withAdmin(o, (ad) =>
+          verb === 'delete'
+            ? ad.deleteKey(id)
+            : ad.setKeyStatus(id, verb === 'enable' ? 'active' : 'disabled'),
+        );
+        emit(
+          o,
+          { accessKeyId: id, result: verb === 'delete' ? 'deleted' : verb + 'd' },
+          () => `${id} ${verb}d`,
+        );
+      });
+  }
+
+  const number = admin.command('number').description('display numbers an account owns');
+  for (const verb of ['add', 'remove'] as const) {
+    number
+      .command(verb)
+      .requiredOption('--account <name>', 'account name')
+      .requiredOption('--number <number>', 'the display number, e.g. 057188880000')
+      .action((_o, cmd: Command) => {
+        const o = opts(cmd);
+        const n = o.number as string;
+        withAdmin(o, (ad) =>
+          verb === 'add' ? ad.addNumber(o.account as string, n) : ad.removeNumber(o.account as string, n),
+        );
+        emit(o, { account: o.account, number: n, result: verb === 'add' ? 'added' : 'removed' }, () =>
+          verb === 'add' ? `${n} added to ${o.account}` : `${n} removed from ${o.account}`,
+        );
+      });
+  }
+  number
+    .command('list')
+    .requiredOption('--account <name>', 'account name')
+    .action((_o, cmd: Command) => {
+      const o = opts(cmd);
+      const list = withAdmin(o, (ad) => ad.listNumbers(o.account as string)).map((n) => ({
+        number: n.number,
+        createdAt: new Date(n.createdAt).toISOString(),
+      }));
+      emit(o, list, () => table(list, ['number', 'createdAt']));
+    });
+
+  const callback = admin.command('callback').description("the account's callback (spec §4)");
+  callback
+    .command('set')
+    .requiredOption('--account <name>', 'account name')
+    .option('--url <url>', 'callback URL (http or https); empty string removes it')
+    .option('--timeout-ms <ms>', 'callback timeout in ms (default 3000)', positiveInt)
+    .option(
+      '--fallback <json>',
+      'reply used when the callback fails, e.g. {"action":"hangup"}; empty removes it',
+    )
+    .option('--body-mode <mode>', 'send parameters in the query string (default) or a form body: query|form')
+    .action((_o, cmd: Command) => {
+      const o = opts(cmd);
+      const s = withAdmin(o, (ad) =>
+        ad.setCallback(o.account as string, {
+          url: o.url === undefined ? undefined : (o.url as string) || null,
+          timeoutMs: o.timeoutMs as number | undefined,
+          fallbackReply: o.fallback === undefined ? undefined : (o.fallback as string) || null,
+          bodyMode: o.bodyMode as 'query' | 'form' | undefined,
+        }),
+      );
+      emit(o, { account: o.account, callback: s }, () => `callback of ${o.account}: ${s.url ?? '(none)'}`);
+    });
+  callback
+    .command('show')
+    .requiredOption('--account <name>', 'account name')
+    .action((_o, cmd: Command) => {
+      const o = opts(cmd);
+      const s = withAdmin(o, (ad) => ad.account(o.account as string).callback);
+      emit(o, s, () => JSON.stringify(s, null, 2));
+    });
+
+  const receipts = admin.command('receipts').description('receipt push settings (spec §5)');
+  receipts
+    .command('set')
+    .requiredOption('--account <name>', 'account name')
+    .option('--url <url>', 'HTTP batch push URL; empty string removes it')
+    .option('--types <list>', 'comma-separated: VoiceCallReport,VoiceReport,VoiceRecordReport')
+    .action((_o, cmd: Command) => {
+      const o = opts(cmd);
+      const s = withAdmin(o, (ad) =>
+        ad.setReceipts(o.account as string, {
+          url: o.url === undefined ? undefined : (o.url as string) || null,
+          types:
+            o.types === undefined
+              ? undefined
+              : (o.types as string)
+                  .split(',')
+                  .map((t) => t.trim())
+                  .filter(Boolean),
+        }),
+      );
+      emit(
+        o,
+        { account: o.account, receipts: s },
+        () => `receipts of ${o.account}: ${s.url ?? '(none)'} [${s.types.join(', ')}]`,
+      );
+    });
+  receipts
+    .command('show')
+    .requiredOption('--account <name>', 'account name')
+    .action((_o, cmd: Command) => {
+      const o = opts(cmd);
+      const s = withAdmin(o, (ad) => ad.account(o.account as string).receipts);
+      emit(o, s, () => JSON.stringify(s, null, 2));
+    });
+}

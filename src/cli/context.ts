@@ -1,0 +1,34 @@
+/** What every command needs: the effective config, and (for admin commands) the store. */
+import { type Config, loadConfig } from '../config.js';
+import { SqliteStore } from '../store/sqlite/sqliteStore.js';
+import { SecretBox } from '../tenancy/secretBox.js';
+import { TenancyAdmin } from '../tenancy/tenancyAdmin.js';
+
+export interface GlobalOptions {
+  config?: string;
+  dataDir?: string;
+  json?: boolean;
+}
+
+export function configFrom(
+  options: GlobalOptions & { httpPort?: number; httpHost?: string; logLevel?: string },
+): Config {
+  return loadConfig({
+    configFile: options.config,
+    dataDir: options.dataDir,
+    httpPort: options.httpPort,
+    httpHost: options.httpHost,
+    logLevel: options.logLevel,
+  });
+}
+
+/** Opens the store for one admin command and closes it afterwards, whatever happens. */
+export function withAdmin<T>(options: GlobalOptions, fn: (admin: TenancyAdmin, store: SqliteStore) => T): T {
+  const config = configFrom(options);
+  const store = SqliteStore.open(config.dataDir);
+  try {
+    return fn(new TenancyAdmin(store, SecretBox.forConfig(config)), store);
+  } finally {
+    store.close();
+  }
+}

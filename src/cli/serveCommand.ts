@@ -1,0 +1,61 @@
+/** `smartcall serve`: runs the platform until SIGINT/SIGTERM. */
+import { type Command, InvalidArgumentError } from 'commander';
+import { startSmartcall } from '../main.js';
+import { createLogger } from '../observability/logger.js';
+import { configFrom, type GlobalOptions } from './context.js';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('start smartcall (API gateway; embedded mode adds a demo account)')
+    .option('--http-port <port>', 'API port (env SMARTCALL_HTTP_PORT, default 8080)', port)
+    .option('--http-host <host>', 'API bind address (env SMARTCALL_HTTP_HOST, default 127.0.0.1)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+    .action(async (_o, cmd: Command) => {
+      const o = cmd.optsWithGlobals() as GlobalOptions & {
+        httpPort?: number;
+        httpHost?: string;
+        logLevel?: string;
+      };
+      const config = configFrom(o);
+      const log = createLogger({ level: config.log.level });
+      const running = await startSmartcall(config, log);
+      if (running.demo) {
+        const d = running.demo;
+        // Printed once, on the first start; the secret is stored only in sealed form.
+        process.stdout.write(
+          [
+            '',
+            '  smartcall demo account (shown once; keep it):',
+            `    endpoint:          http://${config.http.host}:${running.httpPort}/`,
+            `    AccessKeyId:       ${d.accessKeyId}`,
+            `    AccessKeySecret:   ${d.accessKeySecret}`,
+            `    display number:    ${d.displayNumber}  (CalledShowNumber)`,
+            '',
+          ].join('\n') + '\n',
+        );
+      }
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'stopping');
+        running.close().then(
+          () => process.exit(0),
+          (err) => {
+            log.error({ err }, 'error while stopping');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    });
+}

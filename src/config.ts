@@ -1,0 +1,132 @@
+/**
+ * Typed configuration with embedded defaults.
+ *
+ * Precedence (highest first): command-line flags, SMARTCALL_* environment variables, the config file
+ * (JSON or YAML, chosen by extension), the defaults below. Everything is validated once here so the
+ * rest of the system can trust it.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+
+export const configSchema = z
+  .object({
+    /** `embedded`: one process with a demo account and the virtual phone network as the default trunk. */
+    mode: z.enum(['embedded', 'standalone']).default('embedded'),
+    dataDir: z.string().min(1).default('./data'),
+    /** Master key for secrets at rest. Without it a key file `<dataDir>/master.key` is generated. */
+    masterKey: z.string().min(16).optional(),
+    /** A short identifier of this node, part of every CallId it makes (0–99999). Random when unset. */
+    nodeId: z.number().int().min(0).max(99999).optional(),
+    http: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: port.default(8080),
+      })
+      .prefault({}),
+    api: z
+      .object({
+        /** Echoed as `HostId` in gateway errors, as Alibaba's gateway does. */
+        hostId: z.string().default('dyvmsapi.aliyuncs.com'),
+        /** Allowed distance between the request's timestamp and the server clock (spec §10 Q11). */
+        clockSkewSeconds: z.number().int().min(1).default(900),
+        /** How long a signature nonce is remembered per AccessKey. */
+        nonceTtlSeconds: z.number().int().min(1).default(900),
+        /** Requests per second per account unless the account sets its own. */
+        defaultQps: z.number().int().min(1).default(1000),
+        /** HTTP status of business errors (`isv.*`); spec §10 Q7 recommends 200. */
+        businessErrorStatus: z.number().int().min(200).max(599).default(200),
+        /** OutId length limit in UTF-8 bytes (spec §10 Q16). */
+        outIdMaxBytes: z.number().int().min(1).default(15),
+      })
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Overrides that come from the command line. */
+export interface ConfigOverrides {
+  configFile?: string;
+  dataDir?: string;
+  httpPort?: number;
+  httpHost?: string;
+  logLevel?: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function readConfigFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return path.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
+  } catch (err) {
+    throw new ConfigError(
+      `config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
+    );
+  }
+}
+
+function intFromEnv(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new ConfigError(`${name} must be an integer, got "${value}"`);
+  return n;
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  if (value === undefined) return;
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+/** Builds the effective configuration; throws ConfigError naming the offending setting. */
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const file = overrides.configFile ?? env.SMARTCALL_CONFIG;
+  const raw = (file ? readConfigFile(file) : {}) ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new ConfigError(`config file ${file} must hold an object`);
+  const input = structuredClone(raw) as Record<string, unknown>;
+
+  setPath(input, ['mode'], env.SMARTCALL_MODE || undefined);
+  setPath(input, ['dataDir'], env.SMARTCALL_DATA_DIR || undefined);
+  setPath(input, ['masterKey'], env.SMARTCALL_MASTER_KEY || undefined);
+  setPath(input, ['nodeId'], intFromEnv('SMARTCALL_NODE_ID', env.SMARTCALL_NODE_ID));
+  setPath(input, ['http', 'port'], intFromEnv('SMARTCALL_HTTP_PORT', env.SMARTCALL_HTTP_PORT));
+  setPath(input, ['http', 'host'], env.SMARTCALL_HTTP_HOST || undefined);
+  setPath(input, ['log', 'level'], env.SMARTCALL_LOG_LEVEL || undefined);
+
+  setPath(input, ['dataDir'], overrides.dataDir);
+  setPath(input, ['http', 'port'], overrides.httpPort);
+  setPath(input, ['http', 'host'], overrides.httpHost);
+  setPath(input, ['log', 'level'], overrides.logLevel);
+
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length ? issue.path.join('.') : '(root)';
+    throw new ConfigError(`invalid configuration at ${where}: ${issue.message}`);
+  }
+  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
+}

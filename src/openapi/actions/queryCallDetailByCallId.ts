@@ -1,0 +1,61 @@
+/**
+ * `QueryCallDetailByCallId` (spec §6.1): the call detail record of one call, as a JSON string in
+ * `Data`. A call that is unknown, belongs to another account or product, or lies outside the
+ * QueryDate window is "not found": `Code: OK` without `Data` (spec §10 Q8).
+ */
+import { chinaDay, chinaTimeOrEmpty } from '../../calls/chinaTime.js';
+import { currentStateCode, describeCode } from '../../calls/statusCodes.js';
+import type { CallRecord } from '../../store/records.js';
+import type { Store } from '../../store/repositories.js';
+import type { ActionHandler } from '../actionContext.js';
+import { ParamReader } from '../paramReader.js';
+
+/** ProdId of intelligent outbound calls (SmartCall). */
+export const SMART_CALL_PROD_ID = 11030000180001;
+const DAY_MS = 86_400_000;
+
+/** Spec §10 Q22: within 24 h from QueryDate, or on the same China calendar day. */
+function withinQueryWindow(createdAt: number, queryDate: number): boolean {
+  return (
+    (createdAt >= queryDate && createdAt < queryDate + DAY_MS) || chinaDay(createdAt) === chinaDay(queryDate)
+  );
+}
+
+export function callDetailData(call: CallRecord): Record<string, string | number> {
+  const durationMs = call.answerAt != null && call.endAt != null ? call.endAt - call.answerAt : 0;
+  const state = currentStateCode(call);
+  return {
+    caller: call.calledShowNumber,
+    callerShowNumber: call.calledShowNumber,
+    callee: call.calledNumber,
+    calleeShowNumber: call.calledShowNumber,
+    gmtCreate: chinaTimeOrEmpty(call.createdAt),
+    startDate: chinaTimeOrEmpty(call.answerAt),
+    endDate: chinaTimeOrEmpty(call.answerAt == null ? null : call.endAt),
+    duration: Math.round(durationMs / 1000),
+    state,
+    stateDesc: describeCode(state),
+    bRingTime: chinaTimeOrEmpty(call.ringAt),
+    bEndTime: chinaTimeOrEmpty(call.ringAt == null ? null : (call.answerAt ?? call.endAt)),
+  };
+}
+
+export function queryCallDetailAction(deps: { store: Store }): ActionHandler {
+  return (params, ctx) => {
+    const r = new ParamReader(params);
+    r.requireAll(['CallId', 'ProdId', 'QueryDate']);
+    const callId = r.requiredString('CallId');
+    const prodId = r.int64('ProdId')!;
+    const queryDate = r.int64('QueryDate')!;
+    const call = deps.store.calls.find(callId);
+    if (
+      prodId !== SMART_CALL_PROD_ID ||
+      !call ||
+      call.accountId !== ctx.account.id ||
+      !withinQueryWindow(call.createdAt, queryDate)
+    ) {
+      return {};
+    }
+    return { Data: JSON.stringify(callDetailData(call)) };
+  };
+}

@@ -1,0 +1,222 @@
+/**
+ * `SmartCall` (spec §3): validates every parameter in the order of §3.4, clamps what the spec says
+ * to clamp, and stores the accepted call as `queued`. Placing the call is the dialer's job.
+ */
+import type { CallIdGenerator } from '../../calls/callId.js';
+import {
+  ASR_BASE_IDS,
+  DEFAULT_MUTE_TIME,
+  DEFAULT_PAUSE_TIME,
+  isChineseMainlandNumber,
+  MAX_SESSION_TIMEOUT,
+  type SmartCallRequest,
+} from '../../calls/smartCallRequest.js';
+import {
+  parseVoiceCode,
+  parseVoiceCodeParam,
+  VoiceCodeError,
+  type VoiceCodeItem,
+} from '../../dialogue/voiceCode.js';
+import { DEFAULT_VOICE, findVoice } from '../../speech/voices.js';
+import type { Store } from '../../store/repositories.js';
+import type { ActionContext, ActionHandler } from '../actionContext.js';
+import { businessErrors } from '../apiErrors.js';
+import { ParamReader } from '../paramReader.js';
+
+/** Spec §10 Q9: characters that may not travel in SmartCall callbacks. */
+const CALLBACK_FORBIDDEN = /[@=:"${}^*￥]/;
+
+export interface SmartCallDeps {
+  store: Store;
+  callIds: CallIdGenerator;
+  outIdMaxBytes: number;
+  /** Told about every accepted call (the dialer listens here). */
+  onAccepted?: (callId: string) => void;
+}
+
+function inRange(n: number, min: number, max: number): boolean {
+  return n >= min && n <= max;
+}
+
+/** Steps 1 and 4 of §3.4: presence and types. */
+function readParams(r: ParamReader) {
+  r.requireAll(['CalledShowNumber', 'CalledNumber', 'VoiceCode']);
+  return {
+    calledShowNumber: r.requiredString('CalledShowNumber').trim(),
+    calledNumber: r.requiredString('CalledNumber').trim(),
+    voiceCode: r.requiredString('VoiceCode'),
+    voiceCodeParam: r.string('VoiceCodeParam'),
+    recordFlag: r.boolean('RecordFlag'),
+    volume: r.int32('Volume'),
+    speed: r.int32('Speed'),
+    asrModelId: r.string('AsrModelId'),
+    asrBaseId: r.string('AsrBaseId'),
+    pauseTime: r.int32('PauseTime'),
+    muteTime: r.int32('MuteTime'),
+    actionCodeBreak: r.boolean('ActionCodeBreak'),
+    actionCodeTimeBreak: r.int32('ActionCodeTimeBreak'),
+    outId: r.string('OutId'),
+    dynamicId: r.string('DynamicId'),
+    earlyMediaAsr: r.boolean('EarlyMediaAsr'),
+    sessionTimeout: r.int32('SessionTimeout'),
+    ttsConf: r.boolean('TtsConf'),
+    ttsStyle: r.string('TtsStyle'),
+    ttsVolume: r.int32('TtsVolume'),
+    ttsSpeed: r.int32('TtsSpeed'),
+    streamAsr: r.int32('StreamAsr'),
+    backgroundFileCode: r.string('BackgroundFileCode'),
+    backgroundVolume: r.int32('BackgroundVolume'),
+    backgroundSpeed: r.int32('BackgroundSpeed'),
+    enableItn: r.boolean('EnableITN'),
+    noiseThreshold: r.double('NoiseThreshold'),
+    // OwnerId, ResourceOwnerAccount, ResourceOwnerId: internal POP fields, accepted and ignored.
+    ownerId: r.int64('OwnerId'),
+    resourceOwnerId: r.int64('ResourceOwnerId'),
+  };
+}
+
+type RawParams = ReturnType<typeof readParams>;
+
+/** Step 5 of §3.4: business rules, each an `isv.*` code; then step 6, the silent clamps. */
+function validate(p: RawParams, accountId: number, deps: SmartCallDeps): SmartCallRequest {
+  const { store } = deps;
+  const owner = store.numbers.find(p.calledShowNumber);
+  if (!owner || owner.accountId !== accountId) throw businessErrors.displayNumberIllegal();
+  if (!isChineseMainlandNumber(p.calledNumber)) throw businessErrors.mobileNumberIllegal();
+
+  let items: VoiceCodeItem[];
+  try {
+    items = parseVoiceCode(p.voiceCode);
+  } catch (err) {
+    throw businessErrors.voiceFileIllegal(err instanceof VoiceCodeError ? err.item : p.voiceCode);
+  }
+  for (const item of items) {
+    if (item.kind === 'file' && !store.voiceFiles.find(accountId, item.id))
+      throw businessErrors.voiceFileIllegal(item.id);
+  }
+  let voiceCodeParam: Record<string, string> = {};
+  if (p.voiceCodeParam !== undefined) {
+    try {
+      voiceCodeParam = parseVoiceCodeParam(p.voiceCodeParam);
+    } catch (err) {
+      throw businessErrors.invalidParameters(`VoiceCodeParam ${(err as Error).message}`);
+    }
+  }
+  for (const item of items) {
+    if (item.kind === 'tts' && voiceCodeParam[item.name] === undefined) {
+      throw businessErrors.templateMissingParameters(item.name);
+    }
+  }
+  if (p.backgroundFileCode !== undefined && !store.voiceFiles.find(accountId, p.backgroundFileCode)) {
+    throw businessErrors.voiceFileIllegal(p.backgroundFileCode);
+  }
+  if (p.asrBaseId !== undefined && !(ASR_BASE_IDS as readonly string[]).includes(p.asrBaseId)) {
+    throw businessErrors.invalidParameters(`AsrBaseId must be one of ${ASR_BASE_IDS.join(', ')}`);
+  }
+  if (p.asrModelId !== undefined && !store.asrModels.find(accountId, p.asrModelId))
+    throw businessErrors.asrModelError();
+  if (p.volume !== undefined && !inRange(p.volume, -4, 4)) {
+    throw businessErrors.invalidParameters('Volume must be between -4 and 4');
+  }
+  const ttsConf = p.ttsConf ?? false;
+  if (ttsConf) {
+    // TtsConf=false means the Tts* values are ignored even when present (spec §3.1 #18).
+    if (p.ttsStyle !== undefined && !findVoice(p.ttsStyle)) {
+      throw businessErrors.invalidParameters(`TtsStyle ${p.ttsStyle} is not a known voice`);
+    }
+    if (p.ttsVolume !== undefined && !inRange(p.ttsVolume, 0, 100)) {
+      throw businessErrors.invalidParameters('TtsVolume must be between 0 and 100');
+    }
+    if (p.ttsSpeed !== undefined && !inRange(p.ttsSpeed, -200, 200)) {
+      throw businessErrors.invalidParameters('TtsSpeed must be between -200 and 200');
+    }
+  }
+  if (p.actionCodeTimeBreak !== undefined && p.actionCodeTimeBreak < 0) {
+    throw businessErrors.invalidParameters('ActionCodeTimeBreak must not be negative');
+  }
+  if (p.streamAsr !== undefined && !inRange(p.streamAsr, 0, 100)) {
+    throw businessErrors.invalidParameters('StreamAsr must be between 0 and 100');
+  }
+  if (p.outId !== undefined && Buffer.byteLength(p.outId, 'utf8') > deps.outIdMaxBytes) {
+    throw businessErrors.invalidParameters(`OutId must be at most ${deps.outIdMaxBytes} bytes`);
+  }
+  if (p.dynamicId !== undefined && CALLBACK_FORBIDDEN.test(p.dynamicId)) {
+    throw businessErrors.invalidParameters('DynamicId must not contain @ = : " $ { } ^ * ￥');
+  }
+
+  const sessionTimeout = p.sessionTimeout;
+  return {
+    calledShowNumber: p.calledShowNumber,
+    calledNumber: p.calledNumber,
+    voiceCode: p.voiceCode,
+    voiceCodeItems: items,
+    voiceCodeParam,
+    recordFlag: p.recordFlag ?? false,
+    volume: p.volume ?? 0,
+    asrModelId: p.asrModelId ?? null,
+    asrBaseId: p.asrBaseId ?? 'customer_service_8k',
+    // Spec §3.1 #10, #11: out of range silently becomes the default.
+    pauseTime:
+      p.pauseTime !== undefined && inRange(p.pauseTime, 300, 1200) ? p.pauseTime : DEFAULT_PAUSE_TIME,
+    muteTime: p.muteTime !== undefined && inRange(p.muteTime, 1000, 20_000) ? p.muteTime : DEFAULT_MUTE_TIME,
+    actionCodeBreak: p.actionCodeBreak ?? true,
+    actionCodeTimeBreak: p.actionCodeTimeBreak ?? 0,
+    outId: p.outId ?? null,
+    dynamicId: p.dynamicId ?? null,
+    earlyMediaAsr: p.earlyMediaAsr ?? false,
+    // Spec §3.1 #17: at most 3600 s; unset or not positive means the maximum.
+    sessionTimeout:
+      sessionTimeout !== undefined && sessionTimeout > 0
+        ? Math.min(sessionTimeout, MAX_SESSION_TIMEOUT)
+        : MAX_SESSION_TIMEOUT,
+    ttsConf,
+    ttsStyle: ttsConf && p.ttsStyle ? findVoice(p.ttsStyle)!.name : DEFAULT_VOICE,
+    ttsVolume: ttsConf ? (p.ttsVolume ?? 0) : 0,
+    ttsSpeed: ttsConf ? (p.ttsSpeed ?? 0) : 0,
+    streamAsr: p.streamAsr ?? 0,
+    backgroundFileCode: p.backgroundFileCode ?? null,
+    enableItn: p.enableItn ?? false,
+    ignored: {
+      ...(p.speed !== undefined && { speed: p.speed }),
+      ...(p.backgroundVolume !== undefined && { backgroundVolume: p.backgroundVolume }),
+      ...(p.backgroundSpeed !== undefined && { backgroundSpeed: p.backgroundSpeed }),
+      ...(p.noiseThreshold !== undefined && { noiseThreshold: p.noiseThreshold }),
+    },
+  };
+}
+
+export function smartCallAction(deps: SmartCallDeps): ActionHandler {
+  return (params: ReadonlyMap<string, string>, ctx: ActionContext) => {
+    const raw = readParams(new ParamReader(params));
+    if (ctx.account.status !== 'active') throw businessErrors.outOfService();
+    const request = validate(raw, ctx.account.id, deps);
+    const json = JSON.stringify(request);
+    let callId: string;
+    // A collision needs two nodes with one nodeId; a fresh ID settles it.
+    do {
+      callId = deps.callIds.next(ctx.now);
+    } while (
+      !deps.store.calls.insert({
+        callId,
+        accountId: ctx.account.id,
+        state: 'queued',
+        calledNumber: request.calledNumber,
+        calledShowNumber: request.calledShowNumber,
+        outId: request.outId,
+        dynamicId: request.dynamicId,
+        request: json,
+        createdAt: ctx.now,
+        originateAt: null,
+        ringAt: null,
+        answerAt: null,
+        endAt: null,
+        statusCode: null,
+        smartStatusCode: null,
+        statusMsg: null,
+        hangupDirection: null,
+      })
+    );
+    deps.onAccepted?.(callId);
+    return { CallId: callId };
+  };
+}

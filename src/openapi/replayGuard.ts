@@ -1,0 +1,47 @@
+/**
+ * Clock window and nonce memory (spec §8.4, §10 Q11). Nonces are remembered per AccessKey in
+ * one-minute buckets: lookups touch at most ttl/60 s + 1 small sets, and expiry drops whole buckets
+ * instead of scanning entries, so memory stays proportional to the last `ttl` of traffic.
+ */
+export class ReplayGuard {
+  readonly #skewMs: number;
+  readonly #bucketMs = 60_000;
+  readonly #bucketCount: number;
+  /** bucket start (ms) → "accessKeyId\nnonce" keys first seen in that minute. */
+  readonly #buckets = new Map<number, Set<string>>();
+
+  constructor(options: { clockSkewSeconds: number; nonceTtlSeconds: number }) {
+    this.#skewMs = options.clockSkewSeconds * 1000;
+    this.#bucketCount = Math.ceil((options.nonceTtlSeconds * 1000) / this.#bucketMs) + 1;
+  }
+
+  /** True when `timestampMs` lies within the allowed distance from `now`. */
+  timestampFresh(timestampMs: number, now: number): boolean {
+    return Math.abs(now - timestampMs) <= this.#skewMs;
+  }
+
+  /** Records the nonce; false when the same AccessKey used it within the TTL. */
+  useNonce(accessKeyId: string, nonce: string, now: number): boolean {
+    const key = accessKeyId + '\n' + nonce;
+    const current = now - (now % this.#bucketMs);
+    const oldest = current - (this.#bucketCount - 1) * this.#bucketMs;
+    for (const [start, set] of this.#buckets) {
+      if (start < oldest) this.#buckets.delete(start);
+      else if (set.has(key)) return false;
+    }
+    let bucket = this.#buckets.get(current);
+    if (!bucket) {
+      bucket = new Set();
+      this.#buckets.set(current, bucket);
+    }
+    bucket.add(key);
+    return true;
+  }
+
+  /** Remembered nonces (for metrics and tests). */
+  get size(): number {
+    let n = 0;
+    for (const set of this.#buckets.values()) n += set.size;
+    return n;
+  }
+}

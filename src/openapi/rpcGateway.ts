@@ -1,0 +1,144 @@
+/**
+ * The RPC gateway, independent of the HTTP server: one raw request in, one rendered response out.
+ * Order of checks (spec §3.4): request shape, action and version, signature, clock and nonce,
+ * throttling, then the action's own validation.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../observability/logger.js';
+import type { CredentialResolver } from '../tenancy/credentials.js';
+import type { ActionHandler } from './actionContext.js';
+import { BusinessError, GatewayError, gatewayErrors } from './apiErrors.js';
+import { Authenticator } from './authenticator.js';
+import { ReplayGuard } from './replayGuard.js';
+import { CONTENT_TYPE, type ResponseBody, type ResponseFormat, render } from './responseFormat.js';
+import { FormattedGatewayError, parseRpcRequest, type RawHttpRequest } from './rpcRequest.js';
+import { AccountThrottle } from './throttle.js';
+
+export const API_VERSION = '2017-05-25';
+
+export interface GatewayOptions {
+  hostId: string;
+  clockSkewSeconds: number;
+  nonceTtlSeconds: number;
+  defaultQps: number;
+  businessErrorStatus: number;
+}
+
+export interface GatewayDeps {
+  options: GatewayOptions;
+  credentials: CredentialResolver;
+  actions: Readonly<Record<string, ActionHandler>>;
+  log: Logger;
+  now?: () => number;
+}
+
+export interface RenderedResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export class RpcGateway {
+  readonly #options: GatewayOptions;
+  readonly #actions: Readonly<Record<string, ActionHandler>>;
+  readonly #auth: Authenticator;
+  readonly #throttle = new AccountThrottle();
+  readonly #log: Logger;
+  readonly #now: () => number;
+
+  constructor(deps: GatewayDeps) {
+    this.#options = deps.options;
+    this.#actions = deps.actions;
+    this.#log = deps.log;
+    this.#now = deps.now ?? Date.now;
+    this.#auth = new Authenticator(deps.credentials, new ReplayGuard(deps.options));
+  }
+
+  handle(raw: RawHttpRequest): RenderedResponse {
+    const requestId = randomUUID().toUpperCase();
+    let format: ResponseFormat = 'JSON';
+    let action: string | undefined;
+    try {
+      if (raw.method !== 'GET' && raw.method !== 'POST') throw gatewayErrors.actionNotFound();
+      const req = parseRpcRequest(raw);
+      format = req.format;
+      action = req.action;
+      if (!action) throw gatewayErrors.missingParameter('Action');
+      const handler = Object.hasOwn(this.#actions, action) ? this.#actions[action] : undefined;
+      if (!handler) throw gatewayErrors.actionNotFound();
+      if (!req.version) throw gatewayErrors.missingParameter('Version');
+      if (req.version !== API_VERSION) throw gatewayErrors.invalidVersion();
+
+      const now = this.#now();
+      const credential = this.#auth.authenticate(req, now);
+      if (!this.#throttle.take(credential.accountId, credential.qps ?? this.#options.defaultQps, now)) {
+        throw gatewayErrors.throttlingUser();
+      }
+      const log = this.#log.child({ requestId, action, accountId: credential.accountId });
+      const fields = handler(req.params, {
+        account: { id: credential.accountId, status: credential.accountStatus },
+        requestId,
+        now,
+        log,
+      });
+      return this.#respond(
+        200,
+        format,
+        `${action}Response`,
+        { RequestId: requestId, Code: 'OK', Message: 'OK', ...fields },
+        requestId,
+      );
+    } catch (err) {
+      return this.#failure(err, format, action, requestId);
+    }
+  }
+
+  #failure(
+    err: unknown,
+    format: ResponseFormat,
+    action: string | undefined,
+    requestId: string,
+  ): RenderedResponse {
+    if (err instanceof BusinessError) {
+      this.#log.debug({ requestId, action, code: err.code }, 'business error');
+      return this.#respond(
+        this.#options.businessErrorStatus,
+        format,
+        `${action ?? 'Error'}Response`,
+        { RequestId: requestId, Code: err.code, Message: err.message },
+        requestId,
+      );
+    }
+    let error: GatewayError;
+    if (err instanceof GatewayError) {
+      error = err;
+      if (err instanceof FormattedGatewayError) format = err.format;
+      this.#log.debug({ requestId, action, code: err.code }, 'request refused');
+    } else {
+      this.#log.error({ requestId, action, err }, 'request failed with an internal error');
+      error = gatewayErrors.internalError();
+    }
+    const body: ResponseBody = {
+      RequestId: requestId,
+      HostId: this.#options.hostId,
+      Code: error.code,
+      Message: error.message,
+      Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.code)}&product=Dyvmsapi&requestId=${requestId}`,
+    };
+    return this.#respond(error.status, format, 'Error', body, requestId);
+  }
+
+  #respond(
+    status: number,
+    format: ResponseFormat,
+    root: string,
+    body: ResponseBody,
+    requestId: string,
+  ): RenderedResponse {
+    return {
+      status,
+      headers: { 'content-type': CONTENT_TYPE[format], 'x-acs-request-id': requestId },
+      body: render(format, root, body),
+    };
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The records the store keeps. Times are epoch milliseconds; secrets are only ever stored encrypted
+ * (see tenancy/secretBox.ts), which the `*Enc` suffix makes visible at every use.
+ */
+
+export type AccountStatus = 'active' | 'disabled';
+
+/** Receipt families of spec §5. */
+export const RECEIPT_TYPES = ['VoiceCallReport', 'VoiceReport', 'VoiceRecordReport'] as const;
+export type ReceiptType = (typeof RECEIPT_TYPES)[number];
+
+export type CallbackBodyMode = 'query' | 'form';
+
+export interface CallbackSettings {
+  url: string | null;
+  timeoutMs: number;
+  /** JSON text of the reply used when the callback fails (spec §4.6, console "响应信息"). */
+  fallbackReply: string | null;
+  bodyMode: CallbackBodyMode;
+}
+
+export interface ReceiptSettings {
+  url: string | null;
+  types: ReceiptType[];
+}
+
+export interface AccountRecord {
+  id: number;
+  name: string;
+  status: AccountStatus;
+  /** Requests per second through the API; null means the configured default. */
+  qps: number | null;
+  callback: CallbackSettings;
+  receipts: ReceiptSettings;
+  createdAt: number;
+}
+
+export type AccessKeyStatus = 'active' | 'disabled';
+
+export interface AccessKeyRecord {
+  accessKeyId: string;
+  accountId: number;
+  secretEnc: string;
+  status: AccessKeyStatus;
+  createdAt: number;
+}
+
+export interface DisplayNumberRecord {
+  number: string;
+  accountId: number;
+  createdAt: number;
+}
+
+export interface VoiceFileRecord {
+  /** The voice ID used in `VoiceCode`, e.g. `2d4c-4e78-8d2a-afbb06cf0001.wav`. */
+  id: string;
+  accountId: number;
+  name: string;
+  path: string;
+  durationMs: number;
+  createdAt: number;
+}
+
+export interface AsrModelRecord {
+  id: string;
+  accountId: number;
+  name: string;
+  /** One phrase per line, optional pronunciation after a tab. */
+  phrases: string;
+  createdAt: number;
+}
+
+/** A Call moves queued → dialing → ringing/early_media → answered → ended, or to failed (DESIGN §4). */
+export const CALL_STATES = [
+  'queued',
+  'dialing',
+  'ringing',
+  'early_media',
+  'answered',
+  'ended',
+  'failed',
+] as const;
+export type CallState = (typeof CALL_STATES)[number];
+
+export interface CallRecord {
+  callId: string;
+  accountId: number;
+  state: CallState;
+  calledNumber: string;
+  calledShowNumber: string;
+  outId: string | null;
+  dynamicId: string | null;
+  /** The accepted SmartCall request after validation and clamping, as JSON. */
+  request: string;
+  createdAt: number;
+  originateAt: number | null;
+  ringAt: number | null;
+  answerAt: number | null;
+  endAt: number | null;
+  statusCode: string | null;
+  smartStatusCode: string | null;
+  statusMsg: string | null;
+  hangupDirection: string | null;
+}

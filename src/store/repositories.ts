@@ -1,0 +1,82 @@
+/**
+ * Repository interfaces: the only way the rest of the system reaches stored data. SQLite implements
+ * them today (store/sqlite); a PostgreSQL adapter can follow and pass the same contract tests.
+ * Methods are synchronous because the embedded store is; an async adapter would wrap a cache or
+ * change these signatures in one place.
+ */
+import type {
+  AccessKeyRecord,
+  AccessKeyStatus,
+  AccountRecord,
+  AccountStatus,
+  AsrModelRecord,
+  CallbackSettings,
+  CallRecord,
+  DisplayNumberRecord,
+  ReceiptSettings,
+  VoiceFileRecord,
+} from './records.js';
+
+export interface AccountRepository {
+  create(input: { name: string; qps?: number | null; now: number }): AccountRecord;
+  findById(id: number): AccountRecord | undefined;
+  findByName(name: string): AccountRecord | undefined;
+  list(): AccountRecord[];
+  setStatus(id: number, status: AccountStatus): void;
+  setQps(id: number, qps: number | null): void;
+  setCallback(id: number, settings: CallbackSettings): void;
+  setReceipts(id: number, settings: ReceiptSettings): void;
+}
+
+export interface AccessKeyRepository {
+  insert(record: AccessKeyRecord): void;
+  find(accessKeyId: string): AccessKeyRecord | undefined;
+  listByAccount(accountId: number): AccessKeyRecord[];
+  setStatus(accessKeyId: string, status: AccessKeyStatus): boolean;
+  delete(accessKeyId: string): boolean;
+}
+
+export interface DisplayNumberRepository {
+  add(record: DisplayNumberRecord): void;
+  remove(accountId: number, number: string): boolean;
+  find(number: string): DisplayNumberRecord | undefined;
+  listByAccount(accountId: number): DisplayNumberRecord[];
+}
+
+export interface VoiceFileRepository {
+  insert(record: VoiceFileRecord): void;
+  find(accountId: number, id: string): VoiceFileRecord | undefined;
+  listByAccount(accountId: number): VoiceFileRecord[];
+}
+
+export interface AsrModelRepository {
+  insert(record: AsrModelRecord): void;
+  find(accountId: number, id: string): AsrModelRecord | undefined;
+  listByAccount(accountId: number): AsrModelRecord[];
+}
+
+export interface CallRepository {
+  /** Returns false when the CallId already exists (the caller makes a new one). */
+  insert(record: CallRecord): boolean;
+  find(callId: string): CallRecord | undefined;
+  countByState(): Record<string, number>;
+}
+
+/** Small named facts about the installation (e.g. that the demo account was made). */
+export interface MetaRepository {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+}
+
+export interface Store {
+  readonly meta: MetaRepository;
+  readonly accounts: AccountRepository;
+  readonly accessKeys: AccessKeyRepository;
+  readonly numbers: DisplayNumberRepository;
+  readonly voiceFiles: VoiceFileRepository;
+  readonly asrModels: AsrModelRepository;
+  readonly calls: CallRepository;
+  /** Runs `fn` atomically: all of its writes land, or none. */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}

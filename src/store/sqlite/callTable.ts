@@ -1,0 +1,79 @@
+import type { CallRecord, CallState } from '../records.js';
+import type { CallRepository } from '../repositories.js';
+import type { SqliteDatabase } from './database.js';
+
+interface CallRow {
+  call_id: string;
+  account_id: number;
+  state: CallState;
+  called_number: string;
+  called_show_number: string;
+  out_id: string | null;
+  dynamic_id: string | null;
+  request: string;
+  created_at: number;
+  originate_at: number | null;
+  ring_at: number | null;
+  answer_at: number | null;
+  end_at: number | null;
+  status_code: string | null;
+  smart_status_code: string | null;
+  status_msg: string | null;
+  hangup_direction: string | null;
+}
+
+const toRecord = (r: CallRow): CallRecord => ({
+  callId: r.call_id,
+  accountId: r.account_id,
+  state: r.state,
+  calledNumber: r.called_number,
+  calledShowNumber: r.called_show_number,
+  outId: r.out_id,
+  dynamicId: r.dynamic_id,
+  request: r.request,
+  createdAt: r.created_at,
+  originateAt: r.originate_at,
+  ringAt: r.ring_at,
+  answerAt: r.answer_at,
+  endAt: r.end_at,
+  statusCode: r.status_code,
+  smartStatusCode: r.smart_status_code,
+  statusMsg: r.status_msg,
+  hangupDirection: r.hangup_direction,
+});
+
+export class SqliteCallRepository implements CallRepository {
+  readonly #db: SqliteDatabase;
+  readonly #insert;
+  readonly #find;
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+    // OR IGNORE + changes: a CallId collision is reported, not thrown, on the hot path.
+    this.#insert = db.prepare(
+      `INSERT OR IGNORE INTO calls (call_id, account_id, state, called_number, called_show_number, out_id,
+        dynamic_id, request, created_at, originate_at, ring_at, answer_at, end_at, status_code,
+        smart_status_code, status_msg, hangup_direction)
+       VALUES (@callId, @accountId, @state, @calledNumber, @calledShowNumber, @outId, @dynamicId, @request,
+        @createdAt, @originateAt, @ringAt, @answerAt, @endAt, @statusCode, @smartStatusCode, @statusMsg,
+        @hangupDirection)`,
+    );
+    this.#find = db.prepare<[string], CallRow>('SELECT * FROM calls WHERE call_id = ?');
+  }
+
+  insert(record: CallRecord): boolean {
+    return this.#insert.run(record).changes === 1;
+  }
+
+  find(callId: string): CallRecord | undefined {
+    const row = this.#find.get(callId);
+    return row && toRecord(row);
+  }
+
+  countByState(): Record<string, number> {
+    const rows = this.#db
+      .prepare<[], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM calls GROUP BY state')
+      .all();
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+}

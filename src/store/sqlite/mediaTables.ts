@@ -1,0 +1,101 @@
+/** Voice files and ASR phrase models: both are per-account media keyed by an ID the API names. */
+
+import type { AsrModelRecord, VoiceFileRecord } from '../records.js';
+import type { AsrModelRepository, VoiceFileRepository } from '../repositories.js';
+import type { SqliteDatabase } from './database.js';
+
+interface VoiceFileRow {
+  id: string;
+  account_id: number;
+  name: string;
+  path: string;
+  duration_ms: number;
+  created_at: number;
+}
+
+const toVoiceFile = (r: VoiceFileRow): VoiceFileRecord => ({
+  id: r.id,
+  accountId: r.account_id,
+  name: r.name,
+  path: r.path,
+  durationMs: r.duration_ms,
+  createdAt: r.created_at,
+});
+
+export class SqliteVoiceFileRepository implements VoiceFileRepository {
+  readonly #db: SqliteDatabase;
+  readonly #find;
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+    this.#find = db.prepare<[number, string], VoiceFileRow>(
+      'SELECT * FROM voice_files WHERE account_id = ? AND id = ?',
+    );
+  }
+
+  insert(r: VoiceFileRecord): void {
+    this.#db
+      .prepare(
+        'INSERT INTO voice_files (id, account_id, name, path, duration_ms, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(r.id, r.accountId, r.name, r.path, r.durationMs, r.createdAt);
+  }
+
+  find(accountId: number, id: string): VoiceFileRecord | undefined {
+    const row = this.#find.get(accountId, id);
+    return row && toVoiceFile(row);
+  }
+
+  listByAccount(accountId: number): VoiceFileRecord[] {
+    return this.#db
+      .prepare<[number], VoiceFileRow>('SELECT * FROM voice_files WHERE account_id = ? ORDER BY created_at')
+      .all(accountId)
+      .map(toVoiceFile);
+  }
+}
+
+interface AsrModelRow {
+  id: string;
+  account_id: number;
+  name: string;
+  phrases: string;
+  created_at: number;
+}
+
+const toAsrModel = (r: AsrModelRow): AsrModelRecord => ({
+  id: r.id,
+  accountId: r.account_id,
+  name: r.name,
+  phrases: r.phrases,
+  createdAt: r.created_at,
+});
+
+export class SqliteAsrModelRepository implements AsrModelRepository {
+  readonly #db: SqliteDatabase;
+  readonly #find;
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+    this.#find = db.prepare<[number, string], AsrModelRow>(
+      'SELECT * FROM asr_models WHERE account_id = ? AND id = ?',
+    );
+  }
+
+  insert(r: AsrModelRecord): void {
+    this.#db
+      .prepare('INSERT INTO asr_models (id, account_id, name, phrases, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(r.id, r.accountId, r.name, r.phrases, r.createdAt);
+  }
+
+  find(accountId: number, id: string): AsrModelRecord | undefined {
+    const row = this.#find.get(accountId, id);
+    return row && toAsrModel(row);
+  }
+
+  listByAccount(accountId: number): AsrModelRecord[] {
+    return this.#db
+      .prepare<[number], AsrModelRow>('SELECT * FROM asr_models WHERE account_id = ? ORDER BY created_at')
+      .all(accountId)
+      .map(toAsrModel);
+  }
+}

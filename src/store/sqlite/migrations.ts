@@ -1,0 +1,84 @@
+/**
+ * Versioned schema migrations. Each runs once, in order, inside a transaction, and is recorded in
+ * `schema_migrations`. Never edit a released migration: add the next one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'tenancy and calls',
+    sql: `
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
+        qps INTEGER,
+        callback_url TEXT,
+        callback_timeout_ms INTEGER NOT NULL DEFAULT 3000,
+        callback_fallback TEXT,
+        callback_body_mode TEXT NOT NULL DEFAULT 'query' CHECK (callback_body_mode IN ('query', 'form')),
+        receipt_url TEXT,
+        receipt_types TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE access_keys (
+        access_key_id TEXT PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        secret_enc TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX access_keys_account ON access_keys(account_id);
+      CREATE TABLE display_numbers (
+        number TEXT PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX display_numbers_account ON display_numbers(account_id);
+      CREATE TABLE voice_files (
+        id TEXT NOT NULL,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        path TEXT NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, id)
+      );
+      CREATE TABLE asr_models (
+        id TEXT NOT NULL,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        phrases TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, id)
+      );
+      CREATE TABLE calls (
+        call_id TEXT PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        state TEXT NOT NULL,
+        called_number TEXT NOT NULL,
+        called_show_number TEXT NOT NULL,
+        out_id TEXT,
+        dynamic_id TEXT,
+        request TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        originate_at INTEGER,
+        ring_at INTEGER,
+        answer_at INTEGER,
+        end_at INTEGER,
+        status_code TEXT,
+        smart_status_code TEXT,
+        status_msg TEXT,
+        hangup_direction TEXT
+      );
+      CREATE INDEX calls_account_created ON calls(account_id, created_at);
+      CREATE INDEX calls_state ON calls(state);
+    `,
+  },
+];

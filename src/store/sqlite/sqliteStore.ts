@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import type { Store } from '../repositories.js';
+import { SqliteAccessKeyRepository } from './accessKeyTable.js';
+import { SqliteAccountRepository } from './accountTable.js';
+import { SqliteCallRepository } from './callTable.js';
+import { openDatabase, type SqliteDatabase } from './database.js';
+import { SqliteDisplayNumberRepository } from './displayNumberTable.js';
+import { SqliteAsrModelRepository, SqliteVoiceFileRepository } from './mediaTables.js';
+import { SqliteMetaRepository } from './metaTable.js';
+
+/** The embedded store: one SQLite file, `smartcall.db`, in the data directory. */
+export class SqliteStore implements Store {
+  readonly db: SqliteDatabase;
+  readonly meta;
+  readonly accounts;
+  readonly accessKeys;
+  readonly numbers;
+  readonly voiceFiles;
+  readonly asrModels;
+  readonly calls;
+
+  constructor(db: SqliteDatabase) {
+    this.db = db;
+    this.meta = new SqliteMetaRepository(db);
+    this.accounts = new SqliteAccountRepository(db);
+    this.accessKeys = new SqliteAccessKeyRepository(db);
+    this.numbers = new SqliteDisplayNumberRepository(db);
+    this.voiceFiles = new SqliteVoiceFileRepository(db);
+    this.asrModels = new SqliteAsrModelRepository(db);
+    this.calls = new SqliteCallRepository(db);
+  }
+
+  static open(dataDir: string): SqliteStore {
+    return new SqliteStore(openDatabase(join(dataDir, 'smartcall.db')));
+  }
+
+  static inMemory(): SqliteStore {
+    return new SqliteStore(openDatabase(':memory:'));
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

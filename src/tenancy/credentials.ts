@@ -1,0 +1,72 @@
+/**
+ * AccessKey pairs: generation in Alibaba's shape, and the lookup the gateway does on every request.
+ */
+import { randomInt } from 'node:crypto';
+import type { AccessKeyStatus, AccountStatus } from '../store/records.js';
+import type { Store } from '../store/repositories.js';
+import type { SecretBox } from './secretBox.js';
+
+const ALPHANUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+function randomString(length: number): string {
+  let s = '';
+  for (let i = 0; i < length; i++) s += ALPHANUM[randomInt(ALPHANUM.length)];
+  return s;
+}
+
+/** `LTAI` + 20 characters, like Alibaba's own IDs, and a 30-character secret. */
+export function generateAccessKeyPair(): { accessKeyId: string; accessKeySecret: string } {
+  return { accessKeyId: 'LTAI' + randomString(20), accessKeySecret: randomString(30) };
+}
+
+export interface Credential {
+  accessKeyId: string;
+  accountId: number;
+  secret: string;
+  keyStatus: AccessKeyStatus;
+  accountStatus: AccountStatus;
+  /** Requests per second allowed for the account; null = configured default. */
+  qps: number | null;
+}
+
+/**
+ * Resolves an AccessKeyId to its secret and account. Results are kept for `ttlMs` so a burst of
+ * requests decrypts once, while a key disabled through the CLI (another process) stops working
+ * within that time.
+ */
+export class CredentialResolver {
+  readonly #store: Store;
+  readonly #box: SecretBox;
+  readonly #ttlMs: number;
+  readonly #cache = new Map<string, { value: Credential | undefined; expires: number }>();
+
+  constructor(store: Store, box: SecretBox, ttlMs = 2000) {
+    this.#store = store;
+    this.#box = box;
+    this.#ttlMs = ttlMs;
+  }
+
+  resolve(accessKeyId: string, now = Date.now()): Credential | undefined {
+    const hit = this.#cache.get(accessKeyId);
+    if (hit && hit.expires > now) return hit.value;
+    const value = this.#load(accessKeyId);
+    if (this.#cache.size > 10_000) this.#cache.clear(); // unknown IDs must not grow memory without bound
+    this.#cache.set(accessKeyId, { value, expires: now + this.#ttlMs });
+    return value;
+  }
+
+  #load(accessKeyId: string): Credential | undefined {
+    const key = this.#store.accessKeys.find(accessKeyId);
+    if (!key) return undefined;
+    const account = this.#store.accounts.findById(key.accountId);
+    if (!account) return undefined;
+    return {
+      accessKeyId,
+      accountId: account.id,
+      secret: this.#box.open(key.secretEnc),
+      keyStatus: key.status,
+      accountStatus: account.status,
+      qps: account.qps,
+    };
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * Account administration: what `smartcall admin ...` and the embedded bootstrap do. Every input is
+ * checked here and a bad one is a TenancyError with a message that says what to fix.
+ */
+
+import {
+  type AccessKeyRecord,
+  type AccountRecord,
+  type CallbackBodyMode,
+  type CallbackSettings,
+  type DisplayNumberRecord,
+  RECEIPT_TYPES,
+  type ReceiptSettings,
+  type ReceiptType,
+} from '../store/records.js';
+import type { Store } from '../store/repositories.js';
+import { generateAccessKeyPair } from './credentials.js';
+import type { SecretBox } from './secretBox.js';
+
+export class TenancyError extends Error {
+  override name = 'TenancyError';
+}
+
+const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** Display numbers: digits with an optional leading +, as carriers write them. */
+const DISPLAY_NUMBER = /^\+?\d{5,20}$/;
+const CALLBACK_ACTIONS = new Set([
+  'play',
+  'break',
+  'continue',
+  'hangup',
+  'transfer',
+  'donothing',
+  'dtmf',
+  'parallel_transfer',
+  'parallel_bridge',
+]);
+
+export interface CallbackSettingsInput {
+  url?: string | null;
+  timeoutMs?: number;
+  fallbackReply?: string | null;
+  bodyMode?: CallbackBodyMode;
+}
+
+function checkHttpUrl(url: string, what: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TenancyError(`${what} "${url}" is not a URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new TenancyError(`${what} must use http or https, got ${parsed.protocol}`);
+  }
+  return parsed.toString();
+}
+
+/** The fallback is a callback reply: the whole envelope or just its `data` object. */
+function checkFallbackReply(text: string): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new TenancyError(`fallback reply is not JSON: ${(err as Error).message}`);
+  }
+  const obj = value as Record<string, unknown> | null;
+  const data = (obj && typeof obj.data === 'object' ? obj.data : obj) as Record<string, unknown> | null;
+  if (!data || typeof data !== 'object' || Array.isArray(data))
+    throw new TenancyError('fallback reply must be a JSON object');
+  if (typeof data.action !== 'string' || !CALLBACK_ACTIONS.has(data.action)) {
+    throw new TenancyError(`fallback reply needs an action, one of ${[...CALLBACK_ACTIONS].join(', ')}`);
+  }
+  return JSON.stringify(value);
+}
+
+export class TenancyAdmin {
+  readonly #store: Store;
+  readonly #box: SecretBox;
+  readonly #now: () => number;
+
+  constructor(store: Store, box: SecretBox, now: () => number = Date.now) {
+    this.#store = store;
+    this.#box = box;
+    this.#now = now;
+  }
+
+  createAccount(input: { name: string; qps?: number | null }): AccountRecord {
+    if (!ACCOUNT_NAME.test(input.name)) {
+      throw new TenancyError(
+        `account name "${input.name}" is not valid: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+      );
+    }
+    if (input.qps != null && (!Number.isInteger(input.qps) || input.qps < 1)) {
+      throw new TenancyError('qps must be a positive integer');
+    }
+    if (this.#store.accounts.findByName(input.name))
+      throw new TenancyError(`account "${input.name}" already exists`);
+    return this.#store.accounts.create({ name: input.name, qps: input.qps ?? null, now: this.#now() });
+  }
+
+  account(name: string): AccountRecord {
+    const account = this.#store.accounts.findByName(name);
+    if (!account) throw new TenancyError(`no account named "${name}"`);
+    return account;
+  }
+
+  listAccounts(): AccountRecord[] {
+    return this.#store.accounts.list();
+  }
+
+  setAccountStatus(name: string, status: 'active' | 'disabled'): AccountRecord {
+    const account = this.account(name);
+    this.#store.accounts.setStatus(account.id, status);
+    return this.account(name);
+  }
+
+  setAccountQps(name: string, qps: number | null): AccountRecord {
+    if (qps != null && (!Number.isInteger(qps) || qps < 1))
+      throw new TenancyError('qps must be a positive integer');
+    const account = this.account(name);
+    this.#store.accounts.setQps(account.id, qps);
+    return this.account(name);
+  }
+
+  /** The secret is returned here and never again: only its sealed form is stored. */
+  createKey(accountName: string): { accessKeyId: string; accessKeySecret: string; account: string } {
+    const account = this.account(accountName);
+    const pair = generateAccessKeyPair();
+    this.#store.accessKeys.insert({
+      accessKeyId: pair.accessKeyId,
+      accountId: account.id,
+      secretEnc: this.#box.seal(pair.accessKeySecret),
+      status: 'active',
+      createdAt: this.#now(),
+    });
+    return { ...pair, account: account.name };
+  }
+
+  listKeys(accountName: string): Omit<AccessKeyRecord, 'secretEnc'>[] {
+    const account = this.account(accountName);
+    return this.#store.accessKeys.listByAccount(account.id).map(({ secretEnc: _secret, ...rest }) => rest);
+  }
+
+  setKeyStatus(accessKeyId: string, status: 'active' | 'disabled'): void {
+    if (!this.#store.accessKeys.setStatus(accessKeyId, status))
+      throw new TenancyError(`no access key ${accessKeyId}`);
+  }
+
+  deleteKey(accessKeyId: string): void {
+    if (!this.#store.accessKeys.delete(accessKeyId)) throw new TenancyError(`no access key ${accessKeyId}`);
+  }
+
+  addNumber(accountName: string, number: string): DisplayNumberRecord {
+    const account = this.account(accountName);
+    if (!DISPLAY_NUMBER.test(number)) {
+      throw new TenancyError(
+        `display number "${number}" is not valid: 5-20 digits, optionally starting with +`,
+      );
+    }
+    const owner = this.#store.numbers.find(number);
+    if (owner) {
+      if (owner.accountId === account.id) return owner;
+      throw new TenancyError(`number ${number} belongs to another account`);
+    }
+    const record = { number, accountId: account.id, createdAt: this.#now() };
+    this.#store.numbers.add(record);
+    return record;
+  }
+
+  removeNumber(accountName: string, number: string): void {
+    const account = this.account(accountName);
+    if (!this.#store.numbers.remove(account.id, number)) {
+      throw new TenancyError(`account "${accountName}" does not own ${number}`);
+    }
+  }
+
+  listNumbers(accountName: string): DisplayNumberRecord[] {
+    return this.#store.numbers.listByAccount(this.account(accountName).id);
+  }
+
+  setCallback(accountName: string, input: CallbackSettingsInput): CallbackSettings {
+    const account = this.account(accountName);
+    const current = account.callback;
+    const next: CallbackSettings = {
+      url: input.url === undefined ? current.url : input.url && checkHttpUrl(input.url, 'callback URL'),
+      timeoutMs: input.timeoutMs ?? current.timeoutMs,
+      fallbackReply:
+        input.fallbackReply === undefined
+          ? current.fallbackReply
+          : input.fallbackReply && checkFallbackReply(input.fallbackReply),
+      bodyMode: input.bodyMode ?? current.bodyMode,
+    };
+    if (!Number.isInteger(next.timeoutMs) || next.timeoutMs < 100 || next.timeoutMs > 60_000) {
+      throw new TenancyError('callback timeout must be an integer between 100 and 60000 ms');
+    }
+    if (next.bodyMode !== 'query' && next.bodyMode !== 'form')
+      throw new TenancyError('body mode must be query or form');
+    this.#store.accounts.setCallback(account.id, next);
+    return next;
+  }
+
+  setReceipts(accountName: string, input: { url?: string | null; types?: string[] }): ReceiptSettings {
+    const account = this.account(accountName);
+    const types = input.types ?? account.receipts.types;
+    for (const t of types) {
+      if (!(RECEIPT_TYPES as readonly string[]).includes(t)) {
+        throw new TenancyError(`unknown receipt type "${t}": use ${RECEIPT_TYPES.join(', ')}`);
+      }
+    }
+    const next: ReceiptSettings = {
+      url:
+        input.url === undefined ? account.receipts.url : input.url && checkHttpUrl(input.url, 'receipt URL'),
+      types: [...new Set(types)] as ReceiptType[],
+    };
+    this.#store.accounts.setReceipts(account.id, next);
+    return next;
+  }
+}
