@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { CallIdGenerator } from './calls/callId.js';
+import { CallWriter } from './calls/callWriter.js';
 import type { Config } from './config.js';
 import type { Logger } from './observability/logger.js';
 import type { ActionHandler } from './openapi/actionContext.js';
@@ -33,6 +34,7 @@ export function buildActions(store: Store, config: Config): Record<string, Actio
     SmartCall: smartCallAction({
       store,
       callIds: new CallIdGenerator(config.nodeId),
+      writer: new CallWriter(store),
       outIdMaxBytes: config.api.outIdMaxBytes,
     }),
     QueryCallDetailByCallId: queryCallDetailAction({ store }),

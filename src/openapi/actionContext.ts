@@ -14,4 +14,7 @@ export interface ActionContext {
  * An action reads its parameters and returns its response fields (besides RequestId/Code/Message).
  * It throws GatewayError or BusinessError for bad input.
  */
-export type ActionHandler = (params: ReadonlyMap<string, string>, ctx: ActionContext) => ResponseBody;
+export type ActionHandler = (
+  params: ReadonlyMap<string, string>,
+  ctx: ActionContext,
+) => ResponseBody | Promise<ResponseBody>;

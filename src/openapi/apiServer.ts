@@ -24,19 +24,19 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  app.all('*', (req, reply) => {
+  app.all('*', async (req, reply) => {
     const url = req.raw.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const rawQuery = q < 0 ? '' : url.slice(q + 1);
     const method = path === '/' ? req.method : 'UNSUPPORTED_PATH';
-    const result = options.gateway.handle({
+    const result = await options.gateway.handle({
       method,
       rawQuery,
       headers: req.headers,
       body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
     });
-    reply.code(result.status).headers(result.headers).send(result.body);
+    return reply.code(result.status).headers(result.headers).send(result.body);
   });
 
   app.setErrorHandler((err, _req, reply) => {

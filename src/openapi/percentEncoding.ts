@@ -5,9 +5,11 @@
  */
 
 const NEEDS_EXTRA_ESCAPE = /[!'()*]/g;
+const UNRESERVED_ONLY = /^[A-Za-z0-9\-_.~]*$/;
 
 /** UTF-8 bytes, keeping only A-Z a-z 0-9 - _ . ~ ; upper-case hex; space is %20, never +. */
 export function percentEncode(value: string): string {
+  if (UNRESERVED_ONLY.test(value)) return value; // most names and many values: nothing to do
   return encodeURIComponent(value).replace(
     NEEDS_EXTRA_ESCAPE,
     (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase(),

@@ -54,7 +54,7 @@ export class RpcGateway {
     this.#auth = new Authenticator(deps.credentials, new ReplayGuard(deps.options));
   }
 
-  handle(raw: RawHttpRequest): RenderedResponse {
+  async handle(raw: RawHttpRequest): Promise<RenderedResponse> {
     const requestId = randomUUID().toUpperCase();
     let format: ResponseFormat = 'JSON';
     let action: string | undefined;
@@ -75,7 +75,7 @@ export class RpcGateway {
         throw gatewayErrors.throttlingUser();
       }
       const log = this.#log.child({ requestId, action, accountId: credential.accountId });
-      const fields = handler(req.params, {
+      const fields = await handler(req.params, {
         account: { id: credential.accountId, status: credential.accountStatus },
         requestId,
         now,

@@ -4,6 +4,7 @@
 import { randomInt } from 'node:crypto';
 import type { AccessKeyStatus, AccountStatus } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
+import { TtlCache } from '../store/ttlCache.js';
 import type { SecretBox } from './secretBox.js';
 
 const ALPHANUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -37,25 +38,20 @@ export interface Credential {
 export class CredentialResolver {
   readonly #store: Store;
   readonly #box: SecretBox;
-  readonly #ttlMs: number;
-  readonly #cache = new Map<string, { value: Credential | undefined; expires: number }>();
+  readonly #cache: TtlCache<string, Credential | undefined>;
+  readonly #load = (accessKeyId: string) => this.#read(accessKeyId);
 
   constructor(store: Store, box: SecretBox, ttlMs = 2000) {
     this.#store = store;
     this.#box = box;
-    this.#ttlMs = ttlMs;
+    this.#cache = new TtlCache(ttlMs);
   }
 
   resolve(accessKeyId: string, now = Date.now()): Credential | undefined {
-    const hit = this.#cache.get(accessKeyId);
-    if (hit && hit.expires > now) return hit.value;
-    const value = this.#load(accessKeyId);
-    if (this.#cache.size > 10_000) this.#cache.clear(); // unknown IDs must not grow memory without bound
-    this.#cache.set(accessKeyId, { value, expires: now + this.#ttlMs });
-    return value;
+    return this.#cache.get(accessKeyId, this.#load, now);
   }
 
-  #load(accessKeyId: string): Credential | undefined {
+  #read(accessKeyId: string): Credential | undefined {
     const key = this.#store.accessKeys.find(accessKeyId);
     if (!key) return undefined;
     const account = this.#store.accounts.findById(key.accountId);

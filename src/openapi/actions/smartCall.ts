@@ -3,6 +3,7 @@
  * to clamp, and stores the accepted call as `queued`. Placing the call is the dialer's job.
  */
 import type { CallIdGenerator } from '../../calls/callId.js';
+import type { CallWriter } from '../../calls/callWriter.js';
 import {
   ASR_BASE_IDS,
   DEFAULT_MUTE_TIME,
@@ -19,6 +20,7 @@ import {
 } from '../../dialogue/voiceCode.js';
 import { DEFAULT_VOICE, findVoice } from '../../speech/voices.js';
 import type { Store } from '../../store/repositories.js';
+import { TtlCache } from '../../store/ttlCache.js';
 import type { ActionContext, ActionHandler } from '../actionContext.js';
 import { businessErrors } from '../apiErrors.js';
 import { ParamReader } from '../paramReader.js';
@@ -29,6 +31,7 @@ const CALLBACK_FORBIDDEN = /[@=:"${}^*￥]/;
 export interface SmartCallDeps {
   store: Store;
   callIds: CallIdGenerator;
+  writer: CallWriter;
   outIdMaxBytes: number;
   /** Told about every accepted call (the dialer listens here). */
   onAccepted?: (callId: string) => void;
@@ -77,11 +80,45 @@ function readParams(r: ParamReader) {
 
 type RawParams = ReturnType<typeof readParams>;
 
+/**
+ * Reads on the hot path, cached briefly (admin changes come from another process and take effect
+ * within the TTL).
+ */
+class Lookups {
+  readonly #owners: TtlCache<string, number | undefined>;
+  readonly #files: TtlCache<string, boolean>;
+  readonly #loadOwner: (n: string) => number | undefined;
+  readonly #loadFile: (key: string) => boolean;
+
+  constructor(store: Store, ttlMs = 2000) {
+    this.#owners = new TtlCache(ttlMs);
+    this.#files = new TtlCache(ttlMs);
+    this.#loadOwner = (n) => store.numbers.find(n)?.accountId;
+    this.#loadFile = (key) => {
+      const slash = key.indexOf('/');
+      return store.voiceFiles.find(Number(key.slice(0, slash)), key.slice(slash + 1)) !== undefined;
+    };
+  }
+
+  ownerOf(number: string, now: number): number | undefined {
+    return this.#owners.get(number, this.#loadOwner, now);
+  }
+
+  hasVoiceFile(accountId: number, id: string, now: number): boolean {
+    return this.#files.get(`${accountId}/${id}`, this.#loadFile, now);
+  }
+}
+
 /** Step 5 of §3.4: business rules, each an `isv.*` code; then step 6, the silent clamps. */
-function validate(p: RawParams, accountId: number, deps: SmartCallDeps): SmartCallRequest {
+function validate(
+  p: RawParams,
+  accountId: number,
+  deps: SmartCallDeps,
+  lookups: Lookups,
+  now: number,
+): SmartCallRequest {
   const { store } = deps;
-  const owner = store.numbers.find(p.calledShowNumber);
-  if (!owner || owner.accountId !== accountId) throw businessErrors.displayNumberIllegal();
+  if (lookups.ownerOf(p.calledShowNumber, now) !== accountId) throw businessErrors.displayNumberIllegal();
   if (!isChineseMainlandNumber(p.calledNumber)) throw businessErrors.mobileNumberIllegal();
 
   let items: VoiceCodeItem[];
@@ -107,7 +144,7 @@ function validate(p: RawParams, accountId: number, deps: SmartCallDeps): SmartCa
       throw businessErrors.templateMissingParameters(item.name);
     }
   }
-  if (p.backgroundFileCode !== undefined && !store.voiceFiles.find(accountId, p.backgroundFileCode)) {
+  if (p.backgroundFileCode !== undefined && !lookups.hasVoiceFile(accountId, p.backgroundFileCode, now)) {
     throw businessErrors.voiceFileIllegal(p.backgroundFileCode);
   }
   if (p.asrBaseId !== undefined && !(ASR_BASE_IDS as readonly string[]).includes(p.asrBaseId)) {
@@ -186,17 +223,18 @@ function validate(p: RawParams, accountId: number, deps: SmartCallDeps): SmartCa
 }
 
 export function smartCallAction(deps: SmartCallDeps): ActionHandler {
-  return (params: ReadonlyMap<string, string>, ctx: ActionContext) => {
+  const lookups = new Lookups(deps.store);
+  return async (params: ReadonlyMap<string, string>, ctx: ActionContext) => {
     const raw = readParams(new ParamReader(params));
     if (ctx.account.status !== 'active') throw businessErrors.outOfService();
-    const request = validate(raw, ctx.account.id, deps);
+    const request = validate(raw, ctx.account.id, deps, lookups, ctx.now);
     const json = JSON.stringify(request);
     let callId: string;
     // A collision needs two nodes with one nodeId; a fresh ID settles it.
     do {
       callId = deps.callIds.next(ctx.now);
     } while (
-      !deps.store.calls.insert({
+      !(await deps.writer.insert({
         callId,
         accountId: ctx.account.id,
         state: 'queued',
@@ -214,7 +252,7 @@ export function smartCallAction(deps: SmartCallDeps): ActionHandler {
         smartStatusCode: null,
         statusMsg: null,
         hangupDirection: null,
-      })
+      }))
     );
     deps.onAccepted?.(callId);
     return { CallId: callId };

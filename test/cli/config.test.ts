@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { loadConfig } from '../../src/config.js';
+import { tempDir } from '../helpers/tempDir.js';
+
+test('defaults apply without a file or environment', () => {
+  const c = loadConfig({}, {});
+  assert.equal(c.mode, 'embedded');
+  assert.equal(c.http.port, 8080);
+  assert.equal(c.api.defaultQps, 1000);
+  assert.ok(c.dataDir.endsWith('/data'));
+});
+
+test('flags beat environment, which beats the file', () => {
+  const dir = tempDir();
+  try {
+    const file = `${dir.path}/c.yaml`;
+    writeFileSync(file, 'http:\n  port: 7000\n  host: 127.0.0.1\napi:\n  defaultQps: 5\n');
+    assert.equal(loadConfig({ configFile: file }, {}).http.port, 7000);
+    assert.equal(loadConfig({ configFile: file }, { SMARTCALL_HTTP_PORT: '7100' }).http.port, 7100);
+    assert.equal(
+      loadConfig({ configFile: file, httpPort: 7200 }, { SMARTCALL_HTTP_PORT: '7100' }).http.port,
+      7200,
+    );
+    assert.equal(loadConfig({ configFile: file }, {}).api.defaultQps, 5);
+  } finally {
+    dir.remove();
+  }
+});
+
+test('a bad setting is named in the error', () => {
+  const dir = tempDir();
+  try {
+    const file = `${dir.path}/c.json`;
+    writeFileSync(file, '{"http":{"port":"eighty"}}');
+    assert.throws(() => loadConfig({ configFile: file }, {}), /http\.port/);
+    writeFileSync(file, '{"htp":{}}');
+    assert.throws(() => loadConfig({ configFile: file }, {}), /htp|Unrecognized/);
+    writeFileSync(file, '{broken');
+    assert.throws(() => loadConfig({ configFile: file }, {}), /not valid JSON/);
+    assert.throws(() => loadConfig({}, { SMARTCALL_HTTP_PORT: 'x' }), /SMARTCALL_HTTP_PORT/);
+  } finally {
+    dir.remove();
+  }
+});
