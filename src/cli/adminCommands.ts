@@ -7,6 +7,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { AccountRecord } from '../store/records.js';
 import { type GlobalOptions, withAdmin } from './context.js';
 import { emit, table } from './output.js';
+import { registerTrunkCommands } from './trunkCommands.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -33,7 +34,8 @@ function opts(cmd: Command): Opts {
 }
 
 export function registerAdminCommands(program: Command): void {
-  const admin = program.command('admin').description('manage accounts, keys, numbers and settings');
+  const admin = program.command('admin').description('manage accounts, keys, numbers, trunks and settings');
+  registerTrunkCommands(admin);
 
   const account = admin.command('account').description('tenant accounts');
   account

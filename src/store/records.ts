@@ -102,3 +102,33 @@ export interface CallRecord {
   statusMsg: string | null;
   hangupDirection: string | null;
 }
+
+/** How a number is written in SIP towards a trunk (caller in From/PAI, callee in the Request-URI). */
+export const NUMBER_FORMATS = ['national', 'e164', 'e164-no-plus'] as const;
+export type NumberFormat = (typeof NUMBER_FORMATS)[number];
+
+export type SipTransportName = 'udp' | 'tcp' | 'tls';
+
+export interface TrunkRecord {
+  name: string;
+  /** An IP literal: smartcall never resolves host names. */
+  host: string;
+  port: number;
+  transport: SipTransportName;
+  username: string | null;
+  passwordEnc: string | null;
+  /** Digest realm to answer; null accepts the realm the trunk challenges with. */
+  realm: string | null;
+  callerFormat: NumberFormat;
+  calleeFormat: NumberFormat;
+  /** Send P-Asserted-Identity with the caller number (RFC 3325). */
+  sendPai: boolean;
+  /** New calls per second the dialer may start on this trunk. */
+  cps: number;
+  /** Concurrent calls at most. */
+  maxCalls: number;
+  /** OPTIONS keep-alive interval, seconds; 0 = off. */
+  optionsIntervalS: number;
+  isDefault: boolean;
+  createdAt: number;
+}

@@ -14,6 +14,7 @@ import type {
   CallRecord,
   DisplayNumberRecord,
   ReceiptSettings,
+  TrunkRecord,
   VoiceFileRecord,
 } from './records.js';
 
@@ -62,6 +63,15 @@ export interface CallRepository {
   countByState(): Record<string, number>;
 }
 
+export interface TrunkRepository {
+  /** Inserts or replaces by name; making one the default clears the others in the same write. */
+  upsert(record: TrunkRecord): void;
+  find(name: string): TrunkRecord | undefined;
+  findDefault(): TrunkRecord | undefined;
+  list(): TrunkRecord[];
+  remove(name: string): boolean;
+}
+
 /** Small named facts about the installation (e.g. that the demo account was made). */
 export interface MetaRepository {
   get(key: string): string | undefined;
@@ -76,6 +86,7 @@ export interface Store {
   readonly voiceFiles: VoiceFileRepository;
   readonly asrModels: AsrModelRepository;
   readonly calls: CallRepository;
+  readonly trunks: TrunkRepository;
   /** Runs `fn` atomically: all of its writes land, or none. */
   transaction<T>(fn: () => T): T;
   close(): void;

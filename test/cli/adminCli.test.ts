@@ -74,3 +74,36 @@ test('a missing required option is reported by the command line', () => {
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /--account/);
 });
+
+test('a trunk is added as the issue shows, and listed without its password', () => {
+  const r = smartcall(
+    'admin',
+    'trunk',
+    'add',
+    '--name',
+    'carrier',
+    '--uri',
+    'sip:127.0.0.1:5065',
+    '--transport',
+    'udp',
+    '--username',
+    'u',
+    '--password',
+    'secret-pw',
+    '--cps',
+    '10',
+    '--max-calls',
+    '100',
+    '--default',
+    '--json',
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const t = r.json();
+  assert.equal(t.isDefault, true);
+  assert.equal(t.cps, 10);
+  assert.equal(t.maxCalls, 100);
+  assert.equal(t.hasPassword, true);
+  const list = smartcall('admin', 'trunk', 'list', '--json');
+  assert.equal(list.json()[0].name, 'carrier');
+  assert.ok(!list.stdout.includes('secret-pw'));
+});

@@ -81,4 +81,28 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX calls_state ON calls(state);
     `,
   },
+  {
+    version: 2,
+    name: 'sip trunks',
+    sql: `
+      CREATE TABLE trunks (
+        name TEXT PRIMARY KEY,
+        host TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        transport TEXT NOT NULL CHECK (transport IN ('udp', 'tcp', 'tls')),
+        username TEXT,
+        password_enc TEXT,
+        realm TEXT,
+        caller_format TEXT NOT NULL DEFAULT 'national',
+        callee_format TEXT NOT NULL DEFAULT 'national',
+        send_pai INTEGER NOT NULL DEFAULT 0,
+        cps INTEGER NOT NULL,
+        max_calls INTEGER NOT NULL,
+        options_interval_s INTEGER NOT NULL DEFAULT 0,
+        is_default INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX trunks_one_default ON trunks(is_default) WHERE is_default = 1;
+    `,
+  },
 ];

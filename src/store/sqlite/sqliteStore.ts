@@ -7,6 +7,7 @@ import { openDatabase, type SqliteDatabase } from './database.js';
 import { SqliteDisplayNumberRepository } from './displayNumberTable.js';
 import { SqliteAsrModelRepository, SqliteVoiceFileRepository } from './mediaTables.js';
 import { SqliteMetaRepository } from './metaTable.js';
+import { SqliteTrunkRepository } from './trunkTable.js';
 
 /** The embedded store: one SQLite file, `smartcall.db`, in the data directory. */
 export class SqliteStore implements Store {
@@ -18,6 +19,7 @@ export class SqliteStore implements Store {
   readonly voiceFiles;
   readonly asrModels;
   readonly calls;
+  readonly trunks;
 
   constructor(db: SqliteDatabase) {
     this.db = db;
@@ -28,6 +30,7 @@ export class SqliteStore implements Store {
     this.voiceFiles = new SqliteVoiceFileRepository(db);
     this.asrModels = new SqliteAsrModelRepository(db);
     this.calls = new SqliteCallRepository(db);
+    this.trunks = new SqliteTrunkRepository(db);
   }
 
   static open(dataDir: string): SqliteStore {

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatNumber } from '../../src/calls/numberFormat.js';
+import { parseTrunkUri, TrunkAdmin, trunkView } from '../../src/calls/trunkAdmin.js';
+import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
+import { SecretBox } from '../../src/tenancy/secretBox.js';
+
+function setup() {
+  const store = SqliteStore.inMemory();
+  return { store, admin: new TrunkAdmin(store, SecretBox.fromMasterKey('a master key for tests')) };
+}
+
+test('a trunk keeps its settings and its password sealed', () => {
+  const { store, admin } = setup();
+  const t = admin.add({
+    name: 'carrier',
+    uri: 'sip:127.0.0.1:5065',
+    username: 'u',
+    password: 'p',
+    cps: 10,
+    maxCalls: 100,
+  });
+  assert.equal(t.host, '127.0.0.1');
+  assert.equal(t.port, 5065);
+  assert.equal(t.transport, 'udp');
+  assert.ok(!store.trunks.find('carrier')!.passwordEnc!.includes('p:'));
+  assert.equal(admin.password(store.trunks.find('carrier')!), 'p');
+  assert.equal(JSON.stringify(trunkView(t)).includes('"p"'), false, 'views never show the password');
+  store.close();
+});
+
+test('the first trunk is the default and only one trunk is ever the default', () => {
+  const { store, admin } = setup();
+  admin.add({ name: 'a', uri: 'sip:127.0.0.1:5065' });
+  assert.equal(store.trunks.findDefault()!.name, 'a');
+  admin.add({ name: 'b', uri: 'sip:127.0.0.1:5066;transport=tcp', isDefault: true });
+  assert.equal(store.trunks.findDefault()!.name, 'b');
+  assert.equal(store.trunks.find('b')!.transport, 'tcp');
+  assert.deepEqual(
+    admin
+      .list()
+      .filter((t) => t.isDefault)
+      .map((t) => t.name),
+    ['b'],
+  );
+  admin.setDefault('a');
+  assert.equal(store.trunks.findDefault()!.name, 'a');
+  store.close();
+});
+
+test('trunk addresses must be IP literals and the settings sane', () => {
+  const { admin } = setup();
+  assert.throws(
+    () => admin.add({ name: 'x', uri: 'sip:sip.carrier.example:5060' }),
+    /never resolves host names/,
+  );
+  assert.throws(() => admin.add({ name: 'x', uri: 'http://127.0.0.1' }), /not a SIP URI/);
+  assert.throws(() => admin.add({ name: 'x', uri: 'sip:127.0.0.1', username: 'u' }), /both/);
+  assert.throws(() => admin.add({ name: 'x', uri: 'sip:127.0.0.1', cps: 0 }), /cps/);
+  assert.throws(() => admin.add({ name: 'x', uri: 'sip:127.0.0.1', callerFormat: 'weird' }), /caller format/);
+  assert.throws(() => admin.add({ name: 'x', uri: 'sip:127.0.0.1', transport: 'tls' }), /TLS/);
+  assert.deepEqual(parseTrunkUri('sip:[::1]:5070'), { host: '::1', port: 5070 });
+  assert.deepEqual(parseTrunkUri('sip:user@10.0.0.1'), { host: '10.0.0.1', port: 5060 });
+});
+
+test('numbers are written in the format the trunk asks for', () => {
+  assert.equal(formatNumber('057188880000', 'national'), '057188880000');
+  assert.equal(formatNumber('057188880000', 'e164'), '+8657188880000');
+  assert.equal(formatNumber('15900001111', 'e164'), '+8615900001111');
+  assert.equal(formatNumber('15900001111', 'e164-no-plus'), '8615900001111');
+  assert.equal(formatNumber('+8615900001111', 'e164-no-plus'), '+8615900001111');
+});
