@@ -1,0 +1,74 @@
+/**
+ * The callback's request side (spec §4.2, §4.3): what smartcall posts to the business for each
+ * turn. String-typed fields stay strings, as in Alibaba's samples; `is_playing` and `is_monitor` are
+ * JSON booleans and `record_begin_time` a number (spec §10 Q4).
+ */
+
+export type ContentType = 'normal' | 'mute' | 'timebreak' | 'dtmf' | 'parallel_transfer';
+
+export interface NormalContent {
+  words: string;
+  begin_offset: string;
+  end_offset: string;
+  begin_time: string;
+  is_playing: boolean;
+  current_media_code: string;
+  dynamic_id: string;
+  record_begin_time?: number;
+  asr_begin_time: string;
+  asr_end_time: string;
+  play_begin_time: string;
+  play_end_time: string;
+  /** Spec §10 Q5: kept for receivers written against the 2019 revision. */
+  role: 'B';
+  identity: string;
+}
+
+export interface MuteContent {
+  dynamic_id: string;
+}
+
+export interface DtmfContent {
+  dynamic_id: string;
+  /** Collected keys, or `noInputTimeout`. */
+  dtmf_digits: string;
+}
+
+export interface TimebreakContent {
+  current_media_code: string;
+  asr_begin_time: string;
+  play_begin_time: string;
+  dynamic_id: string;
+}
+
+export interface ParallelTransferContent {
+  dynamic_id: string;
+  transfer_status: 'success' | 'fail';
+  fail_cause: string;
+  is_monitor: boolean;
+  cc_name: string;
+}
+
+export type CallbackContent =
+  | { type: 'normal'; content: NormalContent }
+  | { type: 'mute'; content: MuteContent }
+  | { type: 'dtmf'; content: DtmfContent }
+  | { type: 'timebreak'; content: TimebreakContent }
+  | { type: 'parallel_transfer'; content: ParallelTransferContent };
+
+export interface CallbackRequest {
+  callId: string;
+  /** Epoch milliseconds. */
+  timestamp: number;
+  event: CallbackContent;
+}
+
+/** The four parameters, URL-encoded as they go on the wire (query string or form body). */
+export function encodeCallbackParams(req: CallbackRequest): string {
+  return new URLSearchParams({
+    call_id: req.callId,
+    timestamp: String(req.timestamp),
+    content_type: req.event.type,
+    content: JSON.stringify(req.event.content),
+  }).toString();
+}
