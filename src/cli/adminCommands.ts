@@ -8,6 +8,7 @@ import type { AccountRecord } from '../store/records.js';
 import { type GlobalOptions, withAdmin } from './context.js';
 import { emit, table } from './output.js';
 import { registerTrunkCommands } from './trunkCommands.js';
+import { registerVoiceCommands } from './voiceCommands.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -36,6 +37,7 @@ function opts(cmd: Command): Opts {
 export function registerAdminCommands(program: Command): void {
   const admin = program.command('admin').description('manage accounts, keys, numbers, trunks and settings');
   registerTrunkCommands(admin);
+  registerVoiceCommands(admin);
 
   const account = admin.command('account').description('tenant accounts');
   account

@@ -32,3 +32,17 @@ export function withAdmin<T>(options: GlobalOptions, fn: (admin: TenancyAdmin, s
     store.close();
   }
 }
+
+/** `withAdmin` for commands that do asynchronous work before they are done with the store. */
+export async function withAdminAsync<T>(
+  options: GlobalOptions,
+  fn: (admin: TenancyAdmin, store: SqliteStore) => Promise<T>,
+): Promise<T> {
+  const config = configFrom(options);
+  const store = SqliteStore.open(config.dataDir);
+  try {
+    return await fn(new TenancyAdmin(store, SecretBox.forConfig(config)), store);
+  } finally {
+    store.close();
+  }
+}
