@@ -12,6 +12,7 @@ import type {
   AsrModelRecord,
   CallbackSettings,
   CallRecord,
+  CallState,
   DisplayNumberRecord,
   ReceiptSettings,
   TrunkRecord,
@@ -56,10 +57,31 @@ export interface AsrModelRepository {
   listByAccount(accountId: number): AsrModelRecord[];
 }
 
+/** The fields of a call that change while it runs. */
+export type CallPatch = Partial<
+  Pick<
+    CallRecord,
+    | 'state'
+    | 'originateAt'
+    | 'ringAt'
+    | 'answerAt'
+    | 'endAt'
+    | 'statusCode'
+    | 'smartStatusCode'
+    | 'statusMsg'
+    | 'hangupDirection'
+    | 'dynamicId'
+  >
+>;
+
 export interface CallRepository {
   /** Returns false when the CallId already exists (the caller makes a new one). */
   insert(record: CallRecord): boolean;
   find(callId: string): CallRecord | undefined;
+  /** Calls in one of `states`, oldest first (the dialer's durable queue, the reaper's orphans). */
+  listByState(states: readonly CallState[], limit?: number): CallRecord[];
+  /** Changes the given fields; false when the call does not exist. */
+  update(callId: string, patch: CallPatch): boolean;
   countByState(): Record<string, number>;
 }
 

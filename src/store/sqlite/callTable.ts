@@ -1,5 +1,5 @@
 import type { CallRecord, CallState } from '../records.js';
-import type { CallRepository } from '../repositories.js';
+import type { CallPatch, CallRepository } from '../repositories.js';
 import type { SqliteDatabase } from './database.js';
 
 interface CallRow {
@@ -42,6 +42,19 @@ const toRecord = (r: CallRow): CallRecord => ({
   hangupDirection: r.hangup_direction,
 });
 
+const PATCH_COLUMNS: Record<keyof CallPatch, string> = {
+  state: 'state',
+  originateAt: 'originate_at',
+  ringAt: 'ring_at',
+  answerAt: 'answer_at',
+  endAt: 'end_at',
+  statusCode: 'status_code',
+  smartStatusCode: 'smart_status_code',
+  statusMsg: 'status_msg',
+  hangupDirection: 'hangup_direction',
+  dynamicId: 'dynamic_id',
+};
+
 export class SqliteCallRepository implements CallRepository {
   readonly #db: SqliteDatabase;
   readonly #insert;
@@ -68,6 +81,34 @@ export class SqliteCallRepository implements CallRepository {
   find(callId: string): CallRecord | undefined {
     const row = this.#find.get(callId);
     return row && toRecord(row);
+  }
+
+  listByState(states: readonly CallState[], limit = 10_000): CallRecord[] {
+    if (states.length === 0) return [];
+    const marks = states.map(() => '?').join(', ');
+    return this.#db
+      .prepare<unknown[], CallRow>(
+        `SELECT * FROM calls WHERE state IN (${marks}) ORDER BY created_at, call_id LIMIT ?`,
+      )
+      .all(...states, limit)
+      .map(toRecord);
+  }
+
+  update(callId: string, patch: CallPatch): boolean {
+    const columns: string[] = [];
+    const values: unknown[] = [];
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      const column = PATCH_COLUMNS[key as keyof CallPatch];
+      if (!column) throw new Error(`not a changeable call field: ${key}`);
+      columns.push(`${column} = ?`);
+      values.push(value);
+    }
+    if (columns.length === 0) return this.find(callId) !== undefined;
+    return (
+      this.#db.prepare(`UPDATE calls SET ${columns.join(', ')} WHERE call_id = ?`).run(...values, callId)
+        .changes > 0
+    );
   }
 
   countByState(): Record<string, number> {

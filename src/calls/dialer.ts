@@ -1,0 +1,159 @@
+/**
+ * The dialer: accepted calls wait in a durable queue (the `queued` calls of the store) and are
+ * placed through their trunk no faster than its CPS limit and never beyond its concurrency limit.
+ * Excess calls wait; none is dropped. The CPS limit is a sliding one-second window: at most `cps`
+ * call attempts start within any 1000 ms, which is how carriers count.
+ */
+import type { TimeSource } from '../media/timeSource.js';
+import type { Logger } from '../observability/logger.js';
+import type { CallRecord, TrunkRecord } from '../store/records.js';
+import type { Store } from '../store/repositories.js';
+
+/** Places one call and settles when it is over (answered and ended, or failed). */
+export interface CallPlacer {
+  place(call: CallRecord, trunk: TrunkRecord): Promise<void>;
+}
+
+export interface DialerOptions {
+  store: Store;
+  placer: CallPlacer;
+  /** The trunk a call leaves through; undefined when none is configured. */
+  trunkFor: (call: CallRecord) => TrunkRecord | undefined;
+  time: TimeSource;
+  log: Logger;
+}
+
+interface TrunkState {
+  active: number;
+  /** Start times of the last attempts, oldest first, at most `cps` of them. */
+  starts: number[];
+}
+
+export class Dialer {
+  readonly #o: DialerOptions;
+  readonly #queue: string[] = [];
+  readonly #queued = new Set<string>();
+  readonly #trunks = new Map<string, TrunkState>();
+  readonly #inFlight = new Set<Promise<void>>();
+  #wakeTimer: unknown;
+  #wakeAt = Number.POSITIVE_INFINITY;
+  #running = false;
+
+  constructor(options: DialerOptions) {
+    this.#o = options;
+  }
+
+  /** Picks up every call left queued in the store (also those from before a restart). */
+  start(): void {
+    this.#running = true;
+    for (const call of this.#o.store.calls.listByState(['queued'], 1_000_000)) this.#push(call.callId);
+    this.#pump();
+  }
+
+  /** A newly accepted call. */
+  enqueue(callId: string): void {
+    this.#push(callId);
+    if (this.#running) this.#pump();
+  }
+
+  /** Stops starting calls; resolves when the calls already placed have settled. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#wakeTimer !== undefined) this.#o.time.clearTimer(this.#wakeTimer);
+    this.#wakeTimer = undefined;
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  get stats(): { queued: number; active: Record<string, number> } {
+    const active: Record<string, number> = {};
+    for (const [name, t] of this.#trunks) active[name] = t.active;
+    return { queued: this.#queue.length, active };
+  }
+
+  #push(callId: string): void {
+    if (this.#queued.has(callId)) return;
+    this.#queued.add(callId);
+    this.#queue.push(callId);
+  }
+
+  #state(trunk: TrunkRecord): TrunkState {
+    let s = this.#trunks.get(trunk.name);
+    if (!s) {
+      s = { active: 0, starts: [] };
+      this.#trunks.set(trunk.name, s);
+    }
+    return s;
+  }
+
+  #pump(): void {
+    while (this.#running && this.#queue.length > 0) {
+      const callId = this.#queue[0]!;
+      const call = this.#o.store.calls.find(callId);
+      if (!call || call.state !== 'queued') {
+        this.#dequeue();
+        continue;
+      }
+      const trunk = this.#o.trunkFor(call);
+      if (!trunk) {
+        this.#dequeue();
+        this.#fail(call, 'no trunk is configured');
+        continue;
+      }
+      const state = this.#state(trunk);
+      if (state.active >= trunk.maxCalls) return; // a call ending pumps again
+      const now = this.#o.time.now();
+      while (state.starts.length > 0 && state.starts[0]! <= now - 1000) state.starts.shift();
+      if (state.starts.length >= trunk.cps) {
+        this.#wakeUpAt(state.starts[0]! + 1000);
+        return;
+      }
+      state.starts.push(now);
+      state.active++;
+      this.#dequeue();
+      this.#o.store.calls.update(callId, { state: 'dialing', originateAt: Math.round(now) });
+      const placed = this.#o.placer
+        .place({ ...call, state: 'dialing', originateAt: Math.round(now) }, trunk)
+        .catch((err) => {
+          this.#o.log.error({ callId, err }, 'placing the call failed unexpectedly');
+          this.#fail(call, `internal error: ${(err as Error).message}`);
+        })
+        .finally(() => {
+          state.active--;
+          this.#inFlight.delete(placed);
+          this.#pump();
+        });
+      this.#inFlight.add(placed);
+    }
+  }
+
+  #dequeue(): void {
+    this.#queued.delete(this.#queue.shift()!);
+  }
+
+  #wakeUpAt(at: number): void {
+    if (at >= this.#wakeAt && this.#wakeTimer !== undefined) return;
+    if (this.#wakeTimer !== undefined) this.#o.time.clearTimer(this.#wakeTimer);
+    this.#wakeAt = at;
+    this.#wakeTimer = this.#o.time.setTimer(
+      () => {
+        this.#wakeTimer = undefined;
+        this.#wakeAt = Number.POSITIVE_INFINITY;
+        this.#pump();
+      },
+      Math.max(0, at - this.#o.time.now()),
+    );
+  }
+
+  #fail(call: CallRecord, why: string): void {
+    this.#o.log.warn({ callId: call.callId, why }, 'call failed before dialing');
+    const current = this.#o.store.calls.find(call.callId);
+    if (current && (current.state === 'ended' || current.state === 'failed')) return;
+    this.#o.store.calls.update(call.callId, {
+      state: 'failed',
+      endAt: Math.round(this.#o.time.now()),
+      statusCode: '999999',
+      smartStatusCode: 'OTHER',
+      statusMsg: why,
+    });
+  }
+}
