@@ -1,0 +1,380 @@
+/**
+ * The media of ONE call: an RtpSession, a jitter buffer, a playout queue, RFC 4733 DTMF both ways
+ * and an optional two-channel recorder, all driven by the shared MediaClock.
+ *
+ * Each tick:
+ * - send phase (`onTick`): once started, one packet — a DTMF event packet while a digit is being
+ *   sent (audio pauses), else the playout's next frame. When nothing is playing we still send
+ *   silence (unless `sendSilence: false`): peers that latch or keep NAT bindings open need a steady
+ *   stream, and a continuous timestamp keeps their jitter buffers calm. RTP timestamps come from the
+ *   clock's tick index, so a skipped tick shows as a timestamp gap, as it should.
+ * - receive phase (`onAfterTick`): exactly one 20 ms frame (160 samples of 16-bit PCM) is pulled
+ *   from the jitter buffer and emitted as `frame` (the speech layer's input), DTMF timeouts are
+ *   checked, and the recorder gets the remote frame (left) and what was sent (right).
+ *
+ * Payload types: audio is decoded as PCMU (0) or PCMA (8) whatever was negotiated (static types are
+ * unambiguous); the negotiated telephone-event type goes to the DTMF receiver; anything else (comfort
+ * noise, video...) is counted and ignored. Our own packets echoed back verbatim (sipp -rtp_echo, same
+ * SSRC) are accepted like any other stream — including our DTMF, which then reports as received.
+ *
+ * Receiving works from {@link MediaSession.open} on (early media may arrive before we send);
+ * sending starts with {@link start}. Lifetime: the session owns its RtpSession (socket + port), its
+ * clock subscription and its recorder; {@link close} closes all three.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../observability/logger.js';
+import { type DtmfDigitEvent, DtmfReceiver, type DtmfReceiverStats } from '../rtp/dtmfReceiver.js';
+import { DtmfSender, type DtmfSenderOptions, type SentDtmfDigit } from '../rtp/dtmfSender.js';
+import {
+  FrameKind,
+  JitterBuffer,
+  type JitterBufferOptions,
+  type JitterBufferStats,
+} from '../rtp/jitterBuffer.js';
+import type { PortPool } from '../rtp/portPool.js';
+import type { RtpPacket } from '../rtp/rtpPacket.js';
+import { type RtpEndpoint, RtpSession, type RtpSessionStats } from '../rtp/rtpSession.js';
+import type { AudioSource } from './audioSource.js';
+import { CallRecorder, type RecordingInfo } from './callRecorder.js';
+import { FRAME_SAMPLES } from './frame.js';
+import { type G711Codec, type G711Name, g711ByName, g711ByPayloadType } from './g711.js';
+import type { ClockSubscriber, MediaClock } from './mediaClock.js';
+import { type PlayOptions, Playout, type PlayoutEnded, type PlayoutStarted } from './playout.js';
+
+export interface MediaSessionOptions {
+  clock: MediaClock;
+  portPool: PortPool;
+  /** Local IP to bind the RTP socket to. */
+  localAddress: string;
+  /** Audio codec we send (default PCMU); we decode both PCMU and PCMA whatever arrives. */
+  codec?: G711Name;
+  /** RFC 4733 payload type negotiated in SDP (default 101); null when the peer offered none. */
+  telephoneEventPayloadType?: number | null;
+  jitterBuffer?: JitterBufferOptions;
+  /** DTMF sending (tone/gap length, volume) and receiving (end timeout). */
+  dtmf?: DtmfSenderOptions & { endTimeoutMs?: number };
+  /** Send silence frames when nothing plays (default true; see the file comment). */
+  sendSilence?: boolean;
+  /** Datagrams above this size are dropped (default 1500). */
+  maxPacketBytes?: number;
+  /** Random source for SSRC / sequence / timestamp bases (tests). */
+  random?: () => number;
+  logger?: Logger;
+  /**
+   * Benchmark hook, called after every packet sent: the tick's ideal time and the time the packet
+   * was handed to the socket (both clock ms). Keep it cheap; it runs on the hot path.
+   */
+  onPacketSent?: (idealTime: number, sentAt: number) => void;
+}
+
+/** Sent-digit report, stamped with the tick time of its last packet. */
+export interface DtmfSentEvent extends SentDtmfDigit {
+  at: number;
+}
+
+export interface MediaSessionEvents {
+  /** One per tick: 160 samples of the remote party (a reused buffer: copy to keep). */
+  frame: [pcm: Int16Array, time: number, kind: FrameKind];
+  /** A digit received from the remote (RFC 4733), once, in order. */
+  dtmf: [DtmfDigitEvent];
+  /** A digit we sent has finished. */
+  dtmfSent: [DtmfSentEvent];
+  playStarted: [PlayoutStarted];
+  playEnded: [PlayoutEnded];
+  /** Symmetric RTP latched onto the address the remote really sends from. */
+  latched: [RtpEndpoint];
+  /** The recorder failed to write (recording stopped, the call goes on). */
+  recordingError: [Error];
+  closed: [];
+}
+
+export interface MediaSessionStats {
+  rtp: Readonly<RtpSessionStats>;
+  jitter: Readonly<JitterBufferStats>;
+  dtmfReceived: Readonly<DtmfReceiverStats>;
+  /** Audio packets sent (silence included). */
+  audioPacketsSent: number;
+  /** RFC 4733 packets sent. */
+  eventPacketsSent: number;
+  /** Packets whose payload type is neither G.711 nor the telephone-event type. */
+  unknownPayloadType: number;
+  /** Frames a streaming source could not fill in time. */
+  starvedFrames: number;
+  /** Recorder frames dropped because the disk fell behind. */
+  recordingDroppedFrames: number;
+}
+
+export interface MediaSessionUpdate {
+  /** New remote address/port (re-INVITE): symmetric RTP latches afresh. */
+  remote?: RtpEndpoint;
+  codec?: G711Name;
+  telephoneEventPayloadType?: number | null;
+}
+
+export class MediaSession extends EventEmitter<MediaSessionEvents> implements ClockSubscriber {
+  readonly #clock: MediaClock;
+  readonly #rtp: RtpSession;
+  readonly #jitter: JitterBuffer;
+  readonly #playout = new Playout();
+  readonly #dtmfSender: DtmfSender;
+  readonly #dtmfReceiver: DtmfReceiver;
+  readonly #sendSilence: boolean;
+  readonly #onPacketSent: ((idealTime: number, sentAt: number) => void) | undefined;
+  readonly #log: Logger | undefined;
+  readonly #remoteFrame = new Int16Array(FRAME_SAMPLES);
+  readonly #localFrame = new Int16Array(FRAME_SAMPLES);
+  #localAudible = false;
+  #codec: G711Codec;
+  #eventPt: number | null;
+  #sending = false;
+  #tickBase = 0;
+  #talkspurt = true;
+  #recorder: CallRecorder | undefined;
+  #closing: Promise<{ recording: RecordingInfo | undefined }> | undefined;
+  #audioSent = 0;
+  #eventsSent = 0;
+  #unknownPt = 0;
+  #recordingDropped = 0;
+
+  /** Binds an RTP port from the pool and joins the clock; receiving starts now, sending on start(). */
+  static async open(options: MediaSessionOptions): Promise<MediaSession> {
+    const rtp = await RtpSession.open({
+      localAddress: options.localAddress,
+      portPool: options.portPool,
+      maxPacketBytes: options.maxPacketBytes,
+      random: options.random,
+      logger: options.logger,
+    });
+    return new MediaSession(options, rtp);
+  }
+
+  private constructor(options: MediaSessionOptions, rtp: RtpSession) {
+    super();
+    this.#clock = options.clock;
+    this.#rtp = rtp;
+    this.#jitter = new JitterBuffer(options.jitterBuffer);
+    this.#dtmfSender = new DtmfSender(options.dtmf);
+    this.#dtmfReceiver = new DtmfReceiver({
+      endTimeoutMs: options.dtmf?.endTimeoutMs,
+      onDigit: (digit) => this.emit('dtmf', digit),
+    });
+    this.#codec = g711ByName(options.codec ?? 'PCMU');
+    this.#eventPt = options.telephoneEventPayloadType === undefined ? 101 : options.telephoneEventPayloadType;
+    this.#sendSilence = options.sendSilence ?? true;
+    this.#onPacketSent = options.onPacketSent;
+    this.#log = options.logger;
+    this.#playout.on('started', (e) => this.emit('playStarted', e));
+    this.#playout.on('ended', (e) => this.emit('playEnded', e));
+    rtp.handler = this;
+    rtp.onLatch = (endpoint) => this.emit('latched', endpoint);
+    this.#clock.subscribe(this);
+    this.#log?.info({ localPort: rtp.localPort, codec: this.#codec.name }, 'media session open');
+  }
+
+  get localAddress(): string {
+    return this.#rtp.localAddress;
+  }
+  get localPort(): number {
+    return this.#rtp.localPort;
+  }
+  get codec(): G711Name {
+    return this.#codec.name;
+  }
+  /** Where packets go now (latched source, else the signalled address). */
+  get remote(): RtpEndpoint | undefined {
+    return this.#rtp.remote;
+  }
+  get sending(): boolean {
+    return this.#sending;
+  }
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+  get ssrc(): number {
+    return this.#rtp.ssrc;
+  }
+  /** The playout item on the wire now and since when (clock ms). */
+  get playing(): { id: string; startedAt: number } | undefined {
+    return this.#playout.current;
+  }
+  /** Items queued behind the current one. */
+  get queuedItems(): number {
+    return this.#playout.queued;
+  }
+  /** Clock time of the recording's first frame, when recording. */
+  get recordingStartedAt(): number | undefined {
+    return this.#recorder?.startedAt;
+  }
+
+  get stats(): MediaSessionStats {
+    return {
+      rtp: this.#rtp.stats,
+      jitter: this.#jitter.stats,
+      dtmfReceived: this.#dtmfReceiver.stats,
+      audioPacketsSent: this.#audioSent,
+      eventPacketsSent: this.#eventsSent,
+      unknownPayloadType: this.#unknownPt,
+      starvedFrames: this.#playout.starvedFrames,
+      recordingDroppedFrames: this.#recordingDropped + (this.#recorder?.droppedFrames ?? 0),
+    };
+  }
+
+  /**
+   * Starts sending to the remote from signalling (early media or answer), from the next tick on.
+   * Calling it again while sending only moves the remote.
+   */
+  start(remote: RtpEndpoint): void {
+    this.#assertOpen();
+    this.#rtp.setRemote(remote);
+    if (!this.#sending) {
+      this.#sending = true;
+      this.#tickBase = this.#clock.tick;
+      this.#talkspurt = true;
+    }
+    this.#log?.info({ remote }, 'media sending');
+  }
+
+  /** Applies a re-INVITE: new remote (re-latches), codec and/or telephone-event payload type. */
+  update(update: MediaSessionUpdate): void {
+    this.#assertOpen();
+    if (update.remote) this.#rtp.setRemote(update.remote);
+    if (update.codec) this.#codec = g711ByName(update.codec);
+    if (update.telephoneEventPayloadType !== undefined) this.#eventPt = update.telephoneEventPayloadType;
+    if (update.remote) this.#dtmfReceiver.reset();
+    this.#log?.info(
+      { remote: update.remote, codec: this.#codec.name, eventPt: this.#eventPt },
+      'media updated',
+    );
+  }
+
+  /** Queues audio behind what is playing; returns the item id used in play events. */
+  play(source: AudioSource, options?: PlayOptions): string {
+    this.#assertOpen();
+    return this.#playout.enqueue(source, options);
+  }
+
+  /** Barge-in: stops the current item and drops the queue; the next tick sends silence. */
+  flushPlayout(): void {
+    this.#playout.flush(this.#clock.now());
+  }
+
+  /** Queues RFC 4733 digits (0-9 * # A-D). Throws when no telephone-event type was negotiated. */
+  sendDtmf(digits: string): void {
+    this.#assertOpen();
+    if (this.#eventPt === null)
+      throw new Error('cannot send DTMF: no telephone-event payload type negotiated');
+    this.#dtmfSender.enqueue(digits);
+  }
+
+  /** Starts recording to `path` (stereo WAV: left remote, right local) from the next tick. */
+  async startRecording(path: string): Promise<void> {
+    this.#assertOpen();
+    if (this.#recorder) throw new Error('already recording');
+    const recorder = await CallRecorder.open({ path, logger: this.#log });
+    if (this.closed) {
+      await recorder.close();
+      throw new Error('media session closed while the recording was opening');
+    }
+    recorder.on('error', (err) => this.emit('recordingError', err));
+    this.#recorder = recorder;
+  }
+
+  /** Stops recording; resolves with what was written (undefined when not recording). */
+  async stopRecording(): Promise<RecordingInfo | undefined> {
+    const recorder = this.#recorder;
+    if (!recorder) return undefined;
+    this.#recorder = undefined;
+    const info = await recorder.close();
+    this.#recordingDropped += info.droppedFrames;
+    return info;
+  }
+
+  /**
+   * Leaves the clock, closes the socket and returns the port to the pool, flushes the playout (its
+   * items get `playEnded` with reason `flushed`) and closes the recorder. Idempotent.
+   */
+  close(): Promise<{ recording: RecordingInfo | undefined }> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<{ recording: RecordingInfo | undefined }> {
+    this.#clock.unsubscribe(this);
+    this.#sending = false;
+    this.#rtp.close();
+    this.#playout.flush(this.#clock.now());
+    this.#dtmfSender.clearQueue();
+    const recording = await this.stopRecording();
+    this.#log?.info({ stats: this.stats }, 'media session closed');
+    this.emit('closed');
+    return { recording };
+  }
+
+  // ---- clock subscriber (hot path) ----
+
+  /** Send phase. */
+  onTick(time: number, tick: number): void {
+    if (!this.#sending || this.#closing) {
+      this.#localAudible = false;
+      return;
+    }
+    const rtp = this.#rtp;
+    const mediaTs = ((tick - this.#tickBase) * FRAME_SAMPLES) >>> 0;
+    const payload = rtp.payloadBuffer();
+    const sender = this.#dtmfSender;
+    let sent = false;
+    if (this.#eventPt !== null && sender.pending && sender.next(mediaTs, payload, 0)) {
+      sent = rtp.send(this.#eventPt, sender.marker, sender.timestamp, 4);
+      if (sent) this.#eventsSent++;
+      this.#talkspurt = true; // audio after the event starts a new talkspurt
+      this.#localAudible = false;
+      const done = sender.takeCompleted();
+      if (done) this.emit('dtmfSent', { ...done, at: time });
+    } else {
+      const frame = this.#localFrame;
+      const active = this.#playout.next(frame, time);
+      this.#localAudible = active;
+      if (active || this.#sendSilence) {
+        this.#codec.encode(frame, 0, FRAME_SAMPLES, payload, 0);
+        sent = rtp.send(this.#codec.payloadType, this.#talkspurt, mediaTs, FRAME_SAMPLES);
+        if (sent) {
+          this.#audioSent++;
+          this.#talkspurt = false;
+        }
+      } else {
+        this.#talkspurt = true;
+      }
+    }
+    if (sent && this.#onPacketSent) this.#onPacketSent(time, this.#clock.now());
+  }
+
+  /** Receive phase. */
+  onAfterTick(time: number): void {
+    if (this.#closing) return;
+    const frame = this.#remoteFrame;
+    const kind = this.#jitter.pull(frame);
+    // Record before calling listeners: one that throws must not leave a hole in the recording.
+    this.#recorder?.writeFrame(frame, this.#localAudible ? this.#localFrame : null, time);
+    this.#dtmfReceiver.poll(time);
+    this.emit('frame', frame, time, kind);
+  }
+
+  /** RtpPacketHandler: demultiplexes by payload type. */
+  onRtpPacket(packet: RtpPacket): void {
+    const pt = packet.payloadType;
+    const codec = g711ByPayloadType(pt);
+    if (codec !== undefined && pt !== this.#eventPt) {
+      this.#jitter.push(packet, codec);
+      return;
+    }
+    this.#jitter.noteOtherPacket(packet);
+    if (pt === this.#eventPt) this.#dtmfReceiver.onPacket(packet, this.#clock.now());
+    else this.#unknownPt++;
+  }
+
+  #assertOpen(): void {
+    if (this.#closing) throw new Error('media session is closed');
+  }
+}
+
+export { FrameKind };
