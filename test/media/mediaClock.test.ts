@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { describe, test } from 'node:test';
 import { ManualTimeSource } from '../../src/media/manualTimeSource.js';
 import { type ClockSubscriber, MediaClock } from '../../src/media/mediaClock.js';
@@ -143,10 +144,13 @@ describe('MediaClock', () => {
         ideal.push(time);
       },
     });
+    const started = performance.now();
     clock.start();
     await new Promise((resolve) => setTimeout(resolve, 1030));
     clock.stop();
-    assert.ok(wall.length >= 45 && wall.length <= 52, `ticks: ${wall.length}`);
+    // On a loaded machine the wait itself can overrun; count against the time that really passed.
+    const expected = Math.floor((performance.now() - started) / 20) + 1;
+    assert.ok(wall.length >= expected - 6 && wall.length <= expected + 1, `ticks: ${wall.length}, expected ~${expected}`);
     const mean = (wall.at(-1)! - wall[0]!) / (wall.length - 1);
     assert.ok(Math.abs(mean - 20) < 1, `mean interval ${mean.toFixed(3)} ms`);
     const lateness = wall.map((w, i) => w - ideal[i]!).sort((a, b) => a - b);
