@@ -18,7 +18,7 @@ const filters = process.argv.slice(2);
 const files = walk(root)
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
-const serial = (f) => /\/(interop|e2e)\//.test(relative(root, f)) || f.includes('/serial/');
+const serial = (f) => /(^|\/)(interop|e2e|serial)\//.test(relative(root, f));
 const groups = [
   { files: files.filter((f) => !serial(f)), concurrency: 2 },
   { files: files.filter(serial), concurrency: 1 },

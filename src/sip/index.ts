@@ -1,0 +1,31 @@
+/**
+ * smartcall's SIP stack (RFC 3261 over UDP and TCP, digest auth, RFC 4028 session timers, SDP
+ * offer/answer for G.711). Other folders import from here.
+ */
+export type { CallFailure, CallFailureCode, EndedBy } from './callFailure.js';
+export type { DigestCredentials } from './digestAuth.js';
+export { IncomingCall, type IncomingCallEvents, type IncomingCallState } from './incomingCall.js';
+export { type ParseLimits, type ParseOutcome, parseSipMessage, type SipParseError } from './messageParser.js';
+export { serializeMessage } from './messageSerializer.js';
+export { OptionsPinger, type OptionsPingerOptions, type TrunkState } from './optionsPinger.js';
+export {
+  type InviteOptions,
+  OutgoingCall,
+  type OutgoingCallEvents,
+  type OutgoingCallState,
+} from './outgoingCall.js';
+export {
+  buildAnswer,
+  buildOffer,
+  type CodecName,
+  describeSdp,
+  type LocalMedia,
+  type MediaDescriptionSummary,
+  type MediaDirection,
+  parseAnswer,
+} from './sdp.js';
+export { type SipMessage, SipRequest, SipResponse } from './sipMessage.js';
+export { parseUri, SipUri } from './sipUri.js';
+export { type OptionsResult, type SipStats, SipUserAgent, type SipUserAgentOptions } from './sipUserAgent.js';
+export { type SipClock, type SipTimerConfig, systemClock } from './timers.js';
+export type { Endpoint, TransportCounters, TransportLimits, TransportProtocol } from './transport.js';

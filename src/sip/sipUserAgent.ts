@@ -1,0 +1,355 @@
+import { EventEmitter } from 'node:events';
+import { type Logger, silentLogger } from '../observability/logger.js';
+import { Dialog } from './dialog.js';
+import { newBranch, newCallId, newTag } from './ids.js';
+import { IncomingCall } from './incomingCall.js';
+import { createResponse } from './messageFactory.js';
+import { type InviteOptions, OutgoingCall } from './outgoingCall.js';
+import { type UasCapabilities, validateRequest } from './requestValidator.js';
+import type { ServerInviteTransaction } from './serverInviteTransaction.js';
+import { SipHeaders } from './sipHeaders.js';
+import { SipRequest, type SipResponse } from './sipMessage.js';
+import { parseUri, type Uri } from './sipUri.js';
+import { resolveTarget } from './targetResolver.js';
+import { type SipClock, type SipTimerConfig, Timers } from './timers.js';
+import { type ServerTransaction, TransactionLayer, type TransactionUser } from './transactionLayer.js';
+import type {
+  Endpoint,
+  Inbound,
+  TransportCounters,
+  TransportLimits,
+  TransportProtocol,
+} from './transport.js';
+import { TransportLayer } from './transportLayer.js';
+import type { DialogUser, SessionTimerSettings, UaChild, UaContext } from './uaContext.js';
+import { Via } from './via.js';
+
+export interface SipUserAgentOptions {
+  /** IP literal to bind (default 127.0.0.1). Host names are refused: nothing is ever resolved. */
+  address?: string;
+  /** Address for Via/Contact when binding a wildcard. */
+  advertisedAddress?: string;
+  /** UDP port (0 = any free one, false = no UDP). Default 0. */
+  udpPort?: number | false;
+  /** TCP port (0 = any free one, false = no TCP). Default 0. */
+  tcpPort?: number | false;
+  /** User part of our Contact and default From (default `smartcall`). */
+  user?: string;
+  /** T1/T2/T4 in ms (tests shrink them). */
+  timers?: Partial<SipTimerConfig>;
+  clock?: SipClock;
+  limits?: Partial<TransportLimits>;
+  sessionTimer?: Partial<SessionTimerSettings>;
+  userAgentHeader?: string;
+  logger?: Logger;
+}
+
+export interface SipUserAgentEvents {
+  /** A new call offered to us; answer it, reject it or let it ring. Unhandled calls get 480. */
+  incoming: [call: IncomingCall];
+}
+
+export type OptionsResult =
+  | { ok: true; status: number; reason: string; rttMs: number }
+  | { ok: false; code: 'timeout' | 'transport-error' | 'bad-target'; message: string };
+
+export interface SipStats {
+  calls: number;
+  dialogs: number;
+  transactions: { client: number; server: number };
+  timers: number;
+  tcpConnections: number;
+  transport: TransportCounters;
+}
+
+const METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'UPDATE', 'INFO'];
+
+/**
+ * The SIP user agent: owns the transports (sockets), the transaction layer (timers) and every call.
+ * `invite()` places calls, `incoming` offers calls, `sendOptions()` pings. `close()` ends every call
+ * (best-effort BYE/CANCEL), terminates every transaction and closes the sockets.
+ */
+export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
+  readonly timers: Timers;
+  readonly #transport: TransportLayer;
+  readonly #transactions: TransactionLayer;
+  readonly #log: Logger;
+  readonly #user: string;
+  readonly #dialogs = new Map<string, DialogUser>();
+  readonly #children = new Set<UaChild>();
+  readonly #incomingByTx = new Map<ServerInviteTransaction, IncomingCall>();
+  readonly #ctx: UaContext;
+  #closed = false;
+
+  private constructor(options: SipUserAgentOptions) {
+    super();
+    this.#log = options.logger ?? silentLogger();
+    this.#user = options.user ?? 'smartcall';
+    this.timers = new Timers(options.clock);
+    this.#transport = new TransportLayer({
+      address: options.address ?? '127.0.0.1',
+      ...(options.advertisedAddress ? { advertisedAddress: options.advertisedAddress } : {}),
+      udpPort: options.udpPort ?? 0,
+      tcpPort: options.tcpPort ?? 0,
+      limits: options.limits ?? {},
+      logger: this.#log,
+    });
+    this.#transactions = new TransactionLayer({
+      transport: this.#transport,
+      timers: this.timers,
+      config: options.timers ?? {},
+      logger: this.#log,
+    });
+    this.#transactions.setUser(this.#transactionUser());
+    this.#ctx = this.#context(
+      {
+        expires: options.sessionTimer?.expires ?? 1800,
+        minSE: options.sessionTimer?.minSE ?? 90,
+      },
+      options.userAgentHeader ?? 'smartcall',
+    );
+  }
+
+  /** Creates a user agent and binds its sockets. */
+  static async create(options: SipUserAgentOptions = {}): Promise<SipUserAgent> {
+    const ua = new SipUserAgent(options);
+    try {
+      await ua.#transport.listen();
+    } catch (err) {
+      await ua.#transport.close();
+      throw err;
+    }
+    return ua;
+  }
+
+  /** Our address for a transport; undefined when that transport is disabled. */
+  localEndpoint(protocol: TransportProtocol): Endpoint | undefined {
+    return this.#transport.localEndpoint(protocol);
+  }
+
+  get timerConfig(): SipTimerConfig {
+    return this.#transactions.config;
+  }
+
+  /** Places a call. Listen for `failed` / `answered` / `ended` on the result. */
+  invite(options: InviteOptions): OutgoingCall {
+    const call = new OutgoingCall(this.#ctx, options);
+    if (this.#closed) {
+      queueMicrotask(() => call.terminate('ua-closed'));
+      return call;
+    }
+    call.start();
+    return call;
+  }
+
+  /** Out-of-dialog OPTIONS (keep-alive, RFC 3261 §11). Any final response means the peer is alive. */
+  sendOptions(target: string, transport: TransportProtocol = 'udp'): Promise<OptionsResult> {
+    const uri = parseUri(target);
+    const hop = uri ? resolveTarget(uri, transport) : undefined;
+    if (!uri || !hop?.ok) {
+      return Promise.resolve({
+        ok: false,
+        code: 'bad-target',
+        message: hop && !hop.ok ? hop.message : 'malformed URI',
+      });
+    }
+    const headers = new SipHeaders();
+    const local = this.#transport.localEndpoint(hop.endpoint.protocol);
+    headers.set('Max-Forwards', '70');
+    headers.set('From', `<sip:${this.#user}@${local?.address ?? '127.0.0.1'}>;tag=${newTag()}`);
+    headers.set('To', `<${uri.toString()}>`);
+    headers.set('Call-ID', newCallId());
+    headers.set('CSeq', '1 OPTIONS');
+    headers.set('Contact', this.#ctx.contact(hop.endpoint.protocol));
+    headers.set('Accept', 'application/sdp');
+    headers.set('User-Agent', this.#ctx.userAgentHeader);
+    const request = new SipRequest('OPTIONS', uri, headers);
+    const started = this.timers.clock.now();
+    return new Promise((resolve) => {
+      this.#transactions.sendRequest(request, hop.endpoint, {
+        onResponse: (r) => {
+          if (r.status >= 200)
+            resolve({
+              ok: true,
+              status: r.status,
+              reason: r.reason,
+              rttMs: this.timers.clock.now() - started,
+            });
+        },
+        onTimeout: () => resolve({ ok: false, code: 'timeout', message: 'no response (Timer F)' }),
+        onTransportError: (e) => resolve({ ok: false, code: 'transport-error', message: e.message }),
+      });
+    });
+  }
+
+  /** Counts for leak checks and metrics. */
+  stats(): SipStats {
+    return {
+      calls: this.#children.size,
+      dialogs: this.#dialogs.size,
+      transactions: { client: this.#transactions.clientCount, server: this.#transactions.serverCount },
+      timers: this.timers.active,
+      tcpConnections: this.#transport.tcpConnections,
+      transport: { ...this.#transport.counters },
+    };
+  }
+
+  /** Ends every call (best-effort BYE/CANCEL), terminates transactions and timers, closes sockets. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const child of [...this.#children]) child.terminate('ua-closed');
+    // Give the best-effort BYEs and CANCELs a moment to leave before the sockets close.
+    await new Promise((resolve) => setImmediate(resolve));
+    this.#transactions.clear();
+    await this.#transport.close();
+  }
+
+  #contact(protocol: TransportProtocol): string {
+    const local = this.#transport.localEndpoint(protocol) ?? this.#transport.localEndpoint('udp');
+    if (!local) return `<sip:${this.#user}@127.0.0.1>`;
+    const host = local.address.includes(':') ? `[${local.address}]` : local.address;
+    return `<sip:${this.#user}@${host}:${local.port}${local.protocol === 'udp' ? '' : ';transport=' + local.protocol}>`;
+  }
+
+  #sendAck(ack: SipRequest, target: Endpoint): Buffer {
+    const local = this.#transport.localEndpoint(target.protocol);
+    const via = new Via({
+      transport: target.protocol,
+      host: local?.address ?? '127.0.0.1',
+      port: local?.port,
+    });
+    via.params.set('branch', newBranch()).set('rport');
+    ack.headers.set('Via', via.toString());
+    return this.#transactions.sendStateless(ack, target);
+  }
+
+  #ackAndBye(response: SipResponse, fallbackTarget: Uri | undefined, protocol: TransportProtocol): void {
+    const fallback = fallbackTarget ?? response.to.uri;
+    const dialog = Dialog.asUac(response, fallback, this.#contact(protocol), protocol);
+    const hop = dialog.nextHop();
+    if (!hop.ok) return;
+    this.#sendAck(dialog.createRequest('ACK', { cseq: response.cseq.seq }), hop.endpoint);
+    const noop = () => {};
+    this.#transactions.sendRequest(dialog.createRequest('BYE'), hop.endpoint, {
+      onResponse: noop,
+      onTimeout: noop,
+      onTransportError: noop,
+    });
+  }
+
+  #context(sessionTimer: SessionTimerSettings, userAgentHeader: string): UaContext {
+    const capabilities: UasCapabilities = {
+      methods: METHODS,
+      extensions: ['timer'],
+      accept: ['application/sdp'],
+    };
+    return {
+      transactions: this.#transactions,
+      transport: this.#transport,
+      timers: this.timers,
+      config: this.#transactions.config,
+      log: this.#log,
+      sessionTimer,
+      capabilities,
+      userAgentHeader,
+      contactUser: this.#user,
+      contact: (protocol) => this.#contact(protocol),
+      localEndpoint: (protocol) => this.#transport.localEndpoint(protocol),
+      sendAck: (ack, target) => this.#sendAck(ack, target),
+      ackAndBye: (response, fallback, protocol) => this.#ackAndBye(response, fallback, protocol),
+      registerDialog: (key, user) => this.#dialogs.set(key, user),
+      unregisterDialog: (key) => this.#dialogs.delete(key),
+      adopt: (child) => this.#children.add(child),
+      release: (child) => {
+        this.#children.delete(child);
+        if (!(child instanceof IncomingCall)) return;
+        for (const [tx, call] of this.#incomingByTx) if (call === child) this.#incomingByTx.delete(tx);
+      },
+    };
+  }
+
+  #transactionUser(): TransactionUser {
+    return {
+      onRequest: (request, tx, inbound) => this.#onRequest(request, tx, inbound),
+      onCancel: (request, tx, invite) => {
+        const call = invite ? this.#incomingByTx.get(invite) : undefined;
+        if (call) call.onCancel(request, tx);
+        else tx.respond(createResponse(request, 481));
+      },
+      onAck: (request) => {
+        const toTag = request.to.tag;
+        const user =
+          toTag === undefined
+            ? undefined
+            : this.#dialogs.get(Dialog.key(request.callId, toTag, request.from.tag ?? ''));
+        user?.onAck(request);
+      },
+      onStrayResponse: (response, inbound) => this.#onStrayResponse(response, inbound),
+    };
+  }
+
+  #onRequest(request: SipRequest, tx: ServerTransaction, inbound: Inbound): void {
+    const respond = (status: number, headers?: Record<string, string>, reason?: string) =>
+      tx.respond(
+        createResponse(request, status, {
+          toTag: newTag(),
+          ...(headers ? { headers } : {}),
+          ...(reason ? { reason } : {}),
+        }),
+      );
+    if (this.#closed) {
+      respond(503);
+      return;
+    }
+    const rejection = validateRequest(request, this.#ctx.capabilities);
+    if (rejection) {
+      respond(rejection.status, rejection.headers, rejection.reason);
+      return;
+    }
+    const toTag = request.to.tag;
+    if (toTag !== undefined) {
+      const user = this.#dialogs.get(Dialog.key(request.callId, toTag, request.from.tag ?? ''));
+      if (user) user.onInDialogRequest(request, tx);
+      else respond(481);
+      return;
+    }
+    switch (request.method) {
+      case 'INVITE':
+        this.#onInvite(request, tx as ServerInviteTransaction, inbound);
+        return;
+      case 'OPTIONS':
+        respond(200, { Allow: METHODS.join(', '), Accept: 'application/sdp', Supported: 'timer' });
+        return;
+      default:
+        respond(481);
+    }
+  }
+
+  #onInvite(request: SipRequest, tx: ServerInviteTransaction, inbound: Inbound): void {
+    const se = request.sessionExpires();
+    const minSE = this.#ctx.sessionTimer.minSE;
+    if (se && se.seconds < minSE) {
+      // RFC 4028 §8.1: too small an interval is refused with our minimum.
+      tx.respond(createResponse(request, 422, { toTag: newTag(), headers: { 'Min-SE': String(minSE) } }));
+      return;
+    }
+    const call = new IncomingCall(this.#ctx, request, tx, inbound);
+    this.#incomingByTx.set(tx, call);
+    this.#log.debug({ callId: request.callId }, 'sip incoming call');
+    if (this.listenerCount('incoming') === 0) {
+      call.reject(480);
+      return;
+    }
+    this.emit('incoming', call);
+  }
+
+  #onStrayResponse(response: SipResponse, inbound: Inbound): void {
+    if (response.cseq.method !== 'INVITE' || response.status < 200 || response.status >= 300) return;
+    const user = this.#dialogs.get(
+      Dialog.key(response.callId, response.from.tag ?? '', response.to.tag ?? ''),
+    );
+    if (user) user.onStray2xx(response);
+    else this.#ackAndBye(response, undefined, inbound.source.protocol);
+  }
+}

@@ -1,0 +1,191 @@
+import { connect, createServer, isIPv6, type Server, type Socket } from 'node:net';
+import { StreamFramer } from './streamFramer.js';
+import type { Endpoint, TransportCounters, TransportError, TransportLimits } from './transport.js';
+
+export interface TcpTransportOptions {
+  address: string;
+  port: number;
+  limits: TransportLimits;
+  counters: TransportCounters;
+  /** A framed message (not yet parsed) from a connection. */
+  onMessage: (data: Buffer, source: Endpoint, connectionId: number) => void;
+  /** TLS later plugs in here: a factory for outgoing sockets and a server for incoming ones. */
+  connectSocket?: (port: number, address: string) => Socket;
+}
+
+/** One TCP connection with its framer; either side may have opened it. */
+class TcpConnection {
+  readonly id: number;
+  readonly socket: Socket;
+  readonly remote: Endpoint;
+  readonly framer: StreamFramer;
+  connected: boolean;
+  /** Writes made before an outgoing connection is established. */
+  queue: Array<[Buffer, ((e: TransportError) => void) | undefined]> = [];
+
+  constructor(id: number, socket: Socket, remote: Endpoint, connected: boolean, maxBytes: number) {
+    this.id = id;
+    this.socket = socket;
+    this.remote = remote;
+    this.connected = connected;
+    this.framer = new StreamFramer(maxBytes);
+  }
+}
+
+/**
+ * SIP over TCP (§18): a listening socket plus connections in both directions, reused per remote
+ * address (§18.1.1: a request to an address we already have a connection with goes on it; responses
+ * go back on the connection the request came on). Owns the server and every socket; `close()`
+ * destroys them all.
+ */
+export class TcpTransport {
+  readonly #options: TcpTransportOptions;
+  readonly #server: Server;
+  readonly #byId = new Map<number, TcpConnection>();
+  readonly #byRemote = new Map<string, TcpConnection>();
+  #nextId = 1;
+  #port = 0;
+  #closed = false;
+
+  constructor(options: TcpTransportOptions) {
+    this.#options = options;
+    this.#server = createServer((socket) => this.#accept(socket));
+    this.#server.maxConnections = options.limits.maxTcpConnections;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  get connectionCount(): number {
+    return this.#byId.size;
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(this.#options.port, this.#options.address, () => {
+        this.#server.off('error', reject);
+        const addr = this.#server.address();
+        this.#port = typeof addr === 'object' && addr ? addr.port : 0;
+        resolve(this.#port);
+      });
+    });
+  }
+
+  /** True when the connection a request came on is still open. */
+  hasConnection(id: number): boolean {
+    return this.#byId.has(id);
+  }
+
+  send(data: Buffer, target: Endpoint, connectionId?: number, onError?: (e: TransportError) => void): void {
+    if (this.#closed) {
+      onError?.({ code: 'closed', message: 'TCP transport closed' });
+      return;
+    }
+    let conn = connectionId === undefined ? undefined : this.#byId.get(connectionId);
+    conn ??= this.#byRemote.get(remoteKey(target.address, target.port));
+    if (!conn) {
+      if (this.#byId.size >= this.#options.limits.maxTcpConnections) {
+        onError?.({ code: 'too-many-connections', message: 'TCP connection limit reached' });
+        return;
+      }
+      conn = this.#open(target);
+    }
+    if (!conn.connected) {
+      conn.queue.push([data, onError]);
+      return;
+    }
+    this.#write(conn, data, onError);
+  }
+
+  #write(conn: TcpConnection, data: Buffer, onError?: (e: TransportError) => void): void {
+    conn.socket.write(data, (err) => {
+      if (err) {
+        this.#options.counters.sendErrors++;
+        onError?.({ code: 'send-failed', message: err.message });
+      }
+    });
+  }
+
+  #open(target: Endpoint): TcpConnection {
+    const socket = this.#options.connectSocket
+      ? this.#options.connectSocket(target.port, target.address)
+      : connect({ port: target.port, host: target.address, family: isIPv6(target.address) ? 6 : 4 });
+    const conn = this.#register(socket, target, false);
+    socket.once('connect', () => {
+      conn.connected = true;
+      const queued = conn.queue;
+      conn.queue = [];
+      for (const [data, onError] of queued) this.#write(conn, data, onError);
+    });
+    return conn;
+  }
+
+  #accept(socket: Socket): void {
+    if (this.#closed || !socket.remoteAddress || !socket.remotePort) {
+      socket.destroy();
+      return;
+    }
+    const address = socket.remoteAddress.startsWith('::ffff:')
+      ? socket.remoteAddress.slice(7)
+      : socket.remoteAddress;
+    this.#register(socket, { protocol: 'tcp', address, port: socket.remotePort }, true);
+  }
+
+  #register(socket: Socket, remote: Endpoint, connected: boolean): TcpConnection {
+    const conn = new TcpConnection(
+      this.#nextId++,
+      socket,
+      remote,
+      connected,
+      this.#options.limits.maxMessageBytes,
+    );
+    this.#byId.set(conn.id, conn);
+    this.#byRemote.set(remoteKey(remote.address, remote.port), conn);
+    this.#options.counters.tcpConnectionsOpened++;
+    socket.setNoDelay(true);
+    socket.setTimeout(this.#options.limits.tcpIdleMs, () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => this.#onData(conn, chunk));
+    socket.on('error', (err) => {
+      const queued = conn.queue;
+      conn.queue = [];
+      for (const [, onError] of queued) onError?.({ code: 'connect-failed', message: err.message });
+    });
+    socket.on('close', () => this.#forget(conn));
+    return conn;
+  }
+
+  #onData(conn: TcpConnection, chunk: Buffer): void {
+    const { messages, error } = conn.framer.push(chunk);
+    for (const m of messages) this.#options.onMessage(m, conn.remote, conn.id);
+    if (error) {
+      if (error === 'too-large') this.#options.counters.droppedOversized++;
+      else this.#options.counters.tcpFramingErrors++;
+      conn.socket.destroy();
+    }
+  }
+
+  #forget(conn: TcpConnection): void {
+    this.#byId.delete(conn.id);
+    const key = remoteKey(conn.remote.address, conn.remote.port);
+    if (this.#byRemote.get(key) === conn) this.#byRemote.delete(key);
+    const queued = conn.queue;
+    conn.queue = [];
+    for (const [, onError] of queued) onError?.({ code: 'connection-closed', message: 'connection closed' });
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    for (const conn of this.#byId.values()) conn.socket.destroy();
+    return new Promise((resolve) => {
+      if (!this.#server.listening) resolve();
+      else this.#server.close(() => resolve());
+    });
+  }
+}
+
+function remoteKey(address: string, port: number): string {
+  return address + '|' + port;
+}

@@ -1,0 +1,242 @@
+import type { RemoteInfo } from 'node:dgram';
+import { isIP } from 'node:net';
+import type { Logger } from '../observability/logger.js';
+import { createRawResponse } from './messageFactory.js';
+import { parseSipMessage } from './messageParser.js';
+import { serializeMessage } from './messageSerializer.js';
+import type { SipMessage, SipRequest, SipResponse } from './sipMessage.js';
+import { TcpTransport } from './tcpTransport.js';
+import {
+  DEFAULT_TRANSPORT_LIMITS,
+  type Endpoint,
+  type Inbound,
+  newTransportCounters,
+  type TransportCounters,
+  type TransportError,
+  type TransportLimits,
+  type TransportProtocol,
+} from './transport.js';
+import { UdpTransport } from './udpTransport.js';
+
+export interface TransportLayerOptions {
+  /** IP literal to bind (127.0.0.1 in tests). */
+  address: string;
+  /** Address written into Via and Contact when it differs from the bound one (e.g. 0.0.0.0 binds). */
+  advertisedAddress?: string;
+  /** UDP port; 0 picks a free one; false disables UDP. */
+  udpPort?: number | false;
+  /** TCP port; 0 picks a free one; false disables TCP. */
+  tcpPort?: number | false;
+  limits?: Partial<TransportLimits>;
+  logger: Logger;
+}
+
+export type MessageHandler = (message: SipMessage, inbound: Inbound) => void;
+
+/**
+ * The transport layer of RFC 3261 §18: owns the UDP and TCP transports, turns bytes into parsed
+ * messages (dropping and counting what is malformed or oversized, answering broken requests with
+ * 400/505 when they can be answered), stamps `received`/`rport` on requests (§18.2.1, RFC 3581),
+ * drops responses not addressed to us (§18.1.2) and sends responses where §18.2.2 says.
+ */
+export class TransportLayer {
+  readonly counters: TransportCounters = newTransportCounters();
+  readonly #options: TransportLayerOptions;
+  readonly #limits: TransportLimits;
+  readonly #log: Logger;
+  #udp: UdpTransport | undefined;
+  #tcp: TcpTransport | undefined;
+  #handler: MessageHandler = () => {};
+  #closed = false;
+
+  constructor(options: TransportLayerOptions) {
+    if (isIP(options.address) === 0)
+      throw new TypeError(`SIP transport address must be an IP literal: ${options.address}`);
+    this.#options = options;
+    this.#limits = { ...DEFAULT_TRANSPORT_LIMITS, ...options.limits };
+    this.#log = options.logger;
+  }
+
+  /** Where parsed messages go (the transaction layer). */
+  setHandler(handler: MessageHandler): void {
+    this.#handler = handler;
+  }
+
+  async listen(): Promise<void> {
+    const address = this.#options.address;
+    if (this.#options.udpPort !== false) {
+      this.#udp = new UdpTransport({
+        address,
+        port: this.#options.udpPort ?? 0,
+        onDatagram: (data, rinfo) => this.#onDatagram(data, rinfo),
+        onSendError: (e) => {
+          this.counters.sendErrors++;
+          this.#log.debug({ err: e.message }, 'sip udp send error');
+        },
+      });
+      await this.#udp.listen();
+    }
+    if (this.#options.tcpPort !== false) {
+      this.#tcp = new TcpTransport({
+        address,
+        port: this.#options.tcpPort ?? 0,
+        limits: this.#limits,
+        counters: this.counters,
+        onMessage: (data, source, connectionId) => this.#receive(data, source, connectionId),
+      });
+      await this.#tcp.listen();
+    }
+  }
+
+  get limits(): TransportLimits {
+    return this.#limits;
+  }
+
+  /** The address and port peers reach us at over a protocol (Via sent-by, Contact). */
+  localEndpoint(protocol: TransportProtocol): Endpoint | undefined {
+    const address = this.#options.advertisedAddress ?? this.#options.address;
+    if (protocol === 'udp' && this.#udp) return { protocol, address, port: this.#udp.port };
+    if (protocol === 'tcp' && this.#tcp) return { protocol, address, port: this.#tcp.port };
+    return undefined;
+  }
+
+  get tcpConnections(): number {
+    return this.#tcp?.connectionCount ?? 0;
+  }
+
+  /** Serializes and sends; returns the bytes so that retransmissions do not serialize again. */
+  send(
+    message: SipMessage,
+    target: Endpoint,
+    connectionId?: number,
+    onError?: (e: TransportError) => void,
+  ): Buffer {
+    const data = serializeMessage(message);
+    this.sendBytes(data, target, connectionId, onError);
+    return data;
+  }
+
+  sendBytes(
+    data: Buffer,
+    target: Endpoint,
+    connectionId?: number,
+    onError?: (e: TransportError) => void,
+  ): void {
+    if (this.#closed) {
+      onError?.({ code: 'closed', message: 'transport layer closed' });
+      return;
+    }
+    this.counters.sent++;
+    if (target.protocol === 'udp' && this.#udp) this.#udp.send(data, target.address, target.port, onError);
+    else if (target.protocol === 'tcp' && this.#tcp) this.#tcp.send(data, target, connectionId, onError);
+    else onError?.({ code: 'send-failed', message: `no ${target.protocol} transport` });
+  }
+
+  /**
+   * Where a response to this request goes (§18.2.2, RFC 3581 §4): back on the connection for
+   * reliable transports, else to `received`/`rport` or the sent-by address. A sent-by host name is
+   * never resolved: the packet's source address is used instead.
+   */
+  responseTarget(request: SipRequest, inbound: Inbound): { target: Endpoint; connectionId?: number } {
+    const via = request.topVia;
+    const source = inbound.source;
+    if (source.protocol !== 'udp') {
+      return inbound.connectionId !== undefined && this.#tcp?.hasConnection(inbound.connectionId)
+        ? { target: source, connectionId: inbound.connectionId }
+        : {
+            target: {
+              protocol: source.protocol,
+              address: via.received ?? source.address,
+              port: typeof via.rport === 'number' ? via.rport : (via.port ?? 5060),
+            },
+          };
+    }
+    const host = via.host.startsWith('[') ? via.host.slice(1, -1) : via.host;
+    const address = via.received ?? (isIP(host) ? host : source.address);
+    const port = typeof via.rport === 'number' ? via.rport : (via.port ?? 5060);
+    return { target: { protocol: 'udp', address, port } };
+  }
+
+  #onDatagram(data: Buffer, rinfo: RemoteInfo): void {
+    if (data.length > this.#limits.maxMessageBytes) {
+      this.counters.droppedOversized++;
+      return;
+    }
+    // Keep-alive pings (RFC 5626 §3.5.1 CRLF over UDP, or stray empty datagrams).
+    if (data.length <= 4 && data.every((b) => b === 0x0d || b === 0x0a)) return;
+    this.#receive(data, { protocol: 'udp', address: rinfo.address, port: rinfo.port }, undefined);
+  }
+
+  #receive(data: Buffer, source: Endpoint, connectionId: number | undefined): void {
+    if (this.#closed) return;
+    this.counters.received++;
+    const outcome = parseSipMessage(data, this.#limits, source.protocol !== 'udp');
+    if (!outcome.ok) {
+      const { error } = outcome;
+      if (error.code === 'too-large') this.counters.droppedOversized++;
+      if (error.reply) {
+        this.counters.answeredMalformed++;
+        const response = createRawResponse(error.reply.status, error.reply.reason, error.reply.headers);
+        this.send(response, source, connectionId);
+      } else {
+        this.counters.droppedMalformed++;
+      }
+      this.#log.debug(
+        { source: `${source.address}:${source.port}`, code: error.code, detail: error.detail },
+        'sip malformed message',
+      );
+      return;
+    }
+    const message = outcome.message;
+    const inbound: Inbound = connectionId === undefined ? { source } : { source, connectionId };
+    try {
+      if (message.kind === 'request') this.#stampVia(message, source);
+      else if (!this.#isOurs(message)) {
+        this.counters.droppedMisrouted++;
+        return;
+      }
+      this.#handler(message, inbound);
+    } catch (err) {
+      // A bug in a layer above must not take the process down with it; it is counted and logged.
+      this.counters.handlerErrors++;
+      this.#log.error({ err }, 'sip message handler failed');
+    }
+  }
+
+  /** §18.2.1: record where the request really came from in its top Via. */
+  #stampVia(request: SipRequest, source: Endpoint): void {
+    const vias = request.vias;
+    const top = vias[0]!;
+    const host = top.host.startsWith('[') ? top.host.slice(1, -1) : top.host;
+    let changed = false;
+    if (host !== source.address) {
+      top.params.set('received', source.address);
+      changed = true;
+    }
+    if (top.rport === true) {
+      top.params.set('rport', String(source.port));
+      changed = true;
+    }
+    if (changed)
+      request.headers.set(
+        'Via',
+        vias.map((v) => v.toString()),
+      );
+  }
+
+  /** §18.1.2: a response whose top Via sent-by is not one of ours is discarded. */
+  #isOurs(response: SipResponse): boolean {
+    const via = response.topVia;
+    const advertised = this.#options.advertisedAddress ?? this.#options.address;
+    const host = via.host.startsWith('[') ? via.host.slice(1, -1) : via.host;
+    if (host !== advertised && host !== this.#options.address) return false;
+    const port = via.port ?? 5060;
+    return port === this.#udp?.port || port === this.#tcp?.port;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([this.#udp?.close(), this.#tcp?.close()]);
+  }
+}
