@@ -178,11 +178,14 @@ export interface SippOptions {
   /** -d: the scenario's <pause/> in ms. */
   pauseMs?: number;
   args?: string[];
+  /** Files to put in sipp's working directory (e.g. a distinctive announcement_ulaw.wav). */
+  files?: Record<string, Buffer>;
 }
 
 /** sipp as a UAS running one scenario; cwd is a fresh temporary directory holding the WAVs. */
 export async function startSippUas(o: SippOptions): Promise<Peer> {
   const dir = makeSippDir();
+  for (const [name, bytes] of Object.entries(o.files ?? {})) writeFileSync(join(dir, name), bytes);
   const args = [
     '-sf',
     fixture(`sipp/${o.scenario}`),

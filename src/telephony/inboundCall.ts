@@ -1,0 +1,116 @@
+/**
+ * One call offered to us, with its audio once we take it: early media (183 with our SDP) or an
+ * answer opens an RTP session towards the caller's offer; the session closes when the call ends.
+ * The virtual phone network's callees are built on this.
+ */
+import { EventEmitter } from 'node:events';
+import type { MediaSession } from '../media/mediaSession.js';
+import type { EndedBy } from '../sip/callFailure.js';
+import type { IncomingCall } from '../sip/incomingCall.js';
+import { buildAnswer, type MediaDescriptionSummary } from '../sip/sdp.js';
+import type { Telephony } from './telephony.js';
+
+export interface InboundCallEvents {
+  /** Our answer was acknowledged. */
+  confirmed: [];
+  ended: [by: EndedBy, reason: string];
+}
+
+export class MediaOfferError extends Error {
+  override name = 'MediaOfferError';
+}
+
+export class InboundCall extends EventEmitter<InboundCallEvents> {
+  readonly sip: IncomingCall;
+  readonly #telephony: Telephony;
+  #media: MediaSession | undefined;
+  #opening: Promise<MediaSession> | undefined;
+  #ended = false;
+
+  constructor(telephony: Telephony, sip: IncomingCall) {
+    super();
+    this.#telephony = telephony;
+    this.sip = sip;
+    sip.once('confirmed', () => this.emit('confirmed'));
+    sip.on('media-update', (_sdp, remote) => this.#follow(remote));
+    sip.once('ended', (by, reason) => {
+      this.#ended = true;
+      void this.#closeMedia().then(() => this.emit('ended', by, reason));
+    });
+  }
+
+  get media(): MediaSession | undefined {
+    return this.#media;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  ring(): void {
+    this.sip.ring();
+  }
+
+  /** 183 Session Progress with our SDP: audio we play reaches the caller before any answer. */
+  async earlyMedia(): Promise<MediaSession> {
+    const { media, sdp } = await this.#prepare();
+    this.sip.progress(sdp);
+    return media;
+  }
+
+  /** 200 OK with our SDP answer; the media session starts towards the caller's offer. */
+  async answer(): Promise<MediaSession> {
+    const { media, sdp } = await this.#prepare();
+    this.sip.answer(sdp);
+    return media;
+  }
+
+  reject(status: number, reason?: string): void {
+    this.sip.reject(status, reason);
+  }
+
+  /** BYE when answered; a final error response when still ringing. */
+  hangup(): void {
+    if (this.sip.state === 'answered') this.sip.bye();
+    else if (this.sip.state === 'ringing') this.sip.reject(480);
+  }
+
+  async #prepare(): Promise<{ media: MediaSession; sdp: string }> {
+    const offer = this.sip.offer;
+    const remote = this.sip.offerMedia;
+    if (offer === undefined || remote === undefined) {
+      this.sip.reject(488, 'Not Acceptable Here');
+      throw new MediaOfferError('the caller offered no usable G.711 audio');
+    }
+    this.#opening ??= this.#telephony.openMedia({
+      codec: remote.codec.name,
+      telephoneEventPayloadType: remote.telephoneEventPt ?? null,
+    });
+    const media = await this.#opening;
+    this.#media = media;
+    if (this.#ended) {
+      await media.close();
+      throw new MediaOfferError('the call ended while its media was being set up');
+    }
+    const answer = buildAnswer(offer, { ip: media.localAddress, port: media.localPort });
+    if (!answer.ok) {
+      await media.close();
+      this.sip.reject(488, 'Not Acceptable Here');
+      throw new MediaOfferError(answer.error.message);
+    }
+    if (!media.sending) media.start({ address: remote.ip, port: remote.port });
+    return { media, sdp: answer.value.sdp };
+  }
+
+  #follow(remote: MediaDescriptionSummary): void {
+    this.#media?.update({
+      remote: { address: remote.ip, port: remote.port },
+      codec: remote.codec.name,
+      telephoneEventPayloadType: remote.telephoneEventPt ?? null,
+    });
+  }
+
+  async #closeMedia(): Promise<void> {
+    if (this.#opening) await (await this.#opening.catch(() => undefined))?.close();
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * One outbound call with its audio: the SIP INVITE (via the user agent) and the RTP session that
+ * carries G.711 both ways, kept in step. Early media (183 with SDP) starts the audio before the
+ * answer; the answer (or a re-INVITE) sets the codec and the far end's address; the media closes
+ * when the call fails or ends. Terminal events: `failed` (never answered) or `ended`, exactly once.
+ */
+import { EventEmitter } from 'node:events';
+import type { MediaSession } from '../media/mediaSession.js';
+import type { CallFailure, EndedBy } from '../sip/callFailure.js';
+import type { DigestCredentials } from '../sip/digestAuth.js';
+import type { OutgoingCall } from '../sip/outgoingCall.js';
+import { buildOffer, type MediaDescriptionSummary } from '../sip/sdp.js';
+import type { TransportProtocol } from '../sip/transport.js';
+import type { Telephony } from './telephony.js';
+
+export interface OutboundCallOptions {
+  /** Request-URI, IP literal host: `sip:15900001111@127.0.0.1:5065`. */
+  target: string;
+  from?: string;
+  fromDisplayName?: string;
+  transport?: TransportProtocol;
+  credentials?: DigestCredentials;
+  headers?: Record<string, string>;
+  /** CANCEL when no final answer came within this time (ring timeout). */
+  setupTimeoutMs?: number;
+  callId?: string;
+}
+
+export interface OutboundCallEvents {
+  /** 180/183 without SDP: the callee's phone rings. */
+  ringing: [status: number];
+  /** 183 with SDP: the far end's audio flows already (operator announcements). */
+  'early-media': [media: MediaDescriptionSummary | undefined];
+  answered: [media: MediaDescriptionSummary];
+  failed: [cause: CallFailure];
+  ended: [by: EndedBy, reason: string];
+}
+
+export class OutboundCall extends EventEmitter<OutboundCallEvents> {
+  readonly media: MediaSession;
+  readonly sip: OutgoingCall;
+  #finished = false;
+
+  private constructor(media: MediaSession, sip: OutgoingCall) {
+    super();
+    this.media = media;
+    this.sip = sip;
+    sip.on('progress', (status, _reason, sdp) => {
+      if (status >= 180 && sdp === undefined) this.emit('ringing', status);
+    });
+    sip.on('early-media', (_sdp, remote) => {
+      if (remote) this.#follow(remote);
+      this.emit('early-media', remote);
+    });
+    sip.on('answered', (_sdp, remote) => {
+      this.#follow(remote);
+      this.emit('answered', remote);
+    });
+    sip.on('media-update', (_sdp, remote) => this.#follow(remote));
+    sip.once('failed', (cause) => {
+      void this.#finish().then(() => this.emit('failed', cause));
+    });
+    sip.once('ended', (by, reason) => {
+      void this.#finish().then(() => this.emit('ended', by, reason));
+    });
+  }
+
+  /** Opens the RTP session, offers it, sends the INVITE. */
+  static async place(telephony: Telephony, options: OutboundCallOptions): Promise<OutboundCall> {
+    const media = await telephony.openMedia();
+    try {
+      const sip = telephony.ua.invite({
+        target: options.target,
+        offer: buildOffer({ ip: media.localAddress, port: media.localPort }),
+        ...(options.from && { from: options.from }),
+        ...(options.fromDisplayName && { fromDisplayName: options.fromDisplayName }),
+        ...(options.transport && { transport: options.transport }),
+        ...(options.credentials && { credentials: options.credentials }),
+        ...(options.headers && { headers: options.headers }),
+        ...(options.setupTimeoutMs !== undefined && { setupTimeoutMs: options.setupTimeoutMs }),
+        ...(options.callId && { callId: options.callId }),
+      });
+      return new OutboundCall(media, sip);
+    } catch (err) {
+      await media.close();
+      throw err;
+    }
+  }
+
+  get answered(): boolean {
+    return this.sip.state === 'answered';
+  }
+
+  /** CANCEL before the answer, BYE after it; the terminal event follows. */
+  hangup(): void {
+    this.sip.hangup();
+  }
+
+  #follow(remote: MediaDescriptionSummary): void {
+    const endpoint = { address: remote.ip, port: remote.port };
+    const update = {
+      remote: endpoint,
+      codec: remote.codec.name,
+      telephoneEventPayloadType: remote.telephoneEventPt ?? null,
+    };
+    if (this.media.sending) this.media.update(update);
+    else {
+      this.media.update({ codec: update.codec, telephoneEventPayloadType: update.telephoneEventPayloadType });
+      this.media.start(endpoint);
+    }
+  }
+
+  async #finish(): Promise<void> {
+    if (this.#finished) return;
+    this.#finished = true;
+    await this.media.close();
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The telephony core of one process: the SIP user agent, the single 20 ms media clock and the RTP
+ * port pool. Calls (outbound legs, answered inbound calls) borrow from it; `close()` ends them all.
+ */
+import { MediaClock } from '../media/mediaClock.js';
+import { MediaSession, type MediaSessionOptions } from '../media/mediaSession.js';
+import type { Logger } from '../observability/logger.js';
+import { PortPool } from '../rtp/portPool.js';
+import { SipUserAgent } from '../sip/sipUserAgent.js';
+import type { SipTimerConfig } from '../sip/timers.js';
+
+export interface TelephonyOptions {
+  /** IP literal for SIP and RTP sockets. */
+  address: string;
+  sipUdpPort: number | false;
+  sipTcpPort: number | false;
+  rtpPortMin: number;
+  rtpPortMax: number;
+  /** User part of our Contact. */
+  user?: string;
+  timers?: Partial<SipTimerConfig>;
+  /** Share a clock (tests, or several user agents in one process). */
+  clock?: MediaClock;
+  logger: Logger;
+}
+
+export class Telephony {
+  readonly ua: SipUserAgent;
+  readonly clock: MediaClock;
+  readonly ports: PortPool;
+  readonly address: string;
+  readonly #ownsClock: boolean;
+  readonly #log: Logger;
+  readonly #media = new Set<MediaSession>();
+
+  private constructor(ua: SipUserAgent, clock: MediaClock, ownsClock: boolean, options: TelephonyOptions) {
+    this.ua = ua;
+    this.clock = clock;
+    this.#ownsClock = ownsClock;
+    this.address = options.address;
+    this.#log = options.logger;
+    this.ports = new PortPool({ min: options.rtpPortMin, max: options.rtpPortMax });
+  }
+
+  static async create(options: TelephonyOptions): Promise<Telephony> {
+    const ua = await SipUserAgent.create({
+      address: options.address,
+      udpPort: options.sipUdpPort,
+      tcpPort: options.sipTcpPort,
+      user: options.user ?? 'smartcall',
+      ...(options.timers && { timers: options.timers }),
+      logger: options.logger,
+    });
+    const clock = options.clock ?? new MediaClock({ logger: options.logger });
+    if (!options.clock) clock.start();
+    return new Telephony(ua, clock, !options.clock, options);
+  }
+
+  /** Opens an RTP session on a port from the pool; it is closed with the call (or by `close()`). */
+  async openMedia(options: Partial<MediaSessionOptions> = {}): Promise<MediaSession> {
+    const media = await MediaSession.open({
+      clock: this.clock,
+      portPool: this.ports,
+      localAddress: this.address,
+      logger: this.#log,
+      ...options,
+    });
+    this.#media.add(media);
+    media.once('closed', () => this.#media.delete(media));
+    return media;
+  }
+
+  /** Media sessions still open (tests assert 0 after calls end). */
+  get openMediaSessions(): number {
+    return this.#media.size;
+  }
+
+  async close(): Promise<void> {
+    await this.ua.close();
+    await Promise.all([...this.#media].map((m) => m.close()));
+    if (this.#ownsClock) this.clock.stop();
+  }
+}
