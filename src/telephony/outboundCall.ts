@@ -5,7 +5,7 @@
  * when the call fails or ends. Terminal events: `failed` (never answered) or `ended`, exactly once.
  */
 import { EventEmitter } from 'node:events';
-import type { MediaSession } from '../media/mediaSession.js';
+import type { MediaSession, MediaSessionOptions } from '../media/mediaSession.js';
 import type { CallFailure, EndedBy } from '../sip/callFailure.js';
 import type { DigestCredentials } from '../sip/digestAuth.js';
 import type { OutgoingCall } from '../sip/outgoingCall.js';
@@ -24,6 +24,8 @@ export interface OutboundCallOptions {
   /** CANCEL when no final answer came within this time (ring timeout). */
   setupTimeoutMs?: number;
   callId?: string;
+  /** RTP session settings (codec preference, jitter buffer, the benchmark's send hook, ...). */
+  media?: Partial<MediaSessionOptions>;
 }
 
 export interface OutboundCallEvents {
@@ -67,7 +69,7 @@ export class OutboundCall extends EventEmitter<OutboundCallEvents> {
 
   /** Opens the RTP session, offers it, sends the INVITE. */
   static async place(telephony: Telephony, options: OutboundCallOptions): Promise<OutboundCall> {
-    const media = await telephony.openMedia();
+    const media = await telephony.openMedia(options.media);
     try {
       const sip = telephony.ua.invite({
         target: options.target,

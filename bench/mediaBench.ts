@@ -1,0 +1,282 @@
+/**
+ * `npm run bench:media`: concurrent answered calls, each carrying audio both ways, against
+ * smartcall's own UAS (a second process) and against sipp's echo, at rising call counts.
+ *
+ * In the same run it measures the machine's raw loopback UDP ceiling (a minimal Node sender and
+ * receiver pair), because on this machine that ceiling, not our code, may bound the call count:
+ * each call costs 100 packets per second at our end (50 sent, 50 received).
+ *
+ * Per call count: RTP send-interval deviation (|interval − 20 ms| per session) p50/p99/max, packet
+ * loss (sequence gaps seen by our jitter buffers), CPU and RSS per call. The highest count held with
+ * p99 ≤ 5 ms and loss < 0.1% is reported as a fraction of ceiling ÷ 100. Also the call set-up rate
+ * (INVITE → 200 → ACK → BYE per second, media sessions included). Last line: one JSON object.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PcmSource } from '../src/media/pcmSource.js';
+import { silentLogger } from '../src/observability/logger.js';
+import { OutboundCall } from '../src/telephony/outboundCall.js';
+import { Telephony } from '../src/telephony/telephony.js';
+import { blast } from './udpCeiling.js';
+
+const COUNTS = (process.env.BENCH_CALLS ?? '50,100,200,300,400,500,600,800')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
+const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 8000);
+const SETUP_CALLS = Number(process.env.BENCH_SETUP_CALLS ?? 1500);
+const P99_LIMIT_MS = 5;
+const LOSS_LIMIT = 0.001;
+
+const AUDIO = new Int16Array(8000 * 120);
+for (let i = 0; i < AUDIO.length; i++) AUDIO[i] = Math.round(5000 * Math.sin((2 * Math.PI * 450 * i) / 8000));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function child(
+  args: string[],
+  cwd?: string,
+): Promise<{ proc: ChildProcess; first: Record<string, number>; lines: () => string[] }> {
+  const proc = spawn(args[0]!, args.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], ...(cwd && { cwd }) });
+  let out = '';
+  proc.stdout!.on('data', (d) => {
+    out += d;
+  });
+  while (!out.includes('\n')) {
+    if (proc.exitCode !== null) throw new Error(`${args.join(' ')} exited`);
+    await sleep(10);
+  }
+  return { proc, first: JSON.parse(out.split('\n')[0]!), lines: () => out.trim().split('\n') };
+}
+
+async function stop(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = once(proc, 'exit');
+  proc.kill('SIGTERM');
+  await exited;
+}
+
+async function packetCeiling(): Promise<number> {
+  const receiver = await child([process.execPath, 'dist/bench/udpCeiling.js', 'receive']);
+  const started = Date.now();
+  await blast(receiver.first.port!, 3000);
+  const seconds = (Date.now() - started) / 1000;
+  await stop(receiver.proc);
+  const received = JSON.parse(receiver.lines().at(-1)!).received as number;
+  return Math.round(received / seconds);
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+interface StepResult {
+  calls: number;
+  p50: number;
+  p99: number;
+  max: number;
+  loss: number;
+  cpuPerCallPct: number;
+  rssPerCallKB: number;
+  held: boolean;
+}
+
+/** One step: `n` calls up at once, audio both ways, measured for MEASURE_MS. */
+async function step(tel: Telephony, target: string, n: number, rssBase: number): Promise<StepResult> {
+  let measuring = false;
+  const deviations = new Float64Array(Math.ceil(n * (MEASURE_MS / 20) * 1.1));
+  let count = 0;
+  const calls: OutboundCall[] = [];
+  const lastSent: number[] = [];
+  const setups: Promise<void>[] = [];
+  for (let i = 0; i < n; i++) {
+    lastSent.push(0);
+    const index = i;
+    const call = await OutboundCall.place(tel, {
+      target,
+      setupTimeoutMs: 20_000,
+      media: {
+        onPacketSent: (_ideal, sentAt) => {
+          const prev = lastSent[index]!;
+          lastSent[index] = sentAt;
+          if (measuring && prev > 0 && count < deviations.length)
+            deviations[count++] = Math.abs(sentAt - prev - 20);
+        },
+      },
+    });
+    calls.push(call);
+    setups.push(
+      new Promise((resolve, reject) => {
+        call.once('answered', () => {
+          call.media.play(new PcmSource(AUDIO));
+          resolve();
+        });
+        call.once('failed', (cause) =>
+          reject(new Error(`call ${index} failed: ${cause.code} ${cause.status}`)),
+        );
+      }),
+    );
+    if (i % 20 === 19) await sleep(40); // ramp at ~500 calls/s rather than one burst
+  }
+  await Promise.all(setups);
+  await sleep(1000);
+  const lossBefore = calls.map((c) => ({
+    lost: c.media.stats.jitter.lost + c.media.stats.jitter.late,
+    got: c.media.stats.jitter.received,
+  }));
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  measuring = true;
+  await sleep(MEASURE_MS);
+  measuring = false;
+  const elapsed = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const rss = process.memoryUsage().rss;
+  let lost = 0;
+  let got = 0;
+  calls.forEach((c, i) => {
+    lost += c.media.stats.jitter.lost + c.media.stats.jitter.late - lossBefore[i]!.lost;
+    got += c.media.stats.jitter.received - lossBefore[i]!.got;
+  });
+  const ended = calls.map((c) => once(c, 'ended'));
+  for (const c of calls) c.hangup();
+  await Promise.all(ended);
+  const sorted = deviations.subarray(0, count).sort();
+  const result: StepResult = {
+    calls: n,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.length ? sorted[sorted.length - 1]! : 0,
+    loss: got + lost > 0 ? lost / (got + lost) : 1,
+    cpuPerCallPct: ((cpu.user + cpu.system) / 1000 / elapsed / n) * 100,
+    rssPerCallKB: Math.max(0, (rss - rssBase) / 1024 / n),
+    held: false,
+  };
+  result.held = result.p99 <= P99_LIMIT_MS && result.loss < LOSS_LIMIT;
+  return result;
+}
+
+async function series(tel: Telephony, label: string, target: string): Promise<StepResult[]> {
+  const results: StepResult[] = [];
+  global.gc?.();
+  await sleep(500);
+  const rssBase = process.memoryUsage().rss;
+  for (const n of COUNTS) {
+    const r = await step(tel, target, n, rssBase);
+    results.push(r);
+    console.log(
+      `${label.padEnd(10)} ${String(n).padStart(5)} calls: send deviation p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ` +
+        `max ${r.max.toFixed(1)} ms, loss ${(r.loss * 100).toFixed(3)}%, CPU ${r.cpuPerCallPct.toFixed(3)}%/call, ` +
+        `RSS ${r.rssPerCallKB.toFixed(0)} KB/call ${r.held ? '' : ' ← over the limits'}`,
+    );
+    await sleep(500);
+    if (!r.held) break;
+  }
+  return results;
+}
+
+async function setupRate(tel: Telephony, target: string): Promise<number> {
+  const concurrency = 50;
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < SETUP_CALLS) {
+      next++;
+      const call = await OutboundCall.place(tel, { target, setupTimeoutMs: 10_000 });
+      const [outcome] = await Promise.race([
+        once(call, 'answered').then(() => ['answered']),
+        once(call, 'failed').then(() => ['failed']),
+      ]);
+      if (outcome !== 'answered') throw new Error('a set-up call failed');
+      const ended = once(call, 'ended');
+      call.hangup();
+      await ended;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return SETUP_CALLS / ((performance.now() - started) / 1000);
+}
+
+async function main(): Promise<void> {
+  const ceiling = await packetCeiling();
+  const ceilingCalls = ceiling / 100;
+  console.log(
+    `loopback UDP ceiling: ${ceiling} packets/s received by a minimal Node pair (= ${ceilingCalls.toFixed(0)} calls at 100 packets/s each)`,
+  );
+
+  const tel = await Telephony.create({
+    address: '127.0.0.1',
+    sipUdpPort: 0,
+    sipTcpPort: false,
+    rtpPortMin: 30000,
+    rtpPortMax: 33999,
+    logger: silentLogger(),
+  });
+  const uas = await child([process.execPath, 'dist/bench/mediaBenchUas.js', '34000-37999']);
+  const sippDir = mkdtempSync(join(tmpdir(), 'bench-sipp-'));
+  let sipp: ChildProcess | undefined;
+  try {
+    const uasTarget = `sip:bench@127.0.0.1:${uas.first.sipPort}`;
+    const setups = await setupRate(tel, uasTarget);
+    console.log(
+      `call set-up rate: ${setups.toFixed(0)} INVITE→200→ACK→BYE per second (${SETUP_CALLS} calls, 50 at a time, RTP sessions included)`,
+    );
+
+    const ours = await series(tel, 'own UAS', uasTarget);
+
+    sipp = spawn(
+      'sipp',
+      [
+        '-sf',
+        'uas_echo.xml',
+        '-i',
+        '127.0.0.1',
+        '-mi',
+        '127.0.0.1',
+        '-p',
+        '39060',
+        '-mp',
+        '39100',
+        '-cp',
+        '39090',
+        '-rtp_echo',
+        '-nostdin',
+      ],
+      { cwd: join(process.cwd(), 'test/fixtures/sipp'), stdio: 'ignore' },
+    );
+    await sleep(500);
+    const echo = await series(tel, 'sipp echo', 'sip:echo@127.0.0.1:39060');
+
+    const best = [...ours].reverse().find((r) => r.held);
+    const echoBest = [...echo].reverse().find((r) => r.held);
+    console.log(
+      `held with p99 ≤ ${P99_LIMIT_MS} ms and loss < 0.1%: ${best?.calls ?? 0} calls against our UAS, ` +
+        `${echoBest?.calls ?? 0} against sipp's echo; ceiling ÷ 100 = ${ceilingCalls.toFixed(0)}`,
+    );
+    console.log(
+      JSON.stringify({
+        bench: 'media',
+        packetCeilingPps: ceiling,
+        maxCalls: best?.calls ?? 0,
+        ceilingFraction: Number(((best?.calls ?? 0) / ceilingCalls).toFixed(3)),
+        p99DeviationMs: Number((best?.p99 ?? ours[0]?.p99 ?? 0).toFixed(2)),
+        rssPerCallKB: Math.round(best?.rssPerCallKB ?? 0),
+        setupsPerSec: Math.round(setups),
+      }),
+    );
+  } finally {
+    await tel.close();
+    await stop(uas.proc);
+    rmSync(sippDir, { recursive: true, force: true });
+    if (sipp) await stop(sipp);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
