@@ -1,0 +1,435 @@
+/**
+ * The SmartCall dialogue of one answered call (spec §4): the opening prompt, then turn after turn —
+ * a recognised sentence, a silence (MuteTime), a barge-in by speech duration, collected keys — each
+ * sent to the business's callback, whose reply says what to do next.
+ *
+ * The engine decides; it does no I/O. Audio, hang-up and HTTP go through a `DialoguePort`, time
+ * through a `TimeSource`, so tests drive whole conversations without sleeping. Inputs are the
+ * events of the call (playback started/ended, speech started/ended, recognised words, DTMF, the far
+ * end hanging up). Interruption rules are those of spec §4.5.
+ */
+import type { CallbackContent } from '../callback/callbackContent.js';
+import type { CallbackAction } from '../callback/callbackReply.js';
+import { formatChinaTime } from '../calls/chinaTime.js';
+import type { TimeSource } from '../media/timeSource.js';
+import type { Logger } from '../observability/logger.js';
+
+export interface TtsSettings {
+  style?: string;
+  volume?: number;
+  speed?: number;
+}
+
+/** One thing to play: a whole VoiceCode / action_code, whose items play back to back. */
+export interface PlayRequest {
+  id: string;
+  /** The VoiceCode / action_code text; reported as `current_media_code`. */
+  code: string;
+  params: Record<string, string>;
+  breakable: boolean;
+  /** Barge-in after this much continuous speech (0 = off). */
+  timeBreakMs: number;
+  purpose: 'prompt' | 'hangup' | 'dtmf';
+  tts: TtsSettings | undefined;
+}
+
+export type HangupCause = 'business' | 'session-timeout' | 'callback-failure' | 'playback-failed';
+
+export interface CallbackDecision {
+  action: CallbackAction;
+  /** Where the action came from: the business, the account's fallback, or the failure policy. */
+  source: 'reply' | 'fallback' | 'policy';
+}
+
+export interface DialoguePort {
+  /** Start playing now (the engine plays one request at a time and says when to stop). */
+  play(request: PlayRequest): void;
+  /** Stop what plays, at once (barge-in). */
+  stopPlayback(): void;
+  hangup(cause: HangupCause): void;
+  /** Posts a callback; resolves with what to do, the failure policy already applied. */
+  callback(event: CallbackContent): Promise<CallbackDecision>;
+  /** An action this platform does not carry out yet (logged by the port). */
+  unsupported?(action: CallbackAction): void;
+}
+
+export interface DialogueOptions {
+  port: DialoguePort;
+  time: TimeSource;
+  log: Logger;
+  callee: string;
+  /** When the call was answered (epoch ms): offsets are relative to it (spec §4.3). */
+  answeredAt: number;
+  /** Recording start, when recording. */
+  recordBeginAt?: number;
+  voiceCode: string;
+  voiceCodeParam: Record<string, string>;
+  actionCodeBreak: boolean;
+  actionCodeTimeBreak: number;
+  muteTimeMs: number;
+  /** Maximum call duration, ms. */
+  sessionTimeoutMs: number;
+  dynamicId: string | null;
+  tts: TtsSettings | undefined;
+}
+
+interface Playing extends PlayRequest {
+  startedAt: number | undefined;
+}
+
+interface DtmfCollection {
+  maxDigits: number;
+  endCharacter: string;
+  timeoutMs: number;
+  digits: string;
+  timer: unknown;
+}
+
+export class DialogueEngine {
+  readonly #o: DialogueOptions;
+  readonly #port: DialoguePort;
+  readonly #time: TimeSource;
+  #muteTimeMs: number;
+  #dynamicId: string;
+  #tts: TtsSettings | undefined;
+  #playing: Playing | undefined;
+  readonly #pending: PlayRequest[] = [];
+  /** The last media that played: its code and times (play_begin_time / play_end_time). */
+  #lastPlay: { code: string; startedAt: number; endedAt: number | undefined } | undefined;
+  #speechStartedAt: number | undefined;
+  #speechStartedWhilePlaying = false;
+  #timeBreakFired = false;
+  #muteTimer: unknown;
+  #sessionTimer: unknown;
+  readonly #callbackQueue: CallbackContent[] = [];
+  #callbackBusy = false;
+  #dtmf: DtmfCollection | undefined;
+  #hangupAfterPlay = false;
+  #ended = false;
+  #nextId = 1;
+
+  constructor(options: DialogueOptions) {
+    this.#o = options;
+    this.#port = options.port;
+    this.#time = options.time;
+    this.#muteTimeMs = options.muteTimeMs;
+    this.#dynamicId = options.dynamicId ?? '';
+    this.#tts = options.tts;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  get dynamicId(): string {
+    return this.#dynamicId;
+  }
+
+  /** Whether a prompt is playing (for the call record: a hang-up during a prompt is 200001). */
+  get playing(): boolean {
+    return this.#playing !== undefined;
+  }
+
+  /** The call is answered: play the opening prompt, start the SessionTimeout clock. */
+  start(): void {
+    this.#sessionTimer = this.#time.setTimer(() => this.#hangup('session-timeout'), this.#o.sessionTimeoutMs);
+    this.#enqueue({
+      code: this.#o.voiceCode,
+      params: this.#o.voiceCodeParam,
+      breakable: this.#o.actionCodeBreak,
+      // Spec §3.1 #13: time-based barge-in needs ActionCodeBreak=true.
+      timeBreakMs: this.#o.actionCodeBreak ? this.#o.actionCodeTimeBreak : 0,
+      purpose: 'prompt',
+    });
+  }
+
+  /** The far end hung up, or the call ended for any other reason: stop every timer. */
+  stop(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    for (const t of [this.#muteTimer, this.#sessionTimer, this.#dtmf?.timer])
+      if (t !== undefined) this.#time.clearTimer(t);
+    this.#muteTimer = undefined;
+    this.#sessionTimer = undefined;
+    this.#dtmf = undefined;
+    this.#pending.length = 0;
+    this.#callbackQueue.length = 0;
+  }
+
+  // ---- events from the media path ------------------------------------------------------------
+
+  playbackStarted(id: string, at: number): void {
+    if (this.#playing?.id !== id) return;
+    this.#playing.startedAt = at;
+    this.#lastPlay = { code: this.#playing.code, startedAt: at, endedAt: undefined };
+    this.#updateMuteTimer();
+  }
+
+  /** `completed` false: flushed, or the media could not be played. */
+  playbackEnded(id: string, at: number, completed: boolean): void {
+    const ended = this.#playing;
+    if (ended?.id !== id) return;
+    this.#playing = undefined;
+    if (this.#lastPlay && this.#lastPlay.endedAt === undefined) this.#lastPlay.endedAt = at;
+    if (ended.purpose === 'hangup' && this.#hangupAfterPlay) {
+      this.#hangup('business');
+      return;
+    }
+    if (ended.purpose === 'dtmf' && this.#dtmf && completed) this.#armDtmfTimer();
+    this.#playNext();
+    this.#updateMuteTimer();
+  }
+
+  speechStarted(at: number): void {
+    if (this.#ended) return;
+    this.#speechStartedAt = at;
+    this.#speechStartedWhilePlaying = this.#playing !== undefined;
+    this.#timeBreakFired = false;
+    this.#updateMuteTimer();
+  }
+
+  /**
+   * Continuous speech has lasted `durationMs` (called as it grows). Spec §4.5 rule 3: over a
+   * breakable media with a time-break, playback stops and a `timebreak` callback goes out.
+   */
+  speechContinuing(durationMs: number): void {
+    const p = this.#playing;
+    if (
+      this.#ended ||
+      this.#timeBreakFired ||
+      !p ||
+      !p.breakable ||
+      p.timeBreakMs <= 0 ||
+      p.startedAt === undefined
+    )
+      return;
+    if (durationMs < p.timeBreakMs) return;
+    this.#timeBreakFired = true;
+    this.#stopAll();
+    this.#send({
+      type: 'timebreak',
+      content: {
+        current_media_code: p.code,
+        asr_begin_time: String(Math.round(this.#speechStartedAt ?? this.#time.now())),
+        play_begin_time: String(Math.round(p.startedAt)),
+        dynamic_id: this.#dynamicId,
+      },
+    });
+  }
+
+  /** The end of a sentence (PauseTime of silence) with what was recognised, if anything. */
+  speechEnded(at: number, words: string | undefined, bounds?: { beginAt: number; endAt: number }): void {
+    if (this.#ended) return;
+    const began = bounds?.beginAt ?? this.#speechStartedAt ?? at;
+    const endAt = bounds?.endAt ?? at;
+    const wasPlaying = this.#speechStartedWhilePlaying;
+    this.#speechStartedAt = undefined;
+    this.#speechStartedWhilePlaying = false;
+    this.#updateMuteTimer();
+    // Keys are being collected: speech is not a turn of its own.
+    if (this.#dtmf || !words) {
+      if (!words) this.#o.log.debug({ began, endAt }, 'speech not recognised: no callback');
+      return;
+    }
+    const last = this.#lastPlay;
+    this.#send({
+      type: 'normal',
+      content: {
+        words,
+        begin_offset: String(Math.max(0, Math.round(began - this.#o.answeredAt))),
+        end_offset: String(Math.max(0, Math.round(endAt - this.#o.answeredAt))),
+        begin_time: formatChinaTime(this.#o.answeredAt),
+        is_playing: wasPlaying || this.#playing !== undefined,
+        current_media_code: this.#playing?.code ?? last?.code ?? '',
+        dynamic_id: this.#dynamicId,
+        ...(this.#o.recordBeginAt !== undefined && { record_begin_time: Math.round(this.#o.recordBeginAt) }),
+        asr_begin_time: String(Math.round(began)),
+        asr_end_time: String(Math.round(endAt)),
+        play_begin_time: last ? String(Math.round(last.startedAt)) : '0',
+        play_end_time: last?.endedAt !== undefined ? String(Math.round(last.endedAt)) : '0',
+        role: 'B',
+        identity: this.#o.callee,
+      },
+    });
+  }
+
+  dtmf(digit: string): void {
+    const d = this.#dtmf;
+    if (this.#ended || !d) return;
+    d.digits += digit;
+    // Keys typed over the prompt end it (the caller already knows what to press).
+    if (this.#playing?.purpose === 'dtmf') this.#stopAll();
+    if (digit === d.endCharacter || d.digits.length >= d.maxDigits) {
+      this.#finishDtmf(d.digits);
+      return;
+    }
+    this.#armDtmfTimer();
+  }
+
+  // ---- turns ----------------------------------------------------------------------------------
+
+  #send(event: CallbackContent): void {
+    if (this.#ended) return;
+    this.#callbackQueue.push(event);
+    this.#pumpCallbacks();
+  }
+
+  /** One callback at a time, in order: a reply is executed before the next event is posted. */
+  #pumpCallbacks(): void {
+    if (this.#callbackBusy || this.#ended) return;
+    const event = this.#callbackQueue.shift();
+    if (!event) return;
+    this.#callbackBusy = true;
+    this.#updateMuteTimer();
+    this.#port.callback(event).then(
+      (decision) => {
+        this.#callbackBusy = false;
+        if (!this.#ended) this.#execute(decision.action, decision.source);
+        this.#updateMuteTimer();
+        this.#pumpCallbacks();
+      },
+      (err) => {
+        this.#callbackBusy = false;
+        this.#o.log.error({ err }, 'callback port failed unexpectedly: hanging up');
+        this.#hangup('callback-failure');
+      },
+    );
+  }
+
+  #execute(action: CallbackAction, source: CallbackDecision['source']): void {
+    if (action.muteTime !== undefined) this.#muteTimeMs = action.muteTime; // spec §3.1 #11: latest wins
+    if (action.dynamicId !== undefined) this.#dynamicId = action.dynamicId;
+    if (action.tts) this.#tts = { ...this.#tts, ...action.tts };
+    const media = (purpose: PlayRequest['purpose'], breakable: boolean) =>
+      action.actionCode
+        ? {
+            code: action.actionCode,
+            params: action.actionCodeParam ?? {},
+            breakable,
+            timeBreakMs: breakable ? action.actionCodeTimeBreak : 0,
+            purpose,
+          }
+        : undefined;
+    switch (action.action) {
+      case 'play':
+        this.#interruptIf(action.actionBreak);
+        this.#enqueue(media('prompt', action.actionCodeBreak)!);
+        break;
+      case 'break':
+        this.#interruptIf(true);
+        break;
+      case 'continue':
+      case 'donothing':
+        break;
+      case 'hangup': {
+        // Spec §10 Q6: its action_code plays first, uninterruptibly, then the call ends.
+        const bye = media('hangup', false);
+        if (!bye) {
+          this.#hangup(source === 'policy' ? 'callback-failure' : 'business');
+          return;
+        }
+        this.#interruptIf(action.actionBreak);
+        this.#pending.length = 0;
+        this.#hangupAfterPlay = true;
+        this.#enqueue(bye);
+        break;
+      }
+      case 'dtmf': {
+        const d = action.dtmf!;
+        this.#interruptIf(action.actionBreak);
+        this.#dtmf = {
+          maxDigits: d.maxDigits,
+          endCharacter: d.endCharacter,
+          timeoutMs: d.noInputTimeoutS * 1000,
+          digits: '',
+          timer: undefined,
+        };
+        const prompt = media('dtmf', action.actionCodeBreak);
+        if (prompt) this.#enqueue(prompt);
+        if (!prompt && !this.#playing) this.#armDtmfTimer();
+        break;
+      }
+      default:
+        this.#port.unsupported?.(action);
+        break;
+    }
+  }
+
+  /** Spec §4.5 rule 2: stop what plays only if it may be interrupted. */
+  #interruptIf(requested: boolean): void {
+    if (requested && this.#playing?.breakable) this.#stopAll();
+  }
+
+  #enqueue(request: Omit<PlayRequest, 'id' | 'tts'>): void {
+    this.#pending.push({ ...request, id: `m${this.#nextId++}`, tts: this.#tts });
+    if (!this.#playing) this.#playNext();
+  }
+
+  #playNext(): void {
+    if (this.#ended || this.#playing) return;
+    const next = this.#pending.shift();
+    if (!next) return;
+    this.#playing = { ...next, startedAt: undefined };
+    this.#updateMuteTimer();
+    this.#port.play(next);
+  }
+
+  #stopAll(): void {
+    this.#pending.length = 0;
+    if (this.#playing) this.#port.stopPlayback(); // playbackEnded(flushed) follows from the port
+  }
+
+  // ---- keys -----------------------------------------------------------------------------------
+
+  #armDtmfTimer(): void {
+    const d = this.#dtmf;
+    if (!d || this.#ended) return;
+    if (d.timer !== undefined) this.#time.clearTimer(d.timer);
+    if (this.#playing?.purpose === 'dtmf') return; // the no-input clock starts when the prompt ends
+    d.timer = this.#time.setTimer(() => {
+      d.timer = undefined;
+      this.#finishDtmf(d.digits || 'noInputTimeout');
+    }, d.timeoutMs);
+  }
+
+  #finishDtmf(digits: string): void {
+    const d = this.#dtmf;
+    if (!d) return;
+    if (d.timer !== undefined) this.#time.clearTimer(d.timer);
+    this.#dtmf = undefined;
+    this.#send({ type: 'dtmf', content: { dynamic_id: this.#dynamicId, dtmf_digits: digits } });
+  }
+
+  // ---- silence and the end ----------------------------------------------------------------------
+
+  /**
+   * Spec §4.5 rule 5: `mute` after MuteTime with neither speech nor playback (nor a turn in
+   * progress). The clock starts again whenever that condition begins.
+   */
+  #updateMuteTimer(): void {
+    const quiet =
+      !this.#ended &&
+      !this.#playing &&
+      this.#pending.length === 0 &&
+      this.#speechStartedAt === undefined &&
+      !this.#callbackBusy &&
+      this.#callbackQueue.length === 0 &&
+      !this.#dtmf;
+    if (!quiet) {
+      if (this.#muteTimer !== undefined) this.#time.clearTimer(this.#muteTimer);
+      this.#muteTimer = undefined;
+      return;
+    }
+    if (this.#muteTimer !== undefined) return;
+    this.#muteTimer = this.#time.setTimer(() => {
+      this.#muteTimer = undefined;
+      this.#send({ type: 'mute', content: { dynamic_id: this.#dynamicId } });
+    }, this.#muteTimeMs);
+  }
+
+  #hangup(cause: HangupCause): void {
+    if (this.#ended) return;
+    this.stop();
+    this.#port.hangup(cause);
+  }
+}

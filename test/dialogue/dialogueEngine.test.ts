@@ -1,0 +1,325 @@
+/**
+ * The dialogue's rules (spec §4.4, §4.5), driven event by event on a manual clock: what plays,
+ * what gets interrupted, which callbacks go out and when.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { CallbackContent } from '../../src/callback/callbackContent.js';
+import { parseActionData } from '../../src/callback/callbackReply.js';
+import {
+  type CallbackDecision,
+  DialogueEngine,
+  type DialogueOptions,
+  type DialoguePort,
+  type HangupCause,
+  type PlayRequest,
+} from '../../src/dialogue/dialogueEngine.js';
+import { ManualTimeSource } from '../../src/media/manualTimeSource.js';
+import { silentLogger } from '../../src/observability/logger.js';
+
+/** A port that records what the engine asks for and answers callbacks from a script. */
+class FakePort implements DialoguePort {
+  readonly played: PlayRequest[] = [];
+  readonly callbacks: CallbackContent[] = [];
+  stops = 0;
+  hungUp: HangupCause | undefined;
+  replies: Record<string, unknown>[] = [];
+  #resolvers: ((d: CallbackDecision) => void)[] = [];
+  /** When false, callbacks wait for `answer()`. */
+  autoReply = true;
+  engine!: DialogueEngine;
+
+  play(request: PlayRequest): void {
+    this.played.push(request);
+  }
+  stopPlayback(): void {
+    this.stops++;
+    const current = this.played.at(-1);
+    if (current) queueMicrotask(() => this.engine.playbackEnded(current.id, 0, false));
+  }
+  hangup(cause: HangupCause): void {
+    this.hungUp = cause;
+  }
+  callback(event: CallbackContent): Promise<CallbackDecision> {
+    this.callbacks.push(event);
+    return new Promise((resolve) => {
+      this.#resolvers.push(resolve);
+      if (this.autoReply) this.answer();
+    });
+  }
+  answer(): void {
+    const resolve = this.#resolvers.shift();
+    const data = this.replies.shift() ?? { action: 'donothing' };
+    resolve?.({ action: parseActionData(data).action, source: 'reply' });
+  }
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+function setup(over: Partial<DialogueOptions> = {}) {
+  const time = new ManualTimeSource({ start: 1_714_528_800_000 });
+  const port = new FakePort();
+  const engine = new DialogueEngine({
+    port,
+    time,
+    log: silentLogger(),
+    callee: '15900001111',
+    answeredAt: time.now(),
+    voiceCode: 'hello.wav,$name$',
+    voiceCodeParam: { name: '张三' },
+    actionCodeBreak: true,
+    actionCodeTimeBreak: 0,
+    muteTimeMs: 5000,
+    sessionTimeoutMs: 120_000,
+    dynamicId: 'start',
+    tts: undefined,
+    ...over,
+  });
+  port.engine = engine;
+  /** The current play request starts now and lasts `ms` (then ends, completed). */
+  const playFor = (ms: number) => {
+    const p = port.played.at(-1)!;
+    engine.playbackStarted(p.id, time.now());
+    time.advance(ms);
+    engine.playbackEnded(p.id, time.now(), true);
+  };
+  return { time, port, engine, playFor };
+}
+
+test('the opening prompt plays at once; MuteTime after it ends a mute callback goes out', async () => {
+  const { time, port, engine, playFor } = setup();
+  engine.start();
+  assert.equal(port.played.length, 1);
+  assert.equal(port.played[0]!.code, 'hello.wav,$name$');
+  assert.deepEqual(port.played[0]!.params, { name: '张三' });
+  playFor(3000);
+  time.advance(4999);
+  assert.equal(port.callbacks.length, 0);
+  time.advance(1);
+  assert.deepEqual(port.callbacks[0], { type: 'mute', content: { dynamic_id: 'start' } });
+  engine.stop();
+});
+
+test('a sentence recognised during a prompt is reported with is_playing and does not stop it', async () => {
+  const { time, port, engine } = setup();
+  engine.start();
+  const prompt = port.played[0]!;
+  engine.playbackStarted(prompt.id, time.now());
+  time.advance(1000);
+  engine.speechStarted(time.now());
+  time.advance(1200);
+  engine.speechEnded(time.now(), '你好');
+  await tick();
+  const cb = port.callbacks[0]!;
+  assert.equal(cb.type, 'normal');
+  const c = cb.content as unknown as Record<string, unknown>;
+  assert.equal(c.words, '你好');
+  assert.equal(c.is_playing, true);
+  assert.equal(c.current_media_code, 'hello.wav,$name$');
+  assert.equal(c.begin_offset, '1000');
+  assert.equal(c.end_offset, '2200');
+  assert.equal(c.begin_time, '2024-05-01 10:00:00');
+  assert.equal(c.play_end_time, '0', 'still playing');
+  assert.equal(port.stops, 0, 'the reply decides, not the platform');
+  engine.stop();
+});
+
+test('a play reply interrupts a breakable prompt; an unbreakable one plays to its end first', async () => {
+  for (const breakable of [true, false]) {
+    const { time, port, engine } = setup({ actionCodeBreak: breakable });
+    port.replies.push({ action: 'play', action_code: '$answer$', action_code_param: '{"answer":"好的"}' });
+    engine.start();
+    engine.playbackStarted(port.played[0]!.id, time.now());
+    engine.speechStarted(time.now());
+    time.advance(900);
+    engine.speechEnded(time.now(), '我想查询订单');
+    await tick();
+    await tick();
+    if (breakable) {
+      assert.equal(port.stops, 1);
+      assert.equal(port.played.length, 2, 'the reply plays right away');
+    } else {
+      assert.equal(port.stops, 0);
+      assert.equal(port.played.length, 1, 'queued behind the unbreakable prompt');
+      engine.playbackEnded(port.played[0]!.id, time.now(), true);
+      assert.equal(port.played.length, 2);
+    }
+    assert.equal(port.played[1]!.code, '$answer$');
+    engine.stop();
+  }
+});
+
+test('continuous speech over a time-break prompt stops it and sends timebreak', async () => {
+  const { time, port, engine } = setup({ actionCodeTimeBreak: 800 });
+  engine.start();
+  const prompt = port.played[0]!;
+  engine.playbackStarted(prompt.id, time.now());
+  time.advance(500);
+  engine.speechStarted(time.now());
+  engine.speechContinuing(700);
+  assert.equal(port.stops, 0);
+  engine.speechContinuing(820);
+  assert.equal(port.stops, 1);
+  await tick();
+  assert.equal(port.callbacks[0]!.type, 'timebreak');
+  assert.deepEqual(port.callbacks[0]!.content, {
+    current_media_code: 'hello.wav,$name$',
+    asr_begin_time: String(time.now()),
+    play_begin_time: String(time.now() - 500),
+    dynamic_id: 'start',
+  });
+  engine.speechContinuing(2000);
+  assert.equal(port.callbacks.length, 1, 'once per utterance');
+  engine.stop();
+});
+
+test('time-based barge-in is off when the opening prompt may not be interrupted', () => {
+  const { time, port, engine } = setup({ actionCodeBreak: false, actionCodeTimeBreak: 300 });
+  engine.start();
+  engine.playbackStarted(port.played[0]!.id, time.now());
+  engine.speechStarted(time.now());
+  engine.speechContinuing(5000);
+  assert.equal(port.stops, 0);
+  engine.stop();
+});
+
+test('hangup plays its action_code to the end, unbreakable, then hangs up', async () => {
+  const { time, port, engine, playFor } = setup();
+  port.replies.push({ action: 'hangup', action_code: '$bye$', action_code_param: { bye: '再见' } });
+  engine.start();
+  playFor(1000);
+  engine.speechStarted(time.now());
+  engine.speechEnded(time.now() + 500, '没有了');
+  await tick();
+  const bye = port.played.at(-1)!;
+  assert.equal(bye.code, '$bye$');
+  assert.equal(bye.breakable, false);
+  engine.playbackStarted(bye.id, time.now());
+  engine.speechStarted(time.now());
+  engine.speechContinuing(10_000);
+  assert.equal(port.hungUp, undefined);
+  engine.playbackEnded(bye.id, time.now() + 800, true);
+  assert.equal(port.hungUp, 'business');
+  assert.equal(engine.ended, true);
+});
+
+test('hangup without action_code hangs up at once', async () => {
+  const { time, port, engine, playFor } = setup();
+  port.replies.push({ action: 'hangup' });
+  engine.start();
+  playFor(100);
+  time.advance(5000);
+  await tick();
+  assert.equal(port.hungUp, 'business');
+});
+
+test('dtmf collects keys after its prompt until the end character', async () => {
+  const { time, port, engine, playFor } = setup();
+  port.replies.push({
+    action: 'dtmf',
+    action_code: 'press.wav',
+    dtmf_nonin_overtime: 5,
+    dtmf_max_numbers: 5,
+    dtmf_end_character: '#',
+    dynamic_id: 'menu',
+  });
+  engine.start();
+  playFor(100);
+  time.advance(5000); // mute → dtmf reply
+  await tick();
+  playFor(1000); // press.wav
+  engine.dtmf('1');
+  time.advance(4000);
+  engine.dtmf('2');
+  engine.dtmf('#');
+  await tick();
+  const dtmf = port.callbacks.find((c) => c.type === 'dtmf')!;
+  assert.deepEqual(dtmf.content, { dynamic_id: 'menu', dtmf_digits: '12#' });
+  engine.stop();
+});
+
+test('dtmf without input reports noInputTimeout after dtmf_nonin_overtime', async () => {
+  const { time, port, engine, playFor } = setup();
+  port.replies.push({ action: 'dtmf', dtmf_nonin_overtime: 3, dtmf_max_numbers: 1 });
+  engine.start();
+  playFor(100);
+  time.advance(5000);
+  await tick();
+  time.advance(2999);
+  assert.equal(port.callbacks.filter((c) => c.type === 'dtmf').length, 0);
+  time.advance(1);
+  await tick();
+  assert.deepEqual(port.callbacks.at(-1)!.content, { dynamic_id: 'start', dtmf_digits: 'noInputTimeout' });
+  engine.stop();
+});
+
+test('dtmf_max_numbers ends collection without waiting', async () => {
+  const { time, port, engine, playFor } = setup();
+  port.replies.push({ action: 'dtmf', dtmf_max_numbers: 2 });
+  engine.start();
+  playFor(100);
+  time.advance(5000);
+  await tick();
+  engine.dtmf('4');
+  engine.dtmf('2');
+  await tick();
+  assert.equal((port.callbacks.at(-1)!.content as { dtmf_digits: string }).dtmf_digits, '42');
+  engine.stop();
+});
+
+test('mute_time from a reply replaces MuteTime (latest value wins), dynamic_id is echoed', async () => {
+  const { time, port, engine, playFor } = setup();
+  port.replies.push({ action: 'donothing', mute_time: 2000, dynamic_id: 'step-2' });
+  engine.start();
+  playFor(100);
+  time.advance(5000);
+  await tick();
+  assert.equal(port.callbacks.length, 1);
+  time.advance(2000);
+  await tick();
+  assert.equal(port.callbacks.length, 2);
+  assert.deepEqual(port.callbacks[1]!.content, { dynamic_id: 'step-2' });
+  engine.stop();
+});
+
+test('SessionTimeout hangs up however the conversation stands', () => {
+  const { time, port, engine } = setup({ sessionTimeoutMs: 30_000 });
+  engine.start();
+  engine.playbackStarted(port.played[0]!.id, time.now());
+  time.advance(30_000);
+  assert.equal(port.hungUp, 'session-timeout');
+  assert.equal(time.pendingTimers, 0, 'no timer left');
+});
+
+test('callbacks go out one at a time, in order', async () => {
+  const { time, port, engine, playFor } = setup();
+  port.autoReply = false;
+  engine.start();
+  playFor(100);
+  engine.speechStarted(time.now());
+  engine.speechEnded(time.now() + 500, '第一句');
+  engine.speechStarted(time.now() + 600);
+  engine.speechEnded(time.now() + 900, '第二句');
+  assert.equal(port.callbacks.length, 1);
+  port.answer();
+  await tick();
+  assert.equal(port.callbacks.length, 2);
+  assert.equal((port.callbacks[1]!.content as { words: string }).words, '第二句');
+  port.answer();
+  engine.stop();
+});
+
+test('unrecognised speech sends nothing but still counts as not being silent', async () => {
+  const { time, port, engine, playFor } = setup();
+  engine.start();
+  playFor(100);
+  time.advance(4000);
+  engine.speechStarted(time.now());
+  time.advance(2000);
+  engine.speechEnded(time.now(), undefined);
+  time.advance(4999);
+  assert.equal(port.callbacks.length, 0, 'the mute clock restarted when the speech ended');
+  time.advance(1);
+  assert.equal(port.callbacks[0]!.type, 'mute');
+  engine.stop();
+});
