@@ -16,13 +16,19 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** Callback settings as shown: whether callbacks are signed, never the (sealed) secret. */
+function callbackView(c: AccountRecord['callback']) {
+  const { signingSecretEnc, ...rest } = c;
+  return { ...rest, signed: signingSecretEnc !== null };
+}
+
 function accountView(a: AccountRecord) {
   return {
     id: a.id,
     name: a.name,
     status: a.status,
     qps: a.qps,
-    callback: a.callback,
+    callback: callbackView(a.callback),
     receipts: a.receipts,
     createdAt: new Date(a.createdAt).toISOString(),
   };
@@ -173,6 +179,10 @@ export function registerAdminCommands(program: Command): void {
       'reply used when the callback fails, e.g. {"action":"hangup"}; empty removes it',
     )
     .option('--body-mode <mode>', 'send parameters in the query string (default) or a form body: query|form')
+    .option(
+      '--signing-secret <secret>',
+      'sign callbacks (X-Smartcall-Signature, HMAC-SHA256); empty removes it',
+    )
     .action((_o, cmd: Command) => {
       const o = opts(cmd);
       const s = withAdmin(o, (ad) =>
@@ -181,16 +191,21 @@ export function registerAdminCommands(program: Command): void {
           timeoutMs: o.timeoutMs as number | undefined,
           fallbackReply: o.fallback === undefined ? undefined : (o.fallback as string) || null,
           bodyMode: o.bodyMode as 'query' | 'form' | undefined,
+          signingSecret: o.signingSecret === undefined ? undefined : (o.signingSecret as string) || null,
         }),
       );
-      emit(o, { account: o.account, callback: s }, () => `callback of ${o.account}: ${s.url ?? '(none)'}`);
+      emit(
+        o,
+        { account: o.account, callback: callbackView(s) },
+        () => `callback of ${o.account}: ${s.url ?? '(none)'}`,
+      );
     });
   callback
     .command('show')
     .requiredOption('--account <name>', 'account name')
     .action((_o, cmd: Command) => {
       const o = opts(cmd);
-      const s = withAdmin(o, (ad) => ad.account(o.account as string).callback);
+      const s = callbackView(withAdmin(o, (ad) => ad.account(o.account as string).callback));
       emit(o, s, () => JSON.stringify(s, null, 2));
     });
 

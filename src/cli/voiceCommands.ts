@@ -7,7 +7,9 @@ import { emit, table } from './output.js';
 type Opts = GlobalOptions & Record<string, unknown>;
 
 export function registerVoiceCommands(admin: Command): void {
-  const voice = admin.command('voice').description('voice files for prompts (any common WAV, stored as 8 kHz)');
+  const voice = admin
+    .command('voice')
+    .description('voice files for prompts (any common WAV, stored as 8 kHz)');
   voice
     .command('upload')
     .requiredOption('--account <name>', 'account name')
@@ -18,9 +20,17 @@ export function registerVoiceCommands(admin: Command): void {
       const config = configFrom(o);
       const record = await withAdminAsync(o, (admin, store) => {
         const account = admin.account(o.account as string);
-        return new VoiceLibrary(store, config.dataDir).upload(account.id, o.file as string, o.name as string | undefined);
+        return new VoiceLibrary(store, config.dataDir).upload(
+          account.id,
+          o.file as string,
+          o.name as string | undefined,
+        );
       });
-      emit(o, { id: record.id, name: record.name, durationMs: record.durationMs }, () => `${record.id}  (${record.name}, ${(record.durationMs / 1000).toFixed(1)} s)`);
+      emit(
+        o,
+        { id: record.id, name: record.name, durationMs: record.durationMs },
+        () => `${record.id}  (${record.name}, ${(record.durationMs / 1000).toFixed(1)} s)`,
+      );
     });
   voice
     .command('list')

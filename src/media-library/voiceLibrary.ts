@@ -7,11 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { encodeWav } from '../media/wavWriter.js';
-import { readWav, WavFormatError } from '../media/wavReader.js';
 import { resample } from '../media/resampler.js';
-import type { Store } from '../store/repositories.js';
+import { readWav, WavFormatError } from '../media/wavReader.js';
+import { encodeWav } from '../media/wavWriter.js';
 import type { VoiceFileRecord } from '../store/records.js';
+import type { Store } from '../store/repositories.js';
 
 export const TELEPHONE_RATE = 8000;
 export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
@@ -43,9 +43,12 @@ export class VoiceLibrary {
     try {
       size = (await stat(sourcePath)).size;
     } catch (err) {
-      throw new VoiceUploadError(`cannot read ${sourcePath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new VoiceUploadError(
+        `cannot read ${sourcePath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
-    if (size > MAX_UPLOAD_BYTES) throw new VoiceUploadError(`${sourcePath} is larger than ${MAX_UPLOAD_BYTES} bytes`);
+    if (size > MAX_UPLOAD_BYTES)
+      throw new VoiceUploadError(`${sourcePath} is larger than ${MAX_UPLOAD_BYTES} bytes`);
     let audio: ReturnType<typeof readWav>;
     try {
       audio = readWav(await readFile(sourcePath));
@@ -54,8 +57,12 @@ export class VoiceLibrary {
       throw err;
     }
     if (audio.samples.length === 0) throw new VoiceUploadError(`${sourcePath} holds no audio`);
-    if (audio.durationMs > MAX_VOICE_MS) throw new VoiceUploadError(`${sourcePath} is longer than 10 minutes`);
-    const samples = audio.sampleRate === TELEPHONE_RATE ? audio.samples : resample(audio.samples, audio.sampleRate, TELEPHONE_RATE);
+    if (audio.durationMs > MAX_VOICE_MS)
+      throw new VoiceUploadError(`${sourcePath} is longer than 10 minutes`);
+    const samples =
+      audio.sampleRate === TELEPHONE_RATE
+        ? audio.samples
+        : resample(audio.samples, audio.sampleRate, TELEPHONE_RATE);
     const id = newVoiceId();
     const dir = join(this.#root, String(accountId));
     await mkdir(dir, { recursive: true });

@@ -17,6 +17,8 @@ export interface CallbackSettings {
   /** JSON text of the reply used when the callback fails (spec §4.6, console "响应信息"). */
   fallbackReply: string | null;
   bodyMode: CallbackBodyMode;
+  /** Sealed secret for the X-Smartcall-Signature header; null = unsigned callbacks. */
+  signingSecretEnc: string | null;
 }
 
 export interface ReceiptSettings {
@@ -101,6 +103,34 @@ export interface CallRecord {
   smartStatusCode: string | null;
   statusMsg: string | null;
   hangupDirection: string | null;
+  /** The trunk the call left through. */
+  trunk: string | null;
+  /** Final SIP status of a call that was not answered (and its reason phrase). */
+  sipStatus: number | null;
+  sipReason: string | null;
+  /** Keys the callee pressed during the call. */
+  dtmf: string | null;
+  /** Spec §5.5.3, when early-media recognition was on and heard an announcement. */
+  earlyMediaCode: string | null;
+  recordPath: string | null;
+  recordBeginAt: number | null;
+}
+
+export interface CallbackExchangeRecord {
+  callId: string;
+  contentType: string;
+  /** The `content` JSON as sent. */
+  content: string;
+  /** `ok`, or the failure kind (timeout, http-status, bad-reply, fail-result, network). */
+  outcome: string;
+  httpStatus: number | null;
+  /** The reply body (cut at 4 KB). */
+  reply: string | null;
+  /** The action carried out, and where it came from (reply, fallback, policy). */
+  action: string | null;
+  detail: string | null;
+  latencyMs: number;
+  createdAt: number;
 }
 
 /** How a number is written in SIP towards a trunk (caller in From/PAI, callee in the Request-URI). */

@@ -10,6 +10,7 @@ import type {
   AccountRecord,
   AccountStatus,
   AsrModelRecord,
+  CallbackExchangeRecord,
   CallbackSettings,
   CallRecord,
   CallState,
@@ -71,6 +72,13 @@ export type CallPatch = Partial<
     | 'statusMsg'
     | 'hangupDirection'
     | 'dynamicId'
+    | 'trunk'
+    | 'sipStatus'
+    | 'sipReason'
+    | 'dtmf'
+    | 'earlyMediaCode'
+    | 'recordPath'
+    | 'recordBeginAt'
   >
 >;
 
@@ -94,6 +102,11 @@ export interface TrunkRepository {
   remove(name: string): boolean;
 }
 
+export interface CallbackExchangeRepository {
+  insert(record: CallbackExchangeRecord): void;
+  listByCall(callId: string): CallbackExchangeRecord[];
+}
+
 /** Small named facts about the installation (e.g. that the demo account was made). */
 export interface MetaRepository {
   get(key: string): string | undefined;
@@ -109,6 +122,7 @@ export interface Store {
   readonly asrModels: AsrModelRepository;
   readonly calls: CallRepository;
   readonly trunks: TrunkRepository;
+  readonly callbackExchanges: CallbackExchangeRepository;
   /** Runs `fn` atomically: all of its writes land, or none. */
   transaction<T>(fn: () => T): T;
   close(): void;

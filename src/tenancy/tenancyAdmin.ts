@@ -41,6 +41,8 @@ export interface CallbackSettingsInput {
   timeoutMs?: number;
   fallbackReply?: string | null;
   bodyMode?: CallbackBodyMode;
+  /** Secret for the X-Smartcall-Signature header; null/empty removes it. */
+  signingSecret?: string | null;
 }
 
 function checkHttpUrl(url: string, what: string): string {
@@ -103,6 +105,11 @@ export class TenancyAdmin {
     const account = this.#store.accounts.findByName(name);
     if (!account) throw new TenancyError(`no account named "${name}"`);
     return account;
+  }
+
+  /** The account's callback signing secret in clear (for the callback client). */
+  callbackSecret(account: AccountRecord): string | undefined {
+    return account.callback.signingSecretEnc ? this.#box.open(account.callback.signingSecretEnc) : undefined;
   }
 
   listAccounts(): AccountRecord[] {
@@ -190,7 +197,14 @@ export class TenancyAdmin {
           ? current.fallbackReply
           : input.fallbackReply && checkFallbackReply(input.fallbackReply),
       bodyMode: input.bodyMode ?? current.bodyMode,
+      signingSecretEnc:
+        input.signingSecret === undefined
+          ? current.signingSecretEnc
+          : input.signingSecret && this.#box.seal(input.signingSecret),
     };
+    if (input.signingSecret && input.signingSecret.length < 16) {
+      throw new TenancyError('a signing secret needs at least 16 characters');
+    }
     if (!Number.isInteger(next.timeoutMs) || next.timeoutMs < 100 || next.timeoutMs > 60_000) {
       throw new TenancyError('callback timeout must be an integer between 100 and 60000 ms');
     }

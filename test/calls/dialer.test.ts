@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type CallPlacer, Dialer } from '../../src/calls/dialer.js';
+import { newQueuedCall } from '../../src/calls/newCall.js';
 import { ManualTimeSource } from '../../src/media/manualTimeSource.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import type { CallRecord, TrunkRecord } from '../../src/store/records.js';
@@ -33,25 +34,18 @@ function queuedCalls(store: SqliteStore, n: number, t0: number): string[] {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const callId = `${String(i).padStart(12, '0')}^000000000001`;
-    store.calls.insert({
-      callId,
-      accountId: account.id,
-      state: 'queued',
-      calledNumber: '15900001111',
-      calledShowNumber: '057188880000',
-      outId: null,
-      dynamicId: null,
-      request: '{}',
-      createdAt: t0 + i,
-      originateAt: null,
-      ringAt: null,
-      answerAt: null,
-      endAt: null,
-      statusCode: null,
-      smartStatusCode: null,
-      statusMsg: null,
-      hangupDirection: null,
-    });
+    store.calls.insert(
+      newQueuedCall({
+        callId,
+        accountId: account.id,
+        calledNumber: '15900001111',
+        calledShowNumber: '057188880000',
+        outId: null,
+        dynamicId: null,
+        request: '{}',
+        createdAt: t0 + i,
+      }),
+    );
     ids.push(callId);
   }
   return ids;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { newQueuedCall } from '../../src/calls/newCall.js';
 import { migrate, openDatabase } from '../../src/store/sqlite/database.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
@@ -44,25 +45,16 @@ test('a failing migration leaves the schema as it was', () => {
 test('calls keep every field, and a duplicate CallId is reported rather than thrown', () => {
   const store = SqliteStore.inMemory();
   const account = store.accounts.create({ name: 'acme', now: 1 });
-  const call = {
+  const call = newQueuedCall({
     callId: '000000000001^000010000001',
     accountId: account.id,
-    state: 'queued' as const,
     calledNumber: '15900001111',
     calledShowNumber: '057188880000',
     outId: 'o',
     dynamicId: null,
     request: '{}',
     createdAt: 5,
-    originateAt: null,
-    ringAt: null,
-    answerAt: null,
-    endAt: null,
-    statusCode: null,
-    smartStatusCode: null,
-    statusMsg: null,
-    hangupDirection: null,
-  };
+  });
   assert.equal(store.calls.insert(call), true);
   assert.equal(store.calls.insert(call), false);
   assert.deepEqual(store.calls.find(call.callId), call);

@@ -4,6 +4,7 @@
  */
 import type { CallIdGenerator } from '../../calls/callId.js';
 import type { CallWriter } from '../../calls/callWriter.js';
+import { newQueuedCall } from '../../calls/newCall.js';
 import {
   ASR_BASE_IDS,
   DEFAULT_MUTE_TIME,
@@ -234,25 +235,18 @@ export function smartCallAction(deps: SmartCallDeps): ActionHandler {
     do {
       callId = deps.callIds.next(ctx.now);
     } while (
-      !(await deps.writer.insert({
-        callId,
-        accountId: ctx.account.id,
-        state: 'queued',
-        calledNumber: request.calledNumber,
-        calledShowNumber: request.calledShowNumber,
-        outId: request.outId,
-        dynamicId: request.dynamicId,
-        request: json,
-        createdAt: ctx.now,
-        originateAt: null,
-        ringAt: null,
-        answerAt: null,
-        endAt: null,
-        statusCode: null,
-        smartStatusCode: null,
-        statusMsg: null,
-        hangupDirection: null,
-      }))
+      !(await deps.writer.insert(
+        newQueuedCall({
+          callId,
+          accountId: ctx.account.id,
+          calledNumber: request.calledNumber,
+          calledShowNumber: request.calledShowNumber,
+          outId: request.outId,
+          dynamicId: request.dynamicId,
+          request: json,
+          createdAt: ctx.now,
+        }),
+      ))
     );
     deps.onAccepted?.(callId);
     return { CallId: callId };

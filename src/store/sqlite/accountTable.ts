@@ -19,6 +19,7 @@ interface AccountRow {
   callback_timeout_ms: number;
   callback_fallback: string | null;
   callback_body_mode: CallbackBodyMode;
+  callback_secret_enc: string | null;
   receipt_url: string | null;
   receipt_types: string;
   created_at: number;
@@ -35,6 +36,7 @@ function toRecord(row: AccountRow): AccountRecord {
       timeoutMs: row.callback_timeout_ms,
       fallbackReply: row.callback_fallback,
       bodyMode: row.callback_body_mode,
+      signingSecretEnc: row.callback_secret_enc,
     },
     receipts: {
       url: row.receipt_url,
@@ -92,9 +94,9 @@ export class SqliteAccountRepository implements AccountRepository {
     this.#db
       .prepare(
         `UPDATE accounts SET callback_url = ?, callback_timeout_ms = ?, callback_fallback = ?,
-         callback_body_mode = ? WHERE id = ?`,
+         callback_body_mode = ?, callback_secret_enc = ? WHERE id = ?`,
       )
-      .run(s.url, s.timeoutMs, s.fallbackReply, s.bodyMode, id);
+      .run(s.url, s.timeoutMs, s.fallbackReply, s.bodyMode, s.signingSecretEnc, id);
   }
 
   setReceipts(id: number, s: ReceiptSettings): void {

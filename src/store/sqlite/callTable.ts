@@ -20,6 +20,13 @@ interface CallRow {
   smart_status_code: string | null;
   status_msg: string | null;
   hangup_direction: string | null;
+  trunk: string | null;
+  sip_status: number | null;
+  sip_reason: string | null;
+  dtmf: string | null;
+  early_media_code: string | null;
+  record_path: string | null;
+  record_begin_at: number | null;
 }
 
 const toRecord = (r: CallRow): CallRecord => ({
@@ -40,6 +47,13 @@ const toRecord = (r: CallRow): CallRecord => ({
   smartStatusCode: r.smart_status_code,
   statusMsg: r.status_msg,
   hangupDirection: r.hangup_direction,
+  trunk: r.trunk,
+  sipStatus: r.sip_status,
+  sipReason: r.sip_reason,
+  dtmf: r.dtmf,
+  earlyMediaCode: r.early_media_code,
+  recordPath: r.record_path,
+  recordBeginAt: r.record_begin_at,
 });
 
 const PATCH_COLUMNS: Record<keyof CallPatch, string> = {
@@ -53,6 +67,13 @@ const PATCH_COLUMNS: Record<keyof CallPatch, string> = {
   statusMsg: 'status_msg',
   hangupDirection: 'hangup_direction',
   dynamicId: 'dynamic_id',
+  trunk: 'trunk',
+  sipStatus: 'sip_status',
+  sipReason: 'sip_reason',
+  dtmf: 'dtmf',
+  earlyMediaCode: 'early_media_code',
+  recordPath: 'record_path',
+  recordBeginAt: 'record_begin_at',
 };
 
 export class SqliteCallRepository implements CallRepository {
@@ -66,10 +87,11 @@ export class SqliteCallRepository implements CallRepository {
     this.#insert = db.prepare(
       `INSERT OR IGNORE INTO calls (call_id, account_id, state, called_number, called_show_number, out_id,
         dynamic_id, request, created_at, originate_at, ring_at, answer_at, end_at, status_code,
-        smart_status_code, status_msg, hangup_direction)
+        smart_status_code, status_msg, hangup_direction, trunk, sip_status, sip_reason, dtmf, early_media_code,
+        record_path, record_begin_at)
        VALUES (@callId, @accountId, @state, @calledNumber, @calledShowNumber, @outId, @dynamicId, @request,
         @createdAt, @originateAt, @ringAt, @answerAt, @endAt, @statusCode, @smartStatusCode, @statusMsg,
-        @hangupDirection)`,
+        @hangupDirection, @trunk, @sipStatus, @sipReason, @dtmf, @earlyMediaCode, @recordPath, @recordBeginAt)`,
     );
     this.#find = db.prepare<[string], CallRow>('SELECT * FROM calls WHERE call_id = ?');
   }

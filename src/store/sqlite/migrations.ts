@@ -105,4 +105,32 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX trunks_one_default ON trunks(is_default) WHERE is_default = 1;
     `,
   },
+  {
+    version: 3,
+    name: 'callback exchanges and call details',
+    sql: `
+      ALTER TABLE accounts ADD COLUMN callback_secret_enc TEXT;
+      ALTER TABLE calls ADD COLUMN trunk TEXT;
+      ALTER TABLE calls ADD COLUMN sip_status INTEGER;
+      ALTER TABLE calls ADD COLUMN sip_reason TEXT;
+      ALTER TABLE calls ADD COLUMN dtmf TEXT;
+      ALTER TABLE calls ADD COLUMN early_media_code TEXT;
+      ALTER TABLE calls ADD COLUMN record_path TEXT;
+      ALTER TABLE calls ADD COLUMN record_begin_at INTEGER;
+      CREATE TABLE callback_exchanges (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        call_id TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        content TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        http_status INTEGER,
+        reply TEXT,
+        action TEXT,
+        detail TEXT,
+        latency_ms INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX callback_exchanges_call ON callback_exchanges(call_id, id);
+    `,
+  },
 ];

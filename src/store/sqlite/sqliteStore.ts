@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Store } from '../repositories.js';
 import { SqliteAccessKeyRepository } from './accessKeyTable.js';
 import { SqliteAccountRepository } from './accountTable.js';
+import { SqliteCallbackExchangeRepository } from './callbackExchangeTable.js';
 import { SqliteCallRepository } from './callTable.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { SqliteDisplayNumberRepository } from './displayNumberTable.js';
@@ -20,6 +21,7 @@ export class SqliteStore implements Store {
   readonly asrModels;
   readonly calls;
   readonly trunks;
+  readonly callbackExchanges;
 
   constructor(db: SqliteDatabase) {
     this.db = db;
@@ -31,6 +33,7 @@ export class SqliteStore implements Store {
     this.asrModels = new SqliteAsrModelRepository(db);
     this.calls = new SqliteCallRepository(db);
     this.trunks = new SqliteTrunkRepository(db);
+    this.callbackExchanges = new SqliteCallbackExchangeRepository(db);
   }
 
   static open(dataDir: string): SqliteStore {

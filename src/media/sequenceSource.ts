@@ -1,0 +1,65 @@
+/**
+ * Several sources played back to back as one playout item (a VoiceCode of files and TTS variables
+ * is one "media" for barge-in). An element may still be on its way (a TTS stream starting, a
+ * network file downloading): until it arrives the sequence is starved (the playout sends silence),
+ * and an element that fails to arrive is skipped.
+ */
+import type { AudioSource } from './audioSource.js';
+
+export type PendingSource = AudioSource | Promise<AudioSource>;
+
+export class SequenceSource implements AudioSource {
+  readonly #elements: ({ source: AudioSource } | { pending: true } | { failed: true })[];
+  #index = 0;
+  #closed = false;
+
+  constructor(elements: readonly PendingSource[], onFailure?: (index: number, err: unknown) => void) {
+    this.#elements = elements.map((e, i) => {
+      if (!(e instanceof Promise)) return { source: e };
+      const slot: { source?: AudioSource; pending?: true; failed?: true } = { pending: true };
+      e.then(
+        (source) => {
+          delete slot.pending;
+          if (this.#closed) source.close?.();
+          else slot.source = source;
+        },
+        (err) => {
+          delete slot.pending;
+          slot.failed = true;
+          onFailure?.(i, err);
+        },
+      );
+      return slot as { pending: true };
+    });
+  }
+
+  get done(): boolean {
+    return this.#closed || this.#index >= this.#elements.length;
+  }
+
+  read(out: Int16Array, offset: number, count: number): number {
+    let written = 0;
+    while (written < count && this.#index < this.#elements.length) {
+      const slot = this.#elements[this.#index]! as { source?: AudioSource; pending?: true; failed?: true };
+      if (slot.failed) {
+        this.#index++;
+        continue;
+      }
+      if (!slot.source) break; // still on its way: starved for now
+      const n = slot.source.read(out, offset + written, count - written);
+      written += n;
+      if (slot.source.done) {
+        slot.source.close?.();
+        this.#index++;
+      } else if (n === 0) {
+        break; // the element itself is starved (a stream waiting for its next chunk)
+      }
+    }
+    return written;
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const slot of this.#elements as { source?: AudioSource }[]) slot.source?.close?.();
+  }
+}
