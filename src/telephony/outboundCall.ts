@@ -5,6 +5,7 @@
  * when the call fails or ends. Terminal events: `failed` (never answered) or `ended`, exactly once.
  */
 import { EventEmitter } from 'node:events';
+import type { RecordingInfo } from '../media/callRecorder.js';
 import type { MediaSession, MediaSessionOptions } from '../media/mediaSession.js';
 import type { CallFailure, EndedBy } from '../sip/callFailure.js';
 import type { DigestCredentials } from '../sip/digestAuth.js';
@@ -41,6 +42,8 @@ export interface OutboundCallEvents {
 export class OutboundCall extends EventEmitter<OutboundCallEvents> {
   readonly media: MediaSession;
   readonly sip: OutgoingCall;
+  /** What the recorder wrote, once the call is over (when it recorded). */
+  recording: RecordingInfo | undefined;
   #finished = false;
 
   private constructor(media: MediaSession, sip: OutgoingCall) {
@@ -115,6 +118,6 @@ export class OutboundCall extends EventEmitter<OutboundCallEvents> {
   async #finish(): Promise<void> {
     if (this.#finished) return;
     this.#finished = true;
-    await this.media.close();
+    this.recording = (await this.media.close()).recording;
   }
 }

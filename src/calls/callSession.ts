@@ -1,0 +1,466 @@
+/**
+ * One SmartCall from dial to record: places the call through its trunk, follows its progress in
+ * the store, and once answered wires the parts of the conversation together — the media session,
+ * the speech listener (VAD → endpointer → ASR), the dialogue engine, the prompt builder and the
+ * callback client. It owns their lifetime: when the call ends, everything it started is closed
+ * and the record is final.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CallbackClient } from '../callback/callbackClient.js';
+import type { CallbackContent } from '../callback/callbackContent.js';
+import { CallbackPolicy } from '../dialogue/callbackPolicy.js';
+import {
+  type CallbackDecision,
+  DialogueEngine,
+  type DialoguePort,
+  type HangupCause,
+  type PlayRequest,
+  type TtsSettings,
+} from '../dialogue/dialogueEngine.js';
+import { smartCallVolumeToDb } from '../media/gain.js';
+import type { TimeSource } from '../media/timeSource.js';
+import type { PromptBuilder, SpeechSettings } from '../media-library/promptBuilder.js';
+import type { Logger } from '../observability/logger.js';
+import { maskNumber } from '../observability/logger.js';
+import type { CallFailure, EndedBy } from '../sip/callFailure.js';
+import type { AccountRecord, CallRecord, TrunkRecord } from '../store/records.js';
+import type { CallPatch, Store } from '../store/repositories.js';
+import { OutboundCall } from '../telephony/outboundCall.js';
+import type { Telephony } from '../telephony/telephony.js';
+import type { CallEvents } from './callEvents.js';
+import {
+  answeredResult,
+  EARLY_MEDIA_SMART_STATUS,
+  earlyMediaCode,
+  HANGUP_DIRECTION,
+  unansweredResult,
+} from './callOutcome.js';
+import { formatNumber } from './numberFormat.js';
+import type { SmartCallRequest } from './smartCallRequest.js';
+
+/** What the speech layer tells a call about the callee's voice. */
+export interface ListenerEvents {
+  speechStarted(at: number): void;
+  /** Continuous speech so far (for time-based barge-in), called as it grows. */
+  speechContinuing(durationMs: number, at: number): void;
+  /** A sentence ended (PauseTime of silence); `words` undefined when nothing on the list matched. */
+  speechEnded(at: number, result: { words: string | undefined; beginAt: number; endAt: number }): void;
+}
+
+/** The callee's audio for one call, frame by frame (8 kHz, 20 ms). */
+export interface CallListener {
+  push(pcm: Int16Array, at: number): void;
+  close(): void;
+}
+
+export type ListenerFactory = (options: {
+  accountId: number;
+  asrBaseId: string;
+  asrModelId: string | null;
+  pauseTimeMs: number;
+  events: ListenerEvents;
+  log: Logger;
+}) => CallListener;
+
+export interface CallSessionDeps {
+  store: Store;
+  telephony: Telephony;
+  prompts: PromptBuilder;
+  callbacks: CallbackClient;
+  listeners: ListenerFactory;
+  events: CallEvents;
+  time: TimeSource;
+  log: Logger;
+  recordingsDir: string;
+  /** CANCEL after this long without an answer (spec issue: default 60 s). */
+  ringTimeoutMs: number;
+  trunkPassword(trunk: TrunkRecord): string | undefined;
+  callbackSecret(account: AccountRecord): string | undefined;
+}
+
+const DEFAULT_SPEECH: SpeechSettings = { voice: 'xiaoyun', volume: 0, speed: 0 };
+
+export class CallSession {
+  readonly #d: CallSessionDeps;
+  readonly #call: CallRecord;
+  readonly #request: SmartCallRequest;
+  readonly #account: AccountRecord;
+  readonly #trunk: TrunkRecord;
+  readonly #log: Logger;
+  readonly #policy: CallbackPolicy;
+  #outbound: OutboundCall | undefined;
+  #engine: DialogueEngine | undefined;
+  #listener: CallListener | undefined;
+  #earlyListener: CallListener | undefined;
+  #hangupCause: HangupCause | undefined;
+  #dtmf = '';
+  #earlyMediaCode: string | undefined;
+
+  private constructor(deps: CallSessionDeps, call: CallRecord, account: AccountRecord, trunk: TrunkRecord) {
+    this.#d = deps;
+    this.#call = call;
+    this.#account = account;
+    this.#trunk = trunk;
+    this.#request = JSON.parse(call.request) as SmartCallRequest;
+    this.#log = deps.log.child({ callId: call.callId });
+    this.#policy = new CallbackPolicy(account.callback.fallbackReply);
+  }
+
+  /** Places the call and resolves when it is over and its record is final. Never rejects. */
+  static async run(deps: CallSessionDeps, call: CallRecord, trunk: TrunkRecord): Promise<void> {
+    const account = deps.store.accounts.findById(call.accountId);
+    if (!account) {
+      deps.store.calls.update(call.callId, {
+        state: 'failed',
+        endAt: Date.now(),
+        statusCode: '999999',
+        smartStatusCode: 'OTHER',
+        statusMsg: 'account no longer exists',
+      });
+      return;
+    }
+    await new CallSession(deps, call, account, trunk).#run();
+  }
+
+  async #run(): Promise<void> {
+    const t = this.#trunk;
+    const r = this.#request;
+    const callee = formatNumber(r.calledNumber, t.calleeFormat);
+    const caller = formatNumber(r.calledShowNumber, t.callerFormat);
+    const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+    const password = this.#d.trunkPassword(t);
+    this.#update({ trunk: t.name });
+    this.#log.info({ callee: maskNumber(r.calledNumber), trunk: t.name }, 'dialing');
+    try {
+      this.#outbound = await OutboundCall.place(this.#d.telephony, {
+        target: `sip:${callee}@${host}:${t.port}`,
+        from: `sip:${caller}@${this.#d.telephony.address}`,
+        transport: t.transport === 'tcp' ? 'tcp' : 'udp',
+        ...(t.username && password !== undefined && { credentials: { username: t.username, password } }),
+        ...(t.sendPai && {
+          headers: { 'P-Asserted-Identity': `<sip:${caller}@${this.#d.telephony.address}>` },
+        }),
+        setupTimeoutMs: this.#d.ringTimeoutMs,
+      });
+    } catch (err) {
+      this.#log.error({ err }, 'the call could not be placed');
+      this.#finish({
+        state: 'failed',
+        ...unansweredResult({ kind: 'transport-error', detail: (err as Error).message }),
+      });
+      return;
+    }
+    const out = this.#outbound;
+    await new Promise<void>((resolve) => {
+      out.on('ringing', () => this.#progress('ringing'));
+      out.on('early-media', () => {
+        this.#progress('early_media');
+        if (r.earlyMediaAsr && !this.#earlyListener) this.#listenToEarlyMedia();
+      });
+      out.once('answered', () => {
+        void this.#answered().catch((err) => {
+          this.#log.error({ err }, 'the conversation failed to start: hanging up');
+          out.hangup();
+        });
+      });
+      out.media.on('dtmf', (d) => {
+        this.#dtmf += d.digit;
+        this.#d.events.emit('dtmf', { callId: this.#call.callId, at: Date.now(), digit: d.digit });
+        this.#engine?.dtmf(d.digit);
+      });
+      out.once('failed', (cause) => {
+        this.#failed(cause);
+        resolve();
+      });
+      out.once('ended', (by, reason) => {
+        void this.#ended(by, reason).finally(resolve);
+      });
+    });
+  }
+
+  // ---- progress -------------------------------------------------------------------------------
+
+  #progress(state: 'ringing' | 'early_media'): void {
+    const current = this.#d.store.calls.find(this.#call.callId);
+    if (current?.state === state) return;
+    this.#update({ state, ...(current?.ringAt == null && { ringAt: Date.now() }) });
+    this.#d.events.emit('state', { callId: this.#call.callId, state, at: Date.now() });
+  }
+
+  #listenToEarlyMedia(): void {
+    const out = this.#outbound!;
+    const listener = this.#d.listeners({
+      accountId: this.#account.id,
+      asrBaseId: this.#request.asrBaseId,
+      asrModelId: null,
+      pauseTimeMs: this.#request.pauseTime,
+      log: this.#log,
+      events: {
+        speechStarted: () => {},
+        speechContinuing: () => {},
+        speechEnded: (at, result) => {
+          this.#d.events.emit('heard', { callId: this.#call.callId, at, ...result, earlyMedia: true });
+          if (!result.words) return;
+          const code = earlyMediaCode(result.words);
+          if (code) this.#earlyMediaCode = code;
+          // Reported as `normal` with current_media_code=early_media (spec §1 step 3); no reply is acted on.
+          void this.#postCallback({
+            type: 'normal',
+            content: {
+              words: result.words,
+              begin_offset: '0',
+              end_offset: String(Math.round(result.endAt - result.beginAt)),
+              begin_time: '',
+              is_playing: false,
+              current_media_code: 'early_media',
+              dynamic_id: this.#request.dynamicId ?? '',
+              asr_begin_time: String(Math.round(result.beginAt)),
+              asr_end_time: String(Math.round(result.endAt)),
+              play_begin_time: '0',
+              play_end_time: '0',
+              role: 'B',
+              identity: this.#request.calledNumber,
+            },
+          });
+        },
+      },
+    });
+    this.#earlyListener = listener;
+    out.media.on('frame', (pcm, at) => {
+      if (this.#earlyListener) this.#earlyListener.push(pcm, at);
+    });
+  }
+
+  // ---- the conversation -------------------------------------------------------------------------
+
+  async #answered(): Promise<void> {
+    const out = this.#outbound!;
+    this.#earlyListener?.close();
+    this.#earlyListener = undefined;
+    const answeredAt = Date.now();
+    this.#update({ state: 'answered', answerAt: answeredAt });
+    this.#d.events.emit('state', { callId: this.#call.callId, state: 'answered', at: answeredAt });
+    const r = this.#request;
+    let recordBeginAt: number | undefined;
+    if (r.recordFlag) {
+      const day = new Date(answeredAt).toISOString().slice(0, 10);
+      const path = join(this.#d.recordingsDir, day, `${this.#call.callId.replace('^', '_')}.wav`);
+      try {
+        await mkdir(join(this.#d.recordingsDir, day), { recursive: true });
+        await out.media.startRecording(path);
+        recordBeginAt = Date.now();
+        this.#update({ recordPath: path, recordBeginAt });
+      } catch (err) {
+        this.#log.error({ err, path }, 'recording could not start: the call goes on unrecorded');
+      }
+    }
+    const engine = new DialogueEngine({
+      port: this.#port(),
+      time: this.#d.time,
+      log: this.#log,
+      callee: r.calledNumber,
+      answeredAt,
+      ...(recordBeginAt !== undefined && { recordBeginAt }),
+      voiceCode: r.voiceCode,
+      voiceCodeParam: r.voiceCodeParam,
+      actionCodeBreak: r.actionCodeBreak,
+      actionCodeTimeBreak: r.actionCodeTimeBreak,
+      muteTimeMs: r.muteTime,
+      sessionTimeoutMs: r.sessionTimeout * 1000,
+      dynamicId: r.dynamicId,
+      tts: r.ttsConf ? { style: r.ttsStyle, volume: r.ttsVolume, speed: r.ttsSpeed } : undefined,
+    });
+    this.#engine = engine;
+    out.media.on('playStarted', (e) => engine.playbackStarted(e.id, e.at));
+    out.media.on('playEnded', (e) => engine.playbackEnded(e.id, e.at, e.reason === 'completed'));
+    this.#listener = this.#d.listeners({
+      accountId: this.#account.id,
+      asrBaseId: r.asrBaseId,
+      asrModelId: r.asrModelId,
+      pauseTimeMs: r.pauseTime,
+      log: this.#log,
+      events: {
+        speechStarted: (at) => engine.speechStarted(at),
+        speechContinuing: (ms) => engine.speechContinuing(ms),
+        speechEnded: (at, result) => {
+          this.#d.events.emit('heard', { callId: this.#call.callId, at, ...result, earlyMedia: false });
+          engine.speechEnded(at, result.words, { beginAt: result.beginAt, endAt: result.endAt });
+        },
+      },
+    });
+    const listener = this.#listener;
+    out.media.on('frame', (pcm, at) => listener.push(pcm, at));
+    engine.start();
+  }
+
+  #port(): DialoguePort {
+    const out = this.#outbound!;
+    return {
+      play: (request: PlayRequest) => {
+        const { source, items } = this.#d.prompts.build(
+          this.#account.id,
+          request.code,
+          request.params,
+          this.#speech(request.tts),
+          this.#log,
+        );
+        out.media.play(source, { id: request.id, gainDb: smartCallVolumeToDb(this.#request.volume) });
+        this.#d.events.emit('said', {
+          callId: this.#call.callId,
+          at: Date.now(),
+          code: request.code,
+          texts: items.map((i) => i.text),
+        });
+      },
+      stopPlayback: () => {
+        out.media.flushPlayout();
+        this.#d.events.emit('interrupted', { callId: this.#call.callId, at: Date.now() });
+      },
+      hangup: (cause) => {
+        this.#hangupCause = cause;
+        this.#log.info({ cause }, 'hanging up');
+        out.hangup();
+      },
+      callback: (event) => this.#postCallback(event),
+      unsupported: (action) =>
+        this.#log.warn({ action: action.action }, 'callback action not supported yet: ignored'),
+    };
+  }
+
+  #speech(tts: TtsSettings | undefined): SpeechSettings {
+    return {
+      voice: tts?.style ?? DEFAULT_SPEECH.voice,
+      volume: tts?.volume ?? DEFAULT_SPEECH.volume,
+      speed: tts?.speed ?? DEFAULT_SPEECH.speed,
+    };
+  }
+
+  /** Posts one callback, logs the exchange, applies the failure policy (spec §4.6). */
+  async #postCallback(event: CallbackContent): Promise<CallbackDecision> {
+    const cb = this.#account.callback;
+    const started = Date.now();
+    let decision: CallbackDecision;
+    let outcome: string;
+    let httpStatus: number | null = null;
+    let reply: string | null = null;
+    let detail: string | null = null;
+    if (!cb.url) {
+      outcome = 'no-callback-url';
+      detail = 'the account has no callback URL';
+      const f = this.#policy.failed(event.type);
+      decision = { action: f.action, source: f.reason === 'fallback' ? 'fallback' : 'policy' };
+    } else {
+      const result = await this.#d.callbacks.send(
+        {
+          url: cb.url,
+          timeoutMs: cb.timeoutMs,
+          bodyMode: cb.bodyMode,
+          signingSecret: this.#d.callbackSecret(this.#account),
+        },
+        { callId: this.#call.callId, timestamp: started, event },
+      );
+      httpStatus = result.status ?? null;
+      reply = result.body?.slice(0, 4096) ?? null;
+      if (result.ok) {
+        this.#policy.succeeded();
+        outcome = 'ok';
+        decision = { action: result.reply.action, source: 'reply' };
+        for (const w of result.reply.warnings) this.#log.warn({ warning: w }, 'callback reply');
+      } else {
+        outcome = result.failure;
+        detail = result.detail;
+        const f = this.#policy.failed(event.type);
+        decision = { action: f.action, source: f.reason === 'fallback' ? 'fallback' : 'policy' };
+        this.#log.warn(
+          { contentType: event.type, failure: result.failure, detail, then: f.action.action },
+          'callback failed',
+        );
+      }
+    }
+    const latencyMs = Date.now() - started;
+    this.#d.store.callbackExchanges.insert({
+      callId: this.#call.callId,
+      contentType: event.type,
+      content: JSON.stringify(event.content),
+      outcome,
+      httpStatus,
+      reply,
+      action: `${decision.action.action} (${decision.source})`,
+      detail,
+      latencyMs,
+      createdAt: started,
+    });
+    this.#d.events.emit('callback', {
+      callId: this.#call.callId,
+      at: started,
+      contentType: event.type,
+      content: event.content,
+      outcome,
+      action: decision.action.action,
+      source: decision.source,
+      latencyMs,
+    });
+    return decision;
+  }
+
+  // ---- the end ----------------------------------------------------------------------------------
+
+  #failed(cause: CallFailure): void {
+    this.#earlyListener?.close();
+    this.#earlyListener = undefined;
+    let result = unansweredResult(
+      cause.code === 'timeout' && cause.status !== 408
+        ? { kind: 'ring-timeout' }
+        : cause.code === 'timeout'
+          ? { kind: 'no-response' }
+          : cause.code === 'auth-failed'
+            ? { kind: 'auth-failed' }
+            : cause.code === 'transport-error' || cause.code === 'bad-target'
+              ? { kind: 'transport-error', detail: cause.reason }
+              : { kind: 'sip-final', status: cause.status, reason: cause.reason },
+    );
+    const smart = this.#earlyMediaCode && EARLY_MEDIA_SMART_STATUS[this.#earlyMediaCode];
+    if (smart) result = { ...result, smartStatusCode: smart };
+    this.#log.info(
+      { sip: `${cause.status} ${cause.reason}`, code: cause.code, status: result.statusCode },
+      'call not answered',
+    );
+    this.#finish({
+      state: 'failed',
+      ...result,
+      sipStatus: cause.status,
+      sipReason: cause.reason,
+      ...(this.#earlyMediaCode && { earlyMediaCode: this.#earlyMediaCode }),
+    });
+  }
+
+  async #ended(by: EndedBy, reason: string): Promise<void> {
+    const duringPrompt = by === 'remote' && (this.#engine?.playing ?? false);
+    this.#engine?.stop();
+    this.#listener?.close();
+    const result = answeredResult(duringPrompt);
+    this.#log.info({ by, reason, cause: this.#hangupCause, status: result.statusCode }, 'call ended');
+    this.#finish({
+      state: 'ended',
+      ...result,
+      hangupDirection: by === 'remote' ? HANGUP_DIRECTION.user : HANGUP_DIRECTION.machine,
+      ...(this.#engine && { dynamicId: this.#engine.dynamicId || null }),
+    });
+  }
+
+  #finish(patch: CallPatch): void {
+    const endAt = Date.now();
+    this.#update({ ...patch, endAt, ...(this.#dtmf && { dtmf: this.#dtmf }) });
+    const record = this.#d.store.calls.find(this.#call.callId);
+    if (record) this.#d.events.emit('ended', { callId: this.#call.callId, record });
+  }
+
+  #update(patch: CallPatch): void {
+    try {
+      this.#d.store.calls.update(this.#call.callId, patch);
+    } catch (err) {
+      this.#log.error({ err, patch }, 'could not update the call record');
+    }
+  }
+}
