@@ -162,3 +162,23 @@ export interface TrunkRecord {
   isDefault: boolean;
   createdAt: number;
 }
+
+export type ReceiptState = 'pending' | 'delivered' | 'abandoned';
+
+export interface ReceiptRecord {
+  /** Insertion order: receipts of one call are delivered in this order. */
+  id: number;
+  /** Stable across retries and restarts (`<call id>:<type>:<n>`), so receivers can drop duplicates. */
+  receiptId: string;
+  accountId: number;
+  callId: string;
+  type: ReceiptType;
+  /** The report object as pushed (JSON). */
+  payload: string;
+  state: ReceiptState;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  createdAt: number;
+  deliveredAt: number | null;
+}

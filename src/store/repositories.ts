@@ -15,6 +15,7 @@ import type {
   CallRecord,
   CallState,
   DisplayNumberRecord,
+  ReceiptRecord,
   ReceiptSettings,
   TrunkRecord,
   VoiceFileRecord,
@@ -107,6 +108,25 @@ export interface CallbackExchangeRepository {
   listByCall(callId: string): CallbackExchangeRecord[];
 }
 
+export interface ReceiptRepository {
+  /** Appends a receipt; false when its receipt id already exists (it was made before). */
+  append(record: Omit<ReceiptRecord, 'id' | 'state' | 'attempts' | 'lastError' | 'deliveredAt'>): boolean;
+  /**
+   * Pending receipts due at `now`, oldest first, leaving out any whose call has an earlier receipt
+   * still waiting (a call's receipts are delivered in order).
+   */
+  due(now: number, limit: number): ReceiptRecord[];
+  markDelivered(ids: readonly number[], at: number): void;
+  /** Schedules another attempt, or gives up (`abandoned`) when `nextAttemptAt` is undefined. */
+  markFailed(ids: readonly number[], error: string, nextAttemptAt: number | undefined): void;
+  listByCall(callId: string): ReceiptRecord[];
+  /**
+   * The earliest next attempt after `now` among pending receipts (to sleep until then). Receipts
+   * due already but waiting behind an earlier one of their call wake up with that one.
+   */
+  nextDueAt(now: number): number | undefined;
+}
+
 /** Small named facts about the installation (e.g. that the demo account was made). */
 export interface MetaRepository {
   get(key: string): string | undefined;
@@ -123,6 +143,7 @@ export interface Store {
   readonly calls: CallRepository;
   readonly trunks: TrunkRepository;
   readonly callbackExchanges: CallbackExchangeRepository;
+  readonly receipts: ReceiptRepository;
   /** Runs `fn` atomically: all of its writes land, or none. */
   transaction<T>(fn: () => T): T;
   close(): void;

@@ -133,4 +133,26 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX callback_exchanges_call ON callback_exchanges(call_id, id);
     `,
   },
+  {
+    version: 4,
+    name: 'receipt outbox',
+    sql: `
+      CREATE TABLE receipts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        receipt_id TEXT NOT NULL UNIQUE,
+        account_id INTEGER NOT NULL,
+        call_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'abandoned')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        delivered_at INTEGER
+      );
+      CREATE INDEX receipts_due ON receipts(state, next_attempt_at);
+      CREATE INDEX receipts_call ON receipts(call_id, id);
+    `,
+  },
 ];

@@ -8,6 +8,7 @@ import { openDatabase, type SqliteDatabase } from './database.js';
 import { SqliteDisplayNumberRepository } from './displayNumberTable.js';
 import { SqliteAsrModelRepository, SqliteVoiceFileRepository } from './mediaTables.js';
 import { SqliteMetaRepository } from './metaTable.js';
+import { SqliteReceiptRepository } from './receiptTable.js';
 import { SqliteTrunkRepository } from './trunkTable.js';
 
 /** The embedded store: one SQLite file, `smartcall.db`, in the data directory. */
@@ -22,6 +23,7 @@ export class SqliteStore implements Store {
   readonly calls;
   readonly trunks;
   readonly callbackExchanges;
+  readonly receipts;
 
   constructor(db: SqliteDatabase) {
     this.db = db;
@@ -34,6 +36,7 @@ export class SqliteStore implements Store {
     this.calls = new SqliteCallRepository(db);
     this.trunks = new SqliteTrunkRepository(db);
     this.callbackExchanges = new SqliteCallbackExchangeRepository(db);
+    this.receipts = new SqliteReceiptRepository(db);
   }
 
   static open(dataDir: string): SqliteStore {

@@ -1,0 +1,181 @@
+/**
+ * HTTP batch push of receipts (spec §5.1): pending receipts leave the durable outbox as JSON arrays
+ * per account, with a 700 ms timeout; the receiver acknowledges with HTTP 200 and a JSON body whose
+ * `code` is a number. A failed batch is retried after 1, 5 and 10 minutes, then abandoned. A call's
+ * receipts go out in order (a later one waits while an earlier one waits for its retry). Nothing is
+ * lost across a restart: the outbox is the database. Time is injected, so tests run the retry
+ * schedule without waiting.
+ */
+import type { TimeSource } from '../media/timeSource.js';
+import type { Logger } from '../observability/logger.js';
+import type { ReceiptRecord } from '../store/records.js';
+import type { Store } from '../store/repositories.js';
+
+export interface ReceiptPusherOptions {
+  store: Store;
+  time: TimeSource;
+  log: Logger;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+  /** Delays before each retry (default 1, 5 and 10 minutes). */
+  retryDelaysMs?: readonly number[];
+  batchSize?: number;
+  /** Longest sleep between looks at the outbox. */
+  idleMs?: number;
+}
+
+type ResolvedOptions = Required<ReceiptPusherOptions>;
+
+export class ReceiptPusher {
+  readonly #o: ResolvedOptions;
+  #timer: unknown;
+  #timerAt = Number.POSITIVE_INFINITY;
+  #pumping: Promise<void> | undefined;
+  #again = false;
+  #running = false;
+  /** Counters for metrics and tests. */
+  readonly stats = { batches: 0, delivered: 0, failedBatches: 0, abandoned: 0 };
+
+  constructor(options: ReceiptPusherOptions) {
+    this.#o = {
+      ...options,
+      fetch: options.fetch ?? fetch,
+      timeoutMs: options.timeoutMs ?? 700,
+      retryDelaysMs: options.retryDelaysMs ?? [60_000, 300_000, 600_000],
+      batchSize: options.batchSize ?? 100,
+      idleMs: options.idleMs ?? 30_000,
+    };
+  }
+
+  start(): void {
+    this.#running = true;
+    this.wake();
+  }
+
+  /** New receipts were written: look at the outbox soon. */
+  wake(): void {
+    if (!this.#running) return;
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
+    this.#schedule(this.#o.time.now());
+  }
+
+  /** Resolves once no push is in flight (tests advance their clock, then wait for this). */
+  async whenIdle(): Promise<void> {
+    while (this.#pumping) await this.#pumping;
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#timer !== undefined) this.#o.time.clearTimer(this.#timer);
+    this.#timer = undefined;
+    await this.#pumping;
+  }
+
+  #schedule(at: number): void {
+    if (!this.#running) return;
+    if (this.#timer !== undefined && this.#timerAt <= at) return;
+    if (this.#timer !== undefined) this.#o.time.clearTimer(this.#timer);
+    this.#timerAt = at;
+    this.#timer = this.#o.time.setTimer(
+      () => {
+        this.#timer = undefined;
+        this.#timerAt = Number.POSITIVE_INFINITY;
+        this.#pumping = this.#pump().finally(() => {
+          this.#pumping = undefined;
+          const now = this.#o.time.now();
+          if (this.#again) {
+            this.#again = false;
+            this.#schedule(now);
+          } else {
+            const next = this.#o.store.receipts.nextDueAt(now);
+            this.#schedule(Math.min(next ?? Number.POSITIVE_INFINITY, now + this.#o.idleMs));
+          }
+        });
+      },
+      Math.max(0, at - this.#o.time.now()),
+    );
+  }
+
+  async #pump(): Promise<void> {
+    for (;;) {
+      const due = this.#o.store.receipts.due(this.#o.time.now(), 1000);
+      if (due.length === 0 || !this.#running) return;
+      const byAccount = new Map<number, ReceiptRecord[]>();
+      for (const r of due) {
+        const list = byAccount.get(r.accountId) ?? [];
+        list.push(r);
+        byAccount.set(r.accountId, list);
+      }
+      let progress = false;
+      for (const [accountId, receipts] of byAccount) {
+        for (let i = 0; i < receipts.length; i += this.#o.batchSize) {
+          const batch = receipts.slice(i, i + this.#o.batchSize);
+          if (await this.#deliver(accountId, batch)) progress = true;
+          else break; // keep the account's later receipts behind the failed ones
+        }
+      }
+      if (!progress) return;
+    }
+  }
+
+  async #deliver(accountId: number, batch: ReceiptRecord[]): Promise<boolean> {
+    const { store, time, log } = this.#o;
+    const url = store.accounts.findById(accountId)?.receipts.url;
+    const ids = batch.map((r) => r.id);
+    if (!url) {
+      store.receipts.markFailed(ids, 'the account has no receipt URL any more', undefined);
+      this.stats.abandoned += ids.length;
+      return true;
+    }
+    this.stats.batches++;
+    const body = '[' + batch.map((r) => r.payload).join(',') + ']';
+    let error: string | undefined;
+    try {
+      const res = await this.#o.fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json;charset=utf-8', 'user-agent': 'smartcall-receipts/1' },
+        body,
+        signal: AbortSignal.timeout(this.#o.timeoutMs),
+        redirect: 'manual',
+      });
+      const text = await res.text();
+      if (res.status !== 200) error = `HTTP ${res.status}`;
+      else {
+        let code: unknown;
+        try {
+          code = (JSON.parse(text) as { code?: unknown }).code;
+        } catch {
+          code = undefined;
+        }
+        // Spec §5.1: only "is code a number" is checked.
+        if (typeof code !== 'number') error = 'the reply has no numeric code';
+      }
+    } catch (err) {
+      const e = err as Error;
+      error =
+        e.name === 'TimeoutError' || e.name === 'AbortError'
+          ? `no reply within ${this.#o.timeoutMs} ms`
+          : e.message;
+    }
+    const now = time.now();
+    if (!error) {
+      store.receipts.markDelivered(ids, now);
+      this.stats.delivered += ids.length;
+      return true;
+    }
+    this.stats.failedBatches++;
+    // Receipts in one batch may be on different attempts (a retry joined by new ones).
+    const byAttempt = new Map<number, number[]>();
+    for (const r of batch) byAttempt.set(r.attempts, [...(byAttempt.get(r.attempts) ?? []), r.id]);
+    for (const [attempts, group] of byAttempt) {
+      const delay = this.#o.retryDelaysMs[attempts];
+      store.receipts.markFailed(group, error, delay === undefined ? undefined : now + delay);
+      if (delay === undefined) this.stats.abandoned += group.length;
+    }
+    log.warn({ accountId, receipts: ids.length, error }, 'receipt push failed');
+    return false;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Every change to a running call goes through here: the call record and the receipts it owes are
+ * written in one transaction, so a crash can never leave a state change without its
+ * VoiceCallReport, or a final record without its VoiceReport — nor make one twice (receipt ids are
+ * unique: `<call id>:<kind>:<n>`).
+ */
+import {
+  type Payload,
+  voiceCallReport,
+  voiceRecordReport,
+  voiceReport,
+} from '../callback/receiptPayloads.js';
+import type { Logger } from '../observability/logger.js';
+import type { CallRecord, ReceiptType } from '../store/records.js';
+import type { CallPatch, Store } from '../store/repositories.js';
+import { CALL_PROGRESS } from './statusCodes.js';
+
+export interface RecordingLinks {
+  /** A signed, expiring URL of the call's recording. */
+  urlFor(call: CallRecord): string;
+}
+
+export class CallLedger {
+  readonly #store: Store;
+  readonly #links: RecordingLinks;
+  readonly #log: Logger;
+
+  constructor(store: Store, links: RecordingLinks, log: Logger) {
+    this.#store = store;
+    this.#links = links;
+    this.#log = log;
+  }
+
+  /** A progress state (dialing, ringing/early media, answered) with its VoiceCallReport. */
+  progress(
+    callId: string,
+    patch: CallPatch,
+    code: '200101' | '200201' | '200102',
+    at: number,
+  ): CallRecord | undefined {
+    return this.#write(callId, patch, (call, add) => {
+      add(
+        'VoiceCallReport',
+        `progress-${code}`,
+        voiceCallReport(call, code, at, code === '200102' ? { smartStatusCode: 'ANSWERED' } : {}),
+      );
+    });
+  }
+
+  /** A key the callee pressed: VoiceCallReport 300000 (spec §5.5.1, §10 Q20). */
+  dtmf(callId: string, digits: string, at: number): void {
+    this.#write(callId, { dtmf: digits }, (call, add) => {
+      add(
+        'VoiceCallReport',
+        `dtmf-${digits.length}`,
+        voiceCallReport(call, CALL_PROGRESS.dtmf, at, {
+          smartStatusCode: 'ANSWERED',
+          dtmf: digits.slice(-1),
+        }),
+      );
+    });
+  }
+
+  /** Any other field (no receipt). */
+  note(callId: string, patch: CallPatch): void {
+    this.#write(callId, patch, () => {});
+  }
+
+  /**
+   * The end: the final record, VoiceCallReport 200100 for answered calls, the VoiceReport, and the
+   * VoiceRecordReport when a recording exists. Idempotent: a call already final is left alone.
+   */
+  finish(
+    callId: string,
+    patch: CallPatch,
+    options: { earlyMediaAsr: boolean; recorded: boolean },
+  ): CallRecord | undefined {
+    const current = this.#store.calls.find(callId);
+    if (!current || current.state === 'ended' || current.state === 'failed') return current;
+    return this.#write(callId, patch, (call, add) => {
+      if (call.answerAt != null) {
+        add(
+          'VoiceCallReport',
+          'progress-200100',
+          voiceCallReport(call, CALL_PROGRESS.ended, call.endAt ?? Date.now(), {
+            smartStatusCode: call.smartStatusCode ?? '',
+          }),
+        );
+      }
+      add('VoiceReport', 'report', voiceReport(call, options));
+      if (options.recorded && call.recordPath)
+        add('VoiceRecordReport', 'record', voiceRecordReport(call, this.#links.urlFor(call)));
+    });
+  }
+
+  #write(
+    callId: string,
+    patch: CallPatch,
+    receipts: (call: CallRecord, add: (type: ReceiptType, kind: string, payload: Payload) => void) => void,
+  ): CallRecord | undefined {
+    try {
+      return this.#store.transaction(() => {
+        this.#store.calls.update(callId, patch);
+        const call = this.#store.calls.find(callId);
+        if (!call) return undefined;
+        const account = this.#store.accounts.findById(call.accountId);
+        const settings = account?.receipts;
+        receipts(call, (type, kind, payload) => {
+          if (!settings?.url || !settings.types.includes(type)) return;
+          const receiptId = `${callId}:${kind}`;
+          this.#store.receipts.append({
+            receiptId,
+            accountId: call.accountId,
+            callId,
+            type,
+            payload: JSON.stringify({ ...payload, receipt_id: receiptId }),
+            nextAttemptAt: 0,
+            createdAt: Date.now(),
+          });
+        });
+        return call;
+      });
+    } catch (err) {
+      this.#log.error({ err, callId, patch }, 'could not record the call change');
+      return undefined;
+    }
+  }
+}
