@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { speechConfigSchema } from './speech/speechConfig.js';
 
 const port = z.number().int().min(0).max(65535);
 
@@ -43,6 +44,7 @@ export const configSchema = z
         outIdMaxBytes: z.number().int().min(1).default(15),
       })
       .prefault({}),
+    speech: speechConfigSchema.prefault({}),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -5,6 +5,7 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import type { AccountRecord } from '../store/records.js';
+import { registerAsrModelCommands } from './asrCommands.js';
 import { type GlobalOptions, withAdmin } from './context.js';
 import { emit, table } from './output.js';
 import { registerTrunkCommands } from './trunkCommands.js';
@@ -44,6 +45,7 @@ export function registerAdminCommands(program: Command): void {
   const admin = program.command('admin').description('manage accounts, keys, numbers, trunks and settings');
   registerTrunkCommands(admin);
   registerVoiceCommands(admin);
+  registerAsrModelCommands(admin);
 
   const account = admin.command('account').description('tenant accounts');
   account

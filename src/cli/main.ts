@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './adminCommands.js';
+import { registerAsrCommands } from './asrCommands.js';
 import { fail } from './output.js';
 import { registerServeCommand } from './serveCommand.js';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerServeCommand(program);
   registerAdminCommands(program);
+  registerAsrCommands(program);
   return program;
 }
 

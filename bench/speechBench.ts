@@ -1,0 +1,240 @@
+/**
+ * `npm run bench:speech`: the speech layer's figures on this machine.
+ *
+ * - Phrase recognition (embedded, customer_service_8k): in-list accuracy on ≥ 30 Mandarin and
+ *   ≥ 30 English phrases, several voices, G.711 µ-law round trip, clean and at 10 dB SNR (pink
+ *   noise); rejection of off-list sentences; real-time factor of the decoder.
+ * - Real human English recordings from Debian's asterisk-core-sounds-en-wav, when installed.
+ * - VAD recall / false alarm at 15 dB on the test call, and its cost per frame.
+ * - TTS time to first 8 kHz chunk.
+ * The last line is one JSON object with the headline numbers.
+ */
+import { existsSync } from 'node:fs';
+import { resample } from '../src/media/resampler.js';
+import { readWavFile } from '../src/media/wavReader.js';
+import { EspeakTts } from '../src/speech/espeak/espeakTts.js';
+import { CUSTOMER_SERVICE_PHRASES } from '../src/speech/phrase/builtinPhrases.js';
+import { PhraseDecoderPool } from '../src/speech/phrase/phraseDecoderPool.js';
+import { PhraseRecognizer } from '../src/speech/phrase/phraseRecognizer.js';
+import { SpectralVad } from '../src/speech/spectralVad.js';
+import { energySpan, mixAtSnr, pinkNoise, speak, telephone } from '../test/speech/speechFixtures.js';
+import { buildTestCall, noisy, scoreVad } from '../test/speech/vadCall.js';
+
+const ZH_VOICES = ['xiaoyun', 'xiaogang', 'ruoxi'];
+const EN_VOICES = ['abby', 'harry', 'emily'];
+const OFF_LIST: [string, string][] = [
+  ...[
+    '今天天气很好',
+    '我想查询订单',
+    '你们公司在哪里',
+    '我的快递到了吗',
+    '晚上一起吃饭吧',
+    '这个价格太贵了',
+    '我要投诉你们',
+    '帮我转人工客服',
+    '孩子正在睡觉',
+    '我下个月要出差',
+    '银行卡丢了怎么办',
+    '请问现在几点了',
+    '我刚刚到家',
+    '飞机马上要起飞了',
+    '周末去公园散步',
+    '这个手机很好用',
+    '我们在讨论方案',
+    '他明天过来拿',
+    '医生让我多休息',
+    '路上有点堵车',
+  ].map((t, i): [string, string] => [t, ZH_VOICES[i % 3]!]),
+  ...[
+    'the weather is nice today',
+    'my dog likes to run in the park',
+    'can you tell me where the station is',
+    'i want to check my order status',
+    'the meeting starts at nine',
+    'please transfer me to an agent',
+    'my package never arrived',
+    'i forgot my password again',
+    'we are having dinner with friends',
+    'the children are sleeping now',
+    'this price is too high for me',
+    'my flight leaves in an hour',
+    'she will come by tomorrow',
+    'i just got home from work',
+    'the doctor told me to rest',
+    'there is a lot of traffic',
+    'turn left at the next light',
+    'the printer is out of paper',
+    'our team won the game',
+    'let me think about the details',
+  ].map((t, i): [string, string] => [t, EN_VOICES[i % 3]!]),
+];
+
+/** Asterisk prompts (real human voice) whose words are on the built-in list. */
+const ASTERISK_PROMPTS: [string, string][] = [
+  ['hello', 'hello'],
+  ['goodbye', 'goodbye'],
+  ['vm-goodbye', 'goodbye'],
+  ['auth-thankyou', 'thank you'],
+];
+/** Longer Asterisk prompts that are certainly not on the list (off-list, real voice). */
+const ASTERISK_OFF_LIST = [
+  'all-circuits-busy-now',
+  'call-forwarding',
+  'check-number-dial-again',
+  'conf-getpin',
+  'agent-loggedoff',
+];
+const ASTERISK_DIRS = ['/usr/share/asterisk/sounds/en', '/usr/share/asterisk/sounds/en_US_f_Allison'];
+
+function withNoise(pcm: Int16Array, snrDb: number, seed: number): Int16Array {
+  const [a, b] = energySpan(pcm);
+  const mask = new Uint8Array(pcm.length).fill(1, a, b);
+  return mixAtSnr(pcm, pinkNoise(pcm.length, seed), snrDb, mask);
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
+
+async function main(): Promise<void> {
+  const tts = new EspeakTts({ cacheBytes: 0 });
+  const pool = new PhraseDecoderPool();
+  await Promise.all([tts.ready(), pool.ready()]);
+  const recognizer = new PhraseRecognizer('customer_service_8k', CUSTOMER_SERVICE_PHRASES, pool);
+
+  // TTS first-chunk latency (warm engine, new prompts).
+  await speak(tts, '预热');
+  const firsts: number[] = [];
+  for (const [text, voice] of [
+    ['您好，这里是客服中心，请问您现在方便接听电话吗？', 'xiaoyun'],
+    ['Hello, this is the service center. Is now a good time to talk?', 'abby'],
+    ['您的账单已经逾期三天，请尽快还款。', 'xiaogang'],
+  ]) {
+    const started = performance.now();
+    const it = tts.synthesize({ text: text!, voice })[Symbol.asyncIterator]();
+    await it.next();
+    firsts.push(performance.now() - started);
+    while (!(await it.next()).done);
+  }
+  const ttsFirstChunkMs = firsts.reduce((a, b) => a + b, 0) / firsts.length;
+  console.log(`TTS first chunk: ${firsts.map((f) => f.toFixed(1)).join(' / ')} ms`);
+
+  // Phrase recognition.
+  const inList = Object.values(recognizer.grammar.phrases);
+  const zh = inList.filter((p) => /\p{Script=Han}/u.test(p));
+  const en = inList.filter((p) => !/\p{Script=Han}/u.test(p));
+  console.log(
+    `in-list phrases: ${zh.length} Mandarin × ${ZH_VOICES.length} voices, ${en.length} English × ${EN_VOICES.length} voices`,
+  );
+  let audioMs = 0;
+  let decodeMs = 0;
+  const tally = { clean: [0, 0, 0], noisy: [0, 0, 0] }; // correct, wrong, rejected
+  const perVoice = new Map<string, number[]>();
+  let seed = 1;
+  for (const [phrases, voices] of [
+    [zh, ZH_VOICES],
+    [en, EN_VOICES],
+  ] as const) {
+    for (const text of phrases) {
+      for (const voice of voices) {
+        const clean = telephone(await speak(tts, text, voice));
+        for (const [kind, audio] of [
+          ['clean', clean],
+          ['noisy', withNoise(clean, 10, seed++)],
+        ] as const) {
+          const d = await recognizer.decide(audio);
+          audioMs += audio.length / 8;
+          decodeMs += d.decodeMs;
+          const slot = d.text === text ? 0 : d.text === null ? 2 : 1;
+          tally[kind][slot]!++;
+          if (kind === 'clean') {
+            const v = perVoice.get(voice) ?? [0, 0];
+            v[0]! += slot === 0 ? 1 : 0;
+            v[1]!++;
+            perVoice.set(voice, v);
+          }
+        }
+      }
+    }
+  }
+  const total = tally.clean.reduce((a, b) => a + b, 0);
+  const inListAccuracy = tally.clean[0]! / total;
+  const noisyAccuracy = tally.noisy[0]! / total;
+  console.log(
+    `in-list clean: ${pct(inListAccuracy)} correct, ${pct(tally.clean[1]! / total)} wrong, ${pct(tally.clean[2]! / total)} rejected (n=${total})`,
+  );
+  console.log(
+    `in-list 10 dB: ${pct(noisyAccuracy)} correct, ${pct(tally.noisy[1]! / total)} wrong, ${pct(tally.noisy[2]! / total)} rejected`,
+  );
+  console.log(`per voice (clean): ${[...perVoice].map(([v, [c, n]]) => `${v} ${c}/${n}`).join(', ')}`);
+
+  let rejected = 0;
+  for (const [text, voice] of OFF_LIST) {
+    const audio = telephone(await speak(tts, text, voice));
+    const d = await recognizer.decide(audio);
+    audioMs += audio.length / 8;
+    decodeMs += d.decodeMs;
+    if (d.text === null) rejected++;
+  }
+  const offListRejection = rejected / OFF_LIST.length;
+  console.log(`off-list rejection: ${pct(offListRejection)} (n=${OFF_LIST.length})`);
+  const asrRtf = decodeMs / audioMs;
+  console.log(`ASR real-time factor: ${asrRtf.toFixed(3)} (grammar + phone-loop passes, one core)`);
+
+  // Real human recordings.
+  const asteriskDir = ASTERISK_DIRS.find((d) => existsSync(`${d}/hello.wav`));
+  if (asteriskDir) {
+    const load = async (file: string) => {
+      const wav = await readWavFile(`${asteriskDir}/${file}.wav`);
+      return telephone(wav.sampleRate === 8000 ? wav.samples : resample(wav.samples, wav.sampleRate, 8000));
+    };
+    let ok = 0;
+    for (const [file, text] of ASTERISK_PROMPTS) {
+      const d = await recognizer.decide(await load(file));
+      if (d.text === text) ok++;
+      console.log(
+        `  asterisk ${file}: "${text}" → ${d.text ?? '(rejected)'} (score ${d.scorePerFrame.toFixed(1)})`,
+      );
+    }
+    let off = 0;
+    for (const file of ASTERISK_OFF_LIST) {
+      const d = await recognizer.decide(await load(file));
+      if (d.text === null) off++;
+      console.log(`  asterisk ${file} (off-list) → ${d.text ?? '(rejected)'}`);
+    }
+    console.log(
+      `human recordings (asterisk-core-sounds-en-wav): in-list ${ok}/${ASTERISK_PROMPTS.length}, off-list rejected ${off}/${ASTERISK_OFF_LIST.length}`,
+    );
+  } else {
+    console.log(
+      'human recordings: skipped (asterisk-core-sounds-en-wav is not installed; apt-get install it to include them)',
+    );
+  }
+
+  // VAD.
+  const call = await buildTestCall(tts);
+  const audio = noisy(call, 15);
+  scoreVad(new SpectralVad(), audio, call.truth);
+  const vad = scoreVad(new SpectralVad(), audio, call.truth);
+  console.log(
+    `VAD at 15 dB: recall ${vad.recall.toFixed(3)}, false alarm ${vad.falseAlarm.toFixed(3)}, ${vad.segments}/${call.truth.length} segments, ${vad.msPerFrame.toFixed(4)} ms per frame`,
+  );
+
+  await Promise.all([tts.close(), pool.close()]);
+  const r = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+  console.log(
+    JSON.stringify({
+      bench: 'speech',
+      inListAccuracy: r(inListAccuracy),
+      noisyAccuracy: r(noisyAccuracy),
+      offListRejection: r(offListRejection),
+      asrRtf: r(asrRtf),
+      vadRecall: r(vad.recall),
+      vadFalseAlarm: r(vad.falseAlarm),
+      vadMsPerFrame: r(vad.msPerFrame, 4),
+      ttsFirstChunkMs: r(ttsFirstChunkMs, 1),
+    }),
+  );
+}
+
+await main();

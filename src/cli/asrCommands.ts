@@ -1,0 +1,131 @@
+/**
+ * ASR phrase models from the command line:
+ * - `smartcall admin asr-model create|list`: an account's phrase lists (AsrModelId), validated
+ *   line by line when created;
+ * - `smartcall asr recognize --model <id|base id> file.wav`: runs the embedded phrase recognizer
+ *   on a recording and prints what it heard, or that it rejected the speech.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { resample } from '../media/resampler.js';
+import { readWavFile } from '../media/wavReader.js';
+import { BUILTIN_PHRASE_MODELS } from '../speech/phrase/builtinPhrases.js';
+import { PhraseDecoderPool } from '../speech/phrase/phraseDecoderPool.js';
+import { parsePhraseList } from '../speech/phrase/phraseList.js';
+import { PhraseRecognizer } from '../speech/phrase/phraseRecognizer.js';
+import type { AsrModelRecord } from '../store/records.js';
+import { configFrom, type GlobalOptions, withAdmin } from './context.js';
+import { emit, table } from './output.js';
+
+type Opts = GlobalOptions & Record<string, unknown>;
+
+function opts(cmd: Command): Opts {
+  return cmd.optsWithGlobals() as Opts;
+}
+
+function modelView(m: AsrModelRecord, account: string) {
+  const phrases = m.phrases.split(/\r?\n/).filter((l) => l.trim() && !l.trimStart().startsWith('#')).length;
+  return { id: m.id, account, name: m.name, phrases, createdAt: new Date(m.createdAt).toISOString() };
+}
+
+export function registerAsrModelCommands(admin: Command): void {
+  const model = admin.command('asr-model').description('phrase models an account selects with AsrModelId');
+  model
+    .command('create')
+    .requiredOption('--account <name>', 'account name')
+    .requiredOption('--name <name>', 'model name')
+    .requiredOption('--phrases-file <file>', 'one phrase per line; optional pronunciation after a tab')
+    .action((_o, cmd: Command) => {
+      const o = opts(cmd);
+      const file = o.phrasesFile as string;
+      let phrases: string;
+      try {
+        phrases = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new Error(`cannot read ${file}: ${(err as Error).message}`);
+      }
+      try {
+        parsePhraseList(phrases);
+      } catch (err) {
+        throw new Error(`${file}: ${(err as Error).message}`);
+      }
+      const view = withAdmin(o, (ad, store) => {
+        const account = ad.account(o.account as string);
+        const record: AsrModelRecord = {
+          id: randomBytes(16).toString('hex'),
+          accountId: account.id,
+          name: o.name as string,
+          phrases,
+          createdAt: Date.now(),
+        };
+        store.asrModels.insert(record);
+        return modelView(record, account.name);
+      });
+      emit(o, view, () => `created ASR model ${view.name} (${view.phrases} phrases): ${view.id}`);
+    });
+  model
+    .command('list')
+    .requiredOption('--account <name>', 'account name')
+    .action((_o, cmd: Command) => {
+      const o = opts(cmd);
+      const list = withAdmin(o, (ad, store) => {
+        const account = ad.account(o.account as string);
+        return store.asrModels.listByAccount(account.id).map((m) => modelView(m, account.name));
+      });
+      emit(o, list, () => table(list, ['id', 'name', 'phrases', 'createdAt']));
+    });
+}
+
+export function registerAsrCommands(program: Command): void {
+  const asr = program.command('asr').description('speech recognition tools');
+  asr
+    .command('recognize')
+    .description('recognise a WAV recording with a phrase model (any common WAV format)')
+    .requiredOption(
+      '--model <id>',
+      `an account's ASR model id, or a base model (${Object.keys(BUILTIN_PHRASE_MODELS).join(', ')})`,
+    )
+    .option('--account <name>', "the account owning the model (needed for an account's model)")
+    .argument('<file>', 'WAV file')
+    .action(async (file: string, _o, cmd: Command) => {
+      const o = opts(cmd);
+      const id = o.model as string;
+      let name = id;
+      let phrases = BUILTIN_PHRASE_MODELS[id];
+      if (!phrases) {
+        if (!o.account) throw new Error(`${id} is not a base model: give --account for an account's model`);
+        const record = withAdmin(o, (ad, store) =>
+          store.asrModels.find(ad.account(o.account as string).id, id),
+        );
+        if (!record) throw new Error(`ASR model ${id} not found for account ${o.account}`);
+        phrases = record.phrases;
+        name = record.name;
+      }
+      configFrom(o); // validates --config like every other command
+      const wav = await readWavFile(file);
+      const samples = wav.sampleRate === 8000 ? wav.samples : resample(wav.samples, wav.sampleRate, 8000);
+      const pool = new PhraseDecoderPool();
+      try {
+        await pool.ready();
+        const d = await new PhraseRecognizer(name, phrases, pool).decide(samples);
+        const result = {
+          file,
+          model: id,
+          durationMs: Math.round(samples.length / 8),
+          result: d.text === null ? 'rejected' : 'recognized',
+          text: d.text,
+          confidence: d.confidence,
+          scorePerFrame: Number.isFinite(d.scorePerFrame) ? Math.round(d.scorePerFrame * 10) / 10 : null,
+          framesPerPhone: Math.round(d.framesPerPhone * 10) / 10,
+        };
+        emit(o, result, () =>
+          d.text === null
+            ? `rejected: not on the phrase list (confidence ${d.confidence})`
+            : `${d.text} (confidence ${d.confidence})`,
+        );
+      } finally {
+        await pool.close();
+      }
+    });
+}

@@ -1,0 +1,122 @@
+/**
+ * Vosk server (alphacep/vosk-server, websocket/asr_server.py): an optional
+ * `{"config": {"sample_rate": 8000, "words": 1, "phrase_list": [...]}}` first, binary 16-bit PCM,
+ * `{"eof": 1}` at the end. Replies are `{"partial": "..."}` while a sentence grows and
+ * `{"result": [{"word","start","end","conf"}...], "text": "..."}` when it ends (times in seconds);
+ * an empty `text` means a stretch without speech.
+ */
+import WebSocket from 'ws';
+import type { AsrEngine, AsrStream, AsrStreamOptions } from '../asr.js';
+import { RemoteStreamState, within } from './remoteStream.js';
+
+export interface VoskAsrEngineOptions {
+  url: string;
+  timeoutMs?: number;
+  /** Restricts recognition to these phrases (Vosk `phrase_list`, needs a model with a dynamic graph). */
+  phrases?: string[];
+}
+
+interface VoskMessage {
+  partial?: string;
+  text?: string;
+  result?: { word: string; start: number; end: number; conf: number }[];
+}
+
+export class VoskAsrEngine implements AsrEngine {
+  readonly name = 'vosk';
+  readonly #options: VoskAsrEngineOptions;
+
+  constructor(options: VoskAsrEngineOptions) {
+    this.#options = options;
+  }
+
+  createStream(options: AsrStreamOptions): AsrStream {
+    return new VoskStream(this.#options, options);
+  }
+
+  async close(): Promise<void> {}
+}
+
+class VoskStream implements AsrStream {
+  readonly #state: RemoteStreamState;
+  readonly #ws: WebSocket;
+  readonly #done: Promise<void>;
+  #sentenceStartMs = 0;
+  #finishing = false;
+
+  constructor(engine: VoskAsrEngineOptions, options: AsrStreamOptions) {
+    const timeoutMs = engine.timeoutMs ?? 5000;
+    this.#state = new RemoteStreamState(options.onEvent, timeoutMs);
+    this.#ws = new WebSocket(engine.url, { handshakeTimeout: timeoutMs });
+    this.#done = new Promise<void>((resolve) => this.#ws.once('close', () => resolve()));
+    this.#ws.on('error', (err) => this.#state.fail(`vosk: ${err.message}`));
+    this.#ws.on('close', () => {
+      // The server closes after answering our eof; any other close is a failure.
+      if (!this.#finishing) this.#state.fail('vosk: connection closed');
+    });
+    this.#ws.on('open', () => {
+      const config: Record<string, unknown> = { sample_rate: 8000, words: 1 };
+      if (engine.phrases?.length) config.phrase_list = engine.phrases;
+      this.#ws.send(JSON.stringify({ config }));
+      this.#state.open((pcm) => this.#ws.send(pcm));
+    });
+    this.#ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      try {
+        this.#result(JSON.parse(data.toString()) as VoskMessage);
+      } catch {
+        // not JSON: ignore
+      }
+    });
+  }
+
+  #result(msg: VoskMessage): void {
+    if (typeof msg.partial === 'string') {
+      const text = msg.partial.trim();
+      if (text)
+        this.#state.onEvent({
+          type: 'partial',
+          text,
+          beginMs: this.#sentenceStartMs,
+          endMs: this.#state.positionMs,
+          confidence: 1,
+        });
+      return;
+    }
+    if (typeof msg.text !== 'string') return;
+    const text = msg.text.trim();
+    const words = msg.result ?? [];
+    const beginMs = words.length ? Math.round(words[0]!.start * 1000) : this.#sentenceStartMs;
+    const endMs = words.length ? Math.round(words[words.length - 1]!.end * 1000) : this.#state.positionMs;
+    this.#sentenceStartMs = endMs;
+    if (!text) return;
+    const confidence = words.length ? words.reduce((s, w) => s + w.conf, 0) / words.length : 1;
+    this.#state.onEvent({
+      type: 'final',
+      text,
+      beginMs,
+      endMs,
+      confidence: Math.round(confidence * 1000) / 1000,
+    });
+  }
+
+  write(frame: Int16Array): void {
+    this.#state.write(frame);
+  }
+
+  async finish(): Promise<void> {
+    if (this.#state.closed) return;
+    if (!this.#state.failed && this.#ws.readyState === WebSocket.OPEN) {
+      this.#finishing = true;
+      this.#ws.send(JSON.stringify({ eof: 1 }));
+      await within(this.#done, this.#state.timeoutMs);
+    }
+    this.close();
+  }
+
+  close(): void {
+    if (this.#state.closed) return;
+    this.#state.closed = true;
+    this.#ws.terminate();
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The `speech` section of the smartcall config: which engines exist and who uses which. Every
+ * remote engine has a name; base models, accounts and account ASR models point at names. Anything
+ * unset, unknown or unhealthy falls back to the embedded engines, which need no configuration.
+ *
+ * ```yaml
+ * speech:
+ *   asr:
+ *     engines:
+ *       aliyun: { type: nls, url: wss://nls-gateway-cn-shanghai.aliyuncs.com/ws/v1, appKey: xxx, token: yyy }
+ *       funasr: { type: funasr, url: ws://10.0.0.5:10095 }
+ *     baseModels: { customer_service_8k: aliyun }
+ *     accounts: { acme: funasr }
+ *   tts:
+ *     engines:
+ *       aliyun: { type: nls, url: wss://..., appKey: xxx, token: yyy }
+ *     default: aliyun
+ * ```
+ */
+import { z } from 'zod';
+
+const timeoutMs = z.number().int().min(100).max(60000).default(5000);
+
+const nlsEngine = z
+  .object({
+    type: z.literal('nls'),
+    url: z.string().url().default('wss://nls-gateway-cn-shanghai.aliyuncs.com/ws/v1'),
+    appKey: z.string().min(1),
+    /** A token from the NLS console or CreateToken; or give an AccessKey pair to fetch one. */
+    token: z.string().min(1).optional(),
+    accessKeyId: z.string().min(1).optional(),
+    accessKeySecret: z.string().min(1).optional(),
+    tokenEndpoint: z.string().url().default('http://nls-meta.cn-shanghai.aliyuncs.com'),
+    timeoutMs,
+  })
+  .strict()
+  .refine((e) => e.token || (e.accessKeyId && e.accessKeySecret), {
+    message: 'an nls engine needs token, or accessKeyId and accessKeySecret',
+  });
+
+const funAsrEngine = z
+  .object({
+    type: z.literal('funasr'),
+    url: z.string().url(),
+    mode: z.enum(['2pass', 'online', 'offline']).default('2pass'),
+    timeoutMs,
+  })
+  .strict();
+
+const voskEngine = z.object({ type: z.literal('vosk'), url: z.string().url(), timeoutMs }).strict();
+
+const sherpaAsrEngine = z
+  .object({
+    type: z.literal('sherpa'),
+    /** Folder with the model files (see docs/speech.md for the layouts recognised). */
+    modelDir: z.string().min(1),
+    numThreads: z.number().int().min(1).max(8).default(1),
+    timeoutMs,
+  })
+  .strict();
+
+export const asrEngineSchema = z.union([nlsEngine, funAsrEngine, voskEngine, sherpaAsrEngine]);
+export const ttsEngineSchema = z.union([
+  nlsEngine,
+  z
+    .object({
+      type: z.literal('sherpa'),
+      modelDir: z.string().min(1),
+      numThreads: z.number().int().min(1).max(8).default(1),
+      timeoutMs,
+    })
+    .strict(),
+]);
+
+export const speechConfigSchema = z
+  .object({
+    vad: z
+      .object({
+        /** `spectral`: the built-in detector; `silero`: Silero through sherpa-onnx (needs `sileroModel`). */
+        engine: z.enum(['spectral', 'silero']).default('spectral'),
+        sileroModel: z.string().optional(),
+      })
+      .strict()
+      .prefault({}),
+    asr: z
+      .object({
+        embedded: z
+          .object({
+            workers: z.number().int().min(1).max(8).default(1),
+            maxGrammars: z.number().int().min(1).max(64).default(8),
+            minScorePerFrame: z.number().default(-15),
+            maxFramesPerPhone: z.number().positive().default(15),
+            timeoutMs: timeoutMs.default(3000),
+          })
+          .strict()
+          .prefault({}),
+        engines: z.record(z.string(), asrEngineSchema).default({}),
+        /** Engine name used for every base model unless `baseModels` says otherwise; unset = embedded. */
+        default: z.string().optional(),
+        baseModels: z.record(z.string(), z.string()).default({}),
+        /** Account name → engine name. */
+        accounts: z.record(z.string(), z.string()).default({}),
+        /** Account ASR model id → engine name (the model's phrases become the engine's hot words). */
+        models: z.record(z.string(), z.string()).default({}),
+      })
+      .strict()
+      .prefault({}),
+    tts: z
+      .object({
+        embedded: z
+          .object({
+            workers: z.number().int().min(1).max(8).default(1),
+            cacheBytes: z
+              .number()
+              .int()
+              .min(0)
+              .default(32 * 1024 * 1024),
+          })
+          .strict()
+          .prefault({}),
+        engines: z.record(z.string(), ttsEngineSchema).default({}),
+        default: z.string().optional(),
+        accounts: z.record(z.string(), z.string()).default({}),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type SpeechConfig = z.infer<typeof speechConfigSchema>;
+export type SpeechConfigInput = z.input<typeof speechConfigSchema>;
+export type AsrEngineConfig = z.infer<typeof asrEngineSchema>;
+export type TtsEngineConfig = z.infer<typeof ttsEngineSchema>;
+
+export function parseSpeechConfig(input: unknown = {}): SpeechConfig {
+  return speechConfigSchema.parse(input);
+}

@@ -1,0 +1,312 @@
+/**
+ * Composition of the speech layer: builds the embedded engines and the configured adapters at
+ * start-up, probes each adapter once (model folder loads, server answers), reports the result, and
+ * hands calls the engine their account and ASR model select, falling back to the embedded engines
+ * for anything missing or unhealthy. It owns every engine and closes them all.
+ */
+import WebSocket from 'ws';
+import type { Logger } from '../observability/logger.js';
+import type { AsrModelRecord } from '../store/records.js';
+import { FunAsrEngine } from './adapters/funAsrEngine.js';
+import { NlsAsrEngine } from './adapters/nlsAsrEngine.js';
+import { NlsTokenProvider } from './adapters/nlsToken.js';
+import { NlsTts } from './adapters/nlsTts.js';
+import { SherpaAsrEngine } from './adapters/sherpaAsrEngine.js';
+import { inspectSherpaModel } from './adapters/sherpaModel.js';
+import { SileroVad } from './adapters/sileroVad.js';
+import { VoskAsrEngine } from './adapters/voskAsrEngine.js';
+import type { AsrEngine } from './asr.js';
+import { EspeakTts } from './espeak/espeakTts.js';
+import { BUILTIN_PHRASE_MODELS, DEFAULT_BASE_MODEL } from './phrase/builtinPhrases.js';
+import { PhraseAsrEngine } from './phrase/phraseAsrEngine.js';
+import { PhraseDecoderPool } from './phrase/phraseDecoderPool.js';
+import { PhraseRecognizer } from './phrase/phraseRecognizer.js';
+import { SpectralVad } from './spectralVad.js';
+import type { AsrEngineConfig, SpeechConfig, TtsEngineConfig } from './speechConfig.js';
+import type { Tts } from './tts.js';
+import type { Vad } from './vad.js';
+
+/** A SmartCall-visible problem with AsrBaseId / AsrModelId; `code` is the API's business code. */
+export class AsrModelError extends Error {
+  readonly code: 'isv.ASR_MODEL_ERROR' | 'isv.INVALID_PARAMETERS';
+  constructor(code: AsrModelError['code'], message: string) {
+    super(message);
+    this.name = 'AsrModelError';
+    this.code = code;
+  }
+}
+
+export interface EngineHealth {
+  name: string;
+  role: 'asr' | 'tts' | 'vad';
+  type: string;
+  ok: boolean;
+  detail?: string;
+}
+
+export interface AsrSelection {
+  accountId?: number;
+  accountName?: string;
+  asrBaseId?: string;
+  asrModelId?: string;
+}
+
+export interface SpeechEnginesOptions {
+  config: SpeechConfig;
+  /** Account phrase models (the store's `asrModels` repository). */
+  asrModels?: { find(accountId: number, id: string): AsrModelRecord | undefined };
+  log?: Logger;
+  /** Skip the embedded TTS (CLI commands that only recognise). */
+  withoutTts?: boolean;
+}
+
+type AsrFactory = (hotwords?: string[]) => AsrEngine;
+
+export class SpeechEngines {
+  readonly health: EngineHealth[] = [];
+  readonly #config: SpeechConfig;
+  readonly #options: SpeechEnginesOptions;
+  readonly #pool: PhraseDecoderPool;
+  readonly #embeddedTts: EspeakTts | null;
+  readonly #asrFactories = new Map<string, AsrFactory>();
+  readonly #tts = new Map<string, Tts>();
+  readonly #engines = new Map<string, AsrEngine>();
+  #sileroModel: string | null = null;
+  #closed = false;
+
+  private constructor(options: SpeechEnginesOptions) {
+    this.#options = options;
+    this.#config = options.config;
+    const e = options.config.asr.embedded;
+    this.#pool = new PhraseDecoderPool({ workers: e.workers, maxGrammars: e.maxGrammars, log: options.log });
+    this.#embeddedTts = options.withoutTts
+      ? null
+      : new EspeakTts({
+          workers: options.config.tts.embedded.workers,
+          cacheBytes: options.config.tts.embedded.cacheBytes,
+        });
+  }
+
+  /** Builds and probes everything; never throws for an adapter (it is reported and skipped). */
+  static async start(options: SpeechEnginesOptions): Promise<SpeechEngines> {
+    const engines = new SpeechEngines(options);
+    await engines.#probe();
+    return engines;
+  }
+
+  async #probe(): Promise<void> {
+    const log = this.#options.log;
+    const report = (h: EngineHealth) => {
+      this.health.push(h);
+      if (h.ok) log?.info({ engine: h.name, role: h.role, type: h.type }, 'speech engine ready');
+      else
+        log?.error(
+          { engine: h.name, role: h.role, type: h.type, detail: h.detail },
+          'speech engine unavailable; using the embedded engine',
+        );
+    };
+    await Promise.all([
+      this.#pool.ready().then(
+        () => report({ name: 'embedded', role: 'asr', type: 'phrase', ok: true }),
+        (err: Error) =>
+          report({ name: 'embedded', role: 'asr', type: 'phrase', ok: false, detail: err.message }),
+      ),
+      this.#embeddedTts?.ready().then(
+        () => report({ name: 'embedded', role: 'tts', type: 'espeak', ok: true }),
+        (err: Error) =>
+          report({ name: 'embedded', role: 'tts', type: 'espeak', ok: false, detail: err.message }),
+      ),
+      ...Object.entries(this.#config.asr.engines).map(async ([name, c]) => {
+        const detail = await this.#probeAsr(name, c);
+        report({ name, role: 'asr', type: c.type, ok: detail === null, detail: detail ?? undefined });
+      }),
+      ...Object.entries(this.#config.tts.engines).map(async ([name, c]) => {
+        const detail = await this.#probeTts(name, c);
+        report({ name, role: 'tts', type: c.type, ok: detail === null, detail: detail ?? undefined });
+      }),
+    ]);
+    const vad = this.#config.vad;
+    if (vad.engine === 'silero') {
+      try {
+        new SileroVad(vad.sileroModel ?? '').close();
+        this.#sileroModel = vad.sileroModel!;
+        report({ name: 'silero', role: 'vad', type: 'silero', ok: true });
+      } catch (err) {
+        report({ name: 'silero', role: 'vad', type: 'silero', ok: false, detail: (err as Error).message });
+      }
+    }
+  }
+
+  async #probeAsr(name: string, c: AsrEngineConfig): Promise<string | null> {
+    try {
+      if (c.type === 'sherpa') {
+        const engine = new SherpaAsrEngine({
+          modelDir: c.modelDir,
+          numThreads: c.numThreads,
+          createVad: () => this.createVad(),
+        });
+        this.#engines.set(name, engine);
+        this.#asrFactories.set(name, () => engine);
+        return null;
+      }
+      if (c.type === 'nls') {
+        const tokens = new NlsTokenProvider(c);
+        await reachable(c.url, c.timeoutMs, { 'X-NLS-Token': await tokens.token() });
+        this.#asrFactories.set(
+          name,
+          () => new NlsAsrEngine({ url: c.url, appKey: c.appKey, tokens, timeoutMs: c.timeoutMs }),
+        );
+        return null;
+      }
+      await reachable(c.url, c.timeoutMs);
+      if (c.type === 'funasr')
+        this.#asrFactories.set(
+          name,
+          (hotwords) => new FunAsrEngine({ url: c.url, mode: c.mode, timeoutMs: c.timeoutMs, hotwords }),
+        );
+      else
+        this.#asrFactories.set(
+          name,
+          (phrases) => new VoskAsrEngine({ url: c.url, timeoutMs: c.timeoutMs, phrases }),
+        );
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+
+  async #probeTts(name: string, c: TtsEngineConfig): Promise<string | null> {
+    try {
+      if (c.type === 'sherpa') {
+        const model = inspectSherpaModel(c.modelDir);
+        if (model.kind !== 'tts-vits') return `${c.modelDir} is not a TTS model (found ${model.kind})`;
+        return 'sherpa-onnx TTS is not wired yet (model folder found)';
+      }
+      const tokens = new NlsTokenProvider(c);
+      await reachable(c.url, c.timeoutMs, { 'X-NLS-Token': await tokens.token() });
+      this.#tts.set(name, new NlsTts({ url: c.url, appKey: c.appKey, tokens, timeoutMs: c.timeoutMs }));
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+
+  /** A fresh detector for one call. */
+  createVad(): Vad {
+    if (this.#sileroModel) {
+      try {
+        return new SileroVad(this.#sileroModel);
+      } catch {
+        // fall through to the embedded detector
+      }
+    }
+    return new SpectralVad();
+  }
+
+  /**
+   * The recognizer for a call. AsrModelId (an account phrase model) wins over AsrBaseId; a
+   * configured engine for the model, the account or the base model wins over the embedded one.
+   */
+  asr(selection: AsrSelection = {}): AsrEngine {
+    if (this.#closed) throw new Error('speech engines are closed');
+    const e = this.#config.asr;
+    if (selection.asrModelId) {
+      const record =
+        selection.accountId === undefined
+          ? undefined
+          : this.#options.asrModels?.find(selection.accountId, selection.asrModelId);
+      if (!record)
+        throw new AsrModelError(
+          'isv.ASR_MODEL_ERROR',
+          `ASR model ${selection.asrModelId} not found for this account`,
+        );
+      const phrases = record.phrases
+        .split(/\r?\n/)
+        .map((l) => l.split('\t')[0]!.trim())
+        .filter(Boolean);
+      const remote = this.#remote(
+        e.models[record.id] ?? (selection.accountName ? e.accounts[selection.accountName] : undefined),
+        record.id,
+        phrases,
+      );
+      return (
+        remote ?? this.#phraseEngine(`model:${record.id}:${record.createdAt}`, record.name, record.phrases)
+      );
+    }
+    const base = selection.asrBaseId || DEFAULT_BASE_MODEL;
+    const builtin = BUILTIN_PHRASE_MODELS[base];
+    if (!builtin)
+      throw new AsrModelError('isv.INVALID_PARAMETERS', `AsrBaseId ${base} is not a known base model`);
+    const remote = this.#remote(
+      (selection.accountName ? e.accounts[selection.accountName] : undefined) ??
+        e.baseModels[base] ??
+        e.default,
+      `base:${base}`,
+    );
+    return remote ?? this.#phraseEngine(`base:${base}`, base, builtin);
+  }
+
+  /** TTS for an account: its configured engine when healthy, else the default, else embedded. */
+  tts(accountName?: string): Tts {
+    const t = this.#config.tts;
+    const name = (accountName ? t.accounts[accountName] : undefined) ?? t.default;
+    const remote = name ? this.#tts.get(name) : undefined;
+    if (remote) return remote;
+    if (!this.#embeddedTts) throw new Error('embedded TTS was not started');
+    return this.#embeddedTts;
+  }
+
+  #remote(name: string | undefined, key: string, hotwords?: string[]): AsrEngine | null {
+    if (!name) return null;
+    const factory = this.#asrFactories.get(name);
+    if (!factory) return null; // unknown or unhealthy: reported at start-up
+    const cacheKey = `${name}|${key}`;
+    let engine = this.#engines.get(cacheKey);
+    if (!engine) {
+      engine = factory(hotwords);
+      this.#engines.set(cacheKey, engine);
+    }
+    return engine;
+  }
+
+  #phraseEngine(key: string, name: string, phrases: string): AsrEngine {
+    let engine = this.#engines.get(key);
+    if (!engine) {
+      const e = this.#config.asr.embedded;
+      const recognizer = new PhraseRecognizer(name, phrases, this.#pool, {
+        minScorePerFrame: e.minScorePerFrame,
+        maxFramesPerPhone: e.maxFramesPerPhone,
+      });
+      engine = new PhraseAsrEngine(recognizer, () => this.createVad(), e.timeoutMs);
+      this.#engines.set(key, engine);
+    }
+    return engine;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([
+      this.#pool.close(),
+      this.#embeddedTts?.close(),
+      ...[...this.#engines.values()].map((e) => e.close()),
+      ...[...this.#tts.values()].map((t) => t.close()),
+    ]);
+  }
+}
+
+/** Opens and closes a WebSocket to `url`; rejects with why it could not (DNS, refused, HTTP status, timeout). */
+async function reachable(url: string, timeoutMs: number, headers?: Record<string, string>): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const ws = new WebSocket(url, { handshakeTimeout: timeoutMs, headers });
+    ws.once('open', () => {
+      ws.terminate();
+      resolve();
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      ws.terminate();
+      reject(new Error(`${url} answered HTTP ${res.statusCode}`));
+    });
+    ws.once('error', (err) => reject(new Error(`${url}: ${err.message}`)));
+  });
+}

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { AsrEvent } from '../../src/speech/asr.js';
+import { EspeakTts } from '../../src/speech/espeak/espeakTts.js';
+import { CUSTOMER_SERVICE_PHRASES } from '../../src/speech/phrase/builtinPhrases.js';
+import { PhraseAsrEngine } from '../../src/speech/phrase/phraseAsrEngine.js';
+import { PhraseDecoderPool } from '../../src/speech/phrase/phraseDecoderPool.js';
+import { PhraseRecognizer } from '../../src/speech/phrase/phraseRecognizer.js';
+import { SpectralVad } from '../../src/speech/spectralVad.js';
+import { concat, speak, telephone } from './speechFixtures.js';
+
+describe('PhraseRecognizer (embedded, soundswallower)', () => {
+  let tts: EspeakTts;
+  let pool: PhraseDecoderPool;
+  let recognizer: PhraseRecognizer;
+  before(async () => {
+    tts = new EspeakTts({ cacheBytes: 0 });
+    pool = new PhraseDecoderPool();
+    await Promise.all([tts.ready(), pool.ready()]);
+    recognizer = new PhraseRecognizer('customer_service_8k', CUSTOMER_SERVICE_PHRASES, pool);
+  });
+  after(async () => {
+    await Promise.all([tts.close(), pool.close()]);
+  });
+
+  for (const [text, voice] of [
+    ['please call me later', 'abby'],
+    ['wrong number', 'harry'],
+    ['我现在没空', 'xiaoyun'],
+    ['我已经还款了', 'xiaoyun'],
+  ] as const) {
+    test(`recognises "${text}" spoken by ${voice} over a µ-law line`, async () => {
+      const d = await recognizer.decide(telephone(await speak(tts, text, voice)));
+      assert.equal(d.text, text);
+      assert.ok(d.confidence > 0.5 && d.confidence <= 1);
+    });
+  }
+
+  for (const [text, voice] of [
+    ['the weather is nice today', 'abby'],
+    ['今天天气很好', 'xiaoyun'],
+  ] as const) {
+    test(`rejects "${text}", which is not on the list`, async () => {
+      const d = await recognizer.decide(telephone(await speak(tts, text, voice)));
+      assert.equal(d.text, null, `got ${d.text} (${d.sequence}, ${d.scorePerFrame.toFixed(1)})`);
+    });
+  }
+
+  test('a stream segments a call by VAD and reports each sentence with offsets', async () => {
+    const engine = new PhraseAsrEngine(recognizer, () => new SpectralVad());
+    const events: AsrEvent[] = [];
+    const stream = engine.createStream({ onEvent: (e) => events.push(e), pauseMs: 500 });
+    const silence = new Int16Array(8000);
+    const call = concat([
+      silence,
+      telephone(await speak(tts, 'wrong number', 'harry')),
+      silence,
+      telephone(await speak(tts, '今天天气很好', 'xiaoyun')),
+      silence,
+    ]);
+    for (let i = 0; i + 160 <= call.length; i += 160) stream.write(call.subarray(i, i + 160));
+    await stream.finish();
+    stream.close();
+    assert.equal(events.length, 2);
+    const [first, second] = events;
+    assert.equal(first!.type, 'final');
+    assert.equal(first!.type === 'final' && first!.text, 'wrong number');
+    assert.ok(first!.beginMs >= 900 && first!.beginMs <= 1200, `begin ${first!.beginMs}`);
+    assert.equal(second!.type, 'rejected');
+    assert.equal(second!.type === 'rejected' && second!.reason, 'no-match');
+    assert.ok(second!.beginMs > first!.endMs);
+  });
+
+  test('a recognizer that does not answer in time yields a timeout, not a hang', async () => {
+    const stuck = { name: 'stuck', recognize: () => new Promise<never>(() => {}), close: async () => {} };
+    const { SegmentedAsrStream } = await import('../../src/speech/segmentedAsrStream.js');
+    const events: AsrEvent[] = [];
+    const stream = new SegmentedAsrStream({
+      onEvent: (e) => events.push(e),
+      recognizer: stuck,
+      vad: new SpectralVad(),
+      timeoutMs: 200,
+      pauseMs: 300,
+    });
+    const call = concat([
+      new Int16Array(4000),
+      telephone(await speak(tts, 'hello', 'abby')),
+      new Int16Array(8000),
+    ]);
+    for (let i = 0; i + 160 <= call.length; i += 160) stream.write(call.subarray(i, i + 160));
+    await stream.finish();
+    stream.close();
+    assert.deepEqual(
+      events.map((e) => e.type === 'rejected' && e.reason),
+      ['timeout'],
+    );
+  });
+});
