@@ -1,0 +1,122 @@
+/**
+ * Connects a call to the speech layer. The listener runs the callee's audio through a VAD and an
+ * Endpointer (speech start, continuous-speech duration for time-based barge-in) and through the
+ * account's ASR stream (what was said, or that it was not recognised). The synthesizer turns TTS
+ * text into a playable source that fills as synthesis proceeds and stops it on barge-in.
+ */
+import { StreamSource } from '../media/streamSource.js';
+import type { PromptSynthesizer, SpeechSettings } from '../media-library/promptBuilder.js';
+import type { AsrEvent, AsrStream } from '../speech/asr.js';
+import { Endpointer } from '../speech/endpointer.js';
+import type { SpeechEngines } from '../speech/speechEngines.js';
+import type { Vad } from '../speech/vad.js';
+import type { CallListener, ListenerFactory } from './callSession.js';
+
+/** If the ASR says nothing about a sentence our endpointer saw end, the call is told after this. */
+const RESULT_GRACE_MS = 4000;
+/** A pause up to this long still counts as continuous speech (time-based barge-in). */
+const GAP_TOLERANCE_MS = 200;
+
+export function speechListeners(engines: SpeechEngines): ListenerFactory {
+  return (o) => {
+    const vad: Vad = engines.createVad();
+    const endpointer = new Endpointer({ pauseMs: o.pauseTimeMs });
+    let streamStart: number | undefined;
+    let sentenceBegin: number | undefined;
+    let runStart: number | undefined;
+    let lastSpeechEnd = Number.NEGATIVE_INFINITY;
+    let grace: NodeJS.Timeout | undefined;
+    let closed = false;
+    const onEvent = (e: AsrEvent) => {
+      if (closed || e.type === 'partial' || streamStart === undefined) return;
+      if (grace) clearTimeout(grace);
+      grace = undefined;
+      o.events.speechEnded(Date.now(), {
+        words: e.type === 'final' && e.text.trim() ? e.text.trim() : undefined,
+        beginAt: streamStart + e.beginMs,
+        endAt: streamStart + e.endMs,
+      });
+      if (e.type === 'rejected') o.log.debug({ reason: e.reason, detail: e.detail }, 'speech not recognised');
+    };
+    let asr: AsrStream | undefined;
+    try {
+      asr = engines
+        .asr({ accountId: o.accountId, asrBaseId: o.asrBaseId, ...(o.asrModelId && { asrModelId: o.asrModelId }) })
+        .createStream({ onEvent, pauseMs: o.pauseTimeMs, log: o.log });
+    } catch (err) {
+      o.log.error({ err: (err as Error).message }, 'no recognizer for this call: speech will not be transcribed');
+    }
+    const listener: CallListener = {
+      push(pcm, at) {
+        if (closed) return;
+        streamStart ??= at;
+        const speech = vad.process(pcm) >= vad.threshold;
+        if (speech) {
+          if (runStart === undefined || at - lastSpeechEnd > GAP_TOLERANCE_MS) runStart = at;
+          lastSpeechEnd = at + 20;
+        }
+        for (const e of endpointer.push(at, speech)) {
+          if (e.type === 'speech-start') {
+            sentenceBegin = e.beginMs;
+            o.events.speechStarted(e.beginMs);
+          } else if (e.type === 'speech-end') {
+            sentenceBegin = undefined;
+            if (!asr) o.events.speechEnded(at, { words: undefined, beginAt: e.beginMs, endAt: e.endMs });
+            else {
+              if (grace) clearTimeout(grace);
+              grace = setTimeout(() => {
+                grace = undefined;
+                o.events.speechEnded(Date.now(), { words: undefined, beginAt: e.beginMs, endAt: e.endMs });
+              }, RESULT_GRACE_MS);
+            }
+          }
+        }
+        if (speech && sentenceBegin !== undefined && runStart !== undefined) {
+          o.events.speechContinuing(at + 20 - runStart, at);
+        }
+        asr?.write(pcm);
+      },
+      close() {
+        if (closed) return;
+        closed = true;
+        if (grace) clearTimeout(grace);
+        asr?.close();
+        vad.close();
+      },
+    };
+    return listener;
+  };
+}
+
+/** Prompt TTS: the account's engine (or the embedded one) streaming into the playout. */
+export function speechSynthesizer(engines: SpeechEngines, accountName?: string): PromptSynthesizer {
+  return {
+    speak(text: string, settings: SpeechSettings) {
+      const source = new StreamSource(8000);
+      const abort = new AbortController();
+      const close = source.close.bind(source);
+      source.close = () => {
+        abort.abort();
+        close();
+      };
+      void (async () => {
+        try {
+          for await (const chunk of engines.tts(accountName).synthesize({
+            text,
+            voice: settings.voice,
+            volume: settings.volume,
+            speed: settings.speed,
+            signal: abort.signal,
+          })) {
+            source.append(chunk);
+          }
+        } catch {
+          // synthesis failed or was stopped: what was spoken so far stays, the rest is silence
+        } finally {
+          source.end();
+        }
+      })();
+      return source;
+    },
+  };
+}
