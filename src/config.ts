@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { phonenetConfigSchema } from './phonenet/phonenetConfig.js';
 import { speechConfigSchema } from './speech/speechConfig.js';
 
 const port = z.number().int().min(0).max(65535);
@@ -44,6 +45,61 @@ export const configSchema = z
         outIdMaxBytes: z.number().int().min(1).default(15),
       })
       .prefault({}),
+    sip: z
+      .object({
+        /** IP literal for SIP and RTP sockets (the address trunks send to). */
+        address: z.ipv4().or(z.ipv6()).default('127.0.0.1'),
+        udpPort: port.default(5060),
+        tcpPort: port.default(5060),
+        /** RFC 3261 timer T1, ms (T2 and T4 follow the RFC defaults). */
+        t1Ms: z.number().int().min(10).max(5000).default(500),
+      })
+      .prefault({}),
+    rtp: z
+      .object({
+        portMin: port.default(20000),
+        portMax: port.default(29999),
+      })
+      .prefault({}),
+    calls: z
+      .object({
+        /** A call not answered within this time is cancelled (200003 NO_ANSWER). */
+        ringTimeoutSeconds: z.number().int().min(5).max(600).default(60),
+        /** Check trunks' OPTIONS keep-alive as each trunk configures it. */
+        trunkKeepAlive: z.boolean().default(true),
+      })
+      .prefault({}),
+    recordings: z
+      .object({
+        /** Where recordings go (default `<dataDir>/recordings`). */
+        dir: z.string().min(1).optional(),
+        /** Recordings older than this are deleted (0 keeps them forever). */
+        retentionDays: z.number().int().min(0).default(30),
+        /** How long a recording URL in VoiceRecordReport stays valid (spec §5.4: 7 days). */
+        urlValidDays: z.number().int().min(1).max(365).default(7),
+        /** Base of recording URLs, e.g. https://smartcall.example.com (default: this server's address). */
+        publicBaseUrl: z.url().optional(),
+      })
+      .prefault({}),
+    media: z
+      .object({
+        /** Fetch network prompt files from private/loopback addresses (and by host name). */
+        allowPrivateUrls: z.boolean().default(false),
+        networkFileMaxBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(20 * 1024 * 1024),
+        networkFileTimeoutMs: z.number().int().min(100).default(5000),
+      })
+      .prefault({}),
+    receipts: z
+      .object({
+        timeoutMs: z.number().int().min(100).default(700),
+        retryDelaysSeconds: z.array(z.number().int().min(1)).default([60, 300, 600]),
+      })
+      .prefault({}),
+    phonenet: phonenetConfigSchema.prefault({}),
     speech: speechConfigSchema.prefault({}),
     log: z
       .object({
@@ -63,6 +119,10 @@ export interface ConfigOverrides {
   httpPort?: number;
   httpHost?: string;
   logLevel?: string;
+  /** SIP port (UDP and TCP). */
+  sipPort?: number;
+  /** Extra persona files for the embedded virtual phone network. */
+  personasFiles?: string[];
 }
 
 export class ConfigError extends Error {
@@ -118,10 +178,16 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   setPath(input, ['http', 'port'], intFromEnv('SMARTCALL_HTTP_PORT', env.SMARTCALL_HTTP_PORT));
   setPath(input, ['http', 'host'], env.SMARTCALL_HTTP_HOST || undefined);
   setPath(input, ['log', 'level'], env.SMARTCALL_LOG_LEVEL || undefined);
+  setPath(input, ['sip', 'udpPort'], intFromEnv('SMARTCALL_SIP_PORT', env.SMARTCALL_SIP_PORT));
+  setPath(input, ['sip', 'tcpPort'], intFromEnv('SMARTCALL_SIP_PORT', env.SMARTCALL_SIP_PORT));
+  setPath(input, ['phonenet', 'sipPort'], intFromEnv('SMARTCALL_PHONENET_PORT', env.SMARTCALL_PHONENET_PORT));
 
   setPath(input, ['dataDir'], overrides.dataDir);
   setPath(input, ['http', 'port'], overrides.httpPort);
   setPath(input, ['http', 'host'], overrides.httpHost);
+  setPath(input, ['sip', 'udpPort'], overrides.sipPort);
+  setPath(input, ['sip', 'tcpPort'], overrides.sipPort);
+  setPath(input, ['phonenet', 'personasFiles'], overrides.personasFiles);
   setPath(input, ['log', 'level'], overrides.logLevel);
 
   const parsed = configSchema.safeParse(input);

@@ -3,9 +3,25 @@
  * `close()` stops everything it started, in reverse order.
  */
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { CallbackClient } from './callback/callbackClient.js';
+import { ReceiptPusher } from './callback/receiptPusher.js';
+import { CallEvents } from './calls/callEvents.js';
 import { CallIdGenerator } from './calls/callId.js';
+import { CallLedger } from './calls/callLedger.js';
+import { CallSession, type CallSessionDeps } from './calls/callSession.js';
 import { CallWriter } from './calls/callWriter.js';
+import { Dialer } from './calls/dialer.js';
+import { reapOrphanedCalls } from './calls/orphanReaper.js';
+import { speechListeners, speechSynthesizer } from './calls/speechBridge.js';
+import { TrunkAdmin } from './calls/trunkAdmin.js';
+import { TrunkMonitor } from './calls/trunkMonitor.js';
 import type { Config } from './config.js';
+import { realTimeSource } from './media/timeSource.js';
+import { NetworkFiles } from './media-library/networkFiles.js';
+import { PromptBuilder } from './media-library/promptBuilder.js';
+import { RecordingLinkSigner } from './media-library/recordingLinks.js';
+import { RecordingSweeper } from './media-library/recordingSweeper.js';
 import type { Logger } from './observability/logger.js';
 import type { ActionHandler } from './openapi/actionContext.js';
 import { queryCallDetailAction } from './openapi/actions/queryCallDetailByCallId.js';
@@ -13,8 +29,14 @@ import { smartCallAction } from './openapi/actions/smartCall.js';
 import { noParallelLegs, smartCallOperateAction } from './openapi/actions/smartCallOperate.js';
 import { createApiServer } from './openapi/apiServer.js';
 import { RpcGateway } from './openapi/rpcGateway.js';
+import { PhonenetService } from './phonenet/phonenetService.js';
+import { TtsPersonaVoice } from './phonenet/speechVoice.js';
+import { SpeechEngines } from './speech/speechEngines.js';
+import type { TrunkRecord } from './store/records.js';
 import type { Store } from './store/repositories.js';
 import { SqliteStore } from './store/sqlite/sqliteStore.js';
+import { TtlCache } from './store/ttlCache.js';
+import { Telephony } from './telephony/telephony.js';
 import { CredentialResolver } from './tenancy/credentials.js';
 import { type DemoAccount, ensureDemoAccount } from './tenancy/demoAccount.js';
 import { SecretBox } from './tenancy/secretBox.js';
@@ -26,53 +48,224 @@ export interface RunningSmartcall {
   httpPort: number;
   /** Present on the first start in embedded mode only. */
   demo: DemoAccount | undefined;
+  events: CallEvents;
+  telephony: Telephony;
+  phonenet: PhonenetService | undefined;
   close(): Promise<void>;
 }
 
-export function buildActions(store: Store, config: Config): Record<string, ActionHandler> {
+export const PHONENET_TRUNK = 'phonenet';
+
+export function buildActions(
+  store: Store,
+  config: Config,
+  onAccepted?: (callId: string) => void,
+): Record<string, ActionHandler> {
   return {
     SmartCall: smartCallAction({
       store,
       callIds: new CallIdGenerator(config.nodeId),
       writer: new CallWriter(store),
       outIdMaxBytes: config.api.outIdMaxBytes,
+      ...(onAccepted && { onAccepted }),
     }),
     QueryCallDetailByCallId: queryCallDetailAction({ store }),
     SmartCallOperate: smartCallOperateAction({ store, bridger: noParallelLegs }),
   };
 }
 
+/** Things started so far, stopped in reverse order if a later step fails or on close. */
+class Shutdown {
+  readonly #steps: { name: string; run: () => unknown }[] = [];
+  add(name: string, run: () => unknown): void {
+    this.#steps.push({ name, run });
+  }
+  async run(log: Logger): Promise<void> {
+    for (const step of this.#steps.reverse()) {
+      try {
+        await step.run();
+      } catch (err) {
+        log.error({ err, step: step.name }, 'error while stopping');
+      }
+    }
+    this.#steps.length = 0;
+  }
+}
+
 export async function startSmartcall(config: Config, log: Logger): Promise<RunningSmartcall> {
+  const shutdown = new Shutdown();
   const store = SqliteStore.open(config.dataDir);
-  const box = SecretBox.forConfig(config);
+  shutdown.add('store', () => store.close());
   try {
-    const demo =
-      config.mode === 'embedded' ? ensureDemoAccount(store, new TenancyAdmin(store, box)) : undefined;
+    const box = SecretBox.forConfig(config);
+    const tenancy = new TenancyAdmin(store, box);
+    const trunks = new TrunkAdmin(store, box);
+    const demo = config.mode === 'embedded' ? ensureDemoAccount(store, tenancy) : undefined;
+
+    const speech = await SpeechEngines.start({ config: config.speech, asrModels: store.asrModels, log });
+    shutdown.add('speech', () => speech.close());
+
+    const telephony = await Telephony.create({
+      address: config.sip.address,
+      sipUdpPort: config.sip.udpPort,
+      sipTcpPort: config.sip.tcpPort,
+      rtpPortMin: config.rtp.portMin,
+      rtpPortMax: config.rtp.portMax,
+      timers: { t1: config.sip.t1Ms },
+      logger: log.child({ component: 'sip' }),
+    });
+    shutdown.add('telephony', () => telephony.close());
+
+    let phonenet: PhonenetService | undefined;
+    if (config.mode === 'embedded' && config.phonenet.enabled) {
+      phonenet = await PhonenetService.start({
+        config: config.phonenet,
+        dataDir: config.dataDir,
+        voice: new TtsPersonaVoice(speech.tts()),
+        clock: telephony.clock,
+        logger: log.child({ component: 'phonenet' }),
+      });
+      shutdown.add('phonenet', () => phonenet?.close());
+      ensurePhonenetTrunk(trunks, config.phonenet.address, phonenet.carrier.sipPort);
+    }
+
+    const events = new CallEvents();
+    let httpPort = config.http.port;
+    const links = new RecordingLinkSigner({
+      key: RecordingLinkSigner.keyFrom(config.dataDir),
+      validDays: config.recordings.urlValidDays,
+      baseUrl: () => config.recordings.publicBaseUrl ?? `http://${config.http.host}:${httpPort}`,
+    });
+    const ledger = new CallLedger(store, links, log);
+    reapOrphanedCalls(store, ledger, log);
+
+    const pusher = new ReceiptPusher({
+      store,
+      time: realTimeSource,
+      log: log.child({ component: 'receipts' }),
+      timeoutMs: config.receipts.timeoutMs,
+      retryDelaysMs: config.receipts.retryDelaysSeconds.map((s) => s * 1000),
+    });
+    ledger.onReceipts = () => pusher.wake();
+    pusher.start();
+    shutdown.add('receipts', () => pusher.stop());
+
+    const recordingsDir = config.recordings.dir ?? join(config.dataDir, 'recordings');
+    const sweeper = new RecordingSweeper({
+      dir: recordingsDir,
+      retentionDays: config.recordings.retentionDays,
+      time: realTimeSource,
+      log,
+    });
+    sweeper.start();
+    shutdown.add('sweeper', () => sweeper.stop());
+
+    const sessionDeps: CallSessionDeps = {
+      store,
+      ledger,
+      telephony,
+      prompts: new PromptBuilder({
+        store,
+        networkFiles: new NetworkFiles({
+          cacheDir: join(config.dataDir, 'network-files'),
+          maxBytes: config.media.networkFileMaxBytes,
+          timeoutMs: config.media.networkFileTimeoutMs,
+          allowPrivate: config.media.allowPrivateUrls,
+        }),
+        tts: speechSynthesizer(speech),
+        log,
+      }),
+      callbacks: new CallbackClient(),
+      listeners: speechListeners(speech),
+      events,
+      time: realTimeSource,
+      log,
+      recordingsDir,
+      ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
+      trunkPassword: (t) => trunks.password(t),
+      callbackSecret: (a) => tenancy.callbackSecret(a),
+    };
+    const defaultTrunk = new TtlCache<string, TrunkRecord | undefined>(2000, 10);
+    const dialer = new Dialer({
+      store,
+      placer: { place: (call, trunk) => CallSession.run(sessionDeps, call, trunk) },
+      trunkFor: () => defaultTrunk.get('default', () => store.trunks.findDefault(), Date.now()),
+      time: realTimeSource,
+      log: log.child({ component: 'dialer' }),
+    });
+    dialer.start();
+    // Stopping the dialer waits for the calls in flight; the telephony (closed after) hangs them up.
+    shutdown.add('dialer', async () => {
+      const settled = dialer.stop();
+      await telephony.close();
+      await settled;
+    });
+
+    if (config.calls.trunkKeepAlive) {
+      const monitor = new TrunkMonitor(telephony.ua, store.trunks.list(), log);
+      shutdown.add('trunk monitor', () => monitor.stop());
+    }
+
     const gateway = new RpcGateway({
       options: config.api,
       credentials: new CredentialResolver(store, box),
-      actions: buildActions(store, config),
+      actions: buildActions(store, config, (callId) => dialer.enqueue(callId)),
       log,
     });
-    const api = createApiServer({ gateway });
+    const api = createApiServer({ gateway, recordings: { store, links } });
     await api.listen({ host: config.http.host, port: config.http.port });
-    const httpPort = (api.server.address() as AddressInfo).port;
+    shutdown.add('api', () => api.close());
+    httpPort = (api.server.address() as AddressInfo).port;
     log.info(
-      { host: config.http.host, port: httpPort, dataDir: config.dataDir, mode: config.mode },
+      {
+        host: config.http.host,
+        port: httpPort,
+        sip: telephony.ua.localEndpoint('udp'),
+        dataDir: config.dataDir,
+        mode: config.mode,
+        phonenet: phonenet ? `${config.phonenet.address}:${config.phonenet.sipPort}` : undefined,
+      },
       'smartcall started',
     );
     return {
       store,
       httpPort,
       demo,
+      events,
+      telephony,
+      phonenet,
       async close() {
-        await api.close();
-        store.close();
+        await shutdown.run(log);
         log.info('smartcall stopped');
       },
     };
   } catch (err) {
-    store.close();
+    await shutdown.run(log);
     throw err;
+  }
+}
+
+/** Embedded mode: the virtual phone network is the default trunk unless the operator chose one. */
+function ensurePhonenetTrunk(trunks: TrunkAdmin, address: string, port: number): void {
+  const existing = trunks.list();
+  const host = address.includes(':') ? `[${address}]` : address;
+  const uri = `sip:${host}:${port}`;
+  const phonenet = existing.find((t) => t.name === PHONENET_TRUNK);
+  if (!phonenet) {
+    trunks.add({
+      name: PHONENET_TRUNK,
+      uri,
+      cps: 50,
+      maxCalls: 200,
+      isDefault: !existing.some((t) => t.isDefault),
+    });
+  } else if (phonenet.port !== port || phonenet.host !== address) {
+    trunks.add({
+      name: PHONENET_TRUNK,
+      uri,
+      cps: phonenet.cps,
+      maxCalls: phonenet.maxCalls,
+      isDefault: phonenet.isDefault,
+    });
   }
 }

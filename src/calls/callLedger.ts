@@ -24,6 +24,8 @@ export class CallLedger {
   readonly #store: Store;
   readonly #links: RecordingLinks;
   readonly #log: Logger;
+  /** Told after a write that added receipts (the pusher wakes up). */
+  onReceipts: (() => void) | undefined;
 
   constructor(store: Store, links: RecordingLinks, log: Logger) {
     this.#store = store;
@@ -98,8 +100,9 @@ export class CallLedger {
     patch: CallPatch,
     receipts: (call: CallRecord, add: (type: ReceiptType, kind: string, payload: Payload) => void) => void,
   ): CallRecord | undefined {
+    let added = 0;
     try {
-      return this.#store.transaction(() => {
+      const call = this.#store.transaction(() => {
         this.#store.calls.update(callId, patch);
         const call = this.#store.calls.find(callId);
         if (!call) return undefined;
@@ -108,6 +111,7 @@ export class CallLedger {
         receipts(call, (type, kind, payload) => {
           if (!settings?.url || !settings.types.includes(type)) return;
           const receiptId = `${callId}:${kind}`;
+          added++;
           this.#store.receipts.append({
             receiptId,
             accountId: call.accountId,
@@ -120,6 +124,8 @@ export class CallLedger {
         });
         return call;
       });
+      if (added > 0) this.onReceipts?.();
+      return call;
     } catch (err) {
       this.#log.error({ err, callId, patch }, 'could not record the call change');
       return undefined;

@@ -29,6 +29,7 @@ import type { CallPatch, Store } from '../store/repositories.js';
 import { OutboundCall } from '../telephony/outboundCall.js';
 import type { Telephony } from '../telephony/telephony.js';
 import type { CallEvents } from './callEvents.js';
+import type { CallLedger } from './callLedger.js';
 import {
   answeredResult,
   EARLY_MEDIA_SMART_STATUS,
@@ -65,6 +66,8 @@ export type ListenerFactory = (options: {
 
 export interface CallSessionDeps {
   store: Store;
+  /** Writes the call's changes together with the receipts they owe. */
+  ledger: CallLedger;
   telephony: Telephony;
   prompts: PromptBuilder;
   callbacks: CallbackClient;
@@ -96,6 +99,7 @@ export class CallSession {
   #hangupCause: HangupCause | undefined;
   #dtmf = '';
   #earlyMediaCode: string | undefined;
+  #recorded = false;
 
   private constructor(deps: CallSessionDeps, call: CallRecord, account: AccountRecord, trunk: TrunkRecord) {
     this.#d = deps;
@@ -130,7 +134,7 @@ export class CallSession {
     const caller = formatNumber(r.calledShowNumber, t.callerFormat);
     const host = t.host.includes(':') ? `[${t.host}]` : t.host;
     const password = this.#d.trunkPassword(t);
-    this.#update({ trunk: t.name });
+    this.#d.ledger.progress(this.#call.callId, { trunk: t.name }, '200101', Date.now());
     this.#log.info({ callee: maskNumber(r.calledNumber), trunk: t.name }, 'dialing');
     try {
       this.#outbound = await OutboundCall.place(this.#d.telephony, {
@@ -166,6 +170,7 @@ export class CallSession {
       });
       out.media.on('dtmf', (d) => {
         this.#dtmf += d.digit;
+        if (out.answered) this.#d.ledger.dtmf(this.#call.callId, this.#dtmf, Date.now());
         this.#d.events.emit('dtmf', { callId: this.#call.callId, at: Date.now(), digit: d.digit });
         this.#engine?.dtmf(d.digit);
       });
@@ -184,8 +189,11 @@ export class CallSession {
   #progress(state: 'ringing' | 'early_media'): void {
     const current = this.#d.store.calls.find(this.#call.callId);
     if (current?.state === state) return;
-    this.#update({ state, ...(current?.ringAt == null && { ringAt: Date.now() }) });
-    this.#d.events.emit('state', { callId: this.#call.callId, state, at: Date.now() });
+    const now = Date.now();
+    if (current?.ringAt == null)
+      this.#d.ledger.progress(this.#call.callId, { state, ringAt: now }, '200201', now);
+    else this.#d.ledger.note(this.#call.callId, { state });
+    this.#d.events.emit('state', { callId: this.#call.callId, state, at: now });
   }
 
   #listenToEarlyMedia(): void {
@@ -239,7 +247,12 @@ export class CallSession {
     this.#earlyListener?.close();
     this.#earlyListener = undefined;
     const answeredAt = Date.now();
-    this.#update({ state: 'answered', answerAt: answeredAt });
+    this.#d.ledger.progress(
+      this.#call.callId,
+      { state: 'answered', answerAt: answeredAt },
+      '200102',
+      answeredAt,
+    );
     this.#d.events.emit('state', { callId: this.#call.callId, state: 'answered', at: answeredAt });
     const r = this.#request;
     let recordBeginAt: number | undefined;
@@ -249,8 +262,9 @@ export class CallSession {
       try {
         await mkdir(join(this.#d.recordingsDir, day), { recursive: true });
         await out.media.startRecording(path);
+        this.#recorded = true;
         recordBeginAt = Date.now();
-        this.#update({ recordPath: path, recordBeginAt });
+        this.#d.ledger.note(this.#call.callId, { recordPath: path, recordBeginAt });
       } catch (err) {
         this.#log.error({ err, path }, 'recording could not start: the call goes on unrecorded');
       }
@@ -451,16 +465,11 @@ export class CallSession {
 
   #finish(patch: CallPatch): void {
     const endAt = Date.now();
-    this.#update({ ...patch, endAt, ...(this.#dtmf && { dtmf: this.#dtmf }) });
-    const record = this.#d.store.calls.find(this.#call.callId);
+    const record = this.#d.ledger.finish(
+      this.#call.callId,
+      { ...patch, endAt, ...(this.#dtmf && { dtmf: this.#dtmf }) },
+      { earlyMediaAsr: this.#request.earlyMediaAsr, recorded: this.#recorded },
+    );
     if (record) this.#d.events.emit('ended', { callId: this.#call.callId, record });
-  }
-
-  #update(patch: CallPatch): void {
-    try {
-      this.#d.store.calls.update(this.#call.callId, patch);
-    } catch (err) {
-      this.#log.error({ err, patch }, 'could not update the call record');
-    }
   }
 }

@@ -41,10 +41,17 @@ export function speechListeners(engines: SpeechEngines): ListenerFactory {
     let asr: AsrStream | undefined;
     try {
       asr = engines
-        .asr({ accountId: o.accountId, asrBaseId: o.asrBaseId, ...(o.asrModelId && { asrModelId: o.asrModelId }) })
+        .asr({
+          accountId: o.accountId,
+          asrBaseId: o.asrBaseId,
+          ...(o.asrModelId && { asrModelId: o.asrModelId }),
+        })
         .createStream({ onEvent, pauseMs: o.pauseTimeMs, log: o.log });
     } catch (err) {
-      o.log.error({ err: (err as Error).message }, 'no recognizer for this call: speech will not be transcribed');
+      o.log.error(
+        { err: (err as Error).message },
+        'no recognizer for this call: speech will not be transcribed',
+      );
     }
     const listener: CallListener = {
       push(pcm, at) {

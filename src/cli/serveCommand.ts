@@ -17,6 +17,8 @@ export function registerServeCommand(program: Command): void {
     .description('start smartcall (API gateway; embedded mode adds a demo account)')
     .option('--http-port <port>', 'API port (env SMARTCALL_HTTP_PORT, default 8080)', port)
     .option('--http-host <host>', 'API bind address (env SMARTCALL_HTTP_HOST, default 127.0.0.1)')
+    .option('--sip-port <port>', 'SIP port, UDP and TCP (env SMARTCALL_SIP_PORT, default 5060)', port)
+    .option('--phonenet <file...>', 'persona files (YAML/JSON) for the embedded virtual phone network')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .action(async (_o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as GlobalOptions & {

@@ -2,13 +2,19 @@
  * The HTTP face of the gateway (Fastify). Every path and method reaches the gateway so that even a
  * wrong URL gets Alibaba's error body rather than a framework page; `/healthz` is the one extra.
  */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { RecordingLinkSigner } from '../media-library/recordingLinks.js';
+import type { Store } from '../store/repositories.js';
 import { gatewayErrors } from './apiErrors.js';
 import type { RpcGateway } from './rpcGateway.js';
 
 export interface ApiServerOptions {
   gateway: RpcGateway;
   bodyLimit?: number;
+  /** Serves `/recordings/<call id>.wav?Expires=..&Signature=..` (the VoiceRecordReport links). */
+  recordings?: { store: Store; links: RecordingLinkSigner };
 }
 
 export function createApiServer(options: ApiServerOptions): FastifyInstance {
@@ -23,6 +29,30 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+
+  const recordings = options.recordings;
+  if (recordings) {
+    app.get<{ Params: { file: string }; Querystring: { Expires?: string; Signature?: string } }>(
+      '/recordings/:file',
+      async (req, reply) => {
+        const callId = req.params.file.replace(/\.wav$/, '');
+        const verdict = recordings.links.check(callId, req.query.Expires, req.query.Signature);
+        if (verdict !== 'ok')
+          return reply.code(verdict === 'expired' ? 410 : 403).send({ error: `link ${verdict}` });
+        const path = recordings.store.calls.find(callId)?.recordPath;
+        if (!path) return reply.code(404).send({ error: 'no recording' });
+        try {
+          const st = await stat(path);
+          return reply
+            .header('content-type', 'audio/wav')
+            .header('content-length', st.size)
+            .send(createReadStream(path));
+        } catch {
+          return reply.code(404).send({ error: 'the recording is no longer kept' });
+        }
+      },
+    );
+  }
 
   app.all('*', async (req, reply) => {
     const url = req.raw.url ?? '/';

@@ -29,6 +29,7 @@ export async function startApiHarness(overrides: Partial<ConfigInput> = {}): Pro
     mode: 'standalone',
     dataDir: dir.path,
     http: { host: '127.0.0.1', port: 0 },
+    sip: { udpPort: 0, tcpPort: 0 },
     ...overrides,
   });
   const running = await startSmartcall(config, silentLogger());

@@ -73,14 +73,16 @@ const FULL: Record<string, string> = {
 
 describe('an accepted SmartCall', () => {
   for (const client of CLIENTS) {
-    test(`is returned with a CallId and stored as queued (${client})`, async () => {
+    test(`is returned with a CallId and stored for the dialer (${client})`, async () => {
       const r = await call(client, FULL);
       assert.equal(r.code, 'OK', JSON.stringify(r));
       const callId = String(r.body!.CallId);
       assert.match(callId, /^\d{12}\^\d{12}$/);
       assert.match(String(r.body!.RequestId), /^[0-9A-F-]{36}$/);
       const stored = api.running.store.calls.find(callId)!;
-      assert.equal(stored.state, 'queued');
+      // This installation has no trunk: the dialer picks the call up and fails it with that reason.
+      assert.ok(['queued', 'failed'].includes(stored.state), stored.state);
+      if (stored.state === 'failed') assert.equal(stored.statusMsg, 'no trunk is configured');
       assert.equal(stored.outId, 'order-42');
       const request = JSON.parse(stored.request);
       assert.equal(
@@ -236,9 +238,10 @@ describe('every validation error surfaces with its Code in every client', () => 
   });
 
   test('no record is left behind by a refused request', async () => {
-    const before = api.running.store.calls.countByState().queued ?? 0;
+    const count = () => Object.values(api.running.store.calls.countByState()).reduce((a, b) => a + b, 0);
+    const before = count();
     await call('v3', { ...VALID, Volume: '9' });
     await call('popGet', { ...VALID, RecordFlag: 'x' });
-    assert.equal(api.running.store.calls.countByState().queued ?? 0, before);
+    assert.equal(count(), before);
   });
 });

@@ -1,0 +1,54 @@
+/**
+ * Retention of recordings: files older than the configured number of days are deleted, once at
+ * start and then every hour. Recordings live in day folders (`<dir>/<yyyy-mm-dd>/`), so whole old
+ * folders go at once and the sweep never reads a folder it keeps.
+ */
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TimeSource } from '../media/timeSource.js';
+import type { Logger } from '../observability/logger.js';
+
+export class RecordingSweeper {
+  readonly #dir: string;
+  readonly #retentionDays: number;
+  readonly #time: TimeSource;
+  readonly #log: Logger;
+  #timer: unknown;
+
+  constructor(options: { dir: string; retentionDays: number; time: TimeSource; log: Logger }) {
+    this.#dir = options.dir;
+    this.#retentionDays = options.retentionDays;
+    this.#time = options.time;
+    this.#log = options.log;
+  }
+
+  start(): void {
+    if (this.#retentionDays <= 0) return;
+    const run = () => {
+      void this.sweep().finally(() => {
+        this.#timer = this.#time.setTimer(run, 3_600_000);
+      });
+    };
+    run();
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) this.#time.clearTimer(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Deletes day folders older than the retention; returns their names. */
+  async sweep(): Promise<string[]> {
+    const cutoff = new Date(this.#time.now() - this.#retentionDays * 86_400_000).toISOString().slice(0, 10);
+    let days: string[];
+    try {
+      days = await readdir(this.#dir);
+    } catch {
+      return [];
+    }
+    const old = days.filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && d < cutoff);
+    for (const d of old) await rm(join(this.#dir, d), { recursive: true, force: true });
+    if (old.length) this.#log.info({ days: old }, 'old recordings deleted');
+    return old;
+  }
+}
