@@ -17,6 +17,10 @@ import { speechListeners, speechSynthesizer } from './calls/speechBridge.js';
 import { TrunkAdmin } from './calls/trunkAdmin.js';
 import { TrunkMonitor } from './calls/trunkMonitor.js';
 import type { Config } from './config.js';
+import { CallTranscripts } from './console/callTranscripts.js';
+import { registerConsoleRoutes } from './console/consoleRoutes.js';
+import { consoleToken } from './console/consoleToken.js';
+import { DEMO_BOT_PATH, registerDemoBot } from './demo/demoBotRoute.js';
 import { realTimeSource } from './media/timeSource.js';
 import { NetworkFiles } from './media-library/networkFiles.js';
 import { PromptBuilder } from './media-library/promptBuilder.js';
@@ -38,7 +42,7 @@ import { SqliteStore } from './store/sqlite/sqliteStore.js';
 import { TtlCache } from './store/ttlCache.js';
 import { Telephony } from './telephony/telephony.js';
 import { CredentialResolver } from './tenancy/credentials.js';
-import { type DemoAccount, ensureDemoAccount } from './tenancy/demoAccount.js';
+import { DEMO_ACCOUNT, type DemoAccount, ensureDemoAccount } from './tenancy/demoAccount.js';
 import { SecretBox } from './tenancy/secretBox.js';
 import { TenancyAdmin } from './tenancy/tenancyAdmin.js';
 
@@ -212,10 +216,20 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       actions: buildActions(store, config, (callId) => dialer.enqueue(callId)),
       log,
     });
-    const api = createApiServer({ gateway, recordings: { store, links } });
+    const transcripts = new CallTranscripts(events);
+    const token = consoleToken(config.dataDir);
+    const api = createApiServer({
+      gateway,
+      recordings: { store, links },
+      routes: (app) => {
+        registerConsoleRoutes(app, { token, transcripts });
+        if (config.mode === 'embedded') registerDemoBot(app);
+      },
+    });
     await api.listen({ host: config.http.host, port: config.http.port });
     shutdown.add('api', () => api.close());
     httpPort = (api.server.address() as AddressInfo).port;
+    if (config.mode === 'embedded') pointDemoAtBot(tenancy, httpPort);
     log.info(
       {
         host: config.http.host,
@@ -267,5 +281,19 @@ function ensurePhonenetTrunk(trunks: TrunkAdmin, address: string, port: number):
       maxCalls: phonenet.maxCalls,
       isDefault: phonenet.isDefault,
     });
+  }
+}
+
+/** The demo account talks to the demo bot (on this start's port) until its owner points it elsewhere. */
+function pointDemoAtBot(tenancy: TenancyAdmin, httpPort: number): void {
+  let account: ReturnType<TenancyAdmin['account']>;
+  try {
+    account = tenancy.account(DEMO_ACCOUNT);
+  } catch {
+    return;
+  }
+  const url = account.callback.url;
+  if (url === null || url.endsWith(DEMO_BOT_PATH)) {
+    tenancy.setCallback(DEMO_ACCOUNT, { url: `http://127.0.0.1:${httpPort}${DEMO_BOT_PATH}` });
   }
 }

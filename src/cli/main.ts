@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './adminCommands.js';
 import { registerAsrCommands } from './asrCommands.js';
 import { fail } from './output.js';
+import { registerPhonenetCommand } from './phonenetCommand.js';
 import { registerServeCommand } from './serveCommand.js';
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerAdminCommands(program);
   registerAsrCommands(program);
+  registerPhonenetCommand(program);
   return program;
 }
 

@@ -19,7 +19,7 @@ import type { TimelineEvent } from '../phonenet/callTimeline.js';
 import { PersonaDirectory } from '../phonenet/personaDirectory.js';
 import { loadPersonaFile } from '../phonenet/personaFile.js';
 import { outcomeText, summarizePersona } from '../phonenet/personaSummary.js';
-import { type PhonenetConfig, parsePortRange, phonenetConfigSchema } from '../phonenet/phonenetConfig.js';
+import { type PhonenetConfig, parsePortRange } from '../phonenet/phonenetConfig.js';
 import { PhonenetService } from '../phonenet/phonenetService.js';
 import { configFrom, type GlobalOptions } from './context.js';
 import { emit, table } from './output.js';
@@ -65,10 +65,10 @@ function voiceChoice(value: string): 'espeak' | 'synthetic' {
   return value;
 }
 
-/** The config file's `phonenet` section (once merged into the config schema) with the flags on top. */
+/** The config's `phonenet` section with the flags on top. */
 function settings(o: Opts): { config: PhonenetConfig; dataDir: string; logLevel: string } {
   const base = configFrom({ ...o, ...(o.logLevel && { logLevel: o.logLevel }) });
-  const section = phonenetConfigSchema.parse((base as { phonenet?: unknown }).phonenet ?? {});
+  const section = base.phonenet;
   const config: PhonenetConfig = {
     ...section,
     ...(o.sipPort !== undefined && { sipPort: o.sipPort }),

@@ -1,0 +1,348 @@
+/**
+ * The virtual phone network's carrier: a SIP UAS (UDP and TCP) on a loopback port whose numbers are
+ * personas. Each INVITE is checked (loopback source unless configured otherwise: 403), routed by its
+ * Request-URI number (unknown: 404) and handed to a {@link PersonaCall} that plays the persona's
+ * script over real SIP and RTP. Finished calls leave their timeline and recording in the archive.
+ *
+ * Ownership: the carrier owns its Telephony (SIP sockets, RTP ports; the media clock too unless one
+ * is shared), every persona call, the voice warm-up, and the archive; `close()` hangs up every call
+ * and releases all of it.
+ */
+import { EventEmitter } from 'node:events';
+import type { MediaClock } from '../media/mediaClock.js';
+import type { Logger } from '../observability/logger.js';
+import { maskNumber } from '../observability/logger.js';
+import type { IncomingCall } from '../sip/incomingCall.js';
+import { isSipUri } from '../sip/sipUri.js';
+import type { SipTimerConfig } from '../sip/timers.js';
+import type { Endpoint } from '../sip/transport.js';
+import { InboundCall } from '../telephony/inboundCall.js';
+import { Telephony } from '../telephony/telephony.js';
+import { builtinPersonas } from './builtinPersonas.js';
+import { CallArchive } from './callArchive.js';
+import { CallTimeline } from './callTimeline.js';
+import { isLoopbackAddress } from './loopback.js';
+import { PersonaCall, type PersonaCallResult } from './personaCall.js';
+import { PersonaDirectory } from './personaDirectory.js';
+import type { Persona, Step } from './personaSchema.js';
+import { type PersonaSummary, summarizePersona } from './personaSummary.js';
+import { CachedVoice, type PersonaVoice } from './personaVoice.js';
+import { EnergyDetector, type SpeechDetector } from './speechDetector.js';
+import { SyntheticVoice } from './syntheticVoice.js';
+
+export interface CarrierOptions {
+  /** IP literal to bind SIP and RTP to (default 127.0.0.1). */
+  address?: string;
+  /** SIP port, UDP and TCP (0: any free port, chosen separately for each). */
+  sipPort: number;
+  /** Also listen on TCP (default true). */
+  tcp?: boolean;
+  rtpPortMin: number;
+  rtpPortMax: number;
+  /** Personas from files; they come before the built-in ones (first match wins). */
+  personas?: readonly Persona[];
+  /** Include the built-in personas (default true). */
+  builtins?: boolean;
+  /** How personas speak (default: the synthetic voice). Cached per (voice, text). */
+  voice?: PersonaVoice;
+  /** A fresh speech detector per call (default: the energy detector). */
+  detector?: () => SpeechDetector;
+  /** Directory for timelines and recordings; without it timelines stay in memory and nothing is recorded. */
+  runDir?: string;
+  /** Calls kept in the run directory and in memory (default 100). */
+  keepCalls?: number;
+  /** Accept INVITEs from non-loopback sources (default false: 403). */
+  acceptNonLoopback?: boolean;
+  /** Share a media clock (one process running the platform and the network). */
+  clock?: MediaClock;
+  /** SIP timers (tests shrink T1). */
+  timers?: Partial<SipTimerConfig>;
+  /** Synthesize every persona phrase at start-up so the first call has no TTS delay (default true). */
+  warmUp?: boolean;
+  logger: Logger;
+}
+
+/** A call as it starts. */
+export interface CarrierCallInfo {
+  callId: string;
+  number: string;
+  persona: string;
+  source: Endpoint;
+}
+
+/** An INVITE the carrier turned away before any persona saw it. */
+export interface RefusedCall {
+  callId: string;
+  number: string;
+  source: Endpoint;
+  status: number;
+  reason: string;
+}
+
+export interface CarrierEvents {
+  call: [CarrierCallInfo];
+  callEnded: [PersonaCallResult];
+  refused: [RefusedCall];
+}
+
+/** The Request-URI's user part (a tel: URI's number), %-decoded. */
+function calledNumber(sip: IncomingCall): string {
+  const uri = sip.invite.uri;
+  const user = isSipUri(uri) ? (uri.user ?? '') : uri.opaque.split(';')[0]!;
+  try {
+    return decodeURIComponent(user);
+  } catch {
+    return user;
+  }
+}
+
+function phrases(steps: readonly Step[], voice: string): { text: string; voice: string }[] {
+  return steps.flatMap((s) => {
+    if (s.kind === 'say' || s.kind === 'announce' || s.kind === 'barge-in')
+      return [{ text: s.text, voice: s.voice ?? voice }];
+    if (s.kind === 'repeat') return phrases(s.steps, voice);
+    return [];
+  });
+}
+
+export class Carrier extends EventEmitter<CarrierEvents> {
+  readonly telephony: Telephony;
+  readonly directory: PersonaDirectory;
+  readonly #voice: PersonaVoice;
+  readonly #detector: () => SpeechDetector;
+  readonly #archive: CallArchive | undefined;
+  readonly #keep: number;
+  readonly #acceptNonLoopback: boolean;
+  readonly #log: Logger;
+  readonly #active = new Map<PersonaCall, Promise<void>>();
+  readonly #recent: PersonaCallResult[] = [];
+  readonly #warmUp: Promise<void>;
+  #closing: Promise<void> | undefined;
+
+  private constructor(telephony: Telephony, options: CarrierOptions) {
+    super();
+    this.telephony = telephony;
+    this.directory = PersonaDirectory.layered(
+      options.personas ?? [],
+      options.builtins === false ? [] : builtinPersonas(),
+    );
+    this.#voice = new CachedVoice(options.voice ?? new SyntheticVoice());
+    this.#detector = options.detector ?? (() => new EnergyDetector());
+    this.#keep = options.keepCalls ?? 100;
+    this.#archive = options.runDir ? new CallArchive(options.runDir, this.#keep) : undefined;
+    this.#acceptNonLoopback = options.acceptNonLoopback ?? false;
+    this.#log = options.logger;
+    this.#warmUp = options.warmUp === false ? Promise.resolve() : this.#synthesizeAll();
+    telephony.ua.on('incoming', (sip) => this.#onIncoming(sip));
+  }
+
+  static async create(options: CarrierOptions): Promise<Carrier> {
+    const telephony = await Telephony.create({
+      address: options.address ?? '127.0.0.1',
+      sipUdpPort: options.sipPort,
+      sipTcpPort: options.tcp === false ? false : options.sipPort,
+      rtpPortMin: options.rtpPortMin,
+      rtpPortMax: options.rtpPortMax,
+      user: 'phonenet',
+      ...(options.timers && { timers: options.timers }),
+      ...(options.clock && { clock: options.clock }),
+      logger: options.logger,
+    });
+    const carrier = new Carrier(telephony, options);
+    options.logger.info(
+      {
+        udp: carrier.sipPort,
+        tcp: telephony.ua.localEndpoint('tcp')?.port,
+        personas: carrier.directory.personas.length,
+        runDir: options.runDir,
+      },
+      'phonenet carrier listening',
+    );
+    return carrier;
+  }
+
+  /** The UDP SIP port. */
+  get sipPort(): number {
+    return this.telephony.ua.localEndpoint('udp')?.port ?? this.telephony.ua.localEndpoint('tcp')?.port ?? 0;
+  }
+
+  /** `sip:<number>@<address>:<port>` for a number on this network. */
+  uriFor(number: string): string {
+    return `sip:${number}@${this.telephony.address}:${this.sipPort}`;
+  }
+
+  get activeCalls(): number {
+    return this.#active.size;
+  }
+
+  /** Where timelines and recordings go (undefined: memory only). */
+  get runDir(): string | undefined {
+    return this.#archive?.dir;
+  }
+
+  personaSummaries(): PersonaSummary[] {
+    return this.directory.personas.map(summarizePersona);
+  }
+
+  /** The last finished calls, oldest first. */
+  get recentCalls(): readonly PersonaCallResult[] {
+    return this.#recent;
+  }
+
+  /** A finished call by its SIP Call-ID. */
+  findCall(callId: string): PersonaCallResult | undefined {
+    return this.#recent.findLast((c) => c.callId === callId);
+  }
+
+  /** Resolves with the result of the call with this Call-ID (now, if it has already finished). */
+  callResult(callId: string): Promise<PersonaCallResult> {
+    const done = this.findCall(callId);
+    if (done) return Promise.resolve(done);
+    return new Promise((resolve) => {
+      const listener = (result: PersonaCallResult) => {
+        if (result.callId !== callId) return;
+        this.off('callEnded', listener);
+        resolve(result);
+      };
+      this.on('callEnded', listener);
+    });
+  }
+
+  /** Resolves once every persona phrase has been synthesized (errors are logged, not thrown). */
+  warmedUp(): Promise<void> {
+    return this.#warmUp;
+  }
+
+  /** Hangs up every call, waits for their records, closes the SIP sockets and RTP sessions. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    for (const call of this.#active.keys()) call.stop();
+    // BYEs need their answers (or the UA's close) before the calls report their end.
+    const settled = Promise.all(this.#active.values());
+    const grace = new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 2000);
+      void settled.then(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    await grace;
+    await this.telephony.close();
+    await settled;
+    await this.#warmUp;
+  }
+
+  async #synthesizeAll(): Promise<void> {
+    const seen = new Set<string>();
+    for (const p of this.directory.personas) {
+      for (const { text, voice } of phrases(p.steps, p.voice)) {
+        const key = `${voice}\u0000${text}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        try {
+          await this.#voice.synthesize(text, voice);
+        } catch (err) {
+          this.#log.warn({ persona: p.name, voice, err: (err as Error).message }, 'phonenet TTS failed');
+        }
+        if (this.#closing) return;
+      }
+    }
+  }
+
+  #refuse(sip: IncomingCall, number: string, status: number, reason: string): void {
+    sip.reject(status, reason);
+    this.emit('refused', { callId: sip.callId, number, source: sip.inbound.source, status, reason });
+  }
+
+  #onIncoming(sip: IncomingCall): void {
+    const source = sip.inbound.source;
+    const number = calledNumber(sip);
+    if (this.#closing) {
+      this.#refuse(sip, number, 503, 'Service Unavailable');
+      return;
+    }
+    if (!this.#acceptNonLoopback && !isLoopbackAddress(source.address)) {
+      this.#log.warn(
+        { source: `${source.protocol}:${source.address}:${source.port}`, callId: sip.callId },
+        'phonenet refused an INVITE from a non-loopback source (set acceptNonLoopback to allow)',
+      );
+      this.#refuse(sip, number, 403, 'Forbidden');
+      return;
+    }
+    const persona = this.directory.route(number);
+    if (!persona) {
+      this.#log.info(
+        { number: maskNumber(number), callId: sip.callId },
+        'phonenet: no persona at this number',
+      );
+      this.#refuse(sip, number, 404, 'Not Found');
+      return;
+    }
+    this.#start(sip, number, persona);
+  }
+
+  #start(sip: IncomingCall, number: string, persona: Persona): void {
+    const clock = this.telephony.clock;
+    let paths: { timeline: string; recording: string } | undefined;
+    let timeline: CallTimeline;
+    try {
+      paths = this.#archive?.allocate(sip.callId);
+      timeline = new CallTimeline(() => clock.now(), paths?.timeline);
+    } catch (err) {
+      this.#log.error({ err: (err as Error).message }, 'phonenet cannot write its run directory');
+      paths = undefined;
+      timeline = new CallTimeline(() => clock.now());
+    }
+    timeline.add('invite', {
+      callId: sip.callId,
+      persona: persona.name,
+      number,
+      from: sip.invite.from.uri.toString(),
+      source: `${sip.inbound.source.protocol}:${sip.inbound.source.address}:${sip.inbound.source.port}`,
+    });
+    const call = new PersonaCall({
+      call: new InboundCall(this.telephony, sip),
+      persona,
+      number,
+      voice: this.#voice,
+      detector: this.#detector(),
+      timeline,
+      now: () => clock.now(),
+      recordingPath: paths?.recording,
+      logger: this.#log,
+    });
+    this.#log.info(
+      { callId: sip.callId, persona: persona.name, number: maskNumber(number) },
+      'phonenet call to a persona',
+    );
+    this.emit('call', { callId: sip.callId, number, persona: persona.name, source: sip.inbound.source });
+    const done = call
+      .run()
+      .then(async (result) => {
+        const fileError = await timeline.close();
+        if (fileError) this.#log.warn({ err: fileError.message }, 'phonenet timeline file failed');
+        if (paths) this.#archive?.finished(paths);
+        this.#recent.push(result);
+        while (this.#recent.length > this.#keep) this.#recent.shift();
+        this.#log.info(
+          {
+            callId: result.callId,
+            persona: result.persona,
+            outcome: result.outcome,
+            durationMs: result.durationMs,
+          },
+          'phonenet call ended',
+        );
+        this.emit('callEnded', result);
+      })
+      .catch((err: unknown) => {
+        this.#log.error({ err: (err as Error).message, callId: sip.callId }, 'phonenet persona call crashed');
+      })
+      .finally(() => this.#active.delete(call));
+    this.#active.set(call, done);
+  }
+}
