@@ -15,6 +15,8 @@ export interface ApiServerOptions {
   bodyLimit?: number;
   /** Serves `/recordings/<call id>.wav?Expires=..&Signature=..` (the VoiceRecordReport links). */
   recordings?: { store: Store; links: RecordingLinkSigner };
+  /** More routes on the same server (console, demo bot), registered before the catch-all. */
+  routes?: (app: FastifyInstance) => void;
 }
 
 export function createApiServer(options: ApiServerOptions): FastifyInstance {
@@ -29,6 +31,8 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+
+  options.routes?.(app);
 
   const recordings = options.recordings;
   if (recordings) {
