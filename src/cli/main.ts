@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './adminCommands.js';
 import { registerAsrCommands } from './asrCommands.js';
+import { registerCallCommand } from './callCommand.js';
 import { fail } from './output.js';
 import { registerPhonenetCommand } from './phonenetCommand.js';
 import { registerServeCommand } from './serveCommand.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerAdminCommands(program);
   registerAsrCommands(program);
   registerPhonenetCommand(program);
+  registerCallCommand(program);
   return program;
 }
 
