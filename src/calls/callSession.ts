@@ -100,6 +100,8 @@ export class CallSession {
   #dtmf = '';
   #earlyMediaCode: string | undefined;
   #recorded = false;
+  /** Whether a prompt was playing when the call ended (a callee hanging up on it is 200001). */
+  #playingAtEnd = false;
 
   private constructor(deps: CallSessionDeps, call: CallRecord, account: AccountRecord, trunk: TrunkRecord) {
     this.#d = deps;
@@ -177,6 +179,9 @@ export class CallSession {
       out.once('failed', (cause) => {
         this.#failed(cause);
         resolve();
+      });
+      out.once('ending', () => {
+        this.#playingAtEnd = this.#engine?.playing ?? false;
       });
       out.once('ended', (by, reason) => {
         void this.#ended(by, reason).finally(resolve);
@@ -450,7 +455,7 @@ export class CallSession {
   }
 
   async #ended(by: EndedBy, reason: string): Promise<void> {
-    const duringPrompt = by === 'remote' && (this.#engine?.playing ?? false);
+    const duringPrompt = by === 'remote' && this.#playingAtEnd;
     this.#engine?.stop();
     this.#listener?.close();
     const result = answeredResult(duringPrompt);

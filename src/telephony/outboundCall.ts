@@ -36,6 +36,8 @@ export interface OutboundCallEvents {
   'early-media': [media: MediaDescriptionSummary | undefined];
   answered: [media: MediaDescriptionSummary];
   failed: [cause: CallFailure];
+  /** The call is over, said before its media closes (what was playing is still known). */
+  ending: [by: EndedBy];
   ended: [by: EndedBy, reason: string];
 }
 
@@ -66,6 +68,7 @@ export class OutboundCall extends EventEmitter<OutboundCallEvents> {
       void this.#finish().then(() => this.emit('failed', cause));
     });
     sip.once('ended', (by, reason) => {
+      this.emit('ending', by);
       void this.#finish().then(() => this.emit('ended', by, reason));
     });
   }
