@@ -141,7 +141,6 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       baseUrl: () => config.recordings.publicBaseUrl ?? `http://${config.http.host}:${httpPort}`,
     });
     const ledger = new CallLedger(store, links, log);
-    reapOrphanedCalls(store, ledger, log);
 
     const pusher = new ReceiptPusher({
       store,
@@ -197,7 +196,6 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       time: realTimeSource,
       log: log.child({ component: 'dialer' }),
     });
-    dialer.start();
     // Stopping the dialer waits for the calls in flight; the telephony (closed after) hangs them up.
     shutdown.add('dialer', async () => {
       const settled = dialer.stop();
@@ -230,6 +228,10 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
     shutdown.add('api', () => api.close());
     httpPort = (api.server.address() as AddressInfo).port;
     if (config.mode === 'embedded') pointDemoAtBot(tenancy, httpPort);
+    // Orphans of a crash are finalised once the recording links know this server's address, and
+    // before the dialer picks up calls (so no new call is mistaken for an orphan).
+    reapOrphanedCalls(store, ledger, log);
+    dialer.start();
     log.info(
       {
         host: config.http.host,
