@@ -67,6 +67,8 @@ export const configSchema = z
         ringTimeoutSeconds: z.number().int().min(5).max(600).default(60),
         /** Check trunks' OPTIONS keep-alive as each trunk configures it. */
         trunkKeepAlive: z.boolean().default(true),
+        /** Call centres for `parallel_transfer`: cc_name → number dialled through the call's trunk. */
+        callCenters: z.record(z.string(), z.string().regex(/^\+?\d{3,20}$/)).default({}),
       })
       .prefault({}),
     recordings: z

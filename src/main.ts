@@ -30,7 +30,11 @@ import type { Logger } from './observability/logger.js';
 import type { ActionHandler } from './openapi/actionContext.js';
 import { queryCallDetailAction } from './openapi/actions/queryCallDetailByCallId.js';
 import { smartCallAction } from './openapi/actions/smartCall.js';
-import { noParallelLegs, smartCallOperateAction } from './openapi/actions/smartCallOperate.js';
+import {
+  noParallelLegs,
+  type ParallelBridger,
+  smartCallOperateAction,
+} from './openapi/actions/smartCallOperate.js';
 import { createApiServer } from './openapi/apiServer.js';
 import { RpcGateway } from './openapi/rpcGateway.js';
 import { PhonenetService } from './phonenet/phonenetService.js';
@@ -64,6 +68,7 @@ export function buildActions(
   store: Store,
   config: Config,
   onAccepted?: (callId: string) => void,
+  bridger: ParallelBridger = noParallelLegs,
 ): Record<string, ActionHandler> {
   return {
     SmartCall: smartCallAction({
@@ -74,7 +79,7 @@ export function buildActions(
       ...(onAccepted && { onAccepted }),
     }),
     QueryCallDetailByCallId: queryCallDetailAction({ store }),
-    SmartCallOperate: smartCallOperateAction({ store, bridger: noParallelLegs }),
+    SmartCallOperate: smartCallOperateAction({ store, bridger }),
   };
 }
 
@@ -187,6 +192,8 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
       trunkPassword: (t) => trunks.password(t),
       callbackSecret: (a) => tenancy.callbackSecret(a),
+      callCenters: config.calls.callCenters,
+      live: new Map(),
     };
     const defaultTrunk = new TtlCache<string, TrunkRecord | undefined>(2000, 10);
     const dialer = new Dialer({
@@ -211,7 +218,9 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
     const gateway = new RpcGateway({
       options: config.api,
       credentials: new CredentialResolver(store, box),
-      actions: buildActions(store, config, (callId) => dialer.enqueue(callId)),
+      actions: buildActions(store, config, (callId) => dialer.enqueue(callId), {
+        parallelBridge: (callId) => sessionDeps.live.get(callId)?.operateParallelBridge() ?? false,
+      }),
       log,
     });
     const transcripts = new CallTranscripts(events);

@@ -26,6 +26,7 @@ import { maskNumber } from '../observability/logger.js';
 import type { CallFailure, EndedBy } from '../sip/callFailure.js';
 import type { AccountRecord, CallRecord, TrunkRecord } from '../store/records.js';
 import type { CallPatch, Store } from '../store/repositories.js';
+import { MediaBridge } from '../telephony/mediaBridge.js';
 import { OutboundCall } from '../telephony/outboundCall.js';
 import type { Telephony } from '../telephony/telephony.js';
 import type { CallEvents } from './callEvents.js';
@@ -79,10 +80,22 @@ export interface CallSessionDeps {
   /** CANCEL after this long without an answer (spec issue: default 60 s). */
   ringTimeoutMs: number;
   trunkPassword(trunk: TrunkRecord): string | undefined;
+  /** `cc_name` → number to dial for a parallel transfer (a number as cc_name is dialled as is). */
+  callCenters: Readonly<Record<string, string>>;
+  /** Live sessions by CallId (SmartCallOperate reaches them here). */
+  live: Map<string, CallSession>;
   callbackSecret(account: AccountRecord): string | undefined;
 }
 
 const DEFAULT_SPEECH: SpeechSettings = { voice: 'xiaoyun', volume: 0, speed: 0 };
+
+interface ParallelLeg {
+  leg: OutboundCall;
+  answered: boolean;
+  isMonitor: boolean;
+  /** The agent listening in (is_monitor) until the bridge. */
+  monitor: MediaBridge | undefined;
+}
 
 export class CallSession {
   readonly #d: CallSessionDeps;
@@ -100,6 +113,10 @@ export class CallSession {
   #dtmf = '';
   #earlyMediaCode: string | undefined;
   #recorded = false;
+  readonly #legs = new Set<OutboundCall>();
+  #parallel: ParallelLeg | undefined;
+  #bridge: MediaBridge | undefined;
+  #bridgedTo: OutboundCall | undefined;
   /** Whether a prompt was playing when the call ended (a callee hanging up on it is 200001). */
   #playingAtEnd = false;
 
@@ -126,10 +143,16 @@ export class CallSession {
       });
       return;
     }
-    await new CallSession(deps, call, account, trunk).#run();
+    const session = new CallSession(deps, call, account, trunk);
+    deps.live.set(call.callId, session);
+    try {
+      await session.#place();
+    } finally {
+      deps.live.delete(call.callId);
+    }
   }
 
-  async #run(): Promise<void> {
+  async #place(): Promise<void> {
     const t = this.#trunk;
     const r = this.#request;
     const callee = formatNumber(r.calledNumber, t.calleeFormat);
@@ -342,9 +365,133 @@ export class CallSession {
         out.hangup();
       },
       callback: (event) => this.#postCallback(event),
-      unsupported: (action) =>
-        this.#log.warn({ action: action.action }, 'callback action not supported yet: ignored'),
+      transfer: (number) => void this.#transfer(number),
+      parallelTransfer: (o) => void this.#parallelTransfer(o),
+      parallelBridge: () => this.#bridgeParallel(),
     };
+  }
+
+  // ---- second legs (spec §4.4: transfer, parallel_transfer, parallel_bridge) ----------------
+
+  /** Places a leg to `number` through this call's trunk, shown as the call's display number. */
+  async #placeLeg(number: string): Promise<OutboundCall> {
+    const t = this.#trunk;
+    const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+    const password = this.#d.trunkPassword(t);
+    const caller = formatNumber(this.#request.calledShowNumber, t.callerFormat);
+    return OutboundCall.place(this.#d.telephony, {
+      target: `sip:${formatNumber(number, t.calleeFormat)}@${host}:${t.port}`,
+      from: `sip:${caller}@${this.#d.telephony.address}`,
+      transport: t.transport === 'tcp' ? 'tcp' : 'udp',
+      ...(t.username && password !== undefined && { credentials: { username: t.username, password } }),
+      setupTimeoutMs: this.#d.ringTimeoutMs,
+    });
+  }
+
+  /** Blind transfer: the callee is bridged to `number`; when either side leaves, both are ended. */
+  async #transfer(number: string): Promise<void> {
+    const out = this.#outbound!;
+    this.#log.info({ to: maskNumber(number) }, 'transferring');
+    let leg: OutboundCall;
+    try {
+      leg = await this.#placeLeg(number);
+    } catch (err) {
+      this.#log.error({ err }, 'the transfer leg could not be placed: hanging up');
+      out.hangup();
+      return;
+    }
+    this.#legs.add(leg);
+    leg.once('answered', () => {
+      this.#bridge?.close();
+      this.#bridge = MediaBridge.bothWays(out.media, leg.media);
+      this.#bridgedTo = leg;
+      this.#d.events.emit('said', {
+        callId: this.#call.callId,
+        at: Date.now(),
+        code: 'transfer',
+        texts: [`[transferred to ${maskNumber(number)}]`],
+      });
+    });
+    leg.once('failed', (cause) => {
+      this.#legs.delete(leg);
+      this.#log.warn({ sip: `${cause.status} ${cause.reason}` }, 'the transfer failed: hanging up');
+      out.hangup();
+    });
+    leg.once('ended', () => {
+      this.#legs.delete(leg);
+      out.hangup();
+    });
+  }
+
+  /** A leg to a call centre while the robot talks on; its progress goes to the callback. */
+  async #parallelTransfer(o: { ccName?: string; playFile?: string; isMonitor: boolean }): Promise<void> {
+    const ccName = o.ccName ?? '';
+    const number = this.#d.callCenters[ccName] ?? (/^\+?\d{3,20}$/.test(ccName) ? ccName : undefined);
+    const report = (status: 'success' | 'fail', failCause: string) =>
+      this.#engine?.parallelTransferResult({ status, failCause, isMonitor: o.isMonitor, ccName });
+    if (this.#parallel) return report('fail', 'a parallel transfer is already in progress');
+    if (!number) return report('fail', `unknown call centre "${ccName}"`);
+    let leg: OutboundCall;
+    try {
+      leg = await this.#placeLeg(number);
+    } catch (err) {
+      return report('fail', (err as Error).message);
+    }
+    const parallel: ParallelLeg = { leg, answered: false, isMonitor: o.isMonitor, monitor: undefined };
+    this.#parallel = parallel;
+    this.#legs.add(leg);
+    leg.once('answered', () => {
+      parallel.answered = true;
+      const startMonitor = () => {
+        if (parallel.isMonitor && this.#parallel === parallel && !this.#bridge) {
+          parallel.monitor = MediaBridge.oneWay(this.#outbound!.media, leg.media);
+        }
+      };
+      if (o.playFile) {
+        const { source } = this.#d.prompts.build(
+          this.#account.id,
+          o.playFile,
+          {},
+          this.#speech(undefined),
+          this.#log,
+        );
+        const id = leg.media.play(source, { id: 'transfer-playfile' });
+        leg.media.on('playEnded', (e) => e.id === id && startMonitor());
+      } else startMonitor();
+      report('success', '');
+    });
+    leg.once('failed', (cause) => {
+      this.#legs.delete(leg);
+      if (this.#parallel === parallel) this.#parallel = undefined;
+      report('fail', `${cause.status} ${cause.reason}`);
+    });
+    leg.once('ended', () => {
+      this.#legs.delete(leg);
+      parallel.monitor?.close();
+      if (this.#parallel === parallel) this.#parallel = undefined;
+      // After the bridge the agent leaving ends the call; before it the robot carries on.
+      if (this.#bridgedTo === leg) this.#outbound?.hangup();
+    });
+  }
+
+  /** `parallel_bridge` / SmartCallOperate parallelBridge: callee and agent talk; false without a live leg. */
+  #bridgeParallel(): boolean {
+    const p = this.#parallel;
+    const out = this.#outbound;
+    if (!p || !p.answered || !out || !out.answered) return false;
+    p.monitor?.close();
+    this.#bridge?.close();
+    this.#bridge = MediaBridge.bothWays(out.media, p.leg.media);
+    this.#bridgedTo = p.leg;
+    this.#log.info('bridged with the parallel leg');
+    return true;
+  }
+
+  /** SmartCallOperate Command=parallelBridge (spec §6.2). */
+  operateParallelBridge(): boolean {
+    if (!this.#bridgeParallel()) return false;
+    this.#engine?.handOver();
+    return true;
   }
 
   #speech(tts: TtsSettings | undefined): SpeechSettings {
@@ -458,6 +605,8 @@ export class CallSession {
     const duringPrompt = by === 'remote' && this.#playingAtEnd;
     this.#engine?.stop();
     this.#listener?.close();
+    this.#bridge?.close();
+    for (const leg of this.#legs) leg.hangup();
     const result = answeredResult(duringPrompt);
     this.#log.info({ by, reason, cause: this.#hangupCause, status: result.statusCode }, 'call ended');
     this.#finish({

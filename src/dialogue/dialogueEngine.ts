@@ -49,8 +49,12 @@ export interface DialoguePort {
   hangup(cause: HangupCause): void;
   /** Posts a callback; resolves with what to do, the failure policy already applied. */
   callback(event: CallbackContent): Promise<CallbackDecision>;
-  /** An action this platform does not carry out yet (logged by the port). */
-  unsupported?(action: CallbackAction): void;
+  /** Blind transfer (spec §4.4 `transfer`): the robot leaves the call to `number`. */
+  transfer(number: string): void;
+  /** A second leg to a call centre while the robot keeps talking (`parallel_transfer`). */
+  parallelTransfer(options: { ccName?: string; playFile?: string; isMonitor: boolean }): void;
+  /** Bridges the callee with the parallel leg's agent (`parallel_bridge`); false if there is none. */
+  parallelBridge(): boolean;
 }
 
 export interface DialogueOptions {
@@ -349,10 +353,49 @@ export class DialogueEngine {
         if (!prompt && !this.#playing) this.#armDtmfTimer();
         break;
       }
-      default:
-        this.#port.unsupported?.(action);
+      case 'transfer':
+        // The conversation with the robot is over: no more prompts, timers or callbacks.
+        this.stop();
+        this.#port.stopPlayback();
+        this.#port.transfer(action.number!);
+        break;
+      case 'parallel_transfer':
+        this.#port.parallelTransfer({
+          isMonitor: action.transfer?.isMonitor ?? false,
+          ...(action.transfer?.ccName && { ccName: action.transfer.ccName }),
+          ...(action.transfer?.playFile && { playFile: action.transfer.playFile }),
+        });
+        break;
+      case 'parallel_bridge':
+        if (this.#port.parallelBridge()) this.handOver();
         break;
     }
+  }
+
+  /** The callee now talks to a person (a bridge made here or through SmartCallOperate). */
+  handOver(): void {
+    if (this.#ended) return;
+    this.stop();
+    if (this.#playing) this.#port.stopPlayback();
+  }
+
+  /** A `parallel_transfer` callback (spec §4.3): how the second leg went. */
+  parallelTransferResult(result: {
+    status: 'success' | 'fail';
+    failCause: string;
+    isMonitor: boolean;
+    ccName: string;
+  }): void {
+    this.#send({
+      type: 'parallel_transfer',
+      content: {
+        dynamic_id: this.#dynamicId,
+        transfer_status: result.status,
+        fail_cause: result.failCause,
+        is_monitor: result.isMonitor,
+        cc_name: result.ccName,
+      },
+    });
   }
 
   /** Spec §4.5 rule 2: stop what plays only if it may be interrupted. */

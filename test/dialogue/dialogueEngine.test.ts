@@ -40,6 +40,17 @@ class FakePort implements DialoguePort {
   hangup(cause: HangupCause): void {
     this.hungUp = cause;
   }
+  readonly legs: string[] = [];
+  transfer(number: string): void {
+    this.legs.push(`transfer:${number}`);
+  }
+  parallelTransfer(o: { ccName?: string }): void {
+    this.legs.push(`parallel:${o.ccName}`);
+  }
+  parallelBridge(): boolean {
+    this.legs.push('bridge');
+    return true;
+  }
   callback(event: CallbackContent): Promise<CallbackDecision> {
     this.callbacks.push(event);
     return new Promise((resolve) => {
@@ -322,4 +333,45 @@ test('unrecognised speech sends nothing but still counts as not being silent', a
   time.advance(1);
   assert.equal(port.callbacks[0]!.type, 'mute');
   engine.stop();
+});
+
+test('transfer hands the callee over: prompts and timers stop, no callback follows', async () => {
+  const { time, port, engine, playFor } = setup();
+  port.replies.push({ action: 'transfer', number: '13900009999' });
+  engine.start();
+  playFor(100);
+  time.advance(5000);
+  await tick();
+  assert.deepEqual(port.legs, ['transfer:13900009999']);
+  assert.equal(engine.ended, true);
+  time.advance(60_000);
+  assert.equal(port.callbacks.length, 1, 'no mute after the transfer');
+  assert.equal(time.pendingTimers, 0);
+});
+
+test('parallel_transfer keeps the robot talking; parallel_bridge then hands over', async () => {
+  const { time, port, engine, playFor } = setup();
+  port.replies.push(
+    { action: 'parallel_transfer', cc_name: 'aliyun_cc', is_monitor: false },
+    { action: 'parallel_bridge' },
+  );
+  engine.start();
+  playFor(100);
+  time.advance(5000);
+  await tick();
+  assert.deepEqual(port.legs, ['parallel:aliyun_cc']);
+  assert.equal(engine.ended, false, 'the conversation goes on');
+  engine.parallelTransferResult({ status: 'success', failCause: '', isMonitor: false, ccName: 'aliyun_cc' });
+  await tick();
+  const cb = port.callbacks.at(-1)!;
+  assert.equal(cb.type, 'parallel_transfer');
+  assert.deepEqual(cb.content, {
+    dynamic_id: 'start',
+    transfer_status: 'success',
+    fail_cause: '',
+    is_monitor: false,
+    cc_name: 'aliyun_cc',
+  });
+  assert.deepEqual(port.legs, ['parallel:aliyun_cc', 'bridge']);
+  assert.equal(engine.ended, true, 'bridged: the robot is done');
 });
