@@ -37,6 +37,12 @@ export interface CallEventMap {
   ];
   /** Barge-in: playback stopped (by a reply, a time-break or the hang-up). */
   interrupted: [e: { callId: string; at: number }];
+  /** The first packet after a barge-in went out (`audible` false: it was silence). */
+  silenced: [e: { callId: string; decidedAt: number; at: number; audible: boolean }];
+  /** The first sample of a media item went out (the reply's first RTP packet). */
+  playStarted: [e: { callId: string; id: string; code: string; at: number }];
+  /** The endpointer decided that a sentence ended (recognition follows). */
+  sentenceEnded: [e: { callId: string; at: number }];
   /** The call is over; the record is final. */
   ended: [e: { callId: string; record: CallRecord }];
 }

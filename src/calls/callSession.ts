@@ -44,6 +44,8 @@ import type { SmartCallRequest } from './smartCallRequest.js';
 /** What the speech layer tells a call about the callee's voice. */
 export interface ListenerEvents {
   speechStarted(at: number): void;
+  /** The endpointer decided the sentence is over (its recognition follows). */
+  sentenceEnded?(at: number): void;
   /** Continuous speech so far (for time-based barge-in), called as it grows. */
   speechContinuing(durationMs: number, at: number): void;
   /** A sentence ended (PauseTime of silence); `words` undefined when nothing on the list matched. */
@@ -114,6 +116,8 @@ export class CallSession {
   #earlyMediaCode: string | undefined;
   #recorded = false;
   readonly #legs = new Set<OutboundCall>();
+  /** Media codes by play id (for events). */
+  readonly #codes = new Map<string, string>();
   #parallel: ParallelLeg | undefined;
   #bridge: MediaBridge | undefined;
   #bridgedTo: OutboundCall | undefined;
@@ -314,7 +318,15 @@ export class CallSession {
       tts: r.ttsConf ? { style: r.ttsStyle, volume: r.ttsVolume, speed: r.ttsSpeed } : undefined,
     });
     this.#engine = engine;
-    out.media.on('playStarted', (e) => engine.playbackStarted(e.id, e.at));
+    out.media.on('playStarted', (e) => {
+      engine.playbackStarted(e.id, e.at);
+      this.#d.events.emit('playStarted', {
+        callId: this.#call.callId,
+        id: e.id,
+        code: this.#codes.get(e.id) ?? '',
+        at: e.at,
+      });
+    });
     out.media.on('playEnded', (e) => engine.playbackEnded(e.id, e.at, e.reason === 'completed'));
     this.#listener = this.#d.listeners({
       accountId: this.#account.id,
@@ -324,6 +336,7 @@ export class CallSession {
       log: this.#log,
       events: {
         speechStarted: (at) => engine.speechStarted(at),
+        sentenceEnded: (at) => this.#d.events.emit('sentenceEnded', { callId: this.#call.callId, at }),
         speechContinuing: (ms) => engine.speechContinuing(ms),
         speechEnded: (at, result) => {
           this.#d.events.emit('heard', { callId: this.#call.callId, at, ...result, earlyMedia: false });
@@ -340,6 +353,7 @@ export class CallSession {
     const out = this.#outbound!;
     return {
       play: (request: PlayRequest) => {
+        this.#codes.set(request.id, request.code);
         const { source, items } = this.#d.prompts.build(
           this.#account.id,
           request.code,
@@ -356,8 +370,12 @@ export class CallSession {
         });
       },
       stopPlayback: () => {
+        const decidedAt = Date.now();
         out.media.flushPlayout();
-        this.#d.events.emit('interrupted', { callId: this.#call.callId, at: Date.now() });
+        this.#d.events.emit('interrupted', { callId: this.#call.callId, at: decidedAt });
+        out.media.onNextSend((at, audible) =>
+          this.#d.events.emit('silenced', { callId: this.#call.callId, decidedAt, at, audible }),
+        );
       },
       hangup: (cause) => {
         this.#hangupCause = cause;

@@ -68,6 +68,7 @@ export function speechListeners(engines: SpeechEngines): ListenerFactory {
             o.events.speechStarted(e.beginMs);
           } else if (e.type === 'speech-end') {
             sentenceBegin = undefined;
+            o.events.sentenceEnded?.(Date.now());
             if (!asr) o.events.speechEnded(at, { words: undefined, beginAt: e.beginMs, endAt: e.endMs });
             else {
               if (grace) clearTimeout(grace);

@@ -124,6 +124,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
   readonly #remoteFrame = new Int16Array(FRAME_SAMPLES);
   readonly #localFrame = new Int16Array(FRAME_SAMPLES);
   #localAudible = false;
+  #nextSend: ((sentAt: number, audible: boolean) => void) | undefined;
   #codec: G711Codec;
   #eventPt: number | null;
   #sending = false;
@@ -346,6 +347,19 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
       }
     }
     if (sent && this.#onPacketSent) this.#onPacketSent(time, this.#clock.now());
+    if (sent && this.#nextSend) {
+      const report = this.#nextSend;
+      this.#nextSend = undefined;
+      report(this.#clock.now(), this.#localAudible);
+    }
+  }
+
+  /**
+   * Calls `report` once, after the next packet goes out, with its send time and whether it carried
+   * audio (false: silence). Measures how soon a flush (barge-in) reaches the wire.
+   */
+  onNextSend(report: (sentAt: number, audible: boolean) => void): void {
+    this.#nextSend = report;
   }
 
   /** Receive phase. */

@@ -1,0 +1,225 @@
+/**
+ * `npm run bench:turn`: the latency smartcall adds to each turn of real conversations with virtual
+ * callees, at rising numbers of concurrent calls.
+ *
+ * - end of speech decided (the endpointer's PauseTime elapsed) → callback request sent; this
+ *   includes recognising the sentence. Printed beside it: recognised → callback sent.
+ * - callback reply received → first RTP packet of the reply: a voice file, and fresh TTS (each
+ *   reply's text is new, so nothing comes from the prompt cache).
+ * - barge-in decided (a `timebreak`) → the first packet after it (silence).
+ *
+ * Every callee talks turn after turn; the business (an HTTP server in this process) answers each
+ * sentence with a voice file or a fresh TTS sentence. The highest concurrency at which every p99
+ * target holds is reported. Last line: one JSON object.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { VoiceLibrary } from '../src/media-library/voiceLibrary.js';
+import { callAction } from '../test/helpers/aliClients.js';
+import { pcmWav } from '../test/helpers/audio.js';
+import { startE2e } from '../test/helpers/e2eHarness.js';
+import { tempDir } from '../test/helpers/tempDir.js';
+
+const COUNTS = (process.env.BENCH_CALLS ?? '4,8,16,24,32')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
+const CALL_SECONDS = Number(process.env.BENCH_CALL_SECONDS ?? 30);
+const TARGETS = { speechEnd: 10, file: 25, tts: 150, bargeIn: 40 };
+
+const PERSONAS = `
+personas:
+  - name: bench-talker
+    number: "1391000****"
+    voice: xiaogang
+    steps:
+      - ring: 200
+      - answer
+      - repeat:
+          times: 50
+          steps:
+            - wait: prompt-end
+            - say: 我现在没空
+  - name: bench-interrupter
+    number: "1392000****"
+    voice: ruoxi
+    steps:
+      - ring: 200
+      - answer
+      - repeat:
+          times: 50
+          steps:
+            - wait: prompt-start
+            - wait: 500
+            - say: 我现在没空，我在开会，请稍后再打
+            - wait: prompt-end
+`;
+
+function p99(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(0.99 * s.length))]!;
+}
+
+function p50(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(0.5 * s.length)]!;
+}
+
+async function main(): Promise<void> {
+  const dir = tempDir('smartcall-turn-');
+  const personas = join(dir.path, 'personas.yaml');
+  writeFileSync(personas, PERSONAS);
+  const bench = await startE2e({
+    calls: { ringTimeoutSeconds: 30 },
+    rtp: { portMin: 45000, portMax: 49999 },
+    phonenet: { sipPort: 0, rtpPortMin: 50000, rtpPortMax: 54999, personasFiles: [personas] },
+  });
+  try {
+    const tone = new Int16Array(8000 * 2);
+    for (let i = 0; i < tone.length; i++)
+      tone[i] = Math.round(6000 * Math.sin((2 * Math.PI * 500 * i) / 8000));
+    const wav = join(dir.path, 'reply.wav');
+    writeFileSync(wav, pcmWav(tone));
+    const account = bench.admin.account('demo');
+    const voice = await new VoiceLibrary(bench.running.store, bench.dataDir).upload(account.id, wav);
+    bench.admin.setAccountQps('demo', 100_000);
+
+    let ttsCounter = 0;
+    const replyKind = new Map<string, 'file' | 'tts'>();
+    bench.callbacks.script = (cb) => {
+      if (cb.contentType !== 'normal' && cb.contentType !== 'timebreak')
+        return { action: 'donothing', mute_time: 20000 };
+      const useTts = (ttsCounter++ & 1) === 1;
+      const code = useTts ? '$t$' : voice.id;
+      replyKind.set(cb.callId, useTts ? 'tts' : 'file');
+      return {
+        action: 'play',
+        action_code: code,
+        ...(useTts && {
+          action_code_param: JSON.stringify({ t: `好的，第${ttsCounter}个问题，我们记下了。` }),
+        }),
+        action_code_time_break: 400,
+      };
+    };
+
+    const results: Record<string, number | string>[] = [];
+    let best: Record<string, number> | undefined;
+    for (const n of COUNTS) {
+      const speechEnd: number[] = [];
+      const recognisedToSent: number[] = [];
+      const file: number[] = [];
+      const tts: number[] = [];
+      const bargeIn: number[] = [];
+      const pendingEnd = new Map<string, number>();
+      const pendingHeard = new Map<string, number>();
+      const pendingReply = new Map<string, { at: number; kind: 'file' | 'tts' }>();
+      const ev = bench.running.events;
+      const onEnd = (e: { callId: string; at: number }) => pendingEnd.set(e.callId, e.at);
+      const onHeard = (e: { callId: string; at: number; words: string | undefined }) => {
+        if (e.words) pendingHeard.set(e.callId, e.at);
+      };
+      const onCallback = (e: {
+        callId: string;
+        at: number;
+        latencyMs: number;
+        contentType: string;
+        action: string;
+      }) => {
+        if (e.contentType !== 'normal') return;
+        const end = pendingEnd.get(e.callId);
+        if (end !== undefined) speechEnd.push(e.at - end);
+        const heard = pendingHeard.get(e.callId);
+        if (heard !== undefined) recognisedToSent.push(e.at - heard);
+        pendingEnd.delete(e.callId);
+        pendingHeard.delete(e.callId);
+        if (e.action === 'play')
+          pendingReply.set(e.callId, { at: e.at + e.latencyMs, kind: replyKind.get(e.callId) ?? 'file' });
+      };
+      const onPlay = (e: { callId: string; at: number }) => {
+        const reply = pendingReply.get(e.callId);
+        if (!reply) return;
+        pendingReply.delete(e.callId);
+        (reply.kind === 'tts' ? tts : file).push(e.at - reply.at);
+      };
+      const onSilenced = (e: { decidedAt: number; at: number }) => bargeIn.push(e.at - e.decidedAt);
+      ev.on('sentenceEnded', onEnd);
+      ev.on('heard', onHeard);
+      ev.on('callback', onCallback);
+      ev.on('playStarted', onPlay);
+      ev.on('silenced', onSilenced);
+      const creds = {
+        endpoint: bench.endpoint,
+        accessKeyId: bench.accessKeyId,
+        accessKeySecret: bench.accessKeySecret,
+      };
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const number =
+          i % 3 === 1 ? `1392000${String(i).padStart(4, '0')}` : `1391000${String(i).padStart(4, '0')}`;
+        const r = await callAction('core', creds, 'SmartCall', {
+          CalledShowNumber: bench.displayNumber,
+          CalledNumber: number,
+          VoiceCode: voice.id,
+          ActionCodeTimeBreak: '400',
+          SessionTimeout: String(CALL_SECONDS),
+          MuteTime: '20000',
+        });
+        if (r.code !== 'OK') throw new Error(`SmartCall refused: ${JSON.stringify(r)}`);
+        ids.push(String(r.body!.CallId));
+      }
+      await Promise.all(ids.map((id) => bench.waitForEnd(id, (CALL_SECONDS + 60) * 1000)));
+      for (const [name, fn] of [
+        ['sentenceEnded', onEnd],
+        ['heard', onHeard],
+        ['callback', onCallback],
+        ['playStarted', onPlay],
+        ['silenced', onSilenced],
+      ] as const) {
+        ev.off(name, fn as never);
+      }
+      const row = {
+        calls: n,
+        speechEndToCallbackP99Ms: p99(speechEnd),
+        recognisedToCallbackP99Ms: p99(recognisedToSent),
+        replyToFirstRtpP99Ms: p99(file),
+        ttsReplyToFirstRtpP99Ms: p99(tts),
+        bargeInP99Ms: p99(bargeIn),
+      };
+      const held =
+        row.speechEndToCallbackP99Ms <= TARGETS.speechEnd &&
+        row.replyToFirstRtpP99Ms <= TARGETS.file &&
+        row.ttsReplyToFirstRtpP99Ms <= TARGETS.tts &&
+        row.bargeInP99Ms <= TARGETS.bargeIn;
+      console.log(
+        `${String(n).padStart(3)} calls: speech end → callback p50 ${p50(speechEnd).toFixed(0)} p99 ${row.speechEndToCallbackP99Ms.toFixed(0)} ms ` +
+          `(recognised → callback p99 ${row.recognisedToCallbackP99Ms.toFixed(1)} ms, n=${speechEnd.length}); ` +
+          `reply → first RTP: file p99 ${row.replyToFirstRtpP99Ms.toFixed(1)} ms (n=${file.length}), ` +
+          `TTS p99 ${row.ttsReplyToFirstRtpP99Ms.toFixed(1)} ms (n=${tts.length}); ` +
+          `barge-in → silence p99 ${row.bargeInP99Ms.toFixed(1)} ms (n=${bargeIn.length})${held ? '' : '  ← over a target'}`,
+      );
+      results.push(row);
+      if (held) best = row;
+    }
+    const reported = best ?? (results[0] as Record<string, number>);
+    console.log(
+      JSON.stringify({
+        bench: 'turn',
+        speechEndToCallbackP99Ms: Number(reported.speechEndToCallbackP99Ms!.toFixed(1)),
+        replyToFirstRtpP99Ms: Number(reported.replyToFirstRtpP99Ms!.toFixed(1)),
+        ttsReplyToFirstRtpP99Ms: Number(reported.ttsReplyToFirstRtpP99Ms!.toFixed(1)),
+        bargeInP99Ms: Number(reported.bargeInP99Ms!.toFixed(1)),
+        concurrentCalls: best?.calls ?? 0,
+      }),
+    );
+  } finally {
+    await bench.close();
+    dir.remove();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
