@@ -557,7 +557,7 @@ export class CallSession {
         const f = this.#policy.failed(event.type);
         decision = { action: f.action, source: f.reason === 'fallback' ? 'fallback' : 'policy' };
         this.#log.warn(
-          { contentType: event.type, failure: result.failure, detail, then: f.action.action },
+          { contentType: event.type, failure: result.failure, detail, next: f.action.action },
           'callback failed',
         );
       }

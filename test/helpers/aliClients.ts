@@ -85,6 +85,7 @@ export async function callAction(
 ): Promise<CallOutcome> {
   try {
     if (client === 'core') {
+      // biome-ignore lint/suspicious/noExplicitAny: third-party CJS interop
       const sdk = new ((OpenApiCore as any).default ?? OpenApiCore)(
         new $OpenApiCore.$OpenApiUtil.Config({
           accessKeyId: o.accessKeyId,

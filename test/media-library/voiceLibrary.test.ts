@@ -47,7 +47,10 @@ test('a file that is not a WAV is refused with the reason, and nothing is record
   const bogus = `${dir.path}/bogus.wav`;
   writeFileSync(bogus, 'this is not audio');
   const before = library.list(account.id).length;
-  await assert.rejects(library.upload(account.id, bogus), (e: Error) => e instanceof VoiceUploadError && /not a readable WAV/.test(e.message));
+  await assert.rejects(
+    library.upload(account.id, bogus),
+    (e: Error) => e instanceof VoiceUploadError && /not a readable WAV/.test(e.message),
+  );
   await assert.rejects(library.upload(account.id, `${dir.path}/missing.wav`), /ENOENT/);
   assert.equal(library.list(account.id).length, before);
 });

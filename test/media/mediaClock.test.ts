@@ -150,7 +150,10 @@ describe('MediaClock', () => {
     clock.stop();
     // On a loaded machine the wait itself can overrun; count against the time that really passed.
     const expected = Math.floor((performance.now() - started) / 20) + 1;
-    assert.ok(wall.length >= expected - 6 && wall.length <= expected + 1, `ticks: ${wall.length}, expected ~${expected}`);
+    assert.ok(
+      wall.length >= expected - 6 && wall.length <= expected + 1,
+      `ticks: ${wall.length}, expected ~${expected}`,
+    );
     const mean = (wall.at(-1)! - wall[0]!) / (wall.length - 1);
     assert.ok(Math.abs(mean - 20) < 1, `mean interval ${mean.toFixed(3)} ms`);
     const lateness = wall.map((w, i) => w - ideal[i]!).sort((a, b) => a - b);
