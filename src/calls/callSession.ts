@@ -24,6 +24,7 @@ import type { PromptBuilder, SpeechSettings } from '../media-library/promptBuild
 import type { Logger } from '../observability/logger.js';
 import { maskNumber } from '../observability/logger.js';
 import type { CallFailure, EndedBy } from '../sip/callFailure.js';
+import { EARLY_MEDIA_MODEL } from '../speech/earlyMediaPhrases.js';
 import type { AccountRecord, CallRecord, TrunkRecord } from '../store/records.js';
 import type { CallPatch, Store } from '../store/repositories.js';
 import { MediaBridge } from '../telephony/mediaBridge.js';
@@ -55,6 +56,8 @@ export interface ListenerEvents {
 /** The callee's audio for one call, frame by frame (8 kHz, 20 ms). */
 export interface CallListener {
   push(pcm: Int16Array, at: number): void;
+  /** No more audio: the last sentence is recognised and reported (bounded in time). */
+  finish(): Promise<void>;
   close(): void;
 }
 
@@ -114,6 +117,7 @@ export class CallSession {
   #hangupCause: HangupCause | undefined;
   #dtmf = '';
   #earlyMediaCode: string | undefined;
+  readonly #earlyPosts: Promise<unknown>[] = [];
   #recorded = false;
   readonly #legs = new Set<OutboundCall>();
   /** Media codes by play id (for events). */
@@ -204,8 +208,7 @@ export class CallSession {
         this.#engine?.dtmf(d.digit);
       });
       out.once('failed', (cause) => {
-        this.#failed(cause);
-        resolve();
+        void this.#failed(cause).finally(resolve);
       });
       out.once('ending', () => {
         this.#playingAtEnd = this.#engine?.playing ?? false;
@@ -232,7 +235,8 @@ export class CallSession {
     const out = this.#outbound!;
     const listener = this.#d.listeners({
       accountId: this.#account.id,
-      asrBaseId: this.#request.asrBaseId,
+      // Announcements, not answers: the operator-announcement phrase model.
+      asrBaseId: EARLY_MEDIA_MODEL,
       asrModelId: null,
       pauseTimeMs: this.#request.pauseTime,
       log: this.#log,
@@ -245,24 +249,26 @@ export class CallSession {
           const code = earlyMediaCode(result.words);
           if (code) this.#earlyMediaCode = code;
           // Reported as `normal` with current_media_code=early_media (spec §1 step 3); no reply is acted on.
-          void this.#postCallback({
-            type: 'normal',
-            content: {
-              words: result.words,
-              begin_offset: '0',
-              end_offset: String(Math.round(result.endAt - result.beginAt)),
-              begin_time: '',
-              is_playing: false,
-              current_media_code: 'early_media',
-              dynamic_id: this.#request.dynamicId ?? '',
-              asr_begin_time: String(Math.round(result.beginAt)),
-              asr_end_time: String(Math.round(result.endAt)),
-              play_begin_time: '0',
-              play_end_time: '0',
-              role: 'B',
-              identity: this.#request.calledNumber,
-            },
-          });
+          this.#earlyPosts.push(
+            this.#postCallback({
+              type: 'normal',
+              content: {
+                words: result.words,
+                begin_offset: '0',
+                end_offset: String(Math.round(result.endAt - result.beginAt)),
+                begin_time: '',
+                is_playing: false,
+                current_media_code: 'early_media',
+                dynamic_id: this.#request.dynamicId ?? '',
+                asr_begin_time: String(Math.round(result.beginAt)),
+                asr_end_time: String(Math.round(result.endAt)),
+                play_begin_time: '0',
+                play_end_time: '0',
+                role: 'B',
+                identity: this.#request.calledNumber,
+              },
+            }),
+          );
         },
       },
     });
@@ -590,9 +596,15 @@ export class CallSession {
 
   // ---- the end ----------------------------------------------------------------------------------
 
-  #failed(cause: CallFailure): void {
-    this.#earlyListener?.close();
+  async #failed(cause: CallFailure): Promise<void> {
+    // An announcement cut by the failure is still recognised: it says why the call failed.
+    const early = this.#earlyListener;
     this.#earlyListener = undefined;
+    if (early) {
+      await early.finish();
+      early.close();
+      await Promise.allSettled(this.#earlyPosts);
+    }
     let result = unansweredResult(
       cause.code === 'timeout' && cause.status !== 408
         ? { kind: 'ring-timeout' }

@@ -14,6 +14,8 @@ import type { CallListener, ListenerFactory } from './callSession.js';
 
 /** If the ASR says nothing about a sentence our endpointer saw end, the call is told after this. */
 const RESULT_GRACE_MS = 4000;
+/** Longest wait for the last sentence's recognition when the audio stops. */
+const FINISH_LIMIT_MS = 3000;
 /** A pause up to this long still counts as continuous speech (time-based barge-in). */
 const GAP_TOLERANCE_MS = 200;
 
@@ -83,6 +85,10 @@ export function speechListeners(engines: SpeechEngines): ListenerFactory {
           o.events.speechContinuing(at + 20 - runStart, at);
         }
         asr?.write(pcm);
+      },
+      async finish() {
+        if (closed || !asr) return;
+        await Promise.race([asr.finish(), new Promise((r) => setTimeout(r, FINISH_LIMIT_MS))]);
       },
       close() {
         if (closed) return;

@@ -16,6 +16,7 @@ import { inspectSherpaModel } from './adapters/sherpaModel.js';
 import { SileroVad } from './adapters/sileroVad.js';
 import { VoskAsrEngine } from './adapters/voskAsrEngine.js';
 import type { AsrEngine } from './asr.js';
+import { EARLY_MEDIA_MODEL, EARLY_MEDIA_PHRASES } from './earlyMediaPhrases.js';
 import { EspeakTts } from './espeak/espeakTts.js';
 import { BUILTIN_PHRASE_MODELS, DEFAULT_BASE_MODEL } from './phrase/builtinPhrases.js';
 import { PhraseAsrEngine } from './phrase/phraseAsrEngine.js';
@@ -234,7 +235,7 @@ export class SpeechEngines {
       );
     }
     const base = selection.asrBaseId || DEFAULT_BASE_MODEL;
-    const builtin = BUILTIN_PHRASE_MODELS[base];
+    const builtin = base === EARLY_MEDIA_MODEL ? EARLY_MEDIA_PHRASES : BUILTIN_PHRASE_MODELS[base];
     if (!builtin)
       throw new AsrModelError('isv.INVALID_PARAMETERS', `AsrBaseId ${base} is not a known base model`);
     const remote = this.#remote(

@@ -60,6 +60,18 @@ describe('calls that are not answered end with the codes of spec §5.5', { concu
     assert.equal(r.statusCode, '200005');
     assert.ok(r.ringAt !== null, 'early media counts as ringing');
   });
+
+  test('with EarlyMediaAsr the announcement is recognised: POWERED_OFF, early_media_code 200010', async () => {
+    const r = await e2e.smartCall({ CalledNumber: '13800000006', ...tts('您好'), EarlyMediaAsr: 'true' });
+    const callId = String(r.body!.CallId);
+    const record = await e2e.waitForEnd(callId, 30_000);
+    assert.equal(record.earlyMediaCode, '200010');
+    assert.equal(record.smartStatusCode, 'POWERED_OFF');
+    const early = e2e.callbacks.forCall(callId).find((c) => c.content.current_media_code === 'early_media');
+    assert.ok(early, 'the announcement reached the callback');
+    assert.equal(early.contentType, 'normal');
+    assert.match(String(early.content.words), /关机/);
+  });
 });
 
 describe('a broken callback never hangs a call (spec §4.6)', { concurrency: true }, () => {
