@@ -88,8 +88,10 @@ export const speechConfigSchema = z
           .object({
             workers: z.number().int().min(1).max(8).default(1),
             maxGrammars: z.number().int().min(1).max(64).default(8),
-            minScorePerFrame: z.number().default(-15),
-            maxFramesPerPhone: z.number().positive().default(15),
+            /** Ignored (the former two-pass recognizer's threshold); accepted so older configs load. */
+            minScorePerFrame: z.number().optional(),
+            /** Phrase recognizer: 10 ms frames per phone above which a match is rejected. */
+            maxFramesPerPhone: z.number().positive().default(26),
             timeoutMs: timeoutMs.default(3000),
           })
           .strict()

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compileGrammar } from '../../src/speech/phrase/phraseGrammar.js';
+import { outsideSpeechFraction, trimSilence, withNoiseFloor } from '../../src/speech/phrase/energyTrim.js';
+import { compileGrammar, phraseWordOf } from '../../src/speech/phrase/phraseGrammar.js';
 import { PhraseListError, parsePhraseList } from '../../src/speech/phrase/phraseList.js';
-import { syllableToArpabet } from '../../src/speech/phrase/pinyinArpabet.js';
+import { syllableToArpabet, syllableVariants } from '../../src/speech/phrase/pinyinArpabet.js';
 
 describe('phrase lists', () => {
   test('Mandarin phrases are spelled syllable by syllable from pinyin', () => {
@@ -55,14 +56,64 @@ describe('phrase lists', () => {
     assert.equal(syllableToArpabet('wu'), 'UW');
     assert.equal(syllableToArpabet('shi4'), 'SH IH');
     assert.equal(syllableToArpabet('zi'), 'T S IH');
+    assert.equal(syllableToArpabet('ye'), 'Y EH');
+    assert.equal(syllableToArpabet('yan'), 'Y EH N');
     assert.equal(syllableToArpabet('hello'), null);
   });
 
-  test('the grammar maps each phrase’s word sequence back to its text, first one winning', () => {
-    const g = compileGrammar(parsePhraseList('是的\n是得\nyes'));
-    assert.equal(g.phrases['shi_zh de_zh'], '是的');
-    assert.equal(g.phrases.yes, 'yes');
-    assert.match(g.jsgf, /public <phrase> = shi_zh de_zh \| yes;/);
+  test('sounds English phones straddle get variant spellings, the primary first', () => {
+    assert.deepEqual(syllableVariants('shi'), ['SH IH', 'SH IY', 'S IH', 'S IY']);
+    assert.deepEqual(syllableVariants('chuo'), ['CH W AO', 'CH W OW', 'T S W AO', 'T S W OW']);
+    assert.deepEqual(syllableVariants('hao'), ['HH AW']);
+    const [p] = parsePhraseList('是的');
+    assert.deepEqual(p!.units[0]!.variants, ['SH IH', 'SH IY', 'S IH', 'S IY']);
+    assert.deepEqual(p!.units[1]!.variants, ['D AH']);
+  });
+
+  test('each phrase is one decoder word with its spellings as alternative pronunciations', () => {
+    const g = compileGrammar(parsePhraseList('是的\nyes'));
+    assert.deepEqual(g.phrases, { __p0: '是的', __p1: 'yes' });
+    assert.deepEqual(g.words.slice(0, 4), [
+      ['__p0', 'SH IH D AH'],
+      ['__p0(2)', 'SH IY D AH'],
+      ['__p0(3)', 'S IH D AH'],
+      ['__p0(4)', 'S IY D AH'],
+    ]);
+    assert.equal(g.phoneCounts.__p0, 4);
+    assert.match(g.jsgf, /public <phrase> = __p0 \| __p1;/);
     assert.equal(g.key.length, 32);
+    assert.equal(phraseWordOf('<sil> __p0(3) <sil>'), '__p0');
+    assert.equal(phraseWordOf('<sil>'), '');
+  });
+
+  test('homophones: the first phrase listed wins, and no variant hides another phrase', () => {
+    const g = compileGrammar(parsePhraseList('ok\nokay\n十\n四\n是得\n是的'));
+    assert.deepEqual(Object.values(g.phrases), ['ok', '十', '四', '是得']);
+    // 十 (shi) may also sound like "si", but 四 is on the list: that variant is dropped.
+    const shi = g.words.filter(([w]) => w.startsWith('__p2')).map(([, p]) => p);
+    assert.deepEqual(shi, ['SH IH', 'SH IY', 'S IY']);
+  });
+});
+
+describe('phrase decoder signal helpers', () => {
+  test('speech outside the phrase is measured above the noise floor, not against silence', () => {
+    // 100 frames: noise at 40 dB, speech at 80 dB in frames 20–79.
+    const levels = Float64Array.from({ length: 100 }, (_, f) => (f >= 20 && f < 80 ? 80 : 40));
+    assert.equal(outsideSpeechFraction(levels, 20, 80), 0);
+    assert.equal(outsideSpeechFraction(levels, 20, 50), 0.5);
+    assert.equal(outsideSpeechFraction(levels, 0, 100), 0);
+    assert.equal(outsideSpeechFraction(new Float64Array(0), 0, 0), 1);
+  });
+
+  test('trimming keeps a margin, and the noise floor is deterministic', () => {
+    const pcm = new Int16Array(8000);
+    for (let i = 3200; i < 4800; i++) pcm[i] = i % 2 ? 8000 : -8000;
+    const trimmed = trimSilence(pcm, 35, 40);
+    assert.equal(trimmed.length, 1600 + 2 * 320);
+    const a = withNoiseFloor(trimmed);
+    const b = withNoiseFloor(trimmed);
+    assert.deepEqual(a, b);
+    assert.ok(a.some((x, i) => x !== trimmed[i]! / 32768));
+    assert.ok(a.every((x, i) => Math.abs(x - trimmed[i]! / 32768) <= 1 / 32768));
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The main-thread side of the phrase decoder workers: starts them (each loads the acoustic model
- * and a phone-loop decoder, ≈ 0.3 s), spreads requests over them (fewest in flight first) and
+ * into a first decoder, ≈ 0.3 s), spreads requests over them (fewest in flight first) and
  * answers each request exactly once: with the worker's result, an error, or an abort. A worker
  * that dies is replaced; its requests fail with an error rather than hanging.
  */

@@ -1,44 +1,92 @@
 /**
- * A phrase list compiled for the decoder: the extra dictionary words (Mandarin syllables, ARPAbet
- * spellings), a JSGF grammar with one alternative per phrase, and the way back from the decoder's
- * word sequence to the phrase text. Plain data, so it can be posted to a decoder worker.
+ * A phrase list compiled for the decoder. Each phrase is one decoder word (`__p<n>`) whose
+ * pronunciations are its spellings: the syllable or word pronunciations joined, with the Mandarin
+ * variants of pinyinArpabet.ts multiplied out (at most {@link MAX_SPELLINGS}). The JSGF grammar is
+ * one alternative per phrase word.
+ *
+ * Why one word per phrase (measured on the bench's dev set, see docs/speech.md): silence and noise
+ * fillers can then only sit before and after the phrase, never between its syllables, so the
+ * decoder may explain leading and trailing noise as silence without swallowing speech in the middle
+ * (+21 points of in-list accuracy at 10 dB SNR), and phrases with more syllables no longer pay a
+ * word insertion penalty per syllable.
+ *
+ * Phrases that sound the same: a phrase whose primary spelling is already another phrase's primary
+ * spelling is a homophone of it and is left out (the first one listed wins, e.g. "ok" and "okay").
+ * A variant spelling that equals any phrase's primary spelling, or a variant an earlier phrase
+ * already has, is dropped, so a variant never hides another phrase (十 "shi" may also be heard as
+ * "si" only when 四 is not on the list). Plain data, so it can be posted to a decoder worker.
  */
 import { createHash } from 'node:crypto';
-import { lookupEnglish } from './acousticModel.js';
 import type { Phrase } from './phraseList.js';
+
+/** Pronunciations per phrase word at most (variants multiply across syllables). */
+export const MAX_SPELLINGS = 16;
 
 export interface CompiledGrammar {
   /** Content hash: decoders cache grammars by it. */
   key: string;
+  /** Dictionary entries to add: `__p<n>`, `__p<n>(2)`, … with their ARPAbet spellings. */
   words: [string, string][];
   jsgf: string;
-  /** Decoder word sequence → phrase text (the first phrase wins when two sound the same). */
+  /** Decoder word (without the `(n)` alternative suffix) → phrase text. */
   phrases: Record<string, string>;
-  /** Decoder word sequence → number of phones (for the duration check). */
+  /** Decoder word → number of phones of its primary spelling (for the duration check). */
   phoneCounts: Record<string, number>;
 }
 
 export function compileGrammar(phrases: readonly Phrase[]): CompiledGrammar {
-  const words = new Map<string, string>();
-  const byKey: Record<string, string> = {};
+  const primaries = new Map<string, number>(); // primary spelling → index of the phrase owning it
+  const spellingsOf = phrases.map((p) => spellings(p));
+  spellingsOf.forEach((s, i) => {
+    if (!primaries.has(s[0]!)) primaries.set(s[0]!, i);
+  });
+  const taken = new Set(primaries.keys());
+  const words: [string, string][] = [];
+  const byWord: Record<string, string> = {};
   const phoneCounts: Record<string, number> = {};
   const alternatives: string[] = [];
-  for (const phrase of phrases) {
-    for (const unit of phrase.units) {
-      if (lookupEnglish(unit.name) === unit.phones) continue; // already in the decoder's dictionary
-      words.set(unit.name, unit.phones);
+  phrases.forEach((phrase, i) => {
+    const [primary, ...variants] = spellingsOf[i]!;
+    if (primaries.get(primary!) !== i) return; // a homophone of an earlier phrase
+    const word = `__p${i}`;
+    words.push([word, primary!]);
+    let n = 1;
+    for (const v of variants) {
+      if (taken.has(v)) continue;
+      taken.add(v);
+      words.push([`${word}(${++n})`, v]);
     }
-    const sequence = phrase.units.map((u) => u.name).join(' ');
-    if (sequence in byKey) continue;
-    byKey[sequence] = phrase.text;
-    phoneCounts[sequence] = phrase.units.reduce((n, u) => n + u.phones.split(' ').length, 0);
-    alternatives.push(sequence);
-  }
+    byWord[word] = phrase.text;
+    phoneCounts[word] = primary!.split(' ').length;
+    alternatives.push(word);
+  });
   const jsgf = `#JSGF V1.0;\ngrammar phrases;\npublic <phrase> = ${alternatives.join(' | ')};\n`;
-  const wordList = [...words].sort(([a], [b]) => (a < b ? -1 : 1));
   const key = createHash('sha256')
-    .update(JSON.stringify([wordList, jsgf]))
+    .update(JSON.stringify([words, jsgf]))
     .digest('hex')
     .slice(0, 32);
-  return { key, words: wordList, jsgf, phrases: byKey, phoneCounts };
+  return { key, words, jsgf, phrases: byWord, phoneCounts };
+}
+
+/** The phrase's spellings, primary first, variants in order, at most MAX_SPELLINGS. */
+function spellings(phrase: Phrase): string[] {
+  let out = [''];
+  for (const unit of phrase.units) {
+    const next: string[] = [];
+    for (const head of out) {
+      for (const v of unit.variants) {
+        next.push(head ? `${head} ${v}` : v);
+        if (next.length >= MAX_SPELLINGS) break;
+      }
+      if (next.length >= MAX_SPELLINGS) break;
+    }
+    out = next;
+  }
+  return [...new Set(out)];
+}
+
+/** The phrase word a decoder hypothesis names (`__p3(2)` → `__p3`), or '' when it names none. */
+export function phraseWordOf(hypothesis: string): string {
+  const words = hypothesis.split(/\s+/).filter((w) => w.startsWith('__p'));
+  return words.length === 1 ? words[0]!.replace(/\(\d+\)$/, '') : '';
 }

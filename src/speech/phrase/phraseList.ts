@@ -11,13 +11,16 @@
  * created, with the line number, rather than failing during a call.
  */
 import { lookupEnglish, modelPhones } from './acousticModel.js';
-import { hanToPinyin, hasHan, syllableToArpabet } from './pinyinArpabet.js';
+import { hanToPinyin, hasHan, syllableVariants } from './pinyinArpabet.js';
 
 export interface Phrase {
   /** The text reported when this phrase is heard. */
   text: string;
-  /** Spoken units, each with its ARPAbet pronunciation (syllables for Mandarin, words for English). */
-  units: { name: string; phones: string }[];
+  /**
+   * Spoken units (syllables for Mandarin, words for English), each with its ARPAbet pronunciation
+   * and every spelling the decoder may try (`variants`, the primary `phones` first).
+   */
+  units: { name: string; phones: string; variants: string[] }[];
   line: number;
 }
 
@@ -61,7 +64,8 @@ function unitsOf(text: string, pronunciation: string, line: number): Phrase['uni
     const phones = tokens.map((t) => t.replace(/[0-2]$/, ''));
     const unknown = phones.find((p) => !modelPhones().has(p));
     if (unknown) throw new PhraseListError(line, `unknown ARPAbet phone "${unknown}"`);
-    return [{ name: `ph_${phones.join('_').toLowerCase()}`, phones: phones.join(' ') }];
+    const spelled = phones.join(' ');
+    return [{ name: `ph_${phones.join('_').toLowerCase()}`, phones: spelled, variants: [spelled] }];
   }
   if (tokens.length > 0) return tokens.map((t) => pinyinUnit(t, line));
   if (hasHan(text)) {
@@ -82,16 +86,16 @@ function unitsOf(text: string, pronunciation: string, line: number): Phrase['uni
         line,
         `"${w}" is not in the dictionary: give an ARPAbet pronunciation after a tab`,
       );
-    return { name: w, phones };
+    return { name: w, phones, variants: [phones] };
   });
 }
 
 function pinyinUnit(syllable: string, line: number): Phrase['units'][number] {
-  const phones = syllableToArpabet(syllable);
-  if (!phones) throw new PhraseListError(line, `"${syllable}" is not a pinyin syllable`);
+  const variants = syllableVariants(syllable);
+  if (!variants) throw new PhraseListError(line, `"${syllable}" is not a pinyin syllable`);
   const toneless = syllable
     .toLowerCase()
     .replace(/[1-5]$/, '')
     .replace(/ü|u:/g, 'v');
-  return { name: `${toneless}_zh`, phones };
+  return { name: `${toneless}_zh`, phones: variants[0]!, variants };
 }
