@@ -4,7 +4,7 @@
  * onset and release) goes to the recognizer. Results come out in sentence order; a recognizer that
  * does not answer within `timeoutMs` yields a `timeout` rejection instead of holding up the call.
  */
-import type { AsrEvent, AsrStream, AsrStreamOptions, UtteranceRecognizer } from './asr.js';
+import type { AsrEvent, AsrStream, AsrStreamOptions, Recognition, UtteranceRecognizer } from './asr.js';
 import { Endpointer } from './endpointer.js';
 import type { Vad } from './vad.js';
 
@@ -23,6 +23,10 @@ export interface SegmentedAsrStreamOptions extends AsrStreamOptions {
 }
 
 const FRAME_MS = 20;
+/** Silence after which recognition starts speculatively (the shortest PauseTime is 300 ms). */
+const SPECULATE_AFTER_MS = 160;
+
+type Outcome = Recognition | null | 'timeout' | Error;
 const SAMPLES_PER_MS = 8;
 
 export class SegmentedAsrStream implements AsrStream {
@@ -42,6 +46,15 @@ export class SegmentedAsrStream implements AsrStream {
   /** Where a sentence that ran past `maxUtteranceMs` was cut; its remainder starts here. */
   #cutMs = Number.NEGATIVE_INFINITY;
   #pending: { beginMs: number; endMs: number; waitUntilMs: number } | null = null;
+  /** End of the last speech frame heard. */
+  #lastSpeechEndMs = 0;
+  /**
+   * Recognition started speculatively once a pause began: by the time the pause is long enough to
+   * end the sentence (PauseTime, 300–1200 ms), the words are usually known, so the end of speech
+   * costs no recognition time. Discarded when the speaker goes on.
+   */
+  #speculation: { beginMs: number; endMs: number; outcome: Promise<Outcome>; abort: AbortController } | null =
+    null;
   #chain: Promise<void> = Promise.resolve();
   readonly #abort = new AbortController();
   #closed = false;
@@ -63,6 +76,10 @@ export class SegmentedAsrStream implements AsrStream {
     this.#history.push(frame.slice());
     this.#nowMs += frame.length / SAMPLES_PER_MS;
     const speech = this.#vad.process(frame) >= this.#vad.threshold;
+    if (speech) {
+      this.#lastSpeechEndMs = at + frame.length / SAMPLES_PER_MS;
+      if (this.#speculation) this.#dropSpeculation();
+    }
     for (const e of this.#endpointer.push(at, speech)) {
       if (e.type === 'speech-start') this.#sentenceStartMs = e.beginMs;
       if (e.type === 'speech-end' && e.endMs > this.#cutMs)
@@ -76,6 +93,25 @@ export class SegmentedAsrStream implements AsrStream {
     }
     this.#flushPending(false);
     if (!this.#endpointer.inSpeech && this.#pending === null) this.#trimHistory();
+    this.#maybeSpeculate();
+  }
+
+  #maybeSpeculate(): void {
+    if (!this.#endpointer.inSpeech || this.#speculation || this.#closed) return;
+    if (this.#nowMs - this.#lastSpeechEndMs < Math.max(SPECULATE_AFTER_MS, this.#postRollMs)) return;
+    const beginMs = Math.max(this.#sentenceStartMs, this.#cutMs);
+    const endMs = this.#lastSpeechEndMs;
+    const samples = this.#slice(
+      Math.max(this.#historyStartMs, beginMs - this.#preRollMs),
+      endMs + this.#postRollMs,
+    );
+    const abort = new AbortController();
+    this.#speculation = { beginMs, endMs, abort, outcome: this.#run(samples, abort) };
+  }
+
+  #dropSpeculation(): void {
+    this.#speculation?.abort.abort();
+    this.#speculation = null;
   }
 
   async finish(): Promise<void> {
@@ -91,6 +127,7 @@ export class SegmentedAsrStream implements AsrStream {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#dropSpeculation();
     this.#abort.abort();
     this.#vad.close();
     this.#history = [];
@@ -108,37 +145,53 @@ export class SegmentedAsrStream implements AsrStream {
     this.#pending = null;
     const from = Math.max(this.#historyStartMs, p.beginMs - this.#preRollMs);
     const to = Math.min(this.#nowMs, p.waitUntilMs);
+    const spec = this.#speculation;
+    this.#speculation = null;
+    if (spec && spec.beginMs === p.beginMs && spec.endMs === p.endMs) {
+      this.#dropHistoryBefore(to);
+      this.#chain = this.#chain.then(() => this.#report(spec.outcome, p.beginMs, p.endMs));
+      return;
+    }
+    spec?.abort.abort();
     const samples = this.#slice(from, to);
     this.#dropHistoryBefore(to);
     this.#chain = this.#chain.then(() => this.#recognize(samples, p.beginMs, p.endMs));
   }
 
-  async #recognize(samples: Int16Array, beginMs: number, endMs: number): Promise<void> {
-    if (this.#closed) return;
-    const timeout = new AbortController();
-    const onAbort = () => timeout.abort();
+  #recognize(samples: Int16Array, beginMs: number, endMs: number): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return this.#report(this.#run(samples, new AbortController()), beginMs, endMs);
+  }
+
+  /** Runs one recognition, bounded by the stream's timeout; never rejects. */
+  async #run(samples: Int16Array, abort: AbortController): Promise<Outcome> {
+    const onAbort = () => abort.abort();
     this.#abort.signal.addEventListener('abort', onAbort);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => {
-        timeout.abort();
+        abort.abort();
         resolve('timeout');
       }, this.#timeoutMs);
     });
     try {
-      const outcome = await Promise.race([this.#recognizer.recognize(samples, timeout.signal), deadline]);
-      if (this.#closed) return;
-      if (outcome === 'timeout') this.#onEvent({ type: 'rejected', reason: 'timeout', beginMs, endMs });
-      else if (outcome === null) this.#onEvent({ type: 'rejected', reason: 'no-match', beginMs, endMs });
-      else
-        this.#onEvent({ type: 'final', text: outcome.text, confidence: outcome.confidence, beginMs, endMs });
+      return await Promise.race([this.#recognizer.recognize(samples, abort.signal), deadline]);
     } catch (err) {
-      if (!this.#closed)
-        this.#onEvent({ type: 'rejected', reason: 'error', beginMs, endMs, detail: (err as Error).message });
+      return err as Error;
     } finally {
       clearTimeout(timer);
       this.#abort.signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  async #report(outcome: Promise<Outcome>, beginMs: number, endMs: number): Promise<void> {
+    const o = await outcome;
+    if (this.#closed) return;
+    if (o === 'timeout') this.#onEvent({ type: 'rejected', reason: 'timeout', beginMs, endMs });
+    else if (o instanceof Error)
+      this.#onEvent({ type: 'rejected', reason: 'error', beginMs, endMs, detail: o.message });
+    else if (o === null) this.#onEvent({ type: 'rejected', reason: 'no-match', beginMs, endMs });
+    else this.#onEvent({ type: 'final', text: o.text, confidence: o.confidence, beginMs, endMs });
   }
 
   #slice(fromMs: number, toMs: number): Int16Array {
