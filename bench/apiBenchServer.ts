@@ -21,7 +21,15 @@ async function main(): Promise<void> {
     port = (app.server.address() as { port: number }).port;
     close = () => app.close();
   } else {
-    const config = configSchema.parse({ mode: 'standalone', dataDir, http: { host: '127.0.0.1', port: 0 } });
+    // An API node: it accepts and stores calls; placing them is a dialing node's work (not measured here).
+    const config = configSchema.parse({
+      mode: 'standalone',
+      dataDir,
+      http: { host: '127.0.0.1', port: 0 },
+      sip: { udpPort: 0, tcpPort: 0 },
+      calls: { dialer: false },
+      log: { level: 'warn' },
+    });
     const running = await startSmartcall(config, silentLogger());
     port = running.httpPort;
     close = () => running.close();

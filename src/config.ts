@@ -63,6 +63,11 @@ export const configSchema = z
       .prefault({}),
     calls: z
       .object({
+        /**
+         * Place accepted calls from this process. Off for a node that only serves the API (the calls
+         * wait in the shared store for a dialing node).
+         */
+        dialer: z.boolean().default(true),
         /** A call not answered within this time is cancelled (200003 NO_ANSWER). */
         ringTimeoutSeconds: z.number().int().min(5).max(600).default(60),
         /** Check trunks' OPTIONS keep-alive as each trunk configures it. */

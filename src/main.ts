@@ -218,9 +218,14 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
     const gateway = new RpcGateway({
       options: config.api,
       credentials: new CredentialResolver(store, box),
-      actions: buildActions(store, config, (callId) => dialer.enqueue(callId), {
-        parallelBridge: (callId) => sessionDeps.live.get(callId)?.operateParallelBridge() ?? false,
-      }),
+      actions: buildActions(
+        store,
+        config,
+        config.calls.dialer ? (callId) => dialer.enqueue(callId) : undefined,
+        {
+          parallelBridge: (callId) => sessionDeps.live.get(callId)?.operateParallelBridge() ?? false,
+        },
+      ),
       log,
     });
     const transcripts = new CallTranscripts(events);
@@ -239,8 +244,10 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
     if (config.mode === 'embedded') pointDemoAtBot(tenancy, httpPort);
     // Orphans of a crash are finalised once the recording links know this server's address, and
     // before the dialer picks up calls (so no new call is mistaken for an orphan).
-    reapOrphanedCalls(store, ledger, log);
-    dialer.start();
+    if (config.calls.dialer) {
+      reapOrphanedCalls(store, ledger, log);
+      dialer.start();
+    }
     log.info(
       {
         host: config.http.host,
