@@ -1,12 +1,14 @@
 #!/bin/sh
 # Installs the third-party peers the test suite talks to on 127.0.0.1, when missing:
-# sipp (sip-tester), baresip, kamailio and sox, from Debian's packages.
+# sipp (sip-tester), baresip, kamailio and sox, from Debian's packages; and the human voice
+# prompts (asterisk-core-sounds-en-wav) the speech harness adds to its synthesized test set.
 set -e
 need=""
 command -v sipp >/dev/null 2>&1 || need="$need sip-tester"
 command -v baresip >/dev/null 2>&1 || need="$need baresip-core"
 command -v kamailio >/dev/null 2>&1 || [ -x /usr/sbin/kamailio ] || need="$need kamailio"
 command -v sox >/dev/null 2>&1 || need="$need sox"
+[ -d /usr/share/asterisk/sounds/en_US_f_Allison ] || need="$need asterisk-core-sounds-en-wav"
 [ -z "$need" ] && exit 0
 echo "installing test peers:$need"
 SUDO=""
