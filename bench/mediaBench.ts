@@ -29,6 +29,9 @@ const COUNTS = (process.env.BENCH_CALLS ?? '50,100,200,300,400,500,600,800')
 const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 8000);
 const SETUP_CALLS = Number(process.env.BENCH_SETUP_CALLS ?? 1500);
 const P99_LIMIT_MS = 5;
+/** BENCH_RECORD=1: every call records a two-channel WAV (to measure the recorder's cost). */
+const RECORD = process.env.BENCH_RECORD === '1';
+const RECORD_DIR = RECORD ? mkdtempSync(join(tmpdir(), 'bench-rec-')) : '';
 const LOSS_LIMIT = 0.001;
 
 const AUDIO = new Int16Array(8000 * 120);
@@ -113,6 +116,7 @@ async function step(tel: Telephony, target: string, n: number, rssBase: number):
       new Promise((resolve, reject) => {
         call.once('answered', () => {
           call.media.play(new PcmSource(AUDIO));
+          if (RECORD) void call.media.startRecording(join(RECORD_DIR, `${n}-${index}.wav`));
           resolve();
         });
         call.once('failed', (cause) =>
@@ -272,6 +276,7 @@ async function main(): Promise<void> {
     await tel.close();
     await stop(uas.proc);
     rmSync(sippDir, { recursive: true, force: true });
+    if (RECORD) rmSync(RECORD_DIR, { recursive: true, force: true });
     if (sipp) await stop(sipp);
   }
 }
