@@ -163,23 +163,10 @@ export class CallSession {
   async #place(): Promise<void> {
     const t = this.#trunk;
     const r = this.#request;
-    const callee = formatNumber(r.calledNumber, t.calleeFormat);
-    const caller = formatNumber(r.calledShowNumber, t.callerFormat);
-    const host = t.host.includes(':') ? `[${t.host}]` : t.host;
-    const password = this.#d.trunkPassword(t);
     this.#d.ledger.progress(this.#call.callId, { trunk: t.name }, '200101', Date.now());
     this.#log.info({ callee: maskNumber(r.calledNumber), trunk: t.name }, 'dialing');
     try {
-      this.#outbound = await OutboundCall.place(this.#d.telephony, {
-        target: `sip:${callee}@${host}:${t.port}`,
-        from: `sip:${caller}@${this.#d.telephony.address}`,
-        transport: t.transport === 'tcp' ? 'tcp' : 'udp',
-        ...(t.username && password !== undefined && { credentials: { username: t.username, password } }),
-        ...(t.sendPai && {
-          headers: { 'P-Asserted-Identity': `<sip:${caller}@${this.#d.telephony.address}>` },
-        }),
-        setupTimeoutMs: this.#d.ringTimeoutMs,
-      });
+      this.#outbound = await this.#dial(r.calledNumber);
     } catch (err) {
       this.#log.error({ err }, 'the call could not be placed');
       this.#finish({
@@ -397,17 +384,22 @@ export class CallSession {
 
   // ---- second legs (spec §4.4: transfer, parallel_transfer, parallel_bridge) ----------------
 
-  /** Places a leg to `number` through this call's trunk, shown as the call's display number. */
-  async #placeLeg(number: string): Promise<OutboundCall> {
+  /**
+   * Dials `number` through this call's trunk, shown as the call's display number, in the trunk's
+   * number formats, with its credentials and (if it wants it) P-Asserted-Identity.
+   */
+  #dial(number: string): Promise<OutboundCall> {
     const t = this.#trunk;
     const host = t.host.includes(':') ? `[${t.host}]` : t.host;
     const password = this.#d.trunkPassword(t);
     const caller = formatNumber(this.#request.calledShowNumber, t.callerFormat);
+    const identity = `sip:${caller}@${this.#d.telephony.address}`;
     return OutboundCall.place(this.#d.telephony, {
       target: `sip:${formatNumber(number, t.calleeFormat)}@${host}:${t.port}`,
-      from: `sip:${caller}@${this.#d.telephony.address}`,
+      from: identity,
       transport: t.transport === 'tcp' ? 'tcp' : 'udp',
       ...(t.username && password !== undefined && { credentials: { username: t.username, password } }),
+      ...(t.sendPai && { headers: { 'P-Asserted-Identity': `<${identity}>` } }),
       setupTimeoutMs: this.#d.ringTimeoutMs,
     });
   }
@@ -418,7 +410,7 @@ export class CallSession {
     this.#log.info({ to: maskNumber(number) }, 'transferring');
     let leg: OutboundCall;
     try {
-      leg = await this.#placeLeg(number);
+      leg = await this.#dial(number);
     } catch (err) {
       this.#log.error({ err }, 'the transfer leg could not be placed: hanging up');
       out.hangup();
@@ -457,7 +449,7 @@ export class CallSession {
     if (!number) return report('fail', `unknown call centre "${ccName}"`);
     let leg: OutboundCall;
     try {
-      leg = await this.#placeLeg(number);
+      leg = await this.#dial(number);
     } catch (err) {
       return report('fail', (err as Error).message);
     }
