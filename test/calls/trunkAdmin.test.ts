@@ -27,7 +27,11 @@ test('a trunk keeps its settings and its password sealed', () => {
   assert.match(sealed, /^v1:/);
   assert.ok(!sealed.includes('trunk-password'), 'stored sealed, not in clear');
   assert.equal(admin.password(store.trunks.find('carrier')!), 'trunk-password');
-  assert.equal(JSON.stringify(trunkView(t)).includes('trunk-password'), false, 'views never show the password');
+  assert.equal(
+    JSON.stringify(trunkView(t)).includes('trunk-password'),
+    false,
+    'views never show the password',
+  );
   store.close();
 });
 
