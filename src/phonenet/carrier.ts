@@ -21,12 +21,12 @@ import { Telephony } from '../telephony/telephony.js';
 import { builtinPersonas } from './builtinPersonas.js';
 import { CallArchive } from './callArchive.js';
 import { CallTimeline } from './callTimeline.js';
-import { isLoopbackAddress } from './loopback.js';
 import { PersonaCall, type PersonaCallResult } from './personaCall.js';
 import { PersonaDirectory } from './personaDirectory.js';
 import type { Persona, Step } from './personaSchema.js';
 import { type PersonaSummary, summarizePersona } from './personaSummary.js';
 import { CachedVoice, type PersonaVoice } from './personaVoice.js';
+import { LOOPBACK_SOURCES, sourceFilter } from './sourceFilter.js';
 import { EnergyDetector, type SpeechDetector } from './speechDetector.js';
 import { SyntheticVoice } from './syntheticVoice.js';
 
@@ -51,8 +51,10 @@ export interface CarrierOptions {
   runDir?: string;
   /** Calls kept in the run directory and in memory (default 100). */
   keepCalls?: number;
-  /** Accept INVITEs from non-loopback sources (default false: 403). */
+  /** Accept INVITEs from any source (default false: only `allowedSources`, others get 403). */
   acceptNonLoopback?: boolean;
+  /** Source ranges (CIDR) calls are taken from (default this machine's loopback). */
+  allowedSources?: readonly string[];
   /** Share a media clock (one process running the platform and the network). */
   clock?: MediaClock;
   /** SIP timers (tests shrink T1). */
@@ -112,7 +114,7 @@ export class Carrier extends EventEmitter<CarrierEvents> {
   readonly #detector: () => SpeechDetector;
   readonly #archive: CallArchive | undefined;
   readonly #keep: number;
-  readonly #acceptNonLoopback: boolean;
+  readonly #acceptSource: (address: string) => boolean;
   readonly #log: Logger;
   readonly #active = new Map<PersonaCall, Promise<void>>();
   readonly #recent: PersonaCallResult[] = [];
@@ -130,7 +132,8 @@ export class Carrier extends EventEmitter<CarrierEvents> {
     this.#detector = options.detector ?? (() => new EnergyDetector());
     this.#keep = options.keepCalls ?? 100;
     this.#archive = options.runDir ? new CallArchive(options.runDir, this.#keep) : undefined;
-    this.#acceptNonLoopback = options.acceptNonLoopback ?? false;
+    const allowed = sourceFilter(options.allowedSources ?? LOOPBACK_SOURCES);
+    this.#acceptSource = options.acceptNonLoopback ? () => true : allowed;
     this.#log = options.logger;
     this.#warmUp = options.warmUp === false ? Promise.resolve() : this.#synthesizeAll();
     telephony.ua.on('incoming', (sip) => this.#onIncoming(sip));
@@ -265,10 +268,10 @@ export class Carrier extends EventEmitter<CarrierEvents> {
       this.#refuse(sip, number, 503, 'Service Unavailable');
       return;
     }
-    if (!this.#acceptNonLoopback && !isLoopbackAddress(source.address)) {
+    if (!this.#acceptSource(source.address)) {
       this.#log.warn(
         { source: `${source.protocol}:${source.address}:${source.port}`, callId: sip.callId },
-        'phonenet refused an INVITE from a non-loopback source (set acceptNonLoopback to allow)',
+        'phonenet refused an INVITE from a source it does not accept (see allowedSources / acceptNonLoopback)',
       );
       this.#refuse(sip, number, 403, 'Forbidden');
       return;

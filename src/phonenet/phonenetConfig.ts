@@ -25,6 +25,8 @@ export const phonenetConfigSchema = z
     personasFiles: z.array(z.string().min(1)).default([]),
     /** Accept INVITEs from sources other than loopback (otherwise 403). */
     acceptNonLoopback: z.boolean().default(false),
+    /** Source ranges (CIDR) the carrier takes calls from, when not accepting every source. */
+    allowedSources: z.array(z.string().min(1)).default(['127.0.0.0/8', '::1/128']),
     /** Where timelines and recordings go (default `<dataDir>/phonenet`). */
     runDir: z.string().min(1).optional(),
     /** Calls whose timeline and recording are kept. */

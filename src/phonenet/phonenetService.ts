@@ -56,6 +56,7 @@ export class PhonenetService {
         runDir: config.runDir ?? join(options.dataDir, 'phonenet'),
         keepCalls: config.keepCalls,
         acceptNonLoopback: config.acceptNonLoopback,
+        allowedSources: config.allowedSources,
         ...(options.clock && { clock: options.clock }),
         logger,
       });

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
 import { after, before, test } from 'node:test';
 import { silentLogger } from '../../src/observability/logger.js';
 import { listArchive, readTimelineFile } from '../../src/phonenet/callArchive.js';
@@ -193,20 +192,11 @@ test('only the newest keepCalls calls stay in the run directory', async () => {
   assertIdle(carrier.telephony);
 });
 
-function nonLoopbackIpv4(): string | undefined {
-  for (const list of Object.values(networkInterfaces()))
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  return undefined;
-}
-
-test('INVITEs from a non-loopback source are refused with 403 unless the carrier accepts them', async (t) => {
-  const address = nonLoopbackIpv4();
-  if (!address) {
-    t.skip('this machine has no non-loopback IPv4 address to call from');
-    return;
-  }
-  // The caller binds this machine's LAN address and calls the carrier on 127.0.0.1: the packets stay
-  // on this machine, but their source is not loopback.
+test('INVITEs from a source the carrier does not accept are refused with 403 unless it accepts any', async () => {
+  // A carrier that takes calls from 127.0.0.1 only, and a caller on 127.0.0.2: the packets never
+  // leave this machine, but their source is outside the accepted range — exactly what a
+  // non-loopback caller meets with the default range (127.0.0.0/8, ::1; tested in routing.test.ts).
+  const address = '127.0.0.2';
   const outsider = await Telephony.create({
     address,
     sipUdpPort: 0,
@@ -216,19 +206,30 @@ test('INVITEs from a non-loopback source are refused with 403 unless the carrier
     timers: { t1: 100 },
     logger: silentLogger(),
   });
+  const narrow = await Carrier.create({
+    sipPort: 0,
+    rtpPortMin: 27500,
+    rtpPortMax: 27599,
+    personas: parsePersonaText(PERSONAS, 'test.yaml'),
+    builtins: false,
+    allowedSources: ['127.0.0.1/32'],
+    voice,
+    logger: silentLogger(),
+  });
   const open = await Carrier.create({
     sipPort: 0,
     rtpPortMin: 27400,
     rtpPortMax: 27499,
     personas: parsePersonaText(PERSONAS, 'test.yaml'),
     builtins: false,
+    allowedSources: ['127.0.0.1/32'],
     acceptNonLoopback: true,
     voice,
     logger: silentLogger(),
   });
   try {
-    const refused = once(carrier, 'refused') as Promise<[RefusedCall]>;
-    const d = await dial(outsider, carrier.uriFor('13911110001'));
+    const refused = once(narrow, 'refused') as Promise<[RefusedCall]>;
+    const d = await dial(outsider, narrow.uriFor('13911110001'));
     assert.equal(d.failure?.status, 403);
     const [r] = await refused;
     assert.equal(r.source.address, address);
@@ -236,6 +237,7 @@ test('INVITEs from a non-loopback source are refused with 403 unless the carrier
     assert.equal(allowed.failure?.status, 408, 'the persona itself answered the call');
   } finally {
     await outsider.close();
+    await narrow.close();
     await open.close();
   }
 });

@@ -1,10 +1,10 @@
 /** Number patterns and routing: exact, `*` per digit, regex; first match wins; prefixes stripped. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isLoopbackAddress } from '../../src/phonenet/loopback.js';
 import { calledNumberForms, NumberPattern } from '../../src/phonenet/numberPattern.js';
 import { PersonaDirectory } from '../../src/phonenet/personaDirectory.js';
 import { parsePersonaText } from '../../src/phonenet/personaFile.js';
+import { isLoopbackAddress, sourceFilter } from '../../src/phonenet/sourceFilter.js';
 
 test('a number pattern is exact, a * per digit, or a regex between slashes', () => {
   assert.ok(NumberPattern.parse('13800000001').matches('13800000001'));
@@ -51,4 +51,15 @@ test('only 127.0.0.0/8 and ::1 count as loopback sources', () => {
   for (const a of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) assert.ok(isLoopbackAddress(a), a);
   for (const a of ['192.0.2.2', '10.0.0.1', '::ffff:10.0.0.1', '0.0.0.0', '1.127.0.0'])
     assert.ok(!isLoopbackAddress(a), a);
+});
+
+test('source ranges are CIDRs of either family, and a bad range is refused', () => {
+  const lan = sourceFilter(['10.0.0.0/8', 'fd00::/8']);
+  assert.ok(lan('10.1.2.3'));
+  assert.ok(lan('::ffff:10.1.2.3'));
+  assert.ok(lan('fd12::1'));
+  assert.ok(!lan('127.0.0.1'));
+  assert.ok(!lan('not an address'));
+  assert.throws(() => sourceFilter(['10.0.0.0/40']), /not an address range/);
+  assert.throws(() => sourceFilter(['example.com/8']), /not an address range/);
 });
