@@ -13,6 +13,7 @@ import { consoleToken } from '../console/consoleToken.js';
 import { DEMO_OPENING } from '../demo/demoBot.js';
 import { DEMO_ACCOUNT } from '../tenancy/demoAccount.js';
 import { configFrom, type GlobalOptions, withAdmin } from './context.js';
+import { dyvmsapiRpcFields } from './rpcParams.js';
 
 interface CallOptions extends GlobalOptions {
   to: string;
@@ -81,17 +82,7 @@ const OpenApiClient = ((OpenApi as unknown as { default?: typeof OpenApi }).defa
 };
 
 function rpc(action: string) {
-  return new $OpenApi.$OpenApiUtil.Params({
-    action,
-    version: '2017-05-25',
-    protocol: 'HTTP',
-    pathname: '/',
-    method: 'POST',
-    authType: 'AK',
-    style: 'RPC',
-    reqBodyType: 'formData',
-    bodyType: 'json',
-  });
+  return new $OpenApi.$OpenApiUtil.Params(dyvmsapiRpcFields(action));
 }
 
 type Printer = (line: string) => void;

@@ -12,6 +12,7 @@ import OpenApiCore, * as $OpenApiCore from '@alicloud/openapi-core';
 import RPCClient from '@alicloud/pop-core';
 import Util from '@alicloud/tea-util';
 import * as $dara from '@darabonba/typescript';
+import { dyvmsapiRpcFields } from '../../src/cli/rpcParams.js';
 
 export type ClientName = 'core' | 'v3' | 'v2' | 'popGet' | 'popPost';
 export const CLIENTS: ClientName[] = ['core', 'v3', 'v2', 'popGet', 'popPost'];
@@ -58,17 +59,7 @@ function openApiClient(o: ClientOptions, v2: boolean) {
 }
 
 function rpcParams(action: string) {
-  return new OA.Params({
-    action,
-    version: '2017-05-25',
-    protocol: 'HTTP',
-    pathname: '/',
-    method: 'POST',
-    authType: 'AK',
-    style: 'RPC',
-    reqBodyType: 'formData',
-    bodyType: 'json',
-  });
+  return new OA.Params(dyvmsapiRpcFields(action));
 }
 
 export interface CallOptions {
@@ -95,17 +86,7 @@ export async function callAction(
         }),
       );
       const r = await sdk.callApi(
-        new $OpenApiCore.$OpenApiUtil.Params({
-          action,
-          version: '2017-05-25',
-          protocol: 'HTTP',
-          pathname: '/',
-          method: 'POST',
-          authType: 'AK',
-          style: 'RPC',
-          reqBodyType: 'formData',
-          bodyType: 'json',
-        }),
+        new $OpenApiCore.$OpenApiUtil.Params(dyvmsapiRpcFields(action)),
         new $OpenApiCore.$OpenApiUtil.OpenApiRequest({ query: params, headers: options.headers }),
         new $dara.RuntimeOptions({}),
       );
