@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { sourceFilter } from './sourceFilter.js';
 
 const port = z.number().int().min(0).max(65535);
 
@@ -26,7 +27,20 @@ export const phonenetConfigSchema = z
     /** Accept INVITEs from sources other than loopback (otherwise 403). */
     acceptNonLoopback: z.boolean().default(false),
     /** Source ranges (CIDR) the carrier takes calls from, when not accepting every source. */
-    allowedSources: z.array(z.string().min(1)).default(['127.0.0.0/8', '::1/128']),
+    allowedSources: z
+      .array(z.string().min(1))
+      .default(['127.0.0.0/8', '::1/128'])
+      .refine(
+        (cidrs) => {
+          try {
+            sourceFilter(cidrs);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: 'allowedSources must be CIDR ranges like 10.0.0.0/8' },
+      ),
     /** Where timelines and recordings go (default `<dataDir>/phonenet`). */
     runDir: z.string().min(1).optional(),
     /** Calls whose timeline and recording are kept. */

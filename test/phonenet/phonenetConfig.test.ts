@@ -12,6 +12,7 @@ test('an empty phonenet section gives a loopback carrier on 5070 with the built-
     rtpPortMax: 40999,
     personasFiles: [],
     acceptNonLoopback: false,
+    allowedSources: ['127.0.0.0/8', '::1/128'],
     keepCalls: 200,
   });
 });
@@ -23,6 +24,7 @@ test('a host name, an inverted port range and unknown keys are refused', () => {
   );
   assert.ok(!phonenetConfigSchema.safeParse({ rtpPortMin: 5000, rtpPortMax: 4000 }).success);
   assert.ok(!phonenetConfigSchema.safeParse({ sipport: 5070 }).success);
+  assert.ok(!phonenetConfigSchema.safeParse({ allowedSources: ['10.0.0.0/99'] }).success);
 });
 
 test('--rtp-ports takes a range a-b', () => {
