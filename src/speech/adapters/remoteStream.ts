@@ -52,21 +52,4 @@ export class RemoteStreamState {
   }
 }
 
-/** Resolves when `done` settles or after `ms`, whichever comes first; true when `done` won. */
-export async function within(done: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([
-      done.then(
-        () => true as const,
-        () => true as const,
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { within } from '../../clock/within.js';
