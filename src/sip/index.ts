@@ -25,7 +25,7 @@ export {
   parseAnswer,
 } from './sdp.js';
 export { type SipMessage, SipRequest, SipResponse } from './sipMessage.js';
-export { parseUri, SipUri } from './sipUri.js';
+export { parseUri, SipUri, uriHost } from './sipUri.js';
 export { type OptionsResult, type SipStats, SipUserAgent, type SipUserAgentOptions } from './sipUserAgent.js';
-export { type SipClock, type SipTimerConfig, systemClock } from './timers.js';
+export type { SipTimerConfig } from './timers.js';
 export type { Endpoint, TransportCounters, TransportLimits, TransportProtocol } from './transport.js';

@@ -9,7 +9,7 @@ import { NameAddr, parseNameAddr } from './nameAddr.js';
 import { type MediaDescriptionSummary, parseAnswer } from './sdp.js';
 import { SipHeaders } from './sipHeaders.js';
 import { SipRequest, type SipResponse } from './sipMessage.js';
-import { parseUri, type Uri } from './sipUri.js';
+import { parseUri, type Uri, uriHost } from './sipUri.js';
 import { reasonPhrase } from './statusReasons.js';
 import { resolveTarget } from './targetResolver.js';
 import type { Timer } from './timers.js';
@@ -126,7 +126,7 @@ export class OutgoingCall extends EventEmitter<OutgoingCallEvents> implements Ua
   #buildInvite(target: Uri, proxy: Uri | undefined): SipRequest {
     const protocol = this.#nextHop!.protocol;
     const local = this.#ua.localEndpoint(protocol);
-    const host = local ? (local.address.includes(':') ? `[${local.address}]` : local.address) : '127.0.0.1';
+    const host = local ? uriHost(local.address) : '127.0.0.1';
     const fromUri = parseUri(this.#options.from ?? `sip:${this.#ua.contactUser}@${host}`) ?? target;
     const from = new NameAddr(fromUri, undefined, this.#options.fromDisplayName);
     from.tag = this.#localTag;

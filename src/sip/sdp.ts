@@ -1,5 +1,6 @@
 import { isIPv6 } from 'node:net';
 import { type MediaDescription, parse, type SessionDescription, write } from 'sdp-transform';
+import { systemClock } from '../clock/clock.js';
 
 /**
  * SDP offer/answer for one G.711 audio stream (RFC 3264, RFC 4566, RFC 4733 for telephone-event).
@@ -89,7 +90,7 @@ function writeSession(
     version: 0,
     origin: {
       username: 'smartcall',
-      sessionId: local.sessionId ?? String(Date.now()),
+      sessionId: local.sessionId ?? String(Math.floor(systemClock.now())),
       sessionVersion: local.sessionVersion ?? 1,
       netType: 'IN',
       ipVer: version,

@@ -96,6 +96,14 @@ function isSchemeChar(code: number, first: boolean): boolean {
 const HOSTNAME =
   /^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)*\.?$/;
 
+/**
+ * An address as the `host` of a URI or a Via (RFC 3261 §25.1): IPv6 literals in brackets, anything
+ * else as it is. The one place that rule lives (trunk targets, Contact, From, keep-alive probes).
+ */
+export function uriHost(address: string): string {
+  return address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
+}
+
 /** `host` of §25.1: hostname, IPv4address or `[` IPv6address `]`. */
 export function isValidHost(host: string): boolean {
   if (host.length === 0 || host.length > 255) return false;

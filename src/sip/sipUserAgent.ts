@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Clock } from '../clock/clock.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import { Dialog } from './dialog.js';
 import { newBranch, newCallId, newTag } from './ids.js';
@@ -9,9 +10,9 @@ import { type UasCapabilities, validateRequest } from './requestValidator.js';
 import type { ServerInviteTransaction } from './serverInviteTransaction.js';
 import { SipHeaders } from './sipHeaders.js';
 import { SipRequest, type SipResponse } from './sipMessage.js';
-import { parseUri, type Uri } from './sipUri.js';
+import { parseUri, type Uri, uriHost } from './sipUri.js';
 import { resolveTarget } from './targetResolver.js';
-import { type SipClock, type SipTimerConfig, Timers } from './timers.js';
+import { type SipTimerConfig, Timers } from './timers.js';
 import { type ServerTransaction, TransactionLayer, type TransactionUser } from './transactionLayer.js';
 import type {
   Endpoint,
@@ -37,7 +38,7 @@ export interface SipUserAgentOptions {
   user?: string;
   /** T1/T2/T4 in ms (tests shrink them). */
   timers?: Partial<SipTimerConfig>;
-  clock?: SipClock;
+  clock?: Clock;
   limits?: Partial<TransportLimits>;
   sessionTimer?: Partial<SessionTimerSettings>;
   userAgentHeader?: string;
@@ -208,7 +209,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   #contact(protocol: TransportProtocol): string {
     const local = this.#transport.localEndpoint(protocol) ?? this.#transport.localEndpoint('udp');
     if (!local) return `<sip:${this.#user}@127.0.0.1>`;
-    const host = local.address.includes(':') ? `[${local.address}]` : local.address;
+    const host = uriHost(local.address);
     return `<sip:${this.#user}@${host}:${local.port}${local.protocol === 'udp' ? '' : ';transport=' + local.protocol}>`;
   }
 

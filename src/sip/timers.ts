@@ -1,19 +1,8 @@
 /**
- * Time for the SIP stack. Every timer goes through `Timers`, which takes an injectable `SipClock`
- * (tests drive a fake one) and counts the timers alive so that tests can assert none is left.
+ * Time for the SIP stack. Every timer goes through `Timers`, which takes the process's `Clock`
+ * (tests drive a ManualClock) and counts the timers alive so that tests can assert none is left.
  */
-
-export interface SipClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: SipClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+import { type Clock, systemClock } from '../clock/clock.js';
 
 /** RFC 3261 §17.1.1.1 timer values in milliseconds. */
 export interface SipTimerConfig {
@@ -34,10 +23,10 @@ export class Timer {
 }
 
 export class Timers {
-  readonly clock: SipClock;
+  readonly clock: Clock;
   #active = 0;
 
-  constructor(clock: SipClock = systemClock) {
+  constructor(clock: Clock = systemClock) {
     this.clock = clock;
   }
 
@@ -49,7 +38,7 @@ export class Timers {
   set(ms: number, fn: () => void): Timer {
     const timer = new Timer();
     this.#active++;
-    timer.handle = this.clock.setTimeout(() => {
+    timer.handle = this.clock.setTimer(() => {
       if (!timer.live) return;
       timer.live = false;
       this.#active--;
@@ -63,7 +52,7 @@ export class Timers {
     if (timer?.live) {
       timer.live = false;
       this.#active--;
-      this.clock.clearTimeout(timer.handle);
+      this.clock.clearTimer(timer.handle);
     }
     return undefined;
   }

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, test } from 'node:test';
+import { ManualClock } from '../../src/clock/manualClock.js';
 import type { IncomingCall } from '../../src/sip/incomingCall.js';
 import { buildAnswer } from '../../src/sip/sdp.js';
 import { SessionTimer } from '../../src/sip/sessionTimer.js';
 import { Timers } from '../../src/sip/timers.js';
-import { FakeClock } from './fakeClock.js';
 import { PEER_SDP, ScriptedPeer } from './scriptedPeer.js';
 import { assertIdle, createUa, offer, sipTarget } from './uaHarness.js';
 
 describe('RFC 4028 session timer', () => {
   test('as refresher it fires at half the interval', () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock({ start: 0 });
     const events: string[] = [];
     const timer = new SessionTimer(
       new Timers(clock),
@@ -24,7 +24,7 @@ describe('RFC 4028 session timer', () => {
   });
 
   test('as the other side it expires at the interval minus min(32 s, interval/3)', () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock({ start: 0 });
     const events: string[] = [];
     const timer = new SessionTimer(
       new Timers(clock),
@@ -40,7 +40,7 @@ describe('RFC 4028 session timer', () => {
   });
 
   test('a refresh restarts it and stop leaves no timer behind', () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock({ start: 0 });
     const timers = new Timers(clock);
     let expired = false;
     const timer = new SessionTimer(

@@ -2,10 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseCSeq, parseSessionExpires } from '../../src/sip/headerValues.js';
 import { parseNameAddr } from '../../src/sip/nameAddr.js';
-import { isSipUri, parseUri, SipUri } from '../../src/sip/sipUri.js';
+import { isSipUri, parseUri, SipUri, uriHost } from '../../src/sip/sipUri.js';
 import { parseVia } from '../../src/sip/via.js';
 
 describe('SIP URIs', () => {
+  test('an IPv6 address is bracketed as a URI host; other hosts and bracketed ones are kept', () => {
+    assert.equal(uriHost('::1'), '[::1]');
+    assert.equal(uriHost('[2001:db8::1]'), '[2001:db8::1]');
+    assert.equal(uriHost('127.0.0.1'), '127.0.0.1');
+    assert.equal(uriHost('trunk.example.com'), 'trunk.example.com');
+  });
+
   test('parse user, password, host, port, parameters and headers', () => {
     const uri = parseUri(
       'sips:alice:secret@192.0.2.4:5061;transport=tcp;lr;maddr=192.0.2.9?subject=hi&priority=urgent',

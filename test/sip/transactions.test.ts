@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
+import { ManualClock } from '../../src/clock/manualClock.js';
 import { ClientInviteTransaction } from '../../src/sip/clientInviteTransaction.js';
 import { ClientNonInviteTransaction } from '../../src/sip/clientNonInviteTransaction.js';
 import { createResponse } from '../../src/sip/messageFactory.js';
@@ -11,21 +12,20 @@ import type { SipRequest, SipResponse } from '../../src/sip/sipMessage.js';
 import { Timers } from '../../src/sip/timers.js';
 import type { ClientTransactionHandler, TransactionContext } from '../../src/sip/transaction.js';
 import type { Endpoint, TransportError } from '../../src/sip/transport.js';
-import { FakeClock } from './fakeClock.js';
 
 /** RFC 3261 §17 timers with T1 = 100 ms, T2 = 400 ms, T4 = 500 ms on a fake clock. */
 const CONFIG = { t1: 100, t2: 400, t4: 500 };
 const UDP: Endpoint = { protocol: 'udp', address: '127.0.0.1', port: 5060 };
 const TCP: Endpoint = { protocol: 'tcp', address: '127.0.0.1', port: 5060 };
 
-let clock: FakeClock;
+let clock: ManualClock;
 let timers: Timers;
 let sent: Array<{ at: number; text: string }>;
 let removed: string[];
 let ctx: TransactionContext;
 
 beforeEach(() => {
-  clock = new FakeClock();
+  clock = new ManualClock({ start: 0 });
   timers = new Timers(clock);
   sent = [];
   removed = [];
