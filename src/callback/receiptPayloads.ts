@@ -3,7 +3,7 @@
  * `receipt_id`, stable across retries and restarts, so a receiver can drop duplicates (HTTP push
  * may deliver one twice: spec §5.1).
  */
-import { chinaTimeOrEmpty } from '../calls/chinaTime.js';
+import { chinaTimeOrEmpty } from '../contract/chinaTime.js';
 import type { CallRecord } from '../store/records.js';
 
 export type Payload = Record<string, string | number>;

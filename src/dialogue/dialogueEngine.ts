@@ -10,7 +10,7 @@
  */
 import type { CallbackContent } from '../callback/callbackContent.js';
 import type { CallbackAction } from '../callback/callbackReply.js';
-import { formatChinaTime } from '../calls/chinaTime.js';
+import { formatChinaTime } from '../contract/chinaTime.js';
 import type { TimeSource } from '../media/timeSource.js';
 import type { Logger } from '../observability/logger.js';
 

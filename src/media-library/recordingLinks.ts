@@ -6,10 +6,10 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RecordingLinks } from '../calls/callLedger.js';
 import type { CallRecord } from '../store/records.js';
 
-export class RecordingLinkSigner implements RecordingLinks {
+/** Serves as the call ledger's `RecordingLinks` (matched by shape: media-library sits below calls/). */
+export class RecordingLinkSigner {
   readonly #key: Buffer;
   readonly #validMs: number;
   readonly #baseUrl: () => string;

@@ -6,7 +6,6 @@
  */
 import WebSocket from 'ws';
 import type { Logger } from '../observability/logger.js';
-import type { AsrModelRecord } from '../store/records.js';
 import { FunAsrEngine } from './adapters/funAsrEngine.js';
 import { NlsAsrEngine } from './adapters/nlsAsrEngine.js';
 import { NlsTokenProvider } from './adapters/nlsToken.js';
@@ -37,6 +36,16 @@ export class AsrModelError extends Error {
   }
 }
 
+/** What speech needs of a stored ASR model (the store's record has this shape; speech sits below it). */
+export interface AsrModelPhrases {
+  id: string;
+  name: string;
+  /** When the model was last written (a changed model gets a fresh recognizer). */
+  createdAt: number;
+  /** One phrase per line, optional pronunciation after a tab. */
+  phrases: string;
+}
+
 export interface EngineHealth {
   name: string;
   role: 'asr' | 'tts' | 'vad';
@@ -55,7 +64,7 @@ export interface AsrSelection {
 export interface SpeechEnginesOptions {
   config: SpeechConfig;
   /** Account phrase models (the store's `asrModels` repository). */
-  asrModels?: { find(accountId: number, id: string): AsrModelRecord | undefined };
+  asrModels?: { find(accountId: number, id: string): AsrModelPhrases | undefined };
   log?: Logger;
   /** Skip the embedded TTS (CLI commands that only recognise). */
   withoutTts?: boolean;

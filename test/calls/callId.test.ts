@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CallIdGenerator, callIdTime, isCallId } from '../../src/calls/callId.js';
-import { chinaDay, formatChinaTime } from '../../src/calls/chinaTime.js';
+import { chinaDay, formatChinaTime } from '../../src/contract/chinaTime.js';
 
 test('CallIds have the spec form and sort by creation time', () => {
   const gen = new CallIdGenerator(42);

@@ -3,8 +3,9 @@
  * `Data`. A call that is unknown, belongs to another account or product, or lies outside the
  * QueryDate window is "not found": `Code: OK` without `Data` (spec §10 Q8).
  */
-import { chinaDay, chinaTimeOrEmpty } from '../../calls/chinaTime.js';
+
 import { currentStateCode, describeCode } from '../../calls/statusCodes.js';
+import { chinaDay, chinaTimeOrEmpty } from '../../contract/chinaTime.js';
 import type { CallRecord } from '../../store/records.js';
 import type { Store } from '../../store/repositories.js';
 import type { ActionHandler } from '../actionContext.js';
