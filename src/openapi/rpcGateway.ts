@@ -50,6 +50,7 @@ export class RpcGateway {
     this.#options = deps.options;
     this.#actions = deps.actions;
     this.#log = deps.log;
+    // The wall clock on purpose: request timestamps are the client's wall clock (±15 min, spec §8).
     this.#now = deps.now ?? Date.now;
     this.#auth = new Authenticator(deps.credentials, new ReplayGuard(deps.options));
   }

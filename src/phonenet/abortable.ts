@@ -1,20 +1,21 @@
 /** Waiting inside a persona script: every wait ends early, with {@link CallOver}, when the call does. */
 import type { EventEmitter } from 'node:events';
+import type { Clock } from '../clock/clock.js';
 
 /** Thrown out of a wait when the call ended under it: the script stops there. */
 export class CallOver extends Error {
   override name = 'CallOver';
 }
 
-/** Resolves after `ms`; the timer is cleared when `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after `ms` on `clock`; the timer is cleared when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal, clock: Clock): Promise<void> {
   if (signal.aborted) return Promise.reject(new CallOver());
   return new Promise((resolve, reject) => {
     const onAbort = () => {
-      clearTimeout(timer);
+      clock.clearTimer(timer);
       reject(new CallOver());
     };
-    const timer = setTimeout(() => {
+    const timer = clock.setTimer(() => {
       signal.removeEventListener('abort', onAbort);
       resolve();
     }, ms);

@@ -43,15 +43,16 @@ export class CallTimeline {
   /** Clock ms of the INVITE: `t` = clock time − origin. */
   readonly origin: number;
   readonly #now: () => number;
-  readonly #wallOffset: number;
   #file: WriteStream | undefined;
   #fileError: Error | undefined;
 
-  /** `now` is the media clock's time (epoch ms), so clock-stamped media events line up. */
+  /**
+   * `now` is the media clock's time, so clock-stamped media events line up; it is epoch ms (the one
+   * Clock is anchored to the epoch), so `at` reads as a date without a second clock.
+   */
   constructor(now: () => number, path?: string) {
     this.#now = now;
     this.origin = now();
-    this.#wallOffset = Date.now() - this.origin;
     if (path) {
       this.#file = createWriteStream(path, { flags: 'wx' });
       this.#file.on('error', (err) => {
@@ -70,7 +71,7 @@ export class CallTimeline {
     const event: TimelineEvent = {
       type,
       t: this.offset(time),
-      at: new Date(time + this.#wallOffset).toISOString(),
+      at: new Date(time).toISOString(),
       ...fields,
     };
     this.events.push(event);

@@ -9,6 +9,7 @@
  * and releases all of it.
  */
 import { EventEmitter } from 'node:events';
+import { within } from '../clock/within.js';
 import type { MediaClock } from '../media/mediaClock.js';
 import type { Logger } from '../observability/logger.js';
 import { maskNumber } from '../observability/logger.js';
@@ -226,14 +227,7 @@ export class Carrier extends EventEmitter<CarrierEvents> {
     for (const call of this.#active.keys()) call.stop();
     // BYEs need their answers (or the UA's close) before the calls report their end.
     const settled = Promise.all(this.#active.values());
-    const grace = new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, 2000);
-      void settled.then(() => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
-    await grace;
+    await within(settled, 2000, this.telephony.clock.timeSource);
     await this.telephony.close();
     await settled;
     await this.#warmUp;
@@ -314,7 +308,7 @@ export class Carrier extends EventEmitter<CarrierEvents> {
       voice: this.#voice,
       detector: this.#detector(),
       timeline,
-      now: () => clock.now(),
+      clock: clock.timeSource,
       recordingPath: paths?.recording,
       logger: this.#log,
     });

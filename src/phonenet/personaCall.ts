@@ -9,7 +9,9 @@
  * ringing) until the caller ends the call or `maxCallMs` passes. Every timer of the call is cleared
  * by then.
  */
+
 import { basename } from 'node:path';
+import type { Clock } from '../clock/clock.js';
 import type { DtmfSentEvent, MediaSession } from '../media/mediaSession.js';
 import { PcmSource } from '../media/pcmSource.js';
 import type { PlayoutEnded, PlayoutStarted } from '../media/playout.js';
@@ -31,8 +33,8 @@ export interface PersonaCallOptions {
   voice: PersonaVoice;
   detector: SpeechDetector;
   timeline: CallTimeline;
-  /** The media clock's time (ms), the timeline's time base. */
-  now: () => number;
+  /** The media clock's time source: the timeline's time base and every wait of the script. */
+  clock: Clock;
   /** Where to record what the persona hears (when the persona records). */
   recordingPath?: string | undefined;
   logger: Logger;
@@ -79,7 +81,7 @@ export class PersonaCall {
   constructor(options: PersonaCallOptions) {
     this.#o = options;
     const { call, timeline } = options;
-    this.#watcher = new PromptWatcher(options.detector, (s) =>
+    this.#watcher = new PromptWatcher(options.detector, options.clock, (s) =>
       timeline.add('heard', { startMs: timeline.offset(s.start), endMs: timeline.offset(s.end) }, s.start),
     );
     this.#ended = new Promise((resolve) => call.once('ended', (by, reason) => resolve([by, reason])));
@@ -107,7 +109,7 @@ export class PersonaCall {
   async run(): Promise<PersonaCallResult> {
     const { persona, timeline, logger } = this.#o;
     const signal = this.#abort.signal;
-    const maxTimer = setTimeout(() => {
+    const maxTimer = this.#o.clock.setTimer(() => {
       timeline.add('max-duration', { maxCallMs: persona.maxCallMs });
       this.#hangup();
     }, persona.maxCallMs);
@@ -127,8 +129,8 @@ export class PersonaCall {
       }
     }
     const [endedBy, reason] = await this.#ended;
-    clearTimeout(maxTimer);
-    const end = this.#o.now();
+    this.#o.clock.clearTimer(maxTimer);
+    const end = this.#o.clock.now();
     this.#watcher.finish(end);
     const outcome: PersonaCallOutcome = this.#answered
       ? 'answered'
@@ -167,7 +169,7 @@ export class PersonaCall {
     switch (step.kind) {
       case 'ring':
         this.#ring();
-        await sleep(step.ms, signal);
+        await sleep(step.ms, signal, this.#o.clock);
         return;
       case 'answer':
         await this.#answer();
@@ -180,7 +182,7 @@ export class PersonaCall {
         this.#ring();
         if (step.giveUpAfterMs === undefined) await untilAborted(signal);
         else {
-          await sleep(step.giveUpAfterMs, signal);
+          await sleep(step.giveUpAfterMs, signal, this.#o.clock);
           this.#reject(step.status);
         }
         throw new CallOver();
@@ -192,13 +194,13 @@ export class PersonaCall {
         return;
       }
       case 'wait':
-        await sleep(step.ms, signal);
+        await sleep(step.ms, signal, this.#o.clock);
         return;
       case 'wait-prompt': {
-        const from = this.#o.now();
+        const from = this.#o.clock.now();
         const reached = await this.#watcher.wait(step.until, step.maxMs, signal);
         if (signal.aborted) throw new CallOver();
-        timeline.add('waited', { until: step.until, reached, ms: Math.round(this.#o.now() - from) });
+        timeline.add('waited', { until: step.until, reached, ms: Math.round(this.#o.clock.now() - from) });
         return;
       }
       case 'say': {
@@ -210,13 +212,13 @@ export class PersonaCall {
         const pcm = await this.#synthesize(step.text, step.voice);
         const reached = await this.#watcher.wait('prompt-start', step.maxWaitMs, signal);
         if (signal.aborted) throw new CallOver();
-        if (reached) await sleep(step.afterMs, signal);
+        if (reached) await sleep(step.afterMs, signal, this.#o.clock);
         await this.#play(pcm, step.text, step.voice ?? persona.voice, true);
         return;
       }
       case 'silence':
         timeline.add('silence', { ms: step.ms });
-        await sleep(step.ms, signal);
+        await sleep(step.ms, signal, this.#o.clock);
         return;
       case 'dtmf':
         await this.#dtmf(step.digits);
@@ -226,10 +228,10 @@ export class PersonaCall {
         throw new CallOver();
       case 'repeat':
         for (let i = 0; step.times === undefined || i < step.times; i++) {
-          const started = this.#o.now();
+          const started = this.#o.clock.now();
           await this.#steps(step.steps);
           // A body that takes no time must not spin the event loop.
-          if (this.#o.now() - started < 20) await sleep(20, signal);
+          if (this.#o.clock.now() - started < 20) await sleep(20, signal, this.#o.clock);
         }
         return;
     }

@@ -2,6 +2,7 @@
  * What a persona hears, as prompts: feeds the call's received frames to a speech detector, keeps the
  * heard segments, and lets a script step wait for the platform's prompt to start or to end.
  */
+import type { Clock } from '../clock/clock.js';
 import type { SpeechDetector, SpeechEdge } from './speechDetector.js';
 
 export interface HeardSegment {
@@ -16,10 +17,12 @@ export class PromptWatcher {
   readonly #detector: SpeechDetector;
   readonly #onSegment: (segment: HeardSegment) => void;
   readonly #waiters = new Set<Waiter>();
+  readonly #clock: Clock;
   #openSince: number | undefined;
 
-  constructor(detector: SpeechDetector, onSegment: (segment: HeardSegment) => void) {
+  constructor(detector: SpeechDetector, clock: Clock, onSegment: (segment: HeardSegment) => void) {
     this.#detector = detector;
+    this.#clock = clock;
     this.#onSegment = onSegment;
   }
 
@@ -43,14 +46,14 @@ export class PromptWatcher {
     if (signal.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
       const finish = (reached: boolean) => {
-        clearTimeout(timer);
+        this.#clock.clearTimer(timer);
         signal.removeEventListener('abort', onAbort);
         this.#waiters.delete(waiter);
         resolve(reached);
       };
       const waiter: Waiter = { until, resolve: finish };
       const onAbort = () => finish(false);
-      const timer = setTimeout(() => finish(false), maxMs);
+      const timer = this.#clock.setTimer(() => finish(false), maxMs);
       signal.addEventListener('abort', onAbort, { once: true });
       this.#waiters.add(waiter);
     });

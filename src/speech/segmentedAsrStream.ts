@@ -4,6 +4,8 @@
  * onset and release) goes to the recognizer. Results come out in sentence order; a recognizer that
  * does not answer within `timeoutMs` yields a `timeout` rejection instead of holding up the call.
  */
+import { type Clock, systemClock } from '../clock/clock.js';
+import { within } from '../clock/within.js';
 import type { AsrEvent, AsrStream, AsrStreamOptions, Recognition, UtteranceRecognizer } from './asr.js';
 import { Endpointer } from './endpointer.js';
 import type { Vad } from './vad.js';
@@ -20,6 +22,8 @@ export interface SegmentedAsrStreamOptions extends AsrStreamOptions {
   maxUtteranceMs?: number;
   /** Bound on one recognition (default 3000 ms). */
   timeoutMs?: number;
+  /** Times the recognition bound (default the system clock). */
+  clock?: Clock;
 }
 
 const FRAME_MS = 20;
@@ -38,6 +42,7 @@ export class SegmentedAsrStream implements AsrStream {
   readonly #postRollMs: number;
   readonly #maxUtteranceMs: number;
   readonly #timeoutMs: number;
+  readonly #clock: Clock;
   /** Frames from `#historyStartMs` on; trimmed to the pre-roll while nobody speaks. */
   #history: Int16Array[] = [];
   #historyStartMs = 0;
@@ -67,6 +72,7 @@ export class SegmentedAsrStream implements AsrStream {
     this.#postRollMs = options.postRollMs ?? 100;
     this.#maxUtteranceMs = options.maxUtteranceMs ?? 15000;
     this.#timeoutMs = options.timeoutMs ?? 3000;
+    this.#clock = options.clock ?? systemClock;
     this.#endpointer = new Endpointer({ pauseMs: options.pauseMs ?? 800 });
   }
 
@@ -167,19 +173,17 @@ export class SegmentedAsrStream implements AsrStream {
   async #run(samples: Int16Array, abort: AbortController): Promise<Outcome> {
     const onAbort = () => abort.abort();
     this.#abort.signal.addEventListener('abort', onAbort);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => {
-        abort.abort();
-        resolve('timeout');
-      }, this.#timeoutMs);
-    });
     try {
-      return await Promise.race([this.#recognizer.recognize(samples, abort.signal), deadline]);
+      const recognition = this.#recognizer.recognize(samples, abort.signal);
+      if (!(await within(recognition, this.#timeoutMs, this.#clock))) {
+        abort.abort();
+        recognition.catch(() => {}); // its late end, if any, is of no interest
+        return 'timeout';
+      }
+      return await recognition;
     } catch (err) {
       return err as Error;
     } finally {
-      clearTimeout(timer);
       this.#abort.signal.removeEventListener('abort', onAbort);
     }
   }

@@ -1,7 +1,9 @@
 /**
  * AccessKey pairs: generation in Alibaba's shape, and the lookup the gateway does on every request.
  */
+
 import { randomInt } from 'node:crypto';
+import { systemClock } from '../clock/clock.js';
 import type { AccessKeyStatus, AccountStatus } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
 import { TtlCache } from '../store/ttlCache.js';
@@ -47,7 +49,7 @@ export class CredentialResolver {
     this.#cache = new TtlCache(ttlMs);
   }
 
-  resolve(accessKeyId: string, now = Date.now()): Credential | undefined {
+  resolve(accessKeyId: string, now = systemClock.now()): Credential | undefined {
     return this.#cache.get(accessKeyId, this.#load, now);
   }
 

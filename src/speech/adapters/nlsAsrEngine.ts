@@ -102,13 +102,12 @@ class NlsAsrStream implements AsrStream {
         6000,
       );
       start.catch((err: unknown) => this.#state.fail(`nls: ${errorText(err)}`));
-      const outcome = await Promise.race([
-        start.then(() => 'started' as const),
-        failure,
-        new Promise<'timeout'>((resolve) =>
-          setTimeout(() => resolve('timeout'), this.#state.timeoutMs).unref(),
-        ),
-      ]).catch((err: unknown) => `nls: ${errorText(err)}`);
+      const startedOrFailed = Promise.race([start.then(() => 'started' as const), failure]).catch(
+        (err: unknown) => `nls: ${errorText(err)}`,
+      );
+      const outcome = (await within(startedOrFailed, this.#state.timeoutMs))
+        ? await startedOrFailed
+        : 'timeout';
       if (outcome !== 'started') {
         this.#state.fail(outcome === 'timeout' ? 'nls: no TranscriptionStarted in time' : outcome);
         st.shutdown();

@@ -3,7 +3,9 @@
  * pair through the CreateToken API (`@alicloud/pop-core`, as the NLS SDK's own getToken does) and
  * reused until shortly before it expires.
  */
+
 import { createRequire } from 'node:module';
+import { systemClock } from '../../clock/clock.js';
 
 export interface NlsTokenOptions {
   token?: string;
@@ -25,7 +27,7 @@ export class NlsTokenProvider {
     this.#options = options;
   }
 
-  async token(nowMs = Date.now()): Promise<string> {
+  async token(nowMs = systemClock.now()): Promise<string> {
     if (this.#options.token) return this.#options.token;
     if (this.#cached && this.#cached.expiresAtMs - 60_000 > nowMs) return this.#cached.id;
     const { accessKeyId, accessKeySecret } = this.#options;

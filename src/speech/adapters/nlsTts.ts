@@ -4,6 +4,7 @@
  * until SynthesisCompleted. A server that stops answering ends the stream after `timeoutMs`.
  */
 import { SpeechSynthesizer } from 'alibabacloud-nls';
+import { within } from '../../clock/within.js';
 import type { Tts, TtsRequest } from '../tts.js';
 import { DEFAULT_VOICE } from '../voices.js';
 import type { NlsTokenProvider } from './nlsToken.js';
@@ -79,13 +80,12 @@ export class NlsTts implements Tts {
         }
         if (failure) throw new Error(`nls tts: ${failure}`);
         if (finished || request.signal?.aborted) return;
-        const arrived = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => resolve(false), timeoutMs);
-          wake = () => {
-            clearTimeout(timer);
-            resolve(true);
-          };
-        });
+        const arrived = await within(
+          new Promise<void>((resolve) => {
+            wake = resolve;
+          }),
+          timeoutMs,
+        );
         if (!arrived) throw new Error(`nls tts: no audio for ${timeoutMs} ms`);
       }
     } finally {

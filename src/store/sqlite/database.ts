@@ -3,9 +3,11 @@
  * write while `smartcall serve` reads, and `synchronous=NORMAL` keeps commits durable across a
  * process crash (only an OS crash can lose the last transactions), which is the embedded trade-off.
  */
+
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { systemClock } from '../../clock/clock.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 
 export type SqliteDatabase = Database.Database;
@@ -38,7 +40,7 @@ export function migrate(db: SqliteDatabase, migrations: readonly Migration[]): n
     db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
       m.version,
       m.name,
-      Date.now(),
+      Math.round(systemClock.now()),
     );
     ran.push(m.version);
   });
