@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { within } from '../../src/clock/within.js';
+import { EspeakEngine } from '../../src/speech/espeak/espeakEngine.js';
 import { EspeakTts } from '../../src/speech/espeak/espeakTts.js';
-import { allEspeakVoices, espeakVoiceFor } from '../../src/speech/espeak/espeakVoices.js';
+import { allEspeakVoices, espeakVoiceFor, ssmlFor } from '../../src/speech/espeak/espeakVoices.js';
 import { speedFactor, splitSentences, volumeGain } from '../../src/speech/tts.js';
 import { VOICES } from '../../src/speech/voices.js';
+import { spyOnWorkers } from '../helpers/workerSpy.js';
 import { speak } from './speechFixtures.js';
 
 function rms(pcm: Int16Array): number {
@@ -80,5 +83,27 @@ describe('EspeakTts (embedded)', () => {
       'Hello.',
       'How are you?',
     ]);
+  });
+});
+
+describe('EspeakEngine (worker threads)', () => {
+  test('a synthesis worker killed mid-line fails that line, and the next line comes from its replacement', async () => {
+    const spy = spyOnWorkers();
+    const engine = new EspeakEngine();
+    try {
+      await engine.ready();
+      assert.equal(spy.started.length, 1);
+      const voice = espeakVoiceFor('xiaoyun');
+      const killed = engine.synthesize(ssmlFor('您好，这里是客服中心，请问您现在方便接听电话吗？', voice, 1));
+      await spy.started[0]!.terminate();
+      await assert.rejects(killed, /^Error: espeak-ng worker exited with code 1$/);
+      const next = engine.synthesize(ssmlFor('我们会尽快处理。', voice, 1));
+      assert.ok(await within(next, 10_000), 'the next line is synthesised');
+      assert.ok((await next).length > 2000);
+      assert.deepEqual(engine.stats, { workers: 1, inFlight: 0, respawns: 1 });
+    } finally {
+      spy.restore();
+      await engine.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { PhraseAsrEngine } from '../../src/speech/phrase/phraseAsrEngine.js';
 import { PhraseDecoderPool } from '../../src/speech/phrase/phraseDecoderPool.js';
 import { PhraseRecognizer } from '../../src/speech/phrase/phraseRecognizer.js';
 import { SpectralVad } from '../../src/speech/spectralVad.js';
+import { spyOnWorkers } from '../helpers/workerSpy.js';
 import { concat, energySpan, mixAtSnr, pinkNoise, speak, telephone } from './speechFixtures.js';
 
 describe('PhraseRecognizer (embedded, soundswallower)', () => {
@@ -94,6 +95,24 @@ describe('PhraseRecognizer (embedded, soundswallower)', () => {
     assert.equal(second!.type, 'rejected');
     assert.equal(second!.type === 'rejected' && second!.reason, 'no-match');
     assert.ok(second!.beginMs > first!.endMs);
+  });
+
+  test('a decoder worker killed mid-recognition fails that recognition, and the next one comes from its replacement', async () => {
+    const spy = spyOnWorkers();
+    const own = new PhraseDecoderPool();
+    try {
+      await own.ready();
+      const phrases = new PhraseRecognizer('customer_service_8k', CUSTOMER_SERVICE_PHRASES, own);
+      const speech = telephone(await speak(tts, 'wrong number', 'harry'));
+      const killed = phrases.decide(speech);
+      await spy.started[0]!.terminate();
+      await assert.rejects(killed, /^Error: phrase decoder worker exited with code 1$/);
+      assert.equal((await phrases.decide(speech)).text, 'wrong number');
+      assert.deepEqual(own.stats, { workers: 1, inFlight: 0, respawns: 1 });
+    } finally {
+      spy.restore();
+      await own.close();
+    }
   });
 
   test('a recognizer that does not answer in time yields a timeout, not a hang', async () => {

@@ -1,92 +1,75 @@
 /**
- * Owner of the espeak-ng worker threads (see espeakWorker.ts): starts them, sends each SSML line
- * to the least busy one and returns its 22050 Hz PCM. Closing ends the workers' espeak `main`
- * cleanly and then terminates the threads.
+ * Owner of the espeak-ng worker threads (see espeakWorker.ts): a {@link WorkerPool} that sends each
+ * SSML line to the least busy thread and returns its 22050 Hz PCM, and replaces a thread that dies
+ * or gets stuck, so one crash costs the line it was speaking rather than every later prompt.
  */
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import type { EspeakReply, EspeakRequest } from './espeakWorker.js';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import type { Clock } from '../../clock/clock.js';
+import { type WorkerLink, WorkerPool, type WorkerPoolStats } from '../../workers/workerPool.js';
+import type { EspeakRequest } from './espeakWorker.js';
 
 export const ESPEAK_RATE = 22050;
 
-interface Slot {
-  worker: Worker;
-  port: MessagePort;
-  signal: Int32Array;
-  ready: Promise<void>;
-  inFlight: Map<number, { resolve(pcm: Int16Array): void; reject(err: Error): void }>;
+export interface EspeakEngineOptions {
+  /**
+   * Bound on one line, ms (default 10 s): a warm thread speaks a sentence in tens of ms, so a line
+   * this late means a stuck thread, which is then replaced.
+   */
+  timeoutMs?: number;
+  clock?: Clock;
 }
 
 export class EspeakEngine {
-  readonly #slots: Slot[] = [];
-  #nextId = 1;
-  #closed = false;
+  readonly #pool: WorkerPool<EspeakRequest, Int16Array>;
 
-  constructor(workers = 1) {
-    for (let i = 0; i < workers; i++) this.#slots.push(this.#spawn());
+  constructor(workers = 1, options: EspeakEngineOptions = {}) {
+    this.#pool = new WorkerPool({
+      name: 'espeak-ng',
+      size: workers,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      clock: options.clock,
+      spawn: spawnEspeakWorker,
+    });
   }
 
+  /** Resolves once every thread is warm; rejects with the reason one is not. */
   ready(): Promise<void> {
-    return Promise.all(this.#slots.map((s) => s.ready)).then(() => {});
+    return this.#pool.ready();
   }
 
   /** Synthesises one SSML line (mono 16-bit PCM at {@link ESPEAK_RATE}). */
-  async synthesize(ssml: string): Promise<Int16Array> {
-    if (this.#closed) throw new Error('espeak engine is closed');
-    const slot = this.#slots.reduce((a, b) => (b.inFlight.size < a.inFlight.size ? b : a));
-    await slot.ready;
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      slot.inFlight.set(id, { resolve, reject });
-      slot.port.postMessage({ id, ssml } satisfies EspeakRequest);
-      Atomics.store(slot.signal, 0, 1);
-      Atomics.notify(slot.signal, 0);
-    });
+  synthesize(ssml: string, signal?: AbortSignal): Promise<Int16Array> {
+    return this.#pool.run({ ssml }, { signal });
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await Promise.all(
-      this.#slots.map(async (slot) => {
-        for (const p of slot.inFlight.values()) p.reject(new Error('espeak engine closed'));
-        slot.inFlight.clear();
-        slot.port.postMessage({ close: true });
-        Atomics.store(slot.signal, 0, 1);
-        Atomics.notify(slot.signal, 0);
-        await slot.worker.terminate();
-        slot.port.close();
-      }),
-    );
+  get stats(): WorkerPoolStats {
+    return this.#pool.stats;
   }
 
-  #spawn(): Slot {
-    const { port1, port2 } = new MessageChannel();
-    const signal = new Int32Array(new SharedArrayBuffer(4));
-    const worker = new Worker(new URL('./espeakWorker.js', import.meta.url), {
-      workerData: { port: port2, signal },
-      transferList: [port2],
-    });
-    let markReady!: () => void;
-    let markFailed!: (e: Error) => void;
-    const ready = new Promise<void>((resolve, reject) => {
-      markReady = resolve;
-      markFailed = reject;
-    });
-    ready.catch(() => {});
-    const slot: Slot = { worker, port: port1, signal, ready, inFlight: new Map() };
-    worker.on('message', (reply: EspeakReply) => {
-      if (reply.kind === 'ready') return markReady();
-      if (reply.kind === 'failed') return markFailed(new Error(`espeak-ng failed to start: ${reply.error}`));
-      const pending = slot.inFlight.get(reply.id);
-      slot.inFlight.delete(reply.id);
-      pending?.resolve(reply.pcm);
-    });
-    worker.on('error', (err) => markFailed(err));
-    worker.on('exit', (code) => {
-      markFailed(new Error(`espeak-ng worker exited (${code})`));
-      for (const p of slot.inFlight.values()) p.reject(new Error(`espeak-ng worker exited (${code})`));
-      slot.inFlight.clear();
-    });
-    return slot;
+  /** Fails the lines not yet spoken and terminates the threads. */
+  close(): Promise<void> {
+    return this.#pool.close();
   }
+}
+
+function spawnEspeakWorker(): WorkerLink<EspeakRequest> {
+  const { port1, port2 } = new MessageChannel();
+  const signal = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(new URL('./espeakWorker.js', import.meta.url), {
+    workerData: { port: port2, signal },
+    transferList: [port2],
+  });
+  return {
+    worker,
+    // Between lines the thread sleeps in Atomics.wait, not in its event loop: it polls this port
+    // when woken through the shared signal.
+    post(message, transfer) {
+      port1.postMessage(message, transfer);
+      Atomics.store(signal, 0, 1);
+      Atomics.notify(signal, 0);
+    },
+    dispose() {
+      port1.close();
+    },
+  };
 }

@@ -12,20 +12,21 @@
  * next line, the previous line is fully synthesised; `fflush` pushes the last bytes out of the C
  * stdio buffer, and everything the device collected since the last line is that line's PCM
  * (22050 Hz, 16-bit; the first 44 bytes ever written are the WAV header).
+ *
+ * Messages follow the pool protocol (src/workers/workerProtocol.ts), but arrive on a port of our
+ * own that we poll, since this thread never returns to its event loop between lines.
  */
 import { readFileSync } from 'node:fs';
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import type { PoolMessage, WorkerMessage } from '../../workers/workerProtocol.js';
 
 export interface EspeakRequest {
-  id: number;
   /** One line of SSML (no newline inside). */
   ssml: string;
 }
 
-export type EspeakReply =
-  | { kind: 'ready' }
-  | { kind: 'failed'; error: string }
-  | { kind: 'audio'; id: number; pcm: Int16Array };
+/** A line's PCM: mono, 16-bit, 22050 Hz. */
+export type EspeakReply = WorkerMessage<Int16Array>;
 
 interface EspeakModule {
   FS: { createDevice(parent: string, name: string, input: null, output: (byte: number) => void): void };
@@ -69,14 +70,29 @@ async function main(): Promise<void> {
     out[outLength++] = byte;
   };
 
-  /** Blocks until the main thread posts the next request; null means shut down. */
-  const nextRequest = (): EspeakRequest | null => {
-    for (;;) {
-      const msg = receiveMessageOnPort(port);
-      if (msg) {
-        const request = msg.message as EspeakRequest | { close: true };
-        return 'close' in request ? null : request;
+  // Requests read off the port but not yet spoken: reading drains the port, so that a cancel can
+  // drop its line before espeak spends time on it.
+  const queue: { id: number; ssml: string }[] = [];
+  let closing = false;
+  const drain = () => {
+    for (let msg = receiveMessageOnPort(port); msg; msg = receiveMessageOnPort(port)) {
+      const m = msg.message as PoolMessage<EspeakRequest>;
+      if (m.kind === 'request') queue.push({ id: m.id, ssml: m.payload.ssml });
+      else if (m.kind === 'close') closing = true;
+      else {
+        const at = queue.findIndex((r) => r.id === m.id);
+        if (at >= 0) queue.splice(at, 1);
       }
+    }
+  };
+
+  /** Blocks until the main thread posts the next request; null means shut down. */
+  const nextRequest = (): { id: number; ssml: string } | null => {
+    for (;;) {
+      drain();
+      if (closing) return null;
+      const request = queue.shift();
+      if (request) return request;
       Atomics.wait(signal, 0, 0);
       Atomics.store(signal, 0, 0);
     }
@@ -97,7 +113,7 @@ async function main(): Promise<void> {
       const even = outLength - (outLength % 2);
       const pcm = new Int16Array(even / 2);
       new Uint8Array(pcm.buffer).set(out.subarray(0, even));
-      parentPort!.postMessage({ kind: 'audio', id: current, pcm } satisfies EspeakReply, [pcm.buffer]);
+      parentPort!.postMessage({ kind: 'done', id: current, result: pcm } satisfies EspeakReply, [pcm.buffer]);
       outLength = 0;
       current = null;
     }

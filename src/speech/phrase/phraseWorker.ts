@@ -20,11 +20,11 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import createModule from 'soundswallower';
+import type { PoolMessage, WorkerMessage } from '../../workers/workerProtocol.js';
 import { frameLevels, outsideSpeechFraction, trimSilence, withNoiseFloor } from './energyTrim.js';
 import { type CompiledGrammar, phraseWordOf } from './phraseGrammar.js';
 
 export interface RecognizeRequest {
-  id: number;
   grammar: CompiledGrammar;
   samples: Int16Array;
 }
@@ -45,11 +45,7 @@ export interface RawRecognition {
   decodeMs: number;
 }
 
-export type WorkerReply =
-  | { kind: 'result'; id: number; result: RawRecognition }
-  | { kind: 'error'; id: number; error: string }
-  | { kind: 'ready' }
-  | { kind: 'failed'; error: string };
+export type WorkerReply = WorkerMessage<RawRecognition>;
 
 interface SsSegment {
   t: string;
@@ -103,7 +99,11 @@ async function main(): Promise<void> {
   const grammars = new Map<string, SsDecoder>();
   port.postMessage({ kind: 'ready' } satisfies WorkerReply);
 
-  port.on('message', async (msg: RecognizeRequest) => {
+  // Cancels are ignored: decoding is synchronous, so one is mostly read after its request is done,
+  // and the pool discards a cancelled request's answer anyway.
+  port.on('message', async (m: PoolMessage<RecognizeRequest>) => {
+    if (m.kind !== 'request') return;
+    const { id, payload: msg } = m;
     try {
       let decoder = grammars.get(msg.grammar.key);
       if (decoder) {
@@ -151,11 +151,11 @@ async function main(): Promise<void> {
         decodeMs: performance.now() - started,
       });
     } catch (err) {
-      port.postMessage({ kind: 'error', id: msg.id, error: (err as Error).message } satisfies WorkerReply);
+      port.postMessage({ kind: 'error', id, error: (err as Error).message } satisfies WorkerReply);
     }
 
     function reply(result: RawRecognition): void {
-      port.postMessage({ kind: 'result', id: msg.id, result } satisfies WorkerReply);
+      port.postMessage({ kind: 'done', id, result } satisfies WorkerReply);
     }
   });
 }
