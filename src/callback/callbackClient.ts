@@ -93,10 +93,9 @@ export class CallbackClient {
     try {
       return { ok: true, reply: parseCallbackReply(text), status, body: text, latencyMs };
     } catch (err) {
-      const detail = (err as Error).message;
-      const failure: CallbackFailure =
-        err instanceof ReplyError && detail.startsWith('result is') ? 'fail-result' : 'bad-reply';
-      return { ok: false, failure, detail, status, body: text, latencyMs };
+      if (!(err instanceof ReplyError)) throw err; // a bug, not a bad reply
+      const failure: CallbackFailure = err.code === 'fail-result' ? 'fail-result' : 'bad-reply';
+      return { ok: false, failure, detail: err.message, status, body: text, latencyMs };
     }
   }
 }

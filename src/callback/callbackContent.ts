@@ -28,9 +28,12 @@ export interface MuteContent {
   dynamic_id: string;
 }
 
+/** `dtmf_digits` when the callee pressed nothing before `dtmf_nonin_overtime` ran out. */
+export const DTMF_NO_INPUT = 'noInputTimeout';
+
 export interface DtmfContent {
   dynamic_id: string;
-  /** Collected keys, or `noInputTimeout`. */
+  /** Collected keys (a terminator included), or {@link DTMF_NO_INPUT}. */
   dtmf_digits: string;
 }
 

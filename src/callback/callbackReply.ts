@@ -18,8 +18,18 @@ export const ACTIONS = [
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
-export interface CallbackAction {
-  action: ActionName;
+/** Fields any action may carry (spec §4.4): they update the call's settings whatever it does. */
+export interface ActionSettings {
+  /** New MuteTime, ms (out of range already replaced by 10000). */
+  muteTime?: number;
+  pauseTime?: number;
+  dynamicId?: string;
+  sessionTimeout?: number;
+  tts?: { style?: string; volume?: number; speed?: number };
+}
+
+/** The media of `play`, `hangup` and `dtmf`, with its interruption rules (spec §4.4, §4.5). */
+export interface ActionMedia {
   /** Media to play: `VoiceCode` grammar. */
   actionCode?: string;
   actionCodeParam?: Record<string, string>;
@@ -29,18 +39,74 @@ export interface CallbackAction {
   actionCodeBreak: boolean;
   /** Barge-in after this much continuous speech, ms; 0 = off. */
   actionCodeTimeBreak: number;
-  muteTime?: number;
-  pauseTime?: number;
-  dynamicId?: string;
-  number?: string;
-  dtmf?: { noInputTimeoutS: number; maxDigits: number; endCharacter: string };
-  transfer?: { playFile?: string; isMonitor: boolean; ccName?: string };
-  sessionTimeout?: number;
-  tts?: { style?: string; volume?: number; speed?: number };
 }
+
+export interface DtmfSettings {
+  /** `dtmf_nonin_overtime`, clamped to 3 … 60 s. */
+  noInputTimeoutS: number;
+  /** `dtmf_max_numbers`, clamped to 1 … 50. */
+  maxDigits: number;
+  /** `*`, `#` or '' (none). */
+  endCharacter: '' | '*' | '#';
+}
+
+export interface ParallelTransferSettings {
+  playFile?: string;
+  isMonitor: boolean;
+  ccName?: string;
+}
+
+export interface PlayAction extends ActionSettings, ActionMedia {
+  action: 'play';
+  actionCode: string;
+}
+/** With `actionCode`, that media plays (uninterruptibly) before the call ends (spec §10 Q6). */
+export interface HangupAction extends ActionSettings, ActionMedia {
+  action: 'hangup';
+}
+/** `actionCode`, when present, is the prompt that asks for the keys. */
+export interface DtmfAction extends ActionSettings, ActionMedia {
+  action: 'dtmf';
+  dtmf: DtmfSettings;
+}
+export interface TransferAction extends ActionSettings {
+  action: 'transfer';
+  number: string;
+}
+export interface ParallelTransferAction extends ActionSettings {
+  action: 'parallel_transfer';
+  transfer: ParallelTransferSettings;
+}
+export interface PlainAction extends ActionSettings {
+  action: 'break' | 'continue' | 'donothing' | 'parallel_bridge';
+}
+
+/** One parsed reply action: narrow on `action` to reach the fields that action needs. */
+export type CallbackAction =
+  | PlayAction
+  | HangupAction
+  | DtmfAction
+  | TransferAction
+  | ParallelTransferAction
+  | PlainAction;
+
+/** Why a reply was refused: `fail-result` is the business saying no; the rest are malformed replies. */
+export type ReplyErrorCode =
+  | 'not-json'
+  | 'not-object'
+  | 'fail-result'
+  | 'no-data'
+  | 'unknown-action'
+  | 'missing-field'
+  | 'bad-field';
 
 export class ReplyError extends Error {
   override name = 'ReplyError';
+  readonly code: ReplyErrorCode;
+  constructor(code: ReplyErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
 }
 
 type Json = Record<string, unknown>;
@@ -49,14 +115,15 @@ function bool(v: unknown, name: string, fallback: boolean): boolean {
   if (v === undefined || v === null || v === '') return fallback;
   if (typeof v === 'boolean') return v;
   if (v === 'true' || v === 'false') return v === 'true';
-  throw new ReplyError(`${name} must be a boolean, got ${JSON.stringify(v)}`);
+  throw new ReplyError('bad-field', `${name} must be a boolean, got ${JSON.stringify(v)}`);
 }
 
 function int(v: unknown, name: string): number | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   const n =
     typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : Number.NaN;
-  if (!Number.isInteger(n)) throw new ReplyError(`${name} must be an integer, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n))
+    throw new ReplyError('bad-field', `${name} must be an integer, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -64,7 +131,7 @@ function str(v: unknown, name: string): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return String(v);
-  throw new ReplyError(`${name} must be a string, got ${JSON.stringify(v)}`);
+  throw new ReplyError('bad-field', `${name} must be a string, got ${JSON.stringify(v)}`);
 }
 
 /** `action_code_param` arrives as a JSON string (spec sample) or, leniently, as an object. */
@@ -75,16 +142,16 @@ function params(v: unknown): Record<string, string> | undefined {
     try {
       obj = JSON.parse(v);
     } catch {
-      throw new ReplyError('action_code_param is not JSON');
+      throw new ReplyError('bad-field', 'action_code_param is not JSON');
     }
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-    throw new ReplyError('action_code_param must be a JSON object');
+    throw new ReplyError('bad-field', 'action_code_param must be a JSON object');
   }
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(obj)) {
     if (typeof val !== 'string' && typeof val !== 'number')
-      throw new ReplyError(`action_code_param.${k} must be text`);
+      throw new ReplyError('bad-field', `action_code_param.${k} must be text`);
     out[k] = String(val);
   }
   return out;
@@ -101,104 +168,125 @@ export interface ParsedReply {
 
 /**
  * Parses a reply body. Throws ReplyError when it is not a usable reply; `result: "fail"` is
- * reported as such so the caller can apply its policy.
+ * reported with code `fail-result` so the caller can apply its policy.
  */
 export function parseCallbackReply(body: string): ParsedReply {
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
-    throw new ReplyError('reply is not JSON');
+    throw new ReplyError('not-json', 'reply is not JSON');
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json))
-    throw new ReplyError('reply is not a JSON object');
+    throw new ReplyError('not-object', 'reply is not a JSON object');
   const envelope = json as Json;
   if (envelope.result !== undefined && envelope.result !== 'success') {
     throw new ReplyError(
+      'fail-result',
       `result is ${JSON.stringify(envelope.result)}${envelope.msg ? `: ${String(envelope.msg)}` : ''}`,
     );
   }
   // A bare data object (no envelope) is accepted too: fallback replies are often written that way.
   const data = (envelope.data ?? (envelope.action !== undefined ? envelope : undefined)) as Json | undefined;
   if (typeof data !== 'object' || data === null || Array.isArray(data))
-    throw new ReplyError('reply has no data object');
+    throw new ReplyError('no-data', 'reply has no data object');
   return parseActionData(data);
+}
+
+function isActionName(v: unknown): v is ActionName {
+  return typeof v === 'string' && (ACTIONS as readonly string[]).includes(v);
+}
+
+function isEndCharacter(v: string): v is DtmfSettings['endCharacter'] {
+  return v === '' || v === '#' || v === '*';
 }
 
 export function parseActionData(data: Json): ParsedReply {
   const warnings: string[] = [];
   const name = data.action;
-  if (typeof name !== 'string' || !(ACTIONS as readonly string[]).includes(name)) {
-    throw new ReplyError(`unknown action ${JSON.stringify(name)}`);
+  if (!isActionName(name)) throw new ReplyError('unknown-action', `unknown action ${JSON.stringify(name)}`);
+  // Every field is checked whatever the action: a malformed reply is refused as a whole.
+  const settings = parseSettings(data, warnings);
+  const media = parseMedia(data);
+  switch (name) {
+    case 'play': {
+      const { actionCode } = media;
+      if (!actionCode) throw new ReplyError('missing-field', 'play needs action_code');
+      return { action: { ...settings, ...media, action: name, actionCode }, warnings };
+    }
+    case 'hangup':
+      return { action: { ...settings, ...media, action: name }, warnings };
+    case 'dtmf': {
+      const timeout = int(data.dtmf_nonin_overtime, 'dtmf_nonin_overtime') ?? 3;
+      const max = int(data.dtmf_max_numbers, 'dtmf_max_numbers') ?? 1;
+      const end = str(data.dtmf_end_character, 'dtmf_end_character') ?? '';
+      if (!isEndCharacter(end)) throw new ReplyError('bad-field', 'dtmf_end_character must be *, # or empty');
+      const dtmf: DtmfSettings = {
+        noInputTimeoutS: Math.min(60, Math.max(3, timeout)),
+        maxDigits: Math.min(50, Math.max(1, max)),
+        endCharacter: end,
+      };
+      return { action: { ...settings, ...media, action: name, dtmf }, warnings };
+    }
+    case 'transfer': {
+      const number = str(data.number, 'number');
+      if (!number) throw new ReplyError('missing-field', 'transfer needs number');
+      return { action: { ...settings, action: name, number }, warnings };
+    }
+    case 'parallel_transfer': {
+      const playFile = str(data.transfer_playfile, 'transfer_playfile');
+      const ccName = str(data.cc_name, 'cc_name');
+      const transfer: ParallelTransferSettings = {
+        isMonitor: bool(data.is_monitor, 'is_monitor', false),
+        ...(playFile && { playFile }),
+        ...(ccName && { ccName }),
+      };
+      return { action: { ...settings, action: name, transfer }, warnings };
+    }
+    case 'break':
+    case 'continue':
+    case 'donothing':
+    case 'parallel_bridge':
+      return { action: { ...settings, action: name }, warnings };
   }
-  const action: CallbackAction = {
-    action: name as ActionName,
-    actionBreak: bool(data.action_break, 'action_break', true),
-    actionCodeBreak: bool(data.action_code_break, 'action_code_break', true),
-    actionCodeTimeBreak: Math.max(0, int(data.action_code_time_break, 'action_code_time_break') ?? 0),
-  };
-  const code = str(data.action_code, 'action_code');
-  if (code) action.actionCode = code;
-  const codeParam = params(data.action_code_param);
-  if (codeParam) action.actionCodeParam = codeParam;
+}
+
+function parseSettings(data: Json, warnings: string[]): ActionSettings {
+  const settings: ActionSettings = {};
   const mute = int(data.mute_time, 'mute_time');
-  if (mute !== undefined) action.muteTime = mute >= 1000 && mute <= 20_000 ? mute : 10_000;
+  if (mute !== undefined) settings.muteTime = mute >= 1000 && mute <= 20_000 ? mute : 10_000;
   const pause = int(data.pause_time, 'pause_time');
-  if (pause !== undefined) action.pauseTime = pause;
+  if (pause !== undefined) settings.pauseTime = pause;
   const dyn = str(data.dynamic_id, 'dynamic_id');
   if (dyn !== undefined) {
     if (FORBIDDEN_IN_CALLBACKS.test(dyn))
       warnings.push(`dynamic_id ${JSON.stringify(dyn)} dropped: forbidden characters`);
-    else action.dynamicId = dyn;
+    else settings.dynamicId = dyn;
   }
   const session = int(data.session_timeout, 'session_timeout');
-  if (session !== undefined) action.sessionTimeout = session;
+  if (session !== undefined) settings.sessionTimeout = session;
   const style = str(data.tts_style, 'tts_style');
   const volume = int(data.tts_volume, 'tts_volume');
   const speed = int(data.tts_speed, 'tts_speed');
   if (bool(data.tts_conf, 'tts_conf', false)) {
-    action.tts = {
+    settings.tts = {
       ...(style !== undefined && { style }),
       ...(volume !== undefined && { volume }),
       ...(speed !== undefined && { speed }),
     };
   }
+  return settings;
+}
 
-  switch (action.action) {
-    case 'play':
-      if (!action.actionCode) throw new ReplyError('play needs action_code');
-      break;
-    case 'transfer': {
-      const number = str(data.number, 'number');
-      if (!number) throw new ReplyError('transfer needs number');
-      action.number = number;
-      break;
-    }
-    case 'dtmf': {
-      const timeout = int(data.dtmf_nonin_overtime, 'dtmf_nonin_overtime') ?? 3;
-      const max = int(data.dtmf_max_numbers, 'dtmf_max_numbers') ?? 1;
-      const end = str(data.dtmf_end_character, 'dtmf_end_character') ?? '';
-      if (end !== '' && end !== '#' && end !== '*')
-        throw new ReplyError('dtmf_end_character must be *, # or empty');
-      action.dtmf = {
-        noInputTimeoutS: Math.min(60, Math.max(3, timeout)),
-        maxDigits: Math.min(50, Math.max(1, max)),
-        endCharacter: end,
-      };
-      break;
-    }
-    case 'parallel_transfer': {
-      const playFile = str(data.transfer_playfile, 'transfer_playfile');
-      const ccName = str(data.cc_name, 'cc_name');
-      action.transfer = {
-        isMonitor: bool(data.is_monitor, 'is_monitor', false),
-        ...(playFile && { playFile }),
-        ...(ccName && { ccName }),
-      };
-      break;
-    }
-    default:
-      break;
-  }
-  return { action, warnings };
+function parseMedia(data: Json): ActionMedia {
+  const media: ActionMedia = {
+    actionBreak: bool(data.action_break, 'action_break', true),
+    actionCodeBreak: bool(data.action_code_break, 'action_code_break', true),
+    actionCodeTimeBreak: Math.max(0, int(data.action_code_time_break, 'action_code_time_break') ?? 0),
+  };
+  const code = str(data.action_code, 'action_code');
+  if (code) media.actionCode = code;
+  const codeParam = params(data.action_code_param);
+  if (codeParam) media.actionCodeParam = codeParam;
+  return media;
 }

@@ -9,12 +9,7 @@ import { type CallbackAction, parseCallbackReply } from '../callback/callbackRep
 
 export const MAX_CONSECUTIVE_FAILURES = 3;
 
-const DO_NOTHING: CallbackAction = {
-  action: 'donothing',
-  actionBreak: false,
-  actionCodeBreak: true,
-  actionCodeTimeBreak: 0,
-};
+const DO_NOTHING: CallbackAction = { action: 'donothing' };
 const HANG_UP: CallbackAction = {
   action: 'hangup',
   actionBreak: true,

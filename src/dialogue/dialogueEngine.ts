@@ -9,10 +9,11 @@
  * end hanging up). Interruption rules are those of spec §4.5.
  */
 import type { CallbackContent } from '../callback/callbackContent.js';
-import type { CallbackAction } from '../callback/callbackReply.js';
+import type { ActionMedia, CallbackAction, DtmfAction } from '../callback/callbackReply.js';
 import { formatChinaTime } from '../contract/chinaTime.js';
 import type { TimeSource } from '../media/timeSource.js';
 import type { Logger } from '../observability/logger.js';
+import { DtmfCollection } from './dtmfCollection.js';
 
 export interface TtsSettings {
   style?: string;
@@ -81,12 +82,20 @@ interface Playing extends PlayRequest {
   startedAt: number | undefined;
 }
 
-interface DtmfCollection {
-  maxDigits: number;
-  endCharacter: string;
-  timeoutMs: number;
-  digits: string;
-  timer: unknown;
+/** What plays for an action's media (spec §4.5 rule 1: a time-break needs a breakable media). */
+function mediaRequest(
+  code: string,
+  media: ActionMedia,
+  purpose: PlayRequest['purpose'],
+  breakable: boolean,
+): Omit<PlayRequest, 'id' | 'tts'> {
+  return {
+    code,
+    params: media.actionCodeParam ?? {},
+    breakable,
+    timeBreakMs: breakable ? media.actionCodeTimeBreak : 0,
+    purpose,
+  };
 }
 
 export class DialogueEngine {
@@ -151,10 +160,10 @@ export class DialogueEngine {
   stop(): void {
     if (this.#ended) return;
     this.#ended = true;
-    for (const t of [this.#muteTimer, this.#sessionTimer, this.#dtmf?.timer])
-      if (t !== undefined) this.#time.clearTimer(t);
+    for (const t of [this.#muteTimer, this.#sessionTimer]) if (t !== undefined) this.#time.clearTimer(t);
     this.#muteTimer = undefined;
     this.#sessionTimer = undefined;
+    this.#dtmf?.close();
     this.#dtmf = undefined;
     this.#pending.length = 0;
     this.#callbackQueue.length = 0;
@@ -169,8 +178,11 @@ export class DialogueEngine {
     this.#updateMuteTimer();
   }
 
-  /** `completed` false: flushed, or the media could not be played. */
-  playbackEnded(id: string, at: number, completed: boolean): void {
+  /**
+   * `_completed` false: flushed, or the media could not be played. What follows is the same either
+   * way: the next media, or the no-input clock of a key collection.
+   */
+  playbackEnded(id: string, at: number, _completed: boolean): void {
     const ended = this.#playing;
     if (ended?.id !== id) return;
     this.#playing = undefined;
@@ -179,8 +191,8 @@ export class DialogueEngine {
       this.#hangup('business');
       return;
     }
-    if (ended.purpose === 'dtmf' && this.#dtmf && completed) this.#armDtmfTimer();
     this.#playNext();
+    this.#updateDtmfTimer();
     this.#updateMuteTimer();
   }
 
@@ -257,17 +269,19 @@ export class DialogueEngine {
     });
   }
 
+  /**
+   * A key. Keys count from the moment a `dtmf` action is carried out, over its prompt too; outside a
+   * collection they are ignored.
+   */
   dtmf(digit: string): void {
     const d = this.#dtmf;
     if (this.#ended || !d) return;
-    d.digits += digit;
-    // Keys typed over the prompt end it (the caller already knows what to press).
-    if (this.#playing?.purpose === 'dtmf') this.#stopAll();
-    if (digit === d.endCharacter || d.digits.length >= d.maxDigits) {
-      this.#finishDtmf(d.digits);
-      return;
-    }
-    this.#armDtmfTimer();
+    // A key ends the prompt asking for it (the callee already knows what to press), unless that
+    // prompt may not be interrupted (action_code_break=false, spec §4.5 rule 1): it then plays on,
+    // and the key still counts (why: test/dialogue/dtmfCollection.test.ts).
+    const p = this.#playing;
+    if (p?.purpose === 'dtmf' && p.breakable) this.#stopAll();
+    d.key(digit);
   }
 
   // ---- turns ----------------------------------------------------------------------------------
@@ -304,20 +318,10 @@ export class DialogueEngine {
     if (action.muteTime !== undefined) this.#muteTimeMs = action.muteTime; // spec §3.1 #11: latest wins
     if (action.dynamicId !== undefined) this.#dynamicId = action.dynamicId;
     if (action.tts) this.#tts = { ...this.#tts, ...action.tts };
-    const media = (purpose: PlayRequest['purpose'], breakable: boolean) =>
-      action.actionCode
-        ? {
-            code: action.actionCode,
-            params: action.actionCodeParam ?? {},
-            breakable,
-            timeBreakMs: breakable ? action.actionCodeTimeBreak : 0,
-            purpose,
-          }
-        : undefined;
     switch (action.action) {
       case 'play':
         this.#interruptIf(action.actionBreak);
-        this.#enqueue(media('prompt', action.actionCodeBreak)!);
+        this.#enqueue(mediaRequest(action.actionCode, action, 'prompt', action.actionCodeBreak));
         break;
       case 'break':
         this.#interruptIf(true);
@@ -326,45 +330,30 @@ export class DialogueEngine {
       case 'donothing':
         break;
       case 'hangup': {
-        // Spec §10 Q6: its action_code plays first, uninterruptibly, then the call ends.
-        const bye = media('hangup', false);
-        if (!bye) {
+        // The business ends the call: keys still awaited are no longer reported.
+        this.#closeDtmf();
+        if (!action.actionCode) {
           this.#hangup(source === 'policy' ? 'callback-failure' : 'business');
           return;
         }
+        // Spec §10 Q6: its action_code plays first, uninterruptibly, then the call ends.
         this.#interruptIf(action.actionBreak);
         this.#pending.length = 0;
         this.#hangupAfterPlay = true;
-        this.#enqueue(bye);
+        this.#enqueue(mediaRequest(action.actionCode, action, 'hangup', false));
         break;
       }
-      case 'dtmf': {
-        const d = action.dtmf!;
-        this.#interruptIf(action.actionBreak);
-        this.#dtmf = {
-          maxDigits: d.maxDigits,
-          endCharacter: d.endCharacter,
-          timeoutMs: d.noInputTimeoutS * 1000,
-          digits: '',
-          timer: undefined,
-        };
-        const prompt = media('dtmf', action.actionCodeBreak);
-        if (prompt) this.#enqueue(prompt);
-        if (!prompt && !this.#playing) this.#armDtmfTimer();
+      case 'dtmf':
+        this.#collectDtmf(action);
         break;
-      }
       case 'transfer':
         // The conversation with the robot is over: no more prompts, timers or callbacks.
         this.stop();
         this.#port.stopPlayback();
-        this.#port.transfer(action.number!);
+        this.#port.transfer(action.number);
         break;
       case 'parallel_transfer':
-        this.#port.parallelTransfer({
-          isMonitor: action.transfer?.isMonitor ?? false,
-          ...(action.transfer?.ccName && { ccName: action.transfer.ccName }),
-          ...(action.transfer?.playFile && { playFile: action.transfer.playFile }),
-        });
+        this.#port.parallelTransfer({ ...action.transfer });
         break;
       case 'parallel_bridge':
         if (this.#port.parallelBridge()) this.handOver();
@@ -413,6 +402,7 @@ export class DialogueEngine {
     const next = this.#pending.shift();
     if (!next) return;
     this.#playing = { ...next, startedAt: undefined };
+    this.#updateDtmfTimer();
     this.#updateMuteTimer();
     this.#port.play(next);
   }
@@ -424,23 +414,43 @@ export class DialogueEngine {
 
   // ---- keys -----------------------------------------------------------------------------------
 
-  #armDtmfTimer(): void {
-    const d = this.#dtmf;
-    if (!d || this.#ended) return;
-    if (d.timer !== undefined) this.#time.clearTimer(d.timer);
-    if (this.#playing?.purpose === 'dtmf') return; // the no-input clock starts when the prompt ends
-    d.timer = this.#time.setTimer(() => {
-      d.timer = undefined;
-      this.#finishDtmf(d.digits || 'noInputTimeout');
-    }, d.timeoutMs);
+  /**
+   * A `dtmf` action: collection opens at once; its prompt, if any, is queued like any media
+   * (spec §4.5 rule 2). Exactly one `dtmf` callback ends it, unless the call ends first (hang-up,
+   * transfer, bridge) or a later `dtmf` action replaces it: the business asked again, and the new
+   * collection's callback answers both (reporting the replaced one as well would make a business
+   * that asks again on each noInputTimeout loop without end).
+   */
+  #collectDtmf(action: DtmfAction): void {
+    this.#closeDtmf();
+    this.#interruptIf(action.actionBreak);
+    const collection: DtmfCollection = new DtmfCollection(action.dtmf, this.#time, (digits) => {
+      if (this.#dtmf === collection) this.#closeDtmf();
+      this.#send({ type: 'dtmf', content: { dynamic_id: this.#dynamicId, dtmf_digits: digits } });
+    });
+    this.#dtmf = collection;
+    if (action.actionCode)
+      this.#enqueue(mediaRequest(action.actionCode, action, 'dtmf', action.actionCodeBreak));
+    this.#updateDtmfTimer();
   }
 
-  #finishDtmf(digits: string): void {
+  /**
+   * The no-input clock runs while keys are awaited and nothing plays or waits to play: it starts
+   * when the last media ends however it ended (completed, cut by a key, a timebreak or a `break`),
+   * or at once when nothing plays.
+   */
+  #updateDtmfTimer(): void {
+    this.#dtmf?.setWaiting(!this.#ended && !this.#playing && this.#pending.length === 0);
+  }
+
+  /** Ends the collection without a callback; its prompt, if it has not started, no longer plays. */
+  #closeDtmf(): void {
     const d = this.#dtmf;
     if (!d) return;
-    if (d.timer !== undefined) this.#time.clearTimer(d.timer);
+    d.close();
     this.#dtmf = undefined;
-    this.#send({ type: 'dtmf', content: { dynamic_id: this.#dynamicId, dtmf_digits: digits } });
+    const rest = this.#pending.filter((p) => p.purpose !== 'dtmf');
+    this.#pending.splice(0, this.#pending.length, ...rest);
   }
 
   // ---- silence and the end ----------------------------------------------------------------------

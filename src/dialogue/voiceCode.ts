@@ -28,9 +28,9 @@ export function parseVoiceCode(text: string): VoiceCodeItem[] {
   for (const raw of text.split(',')) {
     const item = raw.trim();
     if (!item) throw new VoiceCodeError(raw, 'empty item');
-    const tts = TTS_VAR.exec(item);
-    if (tts) {
-      items.push({ kind: 'tts', name: tts[1]! });
+    const ttsName = TTS_VAR.exec(item)?.[1];
+    if (ttsName !== undefined) {
+      items.push({ kind: 'tts', name: ttsName });
     } else if (/^https?:\/\//i.test(item)) {
       let url: URL;
       try {

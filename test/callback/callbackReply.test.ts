@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseCallbackReply } from '../../src/callback/callbackReply.js';
+import { parseCallbackReply, ReplyError, type ReplyErrorCode } from '../../src/callback/callbackReply.js';
 import { CallbackPolicy } from '../../src/dialogue/callbackPolicy.js';
 
 test('the documented play reply parses with every field', () => {
@@ -21,7 +21,7 @@ test('the documented play reply parses with every field', () => {
       },
     }),
   );
-  assert.equal(action.action, 'play');
+  if (action.action !== 'play') assert.fail(`parsed as ${action.action}`);
   assert.equal(action.actionCode, '2d4c-4e78-8d2a-afbb06cf0003.wav,$name$');
   assert.deepEqual(action.actionCodeParam, { name: '您的订单已发货' });
   assert.equal(action.actionCodeTimeBreak, 800);
@@ -33,34 +33,65 @@ test('string forms of booleans and numbers are accepted, defaults filled in', ()
   const { action } = parseCallbackReply(
     '{"result":"success","data":{"action":"dtmf","dtmf_nonin_overtime":"5","dtmf_max_numbers":"1","dtmf_end_character":"#","action_break":"false"}}',
   );
+  if (action.action !== 'dtmf') assert.fail(`parsed as ${action.action}`);
   assert.deepEqual(action.dtmf, { noInputTimeoutS: 5, maxDigits: 1, endCharacter: '#' });
   assert.equal(action.actionBreak, false);
   assert.equal(action.actionCodeBreak, true);
   const clamped = parseCallbackReply(
     '{"result":"success","data":{"action":"dtmf","dtmf_nonin_overtime":999}}',
   ).action;
-  assert.equal(clamped.dtmf!.noInputTimeoutS, 60);
+  if (clamped.action !== 'dtmf') assert.fail(`parsed as ${clamped.action}`);
+  assert.equal(clamped.dtmf.noInputTimeoutS, 60);
   assert.equal(parseCallbackReply('{"data":{"action":"hangup","mute_time":50}}').action.muteTime, 10000);
 });
 
-test('unusable replies are refused with the reason', () => {
-  const cases: [string, RegExp][] = [
-    ['not json', /not JSON/],
-    ['[1,2]', /not a JSON object/],
-    ['{"result":"fail","msg":"busy"}', /result is "fail": busy/],
-    ['{"result":"success","data":{"action":"dance"}}', /unknown action/],
-    ['{"result":"success","data":{"action":"play"}}', /play needs action_code/],
-    ['{"result":"success","data":{"action":"transfer"}}', /transfer needs number/],
+test('unusable replies are refused with a code and the reason', () => {
+  const cases: [string, ReplyErrorCode, RegExp][] = [
+    ['not json', 'not-json', /not JSON/],
+    ['[1,2]', 'not-object', /not a JSON object/],
+    ['{"result":"fail","msg":"busy"}', 'fail-result', /result is "fail": busy/],
+    ['{"result":"success"}', 'no-data', /no data object/],
+    ['{"result":"success","data":{"action":"dance"}}', 'unknown-action', /unknown action/],
+    ['{"result":"success","data":{"action":"play"}}', 'missing-field', /play needs action_code/],
+    ['{"result":"success","data":{"action":"transfer"}}', 'missing-field', /transfer needs number/],
     [
       '{"result":"success","data":{"action":"play","action_code":"a.wav","action_break":{}}}',
+      'bad-field',
       /action_break must be a boolean/,
     ],
     [
       '{"result":"success","data":{"action":"play","action_code":"a.wav","mute_time":"soon"}}',
+      'bad-field',
       /mute_time must be an integer/,
     ],
+    ['{"data":{"action":"dtmf","dtmf_end_character":"0"}}', 'bad-field', /dtmf_end_character/],
+    ['{"data":{"action":"transfer","number":"1","action_break":"no"}}', 'bad-field', /action_break/],
   ];
-  for (const [body, reason] of cases) assert.throws(() => parseCallbackReply(body), reason, body);
+  for (const [body, code, reason] of cases)
+    assert.throws(
+      () => parseCallbackReply(body),
+      (err) => err instanceof ReplyError && err.code === code && reason.test(err.message),
+      body,
+    );
+});
+
+test('each action carries the fields it needs and only those', () => {
+  const parse = (data: object) => parseCallbackReply(JSON.stringify({ result: 'success', data })).action;
+  const transfer = parse({ action: 'transfer', number: '13711111111', dynamic_id: 'x' });
+  assert.deepEqual(transfer, { action: 'transfer', number: '13711111111', dynamicId: 'x' });
+  const parallel = parse({ action: 'parallel_transfer', cc_name: 'aliyun_cc', is_monitor: 'true' });
+  assert.deepEqual(parallel, {
+    action: 'parallel_transfer',
+    transfer: { isMonitor: true, ccName: 'aliyun_cc' },
+  });
+  assert.deepEqual(parse({ action: 'donothing', action_code: 'ignored.wav' }), { action: 'donothing' });
+  const hangup = parse({ action: 'hangup', action_code: 'bye.wav' });
+  if (hangup.action !== 'hangup') assert.fail(`parsed as ${hangup.action}`);
+  assert.equal(hangup.actionCode, 'bye.wav');
+  const dtmf = parse({ action: 'dtmf' });
+  if (dtmf.action !== 'dtmf') assert.fail(`parsed as ${dtmf.action}`);
+  assert.equal(dtmf.actionCode, undefined, 'a dtmf without a prompt');
+  assert.deepEqual(dtmf.dtmf, { noInputTimeoutS: 3, maxDigits: 1, endCharacter: '' });
 });
 
 test('a dynamic_id with forbidden characters is dropped with a warning', () => {
@@ -86,6 +117,7 @@ test('with a fallback reply a failure plays it, until three in a row hang up', (
   );
   const first = p.failed('mute');
   assert.equal(first.reason, 'fallback');
+  if (first.action.action !== 'play') assert.fail(`fallback parsed as ${first.action.action}`);
   assert.equal(first.action.actionCode, '$sorry$');
   p.failed('normal');
   assert.equal(p.failed('normal').action.action, 'hangup');
