@@ -8,8 +8,8 @@
  * so the business can check the callback comes from its smartcall and is fresh.
  */
 import { createHmac } from 'node:crypto';
-import { type CallbackRequest, encodeCallbackParams } from './callbackContent.js';
-import { type ParsedReply, parseCallbackReply, ReplyError } from './callbackReply.js';
+import { type CallbackRequest, encodeCallbackParams } from '../contract/callbackContent.js';
+import { type ParsedReply, parseCallbackReply, ReplyError } from '../contract/callbackReply.js';
 
 export interface CallbackTarget {
   url: string;

@@ -8,7 +8,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CallbackClient } from '../callback/callbackClient.js';
-import type { CallbackContent } from '../callback/callbackContent.js';
+import type { CallbackContent } from '../contract/callbackContent.js';
+import type { SmartCallRequest } from '../contract/smartCallRequest.js';
 import { CallbackPolicy } from '../dialogue/callbackPolicy.js';
 import {
   type CallbackDecision,
@@ -40,7 +41,6 @@ import {
   unansweredResult,
 } from './callOutcome.js';
 import { formatNumber } from './numberFormat.js';
-import type { SmartCallRequest } from './smartCallRequest.js';
 
 /** What the speech layer tells a call about the callee's voice. */
 export interface ListenerEvents {

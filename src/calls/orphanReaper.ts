@@ -6,10 +6,10 @@
  * readable up to its last second.
  */
 import { statSync } from 'node:fs';
+import type { SmartCallRequest } from '../contract/smartCallRequest.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../store/repositories.js';
 import type { CallLedger } from './callLedger.js';
-import type { SmartCallRequest } from './smartCallRequest.js';
 
 const IN_PROGRESS = ['dialing', 'ringing', 'early_media', 'answered'] as const;
 

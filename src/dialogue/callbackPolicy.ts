@@ -4,8 +4,8 @@
  * hangs up. Pure, so the rule is tested without HTTP.
  */
 
-import type { ContentType } from '../callback/callbackContent.js';
-import { type CallbackAction, parseCallbackReply } from '../callback/callbackReply.js';
+import type { ContentType } from '../contract/callbackContent.js';
+import { type CallbackAction, parseCallbackReply } from '../contract/callbackReply.js';
 
 export const MAX_CONSECUTIVE_FAILURES = 3;
 

@@ -8,8 +8,8 @@
  * events of the call (playback started/ended, speech started/ended, recognised words, DTMF, the far
  * end hanging up). Interruption rules are those of spec §4.5.
  */
-import type { CallbackContent } from '../callback/callbackContent.js';
-import type { ActionMedia, CallbackAction, DtmfAction } from '../callback/callbackReply.js';
+import type { CallbackContent } from '../contract/callbackContent.js';
+import type { ActionMedia, CallbackAction, DtmfAction } from '../contract/callbackReply.js';
 import { formatChinaTime } from '../contract/chinaTime.js';
 import type { TimeSource } from '../media/timeSource.js';
 import type { Logger } from '../observability/logger.js';

@@ -6,9 +6,10 @@
  * What plays is the dialogue's business: it says when the collection is waiting (nothing plays),
  * and the no-input clock runs only then, restarting at each key.
  */
-import { DTMF_NO_INPUT } from '../callback/callbackContent.js';
-import type { DtmfSettings } from '../callback/callbackReply.js';
+
 import type { Clock, TimerHandle } from '../clock/clock.js';
+import { DTMF_NO_INPUT } from '../contract/callbackContent.js';
+import type { DtmfSettings } from '../contract/callbackReply.js';
 
 export class DtmfCollection {
   readonly #settings: DtmfSettings;

@@ -4,7 +4,7 @@
  * as they stream in. Items that cannot be played are skipped with a log line naming them.
  */
 import { readFile } from 'node:fs/promises';
-import { parseVoiceCode, type VoiceCodeItem } from '../dialogue/voiceCode.js';
+import { parseVoiceCode, type VoiceCodeItem } from '../contract/voiceCode.js';
 import type { AudioSource } from '../media/audioSource.js';
 import { PcmSource } from '../media/pcmSource.js';
 import { type PendingSource, SequenceSource } from '../media/sequenceSource.js';

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { CallbackClient, callbackSignature, SIGNATURE_HEADER } from '../../src/callback/callbackClient.js';
-import type { CallbackRequest } from '../../src/callback/callbackContent.js';
+import type { CallbackRequest } from '../../src/contract/callbackContent.js';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 let handler: Handler = (_q, _b, res) => res.end('{}');

@@ -2,8 +2,8 @@
  * What the dialogue tests share: a port that records what the engine asks for and answers callbacks
  * from a script, and an engine on a manual clock.
  */
-import type { CallbackContent } from '../../src/callback/callbackContent.js';
-import { parseActionData } from '../../src/callback/callbackReply.js';
+import type { CallbackContent } from '../../src/contract/callbackContent.js';
+import { parseActionData } from '../../src/contract/callbackReply.js';
 import {
   type CallbackDecision,
   DialogueEngine,

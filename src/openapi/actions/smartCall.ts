@@ -6,28 +6,29 @@ import type { CallIdGenerator } from '../../calls/callId.js';
 import type { CallWriter } from '../../calls/callWriter.js';
 import { newQueuedCall } from '../../calls/newCall.js';
 import {
+  CALLBACK_FORBIDDEN_LIST,
+  hasCallbackForbiddenCharacters,
+} from '../../contract/callbackCharacters.js';
+import {
   ASR_BASE_IDS,
   DEFAULT_MUTE_TIME,
   DEFAULT_PAUSE_TIME,
   isChineseMainlandNumber,
   MAX_SESSION_TIMEOUT,
   type SmartCallRequest,
-} from '../../calls/smartCallRequest.js';
+} from '../../contract/smartCallRequest.js';
 import {
   parseVoiceCode,
   parseVoiceCodeParam,
   VoiceCodeError,
   type VoiceCodeItem,
-} from '../../dialogue/voiceCode.js';
+} from '../../contract/voiceCode.js';
 import { DEFAULT_VOICE, findVoice } from '../../speech/voices.js';
 import type { Store } from '../../store/repositories.js';
 import { TtlCache } from '../../store/ttlCache.js';
 import type { ActionContext, ActionHandler } from '../actionContext.js';
 import { businessErrors } from '../apiErrors.js';
 import { ParamReader } from '../paramReader.js';
-
-/** Spec §10 Q9: characters that may not travel in SmartCall callbacks. */
-const CALLBACK_FORBIDDEN = /[@=:"${}^*￥]/;
 
 export interface SmartCallDeps {
   store: Store;
@@ -178,8 +179,8 @@ function validate(
   if (p.outId !== undefined && Buffer.byteLength(p.outId, 'utf8') > deps.outIdMaxBytes) {
     throw businessErrors.invalidParameters(`OutId must be at most ${deps.outIdMaxBytes} bytes`);
   }
-  if (p.dynamicId !== undefined && CALLBACK_FORBIDDEN.test(p.dynamicId)) {
-    throw businessErrors.invalidParameters('DynamicId must not contain @ = : " $ { } ^ * ￥');
+  if (p.dynamicId !== undefined && hasCallbackForbiddenCharacters(p.dynamicId)) {
+    throw businessErrors.invalidParameters(`DynamicId must not contain ${CALLBACK_FORBIDDEN_LIST}`);
   }
 
   const sessionTimeout = p.sessionTimeout;

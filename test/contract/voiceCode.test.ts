@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseVoiceCode, parseVoiceCodeParam } from '../../src/dialogue/voiceCode.js';
+import { parseVoiceCode, parseVoiceCodeParam } from '../../src/contract/voiceCode.js';
 
 test('VoiceCode lists files, URLs and TTS variables in order', () => {
   assert.deepEqual(parseVoiceCode('2d4c-4e78-8d2a-afbb06cf0001.wav, $name$,https://cdn.example.com/a.wav'), [

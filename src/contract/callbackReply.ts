@@ -4,6 +4,7 @@
  * ("true", "120"); anything else that is wrong (unknown action, a play without media, an object
  * where a number belongs) makes the reply invalid, and the failure policy applies (spec §4.6).
  */
+import { hasCallbackForbiddenCharacters } from './callbackCharacters.js';
 
 export const ACTIONS = [
   'play',
@@ -157,9 +158,6 @@ function params(v: unknown): Record<string, string> | undefined {
   return out;
 }
 
-/** Spec §10 Q9: a dynamic_id with these characters is dropped (and logged by the caller). */
-const FORBIDDEN_IN_CALLBACKS = /[@=:"${}^*￥]/;
-
 export interface ParsedReply {
   action: CallbackAction;
   /** Notes for the log: fields dropped or defaulted. */
@@ -259,7 +257,8 @@ function parseSettings(data: Json, warnings: string[]): ActionSettings {
   if (pause !== undefined) settings.pauseTime = pause;
   const dyn = str(data.dynamic_id, 'dynamic_id');
   if (dyn !== undefined) {
-    if (FORBIDDEN_IN_CALLBACKS.test(dyn))
+    // Spec §10 Q9: dropped (and logged by the caller).
+    if (hasCallbackForbiddenCharacters(dyn))
       warnings.push(`dynamic_id ${JSON.stringify(dyn)} dropped: forbidden characters`);
     else settings.dynamicId = dyn;
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseCallbackReply, ReplyError, type ReplyErrorCode } from '../../src/callback/callbackReply.js';
+import { parseCallbackReply, ReplyError, type ReplyErrorCode } from '../../src/contract/callbackReply.js';
 import { CallbackPolicy } from '../../src/dialogue/callbackPolicy.js';
 
 test('the documented play reply parses with every field', () => {

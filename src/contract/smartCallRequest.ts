@@ -2,7 +2,7 @@
  * A SmartCall request after validation and clamping (spec §3.1): what the dialer and the dialogue
  * work from. Stored with the call as JSON, so every field is plain data.
  */
-import type { VoiceCodeItem } from '../dialogue/voiceCode.js';
+import type { VoiceCodeItem } from './voiceCode.js';
 
 export interface SmartCallRequest {
   calledShowNumber: string;
