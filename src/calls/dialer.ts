@@ -94,7 +94,7 @@ export class Dialer {
     while (this.#running && this.#queue.length > 0) {
       const callId = this.#queue[0]!;
       const call = this.#o.store.calls.find(callId);
-      if (!call || call.state !== 'queued') {
+      if (call?.state !== 'queued') {
         this.#dequeue();
         continue;
       }
