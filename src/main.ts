@@ -12,16 +12,17 @@ import { CallLedger } from './calls/callLedger.js';
 import { CallSession, type CallSessionDeps } from './calls/callSession.js';
 import { CallWriter } from './calls/callWriter.js';
 import { Dialer } from './calls/dialer.js';
-import { reapOrphanedCalls } from './calls/orphanReaper.js';
-import { speechListeners, speechSynthesizer } from './calls/speechBridge.js';
+import { OrphanReaper, reapOrphanedCalls } from './calls/orphanReaper.js';
+import { accountPrompts, speechListeners, speechSynthesizer } from './calls/speechBridge.js';
 import { TrunkAdmin } from './calls/trunkAdmin.js';
+import { trunkDial } from './calls/trunkDial.js';
 import { TrunkMonitor } from './calls/trunkMonitor.js';
+import { systemClock } from './clock/clock.js';
 import type { Config } from './config.js';
 import { CallTranscripts } from './console/callTranscripts.js';
 import { registerConsoleRoutes } from './console/consoleRoutes.js';
 import { consoleToken } from './console/consoleToken.js';
 import { DEMO_BOT_PATH, registerDemoBot } from './demo/demoBotRoute.js';
-import { realTimeSource } from './media/timeSource.js';
 import { NetworkFiles } from './media-library/networkFiles.js';
 import { PromptBuilder } from './media-library/promptBuilder.js';
 import { RecordingLinkSigner } from './media-library/recordingLinks.js';
@@ -63,6 +64,8 @@ export interface RunningSmartcall {
 }
 
 export const PHONENET_TRUNK = 'phonenet';
+/** How often calls left in progress by a failed final write are looked for. */
+const ORPHAN_SWEEP_MS = 30_000;
 
 export function buildActions(
   store: Store,
@@ -145,11 +148,11 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       validDays: config.recordings.urlValidDays,
       baseUrl: () => config.recordings.publicBaseUrl ?? `http://${config.http.host}:${httpPort}`,
     });
-    const ledger = new CallLedger(store, links, log);
+    const ledger = new CallLedger(store, links, log, systemClock);
 
     const pusher = new ReceiptPusher({
       store,
-      time: realTimeSource,
+      time: systemClock,
       log: log.child({ component: 'receipts' }),
       timeoutMs: config.receipts.timeoutMs,
       retryDelaysMs: config.receipts.retryDelaysSeconds.map((s) => s * 1000),
@@ -162,35 +165,40 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
     const sweeper = new RecordingSweeper({
       dir: recordingsDir,
       retentionDays: config.recordings.retentionDays,
-      time: realTimeSource,
+      time: systemClock,
       log,
     });
     sweeper.start();
     shutdown.add('sweeper', () => sweeper.stop());
 
+    const networkFiles = new NetworkFiles({
+      cacheDir: join(config.dataDir, 'network-files'),
+      maxBytes: config.media.networkFileMaxBytes,
+      timeoutMs: config.media.networkFileTimeoutMs,
+      allowPrivate: config.media.allowPrivateUrls,
+    });
+    // One clock for the call path: the media clock's frame times, answer times and speech times.
+    const clock = telephony.clock.timeSource;
     const sessionDeps: CallSessionDeps = {
       store,
       ledger,
-      telephony,
-      prompts: new PromptBuilder({
-        store,
-        networkFiles: new NetworkFiles({
-          cacheDir: join(config.dataDir, 'network-files'),
-          maxBytes: config.media.networkFileMaxBytes,
-          timeoutMs: config.media.networkFileTimeoutMs,
-          allowPrivate: config.media.allowPrivateUrls,
-        }),
-        tts: speechSynthesizer(speech),
-        log,
+      dial: trunkDial({
+        telephony,
+        trunkPassword: (t) => trunks.password(t),
+        ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
       }),
+      // Prompts speak with the account's TTS engine (speech.tts.accounts), else the default.
+      prompts: accountPrompts(
+        (accountName) =>
+          new PromptBuilder({ store, networkFiles, tts: speechSynthesizer(speech, accountName), log }),
+        (accountId) => store.accounts.findById(accountId)?.name,
+      ),
       callbacks: new CallbackClient(),
-      listeners: speechListeners(speech),
+      listeners: speechListeners(speech, clock),
       events,
-      time: realTimeSource,
+      time: clock,
       log,
       recordingsDir,
-      ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
-      trunkPassword: (t) => trunks.password(t),
       callbackSecret: (a) => tenancy.callbackSecret(a),
       callCenters: config.calls.callCenters,
       live: new Map(),
@@ -198,9 +206,10 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
     const defaultTrunk = new TtlCache<string, TrunkRecord | undefined>(2000, 10);
     const dialer = new Dialer({
       store,
+      ledger,
       placer: { place: (call, trunk) => CallSession.run(sessionDeps, call, trunk) },
-      trunkFor: () => defaultTrunk.get('default', () => store.trunks.findDefault(), Date.now()),
-      time: realTimeSource,
+      trunkFor: () => defaultTrunk.get('default', () => store.trunks.findDefault(), clock.now()),
+      time: clock,
       log: log.child({ component: 'dialer' }),
     });
     // Stopping the dialer waits for the calls in flight; the telephony (closed after) hangs them up.
@@ -245,7 +254,18 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
     // Orphans of a crash are finalised once the recording links know this server's address, and
     // before the dialer picks up calls (so no new call is mistaken for an orphan).
     if (config.calls.dialer) {
-      reapOrphanedCalls(store, ledger, log);
+      reapOrphanedCalls(store, ledger, log, { clock });
+      // From then on, calls no live session owns (their final write failed) are finalised too.
+      const reaper = new OrphanReaper({
+        store,
+        ledger,
+        log,
+        clock,
+        isLive: (callId) => sessionDeps.live.has(callId),
+        intervalMs: ORPHAN_SWEEP_MS,
+      });
+      reaper.start();
+      shutdown.add('orphan reaper', () => reaper.stop());
       dialer.start();
     }
     log.info(

@@ -5,6 +5,7 @@
  * node's 5-digit ID and a 7-digit counter, so two processes never mint the same ID.
  */
 import { randomInt } from 'node:crypto';
+import { systemClock } from '../clock/clock.js';
 
 const EPOCH_2020 = Date.UTC(2020, 0, 1);
 const COUNTER_MOD = 10_000_000;
@@ -18,9 +19,9 @@ export class CallIdGenerator {
     this.#node = String(nodeId).padStart(5, '0');
   }
 
-  next(now: number = Date.now()): string {
+  next(now: number = systemClock.now()): string {
     this.#counter = (this.#counter + 1) % COUNTER_MOD;
-    const time = String(Math.max(0, now - EPOCH_2020)).padStart(12, '0');
+    const time = String(Math.max(0, Math.floor(now - EPOCH_2020))).padStart(12, '0');
     return `${time}^${this.#node}${String(this.#counter).padStart(7, '0')}`;
   }
 }

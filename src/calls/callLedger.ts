@@ -10,6 +10,7 @@ import {
   voiceRecordReport,
   voiceReport,
 } from '../callback/receiptPayloads.js';
+import { type Clock, systemClock } from '../clock/clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { CallRecord, ReceiptType } from '../store/records.js';
 import type { CallPatch, Store } from '../store/repositories.js';
@@ -24,13 +25,15 @@ export class CallLedger {
   readonly #store: Store;
   readonly #links: RecordingLinks;
   readonly #log: Logger;
+  readonly #clock: Clock;
   /** Told after a write that added receipts (the pusher wakes up). */
   onReceipts: (() => void) | undefined;
 
-  constructor(store: Store, links: RecordingLinks, log: Logger) {
+  constructor(store: Store, links: RecordingLinks, log: Logger, clock: Clock = systemClock) {
     this.#store = store;
     this.#links = links;
     this.#log = log;
+    this.#clock = clock;
   }
 
   /** A progress state (dialing, ringing/early media, answered) with its VoiceCallReport. */
@@ -40,7 +43,7 @@ export class CallLedger {
     code: '200101' | '200201' | '200102',
     at: number,
   ): CallRecord | undefined {
-    return this.#write(callId, patch, (call, add) => {
+    return this.#write(callId, patch, { rethrow: false }, (call, add) => {
       add(
         'VoiceCallReport',
         `progress-${code}`,
@@ -51,7 +54,7 @@ export class CallLedger {
 
   /** A key the callee pressed: VoiceCallReport 300000 (spec §5.5.1, §10 Q20). */
   dtmf(callId: string, digits: string, at: number): void {
-    this.#write(callId, { dtmf: digits }, (call, add) => {
+    this.#write(callId, { dtmf: digits }, { rethrow: false }, (call, add) => {
       add(
         'VoiceCallReport',
         `dtmf-${digits.length}`,
@@ -65,26 +68,34 @@ export class CallLedger {
 
   /** Any other field (no receipt). */
   note(callId: string, patch: CallPatch): void {
-    this.#write(callId, patch, () => {});
+    this.#write(callId, patch, { rethrow: false }, () => {});
   }
 
   /**
    * The end: the final record, VoiceCallReport 200100 for answered calls, the VoiceReport, and the
-   * VoiceRecordReport when a recording exists. Idempotent: a call already final is left alone.
+   * VoiceRecordReport when a recording exists. Idempotent: a call already final is left alone
+   * (and returned). Unlike the other writes, a failure throws (nothing was written): the caller
+   * retries, or leaves the call to the orphan reaper.
    */
   finish(
     callId: string,
     patch: CallPatch,
     options: { earlyMediaAsr: boolean; recorded: boolean },
   ): CallRecord | undefined {
-    const current = this.#store.calls.find(callId);
+    let current: CallRecord | undefined;
+    try {
+      current = this.#store.calls.find(callId);
+    } catch (err) {
+      this.#log.error({ err, callId, patch }, 'could not record the end of the call');
+      throw err;
+    }
     if (!current || current.state === 'ended' || current.state === 'failed') return current;
-    return this.#write(callId, patch, (call, add) => {
+    return this.#write(callId, patch, { rethrow: true }, (call, add) => {
       if (call.answerAt != null) {
         add(
           'VoiceCallReport',
           'progress-200100',
-          voiceCallReport(call, CALL_PROGRESS.ended, call.endAt ?? Date.now(), {
+          voiceCallReport(call, CALL_PROGRESS.ended, call.endAt ?? Math.round(this.#clock.now()), {
             smartStatusCode: call.smartStatusCode ?? '',
           }),
         );
@@ -98,6 +109,7 @@ export class CallLedger {
   #write(
     callId: string,
     patch: CallPatch,
+    options: { rethrow: boolean },
     receipts: (call: CallRecord, add: (type: ReceiptType, kind: string, payload: Payload) => void) => void,
   ): CallRecord | undefined {
     let added = 0;
@@ -119,7 +131,7 @@ export class CallLedger {
             type,
             payload: JSON.stringify({ ...payload, receipt_id: receiptId }),
             nextAttemptAt: 0,
-            createdAt: Date.now(),
+            createdAt: Math.round(this.#clock.now()),
           });
         });
         return call;
@@ -128,6 +140,7 @@ export class CallLedger {
       return call;
     } catch (err) {
       this.#log.error({ err, callId, patch }, 'could not record the call change');
+      if (options.rethrow) throw err;
       return undefined;
     }
   }

@@ -2,6 +2,7 @@
  * How a call's end maps to the codes of spec §5.5: `status_code` (carrier result, also the `state`
  * of QueryCallDetailByCallId), `smart_status_code`, and the hang-up direction of the VoiceReport.
  */
+import type { CallFailure } from '../sip/callFailure.js';
 
 export interface CallResult {
   statusCode: string;
@@ -69,6 +70,31 @@ function sipFinalResult(status: number, reason: string): CallResult {
       if (status >= 500) return result('500', 'NETWORK_BUSY', `运营商错误 (${why})`);
       return result('200005', 'OTHER', `无法接通 (${why})`);
   }
+}
+
+/**
+ * A call the carrier never answered, from the SIP failure; an operator announcement recognised in
+ * its early media (`earlyMediaCode`) says more precisely why (spec §5.5.3).
+ */
+export function failedCallResult(cause: CallFailure, earlyMediaCode?: string): CallResult {
+  const result = unansweredResult(
+    cause.code === 'timeout' && cause.status !== 408
+      ? { kind: 'ring-timeout' }
+      : cause.code === 'timeout'
+        ? { kind: 'no-response' }
+        : cause.code === 'auth-failed'
+          ? { kind: 'auth-failed' }
+          : cause.code === 'transport-error' || cause.code === 'bad-target'
+            ? { kind: 'transport-error', detail: cause.reason }
+            : { kind: 'sip-final', status: cause.status, reason: cause.reason },
+  );
+  const smart = earlyMediaCode && EARLY_MEDIA_SMART_STATUS[earlyMediaCode];
+  return smart ? { ...result, smartStatusCode: smart } : result;
+}
+
+/** A call that ended inside the platform before (or instead of) reaching the carrier. */
+export function internalFailureResult(why: string): CallResult {
+  return result('999999', 'OTHER', why);
 }
 
 /** An answered call: 200000 normal end, or 200001 when the callee hung up during a prompt. */

@@ -1,18 +1,18 @@
 /**
- * One SmartCall from dial to record: places the call through its trunk, follows its progress in
- * the store, and once answered wires the parts of the conversation together — the media session,
- * the speech listener (VAD → endpointer → ASR), the dialogue engine, the prompt builder and the
- * callback client. It owns their lifetime: when the call ends, everything it started is closed
- * and the record is final.
+ * One SmartCall from dial to record: the coordinator. It dials through the injected `Dial`,
+ * follows the call's progress (each state change through the ledger, with its receipt), and once
+ * answered wires the conversation together — the media session, the speech listener (VAD →
+ * endpointer → ASR), the dialogue engine, the prompt builder, the callback exchange and the second
+ * legs. It owns their lifetime: when the call ends, everything it started is closed and the record
+ * is final — or, when the final write fails, retried and then left to the orphan reaper.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CallbackClient } from '../callback/callbackClient.js';
-import type { CallbackContent } from '../contract/callbackContent.js';
+import type { Clock } from '../clock/clock.js';
+import { sleep } from '../clock/within.js';
 import type { SmartCallRequest } from '../contract/smartCallRequest.js';
-import { CallbackPolicy } from '../dialogue/callbackPolicy.js';
 import {
-  type CallbackDecision,
   DialogueEngine,
   type DialoguePort,
   type HangupCause,
@@ -20,7 +20,6 @@ import {
   type TtsSettings,
 } from '../dialogue/dialogueEngine.js';
 import { smartCallVolumeToDb } from '../media/gain.js';
-import type { TimeSource } from '../media/timeSource.js';
 import type { PromptBuilder, SpeechSettings } from '../media-library/promptBuilder.js';
 import type { Logger } from '../observability/logger.js';
 import { maskNumber } from '../observability/logger.js';
@@ -28,19 +27,20 @@ import type { CallFailure, EndedBy } from '../sip/callFailure.js';
 import { EARLY_MEDIA_MODEL } from '../speech/earlyMediaPhrases.js';
 import type { AccountRecord, CallRecord, TrunkRecord } from '../store/records.js';
 import type { CallPatch, Store } from '../store/repositories.js';
-import { MediaBridge } from '../telephony/mediaBridge.js';
-import { OutboundCall } from '../telephony/outboundCall.js';
-import type { Telephony } from '../telephony/telephony.js';
+import type { OutboundCall } from '../telephony/outboundCall.js';
+import { CallbackExchange } from './callbackExchange.js';
 import type { CallEvents } from './callEvents.js';
 import type { CallLedger } from './callLedger.js';
 import {
   answeredResult,
-  EARLY_MEDIA_SMART_STATUS,
   earlyMediaCode,
+  failedCallResult,
   HANGUP_DIRECTION,
+  internalFailureResult,
   unansweredResult,
 } from './callOutcome.js';
-import { formatNumber } from './numberFormat.js';
+import { SecondLegs } from './secondLegs.js';
+import type { Dial } from './trunkDial.js';
 
 /** What the speech layer tells a call about the callee's voice. */
 export interface ListenerEvents {
@@ -63,6 +63,8 @@ export interface CallListener {
 
 export type ListenerFactory = (options: {
   accountId: number;
+  /** The account's name: per-account speech engines are configured by it. */
+  accountName: string;
   asrBaseId: string;
   asrModelId: string | null;
   pauseTimeMs: number;
@@ -71,35 +73,60 @@ export type ListenerFactory = (options: {
 }) => CallListener;
 
 export interface CallSessionDeps {
-  store: Store;
+  store: Pick<Store, 'accounts' | 'callbackExchanges'>;
   /** Writes the call's changes together with the receipts they owe. */
-  ledger: CallLedger;
-  telephony: Telephony;
-  prompts: PromptBuilder;
-  callbacks: CallbackClient;
+  ledger: Pick<CallLedger, 'progress' | 'dtmf' | 'note' | 'finish'>;
+  /** Places a leg through a trunk (the call itself and its second legs). */
+  dial: Dial;
+  prompts: Pick<PromptBuilder, 'build'>;
+  callbacks: Pick<CallbackClient, 'send'>;
   listeners: ListenerFactory;
   events: CallEvents;
-  time: TimeSource;
+  /** The one clock: answer, speech and end times all come from it. */
+  time: Clock;
   log: Logger;
   recordingsDir: string;
-  /** CANCEL after this long without an answer (spec issue: default 60 s). */
-  ringTimeoutMs: number;
-  trunkPassword(trunk: TrunkRecord): string | undefined;
   /** `cc_name` → number to dial for a parallel transfer (a number as cc_name is dialled as is). */
   callCenters: Readonly<Record<string, string>>;
-  /** Live sessions by CallId (SmartCallOperate reaches them here). */
+  /** Live sessions by CallId (SmartCallOperate reaches them here; the reaper leaves them alone). */
   live: Map<string, CallSession>;
   callbackSecret(account: AccountRecord): string | undefined;
+  /** Waits before retrying a final write that failed; after the last, the orphan reaper finalises. */
+  finishRetriesMs?: readonly number[];
 }
 
 const DEFAULT_SPEECH: SpeechSettings = { voice: 'xiaoyun', volume: 0, speed: 0 };
+const FINISH_RETRIES_MS = [1000, 5000];
 
-interface ParallelLeg {
-  leg: OutboundCall;
-  answered: boolean;
-  isMonitor: boolean;
-  /** The agent listening in (is_monitor) until the bridge. */
-  monitor: MediaBridge | undefined;
+/**
+ * Finalises a call that never got a session (its account is gone, an internal error): the failed
+ * record and its VoiceReport through the ledger. Never throws; false when the write failed (the
+ * orphan reaper finalises the call later).
+ */
+export function finishUnplaced(
+  deps: Pick<CallSessionDeps, 'ledger' | 'time' | 'log'>,
+  call: CallRecord,
+  why: string,
+): boolean {
+  try {
+    deps.ledger.finish(
+      call.callId,
+      { state: 'failed', endAt: Math.round(deps.time.now()), ...internalFailureResult(why) },
+      { earlyMediaAsr: requestOf(call)?.earlyMediaAsr ?? false, recorded: false },
+    );
+    return true;
+  } catch (err) {
+    deps.log.error({ err, callId: call.callId }, 'the failed call could not be recorded: left to the reaper');
+    return false;
+  }
+}
+
+function requestOf(call: CallRecord): SmartCallRequest | undefined {
+  try {
+    return JSON.parse(call.request) as SmartCallRequest;
+  } catch {
+    return undefined;
+  }
 }
 
 export class CallSession {
@@ -109,22 +136,20 @@ export class CallSession {
   readonly #account: AccountRecord;
   readonly #trunk: TrunkRecord;
   readonly #log: Logger;
-  readonly #policy: CallbackPolicy;
+  readonly #callbacks: CallbackExchange;
   #outbound: OutboundCall | undefined;
+  #legs: SecondLegs | undefined;
   #engine: DialogueEngine | undefined;
   #listener: CallListener | undefined;
   #earlyListener: CallListener | undefined;
   #hangupCause: HangupCause | undefined;
   #dtmf = '';
+  #state: 'dialing' | 'ringing' | 'early_media' | 'answered' = 'dialing';
   #earlyMediaCode: string | undefined;
   readonly #earlyPosts: Promise<unknown>[] = [];
   #recorded = false;
-  readonly #legs = new Set<OutboundCall>();
   /** Media codes by play id (for events). */
   readonly #codes = new Map<string, string>();
-  #parallel: ParallelLeg | undefined;
-  #bridge: MediaBridge | undefined;
-  #bridgedTo: OutboundCall | undefined;
   /** Whether a prompt was playing when the call ended (a callee hanging up on it is 200001). */
   #playingAtEnd = false;
 
@@ -135,48 +160,100 @@ export class CallSession {
     this.#trunk = trunk;
     this.#request = JSON.parse(call.request) as SmartCallRequest;
     this.#log = deps.log.child({ callId: call.callId });
-    this.#policy = new CallbackPolicy(account.callback.fallbackReply);
+    this.#callbacks = new CallbackExchange({
+      callId: call.callId,
+      account,
+      callbacks: deps.callbacks,
+      secret: deps.callbackSecret(account),
+      store: deps.store,
+      events: deps.events,
+      clock: deps.time,
+      log: this.#log,
+    });
   }
 
-  /** Places the call and resolves when it is over and its record is final. Never rejects. */
+  /**
+   * Places the call and resolves when it is over and its record is final (or, when the final
+   * write keeps failing, left to the orphan reaper). Never rejects.
+   */
   static async run(deps: CallSessionDeps, call: CallRecord, trunk: TrunkRecord): Promise<void> {
-    const account = deps.store.accounts.findById(call.accountId);
-    if (!account) {
-      deps.store.calls.update(call.callId, {
-        state: 'failed',
-        endAt: Date.now(),
-        statusCode: '999999',
-        smartStatusCode: 'OTHER',
-        statusMsg: 'account no longer exists',
-      });
+    let session: CallSession;
+    try {
+      const account = deps.store.accounts.findById(call.accountId);
+      if (!account) {
+        finishUnplaced(deps, call, 'account no longer exists');
+        return;
+      }
+      session = new CallSession(deps, call, account, trunk);
+    } catch (err) {
+      deps.log.error({ err, callId: call.callId }, 'the call could not start');
+      finishUnplaced(deps, call, `internal error: ${(err as Error).message}`);
       return;
     }
-    const session = new CallSession(deps, call, account, trunk);
     deps.live.set(call.callId, session);
     try {
       await session.#place();
+    } catch (err) {
+      session.#log.error({ err }, 'the call failed unexpectedly');
+      await session.#finish({
+        state: 'failed',
+        ...internalFailureResult(`internal error: ${(err as Error).message}`),
+      });
     } finally {
       deps.live.delete(call.callId);
     }
   }
 
+  #now(): number {
+    return this.#d.time.now();
+  }
+
+  #dial(number: string): Promise<OutboundCall> {
+    return this.#d.dial({ number, trunk: this.#trunk, callerNumber: this.#request.calledShowNumber });
+  }
+
   async #place(): Promise<void> {
-    const t = this.#trunk;
     const r = this.#request;
-    this.#d.ledger.progress(this.#call.callId, { trunk: t.name }, '200101', Date.now());
-    this.#log.info({ callee: maskNumber(r.calledNumber), trunk: t.name }, 'dialing');
+    const callId = this.#call.callId;
+    this.#d.ledger.progress(callId, { trunk: this.#trunk.name }, '200101', Math.round(this.#now()));
+    this.#log.info({ callee: maskNumber(r.calledNumber), trunk: this.#trunk.name }, 'dialing');
+    let out: OutboundCall;
     try {
-      this.#outbound = await this.#dial(r.calledNumber);
+      out = await this.#dial(r.calledNumber);
     } catch (err) {
       this.#log.error({ err }, 'the call could not be placed');
-      this.#finish({
+      await this.#finish({
         state: 'failed',
         ...unansweredResult({ kind: 'transport-error', detail: (err as Error).message }),
       });
       return;
     }
-    const out = this.#outbound;
+    this.#outbound = out;
+    this.#legs = new SecondLegs({
+      callId,
+      main: out,
+      dial: (number) => this.#dial(number),
+      prompt: (code) =>
+        this.#d.prompts.build(this.#account.id, code, {}, this.#speech(undefined), this.#log).source,
+      parallelResult: (result) => this.#engine?.parallelTransferResult(result),
+      callCenters: this.#d.callCenters,
+      events: this.#d.events,
+      clock: this.#d.time,
+      log: this.#log,
+    });
     await new Promise<void>((resolve) => {
+      const settle = (end: Promise<void>) => {
+        void end
+          .catch(async (err: unknown) => {
+            // Whatever broke while ending, the call still gets its record.
+            this.#log.error({ err }, 'ending the call failed');
+            await this.#finish({
+              state: out.answered || this.#engine ? 'ended' : 'failed',
+              ...internalFailureResult(`internal error: ${(err as Error).message}`),
+            });
+          })
+          .finally(resolve);
+      };
       out.on('ringing', () => this.#progress('ringing'));
       out.on('early-media', () => {
         this.#progress('early_media');
@@ -189,31 +266,34 @@ export class CallSession {
         });
       });
       out.media.on('dtmf', (d) => {
+        const at = this.#now();
         this.#dtmf += d.digit;
-        if (out.answered) this.#d.ledger.dtmf(this.#call.callId, this.#dtmf, Date.now());
-        this.#d.events.emit('dtmf', { callId: this.#call.callId, at: Date.now(), digit: d.digit });
+        if (out.answered) this.#d.ledger.dtmf(callId, this.#dtmf, Math.round(at));
+        this.#d.events.emit('dtmf', { callId, at, digit: d.digit });
         this.#engine?.dtmf(d.digit);
       });
-      out.once('failed', (cause) => {
-        void this.#failed(cause).finally(resolve);
-      });
+      out.once('failed', (cause) => settle(this.#failed(cause)));
       out.once('ending', () => {
         this.#playingAtEnd = this.#engine?.playing ?? false;
       });
-      out.once('ended', (by, reason) => {
-        void this.#ended(by, reason).finally(resolve);
-      });
+      out.once('ended', (by, reason) => settle(this.#ended(by, reason)));
     });
   }
 
   // ---- progress -------------------------------------------------------------------------------
 
   #progress(state: 'ringing' | 'early_media'): void {
-    const current = this.#d.store.calls.find(this.#call.callId);
-    if (current?.state === state) return;
-    const now = Date.now();
-    if (current?.ringAt == null)
-      this.#d.ledger.progress(this.#call.callId, { state, ringAt: now }, '200201', now);
+    if (this.#state === state || this.#state === 'answered') return;
+    const first = this.#state === 'dialing';
+    this.#state = state;
+    const now = this.#now();
+    if (first)
+      this.#d.ledger.progress(
+        this.#call.callId,
+        { state, ringAt: Math.round(now) },
+        '200201',
+        Math.round(now),
+      );
     else this.#d.ledger.note(this.#call.callId, { state });
     this.#d.events.emit('state', { callId: this.#call.callId, state, at: now });
   }
@@ -222,6 +302,7 @@ export class CallSession {
     const out = this.#outbound!;
     const listener = this.#d.listeners({
       accountId: this.#account.id,
+      accountName: this.#account.name,
       // Announcements, not answers: the operator-announcement phrase model.
       asrBaseId: EARLY_MEDIA_MODEL,
       asrModelId: null,
@@ -235,26 +316,30 @@ export class CallSession {
           if (!result.words) return;
           const code = earlyMediaCode(result.words);
           if (code) this.#earlyMediaCode = code;
-          // Reported as `normal` with current_media_code=early_media (spec §1 step 3); no reply is acted on.
+          // Reported as `normal` with current_media_code=early_media (spec §1 step 3); no reply is
+          // acted on, and a failure does not count toward the conversation's failure policy.
           this.#earlyPosts.push(
-            this.#postCallback({
-              type: 'normal',
-              content: {
-                words: result.words,
-                begin_offset: '0',
-                end_offset: String(Math.round(result.endAt - result.beginAt)),
-                begin_time: '',
-                is_playing: false,
-                current_media_code: 'early_media',
-                dynamic_id: this.#request.dynamicId ?? '',
-                asr_begin_time: String(Math.round(result.beginAt)),
-                asr_end_time: String(Math.round(result.endAt)),
-                play_begin_time: '0',
-                play_end_time: '0',
-                role: 'B',
-                identity: this.#request.calledNumber,
+            this.#callbacks.post(
+              {
+                type: 'normal',
+                content: {
+                  words: result.words,
+                  begin_offset: '0',
+                  end_offset: String(Math.round(result.endAt - result.beginAt)),
+                  begin_time: '',
+                  is_playing: false,
+                  current_media_code: 'early_media',
+                  dynamic_id: this.#request.dynamicId ?? '',
+                  asr_begin_time: String(Math.round(result.beginAt)),
+                  asr_end_time: String(Math.round(result.endAt)),
+                  play_begin_time: '0',
+                  play_end_time: '0',
+                  role: 'B',
+                  identity: this.#request.calledNumber,
+                },
               },
-            }),
+              { earlyMedia: true },
+            ),
           );
         },
       },
@@ -271,12 +356,13 @@ export class CallSession {
     const out = this.#outbound!;
     this.#earlyListener?.close();
     this.#earlyListener = undefined;
-    const answeredAt = Date.now();
+    this.#state = 'answered';
+    const answeredAt = this.#now();
     this.#d.ledger.progress(
       this.#call.callId,
-      { state: 'answered', answerAt: answeredAt },
+      { state: 'answered', answerAt: Math.round(answeredAt) },
       '200102',
-      answeredAt,
+      Math.round(answeredAt),
     );
     this.#d.events.emit('state', { callId: this.#call.callId, state: 'answered', at: answeredAt });
     const r = this.#request;
@@ -288,8 +374,11 @@ export class CallSession {
         await mkdir(join(this.#d.recordingsDir, day), { recursive: true });
         await out.media.startRecording(path);
         this.#recorded = true;
-        recordBeginAt = Date.now();
-        this.#d.ledger.note(this.#call.callId, { recordPath: path, recordBeginAt });
+        recordBeginAt = this.#now();
+        this.#d.ledger.note(this.#call.callId, {
+          recordPath: path,
+          recordBeginAt: Math.round(recordBeginAt),
+        });
       } catch (err) {
         this.#log.error({ err, path }, 'recording could not start: the call goes on unrecorded');
       }
@@ -321,8 +410,9 @@ export class CallSession {
       });
     });
     out.media.on('playEnded', (e) => engine.playbackEnded(e.id, e.at, e.reason === 'completed'));
-    this.#listener = this.#d.listeners({
+    const listener = this.#d.listeners({
       accountId: this.#account.id,
+      accountName: this.#account.name,
       asrBaseId: r.asrBaseId,
       asrModelId: r.asrModelId,
       pauseTimeMs: r.pauseTime,
@@ -337,13 +427,14 @@ export class CallSession {
         },
       },
     });
-    const listener = this.#listener;
+    this.#listener = listener;
     out.media.on('frame', (pcm, at) => listener.push(pcm, at));
     engine.start();
   }
 
   #port(): DialoguePort {
     const out = this.#outbound!;
+    const legs = this.#legs!;
     return {
       play: (request: PlayRequest) => {
         this.#codes.set(request.id, request.code);
@@ -357,13 +448,13 @@ export class CallSession {
         out.media.play(source, { id: request.id, gainDb: smartCallVolumeToDb(this.#request.volume) });
         this.#d.events.emit('said', {
           callId: this.#call.callId,
-          at: Date.now(),
+          at: this.#now(),
           code: request.code,
           texts: items.map((i) => i.text),
         });
       },
       stopPlayback: () => {
-        const decidedAt = Date.now();
+        const decidedAt = this.#now();
         out.media.flushPlayout();
         this.#d.events.emit('interrupted', { callId: this.#call.callId, at: decidedAt });
         out.media.onNextSend((at, audible) =>
@@ -375,137 +466,16 @@ export class CallSession {
         this.#log.info({ cause }, 'hanging up');
         out.hangup();
       },
-      callback: (event) => this.#postCallback(event),
-      transfer: (number) => void this.#transfer(number),
-      parallelTransfer: (o) => void this.#parallelTransfer(o),
-      parallelBridge: () => this.#bridgeParallel(),
+      callback: (event) => this.#callbacks.post(event),
+      transfer: (number) => void legs.transfer(number),
+      parallelTransfer: (o) => void legs.parallelTransfer(o),
+      parallelBridge: () => legs.bridgeParallel(),
     };
-  }
-
-  // ---- second legs (spec §4.4: transfer, parallel_transfer, parallel_bridge) ----------------
-
-  /**
-   * Dials `number` through this call's trunk, shown as the call's display number, in the trunk's
-   * number formats, with its credentials and (if it wants it) P-Asserted-Identity.
-   */
-  #dial(number: string): Promise<OutboundCall> {
-    const t = this.#trunk;
-    const host = t.host.includes(':') ? `[${t.host}]` : t.host;
-    const password = this.#d.trunkPassword(t);
-    const caller = formatNumber(this.#request.calledShowNumber, t.callerFormat);
-    const identity = `sip:${caller}@${this.#d.telephony.address}`;
-    return OutboundCall.place(this.#d.telephony, {
-      target: `sip:${formatNumber(number, t.calleeFormat)}@${host}:${t.port}`,
-      from: identity,
-      transport: t.transport === 'tcp' ? 'tcp' : 'udp',
-      ...(t.username && password !== undefined && { credentials: { username: t.username, password } }),
-      ...(t.sendPai && { headers: { 'P-Asserted-Identity': `<${identity}>` } }),
-      setupTimeoutMs: this.#d.ringTimeoutMs,
-    });
-  }
-
-  /** Blind transfer: the callee is bridged to `number`; when either side leaves, both are ended. */
-  async #transfer(number: string): Promise<void> {
-    const out = this.#outbound!;
-    this.#log.info({ to: maskNumber(number) }, 'transferring');
-    let leg: OutboundCall;
-    try {
-      leg = await this.#dial(number);
-    } catch (err) {
-      this.#log.error({ err }, 'the transfer leg could not be placed: hanging up');
-      out.hangup();
-      return;
-    }
-    this.#legs.add(leg);
-    leg.once('answered', () => {
-      this.#bridge?.close();
-      this.#bridge = MediaBridge.bothWays(out.media, leg.media);
-      this.#bridgedTo = leg;
-      this.#d.events.emit('said', {
-        callId: this.#call.callId,
-        at: Date.now(),
-        code: 'transfer',
-        texts: [`[transferred to ${maskNumber(number)}]`],
-      });
-    });
-    leg.once('failed', (cause) => {
-      this.#legs.delete(leg);
-      this.#log.warn({ sip: `${cause.status} ${cause.reason}` }, 'the transfer failed: hanging up');
-      out.hangup();
-    });
-    leg.once('ended', () => {
-      this.#legs.delete(leg);
-      out.hangup();
-    });
-  }
-
-  /** A leg to a call centre while the robot talks on; its progress goes to the callback. */
-  async #parallelTransfer(o: { ccName?: string; playFile?: string; isMonitor: boolean }): Promise<void> {
-    const ccName = o.ccName ?? '';
-    const number = this.#d.callCenters[ccName] ?? (/^\+?\d{3,20}$/.test(ccName) ? ccName : undefined);
-    const report = (status: 'success' | 'fail', failCause: string) =>
-      this.#engine?.parallelTransferResult({ status, failCause, isMonitor: o.isMonitor, ccName });
-    if (this.#parallel) return report('fail', 'a parallel transfer is already in progress');
-    if (!number) return report('fail', `unknown call centre "${ccName}"`);
-    let leg: OutboundCall;
-    try {
-      leg = await this.#dial(number);
-    } catch (err) {
-      return report('fail', (err as Error).message);
-    }
-    const parallel: ParallelLeg = { leg, answered: false, isMonitor: o.isMonitor, monitor: undefined };
-    this.#parallel = parallel;
-    this.#legs.add(leg);
-    leg.once('answered', () => {
-      parallel.answered = true;
-      const startMonitor = () => {
-        if (parallel.isMonitor && this.#parallel === parallel && !this.#bridge) {
-          parallel.monitor = MediaBridge.oneWay(this.#outbound!.media, leg.media);
-        }
-      };
-      if (o.playFile) {
-        const { source } = this.#d.prompts.build(
-          this.#account.id,
-          o.playFile,
-          {},
-          this.#speech(undefined),
-          this.#log,
-        );
-        const id = leg.media.play(source, { id: 'transfer-playfile' });
-        leg.media.on('playEnded', (e) => e.id === id && startMonitor());
-      } else startMonitor();
-      report('success', '');
-    });
-    leg.once('failed', (cause) => {
-      this.#legs.delete(leg);
-      if (this.#parallel === parallel) this.#parallel = undefined;
-      report('fail', `${cause.status} ${cause.reason}`);
-    });
-    leg.once('ended', () => {
-      this.#legs.delete(leg);
-      parallel.monitor?.close();
-      if (this.#parallel === parallel) this.#parallel = undefined;
-      // After the bridge the agent leaving ends the call; before it the robot carries on.
-      if (this.#bridgedTo === leg) this.#outbound?.hangup();
-    });
-  }
-
-  /** `parallel_bridge` / SmartCallOperate parallelBridge: callee and agent talk; false without a live leg. */
-  #bridgeParallel(): boolean {
-    const p = this.#parallel;
-    const out = this.#outbound;
-    if (!p || !p.answered || !out || !out.answered) return false;
-    p.monitor?.close();
-    this.#bridge?.close();
-    this.#bridge = MediaBridge.bothWays(out.media, p.leg.media);
-    this.#bridgedTo = p.leg;
-    this.#log.info('bridged with the parallel leg');
-    return true;
   }
 
   /** SmartCallOperate Command=parallelBridge (spec §6.2). */
   operateParallelBridge(): boolean {
-    if (!this.#bridgeParallel()) return false;
+    if (!this.#legs?.bridgeParallel()) return false;
     this.#engine?.handOver();
     return true;
   }
@@ -518,74 +488,6 @@ export class CallSession {
     };
   }
 
-  /** Posts one callback, logs the exchange, applies the failure policy (spec §4.6). */
-  async #postCallback(event: CallbackContent): Promise<CallbackDecision> {
-    const cb = this.#account.callback;
-    const started = Date.now();
-    let decision: CallbackDecision;
-    let outcome: string;
-    let httpStatus: number | null = null;
-    let reply: string | null = null;
-    let detail: string | null = null;
-    if (!cb.url) {
-      outcome = 'no-callback-url';
-      detail = 'the account has no callback URL';
-      const f = this.#policy.failed(event.type);
-      decision = { action: f.action, source: f.reason === 'fallback' ? 'fallback' : 'policy' };
-    } else {
-      const result = await this.#d.callbacks.send(
-        {
-          url: cb.url,
-          timeoutMs: cb.timeoutMs,
-          bodyMode: cb.bodyMode,
-          signingSecret: this.#d.callbackSecret(this.#account),
-        },
-        { callId: this.#call.callId, timestamp: started, event },
-      );
-      httpStatus = result.status ?? null;
-      reply = result.body?.slice(0, 4096) ?? null;
-      if (result.ok) {
-        this.#policy.succeeded();
-        outcome = 'ok';
-        decision = { action: result.reply.action, source: 'reply' };
-        for (const w of result.reply.warnings) this.#log.warn({ warning: w }, 'callback reply');
-      } else {
-        outcome = result.failure;
-        detail = result.detail;
-        const f = this.#policy.failed(event.type);
-        decision = { action: f.action, source: f.reason === 'fallback' ? 'fallback' : 'policy' };
-        this.#log.warn(
-          { contentType: event.type, failure: result.failure, detail, next: f.action.action },
-          'callback failed',
-        );
-      }
-    }
-    const latencyMs = Date.now() - started;
-    this.#d.store.callbackExchanges.insert({
-      callId: this.#call.callId,
-      contentType: event.type,
-      content: JSON.stringify(event.content),
-      outcome,
-      httpStatus,
-      reply,
-      action: `${decision.action.action} (${decision.source})`,
-      detail,
-      latencyMs,
-      createdAt: started,
-    });
-    this.#d.events.emit('callback', {
-      callId: this.#call.callId,
-      at: started,
-      contentType: event.type,
-      content: event.content,
-      outcome,
-      action: decision.action.action,
-      source: decision.source,
-      latencyMs,
-    });
-    return decision;
-  }
-
   // ---- the end ----------------------------------------------------------------------------------
 
   async #failed(cause: CallFailure): Promise<void> {
@@ -593,28 +495,17 @@ export class CallSession {
     const early = this.#earlyListener;
     this.#earlyListener = undefined;
     if (early) {
-      await early.finish();
+      await early.finish().catch((err) => this.#log.warn({ err }, 'the announcement was not recognised'));
       early.close();
       await Promise.allSettled(this.#earlyPosts);
     }
-    let result = unansweredResult(
-      cause.code === 'timeout' && cause.status !== 408
-        ? { kind: 'ring-timeout' }
-        : cause.code === 'timeout'
-          ? { kind: 'no-response' }
-          : cause.code === 'auth-failed'
-            ? { kind: 'auth-failed' }
-            : cause.code === 'transport-error' || cause.code === 'bad-target'
-              ? { kind: 'transport-error', detail: cause.reason }
-              : { kind: 'sip-final', status: cause.status, reason: cause.reason },
-    );
-    const smart = this.#earlyMediaCode && EARLY_MEDIA_SMART_STATUS[this.#earlyMediaCode];
-    if (smart) result = { ...result, smartStatusCode: smart };
+    this.#legs?.close();
+    const result = failedCallResult(cause, this.#earlyMediaCode);
     this.#log.info(
       { sip: `${cause.status} ${cause.reason}`, code: cause.code, status: result.statusCode },
       'call not answered',
     );
-    this.#finish({
+    await this.#finish({
       state: 'failed',
       ...result,
       sipStatus: cause.status,
@@ -625,13 +516,12 @@ export class CallSession {
 
   async #ended(by: EndedBy, reason: string): Promise<void> {
     const duringPrompt = by === 'remote' && this.#playingAtEnd;
-    this.#engine?.stop();
-    this.#listener?.close();
-    this.#bridge?.close();
-    for (const leg of this.#legs) leg.hangup();
+    this.#quietly('stopping the dialogue', () => this.#engine?.stop());
+    this.#quietly('closing the listener', () => this.#listener?.close());
+    this.#quietly('ending the second legs', () => this.#legs?.close());
     const result = answeredResult(duringPrompt);
     this.#log.info({ by, reason, cause: this.#hangupCause, status: result.statusCode }, 'call ended');
-    this.#finish({
+    await this.#finish({
       state: 'ended',
       ...result,
       hangupDirection: by === 'remote' ? HANGUP_DIRECTION.user : HANGUP_DIRECTION.machine,
@@ -639,13 +529,43 @@ export class CallSession {
     });
   }
 
-  #finish(patch: CallPatch): void {
-    const endAt = Date.now();
-    const record = this.#d.ledger.finish(
-      this.#call.callId,
-      { ...patch, endAt, ...(this.#dtmf && { dtmf: this.#dtmf }) },
-      { earlyMediaAsr: this.#request.earlyMediaAsr, recorded: this.#recorded },
-    );
-    if (record) this.#d.events.emit('ended', { callId: this.#call.callId, record });
+  #quietly(what: string, step: () => void): void {
+    try {
+      step();
+    } catch (err) {
+      this.#log.error({ err }, `${what} failed`);
+    }
+  }
+
+  /**
+   * The final record with its receipts. A write that fails is retried after each of
+   * `finishRetriesMs`; after the last the call is left in progress for the orphan reaper, which
+   * finalises it (exactly one VoiceReport either way: the ledger's receipt ids are unique).
+   */
+  async #finish(patch: CallPatch): Promise<void> {
+    const endAt = Math.round(this.#now());
+    const full: CallPatch = { ...patch, endAt, ...(this.#dtmf && { dtmf: this.#dtmf }) };
+    const options = { earlyMediaAsr: this.#request.earlyMediaAsr, recorded: this.#recorded };
+    const retries = this.#d.finishRetriesMs ?? FINISH_RETRIES_MS;
+    for (let attempt = 0; ; attempt++) {
+      let record: CallRecord | undefined;
+      try {
+        record = this.#d.ledger.finish(this.#call.callId, full, options);
+      } catch (err) {
+        const retryInMs = retries[attempt];
+        if (retryInMs === undefined) {
+          this.#log.error({ err }, 'the call could not be finalised: the orphan reaper will');
+          return;
+        }
+        this.#log.error({ err, retryInMs }, 'the call could not be finalised: retrying');
+        await sleep(retryInMs, this.#d.time);
+        continue;
+      }
+      if (record)
+        this.#quietly('telling the end', () =>
+          this.#d.events.emit('ended', { callId: this.#call.callId, record }),
+        );
+      return;
+    }
   }
 }

@@ -4,10 +4,13 @@
  * Excess calls wait; none is dropped. The CPS limit is a sliding one-second window: at most `cps`
  * call attempts start within any 1000 ms, which is how carriers count.
  */
-import type { TimeSource } from '../media/timeSource.js';
+import type { Clock } from '../clock/clock.js';
+import type { SmartCallRequest } from '../contract/smartCallRequest.js';
 import type { Logger } from '../observability/logger.js';
 import type { CallRecord, TrunkRecord } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
+import type { CallLedger } from './callLedger.js';
+import { internalFailureResult } from './callOutcome.js';
 
 /** Places one call and settles when it is over (answered and ended, or failed). */
 export interface CallPlacer {
@@ -16,10 +19,12 @@ export interface CallPlacer {
 
 export interface DialerOptions {
   store: Store;
+  /** Every state change of a call goes through it, with the receipts it owes. */
+  ledger: Pick<CallLedger, 'note' | 'finish'>;
   placer: CallPlacer;
   /** The trunk a call leaves through; undefined when none is configured. */
   trunkFor: (call: CallRecord) => TrunkRecord | undefined;
-  time: TimeSource;
+  time: Clock;
   log: Logger;
 }
 
@@ -89,7 +94,7 @@ export class Dialer {
     while (this.#running && this.#queue.length > 0) {
       const callId = this.#queue[0]!;
       const call = this.#o.store.calls.find(callId);
-      if (!call || call.state !== 'queued') {
+      if (call?.state !== 'queued') {
         this.#dequeue();
         continue;
       }
@@ -110,7 +115,7 @@ export class Dialer {
       state.starts.push(now);
       state.active++;
       this.#dequeue();
-      this.#o.store.calls.update(callId, { state: 'dialing', originateAt: Math.round(now) });
+      this.#o.ledger.note(callId, { state: 'dialing', originateAt: Math.round(now) });
       const placed = this.#o.placer
         .place({ ...call, state: 'dialing', originateAt: Math.round(now) }, trunk)
         .catch((err) => {
@@ -144,16 +149,32 @@ export class Dialer {
     );
   }
 
+  /**
+   * A call that failed before (or outside) its session: the terminal state and its VoiceReport
+   * through the ledger (a call already final is left alone). When even that write fails, the call
+   * stays in progress and the orphan reaper finalises it.
+   */
+  /**
+   * A call that failed before (or outside) its session: the terminal state and its VoiceReport
+   * through the ledger (a call already final is left alone). When even that write fails, the call
+   * stays in progress and the orphan reaper finalises it.
+   */
   #fail(call: CallRecord, why: string): void {
     this.#o.log.warn({ callId: call.callId, why }, 'call failed before dialing');
-    const current = this.#o.store.calls.find(call.callId);
-    if (current && (current.state === 'ended' || current.state === 'failed')) return;
-    this.#o.store.calls.update(call.callId, {
-      state: 'failed',
-      endAt: Math.round(this.#o.time.now()),
-      statusCode: '999999',
-      smartStatusCode: 'OTHER',
-      statusMsg: why,
-    });
+    let earlyMediaAsr = false;
+    try {
+      earlyMediaAsr = (JSON.parse(call.request) as SmartCallRequest).earlyMediaAsr === true;
+    } catch {
+      // an unreadable request changes nothing here
+    }
+    try {
+      this.#o.ledger.finish(
+        call.callId,
+        { state: 'failed', endAt: Math.round(this.#o.time.now()), ...internalFailureResult(why) },
+        { earlyMediaAsr, recorded: false },
+      );
+    } catch {
+      // logged by the ledger: left to the orphan reaper
+    }
   }
 }

@@ -4,8 +4,10 @@
  * account's ASR stream (what was said, or that it was not recognised). The synthesizer turns TTS
  * text into a playable source that fills as synthesis proceeds and stops it on barge-in.
  */
+import { type Clock, systemClock } from '../clock/clock.js';
+import { within } from '../clock/within.js';
 import { StreamSource } from '../media/streamSource.js';
-import type { PromptSynthesizer, SpeechSettings } from '../media-library/promptBuilder.js';
+import type { PromptBuilder, PromptSynthesizer, SpeechSettings } from '../media-library/promptBuilder.js';
 import type { AsrEvent, AsrStream } from '../speech/asr.js';
 import { Endpointer } from '../speech/endpointer.js';
 import type { SpeechEngines } from '../speech/speechEngines.js';
@@ -19,7 +21,14 @@ const FINISH_LIMIT_MS = 3000;
 /** A pause up to this long still counts as continuous speech (time-based barge-in). */
 const GAP_TOLERANCE_MS = 200;
 
-export function speechListeners(engines: SpeechEngines): ListenerFactory {
+/**
+ * Listeners for calls: each with the engine its account and ASR model select. Times (sentence
+ * ends, grace periods) come from `clock`, the clock the call's answer time comes from.
+ */
+export function speechListeners(
+  engines: Pick<SpeechEngines, 'createVad' | 'asr'>,
+  clock: Clock = systemClock,
+): ListenerFactory {
   return (o) => {
     const vad: Vad = engines.createVad();
     const endpointer = new Endpointer({ pauseMs: o.pauseTimeMs });
@@ -27,13 +36,16 @@ export function speechListeners(engines: SpeechEngines): ListenerFactory {
     let sentenceBegin: number | undefined;
     let runStart: number | undefined;
     let lastSpeechEnd = Number.NEGATIVE_INFINITY;
-    let grace: NodeJS.Timeout | undefined;
+    let grace: unknown;
+    const clearGrace = () => {
+      if (grace !== undefined) clock.clearTimer(grace);
+      grace = undefined;
+    };
     let closed = false;
     const onEvent = (e: AsrEvent) => {
       if (closed || e.type === 'partial' || streamStart === undefined) return;
-      if (grace) clearTimeout(grace);
-      grace = undefined;
-      o.events.speechEnded(Date.now(), {
+      clearGrace();
+      o.events.speechEnded(clock.now(), {
         words: e.type === 'final' && e.text.trim() ? e.text.trim() : undefined,
         beginAt: streamStart + e.beginMs,
         endAt: streamStart + e.endMs,
@@ -45,6 +57,7 @@ export function speechListeners(engines: SpeechEngines): ListenerFactory {
       asr = engines
         .asr({
           accountId: o.accountId,
+          accountName: o.accountName,
           asrBaseId: o.asrBaseId,
           ...(o.asrModelId && { asrModelId: o.asrModelId }),
         })
@@ -70,13 +83,13 @@ export function speechListeners(engines: SpeechEngines): ListenerFactory {
             o.events.speechStarted(e.beginMs);
           } else if (e.type === 'speech-end') {
             sentenceBegin = undefined;
-            o.events.sentenceEnded?.(Date.now());
+            o.events.sentenceEnded?.(clock.now());
             if (!asr) o.events.speechEnded(at, { words: undefined, beginAt: e.beginMs, endAt: e.endMs });
             else {
-              if (grace) clearTimeout(grace);
-              grace = setTimeout(() => {
+              clearGrace();
+              grace = clock.setTimer(() => {
                 grace = undefined;
-                o.events.speechEnded(Date.now(), { words: undefined, beginAt: e.beginMs, endAt: e.endMs });
+                o.events.speechEnded(clock.now(), { words: undefined, beginAt: e.beginMs, endAt: e.endMs });
               }, RESULT_GRACE_MS);
             }
           }
@@ -88,12 +101,12 @@ export function speechListeners(engines: SpeechEngines): ListenerFactory {
       },
       async finish() {
         if (closed || !asr) return;
-        await Promise.race([asr.finish(), new Promise((r) => setTimeout(r, FINISH_LIMIT_MS))]);
+        await within(asr.finish(), FINISH_LIMIT_MS, clock);
       },
       close() {
         if (closed) return;
         closed = true;
-        if (grace) clearTimeout(grace);
+        clearGrace();
         asr?.close();
         vad.close();
       },
@@ -103,7 +116,10 @@ export function speechListeners(engines: SpeechEngines): ListenerFactory {
 }
 
 /** Prompt TTS: the account's engine (or the embedded one) streaming into the playout. */
-export function speechSynthesizer(engines: SpeechEngines, accountName?: string): PromptSynthesizer {
+export function speechSynthesizer(
+  engines: Pick<SpeechEngines, 'tts'>,
+  accountName?: string,
+): PromptSynthesizer {
   return {
     speak(text: string, settings: SpeechSettings) {
       const source = new StreamSource(8000);
@@ -131,6 +147,28 @@ export function speechSynthesizer(engines: SpeechEngines, accountName?: string):
         }
       })();
       return source;
+    },
+  };
+}
+
+/**
+ * Prompts built with the account's own TTS engine (`speech.tts.accounts`): one builder per account
+ * (made by `make` with the account's name), kept while the account keeps its name.
+ */
+export function accountPrompts(
+  make: (accountName: string | undefined) => Pick<PromptBuilder, 'build'>,
+  accountName: (accountId: number) => string | undefined,
+): Pick<PromptBuilder, 'build'> {
+  const builders = new Map<number, { name: string | undefined; builder: Pick<PromptBuilder, 'build'> }>();
+  return {
+    build(accountId, code, params, speech, log) {
+      const name = accountName(accountId);
+      let entry = builders.get(accountId);
+      if (!entry || entry.name !== name) {
+        entry = { name, builder: make(name) };
+        builders.set(accountId, entry);
+      }
+      return entry.builder.build(accountId, code, params, speech, log);
     },
   };
 }

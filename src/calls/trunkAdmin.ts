@@ -4,6 +4,7 @@
  * limits that the dialer honours.
  */
 import { isIP } from 'node:net';
+import { systemClock } from '../clock/clock.js';
 import {
   NUMBER_FORMATS,
   type NumberFormat,
@@ -83,7 +84,7 @@ export class TrunkAdmin {
   readonly #box: SecretBox;
   readonly #now: () => number;
 
-  constructor(store: Store, box: SecretBox, now: () => number = Date.now) {
+  constructor(store: Store, box: SecretBox, now: () => number = () => Math.round(systemClock.now())) {
     this.#store = store;
     this.#box = box;
     this.#now = now;

@@ -215,7 +215,8 @@ export class SpeechEngines {
 
   /**
    * The recognizer for a call. AsrModelId (an account phrase model) wins over AsrBaseId; a
-   * configured engine for the model, the account or the base model wins over the embedded one.
+   * configured engine for the model, the account, the base model or the default wins over the
+   * embedded one.
    */
   asr(selection: AsrSelection = {}): AsrEngine {
     if (this.#closed) throw new Error('speech engines are closed');
@@ -235,7 +236,9 @@ export class SpeechEngines {
         .map((l) => l.split('\t')[0]!.trim())
         .filter(Boolean);
       const remote = this.#remote(
-        e.models[record.id] ?? (selection.accountName ? e.accounts[selection.accountName] : undefined),
+        e.models[record.id] ??
+          (selection.accountName ? e.accounts[selection.accountName] : undefined) ??
+          e.default,
         record.id,
         phrases,
       );

@@ -26,6 +26,8 @@ export class InboundCall extends EventEmitter<InboundCallEvents> {
   #media: MediaSession | undefined;
   #opening: Promise<MediaSession> | undefined;
   #ended = false;
+  /** Why the media failed to close, if it did (the call still ends). */
+  closeError: unknown;
 
   constructor(telephony: Telephony, sip: IncomingCall) {
     super();
@@ -110,7 +112,13 @@ export class InboundCall extends EventEmitter<InboundCallEvents> {
     });
   }
 
+  /** Never rejects: the call's `ended` follows whether or not the media closed cleanly. */
   async #closeMedia(): Promise<void> {
-    if (this.#opening) await (await this.#opening.catch(() => undefined))?.close();
+    if (!this.#opening) return;
+    try {
+      await (await this.#opening.catch(() => undefined))?.close();
+    } catch (err) {
+      this.closeError = err;
+    }
   }
 }

@@ -46,6 +46,8 @@ export class OutboundCall extends EventEmitter<OutboundCallEvents> {
   readonly sip: OutgoingCall;
   /** What the recorder wrote, once the call is over (when it recorded). */
   recording: RecordingInfo | undefined;
+  /** Why the media failed to close, if it did (the call still ends). */
+  closeError: unknown;
   #finished = false;
 
   private constructor(media: MediaSession, sip: OutgoingCall) {
@@ -64,6 +66,7 @@ export class OutboundCall extends EventEmitter<OutboundCallEvents> {
       this.emit('answered', remote);
     });
     sip.on('media-update', (_sdp, remote) => this.#follow(remote));
+    // The terminal event follows the media's close whether or not the close succeeded.
     sip.once('failed', (cause) => {
       void this.#finish().then(() => this.emit('failed', cause));
     });
@@ -118,9 +121,14 @@ export class OutboundCall extends EventEmitter<OutboundCallEvents> {
     }
   }
 
+  /** Closes the media; never rejects (a close that fails leaves `closeError` set, no recording). */
   async #finish(): Promise<void> {
     if (this.#finished) return;
     this.#finished = true;
-    this.recording = (await this.media.close()).recording;
+    try {
+      this.recording = (await this.media.close()).recording;
+    } catch (err) {
+      this.closeError = err;
+    }
   }
 }

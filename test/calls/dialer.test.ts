@@ -4,9 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { CallLedger } from '../../src/calls/callLedger.js';
 import { type CallPlacer, Dialer } from '../../src/calls/dialer.js';
 import { newQueuedCall } from '../../src/calls/newCall.js';
-import { ManualTimeSource } from '../../src/media/manualTimeSource.js';
+import { ManualClock as ManualTimeSource } from '../../src/clock/manualClock.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import type { CallRecord, TrunkRecord } from '../../src/store/records.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
@@ -31,6 +32,10 @@ const TRUNK: TrunkRecord = {
 
 function queuedCalls(store: SqliteStore, n: number, t0: number): string[] {
   const account = store.accounts.create({ name: `a${Math.random()}`, now: t0 });
+  store.accounts.setReceipts(account.id, {
+    url: 'http://127.0.0.1:9/receipts',
+    types: ['VoiceCallReport', 'VoiceReport', 'VoiceRecordReport'],
+  });
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const callId = `${String(i).padStart(12, '0')}^000000000001`;
@@ -65,6 +70,9 @@ class HoldingPlacer implements CallPlacer {
   }
 }
 
+const ledgerFor = (store: SqliteStore, time: ManualTimeSource) =>
+  new CallLedger(store, { urlFor: () => '' }, silentLogger(), time);
+
 const flush = () => new Promise((r) => setImmediate(r));
 
 test('no more than cps calls start within any one second, and none is dropped', async () => {
@@ -72,7 +80,14 @@ test('no more than cps calls start within any one second, and none is dropped', 
   const store = SqliteStore.inMemory();
   const ids = queuedCalls(store, 35, time.now());
   const placer = new HoldingPlacer(time);
-  const dialer = new Dialer({ store, placer, trunkFor: () => TRUNK, time, log: silentLogger() });
+  const dialer = new Dialer({
+    store,
+    ledger: ledgerFor(store, time),
+    placer,
+    trunkFor: () => TRUNK,
+    time,
+    log: silentLogger(),
+  });
   dialer.start();
   for (let ms = 0; ms <= 4000; ms += 10) {
     time.advance(10);
@@ -101,6 +116,7 @@ test('beyond max-calls, calls wait for one to end', async () => {
   const placer = new HoldingPlacer(time);
   const dialer = new Dialer({
     store,
+    ledger: ledgerFor(store, time),
     placer,
     trunkFor: () => ({ ...TRUNK, maxCalls: 2, cps: 100 }),
     time,
@@ -130,7 +146,14 @@ test('calls queued before a restart are picked up, newly accepted ones are added
   const store = SqliteStore.inMemory();
   const [first] = queuedCalls(store, 1, time.now());
   const placer = new HoldingPlacer(time);
-  const dialer = new Dialer({ store, placer, trunkFor: () => TRUNK, time, log: silentLogger() });
+  const dialer = new Dialer({
+    store,
+    ledger: ledgerFor(store, time),
+    placer,
+    trunkFor: () => TRUNK,
+    time,
+    log: silentLogger(),
+  });
   dialer.start();
   assert.deepEqual(
     placer.started.map((s) => s.callId),
@@ -149,6 +172,7 @@ test('without a trunk a call fails with a clear status instead of waiting foreve
   const [id] = queuedCalls(store, 1, time.now());
   const dialer = new Dialer({
     store,
+    ledger: ledgerFor(store, time),
     placer: new HoldingPlacer(time),
     trunkFor: () => undefined,
     time,
@@ -158,6 +182,32 @@ test('without a trunk a call fails with a clear status instead of waiting foreve
   const call = store.calls.find(id!)!;
   assert.equal(call.state, 'failed');
   assert.equal(call.statusMsg, 'no trunk is configured');
+  const receipts = store.receipts.listByCall(id!).map((r) => r.type);
+  assert.deepEqual(receipts, ['VoiceReport'], 'its VoiceReport is owed, through the ledger');
   await dialer.stop();
+  store.close();
+});
+
+test('a call whose placing fails unexpectedly ends failed with exactly one VoiceReport', async () => {
+  const time = new ManualTimeSource();
+  const store = SqliteStore.inMemory();
+  const [id] = queuedCalls(store, 1, time.now());
+  const dialer = new Dialer({
+    store,
+    ledger: ledgerFor(store, time),
+    placer: { place: () => Promise.reject(new Error('boom')) },
+    trunkFor: () => TRUNK,
+    time,
+    log: silentLogger(),
+  });
+  dialer.start();
+  await flush();
+  await dialer.stop();
+  const call = store.calls.find(id!)!;
+  assert.equal(call.state, 'failed');
+  assert.equal(call.statusCode, '999999');
+  assert.equal(call.statusMsg, 'internal error: boom');
+  const receipts = store.receipts.listByCall(id!).map((r) => r.type);
+  assert.deepEqual(receipts, ['VoiceReport']);
   store.close();
 });

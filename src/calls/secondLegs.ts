@@ -1,0 +1,167 @@
+/**
+ * A call's second legs (spec §4.4): the blind `transfer` (the callee is bridged to another number
+ * and the robot leaves), the `parallel_transfer` to a call centre while the robot talks on (with
+ * an agent optionally listening in), and the `parallel_bridge` that then connects callee and agent.
+ * Owns every leg and bridge it starts; `close()` ends them when the call ends.
+ */
+import type { Clock } from '../clock/clock.js';
+import type { AudioSource } from '../media/audioSource.js';
+import type { Logger } from '../observability/logger.js';
+import { maskNumber } from '../observability/logger.js';
+import { MediaBridge } from '../telephony/mediaBridge.js';
+import type { OutboundCall } from '../telephony/outboundCall.js';
+import type { CallEvents } from './callEvents.js';
+
+export interface ParallelResult {
+  status: 'success' | 'fail';
+  failCause: string;
+  isMonitor: boolean;
+  ccName: string;
+}
+
+export interface SecondLegsOptions {
+  callId: string;
+  /** The call's own leg (the callee). */
+  main: OutboundCall;
+  /** Places a leg through the call's trunk, shown as the call's display number. */
+  dial(number: string): Promise<OutboundCall>;
+  /** A prompt to play to an agent before the robot's call is handed over (`play_file`). */
+  prompt(code: string): AudioSource;
+  /** How a parallel transfer went (the dialogue posts it as a callback). */
+  parallelResult(result: ParallelResult): void;
+  /** `cc_name` → number to dial (a number as cc_name is dialled as is). */
+  callCenters: Readonly<Record<string, string>>;
+  events: CallEvents;
+  clock: Clock;
+  log: Logger;
+}
+
+interface ParallelLeg {
+  leg: OutboundCall;
+  answered: boolean;
+  isMonitor: boolean;
+  /** The agent listening in (is_monitor) until the bridge. */
+  monitor: MediaBridge | undefined;
+}
+
+export class SecondLegs {
+  readonly #o: SecondLegsOptions;
+  readonly #legs = new Set<OutboundCall>();
+  #parallel: ParallelLeg | undefined;
+  #bridge: MediaBridge | undefined;
+  #bridgedTo: OutboundCall | undefined;
+  #closed = false;
+
+  constructor(options: SecondLegsOptions) {
+    this.#o = options;
+  }
+
+  /** Blind transfer: the callee is bridged to `number`; when either side leaves, both are ended. */
+  async transfer(number: string): Promise<void> {
+    const out = this.#o.main;
+    this.#o.log.info({ to: maskNumber(number) }, 'transferring');
+    let leg: OutboundCall;
+    try {
+      leg = await this.#o.dial(number);
+    } catch (err) {
+      this.#o.log.error({ err }, 'the transfer leg could not be placed: hanging up');
+      out.hangup();
+      return;
+    }
+    if (this.#adoptAfterClose(leg)) return;
+    this.#legs.add(leg);
+    leg.once('answered', () => {
+      this.#bridge?.close();
+      this.#bridge = MediaBridge.bothWays(out.media, leg.media);
+      this.#bridgedTo = leg;
+      this.#o.events.emit('said', {
+        callId: this.#o.callId,
+        at: this.#o.clock.now(),
+        code: 'transfer',
+        texts: [`[transferred to ${maskNumber(number)}]`],
+      });
+    });
+    leg.once('failed', (cause) => {
+      this.#legs.delete(leg);
+      this.#o.log.warn({ sip: `${cause.status} ${cause.reason}` }, 'the transfer failed: hanging up');
+      out.hangup();
+    });
+    leg.once('ended', () => {
+      this.#legs.delete(leg);
+      out.hangup();
+    });
+  }
+
+  /** A leg to a call centre while the robot talks on; its progress goes to the callback. */
+  async parallelTransfer(o: { ccName?: string; playFile?: string; isMonitor: boolean }): Promise<void> {
+    const ccName = o.ccName ?? '';
+    const number = this.#o.callCenters[ccName] ?? (/^\+?\d{3,20}$/.test(ccName) ? ccName : undefined);
+    const report = (status: 'success' | 'fail', failCause: string) =>
+      this.#o.parallelResult({ status, failCause, isMonitor: o.isMonitor, ccName });
+    if (this.#parallel) return report('fail', 'a parallel transfer is already in progress');
+    if (!number) return report('fail', `unknown call centre "${ccName}"`);
+    let leg: OutboundCall;
+    try {
+      leg = await this.#o.dial(number);
+    } catch (err) {
+      return report('fail', (err as Error).message);
+    }
+    if (this.#adoptAfterClose(leg)) return;
+    const parallel: ParallelLeg = { leg, answered: false, isMonitor: o.isMonitor, monitor: undefined };
+    this.#parallel = parallel;
+    this.#legs.add(leg);
+    leg.once('answered', () => {
+      parallel.answered = true;
+      const startMonitor = () => {
+        if (parallel.isMonitor && this.#parallel === parallel && !this.#bridge) {
+          parallel.monitor = MediaBridge.oneWay(this.#o.main.media, leg.media);
+        }
+      };
+      if (o.playFile) {
+        const id = leg.media.play(this.#o.prompt(o.playFile), { id: 'transfer-playfile' });
+        leg.media.on('playEnded', (e) => e.id === id && startMonitor());
+      } else startMonitor();
+      report('success', '');
+    });
+    leg.once('failed', (cause) => {
+      this.#legs.delete(leg);
+      if (this.#parallel === parallel) this.#parallel = undefined;
+      report('fail', `${cause.status} ${cause.reason}`);
+    });
+    leg.once('ended', () => {
+      this.#legs.delete(leg);
+      parallel.monitor?.close();
+      if (this.#parallel === parallel) this.#parallel = undefined;
+      // After the bridge the agent leaving ends the call; before it the robot carries on.
+      if (this.#bridgedTo === leg) this.#o.main.hangup();
+    });
+  }
+
+  /** `parallel_bridge`: callee and agent talk; false without an answered parallel leg. */
+  bridgeParallel(): boolean {
+    const p = this.#parallel;
+    const out = this.#o.main;
+    if (this.#closed || !p || !p.answered || !out.answered) return false;
+    p.monitor?.close();
+    this.#bridge?.close();
+    this.#bridge = MediaBridge.bothWays(out.media, p.leg.media);
+    this.#bridgedTo = p.leg;
+    this.#o.log.info('bridged with the parallel leg');
+    return true;
+  }
+
+  /** The call is over: bridges stop, legs still up are hung up. */
+  close(): void {
+    this.#closed = true;
+    this.#bridge?.close();
+    this.#parallel?.monitor?.close();
+    for (const leg of this.#legs) leg.hangup();
+  }
+
+  /** A leg whose dialing finished after the call ended is hung up at once. */
+  #adoptAfterClose(leg: OutboundCall): boolean {
+    if (!this.#closed) return false;
+    leg.hangup();
+    return true;
+  }
+}

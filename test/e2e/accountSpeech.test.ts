@@ -1,0 +1,101 @@
+/**
+ * Per-account speech engines reach real calls (fault 5): a call of an account configured with its
+ * own ASR engine (`speech.asr.accounts`) streams the callee's audio to that engine, its prompts are
+ * spoken by the account's TTS engine (`speech.tts.accounts`), and a call with an AsrModelId uses
+ * the configured default remote engine. The remote engines are local peers of their real
+ * protocols (Vosk, the NLS gateway); the calls go through the virtual phone network.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { ConfigInput } from '../../src/config.js';
+import { type E2e, startE2e } from '../helpers/e2eHarness.js';
+import { nlsGateway, type Peer, voskServer } from '../speech/wsPeers.js';
+
+const PERSONAS = join(process.cwd(), 'test/fixtures/e2e/personas.yaml');
+const TALKATIVE = '13900000026';
+
+async function start(speech: ConfigInput['speech']): Promise<E2e> {
+  const e2e = await startE2e({
+    phonenet: { sipPort: 0, rtpPortMin: 32000, rtpPortMax: 32999, personasFiles: [PERSONAS] },
+    speech,
+  });
+  // Any turn ends the call: the test is about which engines the call used.
+  e2e.callbacks.script = (cb) =>
+    cb.contentType === 'normal' ? { action: 'hangup' } : { action: 'donothing' };
+  return e2e;
+}
+
+async function call(e2e: E2e, params: Record<string, string>) {
+  const r = await e2e.smartCall({
+    CalledNumber: TALKATIVE,
+    VoiceCode: '$t$',
+    VoiceCodeParam: JSON.stringify({ t: '您好，这里是测试' }),
+    SessionTimeout: '20',
+    ...params,
+  });
+  assert.equal(r.code, 'OK', JSON.stringify(r));
+  return e2e.waitForEnd(String(r.body!.CallId), 60_000);
+}
+
+describe("an account's own ASR and TTS engines", () => {
+  let asr: Peer;
+  let tts: Peer;
+  let e2e: E2e;
+  before(async () => {
+    asr = await voskServer();
+    tts = await nlsGateway();
+    e2e = await start({
+      asr: { engines: { acmeAsr: { type: 'vosk', url: asr.url } }, accounts: { demo: 'acmeAsr' } },
+      tts: {
+        engines: { acmeTts: { type: 'nls', url: tts.url, appKey: 'k', token: 'good-token' } },
+        accounts: { demo: 'acmeTts' },
+      },
+    } as ConfigInput['speech']);
+  });
+  after(async () => {
+    await e2e?.close();
+    await asr?.close();
+    await tts?.close();
+  });
+
+  test("the callee's audio goes to the account's ASR engine, the prompt comes from its TTS engine", async () => {
+    const record = await call(e2e, {});
+    assert.equal(record.state, 'ended');
+    assert.ok(asr.audioBytes() > 0, "the account's recognizer heard the call");
+    const synthesis = tts.received.find(
+      (m) => (m.header as { name?: string } | undefined)?.name === 'StartSynthesis',
+    );
+    assert.ok(synthesis, `the account's synthesizer spoke: ${JSON.stringify(tts.received)}`);
+    assert.match(JSON.stringify(synthesis.payload), /这里是测试/);
+  });
+});
+
+describe('a call with an AsrModelId and a default remote engine', () => {
+  let asr: Peer;
+  let e2e: E2e;
+  before(async () => {
+    asr = await voskServer();
+    e2e = await start({
+      asr: { engines: { cloud: { type: 'vosk', url: asr.url } }, default: 'cloud' },
+    } as ConfigInput['speech']);
+    const account = e2e.running.store.accounts.findByName('demo')!;
+    e2e.running.store.asrModels.insert({
+      id: 'model-1',
+      accountId: account.id,
+      name: 'greetings',
+      phrases: '你好\n不需要\n',
+      createdAt: Date.now(),
+    });
+  });
+  after(async () => {
+    await e2e?.close();
+    await asr?.close();
+  });
+
+  test('uses the default remote engine, not the embedded one', async () => {
+    const record = await call(e2e, { AsrModelId: 'model-1' });
+    assert.equal(record.state, 'ended');
+    assert.ok(asr.audioBytes() > 0, 'the default engine heard the call');
+  });
+});
