@@ -2,7 +2,7 @@
  * How a call's end maps to the codes of spec §5.5: `status_code` (carrier result, also the `state`
  * of QueryCallDetailByCallId), `smart_status_code`, and the hang-up direction of the VoiceReport.
  */
-import type { CallFailure } from '../sip/callFailure.js';
+import type { CallFailure } from '../sip/index.js';
 
 export interface CallResult {
   statusCode: string;

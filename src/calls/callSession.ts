@@ -23,7 +23,7 @@ import { smartCallVolumeToDb } from '../media/gain.js';
 import type { PromptBuilder, SpeechSettings } from '../media-library/promptBuilder.js';
 import type { Logger } from '../observability/logger.js';
 import { maskNumber } from '../observability/logger.js';
-import type { CallFailure, EndedBy } from '../sip/callFailure.js';
+import type { CallFailure, EndedBy } from '../sip/index.js';
 import { EARLY_MEDIA_MODEL } from '../speech/earlyMediaPhrases.js';
 import type { AccountRecord, CallRecord, TrunkRecord } from '../store/records.js';
 import type { CallPatch, Store } from '../store/repositories.js';

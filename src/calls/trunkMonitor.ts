@@ -4,8 +4,8 @@
  * carrier decides); the log is for operators.
  */
 import type { Logger } from '../observability/logger.js';
-import { OptionsPinger } from '../sip/optionsPinger.js';
-import type { SipUserAgent } from '../sip/sipUserAgent.js';
+import type { SipUserAgent } from '../sip/index.js';
+import { OptionsPinger } from '../sip/index.js';
 import type { TrunkRecord } from '../store/records.js';
 
 export class TrunkMonitor {

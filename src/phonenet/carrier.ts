@@ -13,10 +13,8 @@ import { within } from '../clock/within.js';
 import type { MediaClock } from '../media/mediaClock.js';
 import type { Logger } from '../observability/logger.js';
 import { maskNumber } from '../observability/logger.js';
-import type { IncomingCall } from '../sip/incomingCall.js';
-import { isSipUri } from '../sip/sipUri.js';
-import type { SipTimerConfig } from '../sip/timers.js';
-import type { Endpoint } from '../sip/transport.js';
+import type { Endpoint, IncomingInvite, SipTimerConfig } from '../sip/index.js';
+import { isSipUri } from '../sip/index.js';
 import { InboundCall } from '../telephony/inboundCall.js';
 import { Telephony } from '../telephony/telephony.js';
 import { builtinPersonas } from './builtinPersonas.js';
@@ -89,7 +87,7 @@ export interface CarrierEvents {
 }
 
 /** The Request-URI's user part (a tel: URI's number), %-decoded. */
-function calledNumber(sip: IncomingCall): string {
+function calledNumber(sip: IncomingInvite): string {
   const uri = sip.invite.uri;
   const user = isSipUri(uri) ? (uri.user ?? '') : uri.opaque.split(';')[0]!;
   try {
@@ -250,12 +248,12 @@ export class Carrier extends EventEmitter<CarrierEvents> {
     }
   }
 
-  #refuse(sip: IncomingCall, number: string, status: number, reason: string): void {
+  #refuse(sip: IncomingInvite, number: string, status: number, reason: string): void {
     sip.reject(status, reason);
     this.emit('refused', { callId: sip.callId, number, source: sip.inbound.source, status, reason });
   }
 
-  #onIncoming(sip: IncomingCall): void {
+  #onIncoming(sip: IncomingInvite): void {
     const source = sip.inbound.source;
     const number = calledNumber(sip);
     if (this.#closing) {
@@ -282,7 +280,7 @@ export class Carrier extends EventEmitter<CarrierEvents> {
     this.#start(sip, number, persona);
   }
 
-  #start(sip: IncomingCall, number: string, persona: Persona): void {
+  #start(sip: IncomingInvite, number: string, persona: Persona): void {
     const clock = this.telephony.clock;
     let paths: { timeline: string; recording: string } | undefined;
     let timeline: CallTimeline;

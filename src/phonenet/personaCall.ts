@@ -16,7 +16,7 @@ import type { DtmfSentEvent, MediaSession } from '../media/mediaSession.js';
 import { PcmSource } from '../media/pcmSource.js';
 import type { PlayoutEnded, PlayoutStarted } from '../media/playout.js';
 import type { Logger } from '../observability/logger.js';
-import type { EndedBy } from '../sip/callFailure.js';
+import type { EndedBy } from '../sip/index.js';
 import { type InboundCall, MediaOfferError } from '../telephony/inboundCall.js';
 import { CallOver, nextEvent, sleep, untilAborted } from './abortable.js';
 import type { CallTimeline, TimelineEvent } from './callTimeline.js';

@@ -4,16 +4,16 @@
  */
 export type { CallFailure, CallFailureCode, EndedBy } from './callFailure.js';
 export type { DigestCredentials } from './digestAuth.js';
-export { IncomingCall, type IncomingCallEvents, type IncomingCallState } from './incomingCall.js';
+export { IncomingInvite, type IncomingInviteEvents, type IncomingInviteState } from './incomingInvite.js';
 export { type ParseLimits, type ParseOutcome, parseSipMessage, type SipParseError } from './messageParser.js';
 export { serializeMessage } from './messageSerializer.js';
 export { OptionsPinger, type OptionsPingerOptions, type TrunkState } from './optionsPinger.js';
 export {
   type InviteOptions,
-  OutgoingCall,
-  type OutgoingCallEvents,
-  type OutgoingCallState,
-} from './outgoingCall.js';
+  OutgoingInvite,
+  type OutgoingInviteEvents,
+  type OutgoingInviteState,
+} from './outgoingInvite.js';
 export {
   buildAnswer,
   buildOffer,
@@ -25,7 +25,7 @@ export {
   parseAnswer,
 } from './sdp.js';
 export { type SipMessage, SipRequest, SipResponse } from './sipMessage.js';
-export { parseUri, SipUri, uriHost } from './sipUri.js';
+export { isSipUri, parseUri, SipUri, uriHost } from './sipUri.js';
 export { type OptionsResult, type SipStats, SipUserAgent, type SipUserAgentOptions } from './sipUserAgent.js';
 export type { SipTimerConfig } from './timers.js';
 export type { Endpoint, TransportCounters, TransportLimits, TransportProtocol } from './transport.js';

@@ -3,9 +3,9 @@ import type { Clock } from '../clock/clock.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import { Dialog } from './dialog.js';
 import { newBranch, newCallId, newTag } from './ids.js';
-import { IncomingCall } from './incomingCall.js';
+import { IncomingInvite } from './incomingInvite.js';
 import { createResponse } from './messageFactory.js';
-import { type InviteOptions, OutgoingCall } from './outgoingCall.js';
+import { type InviteOptions, OutgoingInvite } from './outgoingInvite.js';
 import { type UasCapabilities, validateRequest } from './requestValidator.js';
 import type { ServerInviteTransaction } from './serverInviteTransaction.js';
 import { SipHeaders } from './sipHeaders.js';
@@ -47,7 +47,7 @@ export interface SipUserAgentOptions {
 
 export interface SipUserAgentEvents {
   /** A new call offered to us; answer it, reject it or let it ring. Unhandled calls get 480. */
-  incoming: [call: IncomingCall];
+  incoming: [call: IncomingInvite];
 }
 
 export type OptionsResult =
@@ -78,7 +78,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   readonly #user: string;
   readonly #dialogs = new Map<string, DialogUser>();
   readonly #children = new Set<UaChild>();
-  readonly #incomingByTx = new Map<ServerInviteTransaction, IncomingCall>();
+  readonly #incomingByTx = new Map<ServerInviteTransaction, IncomingInvite>();
   readonly #ctx: UaContext;
   #closed = false;
 
@@ -133,8 +133,8 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   }
 
   /** Places a call. Listen for `failed` / `answered` / `ended` on the result. */
-  invite(options: InviteOptions): OutgoingCall {
-    const call = new OutgoingCall(this.#ctx, options);
+  invite(options: InviteOptions): OutgoingInvite {
+    const call = new OutgoingInvite(this.#ctx, options);
     if (this.#closed) {
       queueMicrotask(() => call.terminate('ua-closed'));
       return call;
@@ -264,7 +264,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       adopt: (child) => this.#children.add(child),
       release: (child) => {
         this.#children.delete(child);
-        if (!(child instanceof IncomingCall)) return;
+        if (!(child instanceof IncomingInvite)) return;
         for (const [tx, call] of this.#incomingByTx) if (call === child) this.#incomingByTx.delete(tx);
       },
     };
@@ -335,7 +335,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       tx.respond(createResponse(request, 422, { toTag: newTag(), headers: { 'Min-SE': String(minSE) } }));
       return;
     }
-    const call = new IncomingCall(this.#ctx, request, tx, inbound);
+    const call = new IncomingInvite(this.#ctx, request, tx, inbound);
     this.#incomingByTx.set(tx, call);
     this.#log.debug({ callId: request.callId }, 'sip incoming call');
     if (this.listenerCount('incoming') === 0) {

@@ -5,9 +5,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { MediaSession } from '../media/mediaSession.js';
-import type { EndedBy } from '../sip/callFailure.js';
-import type { IncomingCall } from '../sip/incomingCall.js';
-import { buildAnswer, type MediaDescriptionSummary } from '../sip/sdp.js';
+import type { EndedBy, IncomingInvite } from '../sip/index.js';
+import { buildAnswer, type MediaDescriptionSummary } from '../sip/index.js';
 import type { Telephony } from './telephony.js';
 
 export interface InboundCallEvents {
@@ -21,7 +20,7 @@ export class MediaOfferError extends Error {
 }
 
 export class InboundCall extends EventEmitter<InboundCallEvents> {
-  readonly sip: IncomingCall;
+  readonly sip: IncomingInvite;
   readonly #telephony: Telephony;
   #media: MediaSession | undefined;
   #opening: Promise<MediaSession> | undefined;
@@ -29,7 +28,7 @@ export class InboundCall extends EventEmitter<InboundCallEvents> {
   /** Why the media failed to close, if it did (the call still ends). */
   closeError: unknown;
 
-  constructor(telephony: Telephony, sip: IncomingCall) {
+  constructor(telephony: Telephony, sip: IncomingInvite) {
     super();
     this.#telephony = telephony;
     this.sip = sip;

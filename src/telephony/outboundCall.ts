@@ -7,11 +7,14 @@
 import { EventEmitter } from 'node:events';
 import type { RecordingInfo } from '../media/callRecorder.js';
 import type { MediaSession, MediaSessionOptions } from '../media/mediaSession.js';
-import type { CallFailure, EndedBy } from '../sip/callFailure.js';
-import type { DigestCredentials } from '../sip/digestAuth.js';
-import type { OutgoingCall } from '../sip/outgoingCall.js';
-import { buildOffer, type MediaDescriptionSummary } from '../sip/sdp.js';
-import type { TransportProtocol } from '../sip/transport.js';
+import type {
+  CallFailure,
+  DigestCredentials,
+  EndedBy,
+  OutgoingInvite,
+  TransportProtocol,
+} from '../sip/index.js';
+import { buildOffer, type MediaDescriptionSummary } from '../sip/index.js';
 import type { Telephony } from './telephony.js';
 
 export interface OutboundCallOptions {
@@ -43,14 +46,14 @@ export interface OutboundCallEvents {
 
 export class OutboundCall extends EventEmitter<OutboundCallEvents> {
   readonly media: MediaSession;
-  readonly sip: OutgoingCall;
+  readonly sip: OutgoingInvite;
   /** What the recorder wrote, once the call is over (when it recorded). */
   recording: RecordingInfo | undefined;
   /** Why the media failed to close, if it did (the call still ends). */
   closeError: unknown;
   #finished = false;
 
-  private constructor(media: MediaSession, sip: OutgoingCall) {
+  private constructor(media: MediaSession, sip: OutgoingInvite) {
     super();
     this.media = media;
     this.sip = sip;

@@ -6,8 +6,8 @@ import { MediaClock } from '../media/mediaClock.js';
 import { MediaSession, type MediaSessionOptions } from '../media/mediaSession.js';
 import type { Logger } from '../observability/logger.js';
 import { PortPool } from '../rtp/portPool.js';
-import { SipUserAgent } from '../sip/sipUserAgent.js';
-import type { SipTimerConfig } from '../sip/timers.js';
+import type { SipTimerConfig } from '../sip/index.js';
+import { SipUserAgent } from '../sip/index.js';
 
 export interface TelephonyOptions {
   /** IP literal for SIP and RTP sockets. */

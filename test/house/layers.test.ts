@@ -20,17 +20,20 @@ after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** Lints `src/<from>/probe.ts` importing `src/<to>/target.ts`; the diagnostics text, or '' when clean. */
-function lintImport(from: string, to: string): string {
+/**
+ * Lints `src/<from>/probe.ts` importing `src/<to>/<file>.ts`; the diagnostics text, or '' when
+ * clean.
+ */
+function lintImport(from: string, to: string, file = 'target'): string {
   const dir = mkdtempSync(join(tmpdir(), 'smartcall-layers-'));
   dirs.push(dir);
   writeFileSync(join(dir, 'biome.json'), JSON.stringify(config));
   mkdirSync(join(dir, 'src', from), { recursive: true });
   mkdirSync(join(dir, 'src', to), { recursive: true });
-  writeFileSync(join(dir, 'src', to, 'target.ts'), 'export type Target = number;\n');
+  writeFileSync(join(dir, 'src', to, `${file}.ts`), 'export type Target = number;\n');
   writeFileSync(
     join(dir, 'src', from, 'probe.ts'),
-    `import type { Target } from '../${to}/target.js';\n\nexport type Probe = Target;\n`,
+    `import type { Target } from '../${to}/${file}.js';\n\nexport type Probe = Target;\n`,
   );
   const r = spawnSync(biome, ['lint', '--max-diagnostics=5', 'src'], { cwd: dir, encoding: 'utf8' });
   return r.status === 0 ? '' : `${r.stdout}${r.stderr}`;
@@ -61,7 +64,7 @@ describe('layers enforced by the linter', () => {
   }
   const allowed: [string, string][] = [
     ['calls', 'dialogue'],
-    ['telephony', 'sip'],
+    ['phonenet', 'telephony'],
     ['speech', 'media'],
     ['dialogue', 'contract'],
     ['cli', 'calls'],
@@ -71,4 +74,10 @@ describe('layers enforced by the linter', () => {
       assert.equal(lintImport(from, to), '');
     });
   }
+
+  test('other folders reach sip/ only through sip/index.js', () => {
+    assert.match(lintImport('telephony', 'sip', 'dialog'), /sip\/index\.js/);
+    assert.match(lintImport('calls', 'sip', 'callFailure'), /sip\/index\.js/);
+    assert.equal(lintImport('telephony', 'sip', 'index'), '');
+  });
 });

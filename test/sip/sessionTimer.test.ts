@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { ManualClock } from '../../src/clock/manualClock.js';
-import type { IncomingCall } from '../../src/sip/incomingCall.js';
+import type { IncomingInvite } from '../../src/sip/incomingInvite.js';
 import { buildAnswer } from '../../src/sip/sdp.js';
 import { SessionTimer } from '../../src/sip/sessionTimer.js';
 import { Timers } from '../../src/sip/timers.js';
@@ -61,7 +61,7 @@ describe('RFC 4028 session timer', () => {
     const caller = await createUa({ sessionTimer: { expires: 2, minSE: 1 } });
     const callee = await createUa({ sessionTimer: { expires: 0, minSE: 1 } });
     try {
-      let incoming: IncomingCall | undefined;
+      let incoming: IncomingInvite | undefined;
       let refreshes = 0;
       callee.once('incoming', (call) => {
         incoming = call;

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
-import type { IncomingCall } from '../../src/sip/incomingCall.js';
+import type { IncomingInvite } from '../../src/sip/incomingInvite.js';
 import { buildAnswer } from '../../src/sip/sdp.js';
 import type { SipUserAgent } from '../../src/sip/sipUserAgent.js';
 import { assertIdle, createUa, offer, sipTarget, waitFor } from './uaHarness.js';
 
-function answerWith(call: IncomingCall, port = 41000): void {
+function answerWith(call: IncomingInvite, port = 41000): void {
   const answer = buildAnswer(call.offer!, { ip: '127.0.0.1', port, sessionId: '2' });
   assert.ok(answer.ok);
   call.answer(answer.value.sdp);
@@ -26,7 +26,7 @@ for (const protocol of ['udp', 'tcp'] as const) {
     });
 
     test('a call is answered, carries both SDPs and ends with our BYE', async () => {
-      let incoming: IncomingCall | undefined;
+      let incoming: IncomingInvite | undefined;
       const confirmed = new Promise<void>((resolve) =>
         callee.once('incoming', (call) => {
           incoming = call;
@@ -76,7 +76,7 @@ for (const protocol of ['udp', 'tcp'] as const) {
     });
 
     test('cancelling a ringing call gets 487 on both sides', async () => {
-      let incoming: IncomingCall | undefined;
+      let incoming: IncomingInvite | undefined;
       callee.once('incoming', (call) => {
         incoming = call;
         call.ring();

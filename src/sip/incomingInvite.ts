@@ -11,9 +11,9 @@ import type { SipRequest } from './sipMessage.js';
 import type { Inbound } from './transport.js';
 import type { UaChild, UaContext } from './uaContext.js';
 
-export type IncomingCallState = 'ringing' | 'answered' | 'ended';
+export type IncomingInviteState = 'ringing' | 'answered' | 'ended';
 
-export interface IncomingCallEvents {
+export interface IncomingInviteEvents {
   /** The ACK for our 2xx arrived: the call is confirmed. */
   confirmed: [];
   /** The call is over (exactly once): rejected, cancelled by the caller, BYE either way, ... */
@@ -30,7 +30,7 @@ export interface IncomingCallEvents {
  * Terminal event: `ended` exactly once (reasons: rejected, cancelled, bye, ack-timeout,
  * session-expired, ua-closed).
  */
-export class IncomingCall extends EventEmitter<IncomingCallEvents> implements UaChild {
+export class IncomingInvite extends EventEmitter<IncomingInviteEvents> implements UaChild {
   readonly invite: SipRequest;
   readonly inbound: Inbound;
   /** The caller's SDP offer; undefined for a late offer (answer() then carries our offer). */
@@ -40,7 +40,7 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> implements Ua
   readonly #ua: UaContext;
   readonly #tx: ServerInviteTransaction;
   readonly #localTag = newTag();
-  #state: IncomingCallState = 'ringing';
+  #state: IncomingInviteState = 'ringing';
   #session: DialogSession | undefined;
 
   constructor(ua: UaContext, invite: SipRequest, tx: ServerInviteTransaction, inbound: Inbound) {
@@ -55,7 +55,7 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> implements Ua
     ua.adopt(this);
   }
 
-  get state(): IncomingCallState {
+  get state(): IncomingInviteState {
     return this.#state;
   }
 

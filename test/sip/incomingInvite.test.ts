@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import type { IncomingCall } from '../../src/sip/incomingCall.js';
+import type { IncomingInvite } from '../../src/sip/incomingInvite.js';
 import { buildAnswer } from '../../src/sip/sdp.js';
 import type { SipUserAgent } from '../../src/sip/sipUserAgent.js';
 import { PEER_SDP, ScriptedPeer } from './scriptedPeer.js';
@@ -69,11 +69,11 @@ function inDialog(
   ].join('\r\n');
 }
 
-function nextIncoming(): Promise<IncomingCall> {
+function nextIncoming(): Promise<IncomingInvite> {
   return new Promise((resolve) => ua.once('incoming', resolve));
 }
 
-function answer(call: IncomingCall): string {
+function answer(call: IncomingInvite): string {
   const a = buildAnswer(call.offer!, { ip: '127.0.0.1', port: 42000, sessionId: '9' });
   assert.ok(a.ok);
   call.answer(a.value.sdp);
@@ -202,7 +202,7 @@ describe('incoming calls', () => {
   });
 });
 
-function answer183(call: IncomingCall): string {
+function answer183(call: IncomingInvite): string {
   const a = buildAnswer(call.offer!, { ip: '127.0.0.1', port: 42000, sessionId: '9' });
   assert.ok(a.ok);
   return a.value.sdp;

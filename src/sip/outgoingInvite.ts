@@ -40,9 +40,9 @@ export interface InviteOptions {
   callId?: string;
 }
 
-export type OutgoingCallState = 'calling' | 'proceeding' | 'cancelling' | 'answered' | 'failed' | 'ended';
+export type OutgoingInviteState = 'calling' | 'proceeding' | 'cancelling' | 'answered' | 'failed' | 'ended';
 
-export interface OutgoingCallEvents {
+export interface OutgoingInviteEvents {
   /** Every provisional response (100 included); `remoteSdp` when it carried SDP. */
   progress: [status: number, reason: string, remoteSdp: string | undefined];
   /** A provisional response (183) with SDP: early media from `media`. */
@@ -64,12 +64,12 @@ export interface OutgoingCallEvents {
  *
  * Terminal events: `failed` (never answered) or `ended` (after `answered`), exactly one of them.
  */
-export class OutgoingCall extends EventEmitter<OutgoingCallEvents> implements UaChild {
+export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implements UaChild {
   readonly callId: string;
   readonly #ua: UaContext;
   readonly #options: InviteOptions;
   readonly #localTag = newTag();
-  #state: OutgoingCallState = 'calling';
+  #state: OutgoingInviteState = 'calling';
   #invite: SipRequest | undefined;
   #tx: ClientTransaction | undefined;
   #nextHop: Endpoint | undefined;
@@ -91,7 +91,7 @@ export class OutgoingCall extends EventEmitter<OutgoingCallEvents> implements Ua
     this.#sessionExpires = ua.sessionTimer.expires;
   }
 
-  get state(): OutgoingCallState {
+  get state(): OutgoingInviteState {
     return this.#state;
   }
 
