@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { ReceiptPusher } from '../src/callback/receiptPusher.js';
 import { CallLedger } from '../src/calls/callLedger.js';
 import { newQueuedCall } from '../src/calls/newCall.js';
-import { realTimeSource } from '../src/media/timeSource.js';
+import { systemClock } from '../src/clock/clock.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { SqliteStore } from '../src/store/sqlite/sqliteStore.js';
 import { tempDir } from '../test/helpers/tempDir.js';
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
       types: ['VoiceCallReport', 'VoiceReport', 'VoiceRecordReport'],
     });
     const ledger = new CallLedger(store, { urlFor: () => '' }, silentLogger());
-    const pusher = new ReceiptPusher({ store, time: realTimeSource, log: silentLogger() });
+    const pusher = new ReceiptPusher({ store, time: systemClock, log: silentLogger() });
     ledger.onReceipts = () => pusher.wake();
     pusher.start();
     const made = new Map<string, number>();

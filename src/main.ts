@@ -178,7 +178,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       allowPrivate: config.media.allowPrivateUrls,
     });
     // One clock for the call path: the media clock's frame times, answer times and speech times.
-    const clock = telephony.clock.timeSource;
+    const clock = telephony.clock;
     const sessionDeps: CallSessionDeps = {
       store,
       ledger,

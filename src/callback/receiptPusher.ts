@@ -6,14 +6,14 @@
  * lost across a restart: the outbox is the database. Time is injected, so tests run the retry
  * schedule without waiting.
  */
-import type { TimeSource } from '../media/timeSource.js';
+import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { ReceiptRecord } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
 
 export interface ReceiptPusherOptions {
   store: Store;
-  time: TimeSource;
+  time: Clock;
   log: Logger;
   fetch?: typeof fetch;
   timeoutMs?: number;

@@ -4,14 +4,15 @@
  * sent to the business's callback, whose reply says what to do next.
  *
  * The engine decides; it does no I/O. Audio, hang-up and HTTP go through a `DialoguePort`, time
- * through a `TimeSource`, so tests drive whole conversations without sleeping. Inputs are the
+ * through a `Clock`, so tests drive whole conversations without sleeping. Inputs are the
  * events of the call (playback started/ended, speech started/ended, recognised words, DTMF, the far
  * end hanging up). Interruption rules are those of spec §4.5.
  */
+
+import type { Clock } from '../clock/clock.js';
 import type { CallbackContent } from '../contract/callbackContent.js';
 import type { ActionMedia, CallbackAction, DtmfAction } from '../contract/callbackReply.js';
 import { formatChinaTime } from '../contract/chinaTime.js';
-import type { TimeSource } from '../media/timeSource.js';
 import type { Logger } from '../observability/logger.js';
 import { DtmfCollection } from './dtmfCollection.js';
 
@@ -60,7 +61,7 @@ export interface DialoguePort {
 
 export interface DialogueOptions {
   port: DialoguePort;
-  time: TimeSource;
+  time: Clock;
   log: Logger;
   callee: string;
   /** When the call was answered (epoch ms): offsets are relative to it (spec §4.3). */
@@ -101,7 +102,7 @@ function mediaRequest(
 export class DialogueEngine {
   readonly #o: DialogueOptions;
   readonly #port: DialoguePort;
-  readonly #time: TimeSource;
+  readonly #time: Clock;
   #muteTimeMs: number;
   #dynamicId: string;
   #tts: TtsSettings | undefined;

@@ -5,17 +5,17 @@
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TimeSource } from '../media/timeSource.js';
+import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../observability/logger.js';
 
 export class RecordingSweeper {
   readonly #dir: string;
   readonly #retentionDays: number;
-  readonly #time: TimeSource;
+  readonly #time: Clock;
   readonly #log: Logger;
   #timer: unknown;
 
-  constructor(options: { dir: string; retentionDays: number; time: TimeSource; log: Logger }) {
+  constructor(options: { dir: string; retentionDays: number; time: Clock; log: Logger }) {
     this.#dir = options.dir;
     this.#retentionDays = options.retentionDays;
     this.#time = options.time;

@@ -13,9 +13,13 @@
  *
  * Each tick runs in two phases: every subscriber's `onTick` (send: packets leave as close to the
  * deadline as possible), then every subscriber's `onAfterTick` (receive, consumers, recording).
+ *
+ * It is also a `Clock` (its `now` and timers are those of the Clock it ticks on), so the parts of a
+ * call that need time take the media clock and every timestamp of the call has one origin.
  */
+
+import { type Clock, systemClock, type TimerHandle } from '../clock/clock.js';
 import type { Logger } from '../observability/logger.js';
-import { realTimeSource, type TimeSource } from './timeSource.js';
 
 export interface ClockSubscriber {
   /** Phase 1 of tick `tick`, whose ideal time is `time` (ms). */
@@ -25,7 +29,8 @@ export interface ClockSubscriber {
 }
 
 export interface MediaClockOptions {
-  timeSource?: TimeSource;
+  /** The clock it ticks on (default the system clock; tests pass a ManualClock). */
+  clock?: Clock;
   /** Tick period (default 20 ms). */
   intervalMs?: number;
   /** Missed ticks run back to back before the rest are skipped (default 3). */
@@ -46,9 +51,9 @@ export interface MediaClockStats {
   subscriberErrors: number;
 }
 
-export class MediaClock {
+export class MediaClock implements Clock {
   readonly intervalMs: number;
-  readonly #time: TimeSource;
+  readonly #time: Clock;
   readonly #maxCatchUp: number;
   readonly #log: Logger | undefined;
   // Copy-on-write: (un)subscribing during a tick replaces the array, the running loop keeps its own.
@@ -66,15 +71,12 @@ export class MediaClock {
   };
 
   constructor(options: MediaClockOptions = {}) {
-    this.#time = options.timeSource ?? realTimeSource;
+    this.#time = options.clock ?? systemClock;
     this.intervalMs = options.intervalMs ?? 20;
     this.#maxCatchUp = options.maxCatchUpTicks ?? 3;
     this.#log = options.logger;
   }
 
-  get timeSource(): TimeSource {
-    return this.#time;
-  }
   get running(): boolean {
     return this.#running;
   }
@@ -95,6 +97,14 @@ export class MediaClock {
 
   now(): number {
     return this.#time.now();
+  }
+
+  setTimer(callback: () => void, delayMs: number): TimerHandle {
+    return this.#time.setTimer(callback, delayMs);
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    this.#time.clearTimer(handle);
   }
 
   /** Starts ticking; the first tick is due one interval from now. */

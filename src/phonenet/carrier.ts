@@ -225,7 +225,7 @@ export class Carrier extends EventEmitter<CarrierEvents> {
     for (const call of this.#active.keys()) call.stop();
     // BYEs need their answers (or the UA's close) before the calls report their end.
     const settled = Promise.all(this.#active.values());
-    await within(settled, 2000, this.telephony.clock.timeSource);
+    await within(settled, 2000, this.telephony.clock);
     await this.telephony.close();
     await settled;
     await this.#warmUp;
@@ -306,7 +306,7 @@ export class Carrier extends EventEmitter<CarrierEvents> {
       voice: this.#voice,
       detector: this.#detector(),
       timeline,
-      clock: clock.timeSource,
+      clock,
       recordingPath: paths?.recording,
       logger: this.#log,
     });

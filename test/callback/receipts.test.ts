@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { ReceiptPusher } from '../../src/callback/receiptPusher.js';
 import { CallLedger } from '../../src/calls/callLedger.js';
 import { newQueuedCall } from '../../src/calls/newCall.js';
-import { ManualTimeSource } from '../../src/media/manualTimeSource.js';
+import { ManualClock } from '../../src/clock/manualClock.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import { tempDir } from '../helpers/tempDir.js';
@@ -54,7 +54,7 @@ function world(dataDir?: string) {
       types: ['VoiceCallReport', 'VoiceReport', 'VoiceRecordReport'],
     });
   }
-  const time = new ManualTimeSource({ start: Date.UTC(2024, 4, 1, 2, 0, 0) });
+  const time = new ManualClock({ start: Date.UTC(2024, 4, 1, 2, 0, 0) });
   const ledger = new CallLedger(
     store,
     { urlFor: (c) => `http://127.0.0.1/rec/${c.callId}.wav?Expires=1` },
@@ -104,7 +104,7 @@ function answeredCall(ledger: CallLedger, store: SqliteStore, id: string, t0: nu
 }
 
 /** Moves the clock in steps, letting each push that becomes due finish (over real HTTP). */
-const settle = async (time: ManualTimeSource, ms = 0, pusher?: ReceiptPusher) => {
+const settle = async (time: ManualClock, ms = 0, pusher?: ReceiptPusher) => {
   for (let i = 0; i < 20; i++) {
     time.advance(ms / 20);
     await new Promise((r) => setImmediate(r));

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { CallLedger } from '../../src/calls/callLedger.js';
 import { type CallPlacer, Dialer } from '../../src/calls/dialer.js';
 import { newQueuedCall } from '../../src/calls/newCall.js';
-import { ManualClock as ManualTimeSource } from '../../src/clock/manualClock.js';
+import { ManualClock } from '../../src/clock/manualClock.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import type { CallRecord, TrunkRecord } from '../../src/store/records.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
@@ -60,7 +60,7 @@ function queuedCalls(store: SqliteStore, n: number, t0: number): string[] {
 class HoldingPlacer implements CallPlacer {
   readonly started: { callId: string; at: number }[] = [];
   readonly #release = new Map<string, () => void>();
-  constructor(readonly time: ManualTimeSource) {}
+  constructor(readonly time: ManualClock) {}
   place(call: CallRecord): Promise<void> {
     this.started.push({ callId: call.callId, at: this.time.now() });
     return new Promise((resolve) => this.#release.set(call.callId, resolve));
@@ -70,13 +70,13 @@ class HoldingPlacer implements CallPlacer {
   }
 }
 
-const ledgerFor = (store: SqliteStore, time: ManualTimeSource) =>
+const ledgerFor = (store: SqliteStore, time: ManualClock) =>
   new CallLedger(store, { urlFor: () => '' }, silentLogger(), time);
 
 const flush = () => new Promise((r) => setImmediate(r));
 
 test('no more than cps calls start within any one second, and none is dropped', async () => {
-  const time = new ManualTimeSource();
+  const time = new ManualClock();
   const store = SqliteStore.inMemory();
   const ids = queuedCalls(store, 35, time.now());
   const placer = new HoldingPlacer(time);
@@ -110,7 +110,7 @@ test('no more than cps calls start within any one second, and none is dropped', 
 });
 
 test('beyond max-calls, calls wait for one to end', async () => {
-  const time = new ManualTimeSource();
+  const time = new ManualClock();
   const store = SqliteStore.inMemory();
   const ids = queuedCalls(store, 5, time.now());
   const placer = new HoldingPlacer(time);
@@ -142,7 +142,7 @@ test('beyond max-calls, calls wait for one to end', async () => {
 });
 
 test('calls queued before a restart are picked up, newly accepted ones are added', async () => {
-  const time = new ManualTimeSource();
+  const time = new ManualClock();
   const store = SqliteStore.inMemory();
   const [first] = queuedCalls(store, 1, time.now());
   const placer = new HoldingPlacer(time);
@@ -167,7 +167,7 @@ test('calls queued before a restart are picked up, newly accepted ones are added
 });
 
 test('without a trunk a call fails with a clear status instead of waiting forever', async () => {
-  const time = new ManualTimeSource();
+  const time = new ManualClock();
   const store = SqliteStore.inMemory();
   const [id] = queuedCalls(store, 1, time.now());
   const dialer = new Dialer({
@@ -189,7 +189,7 @@ test('without a trunk a call fails with a clear status instead of waiting foreve
 });
 
 test('a call whose placing fails unexpectedly ends failed with exactly one VoiceReport', async () => {
-  const time = new ManualTimeSource();
+  const time = new ManualClock();
   const store = SqliteStore.inMemory();
   const [id] = queuedCalls(store, 1, time.now());
   const dialer = new Dialer({

@@ -2,6 +2,8 @@
  * What the dialogue tests share: a port that records what the engine asks for and answers callbacks
  * from a script, and an engine on a manual clock.
  */
+
+import { ManualClock } from '../../src/clock/manualClock.js';
 import type { CallbackContent } from '../../src/contract/callbackContent.js';
 import { parseActionData } from '../../src/contract/callbackReply.js';
 import {
@@ -12,7 +14,6 @@ import {
   type HangupCause,
   type PlayRequest,
 } from '../../src/dialogue/dialogueEngine.js';
-import { ManualTimeSource } from '../../src/media/manualTimeSource.js';
 import { silentLogger } from '../../src/observability/logger.js';
 
 export class FakePort implements DialoguePort {
@@ -25,9 +26,9 @@ export class FakePort implements DialoguePort {
   /** When false, callbacks wait for `answer()`. */
   autoReply = true;
   engine!: DialogueEngine;
-  readonly #time: ManualTimeSource;
+  readonly #time: ManualClock;
 
-  constructor(time: ManualTimeSource) {
+  constructor(time: ManualClock) {
     this.#time = time;
   }
 
@@ -76,7 +77,7 @@ export class FakePort implements DialoguePort {
 export const tick = () => new Promise((r) => setImmediate(r));
 
 export function setup(over: Partial<DialogueOptions> = {}) {
-  const time = new ManualTimeSource({ start: 1_714_528_800_000 });
+  const time = new ManualClock({ start: 1_714_528_800_000 });
   const port = new FakePort(time);
   const engine = new DialogueEngine({
     port,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { describe, test } from 'node:test';
-import { ManualTimeSource } from '../../src/media/manualTimeSource.js';
+import { ManualClock } from '../../src/clock/manualClock.js';
 import { type ClockSubscriber, MediaClock } from '../../src/media/mediaClock.js';
 
 /** Lateness function: the first timer due at or after `at` fires `by` ms late; all others on time. */
@@ -28,8 +28,8 @@ function recorder() {
 
 describe('MediaClock', () => {
   test('keeps ticks on the 20 ms grid when every timer fires 1.3 ms late (no accumulated drift)', () => {
-    const time = new ManualTimeSource({ start: 0, lateness: () => 1.3 });
-    const clock = new MediaClock({ timeSource: time });
+    const time = new ManualClock({ start: 0, lateness: () => 1.3 });
+    const clock = new MediaClock({ clock: time });
     const { sub, times, ticks } = recorder();
     const wallAtTick: number[] = [];
     clock.subscribe({ onTick: () => wallAtTick.push(time.now()) });
@@ -48,8 +48,8 @@ describe('MediaClock', () => {
   });
 
   test('catches up a short stall by running the missed ticks back to back', () => {
-    const time = new ManualTimeSource({ start: 0, lateness: stallOnce(100, 50) });
-    const clock = new MediaClock({ timeSource: time, maxCatchUpTicks: 3 });
+    const time = new ManualClock({ start: 0, lateness: stallOnce(100, 50) });
+    const clock = new MediaClock({ clock: time, maxCatchUpTicks: 3 });
     const { sub, times } = recorder();
     clock.subscribe(sub);
     clock.start();
@@ -62,8 +62,8 @@ describe('MediaClock', () => {
   });
 
   test('skips ticks beyond the catch-up limit after a long stall, counting them, and keeps the tick index aligned', () => {
-    const time = new ManualTimeSource({ start: 0, lateness: stallOnce(100, 200) });
-    const clock = new MediaClock({ timeSource: time, maxCatchUpTicks: 3 });
+    const time = new ManualClock({ start: 0, lateness: stallOnce(100, 200) });
+    const clock = new MediaClock({ clock: time, maxCatchUpTicks: 3 });
     const { sub, times, ticks } = recorder();
     clock.subscribe(sub);
     clock.start();
@@ -77,8 +77,8 @@ describe('MediaClock', () => {
   });
 
   test('runs every send phase before any receive phase within a tick', () => {
-    const time = new ManualTimeSource({ start: 0 });
-    const clock = new MediaClock({ timeSource: time });
+    const time = new ManualClock({ start: 0 });
+    const clock = new MediaClock({ clock: time });
     const order: string[] = [];
     for (const name of ['a', 'b']) {
       clock.subscribe({
@@ -93,8 +93,8 @@ describe('MediaClock', () => {
   });
 
   test('keeps ticking the others when one subscriber throws, and counts the failure', () => {
-    const time = new ManualTimeSource({ start: 0 });
-    const clock = new MediaClock({ timeSource: time });
+    const time = new ManualClock({ start: 0 });
+    const clock = new MediaClock({ clock: time });
     const { sub, times } = recorder();
     clock.subscribe({
       onTick: () => {
@@ -110,8 +110,8 @@ describe('MediaClock', () => {
   });
 
   test('lets a subscriber unsubscribe itself mid-tick without disturbing the others', () => {
-    const time = new ManualTimeSource({ start: 0 });
-    const clock = new MediaClock({ timeSource: time });
+    const time = new ManualClock({ start: 0 });
+    const clock = new MediaClock({ clock: time });
     const { sub, times } = recorder();
     const self: ClockSubscriber = { onTick: () => clock.unsubscribe(self) };
     clock.subscribe(self);
@@ -125,8 +125,8 @@ describe('MediaClock', () => {
   });
 
   test('stop cancels its timer, so nothing is left pending', () => {
-    const time = new ManualTimeSource({ start: 0 });
-    const clock = new MediaClock({ timeSource: time });
+    const time = new ManualClock({ start: 0 });
+    const clock = new MediaClock({ clock: time });
     clock.start();
     assert.equal(time.pendingTimers, 1);
     clock.stop();

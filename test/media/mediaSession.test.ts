@@ -4,8 +4,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { ManualClock } from '../../src/clock/manualClock.js';
 import { PCMA, PCMU } from '../../src/media/g711.js';
-import { ManualTimeSource } from '../../src/media/manualTimeSource.js';
 import { MediaClock } from '../../src/media/mediaClock.js';
 import { type DtmfSentEvent, FrameKind, MediaSession } from '../../src/media/mediaSession.js';
 import { PcmSource } from '../../src/media/pcmSource.js';
@@ -59,7 +59,7 @@ const decode = (p: RtpPacket) => {
 
 describe('MediaSession', () => {
   const pool = new PortPool({ min: 24200, max: 24399 });
-  let time: ManualTimeSource;
+  let time: ManualClock;
   let clock: MediaClock;
   let peer: Peer;
   let dir: string;
@@ -72,8 +72,8 @@ describe('MediaSession', () => {
   });
 
   async function open(extra: Partial<Parameters<typeof MediaSession.open>[0]> = {}) {
-    time = new ManualTimeSource({ start: 0 });
-    clock = new MediaClock({ timeSource: time });
+    time = new ManualClock({ start: 0 });
+    clock = new MediaClock({ clock: time });
     clock.start();
     peer = await new Peer().bind();
     const session = await MediaSession.open({ clock, portPool: pool, localAddress: '127.0.0.1', ...extra });
