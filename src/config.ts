@@ -194,7 +194,15 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   setPath(input, ['http', 'host'], overrides.httpHost);
   setPath(input, ['sip', 'udpPort'], overrides.sipPort);
   setPath(input, ['sip', 'tcpPort'], overrides.sipPort);
-  setPath(input, ['phonenet', 'personasFiles'], overrides.personasFiles);
+  if (overrides.personasFiles) {
+    // Flag files come on top of the config file's, as `smartcall phonenet --personas` adds them.
+    const fromFile = (input.phonenet as { personasFiles?: unknown } | undefined)?.personasFiles;
+    setPath(
+      input,
+      ['phonenet', 'personasFiles'],
+      [...(Array.isArray(fromFile) ? fromFile : []), ...overrides.personasFiles],
+    );
+  }
   setPath(input, ['log', 'level'], overrides.logLevel);
 
   const parsed = configSchema.safeParse(input);

@@ -1,5 +1,5 @@
 /** What every command needs: the effective config, and (for admin commands) the store. */
-import { type Config, loadConfig } from '../config.js';
+import { type Config, type ConfigOverrides, loadConfig } from '../config.js';
 import { SqliteStore } from '../store/sqlite/sqliteStore.js';
 import { SecretBox } from '../tenancy/secretBox.js';
 import { TenancyAdmin } from '../tenancy/tenancyAdmin.js';
@@ -10,16 +10,11 @@ export interface GlobalOptions {
   json?: boolean;
 }
 
-export function configFrom(
-  options: GlobalOptions & { httpPort?: number; httpHost?: string; logLevel?: string },
-): Config {
-  return loadConfig({
-    configFile: options.config,
-    dataDir: options.dataDir,
-    httpPort: options.httpPort,
-    httpHost: options.httpHost,
-    logLevel: options.logLevel,
-  });
+/** Settings a command's own flags override (named one by one, so no flag is silently dropped). */
+export type CommandOverrides = Omit<ConfigOverrides, 'configFile' | 'dataDir'>;
+
+export function configFrom(options: GlobalOptions, overrides: CommandOverrides = {}): Config {
+  return loadConfig({ ...overrides, configFile: options.config, dataDir: options.dataDir });
 }
 
 /** Opens the store for one admin command and closes it afterwards, whatever happens. */

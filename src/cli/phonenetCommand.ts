@@ -67,7 +67,7 @@ function voiceChoice(value: string): 'espeak' | 'synthetic' {
 
 /** The config's `phonenet` section with the flags on top. */
 function settings(o: Opts): { config: PhonenetConfig; dataDir: string; logLevel: string } {
-  const base = configFrom({ ...o, ...(o.logLevel && { logLevel: o.logLevel }) });
+  const base = configFrom(o, { logLevel: o.logLevel });
   const section = base.phonenet;
   const config: PhonenetConfig = {
     ...section,

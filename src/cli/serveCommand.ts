@@ -2,6 +2,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { startSmartcall } from '../main.js';
 import { createLogger } from '../observability/logger.js';
+import { loadPersonaFile } from '../phonenet/personaFile.js';
 import { configFrom, type GlobalOptions } from './context.js';
 
 function port(value: string): number {
@@ -24,9 +25,24 @@ export function registerServeCommand(program: Command): void {
       const o = cmd.optsWithGlobals() as GlobalOptions & {
         httpPort?: number;
         httpHost?: string;
+        sipPort?: number;
+        phonenet?: string[];
         logLevel?: string;
       };
-      const config = configFrom(o);
+      const config = configFrom(o, {
+        httpPort: o.httpPort,
+        httpHost: o.httpHost,
+        sipPort: o.sipPort,
+        personasFiles: o.phonenet,
+        logLevel: o.logLevel,
+      });
+      const phonenetRuns = config.mode === 'embedded' && config.phonenet.enabled;
+      if (o.phonenet && !phonenetRuns)
+        throw new Error(
+          '--phonenet needs the embedded virtual phone network (mode embedded, phonenet.enabled)',
+        );
+      // A bad persona file is refused (file:line:column: problem) before anything binds a port.
+      if (phonenetRuns) for (const file of config.phonenet.personasFiles) loadPersonaFile(file);
       const log = createLogger({ level: config.log.level });
       const running = await startSmartcall(config, log);
       if (running.demo) {

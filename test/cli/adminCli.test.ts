@@ -107,3 +107,148 @@ test('a trunk is added as the issue shows, and listed without its password', () 
   assert.equal(list.json()[0].name, 'carrier');
   assert.ok(!list.stdout.includes('secret-pw'));
 });
+
+test('account create --qps and set-qps --qps set the limit; disable and enable the --name given', () => {
+  const created = smartcall('admin', 'account', 'create', '--name', 'beta', '--qps', '7', '--json').json();
+  assert.equal(created.qps, 7);
+  assert.equal(
+    smartcall('admin', 'account', 'set-qps', '--name', 'beta', '--qps', '9', '--json').json().qps,
+    9,
+  );
+  assert.equal(
+    smartcall('admin', 'account', 'set-qps', '--name', 'beta', '--json').json().qps,
+    null,
+    'without --qps the configured default applies',
+  );
+  assert.equal(
+    smartcall('admin', 'account', 'disable', '--name', 'beta', '--json').json().status,
+    'disabled',
+  );
+  assert.equal(smartcall('admin', 'account', 'show', '--name', 'acme', '--json').json().status, 'active');
+  assert.equal(smartcall('admin', 'account', 'show', '--name', 'beta', '--json').json().status, 'disabled');
+  assert.equal(smartcall('admin', 'account', 'enable', '--name', 'beta', '--json').json().status, 'active');
+  const list = smartcall('admin', 'account', 'list', '--json').json() as { name: string }[];
+  assert.deepEqual(
+    list.map((a) => a.name),
+    ['acme', 'beta'],
+  );
+  const human = smartcall('admin', 'account', 'list');
+  assert.match(human.stdout, /^id\s+name\s+status\s+qps\n/, 'without --json: a table');
+  assert.throws(() => JSON.parse(human.stdout));
+});
+
+test('key disable, enable and delete act on the key --id names', () => {
+  const a = smartcall('admin', 'key', 'create', '--account', 'beta', '--json').json().accessKeyId;
+  const b = smartcall('admin', 'key', 'create', '--account', 'beta', '--json').json().accessKeyId;
+  const status = () =>
+    Object.fromEntries(
+      (
+        smartcall('admin', 'key', 'list', '--account', 'beta', '--json').json() as {
+          accessKeyId: string;
+          status: string;
+        }[]
+      ).map((k) => [k.accessKeyId, k.status]),
+    );
+  assert.deepEqual(smartcall('admin', 'key', 'disable', '--id', a, '--json').json(), {
+    accessKeyId: a,
+    result: 'disabled',
+  });
+  assert.deepEqual(status(), { [a]: 'disabled', [b]: 'active' });
+  smartcall('admin', 'key', 'enable', '--id', a);
+  assert.deepEqual(status(), { [a]: 'active', [b]: 'active' });
+  smartcall('admin', 'key', 'delete', '--id', b);
+  assert.deepEqual(status(), { [a]: 'active' });
+});
+
+test('number remove takes the --number off the --account', () => {
+  smartcall('admin', 'number', 'add', '--account', 'beta', '--number', '057100000001');
+  smartcall('admin', 'number', 'add', '--account', 'beta', '--number', '057100000002');
+  const r = smartcall('admin', 'number', 'remove', '--account', 'beta', '--number', '057100000001', '--json');
+  assert.deepEqual(r.json(), { account: 'beta', number: '057100000001', result: 'removed' });
+  assert.deepEqual(
+    smartcall('admin', 'number', 'list', '--account', 'beta', '--json')
+      .json()
+      .map((n: { number: string }) => n.number),
+    ['057100000002'],
+  );
+  assert.deepEqual(smartcall('admin', 'number', 'list', '--account', 'acme', '--json').json().length, 1);
+});
+
+test('callback set applies every flag, callback show prints them, and empty values remove them', () => {
+  const set = smartcall(
+    'admin',
+    'callback',
+    'set',
+    '--account',
+    'beta',
+    '--url',
+    'http://127.0.0.1:9000/beta',
+    '--timeout-ms',
+    '1500',
+    '--fallback',
+    '{"action":"hangup"}',
+    '--body-mode',
+    'form',
+    '--signing-secret',
+    'sign-me-please-0123',
+    '--json',
+  );
+  assert.equal(set.status, 0, set.stderr);
+  const expected = {
+    url: 'http://127.0.0.1:9000/beta',
+    timeoutMs: 1500,
+    fallbackReply: '{"action":"hangup"}',
+    bodyMode: 'form',
+    signed: true,
+  };
+  assert.deepEqual(set.json().callback, expected);
+  const shown = smartcall('admin', 'callback', 'show', '--account', 'beta', '--json');
+  assert.deepEqual(shown.json(), expected);
+  assert.ok(!shown.stdout.includes('sign-me-please-0123'), 'the signing secret is never shown');
+  assert.equal(smartcall('admin', 'callback', 'show', '--account', 'acme', '--json').json().signed, false);
+
+  const cleared = smartcall(
+    'admin',
+    'callback',
+    'set',
+    '--account',
+    'beta',
+    '--url',
+    '',
+    '--fallback',
+    '',
+    '--signing-secret',
+    '',
+    '--body-mode',
+    'query',
+    '--json',
+  ).json().callback;
+  assert.deepEqual(cleared, {
+    url: null,
+    timeoutMs: 1500,
+    fallbackReply: null,
+    bodyMode: 'query',
+    signed: false,
+  });
+});
+
+test('receipts show prints what receipts set --url --types stored for that --account', () => {
+  smartcall(
+    'admin',
+    'receipts',
+    'set',
+    '--account',
+    'beta',
+    '--url',
+    'http://127.0.0.1:9000/r',
+    '--types',
+    'VoiceReport',
+  );
+  assert.deepEqual(smartcall('admin', 'receipts', 'show', '--account', 'beta', '--json').json(), {
+    url: 'http://127.0.0.1:9000/r',
+    types: ['VoiceReport'],
+  });
+  smartcall('admin', 'receipts', 'set', '--account', 'beta', '--url', '');
+  assert.equal(smartcall('admin', 'receipts', 'show', '--account', 'beta', '--json').json().url, null);
+  assert.equal(smartcall('admin', 'receipts', 'show', '--account', 'acme', '--json').json().types.length, 3);
+});

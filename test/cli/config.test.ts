@@ -44,3 +44,18 @@ test('a bad setting is named in the error', () => {
     dir.remove();
   }
 });
+
+test('--sip-port sets SIP on UDP and TCP; --phonenet files come after the config file ones', () => {
+  const dir = tempDir();
+  try {
+    const file = `${dir.path}/c.yaml`;
+    writeFileSync(file, 'sip: { udpPort: 5090 }\nphonenet: { personasFiles: [a.yaml] }\n');
+    const c = loadConfig({ configFile: file, sipPort: 15060, personasFiles: ['b.yaml'] }, {});
+    assert.equal(c.sip.udpPort, 15060);
+    assert.equal(c.sip.tcpPort, 15060);
+    assert.deepEqual(c.phonenet.personasFiles, ['a.yaml', 'b.yaml']);
+    assert.deepEqual(loadConfig({ configFile: file }, {}).phonenet.personasFiles, ['a.yaml']);
+  } finally {
+    dir.remove();
+  }
+});

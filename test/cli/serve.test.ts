@@ -1,56 +1,54 @@
-/** `smartcall serve` as the README starts it: a demo key on the first start only, then a real call. */
+/**
+ * `smartcall serve` as the README starts it: a demo key on the first start only, then a real call;
+ * every flag with a visible effect (the ports and address it listens on, the log level, the data
+ * directory), and a bad persona file refused with its line. Persona files at work (`--phonenet`)
+ * are in call.test.ts, where `smartcall call` reaches them.
+ */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { callAction } from '../helpers/aliClients.js';
+import { freePorts } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tempDir.js';
+import { httpAnswers, smartcall, start, stopAll, tcpAccepts } from './cliHarness.js';
+import { sipOptions } from './sipProbe.js';
 
-const dir = tempDir();
-after(() => dir.remove());
+const dir = tempDir('smartcall-serve-');
+// The embedded phone network on a free port, so no test needs 5070.
+const config = join(dir.path, 'smartcall.yaml');
+writeFileSync(config, 'phonenet: { sipPort: 0 }\n');
+after(async () => {
+  await stopAll();
+  dir.remove();
+});
 
-async function serve(): Promise<{ child: ChildProcess; output: () => string; port: number }> {
-  const child = spawn(
-    process.execPath,
-    ['bin/smartcall.js', 'serve', '--data-dir', dir.path, '--http-port', '0'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    out += d;
-  });
-  const deadline = Date.now() + 15_000;
-  while (!/"port":(\d+)/.test(out)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`serve did not start: ${out}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { child, output: () => out, port: Number(/"port":(\d+)/.exec(out)![1]) };
-}
-
-async function stop(child: ChildProcess): Promise<number | null> {
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const [code] = await exited;
-  return code as number | null;
-}
+const started = (out: string) => /"msg":"smartcall started"/.test(out);
+/** The demo banner comes last on a first start. */
+const bannerShown = (out: string) => /display number:.*\n/.test(out);
+const startedLog = (out: string) =>
+  JSON.parse(out.split('\n').find((l) => l.includes('"smartcall started"'))!) as {
+    port: number;
+    sip: { address: string; port: number };
+    dataDir: string;
+  };
 
 test('the first start prints a demo key that places a SmartCall; the second start prints none', async () => {
-  const first = await serve();
+  const data = join(dir.path, 'first');
+  const args = ['serve', '--config', config, '--data-dir', data, '--http-port', '0', '--sip-port', '0'];
+  const first = await start(args, (out) => started(out) && bannerShown(out), { cwd: dir.path });
   try {
-    await new Promise((r) => setTimeout(r, 100));
     const out = first.output();
     const id = /AccessKeyId:\s+(\S+)/.exec(out)?.[1];
     const secret = /AccessKeySecret:\s+(\S+)/.exec(out)?.[1];
     const number = /display number:\s+(\d+)/.exec(out)?.[1];
     assert.ok(id && secret && number, out);
+    const log = startedLog(out);
+    assert.equal(log.dataDir, data, '--data-dir is where the server keeps its data');
+    assert.ok(existsSync(join(data, 'smartcall.db')));
     const r = await callAction(
       'v3',
-      { endpoint: `127.0.0.1:${first.port}`, accessKeyId: id, accessKeySecret: secret },
+      { endpoint: `127.0.0.1:${log.port}`, accessKeyId: id, accessKeySecret: secret },
       'SmartCall',
       {
         CalledShowNumber: number,
@@ -66,12 +64,74 @@ test('the first start prints a demo key that places a SmartCall; the second star
       'the secret never reaches the log',
     );
   } finally {
-    assert.equal(await stop(first.child), 0, 'SIGTERM stops it cleanly');
+    assert.equal(await first.stop(), 0, 'SIGTERM stops it cleanly');
   }
-  const second = await serve();
+  const second = await start(args, started, { cwd: dir.path });
   try {
     assert.doesNotMatch(second.output(), /AccessKeySecret/);
   } finally {
-    await stop(second.child);
+    await second.stop();
   }
+});
+
+test('serve listens where --http-host, --http-port and --sip-port say, and --log-level quiets it', async () => {
+  const [httpPort, sipPort] = await freePorts(2);
+  const host = '127.0.0.2';
+  const server = await start(
+    [
+      'serve',
+      '--config',
+      config,
+      '--data-dir',
+      join(dir.path, 'ports'),
+      '--http-host',
+      host,
+      '--http-port',
+      String(httpPort),
+      '--sip-port',
+      String(sipPort),
+      '--log-level',
+      'warn',
+    ],
+    bannerShown,
+    { cwd: dir.path },
+  );
+  try {
+    assert.equal(
+      await sipOptions({ host: '127.0.0.1', port: sipPort! }),
+      200,
+      'SIP answers OPTIONS over UDP',
+    );
+    assert.ok(await tcpAccepts('127.0.0.1', sipPort!), 'SIP listens on TCP too');
+    assert.equal(await httpAnswers('127.0.0.1', httpPort!), false, 'the API is bound to --http-host only');
+    assert.match(server.output(), new RegExp(`endpoint:\\s+http://${host}:${httpPort}/`));
+    assert.doesNotMatch(server.output(), /"level":30/, '--log-level warn: no info lines');
+  } finally {
+    assert.equal(await server.stop(), 0);
+  }
+});
+
+test('serve refuses a bad persona file with its name and line, before binding anything', () => {
+  const bad = join(dir.path, 'bad-personas.yaml');
+  writeFileSync(bad, 'personas:\n  - name: x\n    number: "1"\n    steps:\n      - reject: 99\n');
+  const args = ['serve', '--config', config, '--data-dir', join(dir.path, 'bad'), '--http-port', '0'];
+  const r = smartcall([...args, '--sip-port', '0', '--phonenet', bad], { cwd: dir.path });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /bad-personas\.yaml:5:\d+: personas\[0\]\.steps\[0\]\.reject: .*400-699/);
+  assert.doesNotMatch(r.stdout, /smartcall started/);
+
+  const missing = smartcall([...args, '--phonenet', join(dir.path, 'nope.yaml')], { cwd: dir.path });
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /nope\.yaml: cannot read/);
+
+  const standalone = join(dir.path, 'standalone.yaml');
+  writeFileSync(standalone, 'mode: standalone\n');
+  const ignored = smartcall(
+    ['serve', '--config', standalone, '--data-dir', join(dir.path, 'bad'), '--phonenet', bad],
+    {
+      cwd: dir.path,
+    },
+  );
+  assert.equal(ignored.status, 1, 'a persona file that could not be used is not silently dropped');
+  assert.match(ignored.stderr, /--phonenet needs the embedded virtual phone network/);
 });
