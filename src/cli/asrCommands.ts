@@ -5,9 +5,11 @@
  * - `smartcall asr recognize --model <id|base id> file.wav`: runs the embedded phrase recognizer
  *   on a recording and prints what it heard, or that it rejected the speech.
  */
+
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { systemClock } from '../clock/clock.js';
 import { resample } from '../media/resampler.js';
 import { readWavFile } from '../media/wavReader.js';
 import { BUILTIN_PHRASE_MODELS } from '../speech/phrase/builtinPhrases.js';
@@ -57,7 +59,7 @@ export function registerAsrModelCommands(admin: Command): void {
           accountId: account.id,
           name: o.name as string,
           phrases,
-          createdAt: Date.now(),
+          createdAt: Math.round(systemClock.now()),
         };
         store.asrModels.insert(record);
         return modelView(record, account.name);

@@ -4,11 +4,13 @@
  * console's live transcript: ringing, answer, what the bot said, what the callee said, each
  * callback and action, the hang-up, and the call record from QueryCallDetailByCallId.
  */
+
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenApi, * as $OpenApi from '@alicloud/openapi-core';
 import * as $dara from '@darabonba/typescript';
 import type { Command } from 'commander';
+import { systemClock } from '../clock/clock.js';
 import { consoleToken } from '../console/consoleToken.js';
 import { DEMO_OPENING } from '../demo/demoBot.js';
 import { DEMO_ACCOUNT } from '../tenancy/demoAccount.js';
@@ -145,7 +147,7 @@ async function follow(
           const talk =
             r.answerAt && r.endAt ? ` after ${((r.endAt - r.answerAt) / 1000).toFixed(1)} s of talk` : '';
           print(
-            `${stamp(r.endAt ?? Date.now())}  ended: ${r.statusCode} ${r.smartStatusCode} ${r.statusMsg ?? ''}` +
+            `${stamp(r.endAt ?? systemClock.now())}  ended: ${r.statusCode} ${r.smartStatusCode} ${r.statusMsg ?? ''}` +
               `${r.hangupDirection ? `, hung up by ${r.hangupDirection}` : ''}${talk}`,
           );
           return;
@@ -195,7 +197,7 @@ export function registerCallCommand(program: Command): void {
           : { VoiceCodeParam: JSON.stringify({ text: o.text ?? DEMO_OPENING }) }),
         ...(o.record && { RecordFlag: 'true' }),
       };
-      const started = Date.now();
+      const started = systemClock.now();
       const print: Printer = (line) => {
         if (!o.json) process.stdout.write(line + '\n');
       };
