@@ -5,6 +5,7 @@
  * where a number belongs) makes the reply invalid, and the failure policy applies (spec §4.6).
  */
 import { hasCallbackForbiddenCharacters } from './callbackCharacters.js';
+import { findVoice } from './ttsVoices.js';
 
 export const ACTIONS = [
   'play',
@@ -268,8 +269,13 @@ function parseSettings(data: Json, warnings: string[]): ActionSettings {
   const volume = int(data.tts_volume, 'tts_volume');
   const speed = int(data.tts_speed, 'tts_speed');
   if (bool(data.tts_conf, 'tts_conf', false)) {
+    // As `TtsStyle` in the request: checked only under tts_conf, an unknown voice refuses the
+    // reply rather than being spoken in another voice; the name is kept as the list spells it.
+    const voice = style ? findVoice(style) : undefined;
+    if (style && !voice)
+      throw new ReplyError('bad-field', `tts_style ${JSON.stringify(style)} is not a known voice`);
     settings.tts = {
-      ...(style !== undefined && { style }),
+      ...(voice && { style: voice.name }),
       ...(volume !== undefined && { volume }),
       ...(speed !== undefined && { speed }),
     };

@@ -94,6 +94,29 @@ test('each action carries the fields it needs and only those', () => {
   assert.deepEqual(dtmf.dtmf, { noInputTimeoutS: 3, maxDigits: 1, endCharacter: '' });
 });
 
+test('an unknown tts_style refuses the reply as TtsStyle refuses the request, naming the voice', () => {
+  const reply = (data: object) => JSON.stringify({ result: 'success', data: { action: 'play', ...data } });
+  assert.throws(
+    () => parseCallbackReply(reply({ action_code: '$t$', tts_conf: true, tts_style: 'hal9000' })),
+    (err) =>
+      err instanceof ReplyError &&
+      err.code === 'bad-field' &&
+      /tts_style "hal9000" is not a known voice/.test(err.message),
+  );
+  // Like the request's TtsStyle, the value counts only under tts_conf.
+  const ignored = parseCallbackReply(reply({ action_code: '$t$', tts_conf: false, tts_style: 'hal9000' }));
+  assert.equal(ignored.action.tts, undefined);
+});
+
+test('every vendor voice is accepted in tts_style, spelled as the voice list spells it', () => {
+  for (const name of ['xiaomeng', 'xiaowei', 'amei', 'xiaoxue', 'xiaoyan', 'XiaoYun']) {
+    const { action } = parseCallbackReply(
+      JSON.stringify({ data: { action: 'play', action_code: '$t$', tts_conf: 'true', tts_style: name } }),
+    );
+    assert.deepEqual(action.tts, { style: name.toLowerCase() }, name);
+  }
+});
+
 test('a dynamic_id with forbidden characters is dropped with a warning', () => {
   const r = parseCallbackReply('{"result":"success","data":{"action":"donothing","dynamic_id":"a=b"}}');
   assert.equal(r.action.dynamicId, undefined);

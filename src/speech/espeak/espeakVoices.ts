@@ -1,8 +1,9 @@
 /**
- * Every SmartCall voice name as a distinct espeak-ng voice: SSML gender and variant (espeak has 4
- * distinct female and 7 male variants) plus a pitch offset, so no two names sound the same.
- * Children are female variants pitched 50–60% up. The language follows the text (Han characters →
- * Mandarin `cmn`, otherwise `en-us`), since most SmartCall voices read both.
+ * Every SmartCall voice name as a distinct espeak-ng voice: SSML gender and variant (a timbre) plus
+ * a pitch offset, so no two names sound the same (docs/speech.md has the table). Voices are dealt
+ * out in list order: timbres first, then the next pitch step. Children are female timbres pitched
+ * 50–70% up. The language follows the text (Han characters → Mandarin `cmn`, otherwise `en-us`),
+ * since most SmartCall voices read both.
  */
 import { DEFAULT_VOICE, findVoice, VOICES, type VoiceInfo } from '../voices.js';
 
@@ -14,40 +15,63 @@ export interface EspeakVoice {
   pitchPercent: number;
 }
 
-const FEMALE_VARIANTS = 4;
-const MALE_VARIANTS = 7;
-const ADULT_PITCH_STEPS = [0, 10, -10, 20, -15, 30, -20, 40];
+/**
+ * The SSML variants that sound different (espeak-ng 1.52, measured on the long-term spectrum):
+ * female 5+ repeat 1–4, and male 6 is male 1 again (9–14 repeat 2, 3, 4, 5, 7 and 1).
+ */
+const FEMALE_TIMBRES = [1, 2, 3, 4];
+const MALE_TIMBRES = [1, 2, 3, 4, 5, 7, 8];
+/**
+ * A step of 10% moves a female voice's pitch by 5–8% (about a semitone): audibly another voice. Male
+ * voices move less per step, and there are few of them, so theirs are 20% apart.
+ */
+const FEMALE_PITCH_STEPS = [0, 10, -10, 20, -20, 30, -30, 40, -40];
+const MALE_PITCH_STEPS = [0, 20, -20, 40];
 const CHILD_PITCH_STEPS = [50, 60, 70];
 
+function deal(
+  voices: readonly VoiceInfo[],
+  gender: EspeakVoice['gender'],
+  timbres: readonly number[],
+  pitches: readonly number[],
+): EspeakVoice[] {
+  if (voices.length > timbres.length * pitches.length) {
+    // A bug in the tables above, not an input: the test suite trips on it first.
+    throw new Error(
+      `${voices.length} ${gender} voices but only ${timbres.length * pitches.length} renderings`,
+    );
+  }
+  return voices.map((v, i) => ({
+    name: v.name,
+    gender,
+    variant: timbres[i % timbres.length]!,
+    pitchPercent: pitches[Math.floor(i / timbres.length)]!,
+  }));
+}
+
 function build(): Map<string, EspeakVoice> {
-  const map = new Map<string, EspeakVoice>();
-  const groups: Record<string, VoiceInfo[]> = { female: [], male: [], child: [] };
-  for (const v of VOICES) groups[v.age === 'child' ? 'child' : v.gender]!.push(v);
-  groups.female!.forEach((v, i) => {
-    map.set(v.name, {
-      name: v.name,
-      gender: 'female',
-      variant: (i % FEMALE_VARIANTS) + 1,
-      pitchPercent: ADULT_PITCH_STEPS[Math.floor(i / FEMALE_VARIANTS) % ADULT_PITCH_STEPS.length]!,
-    });
-  });
-  groups.male!.forEach((v, i) => {
-    map.set(v.name, {
-      name: v.name,
-      gender: 'male',
-      variant: (i % MALE_VARIANTS) + 1,
-      pitchPercent: ADULT_PITCH_STEPS[Math.floor(i / MALE_VARIANTS) % ADULT_PITCH_STEPS.length]!,
-    });
-  });
-  groups.child!.forEach((v, i) => {
-    map.set(v.name, {
-      name: v.name,
-      gender: 'female',
-      variant: (i % FEMALE_VARIANTS) + 1,
-      pitchPercent: CHILD_PITCH_STEPS[Math.floor(i / FEMALE_VARIANTS) % CHILD_PITCH_STEPS.length]!,
-    });
-  });
-  return map;
+  const adults = VOICES.filter((v) => v.age === 'adult');
+  const rendered = [
+    ...deal(
+      adults.filter((v) => v.gender === 'female'),
+      'female',
+      FEMALE_TIMBRES,
+      FEMALE_PITCH_STEPS,
+    ),
+    ...deal(
+      adults.filter((v) => v.gender === 'male'),
+      'male',
+      MALE_TIMBRES,
+      MALE_PITCH_STEPS,
+    ),
+    ...deal(
+      VOICES.filter((v) => v.age === 'child'),
+      'female',
+      FEMALE_TIMBRES,
+      CHILD_PITCH_STEPS,
+    ),
+  ];
+  return new Map(rendered.map((voice) => [voice.name, voice]));
 }
 
 const ESPEAK_VOICES = build();
