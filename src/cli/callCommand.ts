@@ -197,7 +197,7 @@ export function registerCallCommand(program: Command): void {
           : { VoiceCodeParam: JSON.stringify({ text: o.text ?? DEMO_OPENING }) }),
         ...(o.record && { RecordFlag: 'true' }),
       };
-      const started = systemClock.now();
+      const started = Math.round(systemClock.now());
       const print: Printer = (line) => {
         if (!o.json) process.stdout.write(line + '\n');
       };
