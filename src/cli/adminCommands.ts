@@ -9,6 +9,7 @@ import { registerAsrModelCommands } from './asrCommands.js';
 import { type GlobalOptions, withAdmin } from './context.js';
 import { emit, table } from './output.js';
 import { registerTrunkCommands } from './trunkCommands.js';
+import { registerTtsTemplateCommands } from './ttsTemplateCommands.js';
 import { registerVoiceCommands } from './voiceCommands.js';
 
 function positiveInt(value: string): number {
@@ -46,6 +47,7 @@ export function registerAdminCommands(program: Command): void {
   registerTrunkCommands(admin);
   registerVoiceCommands(admin);
   registerAsrModelCommands(admin);
+  registerTtsTemplateCommands(admin);
 
   const account = admin.command('account').description('tenant accounts');
   account

@@ -1,15 +1,18 @@
 /**
  * ASR phrase models from the command line:
  * - `smartcall admin asr-model create|list`: an account's phrase lists (AsrModelId), validated
- *   line by line when created;
+ *   line by line when created; the ID is issued, or kept (`--id`, e.g. the Alibaba one) when new
+ *   to the installation: model IDs are unique, as at Alibaba;
  * - `smartcall asr recognize --model <id|base id> file.wav`: runs the embedded phrase recognizer
- *   on a recording and prints what it heard, or that it rejected the speech.
+ *   on a recording and prints what it heard, or that it rejected the speech. An ID alone finds
+ *   its model; `--account` is needed only if older data holds the ID in several accounts.
  */
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { systemClock } from '../clock/clock.js';
+import { ASR_BASE_IDS } from '../contract/smartCallRequest.js';
 import { resample } from '../media/resampler.js';
 import { readWavFile } from '../media/wavReader.js';
 import { BUILTIN_PHRASE_MODELS } from '../speech/phrase/builtinPhrases.js';
@@ -17,6 +20,8 @@ import { PhraseDecoderPool } from '../speech/phrase/phraseDecoderPool.js';
 import { parsePhraseList } from '../speech/phrase/phraseList.js';
 import { PhraseRecognizer } from '../speech/phrase/phraseRecognizer.js';
 import type { AsrModelRecord } from '../store/records.js';
+import type { Store } from '../store/repositories.js';
+import type { TenancyAdmin } from '../tenancy/tenancyAdmin.js';
 import { configFrom, type GlobalOptions, withAdmin } from './context.js';
 import { emit, table } from './output.js';
 
@@ -24,6 +29,39 @@ type Opts = GlobalOptions & Record<string, unknown>;
 
 function opts(cmd: Command): Opts {
   return cmd.optsWithGlobals() as Opts;
+}
+
+const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const MODEL_ID_RULE =
+  'an ASR model ID is 1-64 letters, digits, "_" or "-", starting with a letter or digit ' +
+  '(e.g. 2070aca1eff146f9a7bc826f1c3d0001), and not a base model ID';
+
+function checkNewModelId(id: string, store: Store): void {
+  if (!MODEL_ID.test(id) || id in BUILTIN_PHRASE_MODELS || (ASR_BASE_IDS as readonly string[]).includes(id))
+    throw new Error(`"${id}" is not a valid ASR model ID: ${MODEL_ID_RULE}`);
+  if (store.asrModels.findEverywhere(id).length > 0)
+    throw new Error(`ASR model ID ${id} is already taken; nothing was changed`);
+}
+
+/** An account's model by ID alone; `account` only settles an ID that several accounts hold. */
+function findModel(ad: TenancyAdmin, store: Store, id: string, account: string | undefined): AsrModelRecord {
+  const found = store.asrModels.findEverywhere(id);
+  if (account !== undefined) {
+    const accountId = ad.account(account).id;
+    const model = found.find((m) => m.accountId === accountId);
+    if (!model) throw new Error(`ASR model ${id} not found for account ${account}`);
+    return model;
+  }
+  if (found.length === 0) {
+    throw new Error(
+      `no ASR model ${id}: give a model ID or a base model (${Object.keys(BUILTIN_PHRASE_MODELS).join(', ')})`,
+    );
+  }
+  if (found.length > 1) {
+    const owners = found.map((m) => store.accounts.findById(m.accountId)?.name ?? String(m.accountId));
+    throw new Error(`ASR model ID ${id} is in several accounts (${owners.join(', ')}): give --account`);
+  }
+  return found[0]!;
 }
 
 function modelView(m: AsrModelRecord, account: string) {
@@ -38,6 +76,7 @@ export function registerAsrModelCommands(admin: Command): void {
     .requiredOption('--account <name>', 'account name')
     .requiredOption('--name <name>', 'model name')
     .requiredOption('--phrases-file <file>', 'one phrase per line; optional pronunciation after a tab')
+    .option('--id <id>', `keep this AsrModelId (e.g. the Alibaba one); ${MODEL_ID_RULE}`)
     .action((_o, cmd: Command) => {
       const o = opts(cmd);
       const file = o.phrasesFile as string;
@@ -55,13 +94,16 @@ export function registerAsrModelCommands(admin: Command): void {
       const view = withAdmin(o, (ad, store) => {
         const account = ad.account(o.account as string);
         const record: AsrModelRecord = {
-          id: randomBytes(16).toString('hex'),
+          id: (o.id as string | undefined) ?? randomBytes(16).toString('hex'),
           accountId: account.id,
           name: o.name as string,
           phrases,
           createdAt: Math.round(systemClock.now()),
         };
-        store.asrModels.insert(record);
+        store.transaction(() => {
+          if (o.id !== undefined) checkNewModelId(record.id, store);
+          store.asrModels.insert(record);
+        });
         return modelView(record, account.name);
       });
       emit(o, view, () => `created ASR model ${view.name} (${view.phrases} phrases): ${view.id}`);
@@ -88,7 +130,7 @@ export function registerAsrCommands(program: Command): void {
       '--model <id>',
       `an account's ASR model id, or a base model (${Object.keys(BUILTIN_PHRASE_MODELS).join(', ')})`,
     )
-    .option('--account <name>', "the account owning the model (needed for an account's model)")
+    .option('--account <name>', 'the account owning the model (needed only if several accounts hold the ID)')
     .argument('<file>', 'WAV file')
     .action(async (file: string, _o, cmd: Command) => {
       const o = opts(cmd);
@@ -96,11 +138,7 @@ export function registerAsrCommands(program: Command): void {
       let name = id;
       let phrases = BUILTIN_PHRASE_MODELS[id];
       if (!phrases) {
-        if (!o.account) throw new Error(`${id} is not a base model: give --account for an account's model`);
-        const record = withAdmin(o, (ad, store) =>
-          store.asrModels.find(ad.account(o.account as string).id, id),
-        );
-        if (!record) throw new Error(`ASR model ${id} not found for account ${o.account}`);
+        const record = withAdmin(o, (ad, store) => findModel(ad, store, id, o.account as string | undefined));
         phrases = record.phrases;
         name = record.name;
       }

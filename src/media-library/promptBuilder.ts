@@ -1,7 +1,8 @@
 /**
  * Turns a VoiceCode / action_code into something the playout can play: uploaded voice files (read
- * once, kept decoded), network files (fetched through NetworkFiles) and `$var$` TTS items, spoken
- * as they stream in. Items that cannot be played are skipped with a log line naming them.
+ * once, kept decoded), network files (fetched through NetworkFiles), `$var$` TTS items and TTS
+ * templates (`TTS_…`, their `${var}` filled from the params), spoken as they stream in. Items that
+ * cannot be played are skipped with a log line naming them.
  */
 import { readFile } from 'node:fs/promises';
 import { parseVoiceCode, type VoiceCodeItem } from '../contract/voiceCode.js';
@@ -11,7 +12,9 @@ import { type PendingSource, SequenceSource } from '../media/sequenceSource.js';
 import { readWav } from '../media/wavReader.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../store/repositories.js';
+import { isTtsTemplateId } from './mediaIds.js';
 import type { NetworkFiles } from './networkFiles.js';
+import { fillTemplate } from './ttsTemplates.js';
 
 export interface SpeechSettings {
   voice: string;
@@ -73,6 +76,22 @@ export class PromptBuilder {
         }
         reports.push({ item, text });
         elements.push(Promise.resolve(this.#tts.speak(text, speech)));
+      } else if (item.kind === 'file' && isTtsTemplateId(item.id)) {
+        const template = this.#store.ttsTemplates.find(accountId, item.id);
+        if (!template) {
+          log.warn({ templateId: item.id }, 'TTS template not found: skipped');
+          continue;
+        }
+        const filled = fillTemplate(template.text, params);
+        if ('missing' in filled) {
+          log.warn(
+            { templateId: item.id, missing: filled.missing },
+            'TTS template variables have no value: skipped',
+          );
+          continue;
+        }
+        reports.push({ item, text: filled.text });
+        elements.push(Promise.resolve(this.#tts.speak(filled.text, speech)));
       } else if (item.kind === 'file') {
         const file = this.#store.voiceFiles.find(accountId, item.id);
         if (!file) {

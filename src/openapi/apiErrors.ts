@@ -120,6 +120,7 @@ export const businessErrors = {
   voiceFileIllegal: (item: string) => new BusinessError('isv.VOICE_FILE_ILLEGAL', `语音文件非法: ${item}`),
   templateMissingParameters: (name: string) =>
     new BusinessError('isv.TEMPLATE_MISSING_PARAMETERS', `模板缺少变量: ${name}`),
+  ttsTemplateIllegal: (id: string) => new BusinessError('isv.TTS_TEMPLATE_ILLEGAL', `TTS模板不合法: ${id}`),
   asrModelError: () => new BusinessError('isv.ASR_MODEL_ERROR', 'ASR模型不存在或无权限'),
   outOfService: () => new BusinessError('isv.OUT_OF_SERVICE', '业务停机: 账号已停用'),
 };

@@ -72,6 +72,18 @@ export interface AsrModelRecord {
   createdAt: number;
 }
 
+/**
+ * A TTS template (`TTS_171950027`) that `VoiceCode` / `action_code` may name: its `${var}`
+ * placeholders are filled from `VoiceCodeParam` / `action_code_param` and the result is spoken.
+ */
+export interface TtsTemplateRecord {
+  id: string;
+  accountId: number;
+  name: string;
+  text: string;
+  createdAt: number;
+}
+
 /** A Call moves queued → dialing → ringing/early_media → answered → ended, or to failed (DESIGN §4). */
 export const CALL_STATES = [
   'queued',

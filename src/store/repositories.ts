@@ -18,6 +18,7 @@ import type {
   ReceiptRecord,
   ReceiptSettings,
   TrunkRecord,
+  TtsTemplateRecord,
   VoiceFileRecord,
 } from './records.js';
 
@@ -50,13 +51,25 @@ export interface DisplayNumberRepository {
 export interface VoiceFileRepository {
   insert(record: VoiceFileRecord): void;
   find(accountId: number, id: string): VoiceFileRecord | undefined;
+  /** Every account's file with this ID (IDs are issued unique; older data may repeat one). */
+  findEverywhere(id: string): VoiceFileRecord[];
   listByAccount(accountId: number): VoiceFileRecord[];
 }
 
 export interface AsrModelRepository {
   insert(record: AsrModelRecord): void;
   find(accountId: number, id: string): AsrModelRecord | undefined;
+  /** Every account's model with this ID (IDs are issued unique; older data may repeat one). */
+  findEverywhere(id: string): AsrModelRecord[];
   listByAccount(accountId: number): AsrModelRecord[];
+}
+
+export interface TtsTemplateRepository {
+  insert(record: TtsTemplateRecord): void;
+  find(accountId: number, id: string): TtsTemplateRecord | undefined;
+  findEverywhere(id: string): TtsTemplateRecord[];
+  listByAccount(accountId: number): TtsTemplateRecord[];
+  remove(accountId: number, id: string): boolean;
 }
 
 /** The fields of a call that change while it runs. */
@@ -140,6 +153,7 @@ export interface Store {
   readonly numbers: DisplayNumberRepository;
   readonly voiceFiles: VoiceFileRepository;
   readonly asrModels: AsrModelRepository;
+  readonly ttsTemplates: TtsTemplateRepository;
   readonly calls: CallRepository;
   readonly trunks: TrunkRepository;
   readonly callbackExchanges: CallbackExchangeRepository;

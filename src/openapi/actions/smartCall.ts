@@ -23,7 +23,10 @@ import {
   VoiceCodeError,
   type VoiceCodeItem,
 } from '../../contract/voiceCode.js';
+import { isTtsTemplateId } from '../../media-library/mediaIds.js';
+import { fillTemplate } from '../../media-library/ttsTemplates.js';
 import { DEFAULT_VOICE, findVoice } from '../../speech/voices.js';
+import type { TtsTemplateRecord } from '../../store/records.js';
 import type { Store } from '../../store/repositories.js';
 import { TtlCache } from '../../store/ttlCache.js';
 import type { ActionContext, ActionHandler } from '../actionContext.js';
@@ -129,9 +132,15 @@ function validate(
   } catch (err) {
     throw businessErrors.voiceFileIllegal(err instanceof VoiceCodeError ? err.item : p.voiceCode);
   }
+  // A `TTS_…` item names a TTS template, any other ID a voice file (src/media-library/mediaIds.ts).
+  const templates: TtsTemplateRecord[] = [];
   for (const item of items) {
-    if (item.kind === 'file' && !store.voiceFiles.find(accountId, item.id))
-      throw businessErrors.voiceFileIllegal(item.id);
+    if (item.kind !== 'file') continue;
+    if (isTtsTemplateId(item.id)) {
+      const template = store.ttsTemplates.find(accountId, item.id);
+      if (!template) throw businessErrors.ttsTemplateIllegal(item.id);
+      templates.push(template);
+    } else if (!store.voiceFiles.find(accountId, item.id)) throw businessErrors.voiceFileIllegal(item.id);
   }
   let voiceCodeParam: Record<string, string> = {};
   if (p.voiceCodeParam !== undefined) {
@@ -145,6 +154,10 @@ function validate(
     if (item.kind === 'tts' && voiceCodeParam[item.name] === undefined) {
       throw businessErrors.templateMissingParameters(item.name);
     }
+  }
+  for (const template of templates) {
+    const filled = fillTemplate(template.text, voiceCodeParam);
+    if ('missing' in filled) throw businessErrors.templateMissingParameters(filled.missing[0]!);
   }
   if (p.backgroundFileCode !== undefined && !lookups.hasVoiceFile(accountId, p.backgroundFileCode, now)) {
     throw businessErrors.voiceFileIllegal(p.backgroundFileCode);

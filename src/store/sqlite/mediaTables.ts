@@ -1,7 +1,10 @@
-/** Voice files and ASR phrase models: both are per-account media keyed by an ID the API names. */
+/**
+ * Voice files, ASR phrase models and TTS templates: per-account media keyed by an ID the API
+ * names.
+ */
 
-import type { AsrModelRecord, VoiceFileRecord } from '../records.js';
-import type { AsrModelRepository, VoiceFileRepository } from '../repositories.js';
+import type { AsrModelRecord, TtsTemplateRecord, VoiceFileRecord } from '../records.js';
+import type { AsrModelRepository, TtsTemplateRepository, VoiceFileRepository } from '../repositories.js';
 import type { SqliteDatabase } from './database.js';
 
 interface VoiceFileRow {
@@ -44,6 +47,13 @@ export class SqliteVoiceFileRepository implements VoiceFileRepository {
   find(accountId: number, id: string): VoiceFileRecord | undefined {
     const row = this.#find.get(accountId, id);
     return row && toVoiceFile(row);
+  }
+
+  findEverywhere(id: string): VoiceFileRecord[] {
+    return this.#db
+      .prepare<[string], VoiceFileRow>('SELECT * FROM voice_files WHERE id = ? ORDER BY account_id')
+      .all(id)
+      .map(toVoiceFile);
   }
 
   listByAccount(accountId: number): VoiceFileRecord[] {
@@ -92,10 +102,79 @@ export class SqliteAsrModelRepository implements AsrModelRepository {
     return row && toAsrModel(row);
   }
 
+  findEverywhere(id: string): AsrModelRecord[] {
+    return this.#db
+      .prepare<[string], AsrModelRow>('SELECT * FROM asr_models WHERE id = ? ORDER BY account_id')
+      .all(id)
+      .map(toAsrModel);
+  }
+
   listByAccount(accountId: number): AsrModelRecord[] {
     return this.#db
       .prepare<[number], AsrModelRow>('SELECT * FROM asr_models WHERE account_id = ? ORDER BY created_at')
       .all(accountId)
       .map(toAsrModel);
+  }
+}
+
+interface TtsTemplateRow {
+  id: string;
+  account_id: number;
+  name: string;
+  text: string;
+  created_at: number;
+}
+
+const toTtsTemplate = (r: TtsTemplateRow): TtsTemplateRecord => ({
+  id: r.id,
+  accountId: r.account_id,
+  name: r.name,
+  text: r.text,
+  createdAt: r.created_at,
+});
+
+export class SqliteTtsTemplateRepository implements TtsTemplateRepository {
+  readonly #db: SqliteDatabase;
+  readonly #find;
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+    this.#find = db.prepare<[number, string], TtsTemplateRow>(
+      'SELECT * FROM tts_templates WHERE account_id = ? AND id = ?',
+    );
+  }
+
+  insert(r: TtsTemplateRecord): void {
+    this.#db
+      .prepare('INSERT INTO tts_templates (id, account_id, name, text, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(r.id, r.accountId, r.name, r.text, r.createdAt);
+  }
+
+  find(accountId: number, id: string): TtsTemplateRecord | undefined {
+    const row = this.#find.get(accountId, id);
+    return row && toTtsTemplate(row);
+  }
+
+  findEverywhere(id: string): TtsTemplateRecord[] {
+    return this.#db
+      .prepare<[string], TtsTemplateRow>('SELECT * FROM tts_templates WHERE id = ? ORDER BY account_id')
+      .all(id)
+      .map(toTtsTemplate);
+  }
+
+  listByAccount(accountId: number): TtsTemplateRecord[] {
+    return this.#db
+      .prepare<[number], TtsTemplateRow>(
+        'SELECT * FROM tts_templates WHERE account_id = ? ORDER BY created_at, id',
+      )
+      .all(accountId)
+      .map(toTtsTemplate);
+  }
+
+  remove(accountId: number, id: string): boolean {
+    return (
+      this.#db.prepare('DELETE FROM tts_templates WHERE account_id = ? AND id = ?').run(accountId, id)
+        .changes > 0
+    );
   }
 }

@@ -155,4 +155,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX receipts_call ON receipts(call_id, id);
     `,
   },
+  {
+    version: 5,
+    name: 'tts templates; voice and model IDs looked up alone',
+    sql: `
+      CREATE TABLE tts_templates (
+        id TEXT NOT NULL,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, id)
+      );
+      CREATE INDEX tts_templates_id ON tts_templates(id);
+      CREATE INDEX voice_files_id ON voice_files(id);
+      CREATE INDEX asr_models_id ON asr_models(id);
+    `,
+  },
 ];

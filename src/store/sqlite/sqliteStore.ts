@@ -6,7 +6,11 @@ import { SqliteCallbackExchangeRepository } from './callbackExchangeTable.js';
 import { SqliteCallRepository } from './callTable.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { SqliteDisplayNumberRepository } from './displayNumberTable.js';
-import { SqliteAsrModelRepository, SqliteVoiceFileRepository } from './mediaTables.js';
+import {
+  SqliteAsrModelRepository,
+  SqliteTtsTemplateRepository,
+  SqliteVoiceFileRepository,
+} from './mediaTables.js';
 import { SqliteMetaRepository } from './metaTable.js';
 import { SqliteReceiptRepository } from './receiptTable.js';
 import { SqliteTrunkRepository } from './trunkTable.js';
@@ -20,6 +24,7 @@ export class SqliteStore implements Store {
   readonly numbers;
   readonly voiceFiles;
   readonly asrModels;
+  readonly ttsTemplates;
   readonly calls;
   readonly trunks;
   readonly callbackExchanges;
@@ -33,6 +38,7 @@ export class SqliteStore implements Store {
     this.numbers = new SqliteDisplayNumberRepository(db);
     this.voiceFiles = new SqliteVoiceFileRepository(db);
     this.asrModels = new SqliteAsrModelRepository(db);
+    this.ttsTemplates = new SqliteTtsTemplateRepository(db);
     this.calls = new SqliteCallRepository(db);
     this.trunks = new SqliteTrunkRepository(db);
     this.callbackExchanges = new SqliteCallbackExchangeRepository(db);
