@@ -8,6 +8,7 @@ import type { AccountRecord } from '../store/records.js';
 import { registerAsrModelCommands } from './asrCommands.js';
 import { type GlobalOptions, withAdmin } from './context.js';
 import { emit, table } from './output.js';
+import { registerStsCommands } from './stsCommands.js';
 import { registerTrunkCommands } from './trunkCommands.js';
 import { registerVoiceCommands } from './voiceCommands.js';
 
@@ -46,6 +47,7 @@ export function registerAdminCommands(program: Command): void {
   registerTrunkCommands(admin);
   registerVoiceCommands(admin);
   registerAsrModelCommands(admin);
+  registerStsCommands(admin);
 
   const account = admin.command('account').description('tenant accounts');
   account
