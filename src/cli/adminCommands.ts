@@ -8,6 +8,7 @@ import type { AccountRecord } from '../store/records.js';
 import { registerAsrModelCommands } from './asrCommands.js';
 import { type GlobalOptions, withAdmin } from './context.js';
 import { emit, table } from './output.js';
+import { registerStsCommands } from './stsCommands.js';
 import { registerTrunkCommands } from './trunkCommands.js';
 import { registerTtsTemplateCommands } from './ttsTemplateCommands.js';
 import { registerVoiceCommands } from './voiceCommands.js';
@@ -48,6 +49,7 @@ export function registerAdminCommands(program: Command): void {
   registerVoiceCommands(admin);
   registerAsrModelCommands(admin);
   registerTtsTemplateCommands(admin);
+  registerStsCommands(admin);
 
   const account = admin.command('account').description('tenant accounts');
   account

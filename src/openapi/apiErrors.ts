@@ -10,12 +10,21 @@ export class GatewayError extends Error {
   override name = 'GatewayError';
   readonly code: string;
   readonly status: number;
-  constructor(code: string, status: number, message: string) {
+  /** Extra response headers (`x-acs-retry-after` on throttling). */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  constructor(code: string, status: number, message: string, headers?: Readonly<Record<string, string>>) {
     super(message);
     this.code = code;
     this.status = status;
+    this.headers = headers;
   }
 }
+
+/**
+ * The SDK copies this integer into `ThrottlingError.retryAfter` (spec §7.2), and its retry policy
+ * sleeps exactly that many milliseconds (Darabonba `getBackoffDelay`): so milliseconds it is.
+ */
+const retryAfter = (ms: number) => ({ 'x-acs-retry-after': String(Math.max(1, Math.ceil(ms))) });
 
 export class BusinessError extends Error {
   override name = 'BusinessError';
@@ -82,12 +91,20 @@ export const gatewayErrors = {
       400,
       'Specified time stamp or date value is not well formatted.',
     ),
-  securityTokenUnsupported: () =>
+  // Temporary credentials (spec §7.2). A temporary key without its token is what Alibaba answers
+  // MissingSecurityToken, in the Missing<Param> form.
+  missingSecurityToken: () =>
+    new GatewayError('MissingSecurityToken', 400, 'SecurityToken is mandatory for this action.'),
+  securityTokenMalformed: () =>
+    new GatewayError('InvalidSecurityToken.Malformed', 400, 'Specified SecurityToken is malformed.'),
+  securityTokenMismatch: () =>
     new GatewayError(
-      'InvalidSecurityToken.Malformed',
+      'InvalidSecurityToken.MismatchWithAccessKey',
       400,
-      'Specified SecurityToken is malformed. This endpoint does not issue STS tokens; sign with an AccessKey pair.',
+      'Specified SecurityToken mismatch with the AccessKey.',
     ),
+  securityTokenExpired: () =>
+    new GatewayError('InvalidSecurityToken.Expired', 400, 'Specified SecurityToken is expired.'),
   actionNotFound: () =>
     new GatewayError(
       'InvalidAction.NotFound',
@@ -95,8 +112,20 @@ export const gatewayErrors = {
       'Specified api is not found, please check your url and method.',
     ),
   invalidVersion: () => new GatewayError('InvalidVersion', 400, 'Specified parameter Version is not valid.'),
-  throttlingUser: () =>
-    new GatewayError('Throttling.User', 400, 'Request was denied due to user flow control.'),
+  throttlingUser: (retryAfterMs: number) =>
+    new GatewayError(
+      'Throttling.User',
+      400,
+      'Request was denied due to user flow control.',
+      retryAfter(retryAfterMs),
+    ),
+  throttlingApi: (retryAfterMs: number) =>
+    new GatewayError(
+      'Throttling.Api',
+      400,
+      'Request was denied due to api flow control.',
+      retryAfter(retryAfterMs),
+    ),
   internalError: () =>
     new GatewayError(
       'InternalError',

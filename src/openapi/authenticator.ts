@@ -2,9 +2,12 @@
  * Verifies who sent a request: V3 ACS3-HMAC-SHA256 (signing exactly the headers the request lists)
  * or V1 HMAC-SHA1, then the clock window and the nonce (spec §8). The nonce is recorded only after
  * the signature checks out, so a forged request cannot burn a legitimate client's nonce.
+ * Temporary keys (`STS.*`) bring their SecurityToken (V1 parameter, V3 `x-acs-security-token`);
+ * it is checked before the signature, since it is what holds the secret to check it with.
  */
 import type { Credential, CredentialResolver } from '../tenancy/credentials.js';
-import { gatewayErrors } from './apiErrors.js';
+import { isTemporaryAccessKeyId, type StsProblem } from '../tenancy/stsTokens.js';
+import { type GatewayError, gatewayErrors } from './apiErrors.js';
 import type { ReplayGuard } from './replayGuard.js';
 import { header, type RpcRequest } from './rpcRequest.js';
 import {
@@ -38,6 +41,13 @@ function parseTimestamp(value: string): number {
   return t;
 }
 
+const STS_ERRORS: Record<StsProblem, () => GatewayError> = {
+  missing: gatewayErrors.missingSecurityToken,
+  malformed: gatewayErrors.securityTokenMalformed,
+  mismatch: gatewayErrors.securityTokenMismatch,
+  expired: gatewayErrors.securityTokenExpired,
+};
+
 export class Authenticator {
   readonly #credentials: CredentialResolver;
   readonly #replay: ReplayGuard;
@@ -54,7 +64,14 @@ export class Authenticator {
     throw gatewayErrors.missingSignature();
   }
 
-  #lookup(accessKeyId: string, now: number): Credential {
+  /** `token` is the request's SecurityToken; empty counts as absent, as the SDKs omit it then. */
+  #lookup(accessKeyId: string, token: string | undefined, now: number): Credential {
+    if (token || isTemporaryAccessKeyId(accessKeyId)) {
+      const temporary = this.#credentials.resolveTemporary(accessKeyId, token, now);
+      if (typeof temporary === 'string') throw STS_ERRORS[temporary]();
+      if (!temporary) throw gatewayErrors.accessKeyNotFound();
+      return temporary;
+    }
     const credential = this.#credentials.resolve(accessKeyId, now);
     if (!credential) throw gatewayErrors.accessKeyNotFound();
     if (credential.keyStatus !== 'active') throw gatewayErrors.accessKeyInactive();
@@ -68,7 +85,6 @@ export class Authenticator {
 
   #v1(req: RpcRequest, now: number): Credential {
     const p = req.params;
-    if (p.has('SecurityToken')) throw gatewayErrors.securityTokenUnsupported();
     const accessKeyId = p.get('AccessKeyId');
     if (!accessKeyId) throw gatewayErrors.missingParameter('AccessKeyId');
     const method = p.get('SignatureMethod');
@@ -83,7 +99,7 @@ export class Authenticator {
     if (!timestampText) throw gatewayErrors.missingParameter('Timestamp');
     const timestamp = parseTimestamp(timestampText);
 
-    const credential = this.#lookup(accessKeyId, now);
+    const credential = this.#lookup(accessKeyId, p.get('SecurityToken'), now);
     const signed: [string, string][] = [];
     for (const entry of p) if (entry[0] !== 'Signature') signed.push(entry);
     const stringToSign = v1StringToSign(req.raw.method, signed);
@@ -104,7 +120,6 @@ export class Authenticator {
         'Authorization must be "ACS3-HMAC-SHA256 Credential=...,SignedHeaders=...,Signature=...".',
       );
     }
-    if (header(h, 'x-acs-security-token') !== undefined) throw gatewayErrors.securityTokenUnsupported();
     for (const name of V3_REQUIRED_SIGNED) {
       if (header(h, name) === undefined)
         throw gatewayErrors.incompleteSignature(`Header ${name} is missing.`);
@@ -117,7 +132,7 @@ export class Authenticator {
     const timestamp = parseTimestamp(header(h, 'x-acs-date')!);
     const nonce = header(h, 'x-acs-signature-nonce')!;
 
-    const credential = this.#lookup(auth.accessKeyId, now);
+    const credential = this.#lookup(auth.accessKeyId, header(h, 'x-acs-security-token'), now);
     const payloadHash = sha256Hex(req.raw.body);
     const canonical = v3CanonicalRequest({
       method: req.raw.method,

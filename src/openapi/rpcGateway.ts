@@ -1,7 +1,7 @@
 /**
  * The RPC gateway, independent of the HTTP server: one raw request in, one rendered response out.
- * Order of checks (spec §3.4): request shape, action and version, signature, clock and nonce,
- * throttling, then the action's own validation.
+ * Order of checks (spec §3.4): request shape, action and version, SecurityToken, signature, clock
+ * and nonce, throttling (account, then action), then the action's own validation.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.js';
@@ -12,7 +12,7 @@ import { Authenticator } from './authenticator.js';
 import { ReplayGuard } from './replayGuard.js';
 import { CONTENT_TYPE, type ResponseBody, type ResponseFormat, render } from './responseFormat.js';
 import { FormattedGatewayError, parseRpcRequest, type RawHttpRequest } from './rpcRequest.js';
-import { AccountThrottle } from './throttle.js';
+import { apiRateFor, DOCUMENTED_API_QPS, RequestThrottle } from './throttle.js';
 
 export const API_VERSION = '2017-05-25';
 
@@ -21,6 +21,11 @@ export interface GatewayOptions {
   clockSkewSeconds: number;
   nonceTtlSeconds: number;
   defaultQps: number;
+  /**
+   * Per-account limits of single actions (requests per second) over DOCUMENTED_API_QPS; for an
+   * account granted more than `defaultQps` they grow in proportion (throttle.ts apiRateFor).
+   */
+  apiQps?: Readonly<Record<string, number>> | undefined;
   businessErrorStatus: number;
 }
 
@@ -42,12 +47,14 @@ export class RpcGateway {
   readonly #options: GatewayOptions;
   readonly #actions: Readonly<Record<string, ActionHandler>>;
   readonly #auth: Authenticator;
-  readonly #throttle = new AccountThrottle();
+  readonly #throttle = new RequestThrottle();
+  readonly #apiQps: Readonly<Record<string, number>>;
   readonly #log: Logger;
   readonly #now: () => number;
 
   constructor(deps: GatewayDeps) {
     this.#options = deps.options;
+    this.#apiQps = { ...DOCUMENTED_API_QPS, ...deps.options.apiQps };
     this.#actions = deps.actions;
     this.#log = deps.log;
     // The wall clock on purpose: request timestamps are the client's wall clock (±15 min, spec §8).
@@ -72,8 +79,19 @@ export class RpcGateway {
 
       const now = this.#now();
       const credential = this.#auth.authenticate(req, now);
-      if (!this.#throttle.take(credential.accountId, credential.qps ?? this.#options.defaultQps, now)) {
-        throw gatewayErrors.throttlingUser();
+      const defaultQps = this.#options.defaultQps;
+      const accountQps = credential.qps ?? defaultQps;
+      const verdict = this.#throttle.take(
+        credential.accountId,
+        accountQps,
+        action,
+        apiRateFor(this.#apiQps, action, accountQps, defaultQps),
+        now,
+      );
+      if (!verdict.pass) {
+        throw verdict.limit === 'user'
+          ? gatewayErrors.throttlingUser(verdict.retryAfterMs)
+          : gatewayErrors.throttlingApi(verdict.retryAfterMs);
       }
       const log = this.#log.child({ requestId, action, accountId: credential.accountId });
       const fields = await handler(req.params, {
@@ -126,7 +144,9 @@ export class RpcGateway {
       Message: error.message,
       Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.code)}&product=Dyvmsapi&requestId=${requestId}`,
     };
-    return this.#respond(error.status, format, 'Error', body, requestId);
+    const rendered = this.#respond(error.status, format, 'Error', body, requestId);
+    if (error.headers) Object.assign(rendered.headers, error.headers);
+    return rendered;
   }
 
   #respond(

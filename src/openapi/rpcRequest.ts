@@ -80,7 +80,7 @@ export function parseRpcRequest(raw: RawHttpRequest): RpcRequest {
 export class FormattedGatewayError extends GatewayError {
   readonly format: ResponseFormat;
   constructor(error: GatewayError, format: ResponseFormat) {
-    super(error.code, error.status, error.message);
+    super(error.code, error.status, error.message, error.headers);
     this.format = format;
   }
 }

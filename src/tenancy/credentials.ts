@@ -1,13 +1,15 @@
 /**
- * AccessKey pairs: generation in Alibaba's shape, and the lookup the gateway does on every request.
+ * AccessKey pairs: generation in Alibaba's shape, and the lookup the gateway does on every request,
+ * for permanent keys (in the store) and temporary ones (carried by their SecurityToken).
  */
 
 import { randomInt } from 'node:crypto';
 import { systemClock } from '../clock/clock.js';
-import type { AccessKeyStatus, AccountStatus } from '../store/records.js';
+import type { AccessKeyStatus, AccountRecord, AccountStatus } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
 import { TtlCache } from '../store/ttlCache.js';
 import type { SecretBox } from './secretBox.js';
+import { type StsProblem, StsTokens, TEMPORARY_KEY_PREFIX } from './stsTokens.js';
 
 const ALPHANUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -20,6 +22,11 @@ function randomString(length: number): string {
 /** `LTAI` + 20 characters, like Alibaba's own IDs, and a 30-character secret. */
 export function generateAccessKeyPair(): { accessKeyId: string; accessKeySecret: string } {
   return { accessKeyId: 'LTAI' + randomString(20), accessKeySecret: randomString(30) };
+}
+
+/** `STS.` + 24 characters and a 30-character secret; they live only inside their SecurityToken. */
+export function generateTemporaryKeyPair(): { accessKeyId: string; accessKeySecret: string } {
+  return { accessKeyId: TEMPORARY_KEY_PREFIX + randomString(24), accessKeySecret: randomString(30) };
 }
 
 export interface Credential {
@@ -42,11 +49,40 @@ export class CredentialResolver {
   readonly #box: SecretBox;
   readonly #cache: TtlCache<string, Credential | undefined>;
   readonly #load = (accessKeyId: string) => this.#read(accessKeyId);
+  readonly #sts: StsTokens;
+  readonly #accounts: TtlCache<number, AccountRecord | undefined>;
+  readonly #loadAccount = (id: number) => this.#store.accounts.findById(id);
 
   constructor(store: Store, box: SecretBox, ttlMs = 2000) {
     this.#store = store;
     this.#box = box;
     this.#cache = new TtlCache(ttlMs);
+    this.#sts = new StsTokens(box);
+    this.#accounts = new TtlCache(ttlMs);
+  }
+
+  /**
+   * Temporary credentials: the SecurityToken must be authentic, issued for `accessKeyId` and not
+   * expired at `now`; the account it names must still exist (undefined otherwise). Also used for a
+   * permanent key that comes with a token, which can then only be a mismatch or malformed.
+   */
+  resolveTemporary(
+    accessKeyId: string,
+    token: string | undefined,
+    now = systemClock.now(),
+  ): Credential | StsProblem | undefined {
+    const claims = this.#sts.check(accessKeyId, token, now);
+    if (typeof claims === 'string') return claims;
+    const account = this.#accounts.get(claims.accountId, this.#loadAccount, now);
+    if (!account) return undefined;
+    return {
+      accessKeyId,
+      accountId: account.id,
+      secret: claims.accessKeySecret,
+      keyStatus: 'active',
+      accountStatus: account.status,
+      qps: account.qps,
+    };
   }
 
   resolve(accessKeyId: string, now = systemClock.now()): Credential | undefined {

@@ -3,7 +3,7 @@
  * key file generated once in the data directory (mode 0600). A stored secret looks like
  * `v1:<iv>:<tag>:<ciphertext>` (base64url), so a future key rotation can add `v2`.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -43,6 +43,14 @@ export class SecretBox {
       : SecretBox.fromKeyFile(config.dataDir);
   }
 
+  /**
+   * A box with its own key for one purpose (HKDF-SHA256 of this key, RFC 5869), so that a value
+   * sealed for that purpose never opens as anything else, and vice versa.
+   */
+  derive(purpose: string): SecretBox {
+    return new SecretBox(Buffer.from(hkdfSync('sha256', this.#key, Buffer.alloc(0), purpose, 32)));
+  }
+
   seal(plaintext: string): string {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
@@ -60,8 +68,13 @@ export class SecretBox {
     const [version, iv, tag, body] = sealed.split(':');
     if (version !== 'v1' || !iv || !tag || body === undefined)
       throw new Error('unknown sealed secret format');
-    const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    const ivBytes = Buffer.from(iv, 'base64url');
+    const tagBytes = Buffer.from(tag, 'base64url');
+    // Node accepts GCM tags as short as 4 bytes unless told otherwise; a truncated tag would make a
+    // forgery cheap for values that come from outside (STS tokens), so insist on the full 16.
+    if (ivBytes.length !== 12 || tagBytes.length !== 16) throw new Error('unknown sealed secret format');
+    const decipher = createDecipheriv('aes-256-gcm', this.#key, ivBytes, { authTagLength: 16 });
+    decipher.setAuthTag(tagBytes);
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
       'utf8',
     );

@@ -14,11 +14,24 @@ import {
   type ReceiptType,
 } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
-import { generateAccessKeyPair } from './credentials.js';
+import { generateAccessKeyPair, generateTemporaryKeyPair } from './credentials.js';
 import type { SecretBox } from './secretBox.js';
+import { StsTokens } from './stsTokens.js';
 
 export class TenancyError extends Error {
   override name = 'TenancyError';
+}
+
+/** Lifetimes Alibaba's AssumeRole accepts (DurationSeconds), and its default. */
+export const STS_TTL_SECONDS = { min: 900, max: 43_200, default: 3600 } as const;
+
+export interface TemporaryCredential {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken: string;
+  /** ISO 8601 UTC, like AssumeRole's `Expiration`. */
+  expiration: string;
+  account: string;
 }
 
 const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -142,6 +155,32 @@ export class TenancyAdmin {
       createdAt: this.#now(),
     });
     return { ...pair, account: account.name };
+  }
+
+  /**
+   * Issues a temporary AccessKeyId/secret/SecurityToken triple acting for the account until
+   * `ttlSeconds` from now. Nothing is stored: the token carries the rest, sealed.
+   */
+  createTemporaryCredential(
+    accountName: string,
+    ttlSeconds: number = STS_TTL_SECONDS.default,
+  ): TemporaryCredential {
+    const account = this.account(accountName);
+    if (account.status !== 'active') throw new TenancyError(`account "${account.name}" is disabled`);
+    const { min, max } = STS_TTL_SECONDS;
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < min || ttlSeconds > max) {
+      throw new TenancyError(`ttl must be an integer between ${min} and ${max} seconds`);
+    }
+    const pair = generateTemporaryKeyPair();
+    // Whole seconds, so the printed Expiration is exactly the instant the gateway enforces.
+    const expiresAt = Math.floor(this.#now() / 1000) * 1000 + ttlSeconds * 1000;
+    const securityToken = new StsTokens(this.#box).seal({ ...pair, accountId: account.id, expiresAt });
+    return {
+      ...pair,
+      securityToken,
+      expiration: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      account: account.name,
+    };
   }
 
   listKeys(accountName: string): Omit<AccessKeyRecord, 'secretEnc'>[] {

@@ -28,12 +28,16 @@ export interface CallOutcome {
   /** The thrown error's class/name, when the client threw. */
   errorName?: string;
   message?: string;
+  /** `ThrottlingError.retryAfter` (the official SDK's reading of `x-acs-retry-after`). */
+  retryAfter?: number;
 }
 
 export interface ClientOptions {
   endpoint: string;
   accessKeyId: string;
   accessKeySecret: string;
+  /** STS credentials: each client's own SecurityToken path. */
+  securityToken?: string;
 }
 
 // The packages are CommonJS with a default export wrapped differently by each build.
@@ -51,6 +55,7 @@ function openApiClient(o: ClientOptions, v2: boolean) {
     new OA.Config({
       accessKeyId: o.accessKeyId,
       accessKeySecret: o.accessKeySecret,
+      securityToken: o.securityToken,
       endpoint: o.endpoint,
       protocol: 'http',
       ...(v2 ? { signatureAlgorithm: 'v2' } : {}),
@@ -81,6 +86,7 @@ export async function callAction(
         new $OpenApiCore.$OpenApiUtil.Config({
           accessKeyId: o.accessKeyId,
           accessKeySecret: o.accessKeySecret,
+          securityToken: o.securityToken,
           endpoint: o.endpoint,
           protocol: 'http',
         }),
@@ -104,6 +110,7 @@ export async function callAction(
     const pop = new Pop({
       accessKeyId: o.accessKeyId,
       accessKeySecret: o.accessKeySecret,
+      securityToken: o.securityToken,
       endpoint: `http://${o.endpoint}`,
       apiVersion: '2017-05-25',
     });
@@ -118,6 +125,7 @@ export async function callAction(
       body: e.data,
       errorName: e.name,
       message: e.message,
+      retryAfter: e.retryAfter,
     };
   }
 }

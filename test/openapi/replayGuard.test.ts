@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ReplayGuard } from '../../src/openapi/replayGuard.js';
-import { AccountThrottle } from '../../src/openapi/throttle.js';
 
 test('a nonce is accepted once per access key within the memory window', () => {
   const g = new ReplayGuard({ clockSkewSeconds: 900, nonceTtlSeconds: 900 });
@@ -28,15 +27,4 @@ test('timestamps within ±15 minutes are fresh, beyond are not', () => {
   assert.equal(g.timestampFresh(now + 899_000, now), true);
   assert.equal(g.timestampFresh(now - 901_000, now), false);
   assert.equal(g.timestampFresh(now + 901_000, now), false);
-});
-
-test('the throttle lets an account burst to its rate per second, then refuses until refilled', () => {
-  const t = new AccountThrottle();
-  const now = 1000;
-  let passed = 0;
-  for (let i = 0; i < 15; i++) if (t.take(1, 10, now)) passed++;
-  assert.equal(passed, 10);
-  assert.equal(t.take(2, 10, now), true, 'accounts are throttled separately');
-  assert.equal(t.take(1, 10, now + 50), false, 'half a token after 50 ms');
-  assert.equal(t.take(1, 10, now + 100), true, 'one token after 100 ms');
 });
