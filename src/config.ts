@@ -39,6 +39,11 @@ export const configSchema = z
         nonceTtlSeconds: z.number().int().min(1).default(900),
         /** Requests per second per account unless the account sets its own. */
         defaultQps: z.number().int().min(1).default(1000),
+        /**
+         * Per-API limits per account (action → requests per second), over the documented ones
+         * (SmartCall 1000/s, QueryCallDetailByCallId and SmartCallOperate 100/s): Throttling.Api.
+         */
+        apiQps: z.record(z.string(), z.number().int().min(1)).default({}),
         /** HTTP status of business errors (`isv.*`); spec §10 Q7 recommends 200. */
         businessErrorStatus: z.number().int().min(200).max(599).default(200),
         /** OutId length limit in UTF-8 bytes (spec §10 Q16). */

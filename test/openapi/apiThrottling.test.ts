@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CLIENTS, type ClientName, callAction } from '../helpers/aliClients.js';
-import { CALLEE, DISPLAY_NUMBER } from '../helpers/apiHarness.js';
+import { CALLEE, DISPLAY_NUMBER, startApiHarness } from '../helpers/apiHarness.js';
 import { type ClockedGateway, startClockedGateway } from './clockedGateway.js';
 
 const VALID = {
@@ -113,5 +113,23 @@ describe('Throttling.User', () => {
     assert.equal(refused.code, 'Throttling.User');
     assert.equal(refused.errorName, 'ThrottlingError');
     assert.equal(refused.retryAfter, 500, 'one token of 2/s is 500 ms away');
+  });
+});
+
+describe('api.apiQps in the configuration', () => {
+  test('a per-API limit from the config reaches the running server', async () => {
+    const h = await startApiHarness({ api: { apiQps: { QueryCallDetailByCallId: 2 } } });
+    try {
+      const c = { endpoint: h.endpoint, accessKeyId: h.accessKeyId, accessKeySecret: h.accessKeySecret };
+      const codes = await Promise.all(
+        Array.from({ length: 6 }, () => callAction('v3', c, 'QueryCallDetailByCallId', QUERY)),
+      );
+      assert.ok(
+        codes.some((r) => r.code === 'Throttling.Api'),
+        `6 queries at once against 2/s: ${codes.map((r) => r.code).join(', ')}`,
+      );
+    } finally {
+      await h.close();
+    }
   });
 });
