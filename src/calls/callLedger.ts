@@ -40,14 +40,19 @@ export class CallLedger {
   progress(
     callId: string,
     patch: CallPatch,
-    code: '200101' | '200201' | '200102',
+    code: (typeof CALL_PROGRESS)['calling' | 'ringing' | 'answered'],
     at: number,
   ): CallRecord | undefined {
     return this.#write(callId, patch, { rethrow: false }, (call, add) => {
       add(
         'VoiceCallReport',
         `progress-${code}`,
-        voiceCallReport(call, code, at, code === '200102' ? { smartStatusCode: 'ANSWERED' } : {}),
+        voiceCallReport(
+          call,
+          code,
+          at,
+          code === CALL_PROGRESS.answered ? { smartStatusCode: 'ANSWERED' } : {},
+        ),
       );
     });
   }
@@ -94,7 +99,7 @@ export class CallLedger {
       if (call.answerAt != null) {
         add(
           'VoiceCallReport',
-          'progress-200100',
+          `progress-${CALL_PROGRESS.ended}`,
           voiceCallReport(call, CALL_PROGRESS.ended, call.endAt ?? Math.round(this.#clock.now()), {
             smartStatusCode: call.smartStatusCode ?? '',
           }),

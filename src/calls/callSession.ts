@@ -1,76 +1,48 @@
 /**
- * One SmartCall from dial to record: the coordinator. It dials through the injected `Dial`,
- * follows the call's progress (each state change through the ledger, with its receipt), and once
- * answered wires the conversation together — the media session, the speech listener (VAD →
- * endpointer → ASR), the dialogue engine, the prompt builder, the callback exchange and the second
- * legs. It owns their lifetime: when the call ends, everything it started is closed and the record
- * is final — or, when the final write fails, retried and then left to the orphan reaper.
+ * One SmartCall from dial to record: the coordinator. It places the call through the injected
+ * `Dial`, follows the leg's events and hands each to the piece whose job it is:
+ *
+ * - `CallProgress` — dialling, ringing, answered and the keys pressed, written with their receipts;
+ * - `EarlyMediaListening` — operator announcements before the answer (when EarlyMediaAsr asks);
+ * - `Conversation` — once answered: the recording, the dialogue engine, the speech listener;
+ * - `SecondLegs` — transfers and the parallel call-centre leg;
+ * - `CallbackExchange` — the business's callback, shared by the early media and the conversation;
+ * - `CallFinisher` — the final record with its receipts, retried when the write fails.
+ *
+ * A session owns those pieces and the call's leg; it is closed by the leg ending, not from outside.
+ * `failed` lets the early listening recognise what the failure cut off, then closes it and the
+ * second legs; `ended` closes the conversation and the second legs. Either way the record is then
+ * made final (or, when the final write keeps failing, left to the orphan reaper) and the session
+ * leaves `live`.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { CallbackClient } from '../callback/callbackClient.js';
 import type { Clock } from '../clock/clock.js';
-import { sleep } from '../clock/within.js';
 import type { SmartCallRequest } from '../contract/smartCallRequest.js';
-import {
-  DialogueEngine,
-  type DialoguePort,
-  type HangupCause,
-  type PlayRequest,
-  type TtsSettings,
-} from '../dialogue/dialogueEngine.js';
-import { smartCallVolumeToDb } from '../media/gain.js';
-import type { PromptBuilder, SpeechSettings } from '../media-library/promptBuilder.js';
+import type { PromptBuilder } from '../media-library/promptBuilder.js';
 import type { Logger } from '../observability/logger.js';
 import { maskNumber } from '../observability/logger.js';
 import type { CallFailure, EndedBy } from '../sip/index.js';
-import { EARLY_MEDIA_MODEL } from '../speech/earlyMediaPhrases.js';
 import type { AccountRecord, CallRecord, TrunkRecord } from '../store/records.js';
 import type { CallPatch, Store } from '../store/repositories.js';
 import type { OutboundCall } from '../telephony/outboundCall.js';
 import { CallbackExchange } from './callbackExchange.js';
 import type { CallEvents } from './callEvents.js';
+import { CallFinisher, finishUnplaced } from './callFinisher.js';
 import type { CallLedger } from './callLedger.js';
+import type { ListenerFactory } from './callListener.js';
 import {
   answeredResult,
-  earlyMediaCode,
   failedCallResult,
   HANGUP_DIRECTION,
   internalFailureResult,
   unansweredResult,
 } from './callOutcome.js';
+import { CallProgress } from './callProgress.js';
+import { Conversation, type ConversationOptions, speechSettings } from './conversation.js';
+import { EarlyMediaListening } from './earlyMediaListening.js';
+import { quietly } from './quietly.js';
 import { SecondLegs } from './secondLegs.js';
 import type { Dial } from './trunkDial.js';
-
-/** What the speech layer tells a call about the callee's voice. */
-export interface ListenerEvents {
-  speechStarted(at: number): void;
-  /** The endpointer decided the sentence is over (its recognition follows). */
-  sentenceEnded?(at: number): void;
-  /** Continuous speech so far (for time-based barge-in), called as it grows. */
-  speechContinuing(durationMs: number, at: number): void;
-  /** A sentence ended (PauseTime of silence); `words` undefined when nothing on the list matched. */
-  speechEnded(at: number, result: { words: string | undefined; beginAt: number; endAt: number }): void;
-}
-
-/** The callee's audio for one call, frame by frame (8 kHz, 20 ms). */
-export interface CallListener {
-  push(pcm: Int16Array, at: number): void;
-  /** No more audio: the last sentence is recognised and reported (bounded in time). */
-  finish(): Promise<void>;
-  close(): void;
-}
-
-export type ListenerFactory = (options: {
-  accountId: number;
-  /** The account's name: per-account speech engines are configured by it. */
-  accountName: string;
-  asrBaseId: string;
-  asrModelId: string | null;
-  pauseTimeMs: number;
-  events: ListenerEvents;
-  log: Logger;
-}) => CallListener;
 
 export interface CallSessionDeps {
   store: Pick<Store, 'accounts' | 'callbackExchanges'>;
@@ -95,80 +67,46 @@ export interface CallSessionDeps {
   finishRetriesMs?: readonly number[];
 }
 
-const DEFAULT_SPEECH: SpeechSettings = { voice: 'xiaoyun', volume: 0, speed: 0 };
-const FINISH_RETRIES_MS = [1000, 5000];
-
-/**
- * Finalises a call that never got a session (its account is gone, an internal error): the failed
- * record and its VoiceReport through the ledger. Never throws; false when the write failed (the
- * orphan reaper finalises the call later).
- */
-export function finishUnplaced(
-  deps: Pick<CallSessionDeps, 'ledger' | 'time' | 'log'>,
-  call: CallRecord,
-  why: string,
-): boolean {
-  try {
-    deps.ledger.finish(
-      call.callId,
-      { state: 'failed', endAt: Math.round(deps.time.now()), ...internalFailureResult(why) },
-      { earlyMediaAsr: requestOf(call)?.earlyMediaAsr ?? false, recorded: false },
-    );
-    return true;
-  } catch (err) {
-    deps.log.error({ err, callId: call.callId }, 'the failed call could not be recorded: left to the reaper');
-    return false;
-  }
-}
-
-function requestOf(call: CallRecord): SmartCallRequest | undefined {
-  try {
-    return JSON.parse(call.request) as SmartCallRequest;
-  } catch {
-    return undefined;
-  }
-}
+/** What every piece of one call is told: whose call it is, and where to report. */
+type Shared = Pick<
+  ConversationOptions,
+  'callId' | 'request' | 'account' | 'listeners' | 'callbacks' | 'events' | 'clock' | 'log'
+>;
 
 export class CallSession {
   readonly #d: CallSessionDeps;
-  readonly #call: CallRecord;
-  readonly #request: SmartCallRequest;
-  readonly #account: AccountRecord;
   readonly #trunk: TrunkRecord;
+  readonly #shared: Shared;
   readonly #log: Logger;
-  readonly #callbacks: CallbackExchange;
-  #outbound: OutboundCall | undefined;
+  readonly #progress: CallProgress;
+  readonly #finisher: CallFinisher;
   #legs: SecondLegs | undefined;
-  #engine: DialogueEngine | undefined;
-  #listener: CallListener | undefined;
-  #earlyListener: CallListener | undefined;
-  #hangupCause: HangupCause | undefined;
-  #dtmf = '';
-  #state: 'dialing' | 'ringing' | 'early_media' | 'answered' = 'dialing';
-  #earlyMediaCode: string | undefined;
-  readonly #earlyPosts: Promise<unknown>[] = [];
-  #recorded = false;
-  /** Media codes by play id (for events). */
-  readonly #codes = new Map<string, string>();
+  #early: EarlyMediaListening | undefined;
+  #conversation: Conversation | undefined;
   /** Whether a prompt was playing when the call ended (a callee hanging up on it is 200001). */
   #playingAtEnd = false;
 
   private constructor(deps: CallSessionDeps, call: CallRecord, account: AccountRecord, trunk: TrunkRecord) {
     this.#d = deps;
-    this.#call = call;
-    this.#account = account;
     this.#trunk = trunk;
-    this.#request = JSON.parse(call.request) as SmartCallRequest;
     this.#log = deps.log.child({ callId: call.callId });
-    this.#callbacks = new CallbackExchange({
-      callId: call.callId,
+    const { ledger, events } = deps;
+    const base = { callId: call.callId, events, clock: deps.time, log: this.#log };
+    const secret = deps.callbackSecret(account);
+    const callbacks = new CallbackExchange({
+      ...base,
       account,
       callbacks: deps.callbacks,
-      secret: deps.callbackSecret(account),
+      secret,
       store: deps.store,
-      events: deps.events,
-      clock: deps.time,
-      log: this.#log,
+    });
+    const request = JSON.parse(call.request) as SmartCallRequest;
+    this.#shared = { ...base, request, account, listeners: deps.listeners, callbacks };
+    this.#progress = new CallProgress({ ...base, ledger });
+    this.#finisher = new CallFinisher({
+      ...base,
+      ledger,
+      ...(deps.finishRetriesMs && { retriesMs: deps.finishRetriesMs }),
     });
   }
 
@@ -204,18 +142,20 @@ export class CallSession {
     }
   }
 
-  #now(): number {
-    return this.#d.time.now();
+  /** SmartCallOperate Command=parallelBridge (spec §6.2). */
+  operateParallelBridge(): boolean {
+    if (!this.#legs?.bridgeParallel()) return false;
+    this.#conversation?.handOver();
+    return true;
   }
 
   #dial(number: string): Promise<OutboundCall> {
-    return this.#d.dial({ number, trunk: this.#trunk, callerNumber: this.#request.calledShowNumber });
+    return this.#d.dial({ number, trunk: this.#trunk, callerNumber: this.#shared.request.calledShowNumber });
   }
 
   async #place(): Promise<void> {
-    const r = this.#request;
-    const callId = this.#call.callId;
-    this.#d.ledger.progress(callId, { trunk: this.#trunk.name }, '200101', Math.round(this.#now()));
+    const r = this.#shared.request;
+    this.#progress.dialing(this.#trunk.name);
     this.#log.info({ callee: maskNumber(r.calledNumber), trunk: this.#trunk.name }, 'dialing');
     let out: OutboundCall;
     try {
@@ -228,18 +168,14 @@ export class CallSession {
       });
       return;
     }
-    this.#outbound = out;
+    const { account, log } = this.#shared;
     this.#legs = new SecondLegs({
-      callId,
+      ...this.#shared,
       main: out,
       dial: (number) => this.#dial(number),
-      prompt: (code) =>
-        this.#d.prompts.build(this.#account.id, code, {}, this.#speech(undefined), this.#log).source,
-      parallelResult: (result) => this.#engine?.parallelTransferResult(result),
+      prompt: (code) => this.#d.prompts.build(account.id, code, {}, speechSettings(undefined), log).source,
+      parallelResult: (result) => this.#conversation?.parallelTransferResult(result),
       callCenters: this.#d.callCenters,
-      events: this.#d.events,
-      clock: this.#d.time,
-      log: this.#log,
     });
     await new Promise<void>((resolve) => {
       const settle = (end: Promise<void>) => {
@@ -248,259 +184,57 @@ export class CallSession {
             // Whatever broke while ending, the call still gets its record.
             this.#log.error({ err }, 'ending the call failed');
             await this.#finish({
-              state: out.answered || this.#engine ? 'ended' : 'failed',
+              state: out.answered || this.#conversation?.started ? 'ended' : 'failed',
               ...internalFailureResult(`internal error: ${(err as Error).message}`),
             });
           })
           .finally(resolve);
       };
-      out.on('ringing', () => this.#progress('ringing'));
+      out.on('ringing', () => this.#progress.reached('ringing'));
       out.on('early-media', () => {
-        this.#progress('early_media');
-        if (r.earlyMediaAsr && !this.#earlyListener) this.#listenToEarlyMedia();
+        this.#progress.reached('early_media');
+        if (r.earlyMediaAsr && !this.#early)
+          this.#early = new EarlyMediaListening({ ...this.#shared, media: out.media });
       });
       out.once('answered', () => {
-        void this.#answered().catch((err) => {
+        void this.#answered(out).catch((err) => {
           this.#log.error({ err }, 'the conversation failed to start: hanging up');
           out.hangup();
         });
       });
       out.media.on('dtmf', (d) => {
-        const at = this.#now();
-        this.#dtmf += d.digit;
-        if (out.answered) this.#d.ledger.dtmf(callId, this.#dtmf, Math.round(at));
-        this.#d.events.emit('dtmf', { callId, at, digit: d.digit });
-        this.#engine?.dtmf(d.digit);
+        this.#progress.key(d.digit, out.answered);
+        this.#conversation?.dtmf(d.digit);
       });
       out.once('failed', (cause) => settle(this.#failed(cause)));
       out.once('ending', () => {
-        this.#playingAtEnd = this.#engine?.playing ?? false;
+        this.#playingAtEnd = this.#conversation?.playing ?? false;
       });
       out.once('ended', (by, reason) => settle(this.#ended(by, reason)));
     });
   }
 
-  // ---- progress -------------------------------------------------------------------------------
-
-  #progress(state: 'ringing' | 'early_media'): void {
-    if (this.#state === state || this.#state === 'answered') return;
-    const first = this.#state === 'dialing';
-    this.#state = state;
-    const now = this.#now();
-    if (first)
-      this.#d.ledger.progress(
-        this.#call.callId,
-        { state, ringAt: Math.round(now) },
-        '200201',
-        Math.round(now),
-      );
-    else this.#d.ledger.note(this.#call.callId, { state });
-    this.#d.events.emit('state', { callId: this.#call.callId, state, at: now });
-  }
-
-  #listenToEarlyMedia(): void {
-    const out = this.#outbound!;
-    const listener = this.#d.listeners({
-      accountId: this.#account.id,
-      accountName: this.#account.name,
-      // Announcements, not answers: the operator-announcement phrase model.
-      asrBaseId: EARLY_MEDIA_MODEL,
-      asrModelId: null,
-      pauseTimeMs: this.#request.pauseTime,
-      log: this.#log,
-      events: {
-        speechStarted: () => {},
-        speechContinuing: () => {},
-        speechEnded: (at, result) => {
-          this.#d.events.emit('heard', { callId: this.#call.callId, at, ...result, earlyMedia: true });
-          if (!result.words) return;
-          const code = earlyMediaCode(result.words);
-          if (code) this.#earlyMediaCode = code;
-          // Reported as `normal` with current_media_code=early_media (spec §1 step 3); no reply is
-          // acted on, and a failure does not count toward the conversation's failure policy.
-          this.#earlyPosts.push(
-            this.#callbacks.post(
-              {
-                type: 'normal',
-                content: {
-                  words: result.words,
-                  begin_offset: '0',
-                  end_offset: String(Math.round(result.endAt - result.beginAt)),
-                  begin_time: '',
-                  is_playing: false,
-                  current_media_code: 'early_media',
-                  dynamic_id: this.#request.dynamicId ?? '',
-                  asr_begin_time: String(Math.round(result.beginAt)),
-                  asr_end_time: String(Math.round(result.endAt)),
-                  play_begin_time: '0',
-                  play_end_time: '0',
-                  role: 'B',
-                  identity: this.#request.calledNumber,
-                },
-              },
-              { earlyMedia: true },
-            ),
-          );
-        },
-      },
-    });
-    this.#earlyListener = listener;
-    out.media.on('frame', (pcm, at) => {
-      if (this.#earlyListener) this.#earlyListener.push(pcm, at);
-    });
-  }
-
-  // ---- the conversation -------------------------------------------------------------------------
-
-  async #answered(): Promise<void> {
-    const out = this.#outbound!;
-    this.#earlyListener?.close();
-    this.#earlyListener = undefined;
-    this.#state = 'answered';
-    const answeredAt = this.#now();
-    this.#d.ledger.progress(
-      this.#call.callId,
-      { state: 'answered', answerAt: Math.round(answeredAt) },
-      '200102',
-      Math.round(answeredAt),
-    );
-    this.#d.events.emit('state', { callId: this.#call.callId, state: 'answered', at: answeredAt });
-    const r = this.#request;
-    let recordBeginAt: number | undefined;
-    if (r.recordFlag) {
-      const day = new Date(answeredAt).toISOString().slice(0, 10);
-      const path = join(this.#d.recordingsDir, day, `${this.#call.callId.replace('^', '_')}.wav`);
-      try {
-        await mkdir(join(this.#d.recordingsDir, day), { recursive: true });
-        await out.media.startRecording(path);
-        this.#recorded = true;
-        recordBeginAt = this.#now();
-        this.#d.ledger.note(this.#call.callId, {
-          recordPath: path,
-          recordBeginAt: Math.round(recordBeginAt),
-        });
-      } catch (err) {
-        this.#log.error({ err, path }, 'recording could not start: the call goes on unrecorded');
-      }
-    }
-    const engine = new DialogueEngine({
-      port: this.#port(),
-      time: this.#d.time,
-      log: this.#log,
-      callee: r.calledNumber,
+  async #answered(out: OutboundCall): Promise<void> {
+    this.#early?.close();
+    const answeredAt = this.#progress.answered();
+    this.#conversation = new Conversation({
+      ...this.#shared,
+      call: out,
+      legs: this.#legs!,
       answeredAt,
-      ...(recordBeginAt !== undefined && { recordBeginAt }),
-      voiceCode: r.voiceCode,
-      voiceCodeParam: r.voiceCodeParam,
-      actionCodeBreak: r.actionCodeBreak,
-      actionCodeTimeBreak: r.actionCodeTimeBreak,
-      muteTimeMs: r.muteTime,
-      sessionTimeoutMs: r.sessionTimeout * 1000,
-      dynamicId: r.dynamicId,
-      tts: r.ttsConf ? { style: r.ttsStyle, volume: r.ttsVolume, speed: r.ttsSpeed } : undefined,
+      prompts: this.#d.prompts,
+      ledger: this.#d.ledger,
+      recordingsDir: this.#d.recordingsDir,
     });
-    this.#engine = engine;
-    out.media.on('playStarted', (e) => {
-      engine.playbackStarted(e.id, e.at);
-      this.#d.events.emit('playStarted', {
-        callId: this.#call.callId,
-        id: e.id,
-        code: this.#codes.get(e.id) ?? '',
-        at: e.at,
-      });
-    });
-    out.media.on('playEnded', (e) => engine.playbackEnded(e.id, e.at, e.reason === 'completed'));
-    const listener = this.#d.listeners({
-      accountId: this.#account.id,
-      accountName: this.#account.name,
-      asrBaseId: r.asrBaseId,
-      asrModelId: r.asrModelId,
-      pauseTimeMs: r.pauseTime,
-      log: this.#log,
-      events: {
-        speechStarted: (at) => engine.speechStarted(at),
-        sentenceEnded: (at) => this.#d.events.emit('sentenceEnded', { callId: this.#call.callId, at }),
-        speechContinuing: (ms) => engine.speechContinuing(ms),
-        speechEnded: (at, result) => {
-          this.#d.events.emit('heard', { callId: this.#call.callId, at, ...result, earlyMedia: false });
-          engine.speechEnded(at, result.words, { beginAt: result.beginAt, endAt: result.endAt });
-        },
-      },
-    });
-    this.#listener = listener;
-    out.media.on('frame', (pcm, at) => listener.push(pcm, at));
-    engine.start();
+    await this.#conversation.start();
   }
-
-  #port(): DialoguePort {
-    const out = this.#outbound!;
-    const legs = this.#legs!;
-    return {
-      play: (request: PlayRequest) => {
-        this.#codes.set(request.id, request.code);
-        const { source, items } = this.#d.prompts.build(
-          this.#account.id,
-          request.code,
-          request.params,
-          this.#speech(request.tts),
-          this.#log,
-        );
-        out.media.play(source, { id: request.id, gainDb: smartCallVolumeToDb(this.#request.volume) });
-        this.#d.events.emit('said', {
-          callId: this.#call.callId,
-          at: this.#now(),
-          code: request.code,
-          texts: items.map((i) => i.text),
-        });
-      },
-      stopPlayback: () => {
-        const decidedAt = this.#now();
-        out.media.flushPlayout();
-        this.#d.events.emit('interrupted', { callId: this.#call.callId, at: decidedAt });
-        out.media.onNextSend((at, audible) =>
-          this.#d.events.emit('silenced', { callId: this.#call.callId, decidedAt, at, audible }),
-        );
-      },
-      hangup: (cause) => {
-        this.#hangupCause = cause;
-        this.#log.info({ cause }, 'hanging up');
-        out.hangup();
-      },
-      callback: (event) => this.#callbacks.post(event),
-      transfer: (number) => void legs.transfer(number),
-      parallelTransfer: (o) => void legs.parallelTransfer(o),
-      parallelBridge: () => legs.bridgeParallel(),
-    };
-  }
-
-  /** SmartCallOperate Command=parallelBridge (spec §6.2). */
-  operateParallelBridge(): boolean {
-    if (!this.#legs?.bridgeParallel()) return false;
-    this.#engine?.handOver();
-    return true;
-  }
-
-  #speech(tts: TtsSettings | undefined): SpeechSettings {
-    return {
-      voice: tts?.style ?? DEFAULT_SPEECH.voice,
-      volume: tts?.volume ?? DEFAULT_SPEECH.volume,
-      speed: tts?.speed ?? DEFAULT_SPEECH.speed,
-    };
-  }
-
-  // ---- the end ----------------------------------------------------------------------------------
 
   async #failed(cause: CallFailure): Promise<void> {
     // An announcement cut by the failure is still recognised: it says why the call failed.
-    const early = this.#earlyListener;
-    this.#earlyListener = undefined;
-    if (early) {
-      await early.finish().catch((err) => this.#log.warn({ err }, 'the announcement was not recognised'));
-      early.close();
-      await Promise.allSettled(this.#earlyPosts);
-    }
+    await this.#early?.finish();
     this.#legs?.close();
-    const result = failedCallResult(cause, this.#earlyMediaCode);
+    const earlyMediaCode = this.#early?.code;
+    const result = failedCallResult(cause, earlyMediaCode);
     this.#log.info(
       { sip: `${cause.status} ${cause.reason}`, code: cause.code, status: result.statusCode },
       'call not answered',
@@ -510,62 +244,30 @@ export class CallSession {
       ...result,
       sipStatus: cause.status,
       sipReason: cause.reason,
-      ...(this.#earlyMediaCode && { earlyMediaCode: this.#earlyMediaCode }),
+      ...(earlyMediaCode && { earlyMediaCode }),
     });
   }
 
   async #ended(by: EndedBy, reason: string): Promise<void> {
     const duringPrompt = by === 'remote' && this.#playingAtEnd;
-    this.#quietly('stopping the dialogue', () => this.#engine?.stop());
-    this.#quietly('closing the listener', () => this.#listener?.close());
-    this.#quietly('ending the second legs', () => this.#legs?.close());
+    const conversation = this.#conversation;
+    conversation?.close();
+    quietly(this.#log, 'ending the second legs', () => this.#legs?.close());
     const result = answeredResult(duringPrompt);
-    this.#log.info({ by, reason, cause: this.#hangupCause, status: result.statusCode }, 'call ended');
+    this.#log.info({ by, reason, cause: conversation?.hangupCause, status: result.statusCode }, 'call ended');
+    const dynamicId = conversation?.dynamicId;
     await this.#finish({
       state: 'ended',
       ...result,
       hangupDirection: by === 'remote' ? HANGUP_DIRECTION.user : HANGUP_DIRECTION.machine,
-      ...(this.#engine && { dynamicId: this.#engine.dynamicId || null }),
+      ...(dynamicId !== undefined && { dynamicId: dynamicId || null }),
     });
   }
 
-  #quietly(what: string, step: () => void): void {
-    try {
-      step();
-    } catch (err) {
-      this.#log.error({ err }, `${what} failed`);
-    }
-  }
-
-  /**
-   * The final record with its receipts. A write that fails is retried after each of
-   * `finishRetriesMs`; after the last the call is left in progress for the orphan reaper, which
-   * finalises it (exactly one VoiceReport either way: the ledger's receipt ids are unique).
-   */
-  async #finish(patch: CallPatch): Promise<void> {
-    const endAt = Math.round(this.#now());
-    const full: CallPatch = { ...patch, endAt, ...(this.#dtmf && { dtmf: this.#dtmf }) };
-    const options = { earlyMediaAsr: this.#request.earlyMediaAsr, recorded: this.#recorded };
-    const retries = this.#d.finishRetriesMs ?? FINISH_RETRIES_MS;
-    for (let attempt = 0; ; attempt++) {
-      let record: CallRecord | undefined;
-      try {
-        record = this.#d.ledger.finish(this.#call.callId, full, options);
-      } catch (err) {
-        const retryInMs = retries[attempt];
-        if (retryInMs === undefined) {
-          this.#log.error({ err }, 'the call could not be finalised: the orphan reaper will');
-          return;
-        }
-        this.#log.error({ err, retryInMs }, 'the call could not be finalised: retrying');
-        await sleep(retryInMs, this.#d.time);
-        continue;
-      }
-      if (record)
-        this.#quietly('telling the end', () =>
-          this.#d.events.emit('ended', { callId: this.#call.callId, record }),
-        );
-      return;
-    }
+  #finish(patch: CallPatch): Promise<void> {
+    return this.#finisher.finish(
+      { ...patch, ...(this.#progress.dtmf && { dtmf: this.#progress.dtmf }) },
+      { earlyMediaAsr: this.#shared.request.earlyMediaAsr, recorded: this.#conversation?.recorded ?? false },
+    );
   }
 }

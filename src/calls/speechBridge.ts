@@ -12,7 +12,7 @@ import type { AsrEvent, AsrStream } from '../speech/asr.js';
 import { Endpointer } from '../speech/endpointer.js';
 import type { SpeechEngines } from '../speech/speechEngines.js';
 import type { Vad } from '../speech/vad.js';
-import type { CallListener, ListenerFactory } from './callSession.js';
+import type { CallListener, ListenerFactory } from './callListener.js';
 
 /** If the ASR says nothing about a sentence our endpointer saw end, the call is told after this. */
 const RESULT_GRACE_MS = 4000;

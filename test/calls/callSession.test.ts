@@ -11,13 +11,8 @@ import { pino } from 'pino';
 import type { CallbackOutcome } from '../../src/callback/callbackClient.js';
 import { CallEvents } from '../../src/calls/callEvents.js';
 import { CallLedger } from '../../src/calls/callLedger.js';
-import {
-  type CallListener,
-  CallSession,
-  type CallSessionDeps,
-  type ListenerEvents,
-  type ListenerFactory,
-} from '../../src/calls/callSession.js';
+import type { CallListener, ListenerEvents, ListenerFactory } from '../../src/calls/callListener.js';
+import { CallSession, type CallSessionDeps } from '../../src/calls/callSession.js';
 import { newQueuedCall } from '../../src/calls/newCall.js';
 import { reapOrphanedCalls } from '../../src/calls/orphanReaper.js';
 import type { DialRequest } from '../../src/calls/trunkDial.js';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ListenerEvents } from '../../src/calls/callSession.js';
+import type { ListenerEvents } from '../../src/calls/callListener.js';
 import { speechListeners } from '../../src/calls/speechBridge.js';
 import { ManualClock } from '../../src/clock/manualClock.js';
 import { silentLogger } from '../../src/observability/logger.js';

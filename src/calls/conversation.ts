@@ -1,0 +1,260 @@
+/**
+ * The conversation of one answered call: the recording (when `RecordFlag` asks for one), the
+ * dialogue engine and the speech listener that feeds it, and the `DialoguePort` through which the
+ * engine acts on the call — prompts played on the leg's media with the request's volume, barge-in
+ * stopping playback, hang-up, callbacks through the call's exchange, second legs.
+ *
+ * Owns the engine, the listener and its hold on the media's events. `close()` stops the dialogue
+ * (its timers), closes the listener and lets go of the media; it does not hang up (the call is
+ * over, or ending, when it is closed) and does not touch the second legs (the session owns them).
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Clock } from '../clock/clock.js';
+import type { SmartCallRequest } from '../contract/smartCallRequest.js';
+import {
+  DialogueEngine,
+  type DialoguePort,
+  type HangupCause,
+  type PlayRequest,
+  type TtsSettings,
+} from '../dialogue/dialogueEngine.js';
+import { smartCallVolumeToDb } from '../media/gain.js';
+import type { MediaSessionEvents } from '../media/mediaSession.js';
+import type { PromptBuilder, SpeechSettings } from '../media-library/promptBuilder.js';
+import type { Logger } from '../observability/logger.js';
+import { DEFAULT_VOICE } from '../speech/voices.js';
+import type { AccountRecord } from '../store/records.js';
+import type { OutboundCall } from '../telephony/outboundCall.js';
+import type { CallbackExchange } from './callbackExchange.js';
+import type { CallEvents } from './callEvents.js';
+import type { CallLedger } from './callLedger.js';
+import type { CallListener, ListenerFactory } from './callListener.js';
+import { quietly } from './quietly.js';
+import type { ParallelResult, SecondLegs } from './secondLegs.js';
+
+const DEFAULT_SPEECH: SpeechSettings = { voice: DEFAULT_VOICE, volume: 0, speed: 0 };
+
+/** How a prompt is spoken: the request's TTS settings where given (TtsConf), else the defaults. */
+export function speechSettings(tts: TtsSettings | undefined): SpeechSettings {
+  return {
+    voice: tts?.style ?? DEFAULT_SPEECH.voice,
+    volume: tts?.volume ?? DEFAULT_SPEECH.volume,
+    speed: tts?.speed ?? DEFAULT_SPEECH.speed,
+  };
+}
+
+export interface ConversationOptions {
+  callId: string;
+  request: SmartCallRequest;
+  account: Pick<AccountRecord, 'id' | 'name'>;
+  /** The answered leg: its media plays and listens; hanging it up ends the call. */
+  call: Pick<OutboundCall, 'media' | 'hangup'>;
+  legs: Pick<SecondLegs, 'transfer' | 'parallelTransfer' | 'bridgeParallel'>;
+  callbacks: Pick<CallbackExchange, 'post'>;
+  prompts: Pick<PromptBuilder, 'build'>;
+  listeners: ListenerFactory;
+  /** Where the recording's path and start are noted. */
+  ledger: Pick<CallLedger, 'note'>;
+  recordingsDir: string;
+  /** When the call was answered: the dialogue's offsets count from it. */
+  answeredAt: number;
+  events: CallEvents;
+  clock: Clock;
+  log: Logger;
+}
+
+type MediaHandler<K extends keyof MediaSessionEvents> = (...args: MediaSessionEvents[K]) => void;
+
+export class Conversation {
+  readonly #o: ConversationOptions;
+  #engine: DialogueEngine | undefined;
+  #listener: CallListener | undefined;
+  #recorded = false;
+  #hangupCause: HangupCause | undefined;
+  #closed = false;
+  /** Media codes by play id (for events). */
+  readonly #codes = new Map<string, string>();
+  #onPlayStarted: MediaHandler<'playStarted'> | undefined;
+  #onPlayEnded: MediaHandler<'playEnded'> | undefined;
+  #onFrame: MediaHandler<'frame'> | undefined;
+
+  constructor(options: ConversationOptions) {
+    this.#o = options;
+  }
+
+  /** Whether the call is being recorded (the VoiceReport says so, a VoiceRecordReport follows). */
+  get recorded(): boolean {
+    return this.#recorded;
+  }
+
+  /** Whether the dialogue has begun (the recording, when asked for, came first). */
+  get started(): boolean {
+    return this.#engine !== undefined;
+  }
+
+  /** Whether a prompt is playing (a callee hanging up on it is 200001). */
+  get playing(): boolean {
+    return this.#engine?.playing ?? false;
+  }
+
+  /** The dialogue's DynamicId as the business last set it; undefined before the dialogue began. */
+  get dynamicId(): string | undefined {
+    return this.#engine?.dynamicId;
+  }
+
+  /** Why the dialogue hung up, if it did. */
+  get hangupCause(): HangupCause | undefined {
+    return this.#hangupCause;
+  }
+
+  /**
+   * Starts the recording when asked for (a recording that cannot start is logged and the call goes
+   * on), then the dialogue: the opening prompt plays and the callee is listened to. Rejects only on
+   * a bug; the caller hangs up then. A conversation closed meanwhile does not start its dialogue.
+   */
+  async start(): Promise<void> {
+    const o = this.#o;
+    const r = o.request;
+    const recordBeginAt = r.recordFlag ? await this.#startRecording() : undefined;
+    if (this.#closed) return;
+    const engine = new DialogueEngine({
+      port: this.#port(),
+      time: o.clock,
+      log: o.log,
+      callee: r.calledNumber,
+      answeredAt: o.answeredAt,
+      ...(recordBeginAt !== undefined && { recordBeginAt }),
+      voiceCode: r.voiceCode,
+      voiceCodeParam: r.voiceCodeParam,
+      actionCodeBreak: r.actionCodeBreak,
+      actionCodeTimeBreak: r.actionCodeTimeBreak,
+      muteTimeMs: r.muteTime,
+      sessionTimeoutMs: r.sessionTimeout * 1000,
+      dynamicId: r.dynamicId,
+      tts: r.ttsConf ? { style: r.ttsStyle, volume: r.ttsVolume, speed: r.ttsSpeed } : undefined,
+    });
+    this.#engine = engine;
+    const media = o.call.media;
+    this.#onPlayStarted = (e) => {
+      engine.playbackStarted(e.id, e.at);
+      o.events.emit('playStarted', {
+        callId: o.callId,
+        id: e.id,
+        code: this.#codes.get(e.id) ?? '',
+        at: e.at,
+      });
+    };
+    this.#onPlayEnded = (e) => engine.playbackEnded(e.id, e.at, e.reason === 'completed');
+    media.on('playStarted', this.#onPlayStarted);
+    media.on('playEnded', this.#onPlayEnded);
+    const listener = o.listeners({
+      accountId: o.account.id,
+      accountName: o.account.name,
+      asrBaseId: r.asrBaseId,
+      asrModelId: r.asrModelId,
+      pauseTimeMs: r.pauseTime,
+      log: o.log,
+      events: {
+        speechStarted: (at) => engine.speechStarted(at),
+        sentenceEnded: (at) => o.events.emit('sentenceEnded', { callId: o.callId, at }),
+        speechContinuing: (ms) => engine.speechContinuing(ms),
+        speechEnded: (at, result) => {
+          o.events.emit('heard', { callId: o.callId, at, ...result, earlyMedia: false });
+          engine.speechEnded(at, result.words, { beginAt: result.beginAt, endAt: result.endAt });
+        },
+      },
+    });
+    this.#listener = listener;
+    this.#onFrame = (pcm, at) => listener.push(pcm, at);
+    media.on('frame', this.#onFrame);
+    engine.start();
+  }
+
+  /** A key the callee pressed. */
+  dtmf(digit: string): void {
+    this.#engine?.dtmf(digit);
+  }
+
+  /** The callee is bridged to an agent (SmartCallOperate parallelBridge): the robot stops talking. */
+  handOver(): void {
+    this.#engine?.handOver();
+  }
+
+  /** How a parallel transfer went (the dialogue posts it as a callback). */
+  parallelTransferResult(result: ParallelResult): void {
+    this.#engine?.parallelTransferResult(result);
+  }
+
+  /** The call is over: stops the dialogue and closes the listener. Never throws; idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const log = this.#o.log;
+    quietly(log, 'stopping the dialogue', () => this.#engine?.stop());
+    quietly(log, 'closing the listener', () => this.#listener?.close());
+    const media = this.#o.call.media;
+    if (this.#onPlayStarted) media.off('playStarted', this.#onPlayStarted);
+    if (this.#onPlayEnded) media.off('playEnded', this.#onPlayEnded);
+    if (this.#onFrame) media.off('frame', this.#onFrame);
+  }
+
+  /** Records the call under `<recordingsDir>/<day>/<CallId>.wav`; resolves with when it began. */
+  async #startRecording(): Promise<number | undefined> {
+    const o = this.#o;
+    const day = new Date(o.answeredAt).toISOString().slice(0, 10);
+    const path = join(o.recordingsDir, day, `${o.callId.replace('^', '_')}.wav`);
+    let recordBeginAt: number | undefined;
+    try {
+      await mkdir(join(o.recordingsDir, day), { recursive: true });
+      await o.call.media.startRecording(path);
+      this.#recorded = true;
+      recordBeginAt = o.clock.now();
+      o.ledger.note(o.callId, { recordPath: path, recordBeginAt: Math.round(recordBeginAt) });
+    } catch (err) {
+      o.log.error({ err, path }, 'recording could not start: the call goes on unrecorded');
+    }
+    return recordBeginAt;
+  }
+
+  #port(): DialoguePort {
+    const o = this.#o;
+    const { media } = o.call;
+    return {
+      play: (request: PlayRequest) => {
+        this.#codes.set(request.id, request.code);
+        const { source, items } = o.prompts.build(
+          o.account.id,
+          request.code,
+          request.params,
+          speechSettings(request.tts),
+          o.log,
+        );
+        media.play(source, { id: request.id, gainDb: smartCallVolumeToDb(o.request.volume) });
+        o.events.emit('said', {
+          callId: o.callId,
+          at: o.clock.now(),
+          code: request.code,
+          texts: items.map((i) => i.text),
+        });
+      },
+      stopPlayback: () => {
+        const decidedAt = o.clock.now();
+        media.flushPlayout();
+        o.events.emit('interrupted', { callId: o.callId, at: decidedAt });
+        media.onNextSend((at, audible) =>
+          o.events.emit('silenced', { callId: o.callId, decidedAt, at, audible }),
+        );
+      },
+      hangup: (cause) => {
+        this.#hangupCause = cause;
+        o.log.info({ cause }, 'hanging up');
+        o.call.hangup();
+      },
+      callback: (event) => o.callbacks.post(event),
+      transfer: (number) => void o.legs.transfer(number),
+      parallelTransfer: (options) => void o.legs.parallelTransfer(options),
+      parallelBridge: () => o.legs.bridgeParallel(),
+    };
+  }
+}
