@@ -14,6 +14,8 @@ export class RecordingSweeper {
   readonly #time: Clock;
   readonly #log: Logger;
   #timer: unknown;
+  #stopped = false;
+  #sweeping: Promise<unknown> = Promise.resolve();
 
   constructor(options: { dir: string; retentionDays: number; time: Clock; log: Logger }) {
     this.#dir = options.dir;
@@ -24,17 +26,24 @@ export class RecordingSweeper {
 
   start(): void {
     if (this.#retentionDays <= 0) return;
+    this.#stopped = false;
     const run = () => {
-      void this.sweep().finally(() => {
-        this.#timer = this.#time.setTimer(run, 3_600_000);
+      this.#timer = undefined;
+      this.#sweeping = this.sweep().finally(() => {
+        // A stop during the sweep must not be undone by arming the next one (it would hold the
+        // process open for an hour after shutdown).
+        if (!this.#stopped) this.#timer = this.#time.setTimer(run, 3_600_000);
       });
     };
     run();
   }
 
-  stop(): void {
+  /** Stops sweeping; resolves once a sweep in progress has finished. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
     if (this.#timer !== undefined) this.#time.clearTimer(this.#timer);
     this.#timer = undefined;
+    await this.#sweeping.catch(() => {});
   }
 
   /** Deletes day folders older than the retention; returns their names. */
