@@ -106,9 +106,9 @@ test('asr-model create reads --phrases-file into a model of --account named --na
   assert.equal(own.status, 0, own.stderr);
   assert.equal(own.json().model, model.id);
   assert.notEqual(own.json().text, 'wrong number', "the account's model knows only its own phrases");
-  const noAccount = smartcall('asr', 'recognize', '--model', model.id, answer);
-  assert.equal(noAccount.status, 1);
-  assert.match(noAccount.stderr, /give --account/);
+  const byIdAlone = smartcall('asr', 'recognize', '--model', model.id, '--json', answer);
+  assert.equal(byIdAlone.status, 0, 'a model ID is unique: --account is not needed');
+  assert.equal(byIdAlone.json().model, model.id);
   const wrongAccount = smartcall('asr', 'recognize', '--model', model.id, '--account', 'other', answer);
   assert.equal(wrongAccount.status, 1);
   assert.match(wrongAccount.stderr, /not found for account other/);
