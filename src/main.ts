@@ -2,6 +2,7 @@
  * Composition root: config → store → engines → servers. `startSmartcall` returns a handle whose
  * `close()` stops everything it started, in reverse order.
  */
+
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CallbackClient } from './callback/callbackClient.js';
@@ -40,6 +41,7 @@ import { createApiServer } from './openapi/apiServer.js';
 import { RpcGateway } from './openapi/rpcGateway.js';
 import { PhonenetService } from './phonenet/phonenetService.js';
 import { TtsPersonaVoice } from './phonenet/speechVoice.js';
+import { uriHost } from './sip/index.js';
 import { SpeechEngines } from './speech/speechEngines.js';
 import type { TrunkRecord } from './store/records.js';
 import type { Store } from './store/repositories.js';
@@ -300,7 +302,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
 /** Embedded mode: the virtual phone network is the default trunk unless the operator chose one. */
 function ensurePhonenetTrunk(trunks: TrunkAdmin, address: string, port: number): void {
   const existing = trunks.list();
-  const host = address.includes(':') ? `[${address}]` : address;
+  const host = uriHost(address);
   const uri = `sip:${host}:${port}`;
   const phonenet = existing.find((t) => t.name === PHONENET_TRUNK);
   if (!phonenet) {

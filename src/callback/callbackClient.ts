@@ -7,7 +7,9 @@
  * `X-Smartcall-Signature: t=<epoch ms>,v1=<hex HMAC-SHA256(secret, "<t>.<encoded parameters>")>`,
  * so the business can check the callback comes from its smartcall and is fresh.
  */
+
 import { createHmac } from 'node:crypto';
+import { systemClock } from '../clock/clock.js';
 import { type CallbackRequest, encodeCallbackParams } from '../contract/callbackContent.js';
 import { type ParsedReply, parseCallbackReply, ReplyError } from '../contract/callbackReply.js';
 
@@ -47,7 +49,7 @@ export class CallbackClient {
 
   constructor(options: { fetch?: typeof fetch; now?: () => number } = {}) {
     this.#fetch = options.fetch ?? fetch;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? (() => systemClock.now());
   }
 
   async send(target: CallbackTarget, request: CallbackRequest): Promise<CallbackOutcome> {

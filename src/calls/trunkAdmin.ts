@@ -3,8 +3,10 @@
  * address, transport, digest credentials (sealed at rest), number formats, CPS and concurrency
  * limits that the dialer honours.
  */
+
 import { isIP } from 'node:net';
 import { systemClock } from '../clock/clock.js';
+import { uriHost } from '../sip/index.js';
 import {
   NUMBER_FORMATS,
   type NumberFormat,
@@ -71,7 +73,7 @@ export type TrunkView = Omit<TrunkRecord, 'passwordEnc'> & { hasPassword: boolea
 
 export function trunkView(t: TrunkRecord): TrunkView {
   const { passwordEnc, ...rest } = t;
-  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+  const host = uriHost(t.host);
   return {
     ...rest,
     hasPassword: passwordEnc !== null,

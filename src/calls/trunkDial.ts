@@ -2,6 +2,7 @@
  * Dialing through a trunk: the one way a call (or its second legs) reaches the carrier. A
  * `CallSession` receives it as a dependency, so the session is tested with a fake.
  */
+import { uriHost } from '../sip/index.js';
 import type { TrunkRecord } from '../store/records.js';
 import { OutboundCall } from '../telephony/outboundCall.js';
 import type { Telephony } from '../telephony/telephony.js';
@@ -31,7 +32,7 @@ export interface TrunkDialOptions {
  */
 export function trunkDial(o: TrunkDialOptions): Dial {
   return ({ number, trunk: t, callerNumber }) => {
-    const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+    const host = uriHost(t.host);
     const password = o.trunkPassword(t);
     const caller = formatNumber(callerNumber, t.callerFormat);
     const identity = `sip:${caller}@${o.telephony.address}`;

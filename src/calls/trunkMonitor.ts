@@ -3,9 +3,10 @@
  * log line when a trunk goes down or comes back. The dialer keeps using a trunk that is down (the
  * carrier decides); the log is for operators.
  */
+
 import type { Logger } from '../observability/logger.js';
 import type { SipUserAgent } from '../sip/index.js';
-import { OptionsPinger } from '../sip/index.js';
+import { OptionsPinger, uriHost } from '../sip/index.js';
 import type { TrunkRecord } from '../store/records.js';
 
 export class TrunkMonitor {
@@ -14,7 +15,7 @@ export class TrunkMonitor {
   constructor(ua: SipUserAgent, trunks: readonly TrunkRecord[], log: Logger) {
     for (const t of trunks) {
       if (t.optionsIntervalS <= 0) continue;
-      const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+      const host = uriHost(t.host);
       const pinger = new OptionsPinger(ua, {
         target: `sip:${host}:${t.port}`,
         transport: t.transport === 'tcp' ? 'tcp' : 'udp',

@@ -29,3 +29,8 @@ export const systemClock: Clock = {
   setTimer: (callback, delayMs) => setTimeout(callback, delayMs),
   clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
+
+/** `clock.now()` in whole milliseconds: the form records and wire integers take. */
+export function wholeMs(clock: Clock = systemClock): number {
+  return Math.round(clock.now());
+}

@@ -3,9 +3,11 @@
  * The URL names the call and an expiry; the signature is an HMAC over both with a key of this
  * installation, so a link cannot be forged, extended or pointed at another call.
  */
+
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { systemClock } from '../clock/clock.js';
 import type { CallRecord } from '../store/records.js';
 
 /** Serves as the call ledger's `RecordingLinks` (matched by shape: media-library sits below calls/). */
@@ -19,7 +21,7 @@ export class RecordingLinkSigner {
     this.#key = options.key;
     this.#validMs = options.validDays * 86_400_000;
     this.#baseUrl = options.baseUrl;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? (() => systemClock.now());
   }
 
   /** The key file `<dataDir>/recording-links.key`, made on first use. */

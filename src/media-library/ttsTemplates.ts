@@ -4,6 +4,7 @@
  * and speaks the result. Unknown template → `isv.TTS_TEMPLATE_ILLEGAL`, a placeholder without a
  * value → `isv.TEMPLATE_MISSING_PARAMETERS` (both raised by the SmartCall action).
  */
+import { wholeMs } from '../clock/clock.js';
 import type { TtsTemplateRecord } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
 import { isTtsTemplateId, TTS_TEMPLATE_ID_RULE } from './mediaIds.js';
@@ -47,7 +48,7 @@ export class TtsTemplates {
   readonly #store: Store;
   readonly #now: () => number;
 
-  constructor(store: Store, now: () => number = Date.now) {
+  constructor(store: Store, now: () => number = () => wholeMs()) {
     this.#store = store;
     this.#now = now;
   }

@@ -5,9 +5,11 @@
  * e.g. `2d4c-4e78-8d2a-afbb06cf0001.wav`, and is either issued here or brought along (`id`), in
  * which case it must be new to the installation: IDs are unique, as at Alibaba.
  */
+
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { wholeMs } from '../clock/clock.js';
 import { resample } from '../media/resampler.js';
 import { readWav, WavFormatError } from '../media/wavReader.js';
 import { encodeWav } from '../media/wavWriter.js';
@@ -71,7 +73,7 @@ export class VoiceLibrary {
   readonly #root: string;
   readonly #now: () => number;
 
-  constructor(store: Store, dataDir: string, now: () => number = Date.now) {
+  constructor(store: Store, dataDir: string, now: () => number = () => wholeMs()) {
     this.#store = store;
     this.#root = join(dataDir, 'voices');
     this.#now = now;

@@ -5,8 +5,10 @@
  * disk. The CLI reads the same layout from another process, so listing and reading work on the
  * files alone.
  */
+
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { systemClock } from '../clock/clock.js';
 import type { TimelineEvent } from './callTimeline.js';
 
 export interface ArchivedCall {
@@ -48,7 +50,7 @@ export class CallArchive {
   }
 
   /** Paths for a new call (never an existing file's). */
-  allocate(callId: string, when = new Date()): CallPaths {
+  allocate(callId: string, when = new Date(systemClock.now())): CallPaths {
     const day = when.toISOString().slice(0, 10);
     const dayDir = join(this.dir, day);
     mkdirSync(dayDir, { recursive: true });

@@ -144,7 +144,7 @@ export class PersonaCall {
       callId: this.callId,
       persona: persona.name,
       number: this.#o.number,
-      startedAt: timeline.events[0]?.at ?? new Date().toISOString(),
+      startedAt: timeline.events[0]?.at ?? new Date(this.#o.clock.now()).toISOString(),
       durationMs: timeline.offset(end),
       outcome,
       status: this.#status,

@@ -2,6 +2,7 @@
  * Embedded mode's first start: a demo account with a key and a display number, so the README's
  * one command gives a working endpoint. Made once per data directory; the secret is shown once.
  */
+import { systemClock } from '../clock/clock.js';
 import type { Store } from '../store/repositories.js';
 import type { TenancyAdmin } from './tenancyAdmin.js';
 
@@ -22,7 +23,7 @@ export function ensureDemoAccount(store: Store, admin: TenancyAdmin): DemoAccoun
     const account = store.accounts.findByName(DEMO_ACCOUNT) ?? admin.createAccount({ name: DEMO_ACCOUNT });
     const key = admin.createKey(account.name);
     admin.addNumber(account.name, DEMO_DISPLAY_NUMBER);
-    store.meta.set('demo_account_created', new Date().toISOString());
+    store.meta.set('demo_account_created', new Date(systemClock.now()).toISOString());
     return {
       account: account.name,
       accessKeyId: key.accessKeyId,

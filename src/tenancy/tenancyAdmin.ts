@@ -3,6 +3,7 @@
  * checked here and a bad one is a TenancyError with a message that says what to fix.
  */
 
+import { wholeMs } from '../clock/clock.js';
 import {
   type AccessKeyRecord,
   type AccountRecord,
@@ -94,7 +95,7 @@ export class TenancyAdmin {
   readonly #box: SecretBox;
   readonly #now: () => number;
 
-  constructor(store: Store, box: SecretBox, now: () => number = Date.now) {
+  constructor(store: Store, box: SecretBox, now: () => number = () => wholeMs()) {
     this.#store = store;
     this.#box = box;
     this.#now = now;
