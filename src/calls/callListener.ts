@@ -32,6 +32,8 @@ export type ListenerFactory = (options: {
   asrBaseId: string;
   asrModelId: string | null;
   pauseTimeMs: number;
+  /** EnableITN: spoken numbers in `words` become digits (default false). */
+  itn?: boolean;
   events: ListenerEvents;
   log: Logger;
 }) => CallListener;

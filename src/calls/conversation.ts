@@ -2,7 +2,9 @@
  * The conversation of one answered call: the recording (when `RecordFlag` asks for one), the
  * dialogue engine and the speech listener that feeds it, and the `DialoguePort` through which the
  * engine acts on the call — prompts played on the leg's media with the request's volume, barge-in
- * stopping playback, hang-up, callbacks through the call's exchange, second legs.
+ * stopping playback, hang-up, callbacks through the call's exchange, second legs. The background
+ * file (`BackgroundFileCode`) loops under it all until the call ends or the callee is handed to a
+ * person.
  *
  * Owns the engine, the listener and its hold on the media's events. `close()` stops the dialogue
  * (its timers), closes the listener and lets go of the media; it does not hang up (the call is
@@ -71,6 +73,7 @@ export class Conversation {
   #engine: DialogueEngine | undefined;
   #listener: CallListener | undefined;
   #recorded = false;
+  #background = false;
   #hangupCause: HangupCause | undefined;
   #closed = false;
   /** Media codes by play id (for events). */
@@ -118,6 +121,7 @@ export class Conversation {
     const r = o.request;
     const recordBeginAt = r.recordFlag ? await this.#startRecording() : undefined;
     if (this.#closed) return;
+    this.#startBackground();
     const engine = new DialogueEngine({
       port: this.#port(),
       time: o.clock,
@@ -154,6 +158,7 @@ export class Conversation {
       asrBaseId: r.asrBaseId,
       asrModelId: r.asrModelId,
       pauseTimeMs: r.pauseTime,
+      itn: r.enableItn,
       log: o.log,
       events: {
         speechStarted: (at) => engine.speechStarted(at),
@@ -178,6 +183,7 @@ export class Conversation {
 
   /** The callee is bridged to an agent (SmartCallOperate parallelBridge): the robot stops talking. */
   handOver(): void {
+    this.#stopBackground();
     this.#engine?.handOver();
   }
 
@@ -193,10 +199,32 @@ export class Conversation {
     const log = this.#o.log;
     quietly(log, 'stopping the dialogue', () => this.#engine?.stop());
     quietly(log, 'closing the listener', () => this.#listener?.close());
+    quietly(log, 'stopping the background', () => this.#stopBackground());
     const media = this.#o.call.media;
     if (this.#onPlayStarted) media.off('playStarted', this.#onPlayStarted);
     if (this.#onPlayEnded) media.off('playEnded', this.#onPlayEnded);
     if (this.#onFrame) media.off('frame', this.#onFrame);
+  }
+
+  /**
+   * Loops the background file under everything the call sends, at BackgroundVolume (the Volume
+   * scale). Each loop is built afresh from the voice file (decoded once and cached by the builder).
+   */
+  #startBackground(): void {
+    const o = this.#o;
+    const code = o.request.backgroundFileCode;
+    if (!code) return;
+    const gainDb = smartCallVolumeToDb(o.request.backgroundVolume ?? 0);
+    o.call.media.playBackground(() => o.prompts.build(o.account.id, code, {}, DEFAULT_SPEECH, o.log).source, {
+      gainDb,
+    });
+    this.#background = true;
+  }
+
+  #stopBackground(): void {
+    if (!this.#background) return;
+    this.#background = false;
+    this.#o.call.media.stopBackground();
   }
 
   /** Records the call under `<recordingsDir>/<day>/<CallId>.wav`; resolves with when it began. */
@@ -252,7 +280,10 @@ export class Conversation {
         o.call.hangup();
       },
       callback: (event) => o.callbacks.post(event),
-      transfer: (number) => void o.legs.transfer(number),
+      transfer: (number) => {
+        this.#stopBackground(); // the callee is handed to a person
+        void o.legs.transfer(number);
+      },
       parallelTransfer: (options) => void o.legs.parallelTransfer(options),
       parallelBridge: () => o.legs.bridgeParallel(),
     };

@@ -10,6 +10,7 @@ import { StreamSource } from '../media/streamSource.js';
 import type { PromptBuilder, PromptSynthesizer, SpeechSettings } from '../media-library/promptBuilder.js';
 import type { AsrEvent, AsrStream } from '../speech/asr.js';
 import { Endpointer } from '../speech/endpointer.js';
+import { inverseTextNormalize } from '../speech/itn/itn.js';
 import type { SpeechEngines } from '../speech/speechEngines.js';
 import type { Vad } from '../speech/vad.js';
 import type { CallListener, ListenerFactory } from './callListener.js';
@@ -45,8 +46,9 @@ export function speechListeners(
     const onEvent = (e: AsrEvent) => {
       if (closed || e.type === 'partial' || streamStart === undefined) return;
       clearGrace();
+      const text = e.type === 'final' ? e.text.trim() : '';
       o.events.speechEnded(clock.now(), {
-        words: e.type === 'final' && e.text.trim() ? e.text.trim() : undefined,
+        words: text ? (o.itn ? inverseTextNormalize(text) : text) : undefined,
         beginAt: streamStart + e.beginMs,
         endAt: streamStart + e.endMs,
       });
@@ -61,7 +63,7 @@ export function speechListeners(
           asrBaseId: o.asrBaseId,
           ...(o.asrModelId && { asrModelId: o.asrModelId }),
         })
-        .createStream({ onEvent, pauseMs: o.pauseTimeMs, log: o.log });
+        .createStream({ onEvent, pauseMs: o.pauseTimeMs, itn: o.itn ?? false, log: o.log });
     } catch (err) {
       o.log.error(
         { err: (err as Error).message },

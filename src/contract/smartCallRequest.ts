@@ -33,11 +33,12 @@ export interface SmartCallRequest {
   ttsSpeed: number;
   streamAsr: number;
   backgroundFileCode: string | null;
+  /** Background file volume on the `Volume` scale, −4 … 4 (out-of-range values clamped); absent = 0. */
+  backgroundVolume?: number;
   enableItn: boolean;
   /** Accepted and kept, but not used (undocumented; spec §10 Q24). */
   ignored: {
     speed?: number;
-    backgroundVolume?: number;
     backgroundSpeed?: number;
     noiseThreshold?: number;
   };

@@ -4,7 +4,8 @@
  *
  * Each tick:
  * - send phase (`onTick`): once started, one packet — a DTMF event packet while a digit is being
- *   sent (audio pauses), else the playout's next frame. When nothing is playing we still send
+ *   sent (audio pauses), else the playout's next frame with the background bed, if any, mixed in
+ *   under it (the bed also fills what would be silence, and the recording's right channel has it). When nothing is playing we still send
  *   silence (unless `sendSilence: false`): peers that latch or keep NAT bindings open need a steady
  *   stream, and a continuous timestamp keeps their jitter buffers calm. RTP timestamps come from the
  *   clock's tick index, so a skipped tick shows as a timestamp gap, as it should.
@@ -35,6 +36,7 @@ import type { PortPool } from '../rtp/portPool.js';
 import type { RtpPacket } from '../rtp/rtpPacket.js';
 import { type RtpEndpoint, RtpSession, type RtpSessionStats } from '../rtp/rtpSession.js';
 import type { AudioSource } from './audioSource.js';
+import { BackgroundMix } from './backgroundMix.js';
 import { CallRecorder, type RecordingInfo } from './callRecorder.js';
 import { FRAME_SAMPLES } from './frame.js';
 import { type G711Codec, type G711Name, g711ByName, g711ByPayloadType } from './g711.js';
@@ -124,6 +126,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
   readonly #remoteFrame = new Int16Array(FRAME_SAMPLES);
   readonly #localFrame = new Int16Array(FRAME_SAMPLES);
   #localAudible = false;
+  #promptAudible = false;
+  #background: BackgroundMix | undefined;
   #nextSend: ((sentAt: number, audible: boolean) => void) | undefined;
   #codec: G711Codec;
   #eventPt: number | null;
@@ -254,9 +258,26 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
     return this.#playout.enqueue(source, options);
   }
 
-  /** Barge-in: stops the current item and drops the queue; the next tick sends silence. */
+  /** Barge-in: stops the current item and drops the queue; the next tick sends silence (or the background). */
   flushPlayout(): void {
     this.#playout.flush(this.#clock.now());
+  }
+
+  /**
+   * Loops audio under everything sent from the next tick on (SmartCall `BackgroundFileCode`): `make`
+   * gives one pass of it, called again for every loop. Replaces a background already playing. Flushing
+   * the playout does not stop it; {@link stopBackground} and close() do.
+   */
+  playBackground(make: () => AudioSource, options: { gainDb?: number } = {}): void {
+    this.#assertOpen();
+    this.#background?.close();
+    this.#background = new BackgroundMix(make, options);
+  }
+
+  /** Stops the background (no-op without one). */
+  stopBackground(): void {
+    this.#background?.close();
+    this.#background = undefined;
   }
 
   /** Queues RFC 4733 digits (0-9 * # A-D). Throws when no telephone-event type was negotiated. */
@@ -304,6 +325,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
     this.#sending = false;
     this.#rtp.close();
     this.#playout.flush(this.#clock.now());
+    this.stopBackground();
     this.#dtmfSender.clearQueue();
     const recording = await this.stopRecording();
     this.#log?.info({ stats: this.stats }, 'media session closed');
@@ -317,6 +339,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
   onTick(time: number, tick: number): void {
     if (!this.#sending || this.#closing) {
       this.#localAudible = false;
+      this.#promptAudible = false;
       return;
     }
     const rtp = this.#rtp;
@@ -329,13 +352,16 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
       if (sent) this.#eventsSent++;
       this.#talkspurt = true; // audio after the event starts a new talkspurt
       this.#localAudible = false;
+      this.#promptAudible = false;
       const done = sender.takeCompleted();
       if (done) this.emit('dtmfSent', { ...done, at: time });
     } else {
       const frame = this.#localFrame;
       const active = this.#playout.next(frame, time);
-      this.#localAudible = active;
-      if (active || this.#sendSilence) {
+      const background = this.#background?.mixInto(frame, 0, FRAME_SAMPLES) ?? false;
+      this.#promptAudible = active;
+      this.#localAudible = active || background;
+      if (this.#localAudible || this.#sendSilence) {
         this.#codec.encode(frame, 0, FRAME_SAMPLES, payload, 0);
         sent = rtp.send(this.#codec.payloadType, this.#talkspurt, mediaTs, FRAME_SAMPLES);
         if (sent) {
@@ -350,13 +376,14 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
     if (sent && this.#nextSend) {
       const report = this.#nextSend;
       this.#nextSend = undefined;
-      report(this.#clock.now(), this.#localAudible);
+      report(this.#clock.now(), this.#promptAudible);
     }
   }
 
   /**
    * Calls `report` once, after the next packet goes out, with its send time and whether it carried
-   * audio (false: silence). Measures how soon a flush (barge-in) reaches the wire.
+   * prompt audio (false: silence, or only the background). Measures how soon a flush (barge-in)
+   * reaches the wire.
    */
   onNextSend(report: (sentAt: number, audible: boolean) => void): void {
     this.#nextSend = report;

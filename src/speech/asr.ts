@@ -37,6 +37,11 @@ export interface AsrStreamOptions {
   onEvent: (event: AsrEvent) => void;
   /** End-of-sentence silence for engines segmented by our VAD (SmartCall PauseTime), ms. */
   pauseMs?: number;
+  /**
+   * EnableITN: engines that normalise numbers themselves (NLS, FunASR) do it only when true; the call
+   * normalises the final text as well, so engines that cannot still give digits.
+   */
+  itn?: boolean;
   log?: Logger;
 }
 

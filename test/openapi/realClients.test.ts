@@ -105,6 +105,19 @@ describe('an accepted SmartCall', () => {
     assert.equal(request.sessionTimeout, 3600);
   });
 
+  test('clamps BackgroundVolume to -4…4 instead of failing, and keeps it for the background', async () => {
+    for (const [given, kept] of [
+      ['9', 4],
+      ['-7', -4],
+      ['2', 2],
+    ] as const) {
+      const r = await call('v3', { ...VALID, BackgroundVolume: given });
+      assert.equal(r.code, 'OK', JSON.stringify(r));
+      const request = JSON.parse(api.running.store.calls.find(String(r.body!.CallId))!.request);
+      assert.equal(request.backgroundVolume, kept, given);
+    }
+  });
+
   test('can be queried back with QueryCallDetailByCallId, Data being a JSON string', async () => {
     const r = await call('v3', VALID);
     const q = await call(

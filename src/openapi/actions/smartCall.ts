@@ -227,10 +227,13 @@ function validate(
     ttsSpeed: ttsConf ? (p.ttsSpeed ?? 0) : 0,
     streamAsr: p.streamAsr ?? 0,
     backgroundFileCode: p.backgroundFileCode ?? null,
+    // Alibaba accepts any BackgroundVolume (it documents −4…4 and "not supported yet"): clamp, never refuse.
+    ...(p.backgroundVolume !== undefined && {
+      backgroundVolume: Math.max(-4, Math.min(4, p.backgroundVolume)),
+    }),
     enableItn: p.enableItn ?? false,
     ignored: {
       ...(p.speed !== undefined && { speed: p.speed }),
-      ...(p.backgroundVolume !== undefined && { backgroundVolume: p.backgroundVolume }),
       ...(p.backgroundSpeed !== undefined && { backgroundSpeed: p.backgroundSpeed }),
       ...(p.noiseThreshold !== undefined && { noiseThreshold: p.noiseThreshold }),
     },

@@ -69,7 +69,7 @@ class FunAsrStream implements AsrStream {
           is_speaking: true,
           chunk_size: [5, 10, 5],
           chunk_interval: 10,
-          itn: true,
+          itn: options.itn ?? false,
           ...(hotwords ? { hotwords } : {}),
         }),
       );

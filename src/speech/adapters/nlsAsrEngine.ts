@@ -47,10 +47,10 @@ class NlsAsrStream implements AsrStream {
 
   constructor(engine: NlsAsrEngineOptions, options: AsrStreamOptions) {
     this.#state = new RemoteStreamState(options.onEvent, engine.timeoutMs ?? 5000);
-    this.#started = this.#start(engine, options.pauseMs ?? 800);
+    this.#started = this.#start(engine, options.pauseMs ?? 800, options.itn ?? false);
   }
 
-  async #start(engine: NlsAsrEngineOptions, pauseMs: number): Promise<boolean> {
+  async #start(engine: NlsAsrEngineOptions, pauseMs: number, itn: boolean): Promise<boolean> {
     try {
       const token = await engine.tokens.token();
       if (this.#state.closed) return false;
@@ -95,7 +95,7 @@ class NlsAsrStream implements AsrStream {
           sample_rate: 8000,
           enable_intermediate_result: true,
           enable_punctuation_prediction: true,
-          enable_inverse_text_normalization: true,
+          enable_inverse_text_normalization: itn,
           max_sentence_silence: Math.max(200, Math.min(2000, pauseMs)),
         },
         true,
