@@ -59,6 +59,8 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'audio/wav', etag: '"v1"' }).end(tone16kStereo);
   } else if (path.endsWith('.mp3')) {
     res.writeHead(200, { 'content-type': 'audio/mpeg' }).end(fixture(path.slice(1)));
+  } else if (path === '/slow.wav') {
+    res.writeHead(200, { 'content-type': 'audio/wav' }); // and nothing more
   } else if (path === '/junk.wav') {
     res.writeHead(200, { 'content-type': 'audio/wav' }).end('this is not audio at all');
   } else {
@@ -175,6 +177,15 @@ describe('network prompt files', () => {
     const err = await refusal(files({ allowlist: ['prompts.test'] }).load(url));
     assert.equal(err.code, 'DECODE');
     assert.ok(err.message.includes(url));
+  });
+
+  test('a server that stops answering is given up on after the timeout', async () => {
+    const started = performance.now();
+    const err = await refusal(
+      files({ allowlist: ['prompts.test'], timeoutMs: 300 }).load(`http://prompts.test:${port}/slow.wav`),
+    );
+    assert.equal(err.code, 'TIMEOUT');
+    assert.ok(performance.now() - started < 2000);
   });
 
   test('an unknown name fails with a DNS error', async () => {
