@@ -58,6 +58,13 @@ export const configSchema = z
         tcpPort: port.default(5060),
         /** RFC 3261 timer T1, ms (T2 and T4 follow the RFC defaults). */
         t1Ms: z.number().int().min(10).max(5000).default(500),
+        /**
+         * DNS servers for host names (network prompt files; SIP trunks later), `host:port` each
+         * (`[v6]:port` for IPv6; port 53 when left out). Empty: the system's resolver.
+         */
+        dnsServers: z
+          .array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]*:[0-9a-fA-F:]+|[^\s:[\]]+)(:\d{1,5})?$/))
+          .default([]),
       })
       .prefault({}),
     rtp: z
@@ -95,8 +102,21 @@ export const configSchema = z
       .prefault({}),
     media: z
       .object({
-        /** Fetch network prompt files from private/loopback addresses (and by host name). */
+        /**
+         * Fetch network prompt files from any address, private and loopback included: the same as
+         * `urlAllowlist: ['0.0.0.0/0', '::/0']` (tests, or a fully trusted network).
+         */
         allowPrivateUrls: z.boolean().default(false),
+        /**
+         * Host names (`prompts.lan`, `*.prompts.lan`) and CIDRs (`10.20.0.0/16`, `fd00::/8`) whose
+         * private, loopback or link-local addresses network prompt files may come from. Public
+         * addresses need no entry.
+         */
+        urlAllowlist: z.array(z.string().min(1)).default([]),
+        /** PEM file of extra CA certificates trusted for HTTPS prompt files (beside the system's). */
+        caFile: z.string().min(1).optional(),
+        /** A cached network file is played this long before the server is asked again (ETag / Last-Modified). */
+        networkFileFreshSeconds: z.number().int().min(0).default(60),
         networkFileMaxBytes: z
           .number()
           .int()
@@ -192,6 +212,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   setPath(input, ['log', 'level'], env.SMARTCALL_LOG_LEVEL || undefined);
   setPath(input, ['sip', 'udpPort'], intFromEnv('SMARTCALL_SIP_PORT', env.SMARTCALL_SIP_PORT));
   setPath(input, ['sip', 'tcpPort'], intFromEnv('SMARTCALL_SIP_PORT', env.SMARTCALL_SIP_PORT));
+  const dnsServers = env.SMARTCALL_DNS_SERVERS?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  setPath(input, ['sip', 'dnsServers'], dnsServers?.length ? dnsServers : undefined);
   setPath(input, ['phonenet', 'sipPort'], intFromEnv('SMARTCALL_PHONENET_PORT', env.SMARTCALL_PHONENET_PORT));
 
   setPath(input, ['dataDir'], overrides.dataDir);

@@ -3,6 +3,7 @@
  * `close()` stops everything it started, in reverse order.
  */
 
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CallbackClient } from './callback/callbackClient.js';
@@ -28,6 +29,7 @@ import { NetworkFiles } from './media-library/networkFiles.js';
 import { PromptBuilder } from './media-library/promptBuilder.js';
 import { RecordingLinkSigner } from './media-library/recordingLinks.js';
 import { RecordingSweeper } from './media-library/recordingSweeper.js';
+import { DnsResolver } from './net/dnsResolver.js';
 import type { Logger } from './observability/logger.js';
 import type { ActionHandler } from './openapi/actionContext.js';
 import { queryCallDetailAction } from './openapi/actions/queryCallDetailByCallId.js';
@@ -173,11 +175,19 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
     sweeper.start();
     shutdown.add('sweeper', () => sweeper.stop());
 
+    const dns = new DnsResolver({
+      servers: config.sip.dnsServers,
+      timeoutMs: config.media.networkFileTimeoutMs,
+    });
     const networkFiles = new NetworkFiles({
       cacheDir: join(config.dataDir, 'network-files'),
       maxBytes: config.media.networkFileMaxBytes,
       timeoutMs: config.media.networkFileTimeoutMs,
       allowPrivate: config.media.allowPrivateUrls,
+      allowlist: config.media.urlAllowlist,
+      resolve: (host) => dns.resolve(host),
+      ...(config.media.caFile !== undefined && { ca: readCaFile(config.media.caFile) }),
+      freshMs: config.media.networkFileFreshSeconds * 1000,
     });
     // One clock for the call path: the media clock's frame times, answer times and speech times.
     const clock = telephony.clock;
@@ -336,4 +346,17 @@ function pointDemoAtBot(tenancy: TenancyAdmin, httpPort: number): void {
   if (url === null || url.endsWith(DEMO_BOT_PATH)) {
     tenancy.setCallback(DEMO_ACCOUNT, { url: `http://127.0.0.1:${httpPort}${DEMO_BOT_PATH}` });
   }
+}
+
+/** `media.caFile`, read once at start: a missing or empty file stops the start, naming the setting. */
+function readCaFile(path: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`media.caFile ${path}: ${(err as Error).message}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new Error(`media.caFile ${path}: no PEM certificate in it`);
+  return pem;
 }

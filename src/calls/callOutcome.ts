@@ -104,6 +104,14 @@ export function answeredResult(hungUpDuringPrompt: boolean): CallResult {
     : result('200000', 'ANSWERED', '执行完成');
 }
 
+/**
+ * An answered call that ended because a prompt item could not be played (spec §5.5.2 `200006`);
+ * `what` names the item and why, so the business can tell which file to fix.
+ */
+export function playbackFailedResult(what: string): CallResult {
+  return result('200006', 'ANSWERED', `放音失败: ${what}`);
+}
+
 /** Spec §10 Q19: the Chinese service's values. */
 export const HANGUP_DIRECTION = { user: '用户', machine: '机器' } as const;
 

@@ -35,6 +35,7 @@ import {
   failedCallResult,
   HANGUP_DIRECTION,
   internalFailureResult,
+  playbackFailedResult,
   unansweredResult,
 } from './callOutcome.js';
 import { CallProgress } from './callProgress.js';
@@ -253,7 +254,10 @@ export class CallSession {
     const conversation = this.#conversation;
     conversation?.close();
     quietly(this.#log, 'ending the second legs', () => this.#legs?.close());
-    const result = answeredResult(duringPrompt);
+    const failure = conversation?.playbackFailure;
+    const result = failure
+      ? playbackFailedResult(`${failure.code} ${failure.name}`)
+      : answeredResult(duringPrompt);
     this.#log.info({ by, reason, cause: conversation?.hangupCause, status: result.statusCode }, 'call ended');
     const dynamicId = conversation?.dynamicId;
     await this.#finish({

@@ -23,7 +23,7 @@ import {
 } from '../dialogue/dialogueEngine.js';
 import { smartCallVolumeToDb } from '../media/gain.js';
 import type { MediaSessionEvents } from '../media/mediaSession.js';
-import type { PromptBuilder, SpeechSettings } from '../media-library/promptBuilder.js';
+import type { PromptBuilder, PromptFailure, SpeechSettings } from '../media-library/promptBuilder.js';
 import type { Logger } from '../observability/logger.js';
 import { DEFAULT_VOICE } from '../speech/voices.js';
 import type { AccountRecord } from '../store/records.js';
@@ -75,6 +75,7 @@ export class Conversation {
   #recorded = false;
   #background = false;
   #hangupCause: HangupCause | undefined;
+  #playbackFailure: PromptFailure | undefined;
   #closed = false;
   /** Media codes by play id (for events). */
   readonly #codes = new Map<string, string>();
@@ -104,6 +105,11 @@ export class Conversation {
   /** The dialogue's DynamicId as the business last set it; undefined before the dialogue began. */
   get dynamicId(): string | undefined {
     return this.#engine?.dynamicId;
+  }
+
+  /** The prompt item that could not be played, when the call ended for it (200006). */
+  get playbackFailure(): PromptFailure | undefined {
+    return this.#playbackFailure;
   }
 
   /** Why the dialogue hung up, if it did. */
@@ -245,6 +251,18 @@ export class Conversation {
     return recordBeginAt;
   }
 
+  /** A prompt item could not be played (spec §5.5.2 200006): the call ends rather than go silent. */
+  #unplayable(failure: PromptFailure): void {
+    if (this.#closed || this.#hangupCause) return;
+    this.#playbackFailure = failure;
+    this.#hangupCause = 'playback-failed';
+    this.#o.log.error(
+      { item: failure.name, code: failure.code, err: failure.reason },
+      'prompt item cannot be played: hanging up (200006)',
+    );
+    this.#o.call.hangup();
+  }
+
   #port(): DialoguePort {
     const o = this.#o;
     const { media } = o.call;
@@ -257,6 +275,7 @@ export class Conversation {
           request.params,
           speechSettings(request.tts),
           o.log,
+          (failure) => this.#unplayable(failure),
         );
         media.play(source, { id: request.id, gainDb: smartCallVolumeToDb(o.request.volume) });
         o.events.emit('said', {

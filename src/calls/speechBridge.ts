@@ -163,14 +163,14 @@ export function accountPrompts(
 ): Pick<PromptBuilder, 'build'> {
   const builders = new Map<number, { name: string | undefined; builder: Pick<PromptBuilder, 'build'> }>();
   return {
-    build(accountId, code, params, speech, log) {
+    build(accountId, code, params, speech, log, onUnplayable) {
       const name = accountName(accountId);
       let entry = builders.get(accountId);
       if (!entry || entry.name !== name) {
         entry = { name, builder: make(name) };
         builders.set(accountId, entry);
       }
-      return entry.builder.build(accountId, code, params, speech, log);
+      return entry.builder.build(accountId, code, params, speech, log, onUnplayable);
     },
   };
 }

@@ -1,67 +1,81 @@
 /**
- * Network audio files named by URL in VoiceCode / action_code (spec §3.1 #3). Fetched once, cached
- * on disk, size- and time-limited, and refused when the URL points at a private or loopback
- * address (a callback reply must not make the platform probe its own network) unless the operator
- * allows it. Host names are resolved here only when the operator enables it; by default a URL must
- * carry an IP literal or be allowed by the operator, because smartcall never resolves names in tests.
+ * Network audio files named by URL in VoiceCode / action_code (spec §3.1 #3): WAV or MP3 over
+ * HTTP(S), by host name or address. Fetched through GuardedFetch (the address connected to must be
+ * public unless `media.urlAllowlist` allows it; certificates checked; at most 3 redirects), decoded
+ * to 8 kHz mono and cached on disk with the server's validators (ETag / Last-Modified): a cached
+ * copy older than `freshMs` is revalidated with a conditional GET, and a 304 keeps it. When the
+ * server cannot be reached the cached copy is played; a refusal by the policy is never overridden.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { BlockList, isIP } from 'node:net';
 import { join } from 'node:path';
-import { resample } from '../media/resampler.js';
+import { type Clock, systemClock } from '../clock/clock.js';
 import { readWav } from '../media/wavReader.js';
 import { encodeWav } from '../media/wavWriter.js';
+import { DnsResolver } from '../net/dnsResolver.js';
+import { AddressPolicy } from './addressPolicy.js';
+import { decodeTelephony } from './audioDecode.js';
+import { type FetchedFile, GuardedFetch } from './guardedFetch.js';
+import { loadMp3Decoder, type Mp3Decode } from './mp3Decoder.js';
+import { NetworkFileError } from './networkFileError.js';
+
+export { isPrivateAddress } from './addressPolicy.js';
+export { NetworkFileError } from './networkFileError.js';
 
 export interface NetworkFileOptions {
   cacheDir: string;
   maxBytes: number;
   timeoutMs: number;
-  /** Allow private, loopback and link-local addresses (tests, or a trusted internal CDN). */
-  allowPrivate: boolean;
+  /** Allow every address (`media.allowPrivateUrls`: tests, or a fully trusted network). */
+  allowPrivate?: boolean;
+  /** Host names (`*.` for subdomains) and CIDRs that may be private (`media.urlAllowlist`). */
+  allowlist?: readonly string[];
+  /** Name → addresses (net/DnsResolver); default: the system resolver. */
+  resolve?: (host: string) => Promise<string[]>;
+  /** Extra trusted CA certificates, PEM (`media.caFile`). */
+  ca?: string;
+  /** How long a cached file is played without asking the server again. */
+  freshMs?: number;
+  clock?: Clock;
+  mp3?: () => Promise<Mp3Decode>;
 }
 
-export class NetworkFileError extends Error {
-  override name = 'NetworkFileError';
+let system: DnsResolver | undefined;
+function systemResolve(host: string): Promise<string[]> {
+  system ??= new DnsResolver();
+  return system.resolve(host);
 }
 
-const PRIVATE = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-] as const) {
-  PRIVATE.addSubnet(net, prefix, 'ipv4');
-}
-for (const [net, prefix] of [
-  ['::1', 128],
-  ['::', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-] as const) {
-  PRIVATE.addSubnet(net, prefix, 'ipv6');
-}
-
-export function isPrivateAddress(ip: string): boolean {
-  const v = isIP(ip);
-  if (v === 0) return false;
-  if (v === 6 && ip.toLowerCase().startsWith('::ffff:')) return PRIVATE.check(ip.slice(7), 'ipv4');
-  return PRIVATE.check(ip, v === 4 ? 'ipv4' : 'ipv6');
+interface CacheMeta {
+  url: string;
+  etag?: string;
+  lastModified?: string;
+  checkedAt: number;
 }
 
 export class NetworkFiles {
   readonly #o: NetworkFileOptions;
+  readonly #fetch: GuardedFetch;
+  readonly #clock: Clock;
   readonly #inFlight = new Map<string, Promise<Int16Array>>();
 
   constructor(options: NetworkFileOptions) {
     this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#fetch = new GuardedFetch({
+      resolve: options.resolve ?? systemResolve,
+      policy: new AddressPolicy({
+        allowlist: options.allowlist ?? [],
+        allowAll: options.allowPrivate ?? false,
+      }),
+      ...(options.ca !== undefined && { ca: options.ca }),
+      timeoutMs: options.timeoutMs,
+      maxBytes: options.maxBytes,
+      clock: this.#clock,
+    });
   }
 
-  /** The file's audio at 8 kHz; fetched on first use, then read from the cache. */
+  /** The file's audio at 8 kHz; fetched on first use, then from the cache. Rejects with NetworkFileError. */
   load(url: string): Promise<Int16Array> {
     let p = this.#inFlight.get(url);
     if (!p) {
@@ -73,70 +87,71 @@ export class NetworkFiles {
 
   async #load(url: string): Promise<Int16Array> {
     const key = createHash('sha256').update(url).digest('hex').slice(0, 32);
-    const cached = join(this.#o.cacheDir, `${key}.wav`);
+    const wavPath = join(this.#o.cacheDir, `${key}.wav`);
+    const metaPath = join(this.#o.cacheDir, `${key}.json`);
+    const cached = await readCached(wavPath, metaPath, url);
+    const now = this.#clock.now();
+    if (cached && now - cached.meta.checkedAt < (this.#o.freshMs ?? 60_000)) return cached.samples;
+
+    const conditional: Record<string, string> = {};
+    if (cached?.meta.etag) conditional['if-none-match'] = cached.meta.etag;
+    if (cached?.meta.lastModified) conditional['if-modified-since'] = cached.meta.lastModified;
+    let res: FetchedFile;
     try {
-      return readWav(await readFile(cached)).samples;
-    } catch {
-      // not cached yet
-    }
-    const bytes = await this.#fetch(url);
-    let audio: ReturnType<typeof readWav>;
-    try {
-      audio = readWav(bytes);
+      res = await this.#fetch.get(url, conditional);
     } catch (err) {
-      throw new NetworkFileError(`${url}: ${(err as Error).message}`);
+      // Unreachable: the copy we have is better than silence. Refused: never.
+      if (cached && err instanceof NetworkFileError && err.code !== 'REFUSED' && err.code !== 'BAD_URL')
+        return cached.samples;
+      throw err;
     }
-    const samples =
-      audio.sampleRate === 8000 ? audio.samples : resample(audio.samples, audio.sampleRate, 8000);
+    if (res.status === 304 && cached) {
+      await this.#writeMeta(metaPath, { ...cached.meta, checkedAt: now });
+      return cached.samples;
+    }
+    if (res.status !== 200) throw new NetworkFileError('HTTP', `${url}: HTTP ${res.status}`);
+    let samples: Int16Array;
+    try {
+      samples = await decodeTelephony(
+        res.body,
+        this.#o.mp3 ?? loadMp3Decoder,
+        String(res.headers['content-type'] ?? ''),
+        res.url,
+      );
+    } catch (err) {
+      throw new NetworkFileError('DECODE', `${url}: ${(err as Error).message}`);
+    }
+    if (samples.length === 0) throw new NetworkFileError('DECODE', `${url}: no audio in the file`);
     await mkdir(this.#o.cacheDir, { recursive: true });
-    await writeFile(cached + '.tmp', encodeWav([samples], 8000));
-    await rename(cached + '.tmp', cached);
+    await writeFile(`${wavPath}.tmp`, encodeWav([samples], 8000));
+    await rename(`${wavPath}.tmp`, wavPath);
+    const etag = res.headers.etag;
+    const lastModified = res.headers['last-modified'];
+    await this.#writeMeta(metaPath, {
+      url,
+      ...(etag && { etag }),
+      ...(lastModified && { lastModified }),
+      checkedAt: now,
+    });
     return samples;
   }
 
-  async #fetch(url: string): Promise<Buffer> {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new NetworkFileError(`not a URL: ${url}`);
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-      throw new NetworkFileError(`${url}: only http(s)`);
-    const host = parsed.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host) === 0 && !this.#o.allowPrivate) {
-      // Resolving the name here and connecting by address would be needed to pin the checked IP;
-      // until then names are only fetched when the operator trusts the network (allowPrivate).
-      throw new NetworkFileError(
-        `${url}: host names are not fetched (use an IP address or allow private networks)`,
-      );
-    }
-    if (isIP(host) !== 0 && isPrivateAddress(host) && !this.#o.allowPrivate) {
-      throw new NetworkFileError(`${url}: private and loopback addresses are refused`);
-    }
-    let res: Response;
-    try {
-      res = await fetch(url, { signal: AbortSignal.timeout(this.#o.timeoutMs), redirect: 'error' });
-    } catch (err) {
-      throw new NetworkFileError(`${url}: ${(err as Error).message}`);
-    }
-    if (!res.ok || !res.body) throw new NetworkFileError(`${url}: HTTP ${res.status}`);
-    const declared = Number(res.headers.get('content-length') ?? 0);
-    if (declared > this.#o.maxBytes)
-      throw new NetworkFileError(`${url}: larger than ${this.#o.maxBytes} bytes`);
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const reader = res.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > this.#o.maxBytes) {
-        await reader.cancel();
-        throw new NetworkFileError(`${url}: larger than ${this.#o.maxBytes} bytes`);
-      }
-      chunks.push(value);
-    }
-    return Buffer.concat(chunks);
+  async #writeMeta(path: string, meta: CacheMeta): Promise<void> {
+    await writeFile(`${path}.tmp`, JSON.stringify(meta));
+    await rename(`${path}.tmp`, path);
+  }
+}
+
+async function readCached(
+  wavPath: string,
+  metaPath: string,
+  url: string,
+): Promise<{ samples: Int16Array; meta: CacheMeta } | undefined> {
+  try {
+    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as CacheMeta;
+    if (meta.url !== url || typeof meta.checkedAt !== 'number') return undefined;
+    return { samples: readWav(await readFile(wavPath)).samples, meta };
+  } catch {
+    return undefined; // not cached (or a cache from before validators were kept): fetch
   }
 }

@@ -1,8 +1,12 @@
 /**
  * Turns a VoiceCode / action_code into something the playout can play: uploaded voice files (read
  * once, kept decoded), network files (fetched through NetworkFiles), `$var$` TTS items and TTS
- * templates (`TTS_…`, their `${var}` filled from the params), spoken as they stream in. Items that
- * cannot be played are skipped with a log line naming them.
+ * templates (`TTS_…`, their `${var}` filled from the params), spoken as they stream in.
+ *
+ * An audio item that cannot be had (a voice file gone or undecodable, a network file that cannot be
+ * fetched or decoded) is logged when its failure is known, naming the item and why; when the
+ * playout reaches it, the caller's `onUnplayable` learns it (the call ends with 200006, spec §5.5.2)
+ * — without one the item is skipped. Items before it play as usual.
  */
 import { readFile } from 'node:fs/promises';
 import { parseVoiceCode, type VoiceCodeItem } from '../contract/voiceCode.js';
@@ -35,6 +39,35 @@ export interface PromptItemReport {
   text: string;
 }
 
+/** An item of a prompt that could not be played, and why. */
+export interface PromptFailure {
+  item: VoiceCodeItem;
+  /** The item as written: its URL or voice file ID. */
+  name: string;
+  /** NetworkFileError's code for network files; `NOT_FOUND` / `DECODE` for voice files. */
+  code: string;
+  reason: string;
+}
+
+/**
+ * Stands in for an item that failed: plays nothing and, when the playout reaches it, reports the
+ * failure once — after the read, not inside it (the read runs on the media tick).
+ */
+class UnplayableSource implements AudioSource {
+  #reported = false;
+  constructor(readonly report: () => void) {}
+  get done(): boolean {
+    return true;
+  }
+  read(): number {
+    if (!this.#reported) {
+      this.#reported = true;
+      queueMicrotask(this.report);
+    }
+    return 0;
+  }
+}
+
 export class PromptBuilder {
   readonly #store: Store;
   readonly #network: NetworkFiles;
@@ -57,6 +90,7 @@ export class PromptBuilder {
     params: Record<string, string>,
     speech: SpeechSettings,
     log: Logger = this.#log,
+    onUnplayable?: (failure: PromptFailure) => void,
   ): { source: AudioSource; items: PromptItemReport[] } {
     let items: VoiceCodeItem[];
     try {
@@ -67,6 +101,36 @@ export class PromptBuilder {
     }
     const reports: PromptItemReport[] = [];
     const elements: PendingSource[] = [];
+    const elementItems: VoiceCodeItem[] = [];
+    const add = (item: VoiceCodeItem, element: PendingSource) => {
+      elements.push(element);
+      elementItems.push(item);
+    };
+    const unplayable = (failure: PromptFailure): PendingSource => {
+      log.warn(
+        { item: failure.name, code: failure.code, err: failure.reason },
+        'prompt item cannot be played',
+      );
+      return onUnplayable
+        ? new UnplayableSource(() => onUnplayable(failure))
+        : Promise.reject(new Error(failure.reason));
+    };
+    const audio = (
+      item: VoiceCodeItem,
+      name: string,
+      samples: Promise<Int16Array>,
+      code: string,
+    ): PendingSource =>
+      samples.then(
+        (s) => new PcmSource(s),
+        (err: Error & { code?: unknown }) =>
+          unplayable({
+            item,
+            name,
+            code: typeof err.code === 'string' ? err.code : code,
+            reason: err.message,
+          }),
+      );
     for (const item of items) {
       if (item.kind === 'tts') {
         const text = params[item.name];
@@ -75,7 +139,7 @@ export class PromptBuilder {
           continue;
         }
         reports.push({ item, text });
-        elements.push(Promise.resolve(this.#tts.speak(text, speech)));
+        add(item, Promise.resolve(this.#tts.speak(text, speech)));
       } else if (item.kind === 'file' && isTtsTemplateId(item.id)) {
         const template = this.#store.ttsTemplates.find(accountId, item.id);
         if (!template) {
@@ -91,22 +155,25 @@ export class PromptBuilder {
           continue;
         }
         reports.push({ item, text: filled.text });
-        elements.push(Promise.resolve(this.#tts.speak(filled.text, speech)));
+        add(item, Promise.resolve(this.#tts.speak(filled.text, speech)));
       } else if (item.kind === 'file') {
         const file = this.#store.voiceFiles.find(accountId, item.id);
         if (!file) {
-          log.warn({ voiceId: item.id }, 'voice file not found: skipped');
+          add(
+            item,
+            unplayable({ item, name: item.id, code: 'NOT_FOUND', reason: `voice file ${item.id} not found` }),
+          );
           continue;
         }
         reports.push({ item, text: `[${file.name}]` });
-        elements.push(this.#decoded(file.path).then((s) => new PcmSource(s)));
+        add(item, audio(item, item.id, this.#decoded(file.path), 'DECODE'));
       } else {
         reports.push({ item, text: `[${item.url}]` });
-        elements.push(this.#network.load(item.url).then((s) => new PcmSource(s)));
+        add(item, audio(item, item.url, this.#network.load(item.url), 'FETCH'));
       }
     }
     const source = new SequenceSource(elements, (index, err) =>
-      log.warn({ item: reports[index]?.item, err: (err as Error).message }, 'media item failed: skipped'),
+      log.warn({ item: elementItems[index], err: (err as Error).message }, 'media item failed: skipped'),
     );
     return { source, items: reports };
   }

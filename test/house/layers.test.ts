@@ -54,6 +54,8 @@ describe('layers enforced by the linter', () => {
     ['calls', 'cli'],
     ['contract', 'calls'],
     ['clock', 'media'],
+    ['net', 'media-library'],
+    ['net', 'observability'],
   ];
   for (const [from, to] of forbidden) {
     test(`${from}/ importing ${to}/ fails the lint`, () => {
