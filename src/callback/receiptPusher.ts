@@ -1,15 +1,18 @@
 /**
- * HTTP batch push of receipts (spec §5.1): pending receipts leave the durable outbox as JSON arrays
- * per account, with a 700 ms timeout; the receiver acknowledges with HTTP 200 and a JSON body whose
- * `code` is a number. A failed batch is retried after 1, 5 and 10 minutes, then abandoned. A call's
- * receipts go out in order (a later one waits while an earlier one waits for its retry). Nothing is
- * lost across a restart: the outbox is the database. Time is injected, so tests run the retry
- * schedule without waiting.
+ * HTTP batch push of receipts (spec §5.1): pending receipts leave the durable outbox as JSON arrays,
+ * one MessageType per batch, to that type's URL (tenancy/receiptRoutes.ts), with a 700 ms timeout;
+ * the receiver acknowledges with HTTP 200 and a JSON body whose `code` is a number. A failed batch
+ * is retried after 1, 5 and 10 minutes, then abandoned; each type's URL fails and retries on its
+ * own. A call's receipts of one type go out in order (a later one waits while an earlier one waits
+ * for its retry); types are independent, as they are separate streams at Alibaba. Nothing is lost
+ * across a restart: the outbox is the database. Time is injected, so tests run the retry schedule
+ * without waiting.
  */
 import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../observability/logger.js';
-import type { ReceiptRecord } from '../store/records.js';
+import type { ReceiptRecord, ReceiptType } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
+import { receiptUrl } from '../tenancy/receiptRoutes.js';
 
 export interface ReceiptPusherOptions {
   store: Store;
@@ -103,30 +106,33 @@ export class ReceiptPusher {
     for (;;) {
       const due = this.#o.store.receipts.due(this.#o.time.now(), 1000);
       if (due.length === 0 || !this.#running) return;
-      const byAccount = new Map<number, ReceiptRecord[]>();
+      // One stream per account and MessageType: its own URL, its own batches, its own retries.
+      const streams = new Map<string, ReceiptRecord[]>();
       for (const r of due) {
-        const list = byAccount.get(r.accountId) ?? [];
+        const key = `${r.accountId} ${r.type}`;
+        const list = streams.get(key) ?? [];
         list.push(r);
-        byAccount.set(r.accountId, list);
+        streams.set(key, list);
       }
       let progress = false;
-      for (const [accountId, receipts] of byAccount) {
+      for (const receipts of streams.values()) {
+        const { accountId, type } = receipts[0]!;
         for (let i = 0; i < receipts.length; i += this.#o.batchSize) {
           const batch = receipts.slice(i, i + this.#o.batchSize);
-          if (await this.#deliver(accountId, batch)) progress = true;
-          else break; // keep the account's later receipts behind the failed ones
+          if (await this.#deliver(accountId, type, batch)) progress = true;
+          else break; // keep the stream's later receipts behind the failed ones
         }
       }
       if (!progress) return;
     }
   }
 
-  async #deliver(accountId: number, batch: ReceiptRecord[]): Promise<boolean> {
+  async #deliver(accountId: number, type: ReceiptType, batch: ReceiptRecord[]): Promise<boolean> {
     const { store, time, log } = this.#o;
-    const url = store.accounts.findById(accountId)?.receipts.url;
+    const url = receiptUrl(store.accounts.findById(accountId)?.receipts, type);
     const ids = batch.map((r) => r.id);
     if (!url) {
-      store.receipts.markFailed(ids, 'the account has no receipt URL any more', undefined);
+      store.receipts.markFailed(ids, `the account has no ${type} URL any more`, undefined);
       this.stats.abandoned += ids.length;
       return true;
     }
@@ -175,7 +181,7 @@ export class ReceiptPusher {
       store.receipts.markFailed(group, error, delay === undefined ? undefined : now + delay);
       if (delay === undefined) this.stats.abandoned += group.length;
     }
-    log.warn({ accountId, receipts: ids.length, error }, 'receipt push failed');
+    log.warn({ accountId, type, receipts: ids.length, error }, 'receipt push failed');
     return false;
   }
 }

@@ -21,9 +21,15 @@ export interface CallbackSettings {
   signingSecretEnc: string | null;
 }
 
+/**
+ * Where an account's receipts go (spec §5.1). Alibaba's console sets one push URL per MessageType
+ * (`typeUrls`); the older form here is one URL (`url`) for the types listed in `types`. A type's
+ * own URL wins; see tenancy/receiptRoutes.ts.
+ */
 export interface ReceiptSettings {
   url: string | null;
   types: ReceiptType[];
+  typeUrls: Partial<Record<ReceiptType, string>>;
 }
 
 export interface AccountRecord {
@@ -126,6 +132,8 @@ export interface CallRecord {
   earlyMediaCode: string | null;
   recordPath: string | null;
   recordBeginAt: number | null;
+  /** How the parallel (call-centre) leg ended, a result code of spec §5.5.2; null without one. */
+  parallelLegHangupCause: string | null;
 }
 
 export interface CallbackExchangeRecord {

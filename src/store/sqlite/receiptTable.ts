@@ -46,8 +46,8 @@ export class SqliteReceiptRepository implements ReceiptRepository {
     this.#due = db.prepare<[number, number, number], ReceiptRow>(
       `SELECT * FROM receipts r
        WHERE r.state = 'pending' AND r.next_attempt_at <= ?
-         AND NOT EXISTS (SELECT 1 FROM receipts e WHERE e.call_id = r.call_id AND e.state = 'pending'
-                         AND e.id < r.id AND e.next_attempt_at > ?)
+         AND NOT EXISTS (SELECT 1 FROM receipts e WHERE e.call_id = r.call_id AND e.type = r.type
+                         AND e.state = 'pending' AND e.id < r.id AND e.next_attempt_at > ?)
        ORDER BY r.id LIMIT ?`,
     );
   }
