@@ -2,11 +2,11 @@
  * HTTP batch push of receipts (spec §5.1): pending receipts leave the durable outbox as JSON arrays,
  * one MessageType per batch, to that type's URL (tenancy/receiptRoutes.ts), with a 700 ms timeout;
  * the receiver acknowledges with HTTP 200 and a JSON body whose `code` is a number. A failed batch
- * is retried after 1, 5 and 10 minutes, then abandoned; each type's URL fails and retries on its
- * own. A call's receipts of one type go out in order (a later one waits while an earlier one waits
- * for its retry); types are independent, as they are separate streams at Alibaba. Nothing is lost
- * across a restart: the outbox is the database. Time is injected, so tests run the retry schedule
- * without waiting.
+ * is retried after 1, 5 and 10 minutes, then abandoned; each URL fails and retries on its own. A
+ * call's receipts to one URL go out in order (a later one waits while an earlier one waits for its
+ * retry): with a URL per type that is per type, and the one-URL setting keeps a call's whole
+ * sequence in order as before. Nothing is lost across a restart: the outbox is the database. Time
+ * is injected, so tests run the retry schedule without waiting.
  */
 import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../observability/logger.js';
@@ -115,11 +115,15 @@ export class ReceiptPusher {
         streams.set(key, list);
       }
       let progress = false;
+      // A URL that failed in this pass takes nothing more in it: a call's later receipts to it (of
+      // another type) stay behind the failed ones, which the next look at the outbox then skips.
+      const failedUrls = new Set<string>();
       for (const receipts of streams.values()) {
         const { accountId, type } = receipts[0]!;
         for (let i = 0; i < receipts.length; i += this.#o.batchSize) {
           const batch = receipts.slice(i, i + this.#o.batchSize);
-          if (await this.#deliver(accountId, type, batch)) progress = true;
+          const outcome = await this.#deliver(accountId, type, batch, failedUrls);
+          if (outcome === 'delivered') progress = true;
           else break; // keep the stream's later receipts behind the failed ones
         }
       }
@@ -127,15 +131,21 @@ export class ReceiptPusher {
     }
   }
 
-  async #deliver(accountId: number, type: ReceiptType, batch: ReceiptRecord[]): Promise<boolean> {
+  async #deliver(
+    accountId: number,
+    type: ReceiptType,
+    batch: ReceiptRecord[],
+    failedUrls: Set<string>,
+  ): Promise<'delivered' | 'failed' | 'held'> {
     const { store, time, log } = this.#o;
     const url = receiptUrl(store.accounts.findById(accountId)?.receipts, type);
     const ids = batch.map((r) => r.id);
     if (!url) {
       store.receipts.markFailed(ids, `the account has no ${type} URL any more`, undefined);
       this.stats.abandoned += ids.length;
-      return true;
+      return 'delivered';
     }
+    if (failedUrls.has(url)) return 'held';
     this.stats.batches++;
     const body = '[' + batch.map((r) => r.payload).join(',') + ']';
     let error: string | undefined;
@@ -170,8 +180,9 @@ export class ReceiptPusher {
     if (!error) {
       store.receipts.markDelivered(ids, now);
       this.stats.delivered += ids.length;
-      return true;
+      return 'delivered';
     }
+    failedUrls.add(url);
     this.stats.failedBatches++;
     // Receipts in one batch may be on different attempts (a retry joined by new ones).
     const byAttempt = new Map<number, number[]>();
@@ -182,6 +193,6 @@ export class ReceiptPusher {
       if (delay === undefined) this.stats.abandoned += group.length;
     }
     log.warn({ accountId, type, receipts: ids.length, error }, 'receipt push failed');
-    return false;
+    return 'failed';
   }
 }

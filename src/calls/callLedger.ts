@@ -140,7 +140,8 @@ export class CallLedger {
         if (!call) return undefined;
         const settings = this.#store.accounts.findById(call.accountId)?.receipts;
         receipts(call, (type, kind, payload) => {
-          if (!receiptUrl(settings, type)) return;
+          const url = receiptUrl(settings, type);
+          if (!url) return;
           const receiptId = `${callId}:${kind}`;
           added++;
           this.#store.receipts.append({
@@ -148,6 +149,7 @@ export class CallLedger {
             accountId: call.accountId,
             callId,
             type,
+            stream: url,
             payload: JSON.stringify({ ...payload, receipt_id: receiptId }),
             nextAttemptAt: 0,
             createdAt: Math.round(this.#clock.now()),

@@ -186,13 +186,18 @@ export interface TrunkRecord {
 export type ReceiptState = 'pending' | 'delivered' | 'abandoned';
 
 export interface ReceiptRecord {
-  /** Insertion order: receipts of one call are delivered in this order. */
+  /** Insertion order: receipts of one call to one URL are delivered in this order. */
   id: number;
   /** Stable across retries and restarts (`<call id>:<type>:<n>`), so receivers can drop duplicates. */
   receiptId: string;
   accountId: number;
   callId: string;
   type: ReceiptType;
+  /**
+   * The URL the receipt was owed to when written: a call's receipts with the same stream go out
+   * in order. (It is sent to its type's URL at delivery time.)
+   */
+  stream: string;
   /** The report object as pushed (JSON). */
   payload: string;
   state: ReceiptState;

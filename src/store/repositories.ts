@@ -128,7 +128,7 @@ export interface ReceiptRepository {
   append(record: Omit<ReceiptRecord, 'id' | 'state' | 'attempts' | 'lastError' | 'deliveredAt'>): boolean;
   /**
    * Pending receipts due at `now`, oldest first, leaving out any whose call has an earlier receipt
-   * of the same MessageType still waiting (a call's receipts of one type are delivered in order).
+   * of the same stream (URL) still waiting (a call's receipts to one URL are delivered in order).
    */
   due(now: number, limit: number): ReceiptRecord[];
   markDelivered(ids: readonly number[], at: number): void;

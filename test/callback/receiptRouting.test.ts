@@ -170,6 +170,31 @@ test('the one-URL setting still sends every listed type, each in its own batch',
   w.store.close();
 });
 
+test("with one URL for every type, a call's receipts still arrive in order when the receiver fails first", async () => {
+  const one = await receiver();
+  one.fail = true;
+  const w = world({ url: one.url, types: ['VoiceCallReport', 'VoiceReport', 'VoiceRecordReport'] });
+  const id = '100000000108^000010000001';
+  answeredCall(w, id)();
+  w.pusher.start();
+  await settle(w.time, w.pusher);
+  assert.deepEqual(
+    oneTypeEach(one.batches),
+    [['VoiceCallReport']],
+    'the reports wait behind the failed batch',
+  );
+  one.fail = false;
+  await settle(w.time, w.pusher, 61_000);
+  const delivered = one.batches.slice(1).flat();
+  assert.deepEqual(
+    delivered.map((r) => (typeOf(r) === 'VoiceCallReport' ? String(r.status_code) : typeOf(r))),
+    ['200101', '200201', '200102', '200100', 'VoiceReport', 'VoiceRecordReport'],
+  );
+  for (const batch of oneTypeEach(one.batches)) assert.equal(batch.length, 1);
+  await w.pusher.stop();
+  w.store.close();
+});
+
 test("a type's own URL wins over the account URL; a type with neither is not written", async () => {
   const general = await receiver();
   const reports = await receiver();

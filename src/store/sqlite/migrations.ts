@@ -174,10 +174,11 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 7,
-    name: 'a receipt URL per MessageType; the parallel leg hang-up cause',
+    name: 'a receipt URL per MessageType, receipts ordered per URL; the parallel leg hang-up cause',
     sql: `
       ALTER TABLE accounts ADD COLUMN receipt_type_urls TEXT NOT NULL DEFAULT '{}';
       ALTER TABLE calls ADD COLUMN parallel_leg_hangup_cause TEXT;
+      ALTER TABLE receipts ADD COLUMN stream TEXT NOT NULL DEFAULT '';
     `,
   },
 ];
