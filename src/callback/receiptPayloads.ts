@@ -56,6 +56,58 @@ export function voiceReport(call: CallRecord, options: { earlyMediaAsr: boolean 
     b_start_time: chinaTimeOrEmpty(call.answerAt),
     b_end_time: chinaTimeOrEmpty(call.endAt),
     b_duration: duration,
+    ...(call.parallelLegHangupCause != null && { parallel_leg_hangup_cause: call.parallelLegHangupCause }),
+  };
+}
+
+/** A transfer or parallel (call-centre) leg of a call, as its VoiceReport tells it. */
+export interface SecondLegReport {
+  /** 1, 2, …: the order in which the call placed its second legs (part of the receipt id). */
+  index: number;
+  kind: 'transfer' | 'parallel';
+  /** The number the leg dialled. */
+  callee: string;
+  originateAt: number;
+  ringAt: number | null;
+  answerAt: number | null;
+  endAt: number;
+  statusCode: string;
+  smartStatusCode: string;
+  statusMsg: string;
+  /** `""` when the leg was never answered. */
+  hangupDirection: string;
+}
+
+/**
+ * VoiceReport of a second leg (spec §5.3, `voice_type` `smart_transfer`): the smart call's
+ * `call_id` and `out_id`, so the receiver joins it to the call; the leg's numbers (shown as the
+ * call's display number), times, talk seconds and result.
+ */
+export function secondLegReport(call: CallRecord, leg: SecondLegReport): Payload {
+  const answered = leg.answerAt != null;
+  const duration = answered ? Math.round((leg.endAt - leg.answerAt!) / 1000) : 0;
+  return {
+    call_id: call.callId,
+    caller: call.calledShowNumber,
+    callee: leg.callee,
+    originate_time: chinaTimeOrEmpty(leg.originateAt),
+    ring_time: chinaTimeOrEmpty(leg.ringAt),
+    start_time: chinaTimeOrEmpty(leg.answerAt),
+    end_time: answered ? chinaTimeOrEmpty(leg.endAt) : '',
+    duration: String(duration),
+    status_code: leg.statusCode,
+    smart_status_code: leg.smartStatusCode,
+    status_msg: leg.statusMsg,
+    hangup_direction: leg.hangupDirection,
+    out_id: call.outId ?? '',
+    dtmf: '',
+    voice_type: 'smart_transfer',
+    toll_type: 'UNKNOWN',
+    b_originate_time: chinaTimeOrEmpty(leg.originateAt),
+    b_ring_time: chinaTimeOrEmpty(leg.ringAt),
+    b_start_time: chinaTimeOrEmpty(leg.answerAt),
+    b_end_time: chinaTimeOrEmpty(leg.endAt),
+    b_duration: duration,
   };
 }
 

@@ -1,15 +1,18 @@
 /**
- * HTTP batch push of receipts (spec §5.1): pending receipts leave the durable outbox as JSON arrays
- * per account, with a 700 ms timeout; the receiver acknowledges with HTTP 200 and a JSON body whose
- * `code` is a number. A failed batch is retried after 1, 5 and 10 minutes, then abandoned. A call's
- * receipts go out in order (a later one waits while an earlier one waits for its retry). Nothing is
- * lost across a restart: the outbox is the database. Time is injected, so tests run the retry
- * schedule without waiting.
+ * HTTP batch push of receipts (spec §5.1): pending receipts leave the durable outbox as JSON arrays,
+ * one MessageType per batch, to that type's URL (tenancy/receiptRoutes.ts), with a 700 ms timeout;
+ * the receiver acknowledges with HTTP 200 and a JSON body whose `code` is a number. A failed batch
+ * is retried after 1, 5 and 10 minutes, then abandoned; each URL fails and retries on its own. A
+ * call's receipts to one URL go out in order (a later one waits while an earlier one waits for its
+ * retry): with a URL per type that is per type, and the one-URL setting keeps a call's whole
+ * sequence in order as before. Nothing is lost across a restart: the outbox is the database. Time
+ * is injected, so tests run the retry schedule without waiting.
  */
 import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../observability/logger.js';
-import type { ReceiptRecord } from '../store/records.js';
+import type { ReceiptRecord, ReceiptType } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
+import { receiptUrl } from '../tenancy/receiptRoutes.js';
 
 export interface ReceiptPusherOptions {
   store: Store;
@@ -103,33 +106,46 @@ export class ReceiptPusher {
     for (;;) {
       const due = this.#o.store.receipts.due(this.#o.time.now(), 1000);
       if (due.length === 0 || !this.#running) return;
-      const byAccount = new Map<number, ReceiptRecord[]>();
+      // One stream per account and MessageType: its own URL, its own batches, its own retries.
+      const streams = new Map<string, ReceiptRecord[]>();
       for (const r of due) {
-        const list = byAccount.get(r.accountId) ?? [];
+        const key = `${r.accountId} ${r.type}`;
+        const list = streams.get(key) ?? [];
         list.push(r);
-        byAccount.set(r.accountId, list);
+        streams.set(key, list);
       }
       let progress = false;
-      for (const [accountId, receipts] of byAccount) {
+      // A URL that failed in this pass takes nothing more in it: a call's later receipts to it (of
+      // another type) stay behind the failed ones, which the next look at the outbox then skips.
+      const failedUrls = new Set<string>();
+      for (const receipts of streams.values()) {
+        const { accountId, type } = receipts[0]!;
         for (let i = 0; i < receipts.length; i += this.#o.batchSize) {
           const batch = receipts.slice(i, i + this.#o.batchSize);
-          if (await this.#deliver(accountId, batch)) progress = true;
-          else break; // keep the account's later receipts behind the failed ones
+          const outcome = await this.#deliver(accountId, type, batch, failedUrls);
+          if (outcome === 'delivered') progress = true;
+          else break; // keep the stream's later receipts behind the failed ones
         }
       }
       if (!progress) return;
     }
   }
 
-  async #deliver(accountId: number, batch: ReceiptRecord[]): Promise<boolean> {
+  async #deliver(
+    accountId: number,
+    type: ReceiptType,
+    batch: ReceiptRecord[],
+    failedUrls: Set<string>,
+  ): Promise<'delivered' | 'failed' | 'held'> {
     const { store, time, log } = this.#o;
-    const url = store.accounts.findById(accountId)?.receipts.url;
+    const url = receiptUrl(store.accounts.findById(accountId)?.receipts, type);
     const ids = batch.map((r) => r.id);
     if (!url) {
-      store.receipts.markFailed(ids, 'the account has no receipt URL any more', undefined);
+      store.receipts.markFailed(ids, `the account has no ${type} URL any more`, undefined);
       this.stats.abandoned += ids.length;
-      return true;
+      return 'delivered';
     }
+    if (failedUrls.has(url)) return 'held';
     this.stats.batches++;
     const body = '[' + batch.map((r) => r.payload).join(',') + ']';
     let error: string | undefined;
@@ -164,8 +180,9 @@ export class ReceiptPusher {
     if (!error) {
       store.receipts.markDelivered(ids, now);
       this.stats.delivered += ids.length;
-      return true;
+      return 'delivered';
     }
+    failedUrls.add(url);
     this.stats.failedBatches++;
     // Receipts in one batch may be on different attempts (a retry joined by new ones).
     const byAttempt = new Map<number, number[]>();
@@ -175,7 +192,7 @@ export class ReceiptPusher {
       store.receipts.markFailed(group, error, delay === undefined ? undefined : now + delay);
       if (delay === undefined) this.stats.abandoned += group.length;
     }
-    log.warn({ accountId, receipts: ids.length, error }, 'receipt push failed');
-    return false;
+    log.warn({ accountId, type, receipts: ids.length, error }, 'receipt push failed');
+    return 'failed';
   }
 }

@@ -6,6 +6,8 @@
  */
 import {
   type Payload,
+  type SecondLegReport,
+  secondLegReport,
   voiceCallReport,
   voiceRecordReport,
   voiceReport,
@@ -14,6 +16,7 @@ import { type Clock, systemClock } from '../clock/clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { CallRecord, ReceiptType } from '../store/records.js';
 import type { CallPatch, Store } from '../store/repositories.js';
+import { receiptUrl } from '../tenancy/receiptRoutes.js';
 import { CALL_PROGRESS } from './statusCodes.js';
 
 export interface RecordingLinks {
@@ -71,6 +74,18 @@ export class CallLedger {
     });
   }
 
+  /**
+   * A transfer or parallel leg ended: its own VoiceReport (`voice_type` `smart_transfer`), and for
+   * the parallel leg its result code as the call's `parallel_leg_hangup_cause`, in one write (the
+   * call's VoiceReport, written later, carries it). Once per leg: its receipt id names the leg.
+   */
+  secondLeg(callId: string, leg: SecondLegReport): void {
+    const patch: CallPatch = leg.kind === 'parallel' ? { parallelLegHangupCause: leg.statusCode } : {};
+    this.#write(callId, patch, { rethrow: false }, (call, add) => {
+      add('VoiceReport', `leg-${leg.index}-report`, secondLegReport(call, leg));
+    });
+  }
+
   /** Any other field (no receipt). */
   note(callId: string, patch: CallPatch): void {
     this.#write(callId, patch, { rethrow: false }, () => {});
@@ -123,10 +138,10 @@ export class CallLedger {
         this.#store.calls.update(callId, patch);
         const call = this.#store.calls.find(callId);
         if (!call) return undefined;
-        const account = this.#store.accounts.findById(call.accountId);
-        const settings = account?.receipts;
+        const settings = this.#store.accounts.findById(call.accountId)?.receipts;
         receipts(call, (type, kind, payload) => {
-          if (!settings?.url || !settings.types.includes(type)) return;
+          const url = receiptUrl(settings, type);
+          if (!url) return;
           const receiptId = `${callId}:${kind}`;
           added++;
           this.#store.receipts.append({
@@ -134,6 +149,7 @@ export class CallLedger {
             accountId: call.accountId,
             callId,
             type,
+            stream: url,
             payload: JSON.stringify({ ...payload, receipt_id: receiptId }),
             nextAttemptAt: 0,
             createdAt: Math.round(this.#clock.now()),

@@ -48,7 +48,7 @@ import type { Dial } from './trunkDial.js';
 export interface CallSessionDeps {
   store: Pick<Store, 'accounts' | 'callbackExchanges'>;
   /** Writes the call's changes together with the receipts they owe. */
-  ledger: Pick<CallLedger, 'progress' | 'dtmf' | 'note' | 'finish'>;
+  ledger: Pick<CallLedger, 'progress' | 'dtmf' | 'note' | 'finish' | 'secondLeg'>;
   /** Places a leg through a trunk (the call itself and its second legs). */
   dial: Dial;
   prompts: Pick<PromptBuilder, 'build'>;
@@ -177,6 +177,7 @@ export class CallSession {
       prompt: (code) => this.#d.prompts.build(account.id, code, {}, speechSettings(undefined), log).source,
       parallelResult: (result) => this.#conversation?.parallelTransferResult(result),
       callCenters: this.#d.callCenters,
+      ledger: this.#d.ledger,
     });
     await new Promise<void>((resolve) => {
       const settle = (end: Promise<void>) => {

@@ -42,5 +42,6 @@ export function newQueuedCall(f: NewCallFields): CallRecord {
     earlyMediaCode: null,
     recordPath: null,
     recordBeginAt: null,
+    parallelLegHangupCause: null,
   };
 }

@@ -2,8 +2,12 @@
  * A call's second legs (spec §4.4): the blind `transfer` (the callee is bridged to another number
  * and the robot leaves), the `parallel_transfer` to a call centre while the robot talks on (with
  * an agent optionally listening in), and the `parallel_bridge` that then connects callee and agent.
- * Owns every leg and bridge it starts; `close()` ends them when the call ends.
+ * Owns every leg and bridge it starts; `close()` ends them when the call ends. Every leg it dials
+ * gets its own VoiceReport through the ledger (`voice_type` `smart_transfer`, spec §5.3), once,
+ * when the leg ends, fails, or is hung up by `close()` — so a parallel leg's hang-up cause is on
+ * the call record before the call's own VoiceReport is written.
  */
+import type { SecondLegReport } from '../callback/receiptPayloads.js';
 import type { Clock } from '../clock/clock.js';
 import type { AudioSource } from '../media/audioSource.js';
 import type { Logger } from '../observability/logger.js';
@@ -11,6 +15,14 @@ import { maskNumber } from '../observability/logger.js';
 import { MediaBridge } from '../telephony/mediaBridge.js';
 import type { OutboundCall } from '../telephony/outboundCall.js';
 import type { CallEvents } from './callEvents.js';
+import type { CallLedger } from './callLedger.js';
+import {
+  answeredResult,
+  type CallResult,
+  failedCallResult,
+  HANGUP_DIRECTION,
+  unansweredResult,
+} from './callOutcome.js';
 
 export interface ParallelResult {
   status: 'success' | 'fail';
@@ -31,6 +43,8 @@ export interface SecondLegsOptions {
   parallelResult(result: ParallelResult): void;
   /** `cc_name` → number to dial (a number as cc_name is dialled as is). */
   callCenters: Readonly<Record<string, string>>;
+  /** Where each leg's VoiceReport is written. */
+  ledger: Pick<CallLedger, 'secondLeg'>;
   events: CallEvents;
   clock: Clock;
   log: Logger;
@@ -44,9 +58,22 @@ interface ParallelLeg {
   monitor: MediaBridge | undefined;
 }
 
+/** A leg being dialled or up, until its VoiceReport is written. */
+interface TrackedLeg {
+  index: number;
+  kind: SecondLegReport['kind'];
+  callee: string;
+  originateAt: number;
+  ringAt: number | null;
+  answerAt: number | null;
+  reported: boolean;
+}
+
 export class SecondLegs {
   readonly #o: SecondLegsOptions;
   readonly #legs = new Set<OutboundCall>();
+  readonly #tracked = new Map<OutboundCall, TrackedLeg>();
+  #placed = 0;
   #parallel: ParallelLeg | undefined;
   #bridge: MediaBridge | undefined;
   #bridgedTo: OutboundCall | undefined;
@@ -60,16 +87,22 @@ export class SecondLegs {
   async transfer(number: string): Promise<void> {
     const out = this.#o.main;
     this.#o.log.info({ to: maskNumber(number) }, 'transferring');
+    const tracked = this.#track('transfer', number);
     let leg: OutboundCall;
     try {
       leg = await this.#o.dial(number);
     } catch (err) {
       this.#o.log.error({ err }, 'the transfer leg could not be placed: hanging up');
+      this.#report(
+        tracked,
+        unansweredResult({ kind: 'transport-error', detail: (err as Error).message }),
+        '',
+      );
       out.hangup();
       return;
     }
-    if (this.#adoptAfterClose(leg)) return;
-    this.#legs.add(leg);
+    if (this.#adoptAfterClose(leg, tracked)) return;
+    this.#watch(leg, tracked);
     leg.once('answered', () => {
       this.#bridge?.close();
       this.#bridge = MediaBridge.bothWays(out.media, leg.media);
@@ -100,16 +133,19 @@ export class SecondLegs {
       this.#o.parallelResult({ status, failCause, isMonitor: o.isMonitor, ccName });
     if (this.#parallel) return report('fail', 'a parallel transfer is already in progress');
     if (!number) return report('fail', `unknown call centre "${ccName}"`);
+    const tracked = this.#track('parallel', number);
     let leg: OutboundCall;
     try {
       leg = await this.#o.dial(number);
     } catch (err) {
-      return report('fail', (err as Error).message);
+      const detail = (err as Error).message;
+      this.#report(tracked, unansweredResult({ kind: 'transport-error', detail }), '');
+      return report('fail', detail);
     }
-    if (this.#adoptAfterClose(leg)) return;
+    if (this.#adoptAfterClose(leg, tracked)) return;
     const parallel: ParallelLeg = { leg, answered: false, isMonitor: o.isMonitor, monitor: undefined };
     this.#parallel = parallel;
-    this.#legs.add(leg);
+    this.#watch(leg, tracked);
     leg.once('answered', () => {
       parallel.answered = true;
       const startMonitor = () => {
@@ -150,18 +186,85 @@ export class SecondLegs {
     return true;
   }
 
-  /** The call is over: bridges stop, legs still up are hung up. */
+  /**
+   * The call is over: bridges stop, legs still up are hung up, and their VoiceReports are written
+   * now (hung up by the machine), before the call's own.
+   */
   close(): void {
     this.#closed = true;
     this.#bridge?.close();
     this.#parallel?.monitor?.close();
-    for (const leg of this.#legs) leg.hangup();
+    for (const leg of this.#legs) {
+      const tracked = this.#tracked.get(leg);
+      if (tracked) this.#report(tracked, ...hungUpByUs(tracked));
+      leg.hangup();
+    }
   }
 
   /** A leg whose dialing finished after the call ended is hung up at once. */
-  #adoptAfterClose(leg: OutboundCall): boolean {
+  #adoptAfterClose(leg: OutboundCall, tracked: TrackedLeg): boolean {
     if (!this.#closed) return false;
+    this.#report(tracked, ...hungUpByUs(tracked));
     leg.hangup();
     return true;
   }
+
+  /** A leg is about to be dialled: its number in the call, and when. */
+  #track(kind: TrackedLeg['kind'], callee: string): TrackedLeg {
+    return {
+      index: ++this.#placed,
+      kind,
+      callee,
+      originateAt: Math.round(this.#o.clock.now()),
+      ringAt: null,
+      answerAt: null,
+      reported: false,
+    };
+  }
+
+  /** Follows a placed leg to its end, which writes its VoiceReport. */
+  #watch(leg: OutboundCall, tracked: TrackedLeg): void {
+    this.#legs.add(leg);
+    this.#tracked.set(leg, tracked);
+    const now = () => Math.round(this.#o.clock.now());
+    const rang = () => {
+      tracked.ringAt ??= now();
+    };
+    leg.once('ringing', rang);
+    leg.once('early-media', rang);
+    leg.once('answered', () => {
+      tracked.answerAt = now();
+    });
+    leg.once('failed', (cause) => {
+      this.#tracked.delete(leg);
+      this.#report(tracked, failedCallResult(cause), '');
+    });
+    leg.once('ended', (by) => {
+      this.#tracked.delete(leg);
+      this.#report(
+        tracked,
+        answeredResult(false),
+        by === 'remote' ? HANGUP_DIRECTION.user : HANGUP_DIRECTION.machine,
+      );
+    });
+  }
+
+  #report(tracked: TrackedLeg, result: CallResult, hangupDirection: string): void {
+    if (tracked.reported) return;
+    tracked.reported = true;
+    const { reported: _, ...leg } = tracked;
+    this.#o.ledger.secondLeg(this.#o.callId, {
+      ...leg,
+      endAt: Math.round(this.#o.clock.now()),
+      ...result,
+      hangupDirection,
+    });
+  }
+}
+
+/** A leg the call hangs up as it ends: a normal end when answered, a cancelled attempt otherwise. */
+function hungUpByUs(tracked: TrackedLeg): [CallResult, string] {
+  return tracked.answerAt != null
+    ? [answeredResult(false), HANGUP_DIRECTION.machine]
+    : [unansweredResult({ kind: 'cancelled' }), ''];
 }

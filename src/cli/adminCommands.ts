@@ -4,7 +4,8 @@
  * `smartcall serve`) and prints JSON with `--json`.
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import type { AccountRecord } from '../store/records.js';
+import { type AccountRecord, RECEIPT_TYPES } from '../store/records.js';
+import { receiptUrl } from '../tenancy/receiptRoutes.js';
 import { registerAsrModelCommands } from './asrCommands.js';
 import { type GlobalOptions, withAdmin } from './context.js';
 import { emit, table } from './output.js';
@@ -32,7 +33,7 @@ function accountView(a: AccountRecord) {
     status: a.status,
     qps: a.qps,
     callback: callbackView(a.callback),
-    receipts: a.receipts,
+    receipts: receiptsView(a.receipts),
     createdAt: new Date(a.createdAt).toISOString(),
   };
 }
@@ -219,13 +220,18 @@ export function registerAdminCommands(program: Command): void {
   receipts
     .command('set')
     .requiredOption('--account <name>', 'account name')
+    .option(
+      '--type <MessageType>',
+      "set one MessageType's own push URL (--url; empty removes it), as the Alibaba console does",
+    )
     .option('--url <url>', 'HTTP batch push URL; empty string removes it')
-    .option('--types <list>', 'comma-separated: VoiceCallReport,VoiceReport,VoiceRecordReport')
+    .option('--types <list>', 'without --type: the types --url serves, e.g. VoiceCallReport,VoiceReport')
     .action((_o, cmd: Command) => {
       const o = opts(cmd);
       const s = withAdmin(o, (ad) =>
         ad.setReceipts(o.account as string, {
           url: o.url === undefined ? undefined : (o.url as string) || null,
+          ...(o.type !== undefined && { type: o.type as string }),
           types:
             o.types === undefined
               ? undefined
@@ -235,10 +241,12 @@ export function registerAdminCommands(program: Command): void {
                   .filter(Boolean),
         }),
       );
-      emit(
-        o,
-        { account: o.account, receipts: s },
-        () => `receipts of ${o.account}: ${s.url ?? '(none)'} [${s.types.join(', ')}]`,
+      const view = receiptsView(s);
+      emit(o, { account: o.account, receipts: view }, () =>
+        [
+          `receipts of ${o.account}:`,
+          ...Object.entries(view.routes).map(([t, u]) => `  ${t}: ${u ?? '(off)'}`),
+        ].join('\n'),
       );
     });
   receipts
@@ -246,7 +254,13 @@ export function registerAdminCommands(program: Command): void {
     .requiredOption('--account <name>', 'account name')
     .action((_o, cmd: Command) => {
       const o = opts(cmd);
-      const s = withAdmin(o, (ad) => ad.account(o.account as string).receipts);
+      const s = receiptsView(withAdmin(o, (ad) => ad.account(o.account as string).receipts));
       emit(o, s, () => JSON.stringify(s, null, 2));
     });
+}
+
+/** Receipt settings as stored, and where each MessageType goes (`null`: not pushed). */
+function receiptsView(s: AccountRecord['receipts']) {
+  const routes = Object.fromEntries(RECEIPT_TYPES.map((t) => [t, receiptUrl(s, t) ?? null]));
+  return { ...s, routes };
 }

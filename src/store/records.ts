@@ -21,9 +21,15 @@ export interface CallbackSettings {
   signingSecretEnc: string | null;
 }
 
+/**
+ * Where an account's receipts go (spec §5.1). Alibaba's console sets one push URL per MessageType
+ * (`typeUrls`); the older form here is one URL (`url`) for the types listed in `types`. A type's
+ * own URL wins; see tenancy/receiptRoutes.ts.
+ */
 export interface ReceiptSettings {
   url: string | null;
   types: ReceiptType[];
+  typeUrls: Partial<Record<ReceiptType, string>>;
 }
 
 export interface AccountRecord {
@@ -126,6 +132,8 @@ export interface CallRecord {
   earlyMediaCode: string | null;
   recordPath: string | null;
   recordBeginAt: number | null;
+  /** How the parallel (call-centre) leg ended, a result code of spec §5.5.2; null without one. */
+  parallelLegHangupCause: string | null;
 }
 
 export interface CallbackExchangeRecord {
@@ -178,13 +186,18 @@ export interface TrunkRecord {
 export type ReceiptState = 'pending' | 'delivered' | 'abandoned';
 
 export interface ReceiptRecord {
-  /** Insertion order: receipts of one call are delivered in this order. */
+  /** Insertion order: receipts of one call to one URL are delivered in this order. */
   id: number;
   /** Stable across retries and restarts (`<call id>:<type>:<n>`), so receivers can drop duplicates. */
   receiptId: string;
   accountId: number;
   callId: string;
   type: ReceiptType;
+  /**
+   * The URL the receipt was owed to when written: a call's receipts with the same stream go out
+   * in order. (It is sent to its type's URL at delivery time.)
+   */
+  stream: string;
   /** The report object as pushed (JSON). */
   payload: string;
   state: ReceiptState;

@@ -30,7 +30,8 @@ export interface AccountRepository {
   setStatus(id: number, status: AccountStatus): void;
   setQps(id: number, qps: number | null): void;
   setCallback(id: number, settings: CallbackSettings): void;
-  setReceipts(id: number, settings: ReceiptSettings): void;
+  /** Replaces the receipt settings; without `typeUrls`, no type has its own URL. */
+  setReceipts(id: number, settings: Omit<ReceiptSettings, 'typeUrls'> & Partial<ReceiptSettings>): void;
 }
 
 export interface AccessKeyRepository {
@@ -93,6 +94,7 @@ export type CallPatch = Partial<
     | 'earlyMediaCode'
     | 'recordPath'
     | 'recordBeginAt'
+    | 'parallelLegHangupCause'
   >
 >;
 
@@ -126,7 +128,7 @@ export interface ReceiptRepository {
   append(record: Omit<ReceiptRecord, 'id' | 'state' | 'attempts' | 'lastError' | 'deliveredAt'>): boolean;
   /**
    * Pending receipts due at `now`, oldest first, leaving out any whose call has an earlier receipt
-   * still waiting (a call's receipts are delivered in order).
+   * of the same stream (URL) still waiting (a call's receipts to one URL are delivered in order).
    */
   due(now: number, limit: number): ReceiptRecord[];
   markDelivered(ids: readonly number[], at: number): void;

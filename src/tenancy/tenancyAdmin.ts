@@ -254,19 +254,39 @@ export class TenancyAdmin {
     return next;
   }
 
-  setReceipts(accountName: string, input: { url?: string | null; types?: string[] }): ReceiptSettings {
+  /**
+   * Receipt push settings (spec §5.1). With `type`, `url` is that MessageType's own URL (null or
+   * empty removes it), as the Alibaba console configures push; without, `url` and `types` are the
+   * one URL serving the listed types.
+   */
+  setReceipts(
+    accountName: string,
+    input: { url?: string | null; types?: string[]; type?: string },
+  ): ReceiptSettings {
     const account = this.account(accountName);
-    const types = input.types ?? account.receipts.types;
-    for (const t of types) {
-      if (!(RECEIPT_TYPES as readonly string[]).includes(t)) {
-        throw new TenancyError(`unknown receipt type "${t}": use ${RECEIPT_TYPES.join(', ')}`);
-      }
-    }
-    const next: ReceiptSettings = {
-      url:
-        input.url === undefined ? account.receipts.url : input.url && checkHttpUrl(input.url, 'receipt URL'),
-      types: [...new Set(types)] as ReceiptType[],
+    const current = account.receipts;
+    const known = (t: string): t is ReceiptType => (RECEIPT_TYPES as readonly string[]).includes(t);
+    const check = (t: string): ReceiptType => {
+      if (!known(t)) throw new TenancyError(`unknown receipt type "${t}": use ${RECEIPT_TYPES.join(', ')}`);
+      return t;
     };
+    let next: ReceiptSettings;
+    if (input.type !== undefined) {
+      const type = check(input.type);
+      if (input.types !== undefined) throw new TenancyError('give either --type or --types, not both');
+      if (input.url === undefined) throw new TenancyError(`--type ${type} needs --url (empty removes it)`);
+      const typeUrls = { ...current.typeUrls };
+      if (input.url) typeUrls[type] = checkHttpUrl(input.url, 'receipt URL');
+      else delete typeUrls[type];
+      next = { ...current, typeUrls };
+    } else {
+      const types = (input.types ?? current.types).map(check);
+      next = {
+        ...current,
+        url: input.url === undefined ? current.url : input.url && checkHttpUrl(input.url, 'receipt URL'),
+        types: [...new Set(types)],
+      };
+    }
     this.#store.accounts.setReceipts(account.id, next);
     return next;
   }

@@ -247,6 +247,8 @@ test('receipts show prints what receipts set --url --types stored for that --acc
   assert.deepEqual(smartcall('admin', 'receipts', 'show', '--account', 'beta', '--json').json(), {
     url: 'http://127.0.0.1:9000/r',
     types: ['VoiceReport'],
+    typeUrls: {},
+    routes: { VoiceCallReport: null, VoiceReport: 'http://127.0.0.1:9000/r', VoiceRecordReport: null },
   });
   smartcall('admin', 'receipts', 'set', '--account', 'beta', '--url', '');
   assert.equal(smartcall('admin', 'receipts', 'show', '--account', 'beta', '--json').json().url, null);

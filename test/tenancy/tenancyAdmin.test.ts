@@ -96,3 +96,25 @@ test('account names are checked and unique', () => {
   assert.throws(() => admin.createAccount({ name: '-bad' }), /not valid/);
   assert.throws(() => admin.account('nobody'), /no account named/);
 });
+
+test('a receipt URL per MessageType is kept beside the one-URL setting, and survives it', () => {
+  const { admin } = setup();
+  admin.createAccount({ name: 'acme' });
+  admin.setReceipts('acme', { url: 'http://127.0.0.1:9000/all', types: ['VoiceCallReport'] });
+  admin.setReceipts('acme', { type: 'VoiceReport', url: 'http://127.0.0.1:9000/cdr' });
+  admin.setReceipts('acme', { type: 'VoiceRecordReport', url: 'http://127.0.0.1:9000/rec' });
+  admin.setReceipts('acme', { url: 'http://127.0.0.1:9000/all2' });
+  assert.deepEqual(admin.account('acme').receipts, {
+    url: 'http://127.0.0.1:9000/all2',
+    types: ['VoiceCallReport'],
+    typeUrls: { VoiceReport: 'http://127.0.0.1:9000/cdr', VoiceRecordReport: 'http://127.0.0.1:9000/rec' },
+  });
+  admin.setReceipts('acme', { type: 'VoiceRecordReport', url: null });
+  assert.deepEqual(admin.account('acme').receipts.typeUrls, { VoiceReport: 'http://127.0.0.1:9000/cdr' });
+  assert.throws(
+    () => admin.setReceipts('acme', { type: 'SmsReport', url: 'http://x/' }),
+    /unknown receipt type/,
+  );
+  assert.throws(() => admin.setReceipts('acme', { type: 'VoiceReport', url: 'ftp://x' }), /http or https/);
+  assert.throws(() => admin.setReceipts('acme', { type: 'VoiceReport' }), /needs --url/);
+});

@@ -4,7 +4,7 @@
  * QueryDate window is "not found": `Code: OK` without `Data` (spec §10 Q8).
  */
 
-import { currentStateCode, describeCode } from '../../calls/statusCodes.js';
+import { currentStateCode } from '../../calls/statusCodes.js';
 import { chinaDay, chinaTimeOrEmpty } from '../../contract/chinaTime.js';
 import type { CallRecord } from '../../store/records.js';
 import type { Store } from '../../store/repositories.js';
@@ -22,6 +22,12 @@ function withinQueryWindow(createdAt: number, queryDate: number): boolean {
   );
 }
 
+/**
+ * The `Data` of spec §6.1. `stateDesc` repeats the code, as every sample does. The call has two
+ * sides: the A leg is smartcall's own (the robot), which hears ringback from the moment the call is
+ * sent to the carrier until the callee answers or the attempt ends; the B leg is the callee, ringing
+ * from its first 180/183 until the same moment.
+ */
 export function callDetailData(call: CallRecord): Record<string, string | number> {
   const durationMs = call.answerAt != null && call.endAt != null ? call.endAt - call.answerAt : 0;
   const state = currentStateCode(call);
@@ -35,7 +41,9 @@ export function callDetailData(call: CallRecord): Record<string, string | number
     endDate: chinaTimeOrEmpty(call.answerAt == null ? null : call.endAt),
     duration: Math.round(durationMs / 1000),
     state,
-    stateDesc: describeCode(state),
+    stateDesc: state,
+    aRingTime: chinaTimeOrEmpty(call.originateAt),
+    aEndTime: chinaTimeOrEmpty(call.originateAt == null ? null : (call.answerAt ?? call.endAt)),
     bRingTime: chinaTimeOrEmpty(call.ringAt),
     bEndTime: chinaTimeOrEmpty(call.ringAt == null ? null : (call.answerAt ?? call.endAt)),
   };

@@ -22,7 +22,20 @@ interface AccountRow {
   callback_secret_enc: string | null;
   receipt_url: string | null;
   receipt_types: string;
+  receipt_type_urls: string;
   created_at: number;
+}
+
+const isReceiptType = (t: string): t is ReceiptType => (RECEIPT_TYPES as readonly string[]).includes(t);
+
+/** The per-type URLs column: a JSON object of MessageType → URL (unknown keys are dropped). */
+function typeUrlsOf(text: string): Partial<Record<ReceiptType, string>> {
+  const parsed = JSON.parse(text) as Record<string, unknown>;
+  const urls: Partial<Record<ReceiptType, string>> = {};
+  for (const [type, url] of Object.entries(parsed)) {
+    if (isReceiptType(type) && typeof url === 'string' && url) urls[type] = url;
+  }
+  return urls;
 }
 
 function toRecord(row: AccountRow): AccountRecord {
@@ -40,9 +53,8 @@ function toRecord(row: AccountRow): AccountRecord {
     },
     receipts: {
       url: row.receipt_url,
-      types: row.receipt_types
-        .split(',')
-        .filter((t): t is ReceiptType => (RECEIPT_TYPES as readonly string[]).includes(t)),
+      types: row.receipt_types.split(',').filter(isReceiptType),
+      typeUrls: typeUrlsOf(row.receipt_type_urls),
     },
     createdAt: row.created_at,
   };
@@ -99,9 +111,9 @@ export class SqliteAccountRepository implements AccountRepository {
       .run(s.url, s.timeoutMs, s.fallbackReply, s.bodyMode, s.signingSecretEnc, id);
   }
 
-  setReceipts(id: number, s: ReceiptSettings): void {
+  setReceipts(id: number, s: Omit<ReceiptSettings, 'typeUrls'> & Partial<ReceiptSettings>): void {
     this.#db
-      .prepare('UPDATE accounts SET receipt_url = ?, receipt_types = ? WHERE id = ?')
-      .run(s.url, s.types.join(','), id);
+      .prepare('UPDATE accounts SET receipt_url = ?, receipt_types = ?, receipt_type_urls = ? WHERE id = ?')
+      .run(s.url, s.types.join(','), JSON.stringify(s.typeUrls ?? {}), id);
   }
 }

@@ -27,6 +27,7 @@ interface CallRow {
   early_media_code: string | null;
   record_path: string | null;
   record_begin_at: number | null;
+  parallel_leg_hangup_cause: string | null;
 }
 
 const toRecord = (r: CallRow): CallRecord => ({
@@ -54,6 +55,7 @@ const toRecord = (r: CallRow): CallRecord => ({
   earlyMediaCode: r.early_media_code,
   recordPath: r.record_path,
   recordBeginAt: r.record_begin_at,
+  parallelLegHangupCause: r.parallel_leg_hangup_cause,
 });
 
 const PATCH_COLUMNS: Record<keyof CallPatch, string> = {
@@ -74,6 +76,7 @@ const PATCH_COLUMNS: Record<keyof CallPatch, string> = {
   earlyMediaCode: 'early_media_code',
   recordPath: 'record_path',
   recordBeginAt: 'record_begin_at',
+  parallelLegHangupCause: 'parallel_leg_hangup_cause',
 };
 
 export class SqliteCallRepository implements CallRepository {
@@ -88,10 +91,11 @@ export class SqliteCallRepository implements CallRepository {
       `INSERT OR IGNORE INTO calls (call_id, account_id, state, called_number, called_show_number, out_id,
         dynamic_id, request, created_at, originate_at, ring_at, answer_at, end_at, status_code,
         smart_status_code, status_msg, hangup_direction, trunk, sip_status, sip_reason, dtmf, early_media_code,
-        record_path, record_begin_at)
+        record_path, record_begin_at, parallel_leg_hangup_cause)
        VALUES (@callId, @accountId, @state, @calledNumber, @calledShowNumber, @outId, @dynamicId, @request,
         @createdAt, @originateAt, @ringAt, @answerAt, @endAt, @statusCode, @smartStatusCode, @statusMsg,
-        @hangupDirection, @trunk, @sipStatus, @sipReason, @dtmf, @earlyMediaCode, @recordPath, @recordBeginAt)`,
+        @hangupDirection, @trunk, @sipStatus, @sipReason, @dtmf, @earlyMediaCode, @recordPath, @recordBeginAt,
+        @parallelLegHangupCause)`,
     );
     this.#find = db.prepare<[string], CallRow>('SELECT * FROM calls WHERE call_id = ?');
   }

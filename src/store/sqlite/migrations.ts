@@ -172,4 +172,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX asr_models_id ON asr_models(id);
     `,
   },
+  {
+    version: 7,
+    name: 'a receipt URL per MessageType, receipts ordered per URL; the parallel leg hang-up cause',
+    sql: `
+      ALTER TABLE accounts ADD COLUMN receipt_type_urls TEXT NOT NULL DEFAULT '{}';
+      ALTER TABLE calls ADD COLUMN parallel_leg_hangup_cause TEXT;
+      ALTER TABLE receipts ADD COLUMN stream TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];

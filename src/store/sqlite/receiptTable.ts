@@ -8,6 +8,7 @@ interface ReceiptRow {
   account_id: number;
   call_id: string;
   type: ReceiptType;
+  stream: string;
   payload: string;
   state: ReceiptState;
   attempts: number;
@@ -23,6 +24,7 @@ const toRecord = (r: ReceiptRow): ReceiptRecord => ({
   accountId: r.account_id,
   callId: r.call_id,
   type: r.type,
+  stream: r.stream,
   payload: r.payload,
   state: r.state,
   attempts: r.attempts,
@@ -40,14 +42,14 @@ export class SqliteReceiptRepository implements ReceiptRepository {
   constructor(db: SqliteDatabase) {
     this.#db = db;
     this.#append = db.prepare(
-      `INSERT OR IGNORE INTO receipts (receipt_id, account_id, call_id, type, payload, next_attempt_at, created_at)
-       VALUES (@receiptId, @accountId, @callId, @type, @payload, @nextAttemptAt, @createdAt)`,
+      `INSERT OR IGNORE INTO receipts (receipt_id, account_id, call_id, type, stream, payload, next_attempt_at, created_at)
+       VALUES (@receiptId, @accountId, @callId, @type, @stream, @payload, @nextAttemptAt, @createdAt)`,
     );
     this.#due = db.prepare<[number, number, number], ReceiptRow>(
       `SELECT * FROM receipts r
        WHERE r.state = 'pending' AND r.next_attempt_at <= ?
-         AND NOT EXISTS (SELECT 1 FROM receipts e WHERE e.call_id = r.call_id AND e.state = 'pending'
-                         AND e.id < r.id AND e.next_attempt_at > ?)
+         AND NOT EXISTS (SELECT 1 FROM receipts e WHERE e.call_id = r.call_id AND e.stream = r.stream
+                         AND e.state = 'pending' AND e.id < r.id AND e.next_attempt_at > ?)
        ORDER BY r.id LIMIT ?`,
     );
   }
