@@ -172,4 +172,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX asr_models_id ON asr_models(id);
     `,
   },
+  {
+    version: 8,
+    name: 'calls to one callee, by time (SingleCallByTts frequency control)',
+    sql: `
+      CREATE INDEX calls_account_callee_created ON calls(account_id, called_number, created_at);
+    `,
+  },
 ];
