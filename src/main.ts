@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CallbackClient } from './callback/callbackClient.js';
 import { ReceiptPusher } from './callback/receiptPusher.js';
+import { CallCancellation } from './calls/callCancellation.js';
 import { CallEvents } from './calls/callEvents.js';
 import { CallIdGenerator } from './calls/callId.js';
 import { CallLedger } from './calls/callLedger.js';
@@ -32,7 +33,11 @@ import { RecordingSweeper } from './media-library/recordingSweeper.js';
 import { DnsResolver } from './net/dnsResolver.js';
 import type { Logger } from './observability/logger.js';
 import type { ActionHandler } from './openapi/actionContext.js';
+import { type CallCanceller, cancelCallAction, noCancellation } from './openapi/actions/cancelCall.js';
+import { ivrCallAction } from './openapi/actions/ivrCall.js';
 import { queryCallDetailAction } from './openapi/actions/queryCallDetailByCallId.js';
+import { singleCallByTtsAction } from './openapi/actions/singleCallByTts.js';
+import { singleCallByVoiceAction } from './openapi/actions/singleCallByVoice.js';
 import { smartCallAction } from './openapi/actions/smartCall.js';
 import {
   noParallelLegs,
@@ -76,17 +81,23 @@ export function buildActions(
   config: Config,
   onAccepted?: (callId: string) => void,
   bridger: ParallelBridger = noParallelLegs,
+  canceller: CallCanceller = noCancellation,
 ): Record<string, ActionHandler> {
+  const calls = {
+    store,
+    callIds: new CallIdGenerator(config.nodeId),
+    writer: new CallWriter(store),
+    outIdMaxBytes: config.api.outIdMaxBytes,
+    ...(onAccepted && { onAccepted }),
+  };
   return {
-    SmartCall: smartCallAction({
-      store,
-      callIds: new CallIdGenerator(config.nodeId),
-      writer: new CallWriter(store),
-      outIdMaxBytes: config.api.outIdMaxBytes,
-      ...(onAccepted && { onAccepted }),
-    }),
+    SmartCall: smartCallAction(calls),
     QueryCallDetailByCallId: queryCallDetailAction({ store }),
     SmartCallOperate: smartCallOperateAction({ store, bridger }),
+    SingleCallByVoice: singleCallByVoiceAction(calls),
+    SingleCallByTts: singleCallByTtsAction(calls),
+    IvrCall: ivrCallAction(calls),
+    CancelCall: cancelCallAction({ store, canceller }),
   };
 }
 
@@ -246,6 +257,9 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
         {
           parallelBridge: (callId) => sessionDeps.live.get(callId)?.operateParallelBridge() ?? false,
         },
+        config.calls.dialer
+          ? new CallCancellation({ store, ledger, live: sessionDeps.live, clock, log })
+          : undefined,
       ),
       log,
     });

@@ -42,6 +42,7 @@ import { CallProgress } from './callProgress.js';
 import { Conversation, type ConversationOptions, speechSettings } from './conversation.js';
 import { EarlyMediaListening } from './earlyMediaListening.js';
 import { quietly } from './quietly.js';
+import { ScriptedExchange } from './scriptedCallbacks.js';
 import { SecondLegs } from './secondLegs.js';
 import type { Dial } from './trunkDial.js';
 
@@ -86,6 +87,9 @@ export class CallSession {
   #conversation: Conversation | undefined;
   /** Whether a prompt was playing when the call ended (a callee hanging up on it is 200001). */
   #playingAtEnd = false;
+  #out: OutboundCall | undefined;
+  /** CancelCall came before the answer: the leg is cancelled as soon as it exists. */
+  #cancelled = false;
 
   private constructor(deps: CallSessionDeps, call: CallRecord, account: AccountRecord, trunk: TrunkRecord) {
     this.#d = deps;
@@ -93,15 +97,17 @@ export class CallSession {
     this.#log = deps.log.child({ callId: call.callId });
     const { ledger, events } = deps;
     const base = { callId: call.callId, events, clock: deps.time, log: this.#log };
-    const secret = deps.callbackSecret(account);
-    const callbacks = new CallbackExchange({
-      ...base,
-      account,
-      callbacks: deps.callbacks,
-      secret,
-      store: deps.store,
-    });
     const request = JSON.parse(call.request) as SmartCallRequest;
+    // SingleCallByVoice, SingleCallByTts, IvrCall: the platform answers the callbacks itself.
+    const callbacks = request.script
+      ? new ScriptedExchange({ ...base, script: request.script, store: deps.store })
+      : new CallbackExchange({
+          ...base,
+          account,
+          callbacks: deps.callbacks,
+          secret: deps.callbackSecret(account),
+          store: deps.store,
+        });
     this.#shared = { ...base, request, account, listeners: deps.listeners, callbacks };
     this.#progress = new CallProgress({ ...base, ledger });
     this.#finisher = new CallFinisher({
@@ -150,6 +156,18 @@ export class CallSession {
     return true;
   }
 
+  /**
+   * CancelCall: a call still dialling or ringing is cancelled (CANCEL, so it ends as `CANCEL`);
+   * false once it has been answered or has ended.
+   */
+  cancel(): boolean {
+    const out = this.#out;
+    if (out && (out.answered || out.sip.state === 'failed' || out.sip.state === 'ended')) return false;
+    this.#cancelled = true;
+    out?.hangup();
+    return true;
+  }
+
   #dial(number: string): Promise<OutboundCall> {
     return this.#d.dial({ number, trunk: this.#trunk, callerNumber: this.#shared.request.calledShowNumber });
   }
@@ -169,6 +187,7 @@ export class CallSession {
       });
       return;
     }
+    this.#out = out;
     const { account, log } = this.#shared;
     this.#legs = new SecondLegs({
       ...this.#shared,
@@ -213,6 +232,7 @@ export class CallSession {
         this.#playingAtEnd = this.#conversation?.playing ?? false;
       });
       out.once('ended', (by, reason) => settle(this.#ended(by, reason)));
+      if (this.#cancelled) out.hangup();
     });
   }
 

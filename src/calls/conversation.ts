@@ -33,6 +33,7 @@ import type { CallEvents } from './callEvents.js';
 import type { CallLedger } from './callLedger.js';
 import type { CallListener, ListenerFactory } from './callListener.js';
 import { quietly } from './quietly.js';
+import type { ScriptedExchange } from './scriptedCallbacks.js';
 import type { ParallelResult, SecondLegs } from './secondLegs.js';
 
 const DEFAULT_SPEECH: SpeechSettings = { voice: DEFAULT_VOICE, volume: 0, speed: 0 };
@@ -53,7 +54,8 @@ export interface ConversationOptions {
   /** The answered leg: its media plays and listens; hanging it up ends the call. */
   call: Pick<OutboundCall, 'media' | 'hangup'>;
   legs: Pick<SecondLegs, 'transfer' | 'parallelTransfer' | 'bridgeParallel'>;
-  callbacks: Pick<CallbackExchange, 'post'>;
+  /** The call's callbacks; a scripted call's (SingleCallByVoice, IvrCall, …) also opens the call. */
+  callbacks: Pick<CallbackExchange, 'post'> & Partial<Pick<ScriptedExchange, 'opening'>>;
   prompts: Pick<PromptBuilder, 'build'>;
   listeners: ListenerFactory;
   /** Where the recording's path and start are noted. */
@@ -128,6 +130,7 @@ export class Conversation {
     const recordBeginAt = r.recordFlag ? await this.#startRecording() : undefined;
     if (this.#closed) return;
     this.#startBackground();
+    const opening = o.callbacks.opening?.();
     const engine = new DialogueEngine({
       port: this.#port(),
       time: o.clock,
@@ -143,6 +146,7 @@ export class Conversation {
       sessionTimeoutMs: r.sessionTimeout * 1000,
       dynamicId: r.dynamicId,
       tts: r.ttsConf ? { style: r.ttsStyle, volume: r.ttsVolume, speed: r.ttsSpeed } : undefined,
+      ...(opening && { opening }),
     });
     this.#engine = engine;
     const media = o.call.media;

@@ -2,6 +2,7 @@
  * A SmartCall request after validation and clamping (spec §3.1): what the dialer and the dialogue
  * work from. Stored with the call as JSON, so every field is plain data.
  */
+import type { CallScript } from './scriptedCall.js';
 import type { VoiceCodeItem } from './voiceCode.js';
 
 export interface SmartCallRequest {
@@ -36,6 +37,11 @@ export interface SmartCallRequest {
   /** Background file volume on the `Volume` scale, −4 … 4 (out-of-range values clamped); absent = 0. */
   backgroundVolume?: number;
   enableItn: boolean;
+  /**
+   * Present on SingleCallByVoice / SingleCallByTts / IvrCall calls: the platform answers the
+   * dialogue from it instead of posting callbacks (src/calls/scriptedCallbacks.ts).
+   */
+  script?: CallScript;
   /** Accepted and kept, but not used (undocumented; spec §10 Q24). */
   ignored: {
     speed?: number;

@@ -77,6 +77,11 @@ export interface DialogueOptions {
   sessionTimeoutMs: number;
   dynamicId: string | null;
   tts: TtsSettings | undefined;
+  /**
+   * What the call does once answered instead of playing `voiceCode`: the first step of a call whose
+   * script runs in the platform (SingleCallByVoice, IvrCall, …), carried out like a reply.
+   */
+  opening?: CallbackAction;
 }
 
 interface Playing extends PlayRequest {
@@ -147,6 +152,10 @@ export class DialogueEngine {
   /** The call is answered: play the opening prompt, start the SessionTimeout clock. */
   start(): void {
     this.#sessionTimer = this.#time.setTimer(() => this.#hangup('session-timeout'), this.#o.sessionTimeoutMs);
+    if (this.#o.opening) {
+      this.#execute(this.#o.opening, 'reply');
+      return;
+    }
     this.#enqueue({
       code: this.#o.voiceCode,
       params: this.#o.voiceCodeParam,

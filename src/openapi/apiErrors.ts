@@ -152,4 +152,11 @@ export const businessErrors = {
   ttsTemplateIllegal: (id: string) => new BusinessError('isv.TTS_TEMPLATE_ILLEGAL', `TTS模板不合法: ${id}`),
   asrModelError: () => new BusinessError('isv.ASR_MODEL_ERROR', 'ASR模型不存在或无权限'),
   outOfService: () => new BusinessError('isv.OUT_OF_SERVICE', '业务停机: 账号已停用'),
+  /** Per-callee frequency control (spec §6.3 SingleCallByTts): which window was full. */
+  businessLimitControl: (window: string) =>
+    new BusinessError('isv.BUSINESS_LIMIT_CONTROL', `触发流控: 同一被叫号码${window}内呼叫次数超限`),
+  paramLengthLimit: (name: string, max: number) =>
+    new BusinessError('isv.PARAM_LENGTH_LIMIT', `参数超出长度限制: ${name} 最多 ${max} 个字符`),
+  paramNotSupportUrl: (name: string) =>
+    new BusinessError('isv.PARAM_NOT_SUPPORT_URL', `变量不支持传入URL: ${name}`),
 };

@@ -5,11 +5,14 @@
  * a request refused by one limit does not use up the other.
  */
 
-/** Per-account limits of each action, requests per second, as documented (spec §3, §6.1, §6.2). */
+/** Per-account limits of each action, requests per second, as documented (spec §3, §6.1, §6.2, §6.3). */
 export const DOCUMENTED_API_QPS: Readonly<Record<string, number>> = {
   SmartCall: 1000,
   QueryCallDetailByCallId: 100,
   SmartCallOperate: 100,
+  SingleCallByTts: 1000,
+  SingleCallByVoice: 1200,
+  IvrCall: 100,
 };
 
 /**

@@ -107,6 +107,11 @@ export interface CallRepository {
   /** Changes the given fields; false when the call does not exist. */
   update(callId: string, patch: CallPatch): boolean;
   countByState(): Record<string, number>;
+  /**
+   * How many calls of a scripted action (SingleCallByTts, …; `SmartCall` for the others) the account
+   * placed to `calledNumber` at or after each instant of `since` (epoch ms), in that order.
+   */
+  countToCallee(accountId: number, calledNumber: string, action: string, since: readonly number[]): number[];
 }
 
 export interface TrunkRepository {

@@ -15,11 +15,14 @@ test('the throttle lets an account burst to its rate per second, then refuses un
   assert.equal(t.take(1, 10, 'SmartCall', undefined, T0 + 100).pass, true, 'one token after 100 ms');
 });
 
-test('the documented per-API limits are 100/s for the query and operate actions, 1000/s for SmartCall', () => {
+test('the documented per-API limits: 100/s for the query, operate and IVR actions, 1000/s for SmartCall and SingleCallByTts, 1200/s for SingleCallByVoice', () => {
   assert.deepEqual(DOCUMENTED_API_QPS, {
     SmartCall: 1000,
     QueryCallDetailByCallId: 100,
     SmartCallOperate: 100,
+    SingleCallByTts: 1000,
+    SingleCallByVoice: 1200,
+    IvrCall: 100,
   });
 });
 

@@ -6,14 +6,26 @@
 
 import { currentStateCode } from '../../calls/statusCodes.js';
 import { chinaDay, chinaTimeOrEmpty } from '../../contract/chinaTime.js';
+import { PROD_IDS } from '../../contract/scriptedCall.js';
+import type { SmartCallRequest } from '../../contract/smartCallRequest.js';
 import type { CallRecord } from '../../store/records.js';
 import type { Store } from '../../store/repositories.js';
 import type { ActionHandler } from '../actionContext.js';
 import { ParamReader } from '../paramReader.js';
 
 /** ProdId of intelligent outbound calls (SmartCall). */
-export const SMART_CALL_PROD_ID = 11030000180001;
+export const SMART_CALL_PROD_ID = PROD_IDS.SmartCall;
 const DAY_MS = 86_400_000;
+
+/** The product a call belongs to (spec §6.1): SmartCall, or the action of a scripted call. */
+export function prodIdOf(call: CallRecord): number {
+  try {
+    const script = (JSON.parse(call.request) as Partial<SmartCallRequest>).script;
+    return PROD_IDS[script?.action ?? 'SmartCall'];
+  } catch {
+    return SMART_CALL_PROD_ID;
+  }
+}
 
 /** Spec §10 Q22: within 24 h from QueryDate, or on the same China calendar day. */
 function withinQueryWindow(createdAt: number, queryDate: number): boolean {
@@ -58,9 +70,9 @@ export function queryCallDetailAction(deps: { store: Store }): ActionHandler {
     const queryDate = r.int64('QueryDate')!;
     const call = deps.store.calls.find(callId);
     if (
-      prodId !== SMART_CALL_PROD_ID ||
       !call ||
       call.accountId !== ctx.account.id ||
+      prodId !== prodIdOf(call) ||
       !withinQueryWindow(call.createdAt, queryDate)
     ) {
       return {};

@@ -137,6 +137,26 @@ export class SqliteCallRepository implements CallRepository {
     );
   }
 
+  countToCallee(accountId: number, calledNumber: string, action: string, since: readonly number[]): number[] {
+    if (since.length === 0) return [];
+    // The action is the stored request's script (src/contract/scriptedCall.ts); SmartCalls have none.
+    const sums = since.map((_, i) => `COALESCE(SUM(created_at >= @s${i}), 0) AS n${i}`).join(', ');
+    const row = this.#db
+      .prepare<Record<string, unknown>, Record<string, number>>(
+        `SELECT ${sums} FROM calls
+         WHERE account_id = @accountId AND called_number = @calledNumber AND created_at >= @oldest
+           AND COALESCE(json_extract(request, '$.script.action'), 'SmartCall') = @action`,
+      )
+      .get({
+        accountId,
+        calledNumber,
+        action,
+        oldest: Math.min(...since),
+        ...Object.fromEntries(since.map((s, i) => [`s${i}`, s])),
+      })!;
+    return since.map((_, i) => row[`n${i}`] ?? 0);
+  }
+
   countByState(): Record<string, number> {
     const rows = this.#db
       .prepare<[], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM calls GROUP BY state')

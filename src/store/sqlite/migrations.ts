@@ -181,4 +181,11 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE receipts ADD COLUMN stream TEXT NOT NULL DEFAULT '';
     `,
   },
+  {
+    version: 8,
+    name: 'calls to one callee, by time (SingleCallByTts frequency control)',
+    sql: `
+      CREATE INDEX calls_account_callee_created ON calls(account_id, called_number, created_at);
+    `,
+  },
 ];
