@@ -12,6 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../clock/clock.js';
 import type { SmartCallRequest } from '../contract/smartCallRequest.js';
+import { voiceCodeItemText } from '../contract/voiceCode.js';
 import {
   DialogueEngine,
   type DialoguePort,
@@ -47,7 +48,8 @@ export function speechSettings(tts: TtsSettings | undefined): SpeechSettings {
 export interface ConversationOptions {
   callId: string;
   request: SmartCallRequest;
-  account: Pick<AccountRecord, 'id' | 'name'>;
+  /** The callback setting read here: what an utterance the recognizer rejects produces. */
+  account: Pick<AccountRecord, 'id' | 'name'> & { callback: Pick<AccountRecord['callback'], 'unrecognized'> };
   /** The answered leg: its media plays and listens; hanging it up ends the call. */
   call: Pick<OutboundCall, 'media' | 'hangup'>;
   legs: Pick<SecondLegs, 'transfer' | 'parallelTransfer' | 'bridgeParallel'>;
@@ -71,10 +73,14 @@ export class Conversation {
   #engine: DialogueEngine | undefined;
   #listener: CallListener | undefined;
   #recorded = false;
+  /** A recording is starting or running (RecordFlag, or a reply's record_flag). */
+  #recording = false;
   #hangupCause: HangupCause | undefined;
   #closed = false;
   /** Media codes by play id (for events). */
   readonly #codes = new Map<string, string>();
+  /** The item each play sounds now, by play id, while it plays. */
+  readonly #items = new Map<string, () => string | undefined>();
   #onPlayStarted: MediaHandler<'playStarted'> | undefined;
   #onPlayEnded: MediaHandler<'playEnded'> | undefined;
   #onFrame: MediaHandler<'frame'> | undefined;
@@ -133,6 +139,7 @@ export class Conversation {
       sessionTimeoutMs: r.sessionTimeout * 1000,
       dynamicId: r.dynamicId,
       tts: r.ttsConf ? { style: r.ttsStyle, volume: r.ttsVolume, speed: r.ttsSpeed } : undefined,
+      unrecognized: o.account.callback.unrecognized,
     });
     this.#engine = engine;
     const media = o.call.media;
@@ -145,7 +152,10 @@ export class Conversation {
         at: e.at,
       });
     };
-    this.#onPlayEnded = (e) => engine.playbackEnded(e.id, e.at, e.reason === 'completed');
+    this.#onPlayEnded = (e) => {
+      this.#items.delete(e.id);
+      engine.playbackEnded(e.id, e.at, e.reason === 'completed');
+    };
     media.on('playStarted', this.#onPlayStarted);
     media.on('playEnded', this.#onPlayEnded);
     const listener = o.listeners({
@@ -202,6 +212,7 @@ export class Conversation {
   /** Records the call under `<recordingsDir>/<day>/<CallId>.wav`; resolves with when it began. */
   async #startRecording(): Promise<number | undefined> {
     const o = this.#o;
+    this.#recording = true;
     const day = new Date(o.answeredAt).toISOString().slice(0, 10);
     const path = join(o.recordingsDir, day, `${o.callId.replace('^', '_')}.wav`);
     let recordBeginAt: number | undefined;
@@ -212,6 +223,7 @@ export class Conversation {
       recordBeginAt = o.clock.now();
       o.ledger.note(o.callId, { recordPath: path, recordBeginAt: Math.round(recordBeginAt) });
     } catch (err) {
+      this.#recording = false;
       o.log.error({ err, path }, 'recording could not start: the call goes on unrecorded');
     }
     return recordBeginAt;
@@ -223,13 +235,18 @@ export class Conversation {
     return {
       play: (request: PlayRequest) => {
         this.#codes.set(request.id, request.code);
-        const { source, items } = o.prompts.build(
+        const { source, items, playing } = o.prompts.build(
           o.account.id,
           request.code,
           request.params,
           speechSettings(request.tts),
           o.log,
         );
+        if (playing)
+          this.#items.set(request.id, () => {
+            const item = playing();
+            return item && voiceCodeItemText(item);
+          });
         media.play(source, { id: request.id, gainDb: smartCallVolumeToDb(o.request.volume) });
         o.events.emit('said', {
           callId: o.callId,
@@ -255,6 +272,15 @@ export class Conversation {
       transfer: (number) => void o.legs.transfer(number),
       parallelTransfer: (options) => void o.legs.parallelTransfer(options),
       parallelBridge: () => o.legs.bridgeParallel(),
+      playingItem: (id) => this.#items.get(id)?.(),
+      startRecording: () => {
+        // record_flag mid-call: from now on, as RecordFlag would have from the answer.
+        if (this.#recording || this.#closed) return;
+        void this.#startRecording().then((at) => {
+          if (at !== undefined) this.#engine?.recordingStarted(at);
+        });
+      },
+      switchRecognizer: (choice) => this.#listener?.switchRecognizer?.(choice),
     };
   }
 }

@@ -50,14 +50,17 @@ export class PromptBuilder {
     this.#log = options.log;
   }
 
-  /** The whole code as one source, plus what each item says. */
+  /**
+   * The whole code as one source, plus what each item says and which item the source is playing
+   * now (`current_media_code` names it, spec §4.3).
+   */
   build(
     accountId: number,
     code: string,
     params: Record<string, string>,
     speech: SpeechSettings,
     log: Logger = this.#log,
-  ): { source: AudioSource; items: PromptItemReport[] } {
+  ): { source: AudioSource; items: PromptItemReport[]; playing?: () => VoiceCodeItem | undefined } {
     let items: VoiceCodeItem[];
     try {
       items = parseVoiceCode(code);
@@ -108,7 +111,8 @@ export class PromptBuilder {
     const source = new SequenceSource(elements, (index, err) =>
       log.warn({ item: reports[index]?.item, err: (err as Error).message }, 'media item failed: skipped'),
     );
-    return { source, items: reports };
+    // Elements and reports are pushed together: the element index is the report index.
+    return { source, items: reports, playing: () => reports[source.index]?.item };
   }
 
   #decoded(path: string): Promise<Int16Array> {

@@ -172,4 +172,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX asr_models_id ON asr_models(id);
     `,
   },
+  {
+    version: 6,
+    name: 'what an unrecognised utterance produces, per account',
+    sql: `
+      ALTER TABLE accounts ADD COLUMN callback_unrecognized TEXT NOT NULL DEFAULT 'callback'
+        CHECK (callback_unrecognized IN ('callback', 'silent'));
+    `,
+  },
 ];
