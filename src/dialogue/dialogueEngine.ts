@@ -25,7 +25,7 @@ export interface TtsSettings {
 /** One thing to play: a whole VoiceCode / action_code, whose items play back to back. */
 export interface PlayRequest {
   id: string;
-  /** The VoiceCode / action_code text; reported as `current_media_code`. */
+  /** The VoiceCode / action_code text (`current_media_code` names the item of it that sounds). */
   code: string;
   params: Record<string, string>;
   breakable: boolean;
@@ -125,8 +125,8 @@ export class DialogueEngine {
   #tts: TtsSettings | undefined;
   #playing: Playing | undefined;
   readonly #pending: PlayRequest[] = [];
-  /** The last media that played: its code and times (play_begin_time / play_end_time). */
-  #lastPlay: { code: string; startedAt: number; endedAt: number | undefined } | undefined;
+  /** When the last media played (play_begin_time / play_end_time). */
+  #lastPlay: { startedAt: number; endedAt: number | undefined } | undefined;
   #speechStartedAt: number | undefined;
   #speechStartedWhilePlaying = false;
   #timeBreakFired = false;
@@ -202,7 +202,7 @@ export class DialogueEngine {
   playbackStarted(id: string, at: number): void {
     if (this.#playing?.id !== id) return;
     this.#playing.startedAt = at;
-    this.#lastPlay = { code: this.#playing.code, startedAt: at, endedAt: undefined };
+    this.#lastPlay = { startedAt: at, endedAt: undefined };
     this.#updateMuteTimer();
   }
 

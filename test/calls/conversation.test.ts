@@ -411,6 +411,8 @@ test('a reply with record_flag starts recording mid-call; the path is noted and 
   await h.conversation.start();
   assert.equal(h.conversation.recorded, false);
   await afterPrompt(h, '你好');
+  // The recording starts on the file system (a directory is made): wait for it, boundedly.
+  for (let i = 0; i < 1000 && h.notes.length === 0; i++) await flush(1);
   const path = join(dir, '2024-05-01', '000000000001_000000000001.wav');
   assert.deepEqual(h.leg.media.recordings, [path]);
   assert.equal(h.conversation.recorded, true, 'the VoiceReport will say so, a VoiceRecordReport follows');
