@@ -29,6 +29,26 @@ interface Waiting {
   beginAt: number;
   endAt: number;
   timer: unknown;
+  /** Words the ASR already gave for its first part (see `Early`). */
+  words: string | undefined;
+}
+
+/**
+ * Results the ASR gave for the sentence still under way (an engine that ends sentences on shorter
+ * pauses than PauseTime, or a sentence cut for length): they are part of it, not turns of their own.
+ */
+interface Early {
+  words: string | undefined;
+  beginAt: number;
+  endAt: number;
+}
+
+/** Two pieces of one sentence: Chinese runs on, other scripts get a space. */
+function joinWords(a: string | undefined, b: string | undefined): string | undefined {
+  if (!a || !b) return a || b;
+  return /[\u3000-\u9fff\uff00-\uffef]$/.test(a) || /^[\u3000-\u9fff\uff00-\uffef]/.test(b)
+    ? a + b
+    : `${a} ${b}`;
 }
 
 /** One ASR stream of the call; `start` maps its offsets onto the call clock. */
@@ -44,7 +64,8 @@ interface Recognition {
  * Every sentence the endpointer ends is reported exactly once (issue 11 item 8): with the words of
  * the ASR result that matches it, or with none when the ASR rejects it, skips it, or says nothing
  * within the grace. Results are matched to sentences in order; a result that comes after its
- * sentence was already reported is dropped.
+ * sentence was already reported is dropped; results for a sentence still under way are kept and
+ * reported with it (at once when they reach its end, else joined with the result of the rest).
  */
 export function speechListeners(
   engines: Pick<SpeechEngines, 'createVad' | 'asr'>,
@@ -60,6 +81,7 @@ export function speechListeners(
     const waiting: Waiting[] = [];
     /** End of the last sentence reported: a result from before it comes too late. */
     let reportedUntil = Number.NEGATIVE_INFINITY;
+    let early: Early | undefined;
     let closed = false;
     let choice = { asrBaseId: o.asrBaseId, asrModelId: o.asrModelId ?? undefined };
 
@@ -69,7 +91,7 @@ export function speechListeners(
     };
     const unrecognised = (w: Waiting) => {
       clock.clearTimer(w.timer);
-      report(undefined, w.beginAt, w.endAt);
+      report(w.words, w.beginAt, w.endAt);
     };
     const onEvent = (r: Recognition, e: AsrEvent) => {
       if (closed || e.type === 'partial' || r.start === undefined) return;
@@ -80,12 +102,21 @@ export function speechListeners(
         o.log.debug({ beginAt, endAt }, 'a recognition came after its sentence was reported: dropped');
         return;
       }
+      const words = e.type === 'final' && e.text.trim() ? e.text.trim() : undefined;
       // Sentences that ended well before this result began got no result of their own.
       while (waiting.length > 0 && beginAt >= waiting[0]!.endAt + LATER_SENTENCE_MS)
         unrecognised(waiting.shift()!);
       const w = waiting.shift();
+      if (!w && sentenceBegin !== undefined) {
+        early = early
+          ? { words: joinWords(early.words, words), beginAt: early.beginAt, endAt }
+          : { words, beginAt, endAt };
+        return;
+      }
       if (w) clock.clearTimer(w.timer);
-      report(e.type === 'final' && e.text.trim() ? e.text.trim() : undefined, beginAt, endAt);
+      // A sentence with an early part spans both; otherwise the recognizer's bounds, as it heard it.
+      const begin = w?.words !== undefined ? Math.min(w.beginAt, beginAt) : beginAt;
+      report(joinWords(w?.words, words), begin, endAt);
     };
     const open = (): Recognition | undefined => {
       try {
@@ -124,9 +155,19 @@ export function speechListeners(
           } else if (e.type === 'speech-end') {
             sentenceBegin = undefined;
             o.events.sentenceEnded?.(clock.now());
-            if (!asr && retiring.size === 0) report(undefined, e.beginMs, e.endMs);
+            const known = early;
+            early = undefined;
+            if (known && known.endAt >= e.endMs - LATER_SENTENCE_MS) {
+              // The ASR already heard it to its end.
+              report(known.words, Math.min(known.beginAt, e.beginMs), Math.max(known.endAt, e.endMs));
+            } else if (!asr && retiring.size === 0) report(undefined, e.beginMs, e.endMs);
             else {
-              const w: Waiting = { beginAt: e.beginMs, endAt: e.endMs, timer: undefined };
+              const w: Waiting = {
+                beginAt: known ? Math.min(known.beginAt, e.beginMs) : e.beginMs,
+                endAt: e.endMs,
+                timer: undefined,
+                words: known?.words,
+              };
               w.timer = clock.setTimer(() => {
                 // The ASR said nothing about it in time: it (and any before it) is reported unrecognised.
                 while (waiting.length > 0) {

@@ -192,3 +192,39 @@ test('an unknown model keeps the recognizer the call has', () => {
   assert.equal(engines.streams[1]!.selection.asrModelId, undefined);
   listener.close();
 });
+
+test('a result for the whole sentence before the endpointer ends it is reported once, when it ends', () => {
+  const { clock, heard, listener, engines, audio, t0 } = setUp();
+  audio(true, 400);
+  audio(false, 100);
+  // An engine that ends sentences on a shorter pause than PauseTime.
+  engines.streams[0]!.emit(final('wrong number', 0, 400));
+  assert.equal(heard.length, 0, 'the sentence is still under way');
+  audio(false, 300);
+  assert.deepEqual(
+    heard.map((h) => [h.words, h.beginAt - t0, h.endAt - t0]),
+    [['wrong number', 0, 400]],
+    'reported as the endpointer ends it, without waiting',
+  );
+  clock.advance(5000);
+  assert.equal(heard.length, 1);
+  listener.close();
+});
+
+test('a sentence the recognizer heard in two parts is one report with both parts', () => {
+  const { clock, heard, listener, engines, audio, t0 } = setUp();
+  audio(true, 400);
+  audio(false, 200);
+  engines.streams[0]!.emit(final('我想查询订单', 0, 400));
+  audio(true, 400);
+  audio(false, 300);
+  assert.equal(heard.length, 0, 'the rest is still being recognised');
+  engines.streams[0]!.emit(final('谢谢', 600, 1000));
+  assert.deepEqual(
+    heard.map((h) => [h.words, h.beginAt - t0, h.endAt - t0]),
+    [['我想查询订单谢谢', 0, 1000]],
+  );
+  clock.advance(5000);
+  assert.equal(heard.length, 1);
+  listener.close();
+});
