@@ -22,6 +22,11 @@ export interface CallListener {
   push(pcm: Int16Array, at: number): void;
   /** No more audio: the last sentence is recognised and reported (bounded in time). */
   finish(): Promise<void>;
+  /**
+   * A callback reply's `asr_model_id` / `asr_base_id`: the following sentences go to the recognizer
+   * so chosen (a field left out keeps the current one; an unknown model keeps the current one too).
+   */
+  switchRecognizer?(choice: { asrModelId?: string; asrBaseId?: string }): void;
   close(): void;
 }
 

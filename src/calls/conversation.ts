@@ -14,6 +14,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../clock/clock.js';
 import type { SmartCallRequest } from '../contract/smartCallRequest.js';
+import { voiceCodeItemText } from '../contract/voiceCode.js';
 import {
   DialogueEngine,
   type DialoguePort,
@@ -50,7 +51,8 @@ export function speechSettings(tts: TtsSettings | undefined): SpeechSettings {
 export interface ConversationOptions {
   callId: string;
   request: SmartCallRequest;
-  account: Pick<AccountRecord, 'id' | 'name'>;
+  /** The callback setting read here: what an utterance the recognizer rejects produces. */
+  account: Pick<AccountRecord, 'id' | 'name'> & { callback: Pick<AccountRecord['callback'], 'unrecognized'> };
   /** The answered leg: its media plays and listens; hanging it up ends the call. */
   call: Pick<OutboundCall, 'media' | 'hangup'>;
   legs: Pick<SecondLegs, 'transfer' | 'parallelTransfer' | 'bridgeParallel'>;
@@ -76,11 +78,15 @@ export class Conversation {
   #listener: CallListener | undefined;
   #recorded = false;
   #background = false;
+  /** A recording is starting or running (RecordFlag, or a reply's record_flag). */
+  #recording = false;
   #hangupCause: HangupCause | undefined;
   #playbackFailure: PromptFailure | undefined;
   #closed = false;
   /** Media codes by play id (for events). */
   readonly #codes = new Map<string, string>();
+  /** The item each play sounds now, by play id, while it plays. */
+  readonly #items = new Map<string, () => string | undefined>();
   #onPlayStarted: MediaHandler<'playStarted'> | undefined;
   #onPlayEnded: MediaHandler<'playEnded'> | undefined;
   #onFrame: MediaHandler<'frame'> | undefined;
@@ -147,6 +153,7 @@ export class Conversation {
       dynamicId: r.dynamicId,
       tts: r.ttsConf ? { style: r.ttsStyle, volume: r.ttsVolume, speed: r.ttsSpeed } : undefined,
       ...(opening && { opening }),
+      unrecognized: o.account.callback.unrecognized,
     });
     this.#engine = engine;
     const media = o.call.media;
@@ -159,7 +166,10 @@ export class Conversation {
         at: e.at,
       });
     };
-    this.#onPlayEnded = (e) => engine.playbackEnded(e.id, e.at, e.reason === 'completed');
+    this.#onPlayEnded = (e) => {
+      this.#items.delete(e.id);
+      engine.playbackEnded(e.id, e.at, e.reason === 'completed');
+    };
     media.on('playStarted', this.#onPlayStarted);
     media.on('playEnded', this.#onPlayEnded);
     const listener = o.listeners({
@@ -240,6 +250,7 @@ export class Conversation {
   /** Records the call under `<recordingsDir>/<day>/<CallId>.wav`; resolves with when it began. */
   async #startRecording(): Promise<number | undefined> {
     const o = this.#o;
+    this.#recording = true;
     const day = new Date(o.answeredAt).toISOString().slice(0, 10);
     const path = join(o.recordingsDir, day, `${o.callId.replace('^', '_')}.wav`);
     let recordBeginAt: number | undefined;
@@ -250,6 +261,7 @@ export class Conversation {
       recordBeginAt = o.clock.now();
       o.ledger.note(o.callId, { recordPath: path, recordBeginAt: Math.round(recordBeginAt) });
     } catch (err) {
+      this.#recording = false;
       o.log.error({ err, path }, 'recording could not start: the call goes on unrecorded');
     }
     return recordBeginAt;
@@ -273,7 +285,7 @@ export class Conversation {
     return {
       play: (request: PlayRequest) => {
         this.#codes.set(request.id, request.code);
-        const { source, items } = o.prompts.build(
+        const { source, items, playing } = o.prompts.build(
           o.account.id,
           request.code,
           request.params,
@@ -281,6 +293,11 @@ export class Conversation {
           o.log,
           (failure) => this.#unplayable(failure),
         );
+        if (playing)
+          this.#items.set(request.id, () => {
+            const item = playing();
+            return item && voiceCodeItemText(item);
+          });
         media.play(source, { id: request.id, gainDb: smartCallVolumeToDb(o.request.volume) });
         o.events.emit('said', {
           callId: o.callId,
@@ -309,6 +326,15 @@ export class Conversation {
       },
       parallelTransfer: (options) => void o.legs.parallelTransfer(options),
       parallelBridge: () => o.legs.bridgeParallel(),
+      playingItem: (id) => this.#items.get(id)?.(),
+      startRecording: () => {
+        // record_flag mid-call: from now on, as RecordFlag would have from the answer.
+        if (this.#recording || this.#closed) return;
+        void this.#startRecording().then((at) => {
+          if (at !== undefined) this.#engine?.recordingStarted(at);
+        });
+      },
+      switchRecognizer: (choice) => this.#listener?.switchRecognizer?.(choice),
     };
   }
 }

@@ -22,9 +22,51 @@ const FINISH_LIMIT_MS = 3000;
 /** A pause up to this long still counts as continuous speech (time-based barge-in). */
 const GAP_TOLERANCE_MS = 200;
 
+/** An ASR result that begins this long after a waiting sentence ended belongs to a later one. */
+const LATER_SENTENCE_MS = 150;
+
+/** A sentence the endpointer ended, waiting for what the ASR makes of it. */
+interface Waiting {
+  beginAt: number;
+  endAt: number;
+  timer: unknown;
+  /** Words the ASR already gave for its first part (see `Early`). */
+  words: string | undefined;
+}
+
+/**
+ * Results the ASR gave for the sentence still under way (an engine that ends sentences on shorter
+ * pauses than PauseTime, or a sentence cut for length): they are part of it, not turns of their own.
+ */
+interface Early {
+  words: string | undefined;
+  beginAt: number;
+  endAt: number;
+}
+
+/** Two pieces of one sentence: Chinese runs on, other scripts get a space. */
+function joinWords(a: string | undefined, b: string | undefined): string | undefined {
+  if (!a || !b) return a || b;
+  return /[\u3000-\u9fff\uff00-\uffef]$/.test(a) || /^[\u3000-\u9fff\uff00-\uffef]/.test(b)
+    ? a + b
+    : `${a} ${b}`;
+}
+
+/** One ASR stream of the call; `start` maps its offsets onto the call clock. */
+interface Recognition {
+  stream: AsrStream;
+  start: number | undefined;
+}
+
 /**
  * Listeners for calls: each with the engine its account and ASR model select. Times (sentence
  * ends, grace periods) come from `clock`, the clock the call's answer time comes from.
+ *
+ * Every sentence the endpointer ends is reported exactly once (issue 11 item 8): with the words of
+ * the ASR result that matches it, or with none when the ASR rejects it, skips it, or says nothing
+ * within the grace. Results are matched to sentences in order; a result that comes after its
+ * sentence was already reported is dropped; results for a sentence still under way are kept and
+ * reported with it (at once when they reach its end, else joined with the result of the rest).
  */
 export function speechListeners(
   engines: Pick<SpeechEngines, 'createVad' | 'asr'>,
@@ -33,47 +75,82 @@ export function speechListeners(
   return (o) => {
     const vad: Vad = engines.createVad();
     const endpointer = new Endpointer({ pauseMs: o.pauseTimeMs });
-    let streamStart: number | undefined;
     let sentenceBegin: number | undefined;
     let runStart: number | undefined;
     let lastSpeechEnd = Number.NEGATIVE_INFINITY;
-    let grace: unknown;
-    const clearGrace = () => {
-      if (grace !== undefined) clock.clearTimer(grace);
-      grace = undefined;
-    };
+    /** Sentences ended by the endpointer whose recognition is awaited, oldest first. */
+    const waiting: Waiting[] = [];
+    /** End of the last sentence reported: a result from before it comes too late. */
+    let reportedUntil = Number.NEGATIVE_INFINITY;
+    let early: Early | undefined;
     let closed = false;
-    const onEvent = (e: AsrEvent) => {
-      if (closed || e.type === 'partial' || streamStart === undefined) return;
-      clearGrace();
-      const text = e.type === 'final' ? e.text.trim() : '';
-      o.events.speechEnded(clock.now(), {
-        words: text ? (o.itn ? inverseTextNormalize(text) : text) : undefined,
-        beginAt: streamStart + e.beginMs,
-        endAt: streamStart + e.endMs,
-      });
-      if (e.type === 'rejected') o.log.debug({ reason: e.reason, detail: e.detail }, 'speech not recognised');
+    let choice = { asrBaseId: o.asrBaseId, asrModelId: o.asrModelId ?? undefined };
+
+    const report = (words: string | undefined, beginAt: number, endAt: number) => {
+      reportedUntil = Math.max(reportedUntil, endAt);
+      // EnableITN: spoken numbers become digits in what the business reads (issue 11 item 7).
+      const said = words && o.itn ? inverseTextNormalize(words) : words;
+      o.events.speechEnded(clock.now(), { words: said, beginAt, endAt });
     };
-    let asr: AsrStream | undefined;
-    try {
-      asr = engines
-        .asr({
+    const unrecognised = (w: Waiting) => {
+      clock.clearTimer(w.timer);
+      report(w.words, w.beginAt, w.endAt);
+    };
+    const onEvent = (r: Recognition, e: AsrEvent) => {
+      if (closed || e.type === 'partial' || r.start === undefined) return;
+      const beginAt = r.start + e.beginMs;
+      const endAt = r.start + e.endMs;
+      if (e.type === 'rejected') o.log.debug({ reason: e.reason, detail: e.detail }, 'speech not recognised');
+      if (beginAt < reportedUntil) {
+        o.log.debug({ beginAt, endAt }, 'a recognition came after its sentence was reported: dropped');
+        return;
+      }
+      const words = e.type === 'final' && e.text.trim() ? e.text.trim() : undefined;
+      // Sentences that ended well before this result began got no result of their own.
+      while (waiting.length > 0 && beginAt >= waiting[0]!.endAt + LATER_SENTENCE_MS)
+        unrecognised(waiting.shift()!);
+      const w = waiting.shift();
+      if (!w && sentenceBegin !== undefined) {
+        early = early
+          ? { words: joinWords(early.words, words), beginAt: early.beginAt, endAt }
+          : { words, beginAt, endAt };
+        return;
+      }
+      if (w) clock.clearTimer(w.timer);
+      // A sentence with an early part spans both; otherwise the recognizer's bounds, as it heard it.
+      const begin = w?.words !== undefined ? Math.min(w.beginAt, beginAt) : beginAt;
+      report(joinWords(w?.words, words), begin, endAt);
+    };
+    const open = (): Recognition | undefined => {
+      try {
+        const engine = engines.asr({
           accountId: o.accountId,
           accountName: o.accountName,
-          asrBaseId: o.asrBaseId,
-          ...(o.asrModelId && { asrModelId: o.asrModelId }),
-        })
-        .createStream({ onEvent, pauseMs: o.pauseTimeMs, itn: o.itn ?? false, log: o.log });
-    } catch (err) {
-      o.log.error(
-        { err: (err as Error).message },
-        'no recognizer for this call: speech will not be transcribed',
-      );
-    }
+          asrBaseId: choice.asrBaseId,
+          ...(choice.asrModelId && { asrModelId: choice.asrModelId }),
+        });
+        const r: Recognition = { stream: undefined as unknown as AsrStream, start: undefined };
+        r.stream = engine.createStream({
+          onEvent: (e) => onEvent(r, e),
+          pauseMs: o.pauseTimeMs,
+          itn: o.itn ?? false,
+          log: o.log,
+        });
+        return r;
+      } catch (err) {
+        o.log.error({ err: (err as Error).message, ...choice }, 'no recognizer for this choice');
+        return undefined;
+      }
+    };
+    let asr = open();
+    if (!asr) o.log.error('no recognizer for this call: speech will not be transcribed');
+    /** Streams replaced by a switch, finishing their last sentences. */
+    const retiring = new Set<AsrStream>();
+
     const listener: CallListener = {
       push(pcm, at) {
         if (closed) return;
-        streamStart ??= at;
+        if (asr) asr.start ??= at;
         const speech = vad.process(pcm) >= vad.threshold;
         if (speech) {
           if (runStart === undefined || at - lastSpeechEnd > GAP_TOLERANCE_MS) runStart = at;
@@ -86,30 +163,74 @@ export function speechListeners(
           } else if (e.type === 'speech-end') {
             sentenceBegin = undefined;
             o.events.sentenceEnded?.(clock.now());
-            if (!asr) o.events.speechEnded(at, { words: undefined, beginAt: e.beginMs, endAt: e.endMs });
+            const known = early;
+            early = undefined;
+            if (known && known.endAt >= e.endMs - LATER_SENTENCE_MS) {
+              // The ASR already heard it to its end.
+              report(known.words, Math.min(known.beginAt, e.beginMs), Math.max(known.endAt, e.endMs));
+            } else if (!asr && retiring.size === 0) report(undefined, e.beginMs, e.endMs);
             else {
-              clearGrace();
-              grace = clock.setTimer(() => {
-                grace = undefined;
-                o.events.speechEnded(clock.now(), { words: undefined, beginAt: e.beginMs, endAt: e.endMs });
+              const w: Waiting = {
+                beginAt: known ? Math.min(known.beginAt, e.beginMs) : e.beginMs,
+                endAt: e.endMs,
+                timer: undefined,
+                words: known?.words,
+              };
+              w.timer = clock.setTimer(() => {
+                // The ASR said nothing about it in time: it (and any before it) is reported unrecognised.
+                while (waiting.length > 0) {
+                  const first = waiting.shift()!;
+                  unrecognised(first);
+                  if (first === w) break;
+                }
               }, RESULT_GRACE_MS);
+              waiting.push(w);
             }
           }
         }
         if (speech && sentenceBegin !== undefined && runStart !== undefined) {
           o.events.speechContinuing(at + 20 - runStart, at);
         }
-        asr?.write(pcm);
+        asr?.stream.write(pcm);
+      },
+      switchRecognizer(next) {
+        if (closed) return;
+        const wanted = {
+          asrBaseId: next.asrBaseId ?? choice.asrBaseId,
+          asrModelId: next.asrModelId ?? choice.asrModelId,
+        };
+        if (wanted.asrBaseId === choice.asrBaseId && wanted.asrModelId === choice.asrModelId) return;
+        const previous = choice;
+        choice = wanted;
+        const r = open();
+        if (!r) {
+          choice = previous; // an unknown model keeps the recognizer the call has
+          return;
+        }
+        o.log.info(wanted, 'recognizer switched for the following sentences');
+        const old = asr;
+        asr = r;
+        if (!old) return;
+        // The old stream still answers for the sentences it heard; then it is closed.
+        retiring.add(old.stream);
+        void within(old.stream.finish(), FINISH_LIMIT_MS, clock)
+          .catch(() => {})
+          .finally(() => {
+            retiring.delete(old.stream);
+            old.stream.close();
+          });
       },
       async finish() {
         if (closed || !asr) return;
-        await within(asr.finish(), FINISH_LIMIT_MS, clock);
+        await within(asr.stream.finish(), FINISH_LIMIT_MS, clock);
       },
       close() {
         if (closed) return;
         closed = true;
-        clearGrace();
-        asr?.close();
+        for (const w of waiting.splice(0)) clock.clearTimer(w.timer);
+        asr?.stream.close();
+        for (const s of retiring) s.close();
+        retiring.clear();
         vad.close();
       },
     };

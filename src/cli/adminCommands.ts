@@ -190,6 +190,10 @@ export function registerAdminCommands(program: Command): void {
       '--signing-secret <secret>',
       'sign callbacks (X-Smartcall-Signature, HMAC-SHA256); empty removes it',
     )
+    .option(
+      '--unrecognized <mode>',
+      'speech the recognizer rejects: a normal callback with empty words (default) or none: callback|silent',
+    )
     .action((_o, cmd: Command) => {
       const o = opts(cmd);
       const s = withAdmin(o, (ad) =>
@@ -199,6 +203,7 @@ export function registerAdminCommands(program: Command): void {
           fallbackReply: o.fallback === undefined ? undefined : (o.fallback as string) || null,
           bodyMode: o.bodyMode as 'query' | 'form' | undefined,
           signingSecret: o.signingSecret === undefined ? undefined : (o.signingSecret as string) || null,
+          unrecognized: o.unrecognized as string | undefined,
         }),
       );
       emit(

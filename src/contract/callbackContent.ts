@@ -4,6 +4,14 @@
  * JSON booleans and `record_begin_time` a number (spec §10 Q4).
  */
 
+/**
+ * What an utterance the recognizer rejects (off the phrase list, no answer in time) produces: a
+ * `normal` callback with empty `words` (`callback`, the default: every utterance is a turn), or
+ * nothing (`silent`: the business hears of it only through MuteTime). A per-account setting.
+ */
+export type UnrecognizedSpeech = 'callback' | 'silent';
+export const UNRECOGNIZED_SPEECH: readonly UnrecognizedSpeech[] = ['callback', 'silent'];
+
 export type ContentType = 'normal' | 'mute' | 'timebreak' | 'dtmf' | 'parallel_transfer';
 
 export interface NormalContent {

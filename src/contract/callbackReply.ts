@@ -5,6 +5,7 @@
  * where a number belongs) makes the reply invalid, and the failure policy applies (spec §4.6).
  */
 import { hasCallbackForbiddenCharacters } from './callbackCharacters.js';
+import { ASR_BASE_IDS } from './smartCallRequest.js';
 import { findVoice } from './ttsVoices.js';
 
 export const ACTIONS = [
@@ -26,7 +27,14 @@ export interface ActionSettings {
   muteTime?: number;
   pauseTime?: number;
   dynamicId?: string;
+  /** `session_timeout`: the call's new maximum duration, s from the answer (as `SessionTimeout`: ≤ 0 ⇒ 3600, clamped to 3600). */
   sessionTimeout?: number;
+  /** `asr_model_id`: recognise the following sentences with this model of the account. */
+  asrModelId?: string;
+  /** `asr_base_id`: recognise the following sentences with this base model. */
+  asrBaseId?: string;
+  /** `record_flag`: true starts recording the call from now on (false changes nothing). */
+  recordFlag?: boolean;
   tts?: { style?: string; volume?: number; speed?: number };
 }
 
@@ -112,6 +120,9 @@ export class ReplyError extends Error {
 }
 
 type Json = Record<string, unknown>;
+
+/** Longest call, s (spec §3.1 #17). */
+const MAX_SESSION_S = 3600;
 
 function bool(v: unknown, name: string, fallback: boolean): boolean {
   if (v === undefined || v === null || v === '') return fallback;
@@ -264,7 +275,19 @@ function parseSettings(data: Json, warnings: string[]): ActionSettings {
     else settings.dynamicId = dyn;
   }
   const session = int(data.session_timeout, 'session_timeout');
-  if (session !== undefined) settings.sessionTimeout = session;
+  // Spec §3.1 #17 for the request's SessionTimeout: at most 3600 s; unset or ≤ 0 means 3600.
+  if (session !== undefined)
+    settings.sessionTimeout = session > 0 ? Math.min(session, MAX_SESSION_S) : MAX_SESSION_S;
+  const model = str(data.asr_model_id, 'asr_model_id');
+  if (model) settings.asrModelId = model;
+  const base = str(data.asr_base_id, 'asr_base_id');
+  if (base) {
+    if (!(ASR_BASE_IDS as readonly string[]).includes(base))
+      throw new ReplyError('bad-field', `asr_base_id must be one of ${ASR_BASE_IDS.join(', ')}`);
+    settings.asrBaseId = base;
+  }
+  if (data.record_flag !== undefined && data.record_flag !== null && data.record_flag !== '')
+    settings.recordFlag = bool(data.record_flag, 'record_flag', false);
   const style = str(data.tts_style, 'tts_style');
   const volume = int(data.tts_volume, 'tts_volume');
   const speed = int(data.tts_speed, 'tts_speed');

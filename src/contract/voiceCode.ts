@@ -48,6 +48,12 @@ export function parseVoiceCode(text: string): VoiceCodeItem[] {
   return items;
 }
 
+/** An item as it is written in a VoiceCode (what `current_media_code` reports, spec §4.3). */
+export function voiceCodeItemText(item: VoiceCodeItem): string {
+  if (item.kind === 'tts') return `$${item.name}$`;
+  return item.kind === 'file' ? item.id : item.url;
+}
+
 /**
  * Parses a `VoiceCodeParam` JSON object into variable → text. Numbers and booleans are accepted and
  * spoken as written; anything else is an error.

@@ -10,7 +10,7 @@
  */
 
 import type { Clock } from '../clock/clock.js';
-import type { CallbackContent } from '../contract/callbackContent.js';
+import type { CallbackContent, UnrecognizedSpeech } from '../contract/callbackContent.js';
 import type { ActionMedia, CallbackAction, DtmfAction } from '../contract/callbackReply.js';
 import { formatChinaTime } from '../contract/chinaTime.js';
 import type { Logger } from '../observability/logger.js';
@@ -25,7 +25,7 @@ export interface TtsSettings {
 /** One thing to play: a whole VoiceCode / action_code, whose items play back to back. */
 export interface PlayRequest {
   id: string;
-  /** The VoiceCode / action_code text; reported as `current_media_code`. */
+  /** The VoiceCode / action_code text (`current_media_code` names the item of it that sounds). */
   code: string;
   params: Record<string, string>;
   breakable: boolean;
@@ -57,6 +57,21 @@ export interface DialoguePort {
   parallelTransfer(options: { ccName?: string; playFile?: string; isMonitor: boolean }): void;
   /** Bridges the callee with the parallel leg's agent (`parallel_bridge`); false if there is none. */
   parallelBridge(): boolean;
+  /**
+   * The code of the VoiceCode item of play `id` that sounds now (a voice file ID, a URL, `$var$`,
+   * a template ID): `current_media_code` names the item, not the whole sequence.
+   */
+  playingItem(id: string): string | undefined;
+  /** `record_flag` true: record the call from now on; `recordingStarted` follows once it does. */
+  startRecording(): void;
+  /** `asr_model_id` / `asr_base_id`: recognise the following sentences with this choice. */
+  switchRecognizer(choice: RecognizerChoice): void;
+}
+
+/** A reply's ASR choice; a field left out keeps what the call uses. */
+export interface RecognizerChoice {
+  asrModelId?: string;
+  asrBaseId?: string;
 }
 
 export interface DialogueOptions {
@@ -82,6 +97,8 @@ export interface DialogueOptions {
    * script runs in the platform (SingleCallByVoice, IvrCall, …), carried out like a reply.
    */
   opening?: CallbackAction;
+  /** What a rejected utterance produces (the account's setting). */
+  unrecognized: UnrecognizedSpeech;
 }
 
 interface Playing extends PlayRequest {
@@ -113,13 +130,16 @@ export class DialogueEngine {
   #tts: TtsSettings | undefined;
   #playing: Playing | undefined;
   readonly #pending: PlayRequest[] = [];
-  /** The last media that played: its code and times (play_begin_time / play_end_time). */
-  #lastPlay: { code: string; startedAt: number; endedAt: number | undefined } | undefined;
+  /** When the last media played (play_begin_time / play_end_time). */
+  #lastPlay: { startedAt: number; endedAt: number | undefined } | undefined;
   #speechStartedAt: number | undefined;
   #speechStartedWhilePlaying = false;
   #timeBreakFired = false;
   #muteTimer: unknown;
   #sessionTimer: unknown;
+  /** When the SessionTimeout clock started (a reply's `session_timeout` counts from there too). */
+  #sessionStartedAt = 0;
+  #recordBeginAt: number | undefined;
   readonly #callbackQueue: CallbackContent[] = [];
   #callbackBusy = false;
   #dtmf: DtmfCollection | undefined;
@@ -134,6 +154,7 @@ export class DialogueEngine {
     this.#muteTimeMs = options.muteTimeMs;
     this.#dynamicId = options.dynamicId ?? '';
     this.#tts = options.tts;
+    this.#recordBeginAt = options.recordBeginAt;
   }
 
   get ended(): boolean {
@@ -151,7 +172,8 @@ export class DialogueEngine {
 
   /** The call is answered: play the opening prompt, start the SessionTimeout clock. */
   start(): void {
-    this.#sessionTimer = this.#time.setTimer(() => this.#hangup('session-timeout'), this.#o.sessionTimeoutMs);
+    this.#sessionStartedAt = this.#time.now();
+    this.#armSessionTimer(this.#o.sessionTimeoutMs);
     if (this.#o.opening) {
       this.#execute(this.#o.opening, 'reply');
       return;
@@ -179,12 +201,17 @@ export class DialogueEngine {
     this.#callbackQueue.length = 0;
   }
 
+  /** A recording a reply asked for (`record_flag`) began: later callbacks carry its start. */
+  recordingStarted(at: number): void {
+    this.#recordBeginAt ??= at;
+  }
+
   // ---- events from the media path ------------------------------------------------------------
 
   playbackStarted(id: string, at: number): void {
     if (this.#playing?.id !== id) return;
     this.#playing.startedAt = at;
-    this.#lastPlay = { code: this.#playing.code, startedAt: at, endedAt: undefined };
+    this.#lastPlay = { startedAt: at, endedAt: undefined };
     this.#updateMuteTimer();
   }
 
@@ -231,11 +258,12 @@ export class DialogueEngine {
       return;
     if (durationMs < p.timeBreakMs) return;
     this.#timeBreakFired = true;
+    const item = this.#currentItem();
     this.#stopAll();
     this.#send({
       type: 'timebreak',
       content: {
-        current_media_code: p.code,
+        current_media_code: item,
         asr_begin_time: String(Math.round(this.#speechStartedAt ?? this.#time.now())),
         play_begin_time: String(Math.round(p.startedAt)),
         dynamic_id: this.#dynamicId,
@@ -253,22 +281,24 @@ export class DialogueEngine {
     this.#speechStartedWhilePlaying = false;
     this.#updateMuteTimer();
     // Keys are being collected: speech is not a turn of its own.
-    if (this.#dtmf || !words) {
-      if (!words) this.#o.log.debug({ began, endAt }, 'speech not recognised: no callback');
+    if (this.#dtmf) return;
+    if (!words && this.#o.unrecognized === 'silent') {
+      this.#o.log.debug({ began, endAt }, 'speech not recognised: no callback (account setting)');
       return;
     }
     const last = this.#lastPlay;
     this.#send({
       type: 'normal',
       content: {
-        words,
+        // Issue 11 item 8: an utterance the recognizer rejects is still a turn, with no words.
+        words: words ?? '',
         begin_offset: String(Math.max(0, Math.round(began - this.#o.answeredAt))),
         end_offset: String(Math.max(0, Math.round(endAt - this.#o.answeredAt))),
         begin_time: formatChinaTime(this.#o.answeredAt),
         is_playing: wasPlaying || this.#playing !== undefined,
-        current_media_code: this.#playing?.code ?? last?.code ?? '',
+        current_media_code: this.#currentItem(),
         dynamic_id: this.#dynamicId,
-        ...(this.#o.recordBeginAt !== undefined && { record_begin_time: Math.round(this.#o.recordBeginAt) }),
+        ...(this.#recordBeginAt !== undefined && { record_begin_time: Math.round(this.#recordBeginAt) }),
         asr_begin_time: String(Math.round(began)),
         asr_end_time: String(Math.round(endAt)),
         play_begin_time: last ? String(Math.round(last.startedAt)) : '0',
@@ -328,6 +358,21 @@ export class DialogueEngine {
     if (action.muteTime !== undefined) this.#muteTimeMs = action.muteTime; // spec §3.1 #11: latest wins
     if (action.dynamicId !== undefined) this.#dynamicId = action.dynamicId;
     if (action.tts) this.#tts = { ...this.#tts, ...action.tts };
+    if (action.recordFlag && this.#recordBeginAt === undefined) this.#port.startRecording();
+    if (action.asrModelId !== undefined || action.asrBaseId !== undefined)
+      this.#port.switchRecognizer({
+        ...(action.asrModelId !== undefined && { asrModelId: action.asrModelId }),
+        ...(action.asrBaseId !== undefined && { asrBaseId: action.asrBaseId }),
+      });
+    if (action.sessionTimeout !== undefined) {
+      // Like SessionTimeout, the call's whole length: a limit already passed ends the call now.
+      const left = this.#sessionStartedAt + action.sessionTimeout * 1000 - this.#time.now();
+      if (left <= 0) {
+        this.#hangup('session-timeout');
+        return;
+      }
+      this.#armSessionTimer(left);
+    }
     switch (action.action) {
       case 'play':
         this.#interruptIf(action.actionBreak);
@@ -395,6 +440,18 @@ export class DialogueEngine {
         cc_name: result.ccName,
       },
     });
+  }
+
+  #armSessionTimer(ms: number): void {
+    if (this.#sessionTimer !== undefined) this.#time.clearTimer(this.#sessionTimer);
+    this.#sessionTimer = this.#time.setTimer(() => this.#hangup('session-timeout'), ms);
+  }
+
+  /** `current_media_code` (spec §4.3): the item sounding now, `""` when nothing plays. */
+  #currentItem(): string {
+    const p = this.#playing;
+    if (!p) return '';
+    return this.#port.playingItem(p.id) ?? p.code;
   }
 
   /** Spec §4.5 rule 2: stop what plays only if it may be interrupted. */

@@ -83,7 +83,10 @@ export class PromptBuilder {
     this.#log = options.log;
   }
 
-  /** The whole code as one source, plus what each item says. */
+  /**
+   * The whole code as one source, plus what each item says and which item the source is playing
+   * now (`current_media_code` names it, spec §4.3).
+   */
   build(
     accountId: number,
     code: string,
@@ -91,7 +94,7 @@ export class PromptBuilder {
     speech: SpeechSettings,
     log: Logger = this.#log,
     onUnplayable?: (failure: PromptFailure) => void,
-  ): { source: AudioSource; items: PromptItemReport[] } {
+  ): { source: AudioSource; items: PromptItemReport[]; playing?: () => VoiceCodeItem | undefined } {
     let items: VoiceCodeItem[];
     try {
       items = parseVoiceCode(code);
@@ -175,7 +178,8 @@ export class PromptBuilder {
     const source = new SequenceSource(elements, (index, err) =>
       log.warn({ item: elementItems[index], err: (err as Error).message }, 'media item failed: skipped'),
     );
-    return { source, items: reports };
+    // Elements and reports are pushed together: the element index is the report index.
+    return { source, items: reports, playing: () => reports[source.index]?.item };
   }
 
   #decoded(path: string): Promise<Int16Array> {

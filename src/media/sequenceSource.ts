@@ -33,6 +33,11 @@ export class SequenceSource implements AudioSource {
     });
   }
 
+  /** The element being read now (the one the listener hears); the element count once done. */
+  get index(): number {
+    return this.#index;
+  }
+
   get done(): boolean {
     return this.#closed || this.#index >= this.#elements.length;
   }

@@ -2,6 +2,7 @@
  * The records the store keeps. Times are epoch milliseconds; secrets are only ever stored encrypted
  * (see tenancy/secretBox.ts), which the `*Enc` suffix makes visible at every use.
  */
+import type { UnrecognizedSpeech } from '../contract/callbackContent.js';
 
 export type AccountStatus = 'active' | 'disabled';
 
@@ -19,6 +20,8 @@ export interface CallbackSettings {
   bodyMode: CallbackBodyMode;
   /** Sealed secret for the X-Smartcall-Signature header; null = unsigned callbacks. */
   signingSecretEnc: string | null;
+  /** What an utterance the recognizer rejects produces: a `normal` with empty words, or nothing. */
+  unrecognized: UnrecognizedSpeech;
 }
 
 /**

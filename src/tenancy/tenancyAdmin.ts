@@ -4,6 +4,7 @@
  */
 
 import { wholeMs } from '../clock/clock.js';
+import { UNRECOGNIZED_SPEECH } from '../contract/callbackContent.js';
 import {
   type AccessKeyRecord,
   type AccountRecord,
@@ -57,6 +58,8 @@ export interface CallbackSettingsInput {
   bodyMode?: CallbackBodyMode;
   /** Secret for the X-Smartcall-Signature header; null/empty removes it. */
   signingSecret?: string | null;
+  /** What an utterance the recognizer rejects produces: `callback` (empty words) or `silent`. */
+  unrecognized?: string;
 }
 
 function checkHttpUrl(url: string, what: string): string {
@@ -241,7 +244,13 @@ export class TenancyAdmin {
         input.signingSecret === undefined
           ? current.signingSecretEnc
           : input.signingSecret && this.#box.seal(input.signingSecret),
+      unrecognized: current.unrecognized,
     };
+    if (input.unrecognized !== undefined) {
+      const mode = UNRECOGNIZED_SPEECH.find((m) => m === input.unrecognized);
+      if (!mode) throw new TenancyError(`unrecognized must be ${UNRECOGNIZED_SPEECH.join(' or ')}`);
+      next.unrecognized = mode;
+    }
     if (input.signingSecret && input.signingSecret.length < 16) {
       throw new TenancyError('a signing secret needs at least 16 characters');
     }

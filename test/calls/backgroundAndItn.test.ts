@@ -86,7 +86,7 @@ function conversation(
   const c = new Conversation({
     callId: '000000000001^000000000001',
     request: { ...REQUEST, ...request },
-    account: { id: 1, name: 'acme' },
+    account: { id: 1, name: 'acme', callback: { unrecognized: 'callback' } },
     call: { media, hangup() {} } as unknown as ConversationOptions['call'],
     legs: {
       transfer: async (n) => {

@@ -159,6 +159,7 @@ function setUp(request: Partial<SmartCallRequest> = {}, fallbackReply: string | 
     fallbackReply,
     bodyMode: 'query',
     signingSecretEnc: null,
+    unrecognized: 'callback',
   });
   const call = newQueuedCall({
     callId: '000000000001^000000000001',

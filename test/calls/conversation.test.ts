@@ -14,9 +14,10 @@ import { CallEvents } from '../../src/calls/callEvents.js';
 import type { ListenerEvents } from '../../src/calls/callListener.js';
 import { Conversation, type ConversationOptions, speechSettings } from '../../src/calls/conversation.js';
 import { ManualClock } from '../../src/clock/manualClock.js';
-import type { CallbackContent } from '../../src/contract/callbackContent.js';
+import type { CallbackContent, UnrecognizedSpeech } from '../../src/contract/callbackContent.js';
 import { parseActionData } from '../../src/contract/callbackReply.js';
 import type { SmartCallRequest } from '../../src/contract/smartCallRequest.js';
+import type { VoiceCodeItem } from '../../src/contract/voiceCode.js';
 import type { CallbackDecision } from '../../src/dialogue/dialogueEngine.js';
 import { smartCallVolumeToDb } from '../../src/media/gain.js';
 import type { SpeechSettings } from '../../src/media-library/promptBuilder.js';
@@ -99,6 +100,10 @@ interface Harness {
   replies: Record<string, Record<string, unknown>>;
   speech: SpeechSettings[];
   notes: CallPatch[];
+  /** The recognizer choices the listener was asked to switch to. */
+  recognizers: unknown[];
+  /** The item the prompt builder says sounds now. */
+  item: VoiceCodeItem | undefined;
 }
 
 const dirs: string[] = [];
@@ -110,7 +115,11 @@ const flush = async (n = 5) => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
 };
 
-function setUp(request: Partial<SmartCallRequest> = {}, recordingsDir = '/nonexistent'): Harness {
+function setUp(
+  request: Partial<SmartCallRequest> = {},
+  recordingsDir = '/nonexistent',
+  unrecognized: UnrecognizedSpeech = 'callback',
+): Harness {
   const clock = new ManualClock({ start: 1_714_528_800_000 });
   const leg = new FakeLeg();
   const events = new CallEvents();
@@ -127,11 +136,13 @@ function setUp(request: Partial<SmartCallRequest> = {}, recordingsDir = '/nonexi
     replies: {},
     speech: [],
     notes: [],
+    recognizers: [],
+    item: undefined,
   } as unknown as Harness;
   const options: ConversationOptions = {
     callId: '000000000001^000000000001',
     request: { ...REQUEST, ...request },
-    account: { id: 1, name: 'acme' },
+    account: { id: 1, name: 'acme', callback: { unrecognized } },
     call: leg as unknown as ConversationOptions['call'],
     legs: { transfer: async () => {}, parallelTransfer: async () => {}, bridgeParallel: () => false },
     callbacks: {
@@ -147,6 +158,7 @@ function setUp(request: Partial<SmartCallRequest> = {}, recordingsDir = '/nonexi
         return {
           source: { read: () => null } as never,
           items: [{ kind: 'tts', text: params.t ?? code } as never],
+          playing: () => h.item,
         };
       },
     },
@@ -160,6 +172,9 @@ function setUp(request: Partial<SmartCallRequest> = {}, recordingsDir = '/nonexi
         finish: async () => {},
         close: () => {
           h.listenerClosed++;
+        },
+        switchRecognizer: (choice) => {
+          h.recognizers.push(choice);
         },
       };
     },
@@ -330,4 +345,108 @@ test('a conversation closed while its recording starts never starts its dialogue
 test('prompts follow the request’s TTS settings where given, the defaults elsewhere', () => {
   assert.deepEqual(speechSettings({ style: 'aixia', speed: 100 }), { voice: 'aixia', volume: 0, speed: 100 });
   assert.deepEqual(speechSettings(undefined), { voice: DEFAULT_VOICE, volume: 0, speed: 0 });
+});
+
+/** The opening prompt starts and ends; the callee then says `words` (undefined: rejected). */
+async function afterPrompt(h: Harness, words: string | undefined): Promise<void> {
+  const id = h.leg.media.plays[0]!.id;
+  h.leg.media.emit('playStarted', { id, at: h.clock.now() });
+  h.clock.advance(1000);
+  h.leg.media.emit('playEnded', { id, at: h.clock.now(), reason: 'completed' });
+  h.heard().speechStarted(h.clock.now());
+  h.clock.advance(600);
+  h.heard().speechEnded(h.clock.now(), { words, beginAt: h.clock.now() - 600, endAt: h.clock.now() });
+  await flush();
+}
+
+test('an utterance the recognizer rejects reaches the business as a normal with empty words', async () => {
+  const h = setUp();
+  await h.conversation.start();
+  await afterPrompt(h, undefined);
+  assert.deepEqual(
+    h.posted.map((e) => [e.type, (e.content as { words?: string }).words]),
+    [['normal', '']],
+  );
+  h.conversation.close();
+});
+
+test('an account set to silent gets no callback for a rejected utterance; mute follows MuteTime after it', async () => {
+  const h = setUp({ muteTime: 5000 }, '/nonexistent', 'silent');
+  await h.conversation.start();
+  await afterPrompt(h, undefined);
+  assert.equal(h.posted.length, 0);
+  h.clock.advance(4999);
+  assert.equal(h.posted.length, 0, 'the utterance restarted the mute clock');
+  h.clock.advance(1);
+  assert.deepEqual(
+    h.posted.map((e) => e.type),
+    ['mute'],
+  );
+  h.conversation.close();
+});
+
+test('current_media_code is the VoiceCode item that sounds now, empty once nothing plays', async () => {
+  const h = setUp({ voiceCode: 'hello.wav,$t$' });
+  await h.conversation.start();
+  const id = h.leg.media.plays[0]!.id;
+  h.leg.media.emit('playStarted', { id, at: h.clock.now() });
+  h.item = { kind: 'tts', name: 't' };
+  h.heard().speechEnded(h.clock.now(), { words: '你好', beginAt: 0, endAt: 1 });
+  await flush();
+  h.leg.media.emit('playEnded', { id, at: h.clock.now(), reason: 'completed' });
+  h.heard().speechEnded(h.clock.now(), { words: '喂', beginAt: 2, endAt: 3 });
+  await flush();
+  assert.deepEqual(
+    h.posted.map((e) => (e.content as { current_media_code?: string }).current_media_code),
+    ['$t$', ''],
+  );
+  h.conversation.close();
+});
+
+test('a reply with record_flag starts recording mid-call; the path is noted and later callbacks carry its start', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'conversation-'));
+  dirs.push(dir);
+  const h = setUp({}, dir);
+  h.replies.normal = { action: 'donothing', record_flag: true };
+  await h.conversation.start();
+  assert.equal(h.conversation.recorded, false);
+  await afterPrompt(h, '你好');
+  // The recording starts on the file system (a directory is made): wait for it, boundedly.
+  for (let i = 0; i < 1000 && h.notes.length === 0; i++) await flush(1);
+  const path = join(dir, '2024-05-01', '000000000001_000000000001.wav');
+  assert.deepEqual(h.leg.media.recordings, [path]);
+  assert.equal(h.conversation.recorded, true, 'the VoiceReport will say so, a VoiceRecordReport follows');
+  const began = h.notes[0]!.recordBeginAt;
+  assert.deepEqual(h.notes, [{ recordPath: path, recordBeginAt: began }]);
+  h.heard().speechEnded(h.clock.now(), { words: '好的', beginAt: 0, endAt: 1 });
+  await flush();
+  assert.equal(h.leg.media.recordings.length, 1, 'recording already: not started again');
+  assert.equal((h.posted[1]!.content as { record_begin_time?: number }).record_begin_time, began);
+  h.conversation.close();
+});
+
+test('a reply’s asr_model_id reaches the listener, which switches recognizer', async () => {
+  const h = setUp();
+  h.replies.normal = {
+    action: 'donothing',
+    asr_model_id: 'm-0001',
+    asr_base_id: 'dialect_customer_service_8k',
+  };
+  await h.conversation.start();
+  await afterPrompt(h, '你好');
+  assert.deepEqual(h.recognizers, [{ asrModelId: 'm-0001', asrBaseId: 'dialect_customer_service_8k' }]);
+  h.conversation.close();
+});
+
+test('a reply’s session_timeout moves the hang-up of the leg', async () => {
+  const h = setUp({ sessionTimeout: 30 });
+  h.replies.normal = { action: 'donothing', session_timeout: 90 };
+  await h.conversation.start();
+  await afterPrompt(h, '你好');
+  h.clock.advance(30_000);
+  assert.equal(h.leg.hangups, 0);
+  h.clock.advance(90_000 - 31_600);
+  assert.equal(h.leg.hangups, 1);
+  assert.equal(h.conversation.hangupCause, 'session-timeout');
+  h.conversation.close();
 });

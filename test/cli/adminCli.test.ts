@@ -200,6 +200,7 @@ test('callback set applies every flag, callback show prints them, and empty valu
     fallbackReply: '{"action":"hangup"}',
     bodyMode: 'form',
     signed: true,
+    unrecognized: 'callback',
   };
   assert.deepEqual(set.json().callback, expected);
   const shown = smartcall('admin', 'callback', 'show', '--account', 'beta', '--json');
@@ -229,7 +230,37 @@ test('callback set applies every flag, callback show prints them, and empty valu
     fallbackReply: null,
     bodyMode: 'query',
     signed: false,
+    unrecognized: 'callback',
   });
+});
+
+test('callback set --unrecognized silent|callback says what a rejected utterance produces; show tells it', () => {
+  assert.equal(smartcall('admin', 'account', 'create', '--name', 'gamma', '--json').status, 0);
+  const show = () =>
+    smartcall('admin', 'callback', 'show', '--account', 'gamma', '--json').json().unrecognized;
+  assert.equal(show(), 'callback', 'by default a rejected utterance is a normal callback with empty words');
+  const set = smartcall(
+    'admin',
+    'callback',
+    'set',
+    '--account',
+    'gamma',
+    '--unrecognized',
+    'silent',
+    '--json',
+  );
+  assert.equal(set.status, 0, set.stderr);
+  assert.equal(set.json().callback.unrecognized, 'silent');
+  assert.equal(show(), 'silent');
+  const url = smartcall('admin', 'callback', 'set', '--account', 'gamma', '--url', 'http://127.0.0.1:9000/g');
+  assert.equal(url.status, 0, url.stderr);
+  assert.equal(show(), 'silent', 'other changes keep it');
+  const bad = smartcall('admin', 'callback', 'set', '--account', 'gamma', '--unrecognized', 'drop');
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /unrecognized must be callback or silent/);
+  assert.equal(show(), 'silent', 'a refused value changes nothing');
+  smartcall('admin', 'callback', 'set', '--account', 'gamma', '--unrecognized', 'callback');
+  assert.equal(show(), 'callback');
 });
 
 test('receipts show prints what receipts set --url --types stored for that --account', () => {

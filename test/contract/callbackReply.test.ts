@@ -145,3 +145,47 @@ test('with a fallback reply a failure plays it, until three in a row hang up', (
   p.failed('normal');
   assert.equal(p.failed('normal').action.action, 'hangup');
 });
+
+test('session_timeout is the new maximum duration in seconds, as SessionTimeout: at most 3600, ≤ 0 means 3600', () => {
+  const timeout = (v: unknown) =>
+    parseCallbackReply(JSON.stringify({ data: { action: 'donothing', session_timeout: v } })).action
+      .sessionTimeout;
+  assert.equal(timeout(120), 120);
+  assert.equal(timeout('90'), 90);
+  assert.equal(timeout(7200), 3600);
+  assert.equal(timeout(0), 3600);
+  assert.equal(timeout(-5), 3600);
+  assert.equal(timeout(undefined), undefined);
+});
+
+test('asr_model_id, asr_base_id and record_flag are read on any action; a base model outside the two refuses the reply', () => {
+  const { action } = parseCallbackReply(
+    JSON.stringify({
+      result: 'success',
+      data: {
+        action: 'play',
+        action_code: 'a.wav',
+        asr_model_id: '2070aca1eff146f9a7bc826f1c3d0001',
+        asr_base_id: 'dialect_customer_service_8k',
+        record_flag: 'true',
+      },
+    }),
+  );
+  assert.equal(action.asrModelId, '2070aca1eff146f9a7bc826f1c3d0001');
+  assert.equal(action.asrBaseId, 'dialect_customer_service_8k');
+  assert.equal(action.recordFlag, true);
+  const plain = parseCallbackReply(
+    '{"data":{"action":"donothing","record_flag":false,"asr_model_id":""}}',
+  ).action;
+  assert.equal(plain.recordFlag, false);
+  assert.equal(plain.asrModelId, undefined, 'empty means no change');
+  assert.equal(parseCallbackReply('{"data":{"action":"donothing"}}').action.recordFlag, undefined);
+  assert.throws(
+    () => parseCallbackReply('{"data":{"action":"donothing","asr_base_id":"english_16k"}}'),
+    (e: unknown) => e instanceof ReplyError && e.code === 'bad-field',
+  );
+  assert.throws(
+    () => parseCallbackReply('{"data":{"action":"donothing","record_flag":"yes"}}'),
+    (e: unknown) => e instanceof ReplyError && e.code === 'bad-field',
+  );
+});

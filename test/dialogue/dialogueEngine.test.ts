@@ -175,8 +175,8 @@ test('callbacks go out one at a time, in order', async () => {
   engine.stop();
 });
 
-test('unrecognised speech sends nothing but still counts as not being silent', async () => {
-  const { time, port, engine, playFor } = setup();
+test('with the account set to silent, unrecognised speech sends nothing but still counts as not being silent', async () => {
+  const { time, port, engine, playFor } = setup({ unrecognized: 'silent' });
   engine.start();
   playFor(100);
   time.advance(4000);

@@ -13,6 +13,7 @@ import {
   type DialoguePort,
   type HangupCause,
   type PlayRequest,
+  type RecognizerChoice,
 } from '../../src/dialogue/dialogueEngine.js';
 import { silentLogger } from '../../src/observability/logger.js';
 
@@ -55,6 +56,19 @@ export class FakePort implements DialoguePort {
     this.legs.push('bridge');
     return true;
   }
+  /** The item of each play that sounds now, as the media path would tell (unset: none known). */
+  readonly items = new Map<string, string>();
+  playingItem(id: string): string | undefined {
+    return this.items.get(id);
+  }
+  recordings = 0;
+  startRecording(): void {
+    this.recordings++;
+  }
+  readonly recognizers: RecognizerChoice[] = [];
+  switchRecognizer(choice: RecognizerChoice): void {
+    this.recognizers.push(choice);
+  }
   callback(event: CallbackContent): Promise<CallbackDecision> {
     this.callbacks.push(event);
     return new Promise((resolve) => {
@@ -93,6 +107,7 @@ export function setup(over: Partial<DialogueOptions> = {}) {
     sessionTimeoutMs: 120_000,
     dynamicId: 'start',
     tts: undefined,
+    unrecognized: 'callback',
     ...over,
   });
   port.engine = engine;

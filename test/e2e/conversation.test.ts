@@ -92,7 +92,7 @@ describe('SmartCall conversations with virtual callees', { concurrency: true }, 
     assert.match(String(first.begin_time), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     assert.ok(Number(first.end_offset) > Number(first.begin_offset));
     assert.equal(first.is_playing, false);
-    assert.equal(first.current_media_code, '$t$');
+    assert.equal(first.current_media_code, '', 'nothing plays when the sentence ends (issue 11 item 7)');
     assert.equal(first.dynamic_id, 'step-1');
     assert.equal(first.role, 'B');
     assert.equal(first.identity, '13900000026');

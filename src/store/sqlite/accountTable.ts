@@ -1,3 +1,4 @@
+import type { UnrecognizedSpeech } from '../../contract/callbackContent.js';
 import {
   type AccountRecord,
   type AccountStatus,
@@ -20,6 +21,7 @@ interface AccountRow {
   callback_fallback: string | null;
   callback_body_mode: CallbackBodyMode;
   callback_secret_enc: string | null;
+  callback_unrecognized: UnrecognizedSpeech;
   receipt_url: string | null;
   receipt_types: string;
   receipt_type_urls: string;
@@ -50,6 +52,7 @@ function toRecord(row: AccountRow): AccountRecord {
       fallbackReply: row.callback_fallback,
       bodyMode: row.callback_body_mode,
       signingSecretEnc: row.callback_secret_enc,
+      unrecognized: row.callback_unrecognized,
     },
     receipts: {
       url: row.receipt_url,
@@ -106,9 +109,9 @@ export class SqliteAccountRepository implements AccountRepository {
     this.#db
       .prepare(
         `UPDATE accounts SET callback_url = ?, callback_timeout_ms = ?, callback_fallback = ?,
-         callback_body_mode = ?, callback_secret_enc = ? WHERE id = ?`,
+         callback_body_mode = ?, callback_secret_enc = ?, callback_unrecognized = ? WHERE id = ?`,
       )
-      .run(s.url, s.timeoutMs, s.fallbackReply, s.bodyMode, s.signingSecretEnc, id);
+      .run(s.url, s.timeoutMs, s.fallbackReply, s.bodyMode, s.signingSecretEnc, s.unrecognized, id);
   }
 
   setReceipts(id: number, s: Omit<ReceiptSettings, 'typeUrls'> & Partial<ReceiptSettings>): void {

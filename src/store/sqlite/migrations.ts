@@ -173,6 +173,14 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 6,
+    name: 'what an unrecognised utterance produces, per account',
+    sql: `
+      ALTER TABLE accounts ADD COLUMN callback_unrecognized TEXT NOT NULL DEFAULT 'callback'
+        CHECK (callback_unrecognized IN ('callback', 'silent'));
+    `,
+  },
+  {
     version: 7,
     name: 'a receipt URL per MessageType, receipts ordered per URL; the parallel leg hang-up cause',
     sql: `
