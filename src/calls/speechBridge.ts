@@ -223,6 +223,15 @@ export function speechListeners(
       async finish() {
         if (closed || !asr) return;
         await within(asr.stream.finish(), FINISH_LIMIT_MS, clock);
+        if (closed) return;
+        // The audio stopped mid-sentence (an announcement cut by the failure it announces): the
+        // endpointer will never end that sentence, so what the ASR heard of it is reported now.
+        const cut = early;
+        early = undefined;
+        sentenceBegin = undefined;
+        if (cut) report(cut.words, cut.beginAt, cut.endAt);
+        // Sentences still waiting for a result get none: reported without words, once.
+        for (const w of waiting.splice(0)) unrecognised(w);
       },
       close() {
         if (closed) return;

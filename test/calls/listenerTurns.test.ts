@@ -228,3 +228,19 @@ test('a sentence the recognizer heard in two parts is one report with both parts
   assert.equal(heard.length, 1);
   listener.close();
 });
+
+test('a sentence cut by the end of the audio is reported by finish() with what the recognizer heard', async () => {
+  const { clock, heard, listener, engines, audio } = setUp();
+  audio(true, 600);
+  const stream = engines.streams[0]!;
+  // The recognizer's final result for the audio so far, while the endpointer still hears speech.
+  stream.emit(final('您拨打的电话已关机', 0, 600));
+  assert.equal(heard.length, 0, 'held until the sentence ends');
+  await listener.finish();
+  assert.deepEqual(
+    heard.map((h) => h.words),
+    ['您拨打的电话已关机'],
+  );
+  listener.close();
+  assert.equal(clock.pendingTimers, 0);
+});
