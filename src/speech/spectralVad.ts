@@ -101,7 +101,7 @@ export class SpectralVad implements Vad {
       noise *= MIN_BIAS;
       this.#noise[b] = noise;
       const snr = 10 * Math.log10(p / noise);
-      snrSum += snr < 0 ? 0 : snr > 30 ? 30 : snr;
+      snrSum += Math.min(30, Math.max(snr, 0));
     }
     if (this.#frames % SUBWINDOW_FRAMES === 0) this.#rotate();
     // Until the tracker has seen a little audio its noise floor is the first frames themselves.

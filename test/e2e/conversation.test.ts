@@ -69,7 +69,7 @@ describe('SmartCall conversations with virtual callees', { concurrency: true }, 
         DynamicId: 'step-1',
         RecordFlag: 'false',
       },
-      (cb, mine) =>
+      (_cb, mine) =>
         mine.length === 1
           ? say('好的，您的订单已发货。', { dynamic_id: 'step-2' })
           : { action: 'hangup', action_code: '$t$', action_code_param: '{"t":"再见"}' },

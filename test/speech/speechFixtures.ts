@@ -62,7 +62,7 @@ export function mixAtSnr(
   const out = new Int16Array(clean.length);
   for (let i = 0; i < clean.length; i++) {
     const v = Math.round(clean[i]! + gain * noise[i]!);
-    out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+    out[i] = Math.min(32767, Math.max(v, -32768));
   }
   return out;
 }

@@ -81,7 +81,7 @@ function toTelephone(pcm: Int16Array, gain: number): Int16Array {
   if (gain !== 1) {
     for (let i = 0; i < out.length; i++) {
       const v = Math.round(out[i]! * gain);
-      out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      out[i] = Math.min(32767, Math.max(v, -32768));
     }
   }
   return out;
