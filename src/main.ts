@@ -54,6 +54,7 @@ import type { TrunkRecord } from './store/records.js';
 import type { Store } from './store/repositories.js';
 import { SqliteStore } from './store/sqlite/sqliteStore.js';
 import { TtlCache } from './store/ttlCache.js';
+import { InboundGate } from './telephony/inboundGate.js';
 import { Telephony } from './telephony/telephony.js';
 import { CredentialResolver } from './tenancy/credentials.js';
 import { DEMO_ACCOUNT, type DemoAccount, ensureDemoAccount } from './tenancy/demoAccount.js';
@@ -132,6 +133,12 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
     const speech = await SpeechEngines.start({ config: config.speech, asrModels: store.asrModels, log });
     shutdown.add('speech', () => speech.close());
 
+    // The platform's UA takes INVITEs only from ranges trunks list (--inbound-from); others get 403.
+    const door = new InboundGate({
+      sources: () => store.trunks.list().flatMap((t) => t.inboundFrom ?? []),
+      clock: systemClock,
+      log: log.child({ component: 'sip' }),
+    });
     const telephony = await Telephony.create({
       address: config.sip.address,
       sipUdpPort: config.sip.udpPort,
@@ -139,6 +146,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       rtpPortMin: config.rtp.portMin,
       rtpPortMax: config.rtp.portMax,
       timers: { t1: config.sip.t1Ms },
+      admitInvite: (request, source) => door.admit(request, source),
       logger: log.child({ component: 'sip' }),
     });
     shutdown.add('telephony', () => telephony.close());
@@ -343,6 +351,7 @@ function ensurePhonenetTrunk(trunks: TrunkAdmin, address: string, port: number):
       uri,
       cps: phonenet.cps,
       maxCalls: phonenet.maxCalls,
+      ...(phonenet.inboundFrom && { inboundFrom: phonenet.inboundFrom }),
       isDefault: phonenet.isDefault,
     });
   }

@@ -25,6 +25,7 @@ import type { CallFailure, EndedBy } from '../sip/index.js';
 import type { AccountRecord, CallRecord, TrunkRecord } from '../store/records.js';
 import type { CallPatch, Store } from '../store/repositories.js';
 import type { OutboundCall } from '../telephony/outboundCall.js';
+import { destinationFilter } from '../tenancy/destinations.js';
 import { CallbackExchange } from './callbackExchange.js';
 import type { CallEvents } from './callEvents.js';
 import { CallFinisher, finishUnplaced } from './callFinisher.js';
@@ -90,11 +91,14 @@ export class CallSession {
   #out: OutboundCall | undefined;
   /** CancelCall came before the answer: the leg is cancelled as soon as it exists. */
   #cancelled = false;
+  /** The account's allowed destinations for transfers (mainland numbers by default). */
+  readonly #destinationAllowed: (number: string) => boolean;
 
   private constructor(deps: CallSessionDeps, call: CallRecord, account: AccountRecord, trunk: TrunkRecord) {
     this.#d = deps;
     this.#trunk = trunk;
     this.#log = deps.log.child({ callId: call.callId });
+    this.#destinationAllowed = destinationFilter(account.allowedDestinations);
     const { ledger, events } = deps;
     const base = { callId: call.callId, events, clock: deps.time, log: this.#log };
     const request = JSON.parse(call.request) as SmartCallRequest;
@@ -196,6 +200,7 @@ export class CallSession {
       prompt: (code) => this.#d.prompts.build(account.id, code, {}, speechSettings(undefined), log).source,
       parallelResult: (result) => this.#conversation?.parallelTransferResult(result),
       callCenters: this.#d.callCenters,
+      destinationAllowed: this.#destinationAllowed,
       ledger: this.#d.ledger,
     });
     await new Promise<void>((resolve) => {

@@ -41,8 +41,13 @@ export interface SecondLegsOptions {
   prompt(code: string): AudioSource;
   /** How a parallel transfer went (the dialogue posts it as a callback). */
   parallelResult(result: ParallelResult): void;
-  /** `cc_name` → number to dial (a number as cc_name is dialled as is). */
+  /** `cc_name` → number to dial (a number as cc_name is dialled as is, if allowed). */
   callCenters: Readonly<Record<string, string>>;
+  /**
+   * Whether the account may be handed to `number` (its allowed destinations). A number that is not
+   * allowed is never dialled; call-centre names are the operator's and are not checked.
+   */
+  destinationAllowed(number: string): boolean;
   /** Where each leg's VoiceReport is written. */
   ledger: Pick<CallLedger, 'secondLeg'>;
   events: CallEvents;
@@ -87,6 +92,15 @@ export class SecondLegs {
   async transfer(number: string): Promise<void> {
     const out = this.#o.main;
     this.#o.log.info({ to: maskNumber(number) }, 'transferring');
+    if (!this.#o.destinationAllowed(number)) {
+      // Like a transfer leg that cannot be placed: the robot has already left, so the call ends.
+      this.#o.log.warn(
+        { to: maskNumber(number) },
+        "the transfer number is not one of the account's allowed destinations: not dialled, hanging up",
+      );
+      out.hangup();
+      return;
+    }
     const tracked = this.#track('transfer', number);
     let leg: OutboundCall;
     try {
@@ -128,11 +142,19 @@ export class SecondLegs {
   /** A leg to a call centre while the robot talks on; its progress goes to the callback. */
   async parallelTransfer(o: { ccName?: string; playFile?: string; isMonitor: boolean }): Promise<void> {
     const ccName = o.ccName ?? '';
-    const number = this.#o.callCenters[ccName] ?? (/^\+?\d{3,20}$/.test(ccName) ? ccName : undefined);
+    const centre = this.#o.callCenters[ccName];
+    const number = centre ?? (/^\+?\d{3,20}$/.test(ccName) ? ccName : undefined);
     const report = (status: 'success' | 'fail', failCause: string) =>
       this.#o.parallelResult({ status, failCause, isMonitor: o.isMonitor, ccName });
     if (this.#parallel) return report('fail', 'a parallel transfer is already in progress');
     if (!number) return report('fail', `unknown call centre "${ccName}"`);
+    if (centre === undefined && !this.#o.destinationAllowed(number)) {
+      this.#o.log.warn(
+        { to: maskNumber(number) },
+        "the parallel transfer number is not one of the account's allowed destinations: not dialled",
+      );
+      return report('fail', 'destination not allowed');
+    }
     const tracked = this.#track('parallel', number);
     let leg: OutboundCall;
     try {

@@ -6,6 +6,7 @@
 
 import { isIP } from 'node:net';
 import { systemClock } from '../clock/clock.js';
+import { SourceFilterError, sourceFilter } from '../net/sourceFilter.js';
 import { uriHost } from '../sip/index.js';
 import {
   NUMBER_FORMATS,
@@ -34,6 +35,8 @@ export interface TrunkInput {
   cps?: number;
   maxCalls?: number;
   optionsIntervalS?: number;
+  /** CIDR ranges the trunk sends INVITEs from (`--inbound-from`); none: no INVITE is taken from it. */
+  inboundFrom?: readonly string[];
   isDefault?: boolean;
 }
 
@@ -61,6 +64,20 @@ function numberFormat(value: string | undefined, what: string): NumberFormat {
     throw new TrunkError(`${what} must be one of ${NUMBER_FORMATS.join(', ')}`);
   }
   return value as NumberFormat;
+}
+
+/** Each range checked (`203.0.113.0/24`, `2001:db8::/32`, or one address); names are refused. */
+function inboundRanges(ranges: readonly string[] | undefined): string[] {
+  const list = (ranges ?? []).map((r) => r.trim()).filter((r) => r !== '');
+  for (const range of list) {
+    try {
+      sourceFilter([range]);
+    } catch (err) {
+      if (err instanceof SourceFilterError) throw new TrunkError(`--inbound-from: ${err.message}`);
+      throw err;
+    }
+  }
+  return list;
 }
 
 function positive(value: number | undefined, fallback: number, what: string): number {
@@ -122,6 +139,7 @@ export class TrunkAdmin {
       cps: positive(input.cps, 10, 'cps'),
       maxCalls: positive(input.maxCalls, 100, 'max calls'),
       optionsIntervalS: input.optionsIntervalS ?? 0,
+      inboundFrom: inboundRanges(input.inboundFrom),
       // The first trunk becomes the default, so a single-trunk setup needs no flag.
       isDefault: input.isDefault ?? (existing?.isDefault || this.#store.trunks.list().length === 0),
       createdAt: existing?.createdAt ?? this.#now(),

@@ -5,10 +5,11 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { type AccountRecord, RECEIPT_TYPES } from '../store/records.js';
+import { DEFAULT_DESTINATIONS } from '../tenancy/destinations.js';
 import { receiptUrl } from '../tenancy/receiptRoutes.js';
 import { registerAsrModelCommands } from './asrCommands.js';
 import { type GlobalOptions, withAdmin } from './context.js';
-import { emit, table } from './output.js';
+import { emit, fail, table } from './output.js';
 import { registerStsCommands } from './stsCommands.js';
 import { registerTrunkCommands } from './trunkCommands.js';
 import { registerTtsTemplateCommands } from './ttsTemplateCommands.js';
@@ -34,6 +35,7 @@ function accountView(a: AccountRecord) {
     qps: a.qps,
     callback: callbackView(a.callback),
     receipts: receiptsView(a.receipts),
+    allowedDestinations: a.allowedDestinations ?? DEFAULT_DESTINATIONS,
     createdAt: new Date(a.createdAt).toISOString(),
   };
 }
@@ -98,6 +100,26 @@ export function registerAdminCommands(program: Command): void {
       const o = opts(cmd);
       const a = withAdmin(o, (ad) => ad.setAccountQps(o.name as string, (o.qps as number) ?? null));
       emit(o, accountView(a), () => `account ${a.name} qps ${a.qps ?? 'default'}`);
+    });
+
+  account
+    .command('set-destinations')
+    .description('numbers transfer / parallel_transfer may dial (default: mainland China numbers only)')
+    .requiredOption('--name <name>', 'account name')
+    .option(
+      '--allow <regex>',
+      "a pattern the whole number must match, e.g. '^1[3-9]\\d{9}$' (repeatable; replaces the list)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option('--default', 'back to the default list')
+    .action((_o, cmd: Command) => {
+      const o = opts(cmd);
+      const allow = o.allow as string[] | undefined;
+      if ((allow === undefined) === (o.default !== true))
+        return fail(o, 'give --allow patterns or --default');
+      const a = withAdmin(o, (ad) => ad.setAllowedDestinations(o.name as string, allow ?? null));
+      const view = accountView(a);
+      emit(o, view, () => `account ${a.name} may transfer to: ${view.allowedDestinations.join('  ')}`);
     });
 
   const key = admin.command('key').description('AccessKey pairs');

@@ -34,6 +34,11 @@ export function registerTrunkCommands(admin: Command): void {
     .option('--cps <n>', 'new calls per second (default 10)', nonNegativeInt)
     .option('--max-calls <n>', 'concurrent calls (default 100)', nonNegativeInt)
     .option('--options-interval <s>', 'OPTIONS keep-alive every s seconds (0 = off)', nonNegativeInt)
+    .option(
+      '--inbound-from <cidr>',
+      'a range the trunk sends INVITEs from, e.g. 203.0.113.0/24 (repeatable; none: every INVITE is refused 403)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option('--default', 'make it the default trunk')
     .action((_o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as Opts;
@@ -51,6 +56,7 @@ export function registerTrunkCommands(admin: Command): void {
           cps: o.cps as number | undefined,
           maxCalls: o.maxCalls as number | undefined,
           optionsIntervalS: o.optionsInterval as number | undefined,
+          inboundFrom: o.inboundFrom as string[] | undefined,
           isDefault: o.default === true ? true : undefined,
         }),
       );

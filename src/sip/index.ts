@@ -26,6 +26,12 @@ export {
 } from './sdp.js';
 export { type SipMessage, SipRequest, SipResponse } from './sipMessage.js';
 export { isSipUri, parseUri, SipUri, uriHost } from './sipUri.js';
-export { type OptionsResult, type SipStats, SipUserAgent, type SipUserAgentOptions } from './sipUserAgent.js';
+export {
+  type InviteGate,
+  type OptionsResult,
+  type SipStats,
+  SipUserAgent,
+  type SipUserAgentOptions,
+} from './sipUserAgent.js';
 export type { SipTimerConfig } from './timers.js';
 export type { Endpoint, TransportCounters, TransportLimits, TransportProtocol } from './transport.js';

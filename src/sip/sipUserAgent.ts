@@ -43,7 +43,15 @@ export interface SipUserAgentOptions {
   sessionTimer?: Partial<SessionTimerSettings>;
   userAgentHeader?: string;
   logger?: Logger;
+  /**
+   * Who may open a call to us. Refused INVITEs get 403 before any call or dialog exists and are
+   * counted in `stats().refusedInvites`. Without a gate every well-formed INVITE is offered.
+   */
+  admitInvite?: InviteGate;
 }
+
+/** Decides whether an out-of-dialog INVITE from `source` may become a call. */
+export type InviteGate = (request: SipRequest, source: Endpoint) => boolean;
 
 export interface SipUserAgentEvents {
   /** A new call offered to us; answer it, reject it or let it ring. Unhandled calls get 480. */
@@ -60,6 +68,8 @@ export interface SipStats {
   transactions: { client: number; server: number };
   timers: number;
   tcpConnections: number;
+  /** Out-of-dialog INVITEs the gate refused (403). */
+  refusedInvites: number;
   transport: TransportCounters;
 }
 
@@ -80,12 +90,15 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   readonly #children = new Set<UaChild>();
   readonly #incomingByTx = new Map<ServerInviteTransaction, IncomingInvite>();
   readonly #ctx: UaContext;
+  readonly #admitInvite: InviteGate | undefined;
+  #refusedInvites = 0;
   #closed = false;
 
   private constructor(options: SipUserAgentOptions) {
     super();
     this.#log = options.logger ?? silentLogger();
     this.#user = options.user ?? 'smartcall';
+    this.#admitInvite = options.admitInvite;
     this.timers = new Timers(options.clock);
     this.#transport = new TransportLayer({
       address: options.address ?? '127.0.0.1',
@@ -191,6 +204,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       transactions: { client: this.#transactions.clientCount, server: this.#transactions.serverCount },
       timers: this.timers.active,
       tcpConnections: this.#transport.tcpConnections,
+      refusedInvites: this.#refusedInvites,
       transport: { ...this.#transport.counters },
     };
   }
@@ -328,6 +342,12 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   }
 
   #onInvite(request: SipRequest, tx: ServerInviteTransaction, inbound: Inbound): void {
+    if (this.#admitInvite && !this.#admitInvite(request, inbound.source)) {
+      // Nothing is kept but the transaction that retransmits the 403 until Timer H/I.
+      this.#refusedInvites++;
+      tx.respond(createResponse(request, 403, { toTag: newTag() }));
+      return;
+    }
     const se = request.sessionExpires();
     const minSE = this.#ctx.sessionTimer.minSE;
     if (se && se.seconds < minSE) {

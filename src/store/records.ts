@@ -43,6 +43,11 @@ export interface AccountRecord {
   qps: number | null;
   callback: CallbackSettings;
   receipts: ReceiptSettings;
+  /**
+   * Patterns (regular expressions) a `transfer` / `parallel_transfer` number must match; absent or
+   * null: the default, mainland China numbers only (calls/destinations.ts).
+   */
+  allowedDestinations?: readonly string[] | null;
   createdAt: number;
 }
 
@@ -182,6 +187,8 @@ export interface TrunkRecord {
   maxCalls: number;
   /** OPTIONS keep-alive interval, seconds; 0 = off. */
   optionsIntervalS: number;
+  /** CIDR ranges this trunk sends INVITEs from (absent or empty: it sends none we take). */
+  inboundFrom?: readonly string[];
   isDefault: boolean;
   createdAt: number;
 }

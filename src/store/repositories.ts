@@ -29,6 +29,8 @@ export interface AccountRepository {
   list(): AccountRecord[];
   setStatus(id: number, status: AccountStatus): void;
   setQps(id: number, qps: number | null): void;
+  /** The `transfer` / `parallel_transfer` number patterns; null restores the default. */
+  setAllowedDestinations(id: number, patterns: readonly string[] | null): void;
   setCallback(id: number, settings: CallbackSettings): void;
   /** Replaces the receipt settings; without `typeUrls`, no type has its own URL. */
   setReceipts(id: number, settings: Omit<ReceiptSettings, 'typeUrls'> & Partial<ReceiptSettings>): void;

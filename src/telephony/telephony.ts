@@ -6,7 +6,7 @@ import { MediaClock } from '../media/mediaClock.js';
 import { MediaSession, type MediaSessionOptions } from '../media/mediaSession.js';
 import type { Logger } from '../observability/logger.js';
 import { PortPool } from '../rtp/portPool.js';
-import type { SipTimerConfig } from '../sip/index.js';
+import type { InviteGate, SipTimerConfig } from '../sip/index.js';
 import { SipUserAgent } from '../sip/index.js';
 
 export interface TelephonyOptions {
@@ -22,6 +22,8 @@ export interface TelephonyOptions {
   /** Share a clock (tests, or several user agents in one process). */
   clock?: MediaClock;
   logger: Logger;
+  /** Who may send us an INVITE (the platform passes its `InboundGate`); absent: anyone. */
+  admitInvite?: InviteGate;
 }
 
 export class Telephony {
@@ -49,6 +51,7 @@ export class Telephony {
       tcpPort: options.sipTcpPort,
       user: options.user ?? 'smartcall',
       ...(options.timers && { timers: options.timers }),
+      ...(options.admitInvite && { admitInvite: options.admitInvite }),
       logger: options.logger,
     });
     const clock = options.clock ?? new MediaClock({ logger: options.logger });

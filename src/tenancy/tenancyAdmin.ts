@@ -17,6 +17,7 @@ import {
 } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
 import { generateAccessKeyPair, generateTemporaryKeyPair } from './credentials.js';
+import { compileDestinations, DestinationPatternError } from './destinations.js';
 import type { SecretBox } from './secretBox.js';
 import { StsTokens } from './stsTokens.js';
 
@@ -144,6 +145,25 @@ export class TenancyAdmin {
       throw new TenancyError('qps must be a positive integer');
     const account = this.account(name);
     this.#store.accounts.setQps(account.id, qps);
+    return this.account(name);
+  }
+
+  /**
+   * The numbers `transfer` / `parallel_transfer` may dial for this account: regular expressions
+   * matched against the whole number; null restores the default (mainland numbers only).
+   */
+  setAllowedDestinations(name: string, patterns: readonly string[] | null): AccountRecord {
+    if (patterns !== null) {
+      if (patterns.length === 0) throw new TenancyError('give at least one --allow pattern, or --default');
+      try {
+        compileDestinations(patterns);
+      } catch (err) {
+        if (err instanceof DestinationPatternError) throw new TenancyError(err.message);
+        throw err;
+      }
+    }
+    const account = this.account(name);
+    this.#store.accounts.setAllowedDestinations(account.id, patterns);
     return this.account(name);
   }
 

@@ -44,7 +44,7 @@ export async function assertIdle(ua: SipUserAgent, timeoutMs = 3000): Promise<vo
     timeoutMs,
   ).catch(() => {
     assert.deepEqual(
-      { ...ua.stats(), transport: undefined, tcpConnections: undefined },
+      { ...ua.stats(), transport: undefined, tcpConnections: undefined, refusedInvites: undefined },
       {
         calls: 0,
         dialogs: 0,
@@ -52,6 +52,7 @@ export async function assertIdle(ua: SipUserAgent, timeoutMs = 3000): Promise<vo
         timers: 0,
         transport: undefined,
         tcpConnections: undefined,
+        refusedInvites: undefined,
       },
     );
   });

@@ -25,6 +25,7 @@ interface AccountRow {
   receipt_url: string | null;
   receipt_types: string;
   receipt_type_urls: string;
+  allowed_destinations: string | null;
   created_at: number;
 }
 
@@ -59,6 +60,8 @@ function toRecord(row: AccountRow): AccountRecord {
       types: row.receipt_types.split(',').filter(isReceiptType),
       typeUrls: typeUrlsOf(row.receipt_type_urls),
     },
+    allowedDestinations:
+      row.allowed_destinations === null ? null : (JSON.parse(row.allowed_destinations) as string[]),
     createdAt: row.created_at,
   };
 }
@@ -103,6 +106,12 @@ export class SqliteAccountRepository implements AccountRepository {
 
   setQps(id: number, qps: number | null): void {
     this.#db.prepare('UPDATE accounts SET qps = ? WHERE id = ?').run(qps, id);
+  }
+
+  setAllowedDestinations(id: number, patterns: readonly string[] | null): void {
+    this.#db
+      .prepare('UPDATE accounts SET allowed_destinations = ? WHERE id = ?')
+      .run(patterns === null ? null : JSON.stringify(patterns), id);
   }
 
   setCallback(id: number, s: CallbackSettings): void {

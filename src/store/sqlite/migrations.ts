@@ -196,4 +196,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX calls_account_callee_created ON calls(account_id, called_number, created_at);
     `,
   },
+  {
+    version: 10,
+    name: 'the ranges a trunk sends INVITEs from; the numbers an account may transfer to',
+    sql: `
+      ALTER TABLE trunks ADD COLUMN inbound_from TEXT NOT NULL DEFAULT '';
+      ALTER TABLE accounts ADD COLUMN allowed_destinations TEXT;
+    `,
+  },
 ];
