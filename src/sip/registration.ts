@@ -83,6 +83,8 @@ export class Registration extends EventEmitter<RegistrationEvents> {
   #running = false;
   #inFlight: Promise<void> | undefined;
   #releaseContact: (() => void) | undefined;
+  /** A binding may exist at the registrar (a REGISTER succeeded and none removed it since). */
+  #bound = false;
 
   constructor(ua: SipUserAgent, options: RegistrationOptions) {
     super();
@@ -118,11 +120,9 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     this.#timer = this.#ua.timers.clear(this.#timer);
     if (this.#inFlight)
       await within(this.#inFlight, this.#o.unregisterTimeoutMs ?? 2000, this.#ua.timers.clock);
-    const bound = this.#status.state === 'registered' || this.#status.state === 'failing';
-    if (bound) {
-      const done = this.#send(0).then(() => undefined);
-      await within(done, this.#o.unregisterTimeoutMs ?? 2000, this.#ua.timers.clock);
-    }
+    // A failed refresh may have left the binding in place: remove it whenever one was made.
+    if (this.#bound)
+      await within(this.#unregister(), this.#o.unregisterTimeoutMs ?? 2000, this.#ua.timers.clock);
     this.#releaseContact?.();
     this.#releaseContact = undefined;
     this.#update({ state: 'unregistered', nextAttemptAt: undefined });
@@ -141,29 +141,52 @@ export class Registration extends EventEmitter<RegistrationEvents> {
   }
 
   async #register(): Promise<void> {
-    // At most: the 423 retry and the challenge retries of one attempt.
+    const result = await this.#exchange(this.#expiresS, () => this.#running);
+    if (!this.#running) return;
+    if (result.ok) {
+      this.#bound = true;
+      this.#registered(result.response);
+    } else {
+      this.#failed(result.error);
+    }
+  }
+
+  /** Removes our binding (Expires: 0), answering a challenge if need be. */
+  async #unregister(): Promise<void> {
+    const result = await this.#exchange(0, () => true);
+    if (result.ok) this.#bound = false;
+  }
+
+  /**
+   * One REGISTER and the retries it takes: challenges answered (401/407), a 423 answered with the
+   * registrar's Min-Expires. Ends with a 2xx or the reason there is none.
+   */
+  async #exchange(
+    expiresS: number,
+    wanted: () => boolean,
+  ): Promise<{ ok: true; response: SipResponse } | { ok: false; error: string }> {
     let answeredFresh = false;
     for (let round = 0; round < 4; round++) {
-      const outcome = await this.#send(this.#expiresS);
-      if (!this.#running) return;
-      if (!outcome.ok) return this.#failed(`${outcome.code}: ${outcome.message}`);
+      const outcome = await this.#send(expiresS);
+      if (!outcome.ok) return { ok: false, error: `${outcome.code}: ${outcome.message}` };
+      if (!wanted()) return { ok: false, error: 'stopped' };
       const r = outcome.response;
-      if (r.status >= 200 && r.status < 300) return this.#registered(r);
-      if (r.status === 423) {
+      if (r.status >= 200 && r.status < 300) return { ok: true, response: r };
+      if (r.status === 423 && expiresS > 0) {
         const min = Number(r.headers.get('Min-Expires'));
-        if (!Number.isInteger(min) || min <= this.#expiresS) {
-          return this.#failed(`423 ${r.reason} without a usable Min-Expires`);
+        if (!Number.isInteger(min) || min <= expiresS) {
+          return { ok: false, error: `423 ${r.reason} without a usable Min-Expires` };
         }
-        this.#expiresS = min;
+        this.#expiresS = expiresS = min;
         continue;
       }
       if ((r.status === 401 || r.status === 407) && this.#takeChallenge(r, answeredFresh)) {
         answeredFresh = true;
         continue;
       }
-      return this.#failed(`${r.status} ${r.reason}`);
+      return { ok: false, error: `${r.status} ${r.reason}` };
     }
-    this.#failed('registrar kept answering with challenges or 423');
+    return { ok: false, error: 'the registrar kept answering with challenges or 423' };
   }
 
   /**

@@ -88,19 +88,19 @@ const contactOk = (r: SipRequest, expires: number) => [
 test('registers with digest and refreshes half-way through a short lifetime, reusing the challenge', async () => {
   const seen = registrar((r) =>
     authorized(r)
-      ? { status: '200 OK', headers: contactOk(r, 1) }
+      ? { status: '200 OK', headers: contactOk(r, 2) }
       : { status: '401 Unauthorized', headers: [challenge('n1')] },
   );
-  const reg = register({ expiresS: 1 });
+  const reg = register({ expiresS: 2 });
   await waitFor('registered', () => reg.status.state === 'registered');
-  assert.equal(reg.status.expiresS, 1);
+  assert.equal(reg.status.expiresS, 2);
   assert.equal(seen.length, 2, 'one 401, then the authorised REGISTER');
-  assert.equal(seen[1]!.request.headers.get('Expires'), '1');
+  assert.equal(seen[1]!.request.headers.get('Expires'), '2');
   assert.match(seen[1]!.request.headers.get('Contact')!, /^<sip:trunk-carrier@127\.0\.0\.1:\d+>$/);
-  await waitFor('the refresh', () => seen.length === 3, 2000);
+  await waitFor('the refresh', () => seen.length === 3, 3000);
   const refresh = seen[2]!;
   const gap = refresh.at - seen[1]!.at;
-  assert.ok(gap >= 400 && gap < 1000, `refreshed ${gap} ms after a 1 s binding was granted`);
+  assert.ok(gap >= 900 && gap < 2000, `refreshed ${gap} ms after a 2 s binding was granted`);
   assert.ok(authorized(refresh.request), 'the refresh answers the known challenge at once');
   assert.match(refresh.request.headers.get('Authorization')!, /nc=00000002/);
   assert.equal(refresh.request.callId, seen[0]!.request.callId, 'one Call-ID per binding (§10.2.4)');
@@ -145,19 +145,27 @@ test('a refused password leaves the registration failing with the last error; at
   assert.ok(starts[2]! - starts[1]! >= 290, `second retry after ${starts[2]! - starts[1]!} ms`);
 });
 
-test('stop removes the binding with Expires: 0 and leaves nothing running', async () => {
-  const seen = registrar((r) =>
-    authorized(r)
+test('stop removes the binding with Expires: 0, answering a new challenge, and leaves nothing running', async () => {
+  // The registrar wants a new nonce for the removal: the challenge of the registration is not enough.
+  const seen = registrar((r) => {
+    const removal = r.headers.get('Expires') === '0';
+    const nonce = removal ? 'n3-removal' : 'n3';
+    const ok = authorized(r) && r.headers.get('Authorization')!.includes(`nonce="${nonce}"`);
+    return ok
       ? { status: '200 OK', headers: contactOk(r, 3600) }
-      : { status: '401 Unauthorized', headers: [challenge('n3')] },
-  );
+      : { status: '401 Unauthorized', headers: [challenge(nonce)] };
+  });
   const reg = register();
   await waitFor('registered', () => reg.status.state === 'registered');
   const states: string[] = [];
   reg.on('status', (s) => states.push(s.state));
   await reg.stop();
   const last = seen.at(-1)!.request;
-  assert.equal(last.headers.get('Expires'), '0');
+  assert.deepEqual(
+    seen.map((x) => x.request.headers.get('Expires')),
+    ['3600', '3600', '0', '0'],
+  );
+  assert.match(last.headers.get('Authorization')!, /nonce="n3-removal"/);
   assert.match(last.headers.get('Contact')!, /trunk-carrier@/);
   assert.ok(authorized(last));
   assert.deepEqual(states, ['unregistered']);
