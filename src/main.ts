@@ -20,6 +20,7 @@ import { accountPrompts, speechListeners, speechSynthesizer } from './calls/spee
 import { TrunkAdmin } from './calls/trunkAdmin.js';
 import { trunkDial } from './calls/trunkDial.js';
 import { TrunkMonitor } from './calls/trunkMonitor.js';
+import { TrunkRegistrar } from './calls/trunkRegistrar.js';
 import { systemClock } from './clock/clock.js';
 import type { Config } from './config.js';
 import { CallTranscripts } from './console/callTranscripts.js';
@@ -254,6 +255,16 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       const monitor = new TrunkMonitor(telephony.ua, store.trunks.list(), log);
       shutdown.add('trunk monitor', () => monitor.stop());
     }
+    // Added after the dialer, so it stops before the telephony closes: the Expires: 0 still leave.
+    const registrar = new TrunkRegistrar({
+      ua: telephony.ua,
+      store,
+      password: (t) => trunks.password(t),
+      clock: systemClock,
+      log: log.child({ component: 'registrar' }),
+    });
+    registrar.start(store.trunks.list());
+    shutdown.add('trunk registrations', () => registrar.stop());
 
     const gateway = new RpcGateway({
       options: config.api,

@@ -13,6 +13,8 @@ import {
   type NumberFormat,
   type SipTransportName,
   type TrunkRecord,
+  type TrunkRegistrationRecord,
+  type TrunkRegistrationState,
 } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
 import type { SecretBox } from '../tenancy/secretBox.js';
@@ -37,6 +39,10 @@ export interface TrunkInput {
   optionsIntervalS?: number;
   /** CIDR ranges the trunk sends INVITEs from (`--inbound-from`); none: no INVITE is taken from it. */
   inboundFrom?: readonly string[];
+  /** REGISTER at the trunk while the server runs (needs username and password). */
+  register?: boolean;
+  /** Binding lifetime to ask for, seconds (default 3600). */
+  registerExpiresS?: number;
   isDefault?: boolean;
 }
 
@@ -86,16 +92,56 @@ function positive(value: number | undefined, fallback: number, what: string): nu
   return n;
 }
 
-export type TrunkView = Omit<TrunkRecord, 'passwordEnc'> & { hasPassword: boolean; uri: string };
+/** A trunk's registration as `trunk list --json` shows it (times as ISO 8601). */
+export interface RegistrationView {
+  state: TrunkRegistrationState | 'never';
+  registered: boolean;
+  expires: number;
+  lastError: string | null;
+  nextRefresh: string | null;
+  contactUser: string | null;
+  updatedAt: string | null;
+}
 
-export function trunkView(t: TrunkRecord): TrunkView {
+export type TrunkView = Omit<TrunkRecord, 'passwordEnc'> & {
+  hasPassword: boolean;
+  uri: string;
+  /** Only for trunks that register. */
+  registration?: RegistrationView;
+};
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function trunkView(t: TrunkRecord, registration?: TrunkRegistrationRecord): TrunkView {
   const { passwordEnc, ...rest } = t;
   const host = uriHost(t.host);
-  return {
+  const view: TrunkView = {
     ...rest,
     hasPassword: passwordEnc !== null,
     uri: `sip:${host}:${t.port};transport=${t.transport}`,
   };
+  if (t.register) {
+    view.registration = registration
+      ? {
+          state: registration.state,
+          registered: registration.state === 'registered',
+          expires: registration.expiresS,
+          lastError: registration.lastError,
+          nextRefresh: iso(registration.nextAttemptAt),
+          contactUser: registration.contactUser,
+          updatedAt: iso(registration.updatedAt),
+        }
+      : {
+          state: 'never',
+          registered: false,
+          expires: t.registerExpiresS ?? 3600,
+          lastError: null,
+          nextRefresh: null,
+          contactUser: null,
+          updatedAt: null,
+        };
+  }
+  return view;
 }
 
 export class TrunkAdmin {
@@ -140,10 +186,21 @@ export class TrunkAdmin {
       maxCalls: positive(input.maxCalls, 100, 'max calls'),
       optionsIntervalS: input.optionsIntervalS ?? 0,
       inboundFrom: inboundRanges(input.inboundFrom),
+      register: input.register ?? false,
+      registerExpiresS: input.registerExpiresS ?? 3600,
       // The first trunk becomes the default, so a single-trunk setup needs no flag.
       isDefault: input.isDefault ?? (existing?.isDefault || this.#store.trunks.list().length === 0),
       createdAt: existing?.createdAt ?? this.#now(),
     };
+    if (record.register && record.username === null) {
+      throw new TrunkError('--register needs --username and --password');
+    }
+    if (input.registerExpiresS !== undefined && !record.register) {
+      throw new TrunkError('--expires applies to --register');
+    }
+    if (!Number.isInteger(record.registerExpiresS) || record.registerExpiresS! < 1) {
+      throw new TrunkError('expires must be a positive number of seconds');
+    }
     if (!Number.isInteger(record.optionsIntervalS) || record.optionsIntervalS < 0) {
       throw new TrunkError('options interval must be 0 (off) or a number of seconds');
     }
@@ -170,6 +227,11 @@ export class TrunkAdmin {
 
   list(): TrunkRecord[] {
     return this.#store.trunks.list();
+  }
+
+  /** Trunks with the registration state the server last saved. */
+  views(): TrunkView[] {
+    return this.#store.trunks.list().map((t) => trunkView(t, this.#store.trunks.registration(t.name)));
   }
 
   /** The digest password of a trunk, for the SIP layer. */

@@ -39,6 +39,8 @@ export function registerTrunkCommands(admin: Command): void {
       'a range the trunk sends INVITEs from, e.g. 203.0.113.0/24 (repeatable; none: every INVITE is refused 403)',
       (value: string, previous: string[] = []) => [...previous, value],
     )
+    .option('--register', 'register at the trunk (REGISTER with --username/--password) while the server runs')
+    .option('--expires <s>', 'registration lifetime to ask for, seconds (default 3600)', nonNegativeInt)
     .option('--default', 'make it the default trunk')
     .action((_o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as Opts;
@@ -57,23 +59,36 @@ export function registerTrunkCommands(admin: Command): void {
           maxCalls: o.maxCalls as number | undefined,
           optionsIntervalS: o.optionsInterval as number | undefined,
           inboundFrom: o.inboundFrom as string[] | undefined,
+          register: o.register === true ? true : undefined,
+          registerExpiresS: o.expires as number | undefined,
           isDefault: o.default === true ? true : undefined,
         }),
       );
       const view = trunkView(t);
       emit(o, view, () => `trunk ${t.name} → ${view.uri}${t.isDefault ? ' (default)' : ''}`);
     });
-  trunk.command('list').action((_o, cmd: Command) => {
-    const o = cmd.optsWithGlobals() as Opts;
-    const list = withTrunks(o, (a) => a.list()).map(trunkView);
-    emit(o, list, () => table(list, ['name', 'uri', 'cps', 'maxCalls', 'isDefault']));
-  });
+  trunk
+    .command('list')
+    .description('trunks; with --json, the registration state the server last saved')
+    .action((_o, cmd: Command) => {
+      const o = cmd.optsWithGlobals() as Opts;
+      const list = withTrunks(o, (a) => a.views());
+      const columns = ['name', 'uri', 'cps', 'maxCalls', 'isDefault'];
+      // The registration column only when some trunk registers.
+      if (list.some((t) => t.registration)) columns.push('registration');
+      const rows = list.map((t) => ({ ...t, registration: t.registration?.state ?? '-' }));
+      emit(o, list, () => table(rows, columns));
+    });
   trunk
     .command('show')
     .requiredOption('--name <name>', 'trunk name')
     .action((_o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as Opts;
-      const view = trunkView(withTrunks(o, (a) => a.get(o.name as string)));
+      const name = o.name as string;
+      const view = withTrunks(o, (a) => {
+        a.get(name);
+        return a.views().find((t) => t.name === name)!;
+      });
       emit(o, view, () => JSON.stringify(view, null, 2));
     });
   trunk

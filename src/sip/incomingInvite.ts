@@ -33,6 +33,8 @@ export interface IncomingInviteEvents {
 export class IncomingInvite extends EventEmitter<IncomingInviteEvents> implements UaChild {
   readonly invite: SipRequest;
   readonly inbound: Inbound;
+  /** Set when the INVITE was sent to a registered Contact: that registration's label (the trunk). */
+  registration: string | undefined;
   /** The caller's SDP offer; undefined for a late offer (answer() then carries our offer). */
   readonly offer: string | undefined;
   /** What the offer asks for, when it had one we can use. */

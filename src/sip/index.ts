@@ -15,6 +15,12 @@ export {
   type OutgoingInviteState,
 } from './outgoingInvite.js';
 export {
+  Registration,
+  type RegistrationOptions,
+  type RegistrationState,
+  type RegistrationStatus,
+} from './registration.js';
+export {
   buildAnswer,
   buildOffer,
   type CodecName,

@@ -10,7 +10,7 @@ import { type UasCapabilities, validateRequest } from './requestValidator.js';
 import type { ServerInviteTransaction } from './serverInviteTransaction.js';
 import { SipHeaders } from './sipHeaders.js';
 import { SipRequest, type SipResponse } from './sipMessage.js';
-import { parseUri, type Uri, uriHost } from './sipUri.js';
+import { parseUri, SipUri, type Uri, uriHost } from './sipUri.js';
 import { resolveTarget } from './targetResolver.js';
 import { type SipTimerConfig, Timers } from './timers.js';
 import { type ServerTransaction, TransactionLayer, type TransactionUser } from './transactionLayer.js';
@@ -58,6 +58,11 @@ export interface SipUserAgentEvents {
   incoming: [call: IncomingInvite];
 }
 
+/** The final answer to an out-of-dialog non-INVITE request, or why none came. */
+export type RequestOutcome =
+  | { ok: true; response: SipResponse }
+  | { ok: false; code: 'timeout' | 'transport-error'; message: string };
+
 export type OptionsResult =
   | { ok: true; status: number; reason: string; rttMs: number }
   | { ok: false; code: 'timeout' | 'transport-error' | 'bad-target'; message: string };
@@ -89,6 +94,8 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   readonly #dialogs = new Map<string, DialogUser>();
   readonly #children = new Set<UaChild>();
   readonly #incomingByTx = new Map<ServerInviteTransaction, IncomingInvite>();
+  /** Contact user parts registered on someone's behalf (`Registration`): user → label. */
+  readonly #contactOwners = new Map<string, string>();
   readonly #ctx: UaContext;
   readonly #admitInvite: InviteGate | undefined;
   #refusedInvites = 0;
@@ -196,6 +203,39 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     });
   }
 
+  /**
+   * Sends an out-of-dialog non-INVITE request (REGISTER) that the caller built (Via is added) and
+   * resolves with its final response. Provisional responses are ignored.
+   */
+  request(request: SipRequest, target: Endpoint): Promise<RequestOutcome> {
+    if (this.#closed) return Promise.resolve({ ok: false, code: 'transport-error', message: 'ua closed' });
+    return new Promise((resolve) => {
+      this.#transactions.sendRequest(request, target, {
+        onResponse: (response) => {
+          if (response.status >= 200) resolve({ ok: true, response });
+        },
+        onTimeout: () => resolve({ ok: false, code: 'timeout', message: 'no response (Timer F)' }),
+        onTransportError: (e) => resolve({ ok: false, code: 'transport-error', message: e.message }),
+      });
+    });
+  }
+
+  /** Our Contact with another user part (a registration's binding). */
+  contactFor(protocol: TransportProtocol, user: string): string {
+    return this.#contact(protocol, user);
+  }
+
+  /**
+   * INVITEs whose Request-URI user is `user` (a registered Contact) are marked with `label`
+   * (`IncomingInvite.registration`). Returns the release function.
+   */
+  claimContact(user: string, label: string): () => void {
+    this.#contactOwners.set(user, label);
+    return () => {
+      if (this.#contactOwners.get(user) === label) this.#contactOwners.delete(user);
+    };
+  }
+
   /** Counts for leak checks and metrics. */
   stats(): SipStats {
     return {
@@ -220,11 +260,11 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     await this.#transport.close();
   }
 
-  #contact(protocol: TransportProtocol): string {
+  #contact(protocol: TransportProtocol, user = this.#user): string {
     const local = this.#transport.localEndpoint(protocol) ?? this.#transport.localEndpoint('udp');
-    if (!local) return `<sip:${this.#user}@127.0.0.1>`;
+    if (!local) return `<sip:${user}@127.0.0.1>`;
     const host = uriHost(local.address);
-    return `<sip:${this.#user}@${host}:${local.port}${local.protocol === 'udp' ? '' : ';transport=' + local.protocol}>`;
+    return `<sip:${user}@${host}:${local.port}${local.protocol === 'udp' ? '' : ';transport=' + local.protocol}>`;
   }
 
   #sendAck(ack: SipRequest, target: Endpoint): Buffer {
@@ -356,6 +396,8 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       return;
     }
     const call = new IncomingInvite(this.#ctx, request, tx, inbound);
+    const user = request.uri instanceof SipUri ? request.uri.user : undefined;
+    if (user !== undefined) call.registration = this.#contactOwners.get(user);
     this.#incomingByTx.set(tx, call);
     this.#log.debug({ callId: request.callId }, 'sip incoming call');
     if (this.listenerCount('incoming') === 0) {

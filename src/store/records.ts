@@ -189,8 +189,27 @@ export interface TrunkRecord {
   optionsIntervalS: number;
   /** CIDR ranges this trunk sends INVITEs from (absent or empty: it sends none we take). */
   inboundFrom?: readonly string[];
+  /** Register at the trunk (REGISTER with the digest credentials) while the server runs. */
+  register?: boolean;
+  /** Binding lifetime asked for, seconds (the registrar may grant another). */
+  registerExpiresS?: number;
   isDefault: boolean;
   createdAt: number;
+}
+
+export type TrunkRegistrationState = 'registering' | 'registered' | 'failing' | 'unregistered';
+
+/** A trunk's registration as the server last saw it (the CLI reads it from the store). */
+export interface TrunkRegistrationRecord {
+  state: TrunkRegistrationState;
+  /** Granted lifetime when registered, else the one asked for. */
+  expiresS: number;
+  lastError: string | null;
+  /** Epoch ms of the next REGISTER (refresh or retry); null when none is planned. */
+  nextAttemptAt: number | null;
+  /** The Contact user part INVITEs for this trunk arrive on. */
+  contactUser: string;
+  updatedAt: number;
 }
 
 export type ReceiptState = 'pending' | 'delivered' | 'abandoned';

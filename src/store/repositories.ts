@@ -18,6 +18,7 @@ import type {
   ReceiptRecord,
   ReceiptSettings,
   TrunkRecord,
+  TrunkRegistrationRecord,
   TtsTemplateRecord,
   VoiceFileRecord,
 } from './records.js';
@@ -122,6 +123,10 @@ export interface TrunkRepository {
   find(name: string): TrunkRecord | undefined;
   findDefault(): TrunkRecord | undefined;
   list(): TrunkRecord[];
+  /** Saves what the server knows of a trunk's registration (no-op for an unknown trunk). */
+  saveRegistration(name: string, registration: TrunkRegistrationRecord): void;
+  /** The last saved registration of a trunk; undefined when it never registered. */
+  registration(name: string): TrunkRegistrationRecord | undefined;
   remove(name: string): boolean;
 }
 

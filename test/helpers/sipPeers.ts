@@ -296,6 +296,56 @@ export async function startKamailioTrunk(o: KamailioOptions): Promise<Peer> {
   };
 }
 
+export interface KamailioRegistrarOptions {
+  port: number;
+  user: string;
+  pass: string;
+  /** Shorter Expires get 423 Interval Too Brief with this Min-Expires (default 1). */
+  minExpires?: number;
+}
+
+/** kamailio as a registrar (401 on REGISTER, qop=auth; 423 below minExpires) routing to its bindings. */
+export async function startKamailioRegistrar(o: KamailioRegistrarOptions): Promise<Peer> {
+  const dir = mkdtempSync(join(tmpdir(), 'kamailio-reg-'));
+  const cfg = readFileSync(fixture('kamailio/registrar.cfg'), 'utf8')
+    .replace(/!REG_PORT![^!]*!/, `!REG_PORT!${o.port}!`)
+    .replace(/!AUTH_USER![^!]*!/, `!AUTH_USER!${o.user}!`)
+    .replace(/!AUTH_PASS![^!]*!/, `!AUTH_PASS!${o.pass}!`)
+    .replace(/!MIN_EXPIRES![^!]*!/, `!MIN_EXPIRES!${o.minExpires ?? 1}!`);
+  writeFileSync(join(dir, 'registrar.cfg'), cfg);
+  const child = spawn(
+    'kamailio',
+    ['-f', join(dir, 'registrar.cfg'), '-DD', '-E', '-Y', dir, '-m', '32', '-M', '8'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const output = track(child);
+  try {
+    await waitUntil(
+      () => (udpBound(o.port) && tcpListening(o.port)) || child.exitCode !== null,
+      10_000,
+      'kamailio registrar',
+    );
+  } catch (err) {
+    await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  if (child.exitCode !== null) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`kamailio exited: ${output()}`);
+  }
+  return {
+    child,
+    dir,
+    output,
+    exitCode: (timeoutMs = 10_000) => waitForExit(child, timeoutMs),
+    stop: async () => {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export interface BaresipOptions {
   port: number;
   /** Request-URI users it answers (others get 404). */

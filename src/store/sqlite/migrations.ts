@@ -197,6 +197,20 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 9,
+    name: 'trunk registration: settings, and the state the server last saw',
+    sql: `
+      ALTER TABLE trunks ADD COLUMN register INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE trunks ADD COLUMN register_expires_s INTEGER NOT NULL DEFAULT 3600;
+      ALTER TABLE trunks ADD COLUMN reg_state TEXT;
+      ALTER TABLE trunks ADD COLUMN reg_expires_s INTEGER;
+      ALTER TABLE trunks ADD COLUMN reg_last_error TEXT;
+      ALTER TABLE trunks ADD COLUMN reg_next_attempt_at INTEGER;
+      ALTER TABLE trunks ADD COLUMN reg_contact_user TEXT;
+      ALTER TABLE trunks ADD COLUMN reg_updated_at INTEGER;
+    `,
+  },
+  {
     version: 10,
     name: 'the ranges a trunk sends INVITEs from; the numbers an account may transfer to',
     sql: `

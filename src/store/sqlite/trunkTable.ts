@@ -1,4 +1,10 @@
-import type { NumberFormat, SipTransportName, TrunkRecord } from '../records.js';
+import type {
+  NumberFormat,
+  SipTransportName,
+  TrunkRecord,
+  TrunkRegistrationRecord,
+  TrunkRegistrationState,
+} from '../records.js';
 import type { TrunkRepository } from '../repositories.js';
 import type { SqliteDatabase } from './database.js';
 
@@ -17,8 +23,19 @@ interface TrunkRow {
   max_calls: number;
   options_interval_s: number;
   inbound_from: string;
+  register: number;
+  register_expires_s: number;
   is_default: number;
   created_at: number;
+}
+
+interface RegistrationRow {
+  reg_state: TrunkRegistrationState | null;
+  reg_expires_s: number | null;
+  reg_last_error: string | null;
+  reg_next_attempt_at: number | null;
+  reg_contact_user: string | null;
+  reg_updated_at: number | null;
 }
 
 const toRecord = (r: TrunkRow): TrunkRecord => ({
@@ -36,6 +53,8 @@ const toRecord = (r: TrunkRow): TrunkRecord => ({
   maxCalls: r.max_calls,
   optionsIntervalS: r.options_interval_s,
   inboundFrom: r.inbound_from ? r.inbound_from.split(',') : [],
+  register: r.register === 1,
+  registerExpiresS: r.register_expires_s,
   isDefault: r.is_default === 1,
   createdAt: r.created_at,
 });
@@ -53,20 +72,25 @@ export class SqliteTrunkRepository implements TrunkRepository {
       this.#db
         .prepare(
           `INSERT INTO trunks (name, host, port, transport, username, password_enc, realm, caller_format,
-            callee_format, send_pai, cps, max_calls, options_interval_s, inbound_from, is_default, created_at)
+            callee_format, send_pai, cps, max_calls, options_interval_s, inbound_from, register,
+            register_expires_s, is_default, created_at)
            VALUES (@name, @host, @port, @transport, @username, @passwordEnc, @realm, @callerFormat,
-            @calleeFormat, @sendPai, @cps, @maxCalls, @optionsIntervalS, @inboundFrom, @isDefault, @createdAt)
+            @calleeFormat, @sendPai, @cps, @maxCalls, @optionsIntervalS, @inboundFrom, @register,
+            @registerExpiresS, @isDefault, @createdAt)
            ON CONFLICT(name) DO UPDATE SET host = excluded.host, port = excluded.port,
             transport = excluded.transport, username = excluded.username, password_enc = excluded.password_enc,
             realm = excluded.realm, caller_format = excluded.caller_format, callee_format = excluded.callee_format,
             send_pai = excluded.send_pai, cps = excluded.cps, max_calls = excluded.max_calls,
             options_interval_s = excluded.options_interval_s, inbound_from = excluded.inbound_from,
+            register = excluded.register, register_expires_s = excluded.register_expires_s,
             is_default = excluded.is_default`,
         )
         .run({
           ...t,
           sendPai: t.sendPai ? 1 : 0,
           inboundFrom: (t.inboundFrom ?? []).join(','),
+          register: t.register ? 1 : 0,
+          registerExpiresS: t.registerExpiresS ?? 3600,
           isDefault: t.isDefault ? 1 : 0,
         });
     })();
@@ -88,5 +112,33 @@ export class SqliteTrunkRepository implements TrunkRepository {
 
   remove(name: string): boolean {
     return this.#db.prepare('DELETE FROM trunks WHERE name = ?').run(name).changes > 0;
+  }
+
+  saveRegistration(name: string, r: TrunkRegistrationRecord): void {
+    this.#db
+      .prepare(
+        `UPDATE trunks SET reg_state = @state, reg_expires_s = @expiresS, reg_last_error = @lastError,
+          reg_next_attempt_at = @nextAttemptAt, reg_contact_user = @contactUser, reg_updated_at = @updatedAt
+         WHERE name = @name`,
+      )
+      .run({ ...r, name });
+  }
+
+  registration(name: string): TrunkRegistrationRecord | undefined {
+    const row = this.#db
+      .prepare<[string], RegistrationRow>(
+        `SELECT reg_state, reg_expires_s, reg_last_error, reg_next_attempt_at, reg_contact_user, reg_updated_at
+         FROM trunks WHERE name = ?`,
+      )
+      .get(name);
+    if (!row || row.reg_state === null) return undefined;
+    return {
+      state: row.reg_state,
+      expiresS: row.reg_expires_s ?? 0,
+      lastError: row.reg_last_error,
+      nextAttemptAt: row.reg_next_attempt_at,
+      contactUser: row.reg_contact_user ?? '',
+      updatedAt: row.reg_updated_at ?? 0,
+    };
   }
 }

@@ -1,0 +1,113 @@
+/**
+ * Registration at the trunks that ask for it (`smartcall admin trunk add --register`): one SIP
+ * `Registration` per trunk while the server runs, its state saved in the store on every change so
+ * that `smartcall admin trunk list --json` (another process) shows it, and Expires: 0 for every
+ * binding on `stop()`.
+ *
+ * The Contact of a trunk's binding has the user part `trunk-<name>`: the INVITEs the trunk sends
+ * there arrive marked with the trunk (`IncomingInvite.registration`, see `trunkOfIncoming`).
+ */
+
+import type { Clock } from '../clock/clock.js';
+import type { Logger } from '../observability/logger.js';
+import type { IncomingInvite, RegistrationStatus, SipUserAgent } from '../sip/index.js';
+import { Registration, uriHost } from '../sip/index.js';
+import type { TrunkRecord } from '../store/records.js';
+import type { Store } from '../store/repositories.js';
+
+export interface TrunkRegistrarOptions {
+  ua: SipUserAgent;
+  store: Store;
+  /** The trunk's digest password (opened from the store). */
+  password: (t: TrunkRecord) => string | undefined;
+  /** Wall-clock epoch ms for the saved times (the server's clock). */
+  clock: Clock;
+  log: Logger;
+  /** Waits between attempts after failures (default: `Registration`'s 5 s … 5 min). */
+  retryDelaysMs?: readonly number[];
+}
+
+/** The Contact user part a trunk's registration binds. */
+export function registrationContactUser(trunkName: string): string {
+  return `trunk-${trunkName}`;
+}
+
+/** The trunk an incoming INVITE was sent to us for, when it arrived on a registered Contact. */
+export function trunkOfIncoming(call: IncomingInvite): string | undefined {
+  return call.registration;
+}
+
+export class TrunkRegistrar {
+  readonly #o: TrunkRegistrarOptions;
+  readonly #registrations = new Map<string, Registration>();
+
+  constructor(options: TrunkRegistrarOptions) {
+    this.#o = options;
+  }
+
+  /** Starts a registration for every trunk with `register` set. */
+  start(trunks: readonly TrunkRecord[]): void {
+    for (const t of trunks) {
+      if (!t.register || this.#registrations.has(t.name)) continue;
+      this.#startOne(t);
+    }
+  }
+
+  /** The live status of a trunk's registration (undefined when it does not register). */
+  status(name: string): RegistrationStatus | undefined {
+    return this.#registrations.get(name)?.status;
+  }
+
+  /** Unregisters every trunk (Expires: 0, bounded wait each, all at once). */
+  async stop(): Promise<void> {
+    const all = [...this.#registrations.values()];
+    this.#registrations.clear();
+    await Promise.all(all.map((r) => r.stop()));
+  }
+
+  #startOne(t: TrunkRecord): void {
+    const { ua, store, clock, log } = this.#o;
+    const password = this.#o.password(t);
+    const host = uriHost(t.host);
+    const contactUser = registrationContactUser(t.name);
+    const registration = new Registration(ua, {
+      registrar: `sip:${host}:${t.port}`,
+      transport: t.transport === 'tcp' ? 'tcp' : 'udp',
+      aor: `sip:${t.username ?? contactUser}@${host}${t.port === 5060 ? '' : `:${t.port}`}`,
+      contactUser,
+      label: t.name,
+      ...(t.username !== null && password !== undefined
+        ? { credentials: { username: t.username, password } }
+        : {}),
+      expiresS: t.registerExpiresS ?? 3600,
+      ...(this.#o.retryDelaysMs ? { retryDelaysMs: this.#o.retryDelaysMs } : {}),
+    });
+    // The SIP layer's times are on the UA's clock; the saved ones are epoch ms.
+    const toEpoch = (at: number | undefined) =>
+      at === undefined ? null : Math.round(clock.now() + (at - ua.timers.clock.now()));
+    let last: RegistrationStatus['state'] | undefined;
+    registration.on('status', (s) => {
+      try {
+        store.trunks.saveRegistration(t.name, {
+          state: s.state,
+          expiresS: s.expiresS,
+          lastError: s.lastError ?? null,
+          nextAttemptAt: toEpoch(s.nextAttemptAt),
+          contactUser,
+          updatedAt: Math.round(clock.now()),
+        });
+      } catch (err) {
+        log.error({ err, trunk: t.name }, 'trunk registration state not saved');
+      }
+      if (s.state === last) return;
+      last = s.state;
+      if (s.state === 'failing') {
+        log.warn({ trunk: t.name, error: s.lastError, failures: s.failures }, 'trunk registration failing');
+      } else if (s.state !== 'registering') {
+        log.info({ trunk: t.name, expires: s.expiresS }, `trunk ${s.state}`);
+      }
+    });
+    this.#registrations.set(t.name, registration);
+    registration.start();
+  }
+}
