@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the third-party peers the test suite talks to on 127.0.0.1, when missing:
-# sipp (sip-tester), baresip, kamailio and sox, from Debian's packages; and the human voice
+# sipp (sip-tester), baresip, kamailio, sox and openssl (test CAs), from Debian's packages; and the human voice
 # prompts (asterisk-core-sounds-en-wav) the speech harness adds to its synthesized test set.
 set -e
 need=""
@@ -8,6 +8,7 @@ command -v sipp >/dev/null 2>&1 || need="$need sip-tester"
 command -v baresip >/dev/null 2>&1 || need="$need baresip-core"
 command -v kamailio >/dev/null 2>&1 || [ -x /usr/sbin/kamailio ] || need="$need kamailio"
 command -v sox >/dev/null 2>&1 || need="$need sox"
+command -v openssl >/dev/null 2>&1 || need="$need openssl"
 [ -d /usr/share/asterisk/sounds/en_US_f_Allison ] || need="$need asterisk-core-sounds-en-wav"
 [ -z "$need" ] && exit 0
 echo "installing test peers:$need"
