@@ -209,6 +209,8 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
         telephony,
         trunkPassword: (t) => trunks.password(t),
         ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
+        dns,
+        log: log.child({ component: 'trunk' }),
       }),
       // Prompts speak with the account's TTS engine (speech.tts.accounts), else the default.
       prompts: accountPrompts(
@@ -243,7 +245,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
     });
 
     if (config.calls.trunkKeepAlive) {
-      const monitor = new TrunkMonitor(telephony.ua, store.trunks.list(), log);
+      const monitor = new TrunkMonitor(telephony.ua, store.trunks.list(), log, dns);
       shutdown.add('trunk monitor', () => monitor.stop());
     }
 

@@ -24,8 +24,16 @@ export {
   type MediaDirection,
   parseAnswer,
 } from './sdp.js';
+export {
+  type LocatedHop,
+  type LocateResult,
+  locateSipServers,
+  type SipDns,
+  type SipNaptr,
+  type SipSrv,
+} from './serverLocator.js';
 export { type SipMessage, SipRequest, SipResponse } from './sipMessage.js';
-export { isSipUri, parseUri, SipUri, uriHost } from './sipUri.js';
+export { isSipUri, isValidHost, parseUri, SipUri, uriHost } from './sipUri.js';
 export { type OptionsResult, type SipStats, SipUserAgent, type SipUserAgentOptions } from './sipUserAgent.js';
 export type { SipTimerConfig } from './timers.js';
 export type { Endpoint, TransportCounters, TransportLimits, TransportProtocol } from './transport.js';

@@ -196,4 +196,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX calls_account_callee_created ON calls(account_id, called_number, created_at);
     `,
   },
+  {
+    version: 12,
+    name: 'a trunk target as given (host names located per RFC 3263)',
+    sql: `
+      ALTER TABLE trunks ADD COLUMN uri TEXT;
+    `,
+  },
 ];

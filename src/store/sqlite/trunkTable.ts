@@ -18,6 +18,7 @@ interface TrunkRow {
   options_interval_s: number;
   is_default: number;
   created_at: number;
+  uri: string | null;
 }
 
 const toRecord = (r: TrunkRow): TrunkRecord => ({
@@ -36,6 +37,7 @@ const toRecord = (r: TrunkRow): TrunkRecord => ({
   optionsIntervalS: r.options_interval_s,
   isDefault: r.is_default === 1,
   createdAt: r.created_at,
+  uri: r.uri,
 });
 
 export class SqliteTrunkRepository implements TrunkRepository {
@@ -51,16 +53,17 @@ export class SqliteTrunkRepository implements TrunkRepository {
       this.#db
         .prepare(
           `INSERT INTO trunks (name, host, port, transport, username, password_enc, realm, caller_format,
-            callee_format, send_pai, cps, max_calls, options_interval_s, is_default, created_at)
+            callee_format, send_pai, cps, max_calls, options_interval_s, is_default, created_at, uri)
            VALUES (@name, @host, @port, @transport, @username, @passwordEnc, @realm, @callerFormat,
-            @calleeFormat, @sendPai, @cps, @maxCalls, @optionsIntervalS, @isDefault, @createdAt)
+            @calleeFormat, @sendPai, @cps, @maxCalls, @optionsIntervalS, @isDefault, @createdAt, @uri)
            ON CONFLICT(name) DO UPDATE SET host = excluded.host, port = excluded.port,
             transport = excluded.transport, username = excluded.username, password_enc = excluded.password_enc,
             realm = excluded.realm, caller_format = excluded.caller_format, callee_format = excluded.callee_format,
             send_pai = excluded.send_pai, cps = excluded.cps, max_calls = excluded.max_calls,
-            options_interval_s = excluded.options_interval_s, is_default = excluded.is_default`,
+            options_interval_s = excluded.options_interval_s, is_default = excluded.is_default,
+            uri = excluded.uri`,
         )
-        .run({ ...t, sendPai: t.sendPai ? 1 : 0, isDefault: t.isDefault ? 1 : 0 });
+        .run({ ...t, uri: t.uri ?? null, sendPai: t.sendPai ? 1 : 0, isDefault: t.isDefault ? 1 : 0 });
     })();
   }
 
