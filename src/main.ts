@@ -218,6 +218,8 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
         telephony,
         trunkPassword: (t) => trunks.password(t),
         ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
+        dns,
+        log: log.child({ component: 'trunk' }),
       }),
       // Prompts speak with the account's TTS engine (speech.tts.accounts), else the default.
       prompts: accountPrompts(
@@ -252,7 +254,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
     });
 
     if (config.calls.trunkKeepAlive) {
-      const monitor = new TrunkMonitor(telephony.ua, store.trunks.list(), log);
+      const monitor = new TrunkMonitor(telephony.ua, store.trunks.list(), log, dns);
       shutdown.add('trunk monitor', () => monitor.stop());
     }
     // Added after the dialer, so it stops before the telephony closes: the Expires: 0 still leave.

@@ -7,7 +7,7 @@
 import { isIP } from 'node:net';
 import { systemClock } from '../clock/clock.js';
 import { SourceFilterError, sourceFilter } from '../net/sourceFilter.js';
-import { uriHost } from '../sip/index.js';
+import { isValidHost, uriHost } from '../sip/index.js';
 import {
   NUMBER_FORMATS,
   type NumberFormat,
@@ -25,7 +25,7 @@ export class TrunkError extends Error {
 
 export interface TrunkInput {
   name: string;
-  /** `sip:127.0.0.1:5065` or `sip:[::1]:5065;transport=tcp`. */
+  /** `sip:127.0.0.1:5065`, `sip:[::1]:5065;transport=tcp` or `sip:trunk.example.com` (RFC 3263). */
   uri: string;
   transport?: string;
   username?: string;
@@ -49,19 +49,36 @@ export interface TrunkInput {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const SIP_URI = /^sips?:(?:[^@;]+@)?(\[[0-9a-fA-F:.]+\]|[^:;]+)(?::(\d+))?((?:;[^;]*)*)$/i;
 
-export function parseTrunkUri(uri: string): { host: string; port: number; transport?: SipTransportName } {
+export interface TrunkTarget {
+  /** IP literal (no brackets) or host name (lower case). */
+  host: string;
+  /** The port given, else 5060 (5061 for sips:). */
+  port: number;
+  /** Whether the URI named the port (then no SRV lookup, RFC 3263 §4.2). */
+  explicitPort: boolean;
+  transport?: SipTransportName;
+  sips: boolean;
+}
+
+export function parseTrunkUri(uri: string): TrunkTarget {
   const m = SIP_URI.exec(uri.trim());
-  if (!m) throw new TrunkError(`"${uri}" is not a SIP URI like sip:127.0.0.1:5065`);
-  const host = m[1]!.replace(/^\[|\]$/g, '');
-  if (isIP(host) === 0) {
-    throw new TrunkError(`trunk host "${host}" must be an IP address: smartcall never resolves host names`);
+  if (!m) throw new TrunkError(`"${uri}" is not a SIP URI like sip:127.0.0.1:5065 or sip:trunk.example.com`);
+  const host = m[1]!.replace(/^\[|\]$/g, '').toLowerCase();
+  if (isIP(host) === 0 && !isValidHost(host)) {
+    throw new TrunkError(`trunk host "${host}" is neither an IP address nor a host name`);
   }
-  const port = m[2] ? Number(m[2]) : uri.toLowerCase().startsWith('sips:') ? 5061 : 5060;
+  const sips = uri.trim().toLowerCase().startsWith('sips:');
+  const port = m[2] ? Number(m[2]) : sips ? 5061 : 5060;
   if (port < 1 || port > 65535) throw new TrunkError(`port ${port} is out of range`);
   const transport = /;transport=(udp|tcp|tls)/i.exec(m[3] ?? '')?.[1]?.toLowerCase() as
     | SipTransportName
     | undefined;
-  return transport ? { host, port, transport } : { host, port };
+  return { host, port, explicitPort: m[2] !== undefined, sips, ...(transport && { transport }) };
+}
+
+/** The URI calls through `t` are dialled to, without user part (older trunks: built from host, port, transport). */
+export function trunkUri(t: TrunkRecord): string {
+  return t.uri ?? `sip:${uriHost(t.host)}:${t.port};transport=${t.transport}`;
 }
 
 function numberFormat(value: string | undefined, what: string): NumberFormat {
@@ -103,7 +120,7 @@ export interface RegistrationView {
   updatedAt: string | null;
 }
 
-export type TrunkView = Omit<TrunkRecord, 'passwordEnc'> & {
+export type TrunkView = Omit<TrunkRecord, 'passwordEnc' | 'uri'> & {
   hasPassword: boolean;
   uri: string;
   /** Only for trunks that register. */
@@ -114,11 +131,10 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export function trunkView(t: TrunkRecord, registration?: TrunkRegistrationRecord): TrunkView {
   const { passwordEnc, ...rest } = t;
-  const host = uriHost(t.host);
   const view: TrunkView = {
     ...rest,
     hasPassword: passwordEnc !== null,
-    uri: `sip:${host}:${t.port};transport=${t.transport}`,
+    uri: trunkUri(t),
   };
   if (t.register) {
     view.registration = registration
@@ -159,14 +175,20 @@ export class TrunkAdmin {
   add(input: TrunkInput): TrunkRecord {
     if (!NAME.test(input.name)) throw new TrunkError(`trunk name "${input.name}" is not valid`);
     const target = parseTrunkUri(input.uri);
-    const transport = (input.transport?.toLowerCase() ?? target.transport ?? 'udp') as SipTransportName;
-    if (transport !== 'udp' && transport !== 'tcp') {
+    const given = (input.transport?.toLowerCase() ?? target.transport) as SipTransportName | undefined;
+    const transport = given ?? 'udp';
+    if (target.sips || transport === 'tls') {
       throw new TrunkError(
-        transport === 'tls'
-          ? 'TLS trunks are not supported yet: use udp or tcp'
-          : `unknown transport "${transport}"`,
+        'TLS trunks (sips: or transport=tls) are not supported yet: use sip: with udp or tcp',
       );
     }
+    if (transport !== 'udp' && transport !== 'tcp') throw new TrunkError(`unknown transport "${transport}"`);
+    // IP literals keep today's form (port and transport always named); a name keeps only what was
+    // given, so that DNS decides the rest (RFC 3263 §4.1, §4.2).
+    const named = isIP(target.host) === 0;
+    const uri = `sip:${uriHost(target.host)}${!named || target.explicitPort ? `:${target.port}` : ''}${
+      !named || given ? `;transport=${transport}` : ''
+    }`;
     if ((input.username === undefined) !== (input.password === undefined)) {
       throw new TrunkError('give both --username and --password, or neither');
     }
@@ -191,6 +213,7 @@ export class TrunkAdmin {
       // The first trunk becomes the default, so a single-trunk setup needs no flag.
       isDefault: input.isDefault ?? (existing?.isDefault || this.#store.trunks.list().length === 0),
       createdAt: existing?.createdAt ?? this.#now(),
+      uri,
     };
     if (record.register && record.username === null) {
       throw new TrunkError('--register needs --username and --password');

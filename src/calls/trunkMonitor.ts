@@ -4,15 +4,17 @@
  * carrier decides); the log is for operators.
  */
 
+import { isIP } from 'node:net';
 import type { Logger } from '../observability/logger.js';
-import type { SipUserAgent } from '../sip/index.js';
-import { OptionsPinger, uriHost } from '../sip/index.js';
+import type { SipDns, SipUri, SipUserAgent } from '../sip/index.js';
+import { locateSipServers, OptionsPinger, parseUri, uriHost } from '../sip/index.js';
 import type { TrunkRecord } from '../store/records.js';
+import { trunkUri } from './trunkAdmin.js';
 
 export class TrunkMonitor {
   readonly #pingers = new Map<string, OptionsPinger>();
 
-  constructor(ua: SipUserAgent, trunks: readonly TrunkRecord[], log: Logger) {
+  constructor(ua: SipUserAgent, trunks: readonly TrunkRecord[], log: Logger, dns: SipDns) {
     for (const t of trunks) {
       if (t.optionsIntervalS <= 0) continue;
       const host = uriHost(t.host);
@@ -20,6 +22,8 @@ export class TrunkMonitor {
         target: `sip:${host}:${t.port}`,
         transport: t.transport === 'tcp' ? 'tcp' : 'udp',
         intervalMs: t.optionsIntervalS * 1000,
+        // A trunk named by host name: its first located target is pinged (RFC 3263).
+        ...(isIP(t.host) === 0 && { locate: () => firstTarget(t, dns) }),
       });
       pinger.on('down', () => log.warn({ trunk: t.name }, 'trunk does not answer OPTIONS: down'));
       pinger.on('up', () => log.info({ trunk: t.name }, 'trunk answers OPTIONS: up'));
@@ -32,4 +36,15 @@ export class TrunkMonitor {
     for (const p of this.#pingers.values()) p.stop();
     this.#pingers.clear();
   }
+}
+
+async function firstTarget(
+  t: TrunkRecord,
+  dns: SipDns,
+): Promise<{ target: string; transport: 'udp' | 'tcp' }> {
+  const located = await locateSipServers(parseUri(trunkUri(t)) as SipUri, dns);
+  if (!located.ok) throw new Error(located.message);
+  const hop = located.hops[0]!;
+  const transport = hop.protocol === 'tcp' ? 'tcp' : 'udp';
+  return { target: `sip:${uriHost(hop.address)}:${hop.port}`, transport };
 }

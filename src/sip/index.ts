@@ -30,8 +30,16 @@ export {
   type MediaDirection,
   parseAnswer,
 } from './sdp.js';
+export {
+  type LocatedHop,
+  type LocateResult,
+  locateSipServers,
+  type SipDns,
+  type SipNaptr,
+  type SipSrv,
+} from './serverLocator.js';
 export { type SipMessage, SipRequest, SipResponse } from './sipMessage.js';
-export { isSipUri, parseUri, SipUri, uriHost } from './sipUri.js';
+export { isSipUri, isValidHost, parseUri, SipUri, uriHost } from './sipUri.js';
 export {
   type InviteGate,
   type OptionsResult,

@@ -6,6 +6,11 @@ import type { TransportProtocol } from './transport.js';
 export interface OptionsPingerOptions {
   /** URI pinged, e.g. `sip:192.0.2.10:5060` (IP literal). */
   target: string;
+  /**
+   * Asked before each ping instead of `target`/`transport` (a trunk named by host name is located
+   * anew, RFC 3263); a rejection counts as a failed ping.
+   */
+  locate?: () => Promise<{ target: string; transport: TransportProtocol }>;
   transport?: TransportProtocol;
   /** Time between pings (default 30 s). */
   intervalMs?: number;
@@ -29,7 +34,7 @@ export interface OptionsPingerEvents {
  */
 export class OptionsPinger extends EventEmitter<OptionsPingerEvents> {
   readonly #ua: SipUserAgent;
-  readonly #options: Required<OptionsPingerOptions>;
+  readonly #options: Required<Omit<OptionsPingerOptions, 'locate'>> & Pick<OptionsPingerOptions, 'locate'>;
   #state: TrunkState = 'unknown';
   #failures = 0;
   #timer: Timer | undefined;
@@ -58,10 +63,20 @@ export class OptionsPinger extends EventEmitter<OptionsPingerEvents> {
     this.#timer = this.#ua.timers.clear(this.#timer);
   }
 
+  async #send(): Promise<OptionsResult> {
+    if (!this.#options.locate) return this.#ua.sendOptions(this.#options.target, this.#options.transport);
+    try {
+      const { target, transport } = await this.#options.locate();
+      return await this.#ua.sendOptions(target, transport);
+    } catch (err) {
+      return { ok: false, code: 'bad-target', message: (err as Error).message };
+    }
+  }
+
   async #ping(): Promise<void> {
     if (!this.#running || this.#inFlight) return;
     this.#inFlight = true;
-    const result = await this.#ua.sendOptions(this.#options.target, this.#options.transport);
+    const result = await this.#send();
     this.#inFlight = false;
     if (!this.#running) return;
     this.emit('ping', result);

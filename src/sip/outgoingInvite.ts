@@ -29,6 +29,11 @@ export interface InviteOptions {
   to?: string;
   /** Outbound proxy URI (loose routing, RFC 3261 §8.1.2); requests go there with a Route header. */
   proxy?: string;
+  /**
+   * Next hops in order, located beforehand (RFC 3263, `locateSipServers`); the target's host may
+   * then be a name. On a timeout, a transport error or a 503 the next hop gets the INVITE (§4.3).
+   */
+  hops?: readonly Endpoint[];
   /** Transport when the URI does not name one (default udp). */
   transport?: TransportProtocol;
   /** Digest credentials for a 401/407 challenge (one authenticated retry). */
@@ -54,6 +59,8 @@ export interface OutgoingInviteEvents {
   ended: [by: EndedBy, reason: string];
   /** The peer changed the media with a re-INVITE/UPDATE. */
   'media-update': [sdp: string, media: MediaDescriptionSummary];
+  /** A hop failed (timeout, transport error, 503) and the next one gets the INVITE (RFC 3263 §4.3). */
+  'next-hop': [failed: Endpoint, reason: string, next: Endpoint];
 }
 
 /**
@@ -73,6 +80,8 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
   #invite: SipRequest | undefined;
   #tx: ClientTransaction | undefined;
   #nextHop: Endpoint | undefined;
+  #hopsLeft: Endpoint[] = [];
+  #proxy: Uri | undefined;
   #cseq = 1;
   #authAttempts = 0;
   #sessionRetry = false;
@@ -100,6 +109,11 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
     return this.#session;
   }
 
+  /** Where the INVITE went last (the hop that answered, once answered). */
+  get nextHop(): Endpoint | undefined {
+    return this.#nextHop;
+  }
+
   /** Sends the INVITE. Problems with the target are reported through `failed`, asynchronously. */
   start(): void {
     this.#ua.adopt(this);
@@ -109,16 +123,21 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
       queueMicrotask(() => this.#fail('bad-target', 400, 'Malformed target URI'));
       return;
     }
-    const hop = resolveTarget(proxy ?? target, this.#options.transport ?? 'udp');
+    const [first, ...rest] = this.#options.hops ?? [];
+    const hop = first
+      ? { ok: true as const, endpoint: first }
+      : resolveTarget(proxy ?? target, this.#options.transport ?? 'udp');
     if (!hop.ok) {
       const message = hop.message;
       queueMicrotask(() => this.#fail('bad-target', 400, message));
       return;
     }
     this.#nextHop = hop.endpoint;
+    this.#hopsLeft = rest;
     if (this.#options.setupTimeoutMs) {
       this.#setupTimer = this.#ua.timers.set(this.#options.setupTimeoutMs, () => this.#onSetupTimeout());
     }
+    this.#proxy = proxy;
     this.#invite = this.#buildInvite(target, proxy);
     this.#send(this.#invite);
   }
@@ -160,9 +179,29 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
   #send(invite: SipRequest): void {
     this.#tx = this.#ua.transactions.sendRequest(invite, this.#nextHop!, {
       onResponse: (r) => this.#onResponse(r),
-      onTimeout: () => this.#fail(this.#cancelWanted ?? 'timeout', 408, 'Request Timeout'),
-      onTransportError: (e: TransportError) => this.#fail('transport-error', 503, e.message),
+      onTimeout: () =>
+        this.#tryNextHop('timeout') || this.#fail(this.#cancelWanted ?? 'timeout', 408, 'Request Timeout'),
+      onTransportError: (e: TransportError) =>
+        this.#tryNextHop(e.message) || this.#fail('transport-error', 503, e.message),
     });
+  }
+
+  /** RFC 3263 §4.3: the same request (new branch) to the next hop; false when there is none. */
+  #tryNextHop(reason: string): boolean {
+    const next = this.#hopsLeft.shift();
+    if (!next || this.#cancelWanted || (this.#state !== 'calling' && this.#state !== 'proceeding'))
+      return false;
+    const failed = this.#nextHop!;
+    this.#nextHop = next;
+    this.#state = 'calling';
+    this.#authAttempts = 0;
+    this.emit('next-hop', failed, reason, next);
+    const previous = this.#invite!;
+    const invite = this.#buildInvite(previous.uri, this.#proxy);
+    invite.headers.set('CSeq', `${this.#cseq} INVITE`);
+    this.#invite = invite;
+    this.#send(invite);
+    return true;
   }
 
   /** A new INVITE in the same dialog attempt (auth or 422 retry): CSeq+1, new branch (§8.1.3.5, §22.2). */
@@ -194,6 +233,7 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
     }
     if ((status === 401 || status === 407) && this.#retryWithCredentials(response)) return;
     if (status === 422 && this.#retryWithLargerInterval(response)) return;
+    if (status === 503 && this.#tryNextHop(`503 ${response.reason}`)) return;
     const code: CallFailureCode =
       this.#cancelWanted ?? (status === 401 || status === 407 ? 'auth-failed' : 'rejected');
     this.#fail(code, status, response.reason || reasonPhrase(status));

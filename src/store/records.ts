@@ -169,10 +169,18 @@ export type SipTransportName = 'udp' | 'tcp' | 'tls';
 
 export interface TrunkRecord {
   name: string;
-  /** An IP literal: smartcall never resolves host names. */
+  /** An IP literal or a host name (located per RFC 3263 when dialled). */
   host: string;
+  /** The port given, else the default (5060). */
   port: number;
+  /** The transport given, else udp (for a name without one, DNS decides: see `uri`). */
   transport: SipTransportName;
+  /**
+   * The target as given, without user part: `sip:trunk.example.com`, `sip:192.0.2.1:5070;transport=tcp`.
+   * What is dialled: an explicit port skips SRV, an explicit transport skips NAPTR (RFC 3263 §4).
+   * Absent for trunks added before host names were allowed: `sip:host:port;transport=…`.
+   */
+  uri?: string | null;
   username: string | null;
   passwordEnc: string | null;
   /** Digest realm to answer; null accepts the realm the trunk challenges with. */

@@ -11,6 +11,7 @@ import type {
   CallFailure,
   DigestCredentials,
   EndedBy,
+  Endpoint,
   OutgoingInvite,
   TransportProtocol,
 } from '../sip/index.js';
@@ -23,6 +24,8 @@ export interface OutboundCallOptions {
   from?: string;
   fromDisplayName?: string;
   transport?: TransportProtocol;
+  /** Next hops in order when the target's host is a name (RFC 3263; failover on timeout/503). */
+  hops?: readonly Endpoint[];
   credentials?: DigestCredentials;
   headers?: Record<string, string>;
   /** CANCEL when no final answer came within this time (ring timeout). */
@@ -89,6 +92,7 @@ export class OutboundCall extends EventEmitter<OutboundCallEvents> {
         ...(options.from && { from: options.from }),
         ...(options.fromDisplayName && { fromDisplayName: options.fromDisplayName }),
         ...(options.transport && { transport: options.transport }),
+        ...(options.hops && { hops: options.hops }),
         ...(options.credentials && { credentials: options.credentials }),
         ...(options.headers && { headers: options.headers }),
         ...(options.setupTimeoutMs !== undefined && { setupTimeoutMs: options.setupTimeoutMs }),

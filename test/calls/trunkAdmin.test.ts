@@ -54,19 +54,56 @@ test('the first trunk is the default and only one trunk is ever the default', ()
   store.close();
 });
 
-test('trunk addresses must be IP literals and the settings sane', () => {
+test('a trunk may be named by host name: the URI keeps only the port and transport given (RFC 3263)', () => {
   const { admin } = setup();
-  assert.throws(
-    () => admin.add({ name: 'x', uri: 'sip:sip.carrier.example:5060' }),
-    /never resolves host names/,
+  const named = admin.add({ name: 'n', uri: 'sip:Trunk.Example.com' });
+  assert.equal(named.host, 'trunk.example.com');
+  assert.equal(trunkView(named).uri, 'sip:trunk.example.com');
+  assert.equal(
+    trunkView(admin.add({ name: 'p', uri: 'sip:trunk.example.com:5070' })).uri,
+    'sip:trunk.example.com:5070',
   );
+  assert.equal(
+    trunkView(admin.add({ name: 't', uri: 'sip:trunk.example.com', transport: 'tcp' })).uri,
+    'sip:trunk.example.com;transport=tcp',
+  );
+  assert.equal(
+    trunkView(admin.add({ name: 'ip', uri: 'sip:127.0.0.1' })).uri,
+    'sip:127.0.0.1:5060;transport=udp',
+  );
+  assert.throws(
+    () => admin.add({ name: 'x', uri: 'sips:trunk.example.com' }),
+    /TLS trunks .* not supported yet/,
+  );
+  assert.throws(
+    () => admin.add({ name: 'x', uri: 'sip:trunk.example.com;transport=tls' }),
+    /not supported yet/,
+  );
+  assert.throws(
+    () => admin.add({ name: 'x', uri: 'sip:bad_host!.example' }),
+    /neither an IP address nor a host name/,
+  );
+});
+
+test('trunk settings must be sane', () => {
+  const { admin } = setup();
   assert.throws(() => admin.add({ name: 'x', uri: 'http://127.0.0.1' }), /not a SIP URI/);
   assert.throws(() => admin.add({ name: 'x', uri: 'sip:127.0.0.1', username: 'u' }), /both/);
   assert.throws(() => admin.add({ name: 'x', uri: 'sip:127.0.0.1', cps: 0 }), /cps/);
   assert.throws(() => admin.add({ name: 'x', uri: 'sip:127.0.0.1', callerFormat: 'weird' }), /caller format/);
   assert.throws(() => admin.add({ name: 'x', uri: 'sip:127.0.0.1', transport: 'tls' }), /TLS/);
-  assert.deepEqual(parseTrunkUri('sip:[::1]:5070'), { host: '::1', port: 5070 });
-  assert.deepEqual(parseTrunkUri('sip:user@10.0.0.1'), { host: '10.0.0.1', port: 5060 });
+  assert.deepEqual(parseTrunkUri('sip:[::1]:5070'), {
+    host: '::1',
+    port: 5070,
+    explicitPort: true,
+    sips: false,
+  });
+  assert.deepEqual(parseTrunkUri('sip:user@10.0.0.1'), {
+    host: '10.0.0.1',
+    port: 5060,
+    explicitPort: false,
+    sips: false,
+  });
 });
 
 test('numbers are written in the format the trunk asks for', () => {

@@ -97,3 +97,35 @@ test('trunk set-default and remove act on the --name given', () => {
   assert.deepEqual(defaults(), { backup: true });
   assert.match(smartcall('admin', 'trunk', 'list').stdout, /^name\s+uri\s+cps\s+maxCalls\s+isDefault\n/);
 });
+
+test('trunk add --uri with a host name stores the name as given; sips: is refused until TLS exists', () => {
+  const added = smartcall(
+    'admin',
+    'trunk',
+    'add',
+    '--name',
+    'named',
+    '--uri',
+    'sip:Trunk.Example.com',
+    '--json',
+  );
+  assert.equal(added.status, 0, added.stderr);
+  const shown = smartcall('admin', 'trunk', 'show', '--name', 'named', '--json').json();
+  assert.equal(shown.host, 'trunk.example.com');
+  assert.equal(shown.uri, 'sip:trunk.example.com', 'no port or transport is made up: DNS decides them');
+  const ported = smartcall(
+    'admin',
+    'trunk',
+    'add',
+    '--name',
+    'ported',
+    '--uri',
+    'sip:trunk.example.com:5070;transport=tcp',
+    '--json',
+  );
+  assert.equal(ported.json().uri, 'sip:trunk.example.com:5070;transport=tcp');
+  assert.match(smartcall('admin', 'trunk', 'list').stdout, /named\s+sip:trunk\.example\.com\s/);
+  const tls = smartcall('admin', 'trunk', 'add', '--name', 'secure', '--uri', 'sips:trunk.example.com');
+  assert.notEqual(tls.status, 0);
+  assert.match(tls.stderr, /TLS trunks \(sips: or transport=tls\) are not supported yet/);
+});

@@ -218,4 +218,11 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE accounts ADD COLUMN allowed_destinations TEXT;
     `,
   },
+  {
+    version: 12,
+    name: 'a trunk target as given (host names located per RFC 3263)',
+    sql: `
+      ALTER TABLE trunks ADD COLUMN uri TEXT;
+    `,
+  },
 ];

@@ -27,6 +27,7 @@ interface TrunkRow {
   register_expires_s: number;
   is_default: number;
   created_at: number;
+  uri: string | null;
 }
 
 interface RegistrationRow {
@@ -57,6 +58,7 @@ const toRecord = (r: TrunkRow): TrunkRecord => ({
   registerExpiresS: r.register_expires_s,
   isDefault: r.is_default === 1,
   createdAt: r.created_at,
+  uri: r.uri,
 });
 
 export class SqliteTrunkRepository implements TrunkRepository {
@@ -73,20 +75,21 @@ export class SqliteTrunkRepository implements TrunkRepository {
         .prepare(
           `INSERT INTO trunks (name, host, port, transport, username, password_enc, realm, caller_format,
             callee_format, send_pai, cps, max_calls, options_interval_s, inbound_from, register,
-            register_expires_s, is_default, created_at)
+            register_expires_s, is_default, created_at, uri)
            VALUES (@name, @host, @port, @transport, @username, @passwordEnc, @realm, @callerFormat,
             @calleeFormat, @sendPai, @cps, @maxCalls, @optionsIntervalS, @inboundFrom, @register,
-            @registerExpiresS, @isDefault, @createdAt)
+            @registerExpiresS, @isDefault, @createdAt, @uri)
            ON CONFLICT(name) DO UPDATE SET host = excluded.host, port = excluded.port,
             transport = excluded.transport, username = excluded.username, password_enc = excluded.password_enc,
             realm = excluded.realm, caller_format = excluded.caller_format, callee_format = excluded.callee_format,
             send_pai = excluded.send_pai, cps = excluded.cps, max_calls = excluded.max_calls,
             options_interval_s = excluded.options_interval_s, inbound_from = excluded.inbound_from,
             register = excluded.register, register_expires_s = excluded.register_expires_s,
-            is_default = excluded.is_default`,
+            is_default = excluded.is_default, uri = excluded.uri`,
         )
         .run({
           ...t,
+          uri: t.uri ?? null,
           sendPai: t.sendPai ? 1 : 0,
           inboundFrom: (t.inboundFrom ?? []).join(','),
           register: t.register ? 1 : 0,
