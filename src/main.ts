@@ -343,6 +343,7 @@ function ensurePhonenetTrunk(trunks: TrunkAdmin, address: string, port: number):
       uri,
       cps: phonenet.cps,
       maxCalls: phonenet.maxCalls,
+      codecs: phonenet.codecs.join(','),
       isDefault: phonenet.isDefault,
     });
   }

@@ -11,6 +11,8 @@ import {
   NUMBER_FORMATS,
   type NumberFormat,
   type SipTransportName,
+  TRUNK_CODECS,
+  type TrunkCodec,
   type TrunkRecord,
 } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
@@ -34,6 +36,8 @@ export interface TrunkInput {
   cps?: number;
   maxCalls?: number;
   optionsIntervalS?: number;
+  /** Codec order for the offer, e.g. `PCMA,PCMU` (default PCMU,PCMA). */
+  codecs?: string;
   isDefault?: boolean;
 }
 
@@ -61,6 +65,22 @@ function numberFormat(value: string | undefined, what: string): NumberFormat {
     throw new TrunkError(`${what} must be one of ${NUMBER_FORMATS.join(', ')}`);
   }
   return value as NumberFormat;
+}
+
+/** `PCMA,PCMU` → the codecs in that order; unknown or repeated names are refused. */
+export function parseCodecs(value: string | undefined): TrunkCodec[] {
+  if (value === undefined) return ['PCMU', 'PCMA'];
+  const names = value.split(',').map((c) => c.trim().toUpperCase());
+  const codecs: TrunkCodec[] = [];
+  for (const name of names) {
+    if (name === 'G722') throw new TrunkError('G722 is not supported yet: use PCMA and/or PCMU');
+    if (!(TRUNK_CODECS as readonly string[]).includes(name)) {
+      throw new TrunkError(`codec "${name}" is not one of ${TRUNK_CODECS.join(', ')}`);
+    }
+    if (codecs.includes(name as TrunkCodec)) throw new TrunkError(`codec ${name} is listed twice`);
+    codecs.push(name as TrunkCodec);
+  }
+  return codecs;
 }
 
 function positive(value: number | undefined, fallback: number, what: string): number {
@@ -122,6 +142,7 @@ export class TrunkAdmin {
       cps: positive(input.cps, 10, 'cps'),
       maxCalls: positive(input.maxCalls, 100, 'max calls'),
       optionsIntervalS: input.optionsIntervalS ?? 0,
+      codecs: parseCodecs(input.codecs),
       // The first trunk becomes the default, so a single-trunk setup needs no flag.
       isDefault: input.isDefault ?? (existing?.isDefault || this.#store.trunks.list().length === 0),
       createdAt: existing?.createdAt ?? this.#now(),

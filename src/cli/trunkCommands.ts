@@ -34,6 +34,7 @@ export function registerTrunkCommands(admin: Command): void {
     .option('--cps <n>', 'new calls per second (default 10)', nonNegativeInt)
     .option('--max-calls <n>', 'concurrent calls (default 100)', nonNegativeInt)
     .option('--options-interval <s>', 'OPTIONS keep-alive every s seconds (0 = off)', nonNegativeInt)
+    .option('--codecs <list>', 'codecs to offer, in order of preference: PCMA,PCMU (default PCMU,PCMA)')
     .option('--default', 'make it the default trunk')
     .action((_o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as Opts;
@@ -51,6 +52,7 @@ export function registerTrunkCommands(admin: Command): void {
           cps: o.cps as number | undefined,
           maxCalls: o.maxCalls as number | undefined,
           optionsIntervalS: o.optionsInterval as number | undefined,
+          codecs: o.codecs as string | undefined,
           isDefault: o.default === true ? true : undefined,
         }),
       );

@@ -159,6 +159,9 @@ export interface CallbackExchangeRecord {
 /** How a number is written in SIP towards a trunk (caller in From/PAI, callee in the Request-URI). */
 export const NUMBER_FORMATS = ['national', 'e164', 'e164-no-plus'] as const;
 export type NumberFormat = (typeof NUMBER_FORMATS)[number];
+/** Audio codecs a trunk may offer (G.711 both laws; G.722 is not supported yet). */
+export const TRUNK_CODECS = ['PCMU', 'PCMA'] as const;
+export type TrunkCodec = (typeof TRUNK_CODECS)[number];
 
 export type SipTransportName = 'udp' | 'tcp' | 'tls';
 
@@ -182,6 +185,8 @@ export interface TrunkRecord {
   maxCalls: number;
   /** OPTIONS keep-alive interval, seconds; 0 = off. */
   optionsIntervalS: number;
+  /** Codecs our INVITE offers, in order of preference (the answer picks one). */
+  codecs: readonly TrunkCodec[];
   isDefault: boolean;
   createdAt: number;
 }

@@ -196,4 +196,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX calls_account_callee_created ON calls(account_id, called_number, created_at);
     `,
   },
+  {
+    version: 11,
+    name: "a trunk's codec order",
+    sql: `
+      ALTER TABLE trunks ADD COLUMN codecs TEXT NOT NULL DEFAULT 'PCMU,PCMA';
+    `,
+  },
 ];

@@ -1,4 +1,10 @@
-import type { NumberFormat, SipTransportName, TrunkRecord } from '../records.js';
+import {
+  type NumberFormat,
+  type SipTransportName,
+  TRUNK_CODECS,
+  type TrunkCodec,
+  type TrunkRecord,
+} from '../records.js';
 import type { TrunkRepository } from '../repositories.js';
 import type { SqliteDatabase } from './database.js';
 
@@ -16,6 +22,7 @@ interface TrunkRow {
   cps: number;
   max_calls: number;
   options_interval_s: number;
+  codecs: string;
   is_default: number;
   created_at: number;
 }
@@ -34,6 +41,7 @@ const toRecord = (r: TrunkRow): TrunkRecord => ({
   cps: r.cps,
   maxCalls: r.max_calls,
   optionsIntervalS: r.options_interval_s,
+  codecs: r.codecs.split(',').filter((c): c is TrunkCodec => (TRUNK_CODECS as readonly string[]).includes(c)),
   isDefault: r.is_default === 1,
   createdAt: r.created_at,
 });
@@ -51,16 +59,21 @@ export class SqliteTrunkRepository implements TrunkRepository {
       this.#db
         .prepare(
           `INSERT INTO trunks (name, host, port, transport, username, password_enc, realm, caller_format,
-            callee_format, send_pai, cps, max_calls, options_interval_s, is_default, created_at)
+            callee_format, send_pai, cps, max_calls, options_interval_s, codecs, is_default, created_at)
            VALUES (@name, @host, @port, @transport, @username, @passwordEnc, @realm, @callerFormat,
-            @calleeFormat, @sendPai, @cps, @maxCalls, @optionsIntervalS, @isDefault, @createdAt)
+            @calleeFormat, @sendPai, @cps, @maxCalls, @optionsIntervalS, @codecs, @isDefault, @createdAt)
            ON CONFLICT(name) DO UPDATE SET host = excluded.host, port = excluded.port,
             transport = excluded.transport, username = excluded.username, password_enc = excluded.password_enc,
             realm = excluded.realm, caller_format = excluded.caller_format, callee_format = excluded.callee_format,
             send_pai = excluded.send_pai, cps = excluded.cps, max_calls = excluded.max_calls,
-            options_interval_s = excluded.options_interval_s, is_default = excluded.is_default`,
+            options_interval_s = excluded.options_interval_s, codecs = excluded.codecs, is_default = excluded.is_default`,
         )
-        .run({ ...t, sendPai: t.sendPai ? 1 : 0, isDefault: t.isDefault ? 1 : 0 });
+        .run({
+          ...t,
+          codecs: t.codecs.join(','),
+          sendPai: t.sendPai ? 1 : 0,
+          isDefault: t.isDefault ? 1 : 0,
+        });
     })();
   }
 
