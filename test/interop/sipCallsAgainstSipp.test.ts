@@ -159,7 +159,9 @@ describe('calls to sipp', () => {
         call.on('early-media', (sdp) => early.push(sdp));
         const media = await new Promise<MediaDescriptionSummary>((resolve, reject) => {
           call.once('answered', (_sdp, m) => resolve(m));
-          call.once('failed', (cause) => reject(new Error(`not answered: ${JSON.stringify(cause)}`)));
+          call.once('failed', (cause) =>
+            reject(new Error(`not answered: ${JSON.stringify(cause)}\n${peer.output()}`)),
+          );
         });
         assert.equal(early.length, 1, 'one early-media event for the reliable 183');
         assert.equal(media.codec.name, 'PCMU');
