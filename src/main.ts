@@ -365,6 +365,7 @@ function ensurePhonenetTrunk(trunks: TrunkAdmin, address: string, port: number):
       cps: phonenet.cps,
       maxCalls: phonenet.maxCalls,
       ...(phonenet.inboundFrom && { inboundFrom: phonenet.inboundFrom }),
+      codecs: phonenet.codecs.join(','),
       isDefault: phonenet.isDefault,
     });
   }

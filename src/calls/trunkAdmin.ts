@@ -12,6 +12,8 @@ import {
   NUMBER_FORMATS,
   type NumberFormat,
   type SipTransportName,
+  TRUNK_CODECS,
+  type TrunkCodec,
   type TrunkRecord,
   type TrunkRegistrationRecord,
   type TrunkRegistrationState,
@@ -43,6 +45,8 @@ export interface TrunkInput {
   register?: boolean;
   /** Binding lifetime to ask for, seconds (default 3600). */
   registerExpiresS?: number;
+  /** Codec order for the offer, e.g. `PCMA,PCMU` (default PCMU,PCMA). */
+  codecs?: string;
   isDefault?: boolean;
 }
 
@@ -101,6 +105,22 @@ function inboundRanges(ranges: readonly string[] | undefined): string[] {
     }
   }
   return list;
+}
+
+/** `PCMA,PCMU` → the codecs in that order; unknown or repeated names are refused. */
+export function parseCodecs(value: string | undefined): TrunkCodec[] {
+  if (value === undefined) return ['PCMU', 'PCMA'];
+  const names = value.split(',').map((c) => c.trim().toUpperCase());
+  const codecs: TrunkCodec[] = [];
+  for (const name of names) {
+    if (name === 'G722') throw new TrunkError('G722 is not supported yet: use PCMA and/or PCMU');
+    if (!(TRUNK_CODECS as readonly string[]).includes(name)) {
+      throw new TrunkError(`codec "${name}" is not one of ${TRUNK_CODECS.join(', ')}`);
+    }
+    if (codecs.includes(name as TrunkCodec)) throw new TrunkError(`codec ${name} is listed twice`);
+    codecs.push(name as TrunkCodec);
+  }
+  return codecs;
 }
 
 function positive(value: number | undefined, fallback: number, what: string): number {
@@ -210,6 +230,7 @@ export class TrunkAdmin {
       inboundFrom: inboundRanges(input.inboundFrom),
       register: input.register ?? false,
       registerExpiresS: input.registerExpiresS ?? 3600,
+      codecs: parseCodecs(input.codecs),
       // The first trunk becomes the default, so a single-trunk setup needs no flag.
       isDefault: input.isDefault ?? (existing?.isDefault || this.#store.trunks.list().length === 0),
       createdAt: existing?.createdAt ?? this.#now(),

@@ -69,6 +69,7 @@ export function trunkDial(o: TrunkDialOptions): Dial {
       ...(t.username && password !== undefined && { credentials: { username: t.username, password } }),
       ...(t.sendPai && { headers: { 'P-Asserted-Identity': `<${identity}>` } }),
       setupTimeoutMs: o.ringTimeoutMs,
+      codecs: t.codecs,
     });
     logTargets(o.log, t, call, located.hops);
     return call;

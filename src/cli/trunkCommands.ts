@@ -41,6 +41,7 @@ export function registerTrunkCommands(admin: Command): void {
     )
     .option('--register', 'register at the trunk (REGISTER with --username/--password) while the server runs')
     .option('--expires <s>', 'registration lifetime to ask for, seconds (default 3600)', nonNegativeInt)
+    .option('--codecs <list>', 'codecs to offer, in order of preference: PCMA,PCMU (default PCMU,PCMA)')
     .option('--default', 'make it the default trunk')
     .action((_o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as Opts;
@@ -61,6 +62,7 @@ export function registerTrunkCommands(admin: Command): void {
           inboundFrom: o.inboundFrom as string[] | undefined,
           register: o.register === true ? true : undefined,
           registerExpiresS: o.expires as number | undefined,
+          codecs: o.codecs as string | undefined,
           isDefault: o.default === true ? true : undefined,
         }),
       );

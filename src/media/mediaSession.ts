@@ -111,6 +111,11 @@ export interface MediaSessionUpdate {
   remote?: RtpEndpoint;
   codec?: G711Name;
   telephoneEventPayloadType?: number | null;
+  /**
+   * Milliseconds of audio per packet we send: 20 (one tick) or 30 (the far end's a=ptime:30, RFC
+   * 4566 §6: the packet time it wants to receive). Received packets may have any length.
+   */
+  packetMs?: 20 | 30;
 }
 
 export class MediaSession extends EventEmitter<MediaSessionEvents> implements ClockSubscriber {
@@ -134,6 +139,12 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
   #sending = false;
   #tickBase = 0;
   #talkspurt = true;
+  /** Samples per audio packet sent: 160 (20 ms, one a tick) or 240 (30 ms, two every three ticks). */
+  #packetSamples = FRAME_SAMPLES;
+  /** Encoded audio waiting to fill a packet longer than a tick (30 ms: 2 packets per 3 ticks). */
+  readonly #pending = Buffer.alloc(4 * FRAME_SAMPLES);
+  #pendingSamples = 0;
+  #pendingTs = 0;
   #recorder: CallRecorder | undefined;
   #closing: Promise<{ recording: RecordingInfo | undefined }> | undefined;
   #audioSent = 0;
@@ -245,6 +256,10 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
     if (update.remote) this.#rtp.setRemote(update.remote);
     if (update.codec) this.#codec = g711ByName(update.codec);
     if (update.telephoneEventPayloadType !== undefined) this.#eventPt = update.telephoneEventPayloadType;
+    if (update.packetMs !== undefined) {
+      this.#packetSamples = (update.packetMs * FRAME_SAMPLES) / 20;
+      this.#pendingSamples = 0;
+    }
     if (update.remote) this.#dtmfReceiver.reset();
     this.#log?.info(
       { remote: update.remote, codec: this.#codec.name, eventPt: this.#eventPt },
@@ -351,6 +366,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
       sent = rtp.send(this.#eventPt, sender.marker, sender.timestamp, 4);
       if (sent) this.#eventsSent++;
       this.#talkspurt = true; // audio after the event starts a new talkspurt
+      this.#pendingSamples = 0;
       this.#localAudible = false;
       this.#promptAudible = false;
       const done = sender.takeCompleted();
@@ -362,14 +378,10 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
       this.#promptAudible = active;
       this.#localAudible = active || background;
       if (this.#localAudible || this.#sendSilence) {
-        this.#codec.encode(frame, 0, FRAME_SAMPLES, payload, 0);
-        sent = rtp.send(this.#codec.payloadType, this.#talkspurt, mediaTs, FRAME_SAMPLES);
-        if (sent) {
-          this.#audioSent++;
-          this.#talkspurt = false;
-        }
+        sent = this.#sendAudio(frame, mediaTs);
       } else {
         this.#talkspurt = true;
+        this.#pendingSamples = 0;
       }
     }
     if (sent && this.#onPacketSent) this.#onPacketSent(time, this.#clock.now());
@@ -378,6 +390,36 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
       this.#nextSend = undefined;
       report(this.#clock.now(), this.#promptAudible);
     }
+  }
+
+  /** Encodes one tick of audio and sends it, at once (20 ms) or once a longer packet is full. */
+  #sendAudio(frame: Int16Array, mediaTs: number): boolean {
+    const rtp = this.#rtp;
+    const payload = rtp.payloadBuffer();
+    const size = this.#packetSamples;
+    if (size === FRAME_SAMPLES) {
+      this.#codec.encode(frame, 0, FRAME_SAMPLES, payload, 0);
+      return this.#sent(rtp.send(this.#codec.payloadType, this.#talkspurt, mediaTs, FRAME_SAMPLES));
+    }
+    const pending = this.#pending;
+    if (this.#pendingSamples === 0) this.#pendingTs = mediaTs;
+    this.#codec.encode(frame, 0, FRAME_SAMPLES, pending, this.#pendingSamples);
+    this.#pendingSamples += FRAME_SAMPLES;
+    if (this.#pendingSamples < size) return false;
+    pending.copy(payload, 0, 0, size);
+    const sent = rtp.send(this.#codec.payloadType, this.#talkspurt, this.#pendingTs, size);
+    pending.copy(pending, 0, size, this.#pendingSamples);
+    this.#pendingSamples -= size;
+    this.#pendingTs = (this.#pendingTs + size) >>> 0;
+    return this.#sent(sent);
+  }
+
+  #sent(sent: boolean): boolean {
+    if (sent) {
+      this.#audioSent++;
+      this.#talkspurt = false;
+    }
+    return sent;
   }
 
   /**

@@ -6,6 +6,7 @@ import { buildAuthorization, chooseChallenge, type DigestCredentials } from './d
 import { newCallId, newTag } from './ids.js';
 import { createCancel } from './messageFactory.js';
 import { NameAddr, parseNameAddr } from './nameAddr.js';
+import { ReliableProvisionals } from './reliableProvisionals.js';
 import { type MediaDescriptionSummary, parseAnswer } from './sdp.js';
 import { SipHeaders } from './sipHeaders.js';
 import { SipRequest, type SipResponse } from './sipMessage.js';
@@ -91,6 +92,7 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
   #setupTimer: Timer | undefined;
   #earlySdp: string | undefined;
   #session: DialogSession | undefined;
+  readonly #reliable: ReliableProvisionals;
 
   constructor(ua: UaContext, options: InviteOptions) {
     super();
@@ -98,6 +100,7 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
     this.#options = options;
     this.callId = options.callId ?? newCallId();
     this.#sessionExpires = ua.sessionTimer.expires;
+    this.#reliable = new ReliableProvisionals(ua);
   }
 
   get state(): OutgoingInviteState {
@@ -165,7 +168,8 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
       headers.set('Route', `<${route.toString()}>`);
     }
     headers.set('Allow', this.#ua.capabilities.methods.join(', '));
-    headers.set('Supported', 'timer');
+    // RFC 3262: carriers send 183 with Require: 100rel; we PRACK them.
+    headers.set('Supported', '100rel, timer');
     if (this.#sessionExpires > 0) {
       headers.set('Session-Expires', String(this.#sessionExpires));
       headers.set('Min-SE', String(this.#ua.sessionTimer.minSE));
@@ -240,6 +244,9 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
   }
 
   #onProvisional(response: SipResponse): void {
+    const protocol = this.#nextHop!.protocol;
+    const verdict = this.#reliable.receive(response, this.#invite!.uri, this.#ua.contact(protocol), protocol);
+    if (verdict === 'discard') return; // RFC 3262 §4: a retransmission, or out of order
     if (this.#state === 'calling') this.#state = 'proceeding';
     const sdp =
       response.body.length > 0 && response.contentType() === 'application/sdp'
@@ -275,6 +282,8 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
       this.#ua.contact(this.#nextHop!.protocol),
       this.#nextHop!.protocol,
     );
+    // PRACKs in the early dialog used CSeq numbers after the INVITE's; the BYE comes after them.
+    dialog.localSeq = Math.max(dialog.localSeq, this.#reliable.localSeqFor(response.to.tag) ?? 0);
     const sdp = response.body.length > 0 ? response.bodyText() : this.#earlySdp;
     const media = sdp === undefined ? undefined : parseAnswer(sdp);
     const session = new DialogSession(

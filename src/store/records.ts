@@ -164,6 +164,9 @@ export interface CallbackExchangeRecord {
 /** How a number is written in SIP towards a trunk (caller in From/PAI, callee in the Request-URI). */
 export const NUMBER_FORMATS = ['national', 'e164', 'e164-no-plus'] as const;
 export type NumberFormat = (typeof NUMBER_FORMATS)[number];
+/** Audio codecs a trunk may offer (G.711 both laws; G.722 is not supported yet). */
+export const TRUNK_CODECS = ['PCMU', 'PCMA'] as const;
+export type TrunkCodec = (typeof TRUNK_CODECS)[number];
 
 export type SipTransportName = 'udp' | 'tcp' | 'tls';
 
@@ -201,6 +204,8 @@ export interface TrunkRecord {
   register?: boolean;
   /** Binding lifetime asked for, seconds (the registrar may grant another). */
   registerExpiresS?: number;
+  /** Codecs our INVITE offers, in order of preference (the answer picks one). */
+  codecs: readonly TrunkCodec[];
   isDefault: boolean;
   createdAt: number;
 }

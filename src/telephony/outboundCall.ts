@@ -9,6 +9,7 @@ import type { RecordingInfo } from '../media/callRecorder.js';
 import type { MediaSession, MediaSessionOptions } from '../media/mediaSession.js';
 import type {
   CallFailure,
+  CodecName,
   DigestCredentials,
   EndedBy,
   Endpoint,
@@ -31,6 +32,8 @@ export interface OutboundCallOptions {
   /** CANCEL when no final answer came within this time (ring timeout). */
   setupTimeoutMs?: number;
   callId?: string;
+  /** Codecs to offer, in order of preference (default PCMU, PCMA); the answer picks the one used. */
+  codecs?: readonly CodecName[];
   /** RTP session settings (codec preference, jitter buffer, the benchmark's send hook, ...). */
   media?: Partial<MediaSessionOptions>;
 }
@@ -88,7 +91,11 @@ export class OutboundCall extends EventEmitter<OutboundCallEvents> {
     try {
       const sip = telephony.ua.invite({
         target: options.target,
-        offer: buildOffer({ ip: media.localAddress, port: media.localPort }),
+        offer: buildOffer({
+          ip: media.localAddress,
+          port: media.localPort,
+          ...(options.codecs && { codecs: options.codecs }),
+        }),
         ...(options.from && { from: options.from }),
         ...(options.fromDisplayName && { fromDisplayName: options.fromDisplayName }),
         ...(options.transport && { transport: options.transport }),
@@ -120,10 +127,13 @@ export class OutboundCall extends EventEmitter<OutboundCallEvents> {
       remote: endpoint,
       codec: remote.codec.name,
       telephoneEventPayloadType: remote.telephoneEventPt ?? null,
+      // a=ptime is the packet time the far end wants to receive (RFC 4566 §6); we send 20 or 30.
+      packetMs: remote.ptime === 30 ? (30 as const) : (20 as const),
     };
     if (this.media.sending) this.media.update(update);
     else {
-      this.media.update({ codec: update.codec, telephoneEventPayloadType: update.telephoneEventPayloadType });
+      const { remote: _, ...rest } = update;
+      this.media.update(rest);
       this.media.start(endpoint);
     }
   }

@@ -41,6 +41,7 @@ const TRUNK: TrunkRecord = {
   cps: 10,
   maxCalls: 100,
   optionsIntervalS: 0,
+  codecs: ['PCMU', 'PCMA'],
   isDefault: true,
   createdAt: 0,
 };

@@ -36,6 +36,8 @@ test('trunk add stores every option it is given; trunk show --name prints it', (
     '4',
     '--options-interval',
     '30',
+    '--codecs',
+    'pcma',
     '--default',
     '--json',
   );
@@ -56,6 +58,7 @@ test('trunk add stores every option it is given; trunk show --name prints it', (
   assert.equal(t.cps, 3);
   assert.equal(t.maxCalls, 4);
   assert.equal(t.optionsIntervalS, 30);
+  assert.deepEqual(t.codecs, ['PCMA']);
   assert.equal(t.isDefault, true);
   assert.ok(!shown.stdout.includes('secret-pw'));
 
@@ -77,6 +80,7 @@ test('trunk add stores every option it is given; trunk show --name prints it', (
   assert.equal(plain.isDefault, false);
   assert.notEqual(plain.callerFormat, 'e164');
   assert.notEqual(plain.optionsIntervalS, 30);
+  assert.deepEqual(plain.codecs, ['PCMU', 'PCMA']);
 });
 
 test('trunk set-default and remove act on the --name given', () => {

@@ -3,7 +3,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { silentLogger } from '../../src/observability/logger.js';
-import { buildOffer } from '../../src/sip/sdp.js';
+import { buildOffer, type MediaDescriptionSummary } from '../../src/sip/sdp.js';
 import { SipUserAgent } from '../../src/sip/sipUserAgent.js';
 import { freePort } from '../helpers/ports.js';
 import { type Peer, type SippOptions, startSippUas } from '../helpers/sipPeers.js';
@@ -137,6 +137,37 @@ describe('calls to sipp', () => {
         const [cause] = await once(call, 'failed');
         assert.deepEqual(cause, { code: 'rejected', status: 480, reason: 'Temporarily Unavailable' });
         assert.ok(rtp.packets() > 10, `early media packets received: ${rtp.packets()}`);
+      });
+    } finally {
+      rtp.socket.close();
+    }
+    await assertIdle(ua);
+  });
+
+  test('a carrier that requires 100rel gets its 183 PRACKed; early media, then the answer and our BYE', async () => {
+    // sipp fails the scenario unless a PRACK with RAck "1 <CSeq> INVITE" comes within 5 s.
+    const peer = await sipp('uas_100rel.xml', { pauseMs: 1000 });
+    const rtp = await rtpSink();
+    try {
+      await withPeer(peer, async () => {
+        const call = ua.invite({
+          target: targetOf(peer),
+          offer: buildOffer({ ip: '127.0.0.1', port: rtp.port }),
+          setupTimeoutMs: 8000,
+        });
+        const early: string[] = [];
+        call.on('early-media', (sdp) => early.push(sdp));
+        const media = await new Promise<MediaDescriptionSummary>((resolve, reject) => {
+          call.once('answered', (_sdp, m) => resolve(m));
+          call.once('failed', (cause) =>
+            reject(new Error(`not answered: ${JSON.stringify(cause)}\n${peer.output()}`)),
+          );
+        });
+        assert.equal(early.length, 1, 'one early-media event for the reliable 183');
+        assert.equal(media.codec.name, 'PCMU');
+        assert.ok(rtp.packets() > 10, `early media packets before the answer: ${rtp.packets()}`);
+        assert.equal(call.bye(), true);
+        assert.deepEqual(await once(call, 'ended'), ['local', 'bye']);
       });
     } finally {
       rtp.socket.close();

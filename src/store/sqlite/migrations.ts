@@ -219,6 +219,13 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 11,
+    name: "a trunk's codec order",
+    sql: `
+      ALTER TABLE trunks ADD COLUMN codecs TEXT NOT NULL DEFAULT 'PCMU,PCMA';
+    `,
+  },
+  {
     version: 12,
     name: 'a trunk target as given (host names located per RFC 3263)',
     sql: `

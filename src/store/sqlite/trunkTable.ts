@@ -1,9 +1,11 @@
-import type {
-  NumberFormat,
-  SipTransportName,
-  TrunkRecord,
-  TrunkRegistrationRecord,
-  TrunkRegistrationState,
+import {
+  type NumberFormat,
+  type SipTransportName,
+  TRUNK_CODECS,
+  type TrunkCodec,
+  type TrunkRecord,
+  type TrunkRegistrationRecord,
+  type TrunkRegistrationState,
 } from '../records.js';
 import type { TrunkRepository } from '../repositories.js';
 import type { SqliteDatabase } from './database.js';
@@ -25,6 +27,7 @@ interface TrunkRow {
   inbound_from: string;
   register: number;
   register_expires_s: number;
+  codecs: string;
   is_default: number;
   created_at: number;
   uri: string | null;
@@ -56,6 +59,7 @@ const toRecord = (r: TrunkRow): TrunkRecord => ({
   inboundFrom: r.inbound_from ? r.inbound_from.split(',') : [],
   register: r.register === 1,
   registerExpiresS: r.register_expires_s,
+  codecs: r.codecs.split(',').filter((c): c is TrunkCodec => (TRUNK_CODECS as readonly string[]).includes(c)),
   isDefault: r.is_default === 1,
   createdAt: r.created_at,
   uri: r.uri,
@@ -74,22 +78,23 @@ export class SqliteTrunkRepository implements TrunkRepository {
       this.#db
         .prepare(
           `INSERT INTO trunks (name, host, port, transport, username, password_enc, realm, caller_format,
-            callee_format, send_pai, cps, max_calls, options_interval_s, inbound_from, register,
+            callee_format, send_pai, cps, max_calls, options_interval_s, codecs, inbound_from, register,
             register_expires_s, is_default, created_at, uri)
            VALUES (@name, @host, @port, @transport, @username, @passwordEnc, @realm, @callerFormat,
-            @calleeFormat, @sendPai, @cps, @maxCalls, @optionsIntervalS, @inboundFrom, @register,
+            @calleeFormat, @sendPai, @cps, @maxCalls, @optionsIntervalS, @codecs, @inboundFrom, @register,
             @registerExpiresS, @isDefault, @createdAt, @uri)
            ON CONFLICT(name) DO UPDATE SET host = excluded.host, port = excluded.port,
             transport = excluded.transport, username = excluded.username, password_enc = excluded.password_enc,
             realm = excluded.realm, caller_format = excluded.caller_format, callee_format = excluded.callee_format,
             send_pai = excluded.send_pai, cps = excluded.cps, max_calls = excluded.max_calls,
-            options_interval_s = excluded.options_interval_s, inbound_from = excluded.inbound_from,
+            options_interval_s = excluded.options_interval_s, codecs = excluded.codecs, inbound_from = excluded.inbound_from,
             register = excluded.register, register_expires_s = excluded.register_expires_s,
             is_default = excluded.is_default, uri = excluded.uri`,
         )
         .run({
           ...t,
           uri: t.uri ?? null,
+          codecs: t.codecs.join(','),
           sendPai: t.sendPai ? 1 : 0,
           inboundFrom: (t.inboundFrom ?? []).join(','),
           register: t.register ? 1 : 0,
