@@ -5,6 +5,7 @@
 
 import { wholeMs } from '../clock/clock.js';
 import { UNRECOGNIZED_SPEECH } from '../contract/callbackContent.js';
+import { ACTIONS } from '../contract/callbackReply.js';
 import {
   type AccessKeyRecord,
   type AccountRecord,
@@ -40,17 +41,7 @@ export interface TemporaryCredential {
 const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** Display numbers: digits with an optional leading +, as carriers write them. */
 const DISPLAY_NUMBER = /^\+?\d{5,20}$/;
-const CALLBACK_ACTIONS = new Set([
-  'play',
-  'break',
-  'continue',
-  'hangup',
-  'transfer',
-  'donothing',
-  'dtmf',
-  'parallel_transfer',
-  'parallel_bridge',
-]);
+const CALLBACK_ACTIONS = new Set<string>(ACTIONS);
 
 export interface CallbackSettingsInput {
   url?: string | null;

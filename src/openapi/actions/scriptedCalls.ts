@@ -7,7 +7,6 @@
  */
 import type { CallIdGenerator } from '../../calls/callId.js';
 import type { CallWriter } from '../../calls/callWriter.js';
-import { newQueuedCall } from '../../calls/newCall.js';
 import { SCRIPTED_MUTE_TIME_MS } from '../../calls/scriptedCallbacks.js';
 import { type CallScript, PLAY_TIMES, type ScriptPrompt } from '../../contract/scriptedCall.js';
 import { isChineseMainlandNumber, type SmartCallRequest } from '../../contract/smartCallRequest.js';
@@ -19,6 +18,7 @@ import type { Store } from '../../store/repositories.js';
 import type { ActionContext } from '../actionContext.js';
 import { businessErrors } from '../apiErrors.js';
 import type { ParamReader } from '../paramReader.js';
+import { acceptCall } from './acceptCall.js';
 
 export interface ScriptedCallDeps {
   store: Store;
@@ -202,32 +202,13 @@ export function scriptedRequest(f: {
 }
 
 /** Stores the accepted call as `queued` and tells the dialer; resolves with its CallId. */
-export async function insertScriptedCall(
+/** Stores a scripted call as queued (it carries no DynamicId); its CallId. */
+export function insertScriptedCall(
   deps: ScriptedCallDeps,
   ctx: ActionContext,
   request: SmartCallRequest,
 ): Promise<string> {
-  const json = JSON.stringify(request);
-  let callId: string;
-  // A collision needs two nodes with one nodeId; a fresh ID settles it.
-  do {
-    callId = deps.callIds.next(ctx.now);
-  } while (
-    !(await deps.writer.insert(
-      newQueuedCall({
-        callId,
-        accountId: ctx.account.id,
-        calledNumber: request.calledNumber,
-        calledShowNumber: request.calledShowNumber,
-        outId: request.outId,
-        dynamicId: null,
-        request: json,
-        createdAt: ctx.now,
-      }),
-    ))
-  );
-  deps.onAccepted?.(callId);
-  return callId;
+  return acceptCall(deps, ctx, { ...request, dynamicId: null });
 }
 
 /** The checks every scripted action makes on its common parameters, in the order of spec §3.4. */

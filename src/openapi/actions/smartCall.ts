@@ -4,7 +4,6 @@
  */
 import type { CallIdGenerator } from '../../calls/callId.js';
 import type { CallWriter } from '../../calls/callWriter.js';
-import { newQueuedCall } from '../../calls/newCall.js';
 import {
   CALLBACK_FORBIDDEN_LIST,
   hasCallbackForbiddenCharacters,
@@ -32,6 +31,7 @@ import { TtlCache } from '../../store/ttlCache.js';
 import type { ActionContext, ActionHandler } from '../actionContext.js';
 import { businessErrors } from '../apiErrors.js';
 import { ParamReader } from '../paramReader.js';
+import { acceptCall } from './acceptCall.js';
 
 export interface SmartCallDeps {
   store: Store;
@@ -246,26 +246,6 @@ export function smartCallAction(deps: SmartCallDeps): ActionHandler {
     const raw = readParams(new ParamReader(params));
     if (ctx.account.status !== 'active') throw businessErrors.outOfService();
     const request = validate(raw, ctx.account.id, deps, lookups, ctx.now);
-    const json = JSON.stringify(request);
-    let callId: string;
-    // A collision needs two nodes with one nodeId; a fresh ID settles it.
-    do {
-      callId = deps.callIds.next(ctx.now);
-    } while (
-      !(await deps.writer.insert(
-        newQueuedCall({
-          callId,
-          accountId: ctx.account.id,
-          calledNumber: request.calledNumber,
-          calledShowNumber: request.calledShowNumber,
-          outId: request.outId,
-          dynamicId: request.dynamicId,
-          request: json,
-          createdAt: ctx.now,
-        }),
-      ))
-    );
-    deps.onAccepted?.(callId);
-    return { CallId: callId };
+    return { CallId: await acceptCall(deps, ctx, request) };
   };
 }
