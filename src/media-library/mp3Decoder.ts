@@ -1,8 +1,8 @@
 /**
  * MP3 decoding through `mpg123-decoder` (libmpg123 compiled to WebAssembly, MIT, maintained with
  * wasm-audio-decoders): no native build, any MPEG-1/2/2.5 layer I–III rate and channel count.
- * The package is loaded on the first MP3 only, so an installation without it still plays WAV and
- * says what is missing for MP3.
+ * The package (and its WebAssembly) is loaded on the first MP3 only: most installations play WAV
+ * and never pay for it.
  */
 
 /** Decoded audio: one Float32Array per channel (−1…1) at `sampleRate`. */
@@ -70,12 +70,8 @@ function concat(chunks: Float32Array[]): Float32Array {
 
 let loaded: Promise<Mp3Decode> | undefined;
 
-/** The installed decoder; rejects with an explanation when the package is missing. */
+/** The decoder, loaded on first use. */
 export function loadMp3Decoder(): Promise<Mp3Decode> {
-  // A variable specifier: the package is optional at build time.
-  const name = 'mpg123-decoder';
-  loaded ??= (import(name) as Promise<Mpg123Module>).then(mp3DecoderFrom, () => {
-    throw new Error('MP3 needs the mpg123-decoder package, which is not installed');
-  });
+  loaded ??= (import('mpg123-decoder') as Promise<unknown> as Promise<Mpg123Module>).then(mp3DecoderFrom);
   return loaded;
 }

@@ -213,18 +213,8 @@ describe('network prompt files', () => {
 });
 
 describe('MP3 network files (mpg123-decoder)', () => {
-  let installed = true;
-  before(async () => {
-    try {
-      await import('mpg123-decoder' as string);
-    } catch {
-      installed = false;
-    }
-  });
-
   for (const name of ['tone-44k-stereo.mp3', 'tone-22k-mono.mp3']) {
-    test(`${name} decodes to 8 kHz mono`, async (t) => {
-      if (!installed) return t.skip('mpg123-decoder is not installed');
+    test(`${name} decodes to 8 kHz mono`, async () => {
       const samples = await files({ allowlist: ['prompts.test'] }).load(
         `http://prompts.test:${port}/${name}`,
       );
