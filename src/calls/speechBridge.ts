@@ -129,13 +129,16 @@ export function speechListeners(
           asrBaseId: choice.asrBaseId,
           ...(choice.asrModelId && { asrModelId: choice.asrModelId }),
         });
-        const r: Recognition = { stream: undefined as unknown as AsrStream, start: undefined };
-        r.stream = engine.createStream({
-          onEvent: (e) => onEvent(r, e),
-          pauseMs: o.pauseTimeMs,
-          itn: o.itn ?? false,
-          log: o.log,
-        });
+        // The stream reports through `r`, which it only calls after it exists.
+        const r: Recognition = {
+          stream: engine.createStream({
+            onEvent: (e) => onEvent(r, e),
+            pauseMs: o.pauseTimeMs,
+            itn: o.itn ?? false,
+            log: o.log,
+          }),
+          start: undefined,
+        };
         return r;
       } catch (err) {
         o.log.error({ err: (err as Error).message, ...choice }, 'no recognizer for this choice');

@@ -11,6 +11,7 @@
 import { EventEmitter } from 'node:events';
 import { within } from '../clock/within.js';
 import type { MediaClock } from '../media/mediaClock.js';
+import { LOOPBACK_SOURCES, sourceFilter } from '../net/sourceFilter.js';
 import type { Logger } from '../observability/logger.js';
 import { maskNumber } from '../observability/logger.js';
 import type { Endpoint, IncomingInvite, SipTimerConfig } from '../sip/index.js';
@@ -25,7 +26,6 @@ import { PersonaDirectory } from './personaDirectory.js';
 import type { Persona, Step } from './personaSchema.js';
 import { type PersonaSummary, summarizePersona } from './personaSummary.js';
 import { CachedVoice, type PersonaVoice } from './personaVoice.js';
-import { LOOPBACK_SOURCES, sourceFilter } from './sourceFilter.js';
 import { EnergyDetector, type SpeechDetector } from './speechDetector.js';
 import { SyntheticVoice } from './syntheticVoice.js';
 

@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { sourceFilter } from './sourceFilter.js';
+import { sourceFilter } from '../net/sourceFilter.js';
 
 const port = z.number().int().min(0).max(65535);
 

@@ -1,10 +1,10 @@
 /** Number patterns and routing: exact, `*` per digit, regex; first match wins; prefixes stripped. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { isLoopbackAddress, sourceFilter } from '../../src/net/sourceFilter.js';
 import { calledNumberForms, NumberPattern } from '../../src/phonenet/numberPattern.js';
 import { PersonaDirectory } from '../../src/phonenet/personaDirectory.js';
 import { parsePersonaText } from '../../src/phonenet/personaFile.js';
-import { isLoopbackAddress, sourceFilter } from '../../src/phonenet/sourceFilter.js';
 
 test('a number pattern is exact, a * per digit, or a regex between slashes', () => {
   assert.ok(NumberPattern.parse('13800000001').matches('13800000001'));
