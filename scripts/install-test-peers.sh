@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the third-party peers the test suite talks to on 127.0.0.1, when missing:
-# sipp (sip-tester), baresip, kamailio with its TLS module, sox, openssl (test CAs) and iptables (the NAT
+# sipp (sip-tester), baresip, kamailio with its TLS module, dnsmasq (DNS SRV/NAPTR), sox, openssl (test CAs) and iptables (the NAT
 # test's MASQUERADE), from Debian's packages; and the human voice
 # prompts (asterisk-core-sounds-en-wav) the speech harness adds to its synthesized test set.
 set -e
@@ -10,6 +10,7 @@ command -v baresip >/dev/null 2>&1 || need="$need baresip-core"
 command -v kamailio >/dev/null 2>&1 || [ -x /usr/sbin/kamailio ] || need="$need kamailio"
 ls /usr/lib/*/kamailio/modules/tls.so >/dev/null 2>&1 || need="$need kamailio-tls-modules"
 command -v sox >/dev/null 2>&1 || need="$need sox"
+command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need="$need dnsmasq-base"
 command -v iptables >/dev/null 2>&1 || [ -x /usr/sbin/iptables ] || need="$need iptables"
 command -v openssl >/dev/null 2>&1 || need="$need openssl"
 [ -d /usr/share/asterisk/sounds/en_US_f_Allison ] || need="$need asterisk-core-sounds-en-wav"
