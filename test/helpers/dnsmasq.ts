@@ -5,6 +5,7 @@
  * against this real server by test/interop/sipTrunkDnsmasq.test.ts.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { freePort } from './ports.js';
 import { stopChild, udpBound, waitUntil } from './sipPeers.js';
 
@@ -46,7 +47,8 @@ export async function startDnsmasq(records: DnsmasqRecords): Promise<Dnsmasq> {
     '--no-hosts',
     '--no-poll',
     '--pid-file=',
-    '--user=root',
+    // As root it would switch to `nobody`; a test server has no need to.
+    ...(process.getuid?.() === 0 ? ['--user=root'] : []),
     '--bind-interfaces',
     '--listen-address=127.0.0.1',
     `--port=${port}`,
@@ -61,7 +63,9 @@ export async function startDnsmasq(records: DnsmasqRecords): Promise<Dnsmasq> {
       (r) => `--naptr-record=${r.name},${r.order},${r.preference},${r.flags},${r.service},,${r.replacement}`,
     ),
   ];
-  const child = spawn('dnsmasq', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(existsSync('/usr/sbin/dnsmasq') ? '/usr/sbin/dnsmasq' : 'dnsmasq', args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let log = '';
   child.stdout!.on('data', (d) => {
     log += d;
