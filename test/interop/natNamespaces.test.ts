@@ -121,6 +121,14 @@ after(() => {
       // already gone
     }
   }
+  // A veth that never reached its namespace (setup failed half-way) is still here.
+  for (const end of ['i', 'o']) {
+    try {
+      ip('link', 'del', `sn${process.pid}${end}`);
+    } catch {
+      // moved into a namespace and gone with it
+    }
+  }
   dir.remove();
 });
 
