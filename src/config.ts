@@ -13,6 +13,12 @@ import { phonenetConfigSchema } from './phonenet/phonenetConfig.js';
 import { speechConfigSchema } from './speech/speechConfig.js';
 
 const port = z.number().int().min(0).max(65535);
+/** An address peers are told to use (NAT): a specific IP literal, never 0.0.0.0 or ::. */
+const advertisedAddress = z
+  .ipv4()
+  .or(z.ipv6())
+  .refine((a) => !/^[0.:]+$/.test(a), 'an advertised address must be a specific address, not 0.0.0.0 or ::')
+  .optional();
 
 export const configSchema = z
   .object({
@@ -52,8 +58,13 @@ export const configSchema = z
       .prefault({}),
     sip: z
       .object({
-        /** IP literal for SIP and RTP sockets (the address trunks send to). */
+        /**
+         * IP literal the SIP sockets bind (and RTP's unless `rtp.address`). `0.0.0.0` / `::` binds
+         * every interface; then each message names the address the OS routes toward its peer.
+         */
         address: z.ipv4().or(z.ipv6()).default('127.0.0.1'),
+        /** What trunks reach us at when it is not the bound address (1:1 NAT): Via sent-by, Contact. */
+        advertisedAddress,
         udpPort: port.default(5060),
         tcpPort: port.default(5060),
         /** RFC 3261 timer T1, ms (T2 and T4 follow the RFC defaults). */
@@ -71,6 +82,10 @@ export const configSchema = z
       .object({
         portMin: port.default(20000),
         portMax: port.default(29999),
+        /** IP literal the RTP sockets bind (default: `sip.address`). */
+        address: z.ipv4().or(z.ipv6()).optional(),
+        /** What media peers send RTP to (SDP c=/o=) when it is not the bound address (default: `sip.advertisedAddress`). */
+        advertisedAddress,
       })
       .prefault({}),
     calls: z
@@ -210,6 +225,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   setPath(input, ['http', 'port'], intFromEnv('SMARTCALL_HTTP_PORT', env.SMARTCALL_HTTP_PORT));
   setPath(input, ['http', 'host'], env.SMARTCALL_HTTP_HOST || undefined);
   setPath(input, ['log', 'level'], env.SMARTCALL_LOG_LEVEL || undefined);
+  setPath(input, ['sip', 'address'], env.SMARTCALL_SIP_ADDRESS || undefined);
+  setPath(input, ['sip', 'advertisedAddress'], env.SMARTCALL_SIP_ADVERTISED_ADDRESS || undefined);
+  setPath(input, ['rtp', 'address'], env.SMARTCALL_RTP_ADDRESS || undefined);
+  setPath(input, ['rtp', 'advertisedAddress'], env.SMARTCALL_RTP_ADVERTISED_ADDRESS || undefined);
   setPath(input, ['sip', 'udpPort'], intFromEnv('SMARTCALL_SIP_PORT', env.SMARTCALL_SIP_PORT));
   setPath(input, ['sip', 'tcpPort'], intFromEnv('SMARTCALL_SIP_PORT', env.SMARTCALL_SIP_PORT));
   const dnsServers = env.SMARTCALL_DNS_SERVERS?.split(',')
@@ -241,4 +260,19 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     throw new ConfigError(`invalid configuration at ${where}: ${issue.message}`);
   }
   return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
+}
+
+/** The addresses the telephony core binds and advertises (SIP, and RTP which defaults to SIP's). */
+export function networkAddresses(config: Config): {
+  address: string;
+  advertisedAddress: string | undefined;
+  rtpAddress: string;
+  rtpAdvertisedAddress: string | undefined;
+} {
+  return {
+    address: config.sip.address,
+    advertisedAddress: config.sip.advertisedAddress,
+    rtpAddress: config.rtp.address ?? config.sip.address,
+    rtpAdvertisedAddress: config.rtp.advertisedAddress ?? config.sip.advertisedAddress,
+  };
 }

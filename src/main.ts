@@ -22,7 +22,7 @@ import { trunkDial } from './calls/trunkDial.js';
 import { TrunkMonitor } from './calls/trunkMonitor.js';
 import { TrunkRegistrar } from './calls/trunkRegistrar.js';
 import { systemClock } from './clock/clock.js';
-import type { Config } from './config.js';
+import { type Config, networkAddresses } from './config.js';
 import { CallTranscripts } from './console/callTranscripts.js';
 import { registerConsoleRoutes } from './console/consoleRoutes.js';
 import { consoleToken } from './console/consoleToken.js';
@@ -141,7 +141,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       log: log.child({ component: 'sip' }),
     });
     const telephony = await Telephony.create({
-      address: config.sip.address,
+      ...networkAddresses(config),
       sipUdpPort: config.sip.udpPort,
       sipTcpPort: config.sip.tcpPort,
       rtpPortMin: config.rtp.portMin,

@@ -146,8 +146,8 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
   }
 
   #buildInvite(target: Uri, proxy: Uri | undefined): SipRequest {
-    const protocol = this.#nextHop!.protocol;
-    const local = this.#ua.localEndpoint(protocol);
+    const { protocol, address: toward } = this.#nextHop!;
+    const local = this.#ua.localEndpoint(protocol, toward);
     const host = local ? uriHost(local.address) : '127.0.0.1';
     const fromUri = parseUri(this.#options.from ?? `sip:${this.#ua.contactUser}@${host}`) ?? target;
     const from = new NameAddr(fromUri, undefined, this.#options.fromDisplayName);
@@ -161,7 +161,7 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
     headers.set('To', to.toString());
     headers.set('Call-ID', this.callId);
     headers.set('CSeq', `${this.#cseq} INVITE`);
-    headers.set('Contact', this.#ua.contact(protocol));
+    headers.set('Contact', this.#ua.contact(protocol, toward));
     if (proxy && 'params' in proxy) {
       const route = proxy.clone();
       route.params.set('lr');
@@ -244,8 +244,13 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
   }
 
   #onProvisional(response: SipResponse): void {
-    const protocol = this.#nextHop!.protocol;
-    const verdict = this.#reliable.receive(response, this.#invite!.uri, this.#ua.contact(protocol), protocol);
+    const { protocol, address } = this.#nextHop!;
+    const verdict = this.#reliable.receive(
+      response,
+      this.#invite!.uri,
+      this.#ua.contact(protocol, address),
+      protocol,
+    );
     if (verdict === 'discard') return; // RFC 3262 §4: a retransmission, or out of order
     if (this.#state === 'calling') this.#state = 'proceeding';
     const sdp =
@@ -279,7 +284,7 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
     const dialog = Dialog.asUac(
       response,
       invite.uri,
-      this.#ua.contact(this.#nextHop!.protocol),
+      this.#ua.contact(this.#nextHop!.protocol, this.#nextHop!.address),
       this.#nextHop!.protocol,
     );
     // PRACKs in the early dialog used CSeq numbers after the INVITE's; the BYE comes after them.

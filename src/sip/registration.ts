@@ -218,13 +218,15 @@ export class Registration extends EventEmitter<RegistrationEvents> {
       };
     }
     const protocol = hop.endpoint.protocol;
+    // A wildcard bind names the address the registrar reaches us at (the route's source), not 0.0.0.0.
+    await this.#ua.learnRoutes([hop.endpoint.address]);
     const h = new SipHeaders();
     h.set('Max-Forwards', '70');
     h.set('From', `<${this.#o.aor}>;tag=${this.#fromTag}`);
     h.set('To', `<${this.#o.aor}>`);
     h.set('Call-ID', this.#callId);
     h.set('CSeq', `${++this.#cseq} REGISTER`);
-    h.set('Contact', this.#ua.contactFor(protocol, this.#o.contactUser));
+    h.set('Contact', this.#ua.contactFor(protocol, this.#o.contactUser, hop.endpoint.address));
     h.set('Expires', String(expiresS));
     h.set('User-Agent', 'smartcall');
     if (this.#challenge && this.#o.credentials) {

@@ -28,8 +28,11 @@ import { Via } from './via.js';
 export interface SipUserAgentOptions {
   /** IP literal to bind (default 127.0.0.1). Host names are refused: nothing is ever resolved. */
   address?: string;
-  /** Address for Via/Contact when binding a wildcard. */
-  advertisedAddress?: string;
+  /**
+   * Address for Via/Contact when peers must use another one than the bound (NAT). Without it a
+   * wildcard bind (0.0.0.0, ::) writes the source address the OS routes toward each peer.
+   */
+  advertisedAddress?: string | undefined;
   /** UDP port (0 = any free one, false = no UDP). Default 0. */
   udpPort?: number | false;
   /** TCP port (0 = any free one, false = no TCP). Default 0. */
@@ -143,9 +146,18 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     return ua;
   }
 
-  /** Our address for a transport; undefined when that transport is disabled. */
-  localEndpoint(protocol: TransportProtocol): Endpoint | undefined {
-    return this.#transport.localEndpoint(protocol);
+  /** Our address for a transport (as `toward` sees it); undefined when that transport is disabled. */
+  localEndpoint(protocol: TransportProtocol, toward?: string): Endpoint | undefined {
+    return this.#transport.localEndpoint(protocol, toward);
+  }
+
+  /**
+   * Learns our address toward each peer IP (only a wildcard bind without an advertised address has
+   * anything to learn). Call before building messages for a new peer outside `invite()`'s caller,
+   * which `OutboundCall` does; in-dialog peers are learned when their first message arrives.
+   */
+  async learnRoutes(addresses: readonly string[]): Promise<void> {
+    await Promise.all(addresses.map((a) => this.#transport.learnRoute(a)));
   }
 
   get timerConfig(): SipTimerConfig {
@@ -174,20 +186,27 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
         message: hop && !hop.ok ? hop.message : 'malformed URI',
       });
     }
+    return this.#transport.learnRoute(hop.endpoint.address).then(() => this.#sendOptions(uri, hop.endpoint));
+  }
+
+  #sendOptions(uri: Uri, target: Endpoint): Promise<OptionsResult> {
     const headers = new SipHeaders();
-    const local = this.#transport.localEndpoint(hop.endpoint.protocol);
+    const local = this.#transport.localEndpoint(target.protocol, target.address);
     headers.set('Max-Forwards', '70');
-    headers.set('From', `<sip:${this.#user}@${local?.address ?? '127.0.0.1'}>;tag=${newTag()}`);
+    headers.set(
+      'From',
+      `<sip:${this.#user}@${local ? uriHost(local.address) : '127.0.0.1'}>;tag=${newTag()}`,
+    );
     headers.set('To', `<${uri.toString()}>`);
     headers.set('Call-ID', newCallId());
     headers.set('CSeq', '1 OPTIONS');
-    headers.set('Contact', this.#ctx.contact(hop.endpoint.protocol));
+    headers.set('Contact', this.#ctx.contact(target.protocol, target.address));
     headers.set('Accept', 'application/sdp');
     headers.set('User-Agent', this.#ctx.userAgentHeader);
     const request = new SipRequest('OPTIONS', uri, headers);
     const started = this.timers.clock.now();
     return new Promise((resolve) => {
-      this.#transactions.sendRequest(request, hop.endpoint, {
+      this.#transactions.sendRequest(request, target, {
         onResponse: (r) => {
           if (r.status >= 200)
             resolve({
@@ -220,9 +239,9 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     });
   }
 
-  /** Our Contact with another user part (a registration's binding). */
-  contactFor(protocol: TransportProtocol, user: string): string {
-    return this.#contact(protocol, user);
+  /** Our Contact with another user part (a registration's binding), as `toward` reaches us. */
+  contactFor(protocol: TransportProtocol, user: string, toward?: string): string {
+    return this.#contact(protocol, user, toward);
   }
 
   /**
@@ -260,18 +279,19 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     await this.#transport.close();
   }
 
-  #contact(protocol: TransportProtocol, user = this.#user): string {
-    const local = this.#transport.localEndpoint(protocol) ?? this.#transport.localEndpoint('udp');
+  #contact(protocol: TransportProtocol, user = this.#user, toward?: string): string {
+    const local =
+      this.#transport.localEndpoint(protocol, toward) ?? this.#transport.localEndpoint('udp', toward);
     if (!local) return `<sip:${user}@127.0.0.1>`;
     const host = uriHost(local.address);
     return `<sip:${user}@${host}:${local.port}${local.protocol === 'udp' ? '' : ';transport=' + local.protocol}>`;
   }
 
   #sendAck(ack: SipRequest, target: Endpoint): Buffer {
-    const local = this.#transport.localEndpoint(target.protocol);
+    const local = this.#transport.localEndpoint(target.protocol, target.address);
     const via = new Via({
       transport: target.protocol,
-      host: local?.address ?? '127.0.0.1',
+      host: local ? uriHost(local.address) : '127.0.0.1',
       port: local?.port,
     });
     via.params.set('branch', newBranch()).set('rport');
@@ -279,9 +299,14 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     return this.#transactions.sendStateless(ack, target);
   }
 
-  #ackAndBye(response: SipResponse, fallbackTarget: Uri | undefined, protocol: TransportProtocol): void {
+  #ackAndBye(
+    response: SipResponse,
+    fallbackTarget: Uri | undefined,
+    protocol: TransportProtocol,
+    toward?: string,
+  ): void {
     const fallback = fallbackTarget ?? response.to.uri;
-    const dialog = Dialog.asUac(response, fallback, this.#contact(protocol), protocol);
+    const dialog = Dialog.asUac(response, fallback, this.#contact(protocol, this.#user, toward), protocol);
     const hop = dialog.nextHop();
     if (!hop.ok) return;
     this.#sendAck(dialog.createRequest('ACK', { cseq: response.cseq.seq }), hop.endpoint);
@@ -309,8 +334,8 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       capabilities,
       userAgentHeader,
       contactUser: this.#user,
-      contact: (protocol) => this.#contact(protocol),
-      localEndpoint: (protocol) => this.#transport.localEndpoint(protocol),
+      contact: (protocol, toward) => this.#contact(protocol, this.#user, toward),
+      localEndpoint: (protocol, toward) => this.#transport.localEndpoint(protocol, toward),
       sendAck: (ack, target) => this.#sendAck(ack, target),
       ackAndBye: (response, fallback, protocol) => this.#ackAndBye(response, fallback, protocol),
       registerDialog: (key, user) => this.#dialogs.set(key, user),
@@ -413,6 +438,6 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       Dialog.key(response.callId, response.from.tag ?? '', response.to.tag ?? ''),
     );
     if (user) user.onStray2xx(response);
-    else this.#ackAndBye(response, undefined, inbound.source.protocol);
+    else this.#ackAndBye(response, undefined, inbound.source.protocol, inbound.source.address);
   }
 }

@@ -6,6 +6,7 @@ import { serializeMessage } from './messageSerializer.js';
 import { ServerInviteTransaction } from './serverInviteTransaction.js';
 import { ServerNonInviteTransaction } from './serverNonInviteTransaction.js';
 import type { SipMessage, SipRequest, SipResponse } from './sipMessage.js';
+import { uriHost } from './sipUri.js';
 import { DEFAULT_TIMER_CONFIG, type SipTimerConfig, type Timers } from './timers.js';
 import type { ClientTransactionHandler, TransactionContext } from './transaction.js';
 import type { Endpoint, Inbound, TransportError } from './transport.js';
@@ -89,10 +90,10 @@ export class TransactionLayer {
    */
   sendRequest(request: SipRequest, target: Endpoint, handler: ClientTransactionHandler): ClientTransaction {
     if (!request.headers.has('via')) {
-      const local = this.#transport.localEndpoint(target.protocol);
+      const local = this.#transport.localEndpoint(target.protocol, target.address);
       const via = new Via({
         transport: target.protocol,
-        host: local?.address ?? '0.0.0.0',
+        host: local ? uriHost(local.address) : '127.0.0.1',
         port: local?.port,
       });
       via.params.set('branch', newBranch()).set('rport');

@@ -1,5 +1,6 @@
 import type { RemoteInfo } from 'node:dgram';
 import { isIP } from 'node:net';
+import { LocalAddresses } from '../net/localAddresses.js';
 import type { Logger } from '../observability/logger.js';
 import { createRawResponse } from './messageFactory.js';
 import { parseSipMessage } from './messageParser.js';
@@ -19,10 +20,13 @@ import {
 import { UdpTransport } from './udpTransport.js';
 
 export interface TransportLayerOptions {
-  /** IP literal to bind (127.0.0.1 in tests). */
+  /** IP literal to bind (127.0.0.1 in tests; 0.0.0.0 or :: for every interface). */
   address: string;
-  /** Address written into Via and Contact when it differs from the bound one (e.g. 0.0.0.0 binds). */
-  advertisedAddress?: string;
+  /**
+   * Address written into Via and Contact when peers must use another one (the public side of a
+   * NAT). Without it a wildcard bind writes the source address the OS routes toward each peer.
+   */
+  advertisedAddress?: string | undefined;
   /** UDP port; 0 picks a free one; false disables UDP. */
   udpPort?: number | false;
   /** TCP port; 0 picks a free one; false disables TCP. */
@@ -44,6 +48,7 @@ export class TransportLayer {
   readonly #options: TransportLayerOptions;
   readonly #limits: TransportLimits;
   readonly #log: Logger;
+  readonly #local: LocalAddresses;
   #udp: UdpTransport | undefined;
   #tcp: TcpTransport | undefined;
   #handler: MessageHandler = () => {};
@@ -55,6 +60,7 @@ export class TransportLayer {
     this.#options = options;
     this.#limits = { ...DEFAULT_TRANSPORT_LIMITS, ...options.limits };
     this.#log = options.logger;
+    this.#local = new LocalAddresses({ bind: options.address, advertised: options.advertisedAddress });
   }
 
   /** Where parsed messages go (the transaction layer). */
@@ -92,12 +98,20 @@ export class TransportLayer {
     return this.#limits;
   }
 
-  /** The address and port peers reach us at over a protocol (Via sent-by, Contact). */
-  localEndpoint(protocol: TransportProtocol): Endpoint | undefined {
-    const address = this.#options.advertisedAddress ?? this.#options.address;
+  /**
+   * The address and port `toward` (a peer's IP) reaches us at over a protocol (Via sent-by,
+   * Contact): the advertised address, the bound one, or for a wildcard bind the route's source.
+   */
+  localEndpoint(protocol: TransportProtocol, toward?: string): Endpoint | undefined {
+    const address = this.#local.toward(toward);
     if (protocol === 'udp' && this.#udp) return { protocol, address, port: this.#udp.port };
     if (protocol === 'tcp' && this.#tcp) return { protocol, address, port: this.#tcp.port };
     return undefined;
+  }
+
+  /** Learns the source address toward `remote` (wildcard binds) so that `localEndpoint` is exact. */
+  learnRoute(remote: string): Promise<string> {
+    return this.#local.learn(remote);
   }
 
   get tcpConnections(): number {
@@ -189,6 +203,17 @@ export class TransportLayer {
     }
     const message = outcome.message;
     const inbound: Inbound = connectionId === undefined ? { source } : { source, connectionId };
+    if (!this.#local.known(source.address)) {
+      // Wildcard bind, a new peer: learn our address toward it before anything answers (Contact).
+      // Later messages from it wait on the same lookup, so their order is kept.
+      void this.#local.learn(source.address).then(() => this.#dispatch(message, source, inbound));
+      return;
+    }
+    this.#dispatch(message, source, inbound);
+  }
+
+  #dispatch(message: SipMessage, source: Endpoint, inbound: Inbound): void {
+    if (this.#closed) return;
     try {
       if (message.kind === 'request') this.#stampVia(message, source);
       else if (!this.#isOurs(message)) {
@@ -227,9 +252,8 @@ export class TransportLayer {
   /** §18.1.2: a response whose top Via sent-by is not one of ours is discarded. */
   #isOurs(response: SipResponse): boolean {
     const via = response.topVia;
-    const advertised = this.#options.advertisedAddress ?? this.#options.address;
     const host = via.host.startsWith('[') ? via.host.slice(1, -1) : via.host;
-    if (host !== advertised && host !== this.#options.address) return false;
+    if (!this.#local.isOurs(host)) return false;
     const port = via.port ?? 5060;
     return port === this.#udp?.port || port === this.#tcp?.port;
   }

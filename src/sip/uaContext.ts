@@ -39,10 +39,13 @@ export interface UaContext {
   readonly capabilities: UasCapabilities;
   readonly userAgentHeader: string;
   readonly contactUser: string;
-  /** Our Contact for a transport, e.g. `<sip:smartcall@127.0.0.1:5060;transport=tcp>`. */
-  contact(protocol: TransportProtocol): string;
-  /** Our address for a transport (From host of outgoing calls). */
-  localEndpoint(protocol: TransportProtocol): Endpoint | undefined;
+  /**
+   * Our Contact for a transport, e.g. `<sip:smartcall@127.0.0.1:5060;transport=tcp>`, as the peer
+   * at IP `toward` reaches us (it matters when bound to a wildcard address).
+   */
+  contact(protocol: TransportProtocol, toward?: string): string;
+  /** Our address for a transport as seen from `toward` (From host of outgoing calls). */
+  localEndpoint(protocol: TransportProtocol, toward?: string): Endpoint | undefined;
   /** Sends a request outside a transaction (ACK for 2xx) with a fresh Via; returns its bytes. */
   sendAck(ack: SipRequest, target: Endpoint): Buffer;
   /** ACK a 2xx nobody wants (forked leg, race with CANCEL, stray) and BYE its dialog (§13.2.2.4). */

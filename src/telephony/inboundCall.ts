@@ -89,11 +89,12 @@ export class InboundCall extends EventEmitter<InboundCallEvents> {
     });
     const media = await this.#opening;
     this.#media = media;
+    const ip = await this.#telephony.mediaAddressToward(remote.ip);
     if (this.#ended) {
       await media.close();
       throw new MediaOfferError('the call ended while its media was being set up');
     }
-    const answer = buildAnswer(offer, { ip: media.localAddress, port: media.localPort });
+    const answer = buildAnswer(offer, { ip, port: media.localPort });
     if (!answer.ok) {
       await media.close();
       this.sip.reject(488, 'Not Acceptable Here');

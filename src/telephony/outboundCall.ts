@@ -5,6 +5,7 @@
  * when the call fails or ends. Terminal events: `failed` (never answered) or `ended`, exactly once.
  */
 import { EventEmitter } from 'node:events';
+import { isIP } from 'node:net';
 import type { RecordingInfo } from '../media/callRecorder.js';
 import type { MediaSession, MediaSessionOptions } from '../media/mediaSession.js';
 import type {
@@ -16,7 +17,7 @@ import type {
   OutgoingInvite,
   TransportProtocol,
 } from '../sip/index.js';
-import { buildOffer, type MediaDescriptionSummary } from '../sip/index.js';
+import { buildOffer, type MediaDescriptionSummary, parseUri, SipUri } from '../sip/index.js';
 import type { Telephony } from './telephony.js';
 
 export interface OutboundCallOptions {
@@ -89,10 +90,14 @@ export class OutboundCall extends EventEmitter<OutboundCallEvents> {
   static async place(telephony: Telephony, options: OutboundCallOptions): Promise<OutboundCall> {
     const media = await telephony.openMedia(options.media);
     try {
+      // Bound to a wildcard, Via/Contact/SDP name the address the OS routes toward the first hop.
+      const hops = firstHops(options);
+      await telephony.ua.learnRoutes(hops);
+      const ip = hops[0] === undefined ? media.localAddress : await telephony.mediaAddressToward(hops[0]);
       const sip = telephony.ua.invite({
         target: options.target,
         offer: buildOffer({
-          ip: media.localAddress,
+          ip,
           port: media.localPort,
           ...(options.codecs && { codecs: options.codecs }),
         }),
@@ -148,4 +153,13 @@ export class OutboundCall extends EventEmitter<OutboundCallEvents> {
       this.closeError = err;
     }
   }
+}
+
+/** The IPs the INVITE may go to: the located hops, else the target's host when it is an IP literal. */
+function firstHops(options: OutboundCallOptions): string[] {
+  if (options.hops?.length) return options.hops.map((h) => h.address);
+  const uri = parseUri(options.target);
+  if (!(uri instanceof SipUri)) return [];
+  const host = uri.host.startsWith('[') ? uri.host.slice(1, -1) : uri.host;
+  return isIP(host) ? [host] : [];
 }

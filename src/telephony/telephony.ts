@@ -4,14 +4,21 @@
  */
 import { MediaClock } from '../media/mediaClock.js';
 import { MediaSession, type MediaSessionOptions } from '../media/mediaSession.js';
+import { LocalAddresses } from '../net/localAddresses.js';
 import type { Logger } from '../observability/logger.js';
 import { PortPool } from '../rtp/portPool.js';
 import type { InviteGate, SipTimerConfig } from '../sip/index.js';
 import { SipUserAgent } from '../sip/index.js';
 
 export interface TelephonyOptions {
-  /** IP literal for SIP and RTP sockets. */
+  /** IP literal the SIP sockets bind (and RTP's unless `rtpAddress`); 0.0.0.0 / :: for all. */
   address: string;
+  /** What SIP peers reach us at when it is not the bound address (NAT): Via, Contact. */
+  advertisedAddress?: string | undefined;
+  /** IP literal the RTP sockets bind (default: `address`). */
+  rtpAddress?: string | undefined;
+  /** What media peers send RTP to when it is not the bound address (NAT): SDP c=/o=. */
+  rtpAdvertisedAddress?: string | undefined;
   sipUdpPort: number | false;
   sipTcpPort: number | false;
   rtpPortMin: number;
@@ -31,22 +38,39 @@ export class Telephony {
   readonly clock: MediaClock;
   readonly ports: PortPool;
   readonly address: string;
+  /** Where RTP sockets bind. */
+  readonly rtpAddress: string;
+  readonly #mediaAddresses: LocalAddresses;
   readonly #ownsClock: boolean;
   readonly #log: Logger;
   readonly #media = new Set<MediaSession>();
 
-  private constructor(ua: SipUserAgent, clock: MediaClock, ownsClock: boolean, options: TelephonyOptions) {
+  private constructor(
+    ua: SipUserAgent,
+    clock: MediaClock,
+    ownsClock: boolean,
+    mediaAddresses: LocalAddresses,
+    options: TelephonyOptions,
+  ) {
     this.ua = ua;
     this.clock = clock;
     this.#ownsClock = ownsClock;
     this.address = options.address;
+    this.rtpAddress = options.rtpAddress ?? options.address;
+    this.#mediaAddresses = mediaAddresses;
     this.#log = options.logger;
     this.ports = new PortPool({ min: options.rtpPortMin, max: options.rtpPortMax });
   }
 
   static async create(options: TelephonyOptions): Promise<Telephony> {
+    // Checked before any socket opens: a wildcard or a name as advertised address is refused here.
+    const mediaAddresses = new LocalAddresses({
+      bind: options.rtpAddress ?? options.address,
+      advertised: options.rtpAdvertisedAddress,
+    });
     const ua = await SipUserAgent.create({
       address: options.address,
+      ...(options.advertisedAddress && { advertisedAddress: options.advertisedAddress }),
       udpPort: options.sipUdpPort,
       tcpPort: options.sipTcpPort,
       user: options.user ?? 'smartcall',
@@ -56,7 +80,7 @@ export class Telephony {
     });
     const clock = options.clock ?? new MediaClock({ logger: options.logger });
     if (!options.clock) clock.start();
-    return new Telephony(ua, clock, !options.clock, options);
+    return new Telephony(ua, clock, !options.clock, mediaAddresses, options);
   }
 
   /** Opens an RTP session on a port from the pool; it is closed with the call (or by `close()`). */
@@ -64,13 +88,21 @@ export class Telephony {
     const media = await MediaSession.open({
       clock: this.clock,
       portPool: this.ports,
-      localAddress: this.address,
+      localAddress: this.rtpAddress,
       logger: this.#log,
       ...options,
     });
     this.#media.add(media);
     media.once('closed', () => this.#media.delete(media));
     return media;
+  }
+
+  /**
+   * The address our SDP offers or answers for media exchanged with `remote` (an IP): the RTP
+   * advertised address, the bound one, or for a wildcard bind the source the OS routes toward it.
+   */
+  mediaAddressToward(remote: string): Promise<string> {
+    return this.#mediaAddresses.learn(remote);
   }
 
   /** Media sessions still open (tests assert 0 after calls end). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, networkAddresses } from '../../src/config.js';
 import { tempDir } from '../helpers/tempDir.js';
 
 test('defaults apply without a file or environment', () => {
@@ -58,4 +58,34 @@ test('--sip-port sets SIP on UDP and TCP; --phonenet files come after the config
   } finally {
     dir.remove();
   }
+});
+
+test('bind and advertised addresses: RTP follows SIP unless set; env overrides; a wildcard cannot be advertised', () => {
+  assert.deepEqual(networkAddresses(loadConfig({}, {})), {
+    address: '127.0.0.1',
+    advertisedAddress: undefined,
+    rtpAddress: '127.0.0.1',
+    rtpAdvertisedAddress: undefined,
+  });
+  const env = { SMARTCALL_SIP_ADDRESS: '0.0.0.0', SMARTCALL_SIP_ADVERTISED_ADDRESS: '203.0.113.7' };
+  assert.deepEqual(networkAddresses(loadConfig({}, env)), {
+    address: '0.0.0.0',
+    advertisedAddress: '203.0.113.7',
+    rtpAddress: '0.0.0.0',
+    rtpAdvertisedAddress: '203.0.113.7',
+  });
+  const both = loadConfig(
+    {},
+    { ...env, SMARTCALL_RTP_ADDRESS: '10.0.0.5', SMARTCALL_RTP_ADVERTISED_ADDRESS: '198.51.100.20' },
+  );
+  assert.equal(networkAddresses(both).rtpAddress, '10.0.0.5');
+  assert.equal(networkAddresses(both).rtpAdvertisedAddress, '198.51.100.20');
+  assert.throws(
+    () => loadConfig({}, { SMARTCALL_RTP_ADVERTISED_ADDRESS: '0.0.0.0' }),
+    /rtp\.advertisedAddress.*specific address/,
+  );
+  assert.throws(
+    () => loadConfig({}, { SMARTCALL_SIP_ADVERTISED_ADDRESS: 'nat.example' }),
+    /sip\.advertisedAddress/,
+  );
 });

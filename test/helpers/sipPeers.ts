@@ -356,6 +356,10 @@ export interface BaresipOptions {
   rtpPorts: string;
   /** ctrl_tcp JSON events/commands port (omit to disable). */
   ctrlPort?: number;
+  /** Address to listen on (default 127.0.0.1; a namespace's own address with `netns`). */
+  address?: string;
+  /** Run inside this network namespace (`ip netns exec`; the PID is still baresip's). */
+  netns?: string;
 }
 
 /** baresip callee: auto-answers, plays promptWav, records what it hears under <dir>/rec. */
@@ -372,8 +376,8 @@ export async function startBaresipCallee(o: BaresipOptions): Promise<Peer & { re
     join(dir, 'config'),
     [
       'poll_method epoll',
-      `sip_listen 127.0.0.1:${o.port}`,
-      'net_interface 127.0.0.1',
+      `sip_listen ${o.address ?? '127.0.0.1'}:${o.port}`,
+      `net_interface ${o.address ?? '127.0.0.1'}`,
       'dns_server 127.0.0.1:53',
       'call_local_timeout 120',
       'call_max_calls 4',
@@ -401,11 +405,13 @@ export async function startBaresipCallee(o: BaresipOptions): Promise<Peer & { re
     (o.users ?? ['callee'])
       .map(
         (u) =>
-          `<sip:${u}@127.0.0.1:${o.port}>;regint=0;answermode=auto;audio_codecs=PCMU/8000/1,PCMA/8000/1\n`,
+          `<sip:${u}@${o.address ?? '127.0.0.1'}:${o.port}>;regint=0;answermode=auto;audio_codecs=PCMU/8000/1,PCMA/8000/1\n`,
       )
       .join(''),
   );
-  const child = spawn('baresip', ['-f', dir, '-4'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const command = ['baresip', '-f', dir, '-4'];
+  const [file, ...args] = o.netns ? ['ip', 'netns', 'exec', o.netns, ...command] : command;
+  const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = track(child);
   try {
     await waitUntil(() => output().includes('baresip is ready.') || child.exitCode !== null, 5000, 'baresip');

@@ -73,7 +73,10 @@ test('an inbound call whose media fails to close still ends', async () => {
     answer() {},
     reject() {},
   });
-  const telephony = { openMedia: async () => media } as unknown as Telephony;
+  const telephony = {
+    openMedia: async () => media,
+    mediaAddressToward: async () => '127.0.0.1',
+  } as unknown as Telephony;
   const call = new InboundCall(telephony, sip as never);
   await call.answer();
   const ended: string[] = [];
