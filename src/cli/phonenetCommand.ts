@@ -267,18 +267,15 @@ export function registerPhonenetCommand(program: Command): void {
       positiveInt,
     )
     .option('--personas <file>', 'persona file (repeatable; before the built-in ones)', collect)
-    .option('--rtp-ports <range>', 'RTP port range (default 40000-40999)', portRange)
-    .option('--voice <voice>', 'espeak (default) or synthetic', voiceChoice)
     .option('--run-dir <dir>', 'where the timeline and recording go (default <data-dir>/phonenet)')
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .action(async (_o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as Opts;
       const { config, dataDir, smartcallSip } = settings(o);
-      const log = createLogger({ level: o.logLevel ?? 'warn' });
+      const log = createLogger({ level: 'warn' });
       const service = await PhonenetService.start({
         config: { ...config, sipPort: 0 },
         dataDir,
-        voice: o.voice ?? 'espeak',
+        voice: 'espeak',
         logger: log,
         warmUp: false,
       });
