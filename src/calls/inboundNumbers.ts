@@ -43,16 +43,24 @@ function userOf(text: string | undefined): string | undefined {
   }
 }
 
-/** The numbers of an INVITE; `contactUser` is the Request-URI user our registered Contact has. */
+/** The entries of a header that may list several (Diversion, History-Info, PAI), in order. */
+function entries(values: readonly string[]): string[] {
+  return values.flatMap((v) => {
+    const bracketed = [...v.matchAll(/<([^>]*)>/g)].map((m) => `<${m[1]}>`);
+    return bracketed.length > 0 ? bracketed : v.split(',');
+  });
+}
+
+/** The numbers of an INVITE; `viaContact`: its Request-URI is our registered Contact (no number in it). */
 export function inboundNumbers(invite: SipRequest, options: { viaContact?: boolean } = {}): InboundNumbers {
   const ruriUser = isSipUri(invite.uri) ? invite.uri.user : userOf(invite.uri.toString());
   const toUser = userOf(invite.to.uri.toString());
   const callee =
     !options.viaContact && ruriUser && NUMBER.test(ruriUser) ? ruriUser : (toUser ?? ruriUser ?? '');
-  const pai = invite.headers.getList('p-asserted-identity') ?? [];
+  const pai = entries(invite.headers.getAll('p-asserted-identity'));
   const caller = pai.map(userOf).find((u) => u && NUMBER.test(u)) ?? userOf(invite.from.uri.toString()) ?? '';
-  const diversion = invite.headers.getList('diversion') ?? [];
-  const history = invite.headers.getList('history-info') ?? [];
+  const diversion = entries(invite.headers.getAll('diversion'));
+  const history = entries(invite.headers.getAll('history-info'));
   // Diversion lists the newest redirection first (RFC 5806 §4), so the original is the last entry.
   const original = userOf(diversion.at(-1)) ?? (history.length > 1 ? userOf(history[0]) : undefined);
   return {
