@@ -15,6 +15,7 @@ import { CallLedger } from './calls/callLedger.js';
 import { CallSession, type CallSessionDeps } from './calls/callSession.js';
 import { CallWriter } from './calls/callWriter.js';
 import { Dialer } from './calls/dialer.js';
+import { InboundCalls } from './calls/inboundCalls.js';
 import { OrphanReaper, reapOrphanedCalls } from './calls/orphanReaper.js';
 import { accountPrompts, speechListeners, speechSynthesizer } from './calls/speechBridge.js';
 import { TrunkAdmin } from './calls/trunkAdmin.js';
@@ -84,10 +85,11 @@ export function buildActions(
   onAccepted?: (callId: string) => void,
   bridger: ParallelBridger = noParallelLegs,
   canceller: CallCanceller = noCancellation,
+  callIds: CallIdGenerator = new CallIdGenerator(config.nodeId),
 ): Record<string, ActionHandler> {
   const calls = {
     store,
-    callIds: new CallIdGenerator(config.nodeId),
+    callIds,
     writer: new CallWriter(store),
     outIdMaxBytes: config.api.outIdMaxBytes,
     ...(onAccepted && { onAccepted }),
@@ -246,6 +248,20 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       time: clock,
       log: log.child({ component: 'dialer' }),
     });
+    // Calls to numbers marked inbound (spec §4.7); stopped after the telephony hung them up.
+    const callIds = new CallIdGenerator(config.nodeId);
+    const inbound = new InboundCalls({
+      telephony,
+      store,
+      session: {
+        ...sessionDeps,
+        store,
+        callIds,
+        defaultTrunk: () => defaultTrunk.get('default', () => store.trunks.findDefault(), clock.now()),
+      },
+      log: log.child({ component: 'inbound' }),
+    });
+    shutdown.add('inbound calls', () => inbound.stop());
     // Stopping the dialer waits for the calls in flight; the telephony (closed after) hangs them up.
     shutdown.add('dialer', async () => {
       const settled = dialer.stop();
@@ -281,6 +297,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
         config.calls.dialer
           ? new CallCancellation({ store, ledger, live: sessionDeps.live, clock, log })
           : undefined,
+        callIds,
       ),
       log,
     });

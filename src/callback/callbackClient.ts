@@ -11,7 +11,13 @@
 import { createHmac } from 'node:crypto';
 import { systemClock } from '../clock/clock.js';
 import { type CallbackRequest, encodeCallbackParams } from '../contract/callbackContent.js';
-import { type ParsedReply, parseCallbackReply, ReplyError } from '../contract/callbackReply.js';
+import {
+  type ParsedCallinReply,
+  type ParsedReply,
+  parseCallbackReply,
+  parseCallinReply,
+  ReplyError,
+} from '../contract/callbackReply.js';
 
 export interface CallbackTarget {
   url: string;
@@ -22,8 +28,8 @@ export interface CallbackTarget {
 
 export type CallbackFailure = 'timeout' | 'network' | 'http-status' | 'bad-reply' | 'fail-result';
 
-export type CallbackOutcome =
-  | { ok: true; reply: ParsedReply; status: number; body: string; latencyMs: number }
+export type CallbackOutcome<R = ParsedReply> =
+  | { ok: true; reply: R; status: number; body: string; latencyMs: number }
   | {
       ok: false;
       failure: CallbackFailure;
@@ -52,7 +58,21 @@ export class CallbackClient {
     this.#now = options.now ?? (() => systemClock.now());
   }
 
-  async send(target: CallbackTarget, request: CallbackRequest): Promise<CallbackOutcome> {
+  /** Posts a turn's callback (§4.3) and parses its reply (§4.4). */
+  send(target: CallbackTarget, request: CallbackRequest): Promise<CallbackOutcome> {
+    return this.#exchange(target, request, parseCallbackReply);
+  }
+
+  /** Posts an inbound call's `callin` (§4.7); the reply must be `answer` or `hangup`. */
+  sendCallin(target: CallbackTarget, request: CallbackRequest): Promise<CallbackOutcome<ParsedCallinReply>> {
+    return this.#exchange(target, request, parseCallinReply);
+  }
+
+  async #exchange<R>(
+    target: CallbackTarget,
+    request: CallbackRequest,
+    parse: (body: string) => R,
+  ): Promise<CallbackOutcome<R>> {
     const started = this.#now();
     const encoded = encodeCallbackParams(request);
     const headers: Record<string, string> = { 'user-agent': 'smartcall-callback/1' };
@@ -93,7 +113,7 @@ export class CallbackClient {
       return { ok: false, failure: 'http-status', detail: `HTTP ${status}`, status, body: text, latencyMs };
     }
     try {
-      return { ok: true, reply: parseCallbackReply(text), status, body: text, latencyMs };
+      return { ok: true, reply: parse(text), status, body: text, latencyMs };
     } catch (err) {
       if (!(err instanceof ReplyError)) throw err; // a bug, not a bad reply
       const failure: CallbackFailure = err.code === 'fail-result' ? 'fail-result' : 'bad-reply';

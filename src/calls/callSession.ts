@@ -64,10 +64,16 @@ export interface CallSessionDeps {
   /** `cc_name` → number to dial for a parallel transfer (a number as cc_name is dialled as is). */
   callCenters: Readonly<Record<string, string>>;
   /** Live sessions by CallId (SmartCallOperate reaches them here; the reaper leaves them alone). */
-  live: Map<string, CallSession>;
+  live: Map<string, LiveCall>;
   callbackSecret(account: AccountRecord): string | undefined;
   /** Waits before retrying a final write that failed; after the last, the orphan reaper finalises. */
   finishRetriesMs?: readonly number[];
+}
+
+/** A call in progress, as SmartCallOperate and CancelCall reach it (outbound or inbound). */
+export interface LiveCall {
+  operateParallelBridge(): boolean;
+  cancel(): boolean;
 }
 
 /** What every piece of one call is told: whose call it is, and where to report. */
@@ -76,7 +82,7 @@ type Shared = Pick<
   'callId' | 'request' | 'account' | 'listeners' | 'callbacks' | 'events' | 'clock' | 'log'
 >;
 
-export class CallSession {
+export class CallSession implements LiveCall {
   readonly #d: CallSessionDeps;
   readonly #trunk: TrunkRecord;
   readonly #shared: Shared;

@@ -6,7 +6,8 @@
  */
 import type { CallbackClient } from '../callback/callbackClient.js';
 import type { Clock } from '../clock/clock.js';
-import type { CallbackContent } from '../contract/callbackContent.js';
+import type { CallbackContent, CallinContent } from '../contract/callbackContent.js';
+import type { CallinAction } from '../contract/callbackReply.js';
 import { CallbackPolicy } from '../dialogue/callbackPolicy.js';
 import type { CallbackDecision } from '../dialogue/dialogueEngine.js';
 import type { Logger } from '../observability/logger.js';
@@ -14,10 +15,15 @@ import type { AccountRecord } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
 import type { CallEvents } from './callEvents.js';
 
+/** What the business said to an inbound call's `callin`, or why it said nothing usable. */
+export type CallinDecision =
+  | { ok: true; action: CallinAction }
+  | { ok: false; failure: string; detail: string };
+
 export interface CallbackExchangeOptions {
   callId: string;
   account: AccountRecord;
-  callbacks: Pick<CallbackClient, 'send'>;
+  callbacks: Pick<CallbackClient, 'send'> & Partial<Pick<CallbackClient, 'sendCallin'>>;
   /** The account's signing secret, if it has one. */
   secret: string | undefined;
   store: Pick<Store, 'callbackExchanges'>;
@@ -100,6 +106,70 @@ export class CallbackExchange {
         );
       }
     }
+    this.#record(event, started, { outcome, httpStatus, reply, detail }, decision);
+    return decision;
+  }
+
+  /**
+   * Posts an inbound call's `callin` (spec §4.7) and resolves with the business's `answer` or
+   * `hangup`; never rejects. A failure (no URL, timeout, HTTP error, a reply that is not answer or
+   * hangup) is not covered by the failure policy: the call has not begun, the caller decides.
+   */
+  async callin(content: CallinContent): Promise<CallinDecision> {
+    const o = this.#o;
+    const cb = o.account.callback;
+    const event: CallbackContent = { type: 'callin', content };
+    const started = o.clock.now();
+    let decision: CallinDecision;
+    let httpStatus: number | null = null;
+    let reply: string | null = null;
+    if (!cb.url) {
+      decision = { ok: false, failure: 'no-callback-url', detail: 'the account has no callback URL' };
+    } else if (!o.callbacks.sendCallin) {
+      decision = { ok: false, failure: 'network', detail: 'this callback client cannot post callin' };
+    } else {
+      const result = await o.callbacks
+        .sendCallin(
+          { url: cb.url, timeoutMs: cb.timeoutMs, bodyMode: cb.bodyMode, signingSecret: o.secret },
+          { callId: o.callId, timestamp: Math.round(started), event },
+        )
+        .catch((err: unknown) => ({
+          ok: false as const,
+          failure: 'network' as const,
+          detail: (err as Error).message,
+          status: undefined,
+          body: undefined,
+        }));
+      httpStatus = result.status ?? null;
+      reply = result.body?.slice(0, 4096) ?? null;
+      if (result.ok) {
+        decision = { ok: true, action: result.reply.action };
+        for (const w of result.reply.warnings) o.log.warn({ warning: w }, 'callback reply');
+      } else decision = { ok: false, failure: result.failure, detail: result.detail };
+    }
+    this.#record(
+      event,
+      started,
+      {
+        outcome: decision.ok ? 'ok' : decision.failure,
+        httpStatus,
+        reply,
+        detail: decision.ok ? null : decision.detail,
+      },
+      decision.ok ? { action: decision.action, source: 'reply' } : undefined,
+    );
+    return decision;
+  }
+
+  /** The exchange in the store (the call's callback log) and as a `callback` event. */
+  #record(
+    event: CallbackContent,
+    started: number,
+    r: { outcome: string; httpStatus: number | null; reply: string | null; detail: string | null },
+    decision: { action: { action: string }; source: CallbackDecision['source'] } | undefined,
+  ): void {
+    const o = this.#o;
+    const { outcome, httpStatus, reply, detail } = r;
     const latencyMs = Math.round(o.clock.now() - started);
     try {
       o.store.callbackExchanges.insert({
@@ -109,7 +179,7 @@ export class CallbackExchange {
         outcome,
         httpStatus,
         reply,
-        action: `${decision.action.action} (${decision.source})`,
+        action: decision ? `${decision.action.action} (${decision.source})` : null,
         detail,
         latencyMs,
         createdAt: Math.round(started),
@@ -123,10 +193,9 @@ export class CallbackExchange {
       contentType: event.type,
       content: event.content,
       outcome,
-      action: decision.action.action,
-      source: decision.source,
+      action: decision?.action.action ?? '',
+      source: decision?.source ?? 'policy',
       latencyMs,
     });
-    return decision;
   }
 }

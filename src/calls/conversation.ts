@@ -141,7 +141,8 @@ export class Conversation {
       port: this.#port(),
       time: o.clock,
       log: o.log,
-      callee: r.calledNumber,
+      // The person the robot talks to: the callee, or the caller of an inbound call.
+      callee: r.inbound?.caller ?? r.calledNumber,
       answeredAt: o.answeredAt,
       ...(recordBeginAt !== undefined && { recordBeginAt }),
       voiceCode: r.voiceCode,

@@ -33,8 +33,8 @@ export interface ParallelResult {
 
 export interface SecondLegsOptions {
   callId: string;
-  /** The call's own leg (the callee). */
-  main: OutboundCall;
+  /** The call's own leg (the callee; the caller of an inbound call). */
+  main: Pick<OutboundCall, 'media' | 'hangup' | 'answered'>;
   /** Places a leg through the call's trunk, shown as the call's display number. */
   dial(number: string): Promise<OutboundCall>;
   /** A prompt to play to an agent before the robot's call is handed over (`play_file`). */

@@ -170,20 +170,35 @@ export function registerAdminCommands(program: Command): void {
 
   const number = admin.command('number').description('display numbers an account owns');
   for (const verb of ['add', 'remove'] as const) {
-    number
+    const cmd = number
       .command(verb)
       .requiredOption('--account <name>', 'account name')
-      .requiredOption('--number <number>', 'the display number, e.g. 057188880000')
-      .action((_o, cmd: Command) => {
-        const o = opts(cmd);
-        const n = o.number as string;
-        withAdmin(o, (ad) =>
-          verb === 'add' ? ad.addNumber(o.account as string, n) : ad.removeNumber(o.account as string, n),
-        );
-        emit(o, { account: o.account, number: n, result: verb === 'add' ? 'added' : 'removed' }, () =>
-          verb === 'add' ? `${n} added to ${o.account}` : `${n} removed from ${o.account}`,
-        );
-      });
+      .requiredOption('--number <number>', 'the display number, e.g. 057188880000');
+    if (verb === 'add')
+      cmd.option('--inbound', 'calls to this number from a trunk are inbound smart calls (callin callback)');
+    cmd.action((_o, c: Command) => {
+      const o = opts(c);
+      const n = o.number as string;
+      const inbound = o.inbound === true;
+      withAdmin(o, (ad) =>
+        verb === 'add'
+          ? ad.addNumber(o.account as string, n, { inbound })
+          : ad.removeNumber(o.account as string, n),
+      );
+      emit(
+        o,
+        {
+          account: o.account,
+          number: n,
+          result: verb === 'add' ? 'added' : 'removed',
+          ...(verb === 'add' && { inbound }),
+        },
+        () =>
+          verb === 'add'
+            ? `${n} added to ${o.account}${inbound ? ' (takes inbound calls)' : ''}`
+            : `${n} removed from ${o.account}`,
+      );
+    });
   }
   number
     .command('list')
@@ -192,9 +207,10 @@ export function registerAdminCommands(program: Command): void {
       const o = opts(cmd);
       const list = withAdmin(o, (ad) => ad.listNumbers(o.account as string)).map((n) => ({
         number: n.number,
+        inbound: n.inbound === true,
         createdAt: new Date(n.createdAt).toISOString(),
       }));
-      emit(o, list, () => table(list, ['number', 'createdAt']));
+      emit(o, list, () => table(list, ['number', 'inbound', 'createdAt']));
     });
 
   const callback = admin.command('callback').description("the account's callback (spec §4)");

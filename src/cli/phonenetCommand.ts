@@ -7,6 +7,7 @@
  *   smartcall phonenet personas [--personas FILE]... [--json]
  *   smartcall phonenet calls [--limit N] [--json]
  *   smartcall phonenet timeline <call-id> [--json]
+ *   smartcall phonenet dial --from <persona number> --to <number> [--server sip:IP:PORT] [--json]
  *
  * Settings come from the flags, then the config file's `phonenet` section, then the defaults.
  */
@@ -16,6 +17,7 @@ import { createLogger } from '../observability/logger.js';
 import { builtinPersonas } from '../phonenet/builtinPersonas.js';
 import { findArchivedCall, listArchive, readTimelineFile } from '../phonenet/callArchive.js';
 import type { TimelineEvent } from '../phonenet/callTimeline.js';
+import { type Carrier, DialError } from '../phonenet/carrier.js';
 import { PersonaDirectory } from '../phonenet/personaDirectory.js';
 import { loadPersonaFile } from '../phonenet/personaFile.js';
 import { outcomeText, summarizePersona } from '../phonenet/personaSummary.js';
@@ -35,6 +37,10 @@ type Opts = GlobalOptions & {
   runDir?: string;
   logLevel?: string;
   limit?: number;
+  from?: string;
+  to?: string;
+  server?: string;
+  ringTimeout?: number;
 };
 
 function port(value: string): number {
@@ -66,7 +72,12 @@ function voiceChoice(value: string): 'espeak' | 'synthetic' {
 }
 
 /** The config's `phonenet` section with the flags on top. */
-function settings(o: Opts): { config: PhonenetConfig; dataDir: string; logLevel: string } {
+function settings(o: Opts): {
+  config: PhonenetConfig;
+  dataDir: string;
+  logLevel: string;
+  smartcallSip: string;
+} {
   const base = configFrom(o, { logLevel: o.logLevel });
   const section = base.phonenet;
   const config: PhonenetConfig = {
@@ -79,7 +90,13 @@ function settings(o: Opts): { config: PhonenetConfig; dataDir: string; logLevel:
     ...(o.runDir && { runDir: o.runDir }),
     personasFiles: [...section.personasFiles, ...(o.personas ?? [])],
   };
-  return { config, dataDir: base.dataDir, logLevel: base.log.level };
+  const host = base.sip.address.includes(':') ? `[${base.sip.address}]` : base.sip.address;
+  return {
+    config,
+    dataDir: base.dataDir,
+    logLevel: base.log.level,
+    smartcallSip: `sip:${host}:${base.sip.udpPort}`,
+  };
 }
 
 function runDirOf(o: Opts): string {
@@ -137,7 +154,9 @@ function describeEvent(e: TimelineEvent): string {
     case 'waited':
       return `waited for ${e.until} (${e.reached ? 'reached' : 'timed out'})`;
     case 'invite':
-      return `INVITE to ${e.number} (persona ${e.persona}) from ${e.source}`;
+      return e.direction === 'out'
+        ? `persona ${e.persona} (${e.from}) calls ${e.target}`
+        : `INVITE to ${e.number} (persona ${e.persona}) from ${e.source}`;
     case 'ended':
       return `ended by ${e.by} (${e.reason}): ${e.outcome}${e.status ? ` ${e.status}` : ''}`;
     case 'error':
@@ -228,6 +247,72 @@ export function registerPhonenetCommand(program: Command): void {
         recording: c.recording ?? null,
       }));
       emit(o, rows, () => table(rows, ['callId', 'persona', 'number', 'outcome', 'status', 'durationMs']));
+    });
+
+  phonenet
+    .command('dial')
+    .description('a persona calls a number (an inbound smart call): it talks and listens as scripted')
+    .requiredOption('--from <number>', "the persona's number (e.g. 13800000002, cooperative-en)")
+    .requiredOption(
+      '--to <number>',
+      'the number to call (a number marked inbound: admin number add --inbound)',
+    )
+    .option(
+      '--server <uri>',
+      "smartcall's SIP address (default sip:<sip.address>:<sip.udpPort> of the config)",
+    )
+    .option(
+      '--ring-timeout <seconds>',
+      'give up when not answered within this long (default 60)',
+      positiveInt,
+    )
+    .option('--personas <file>', 'persona file (repeatable; before the built-in ones)', collect)
+    .option('--run-dir <dir>', 'where the timeline and recording go (default <data-dir>/phonenet)')
+    .action(async (_o, cmd: Command) => {
+      const o = cmd.optsWithGlobals() as Opts;
+      const { config, dataDir, smartcallSip } = settings(o);
+      const log = createLogger({ level: 'warn' });
+      const service = await PhonenetService.start({
+        config: { ...config, sipPort: 0 },
+        dataDir,
+        voice: 'espeak',
+        logger: log,
+        warmUp: false,
+      });
+      let result: Awaited<ReturnType<Carrier['dial']>>;
+      try {
+        result = await service.carrier.dial({
+          from: o.from as string,
+          to: o.to as string,
+          server: o.server ?? smartcallSip,
+          ...(o.ringTimeout !== undefined && { ringTimeoutMs: o.ringTimeout * 1000 }),
+        });
+      } catch (err) {
+        await service.close();
+        if (err instanceof DialError) throw new Error(err.message);
+        throw err;
+      }
+      await service.close();
+      const events = [...result.events].sort((a, b) => a.t - b.t);
+      emit(
+        o,
+        {
+          callId: result.callId,
+          persona: result.persona,
+          from: o.from,
+          to: o.to,
+          outcome: result.outcome,
+          status: result.status ?? null,
+          durationMs: result.durationMs,
+          recording: result.recording ?? null,
+          events,
+        },
+        () =>
+          [
+            ...events.map((e) => `${(e.t / 1000).toFixed(3).padStart(8)} s  ${describeEvent(e)}`),
+            `${result.persona} → ${o.to}: ${result.outcome}${result.status ? ` ${result.status}` : ''}`,
+          ].join('\n'),
+      );
     });
 
   phonenet

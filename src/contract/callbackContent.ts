@@ -12,7 +12,7 @@
 export type UnrecognizedSpeech = 'callback' | 'silent';
 export const UNRECOGNIZED_SPEECH: readonly UnrecognizedSpeech[] = ['callback', 'silent'];
 
-export type ContentType = 'normal' | 'mute' | 'timebreak' | 'dtmf' | 'parallel_transfer';
+export type ContentType = 'normal' | 'mute' | 'timebreak' | 'dtmf' | 'parallel_transfer' | 'callin';
 
 export interface NormalContent {
   words: string;
@@ -60,12 +60,23 @@ export interface ParallelTransferContent {
   cc_name: string;
 }
 
+/**
+ * The first callback of an inbound call (spec §4.7): who calls, the number they reached, and the
+ * number they originally dialled when the call was forwarded (the callee when it was not).
+ */
+export interface CallinContent {
+  caller: string;
+  callee: string;
+  orgcallee: string;
+}
+
 export type CallbackContent =
   | { type: 'normal'; content: NormalContent }
   | { type: 'mute'; content: MuteContent }
   | { type: 'dtmf'; content: DtmfContent }
   | { type: 'timebreak'; content: TimebreakContent }
-  | { type: 'parallel_transfer'; content: ParallelTransferContent };
+  | { type: 'parallel_transfer'; content: ParallelTransferContent }
+  | { type: 'callin'; content: CallinContent };
 
 export interface CallbackRequest {
   callId: string;

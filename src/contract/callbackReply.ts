@@ -100,6 +100,23 @@ export type CallbackAction =
   | ParallelTransferAction
   | PlainAction;
 
+/**
+ * `answer` (spec §4.7, inbound calls only): take the call and play `actionCode` (the opening, with
+ * its interruption rules); the settings (`record_flag`, `session_timeout`, `asr_*`, `tts_*`,
+ * `mute_time`, `pause_time`, `dynamic_id`) are the call's from the answer on.
+ */
+export interface AnswerAction extends ActionSettings, ActionMedia {
+  action: 'answer';
+}
+
+/** What a `callin` reply may say: answer the call, or refuse it (`hangup`). */
+export type CallinAction = AnswerAction | HangupAction;
+
+export interface ParsedCallinReply {
+  action: CallinAction;
+  warnings: string[];
+}
+
 /** Why a reply was refused: `fail-result` is the business saying no; the rest are malformed replies. */
 export type ReplyErrorCode =
   | 'not-json'
@@ -181,6 +198,29 @@ export interface ParsedReply {
  * reported with code `fail-result` so the caller can apply its policy.
  */
 export function parseCallbackReply(body: string): ParsedReply {
+  return parseActionData(replyData(body));
+}
+
+/**
+ * Parses the reply to a `callin` callback (spec §4.7): `answer` or `hangup`, with the same fields
+ * and checks as any reply. Another action refuses the reply (`unknown-action`).
+ */
+export function parseCallinReply(body: string): ParsedCallinReply {
+  const data = replyData(body);
+  const name = data.action;
+  if (name !== 'answer' && name !== 'hangup')
+    throw new ReplyError(
+      'unknown-action',
+      `a callin reply must be answer or hangup, got ${JSON.stringify(name)}`,
+    );
+  const warnings: string[] = [];
+  const settings = parseSettings(data, warnings);
+  const media = parseMedia(data);
+  return { action: { ...settings, ...media, action: name }, warnings };
+}
+
+/** The envelope (spec §4.4): its `data` when `result` is success (a bare data object is accepted). */
+function replyData(body: string): Json {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -200,7 +240,7 @@ export function parseCallbackReply(body: string): ParsedReply {
   const data = (envelope.data ?? (envelope.action !== undefined ? envelope : undefined)) as Json | undefined;
   if (typeof data !== 'object' || data === null || Array.isArray(data))
     throw new ReplyError('no-data', 'reply has no data object');
-  return parseActionData(data);
+  return data;
 }
 
 function isActionName(v: unknown): v is ActionName {
@@ -214,6 +254,8 @@ function isEndCharacter(v: string): v is DtmfSettings['endCharacter'] {
 export function parseActionData(data: Json): ParsedReply {
   const warnings: string[] = [];
   const name = data.action;
+  if (name === 'answer')
+    throw new ReplyError('unknown-action', 'answer is a reply to callin only (inbound calls, spec §4.7)');
   if (!isActionName(name)) throw new ReplyError('unknown-action', `unknown action ${JSON.stringify(name)}`);
   // Every field is checked whatever the action: a malformed reply is refused as a whole.
   const settings = parseSettings(data, warnings);

@@ -42,6 +42,12 @@ export interface SmartCallRequest {
    * dialogue from it instead of posting callbacks (src/calls/scriptedCallbacks.ts).
    */
   script?: CallScript;
+  /**
+   * Present on inbound smart calls (spec §4.7): the numbers of the `callin`. The request's other
+   * fields then come from the business's `answer` (calledShowNumber is the caller, calledNumber the
+   * number called).
+   */
+  inbound?: { caller: string; callee: string; orgcallee: string };
   /** Accepted and kept, but not used (undocumented; spec §10 Q24). */
   ignored: {
     speed?: number;

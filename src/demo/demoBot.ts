@@ -46,6 +46,8 @@ export function demoBotReply(contentType: string, content: Record<string, unknow
     );
   }
   if (contentType === 'dtmf') return bye('收到您的按键，谢谢，再见。');
+  // An inbound call (spec §4.7): answered with the same survey.
+  if (contentType === 'callin') return { ...say(DEMO_OPENING, 'q1'), action: 'answer' };
   if (contentType !== 'normal') return { action: 'donothing' };
   const words = String(content.words ?? '');
   const question = step.replace(/-again$/, '');

@@ -9,19 +9,22 @@
  * and releases all of it.
  */
 import { EventEmitter } from 'node:events';
+import { isIP } from 'node:net';
 import { within } from '../clock/within.js';
 import type { MediaClock } from '../media/mediaClock.js';
 import { LOOPBACK_SOURCES, sourceFilter } from '../net/sourceFilter.js';
 import type { Logger } from '../observability/logger.js';
 import { maskNumber } from '../observability/logger.js';
 import type { Endpoint, IncomingInvite, SipTimerConfig } from '../sip/index.js';
-import { isSipUri } from '../sip/index.js';
+import { isSipUri, parseUri } from '../sip/index.js';
 import { InboundCall } from '../telephony/inboundCall.js';
+import { OutboundCall } from '../telephony/outboundCall.js';
 import { Telephony } from '../telephony/telephony.js';
 import { builtinPersonas } from './builtinPersonas.js';
 import { CallArchive } from './callArchive.js';
 import { CallTimeline } from './callTimeline.js';
-import { PersonaCall, type PersonaCallResult } from './personaCall.js';
+import { DialledLeg } from './dialledLeg.js';
+import { PersonaCall, type PersonaCallResult, type PersonaLeg } from './personaCall.js';
 import { PersonaDirectory } from './personaDirectory.js';
 import type { Persona, Step } from './personaSchema.js';
 import { type PersonaSummary, summarizePersona } from './personaSummary.js';
@@ -84,6 +87,38 @@ export interface CarrierEvents {
   call: [CarrierCallInfo];
   callEnded: [PersonaCallResult];
   refused: [RefusedCall];
+}
+
+/** A call a persona places (`smartcall phonenet dial`). */
+export interface DialRequest {
+  /** The persona's number (it must route to a persona); shown as the caller. */
+  from: string;
+  /** The number called. */
+  to: string;
+  /** Where the INVITE goes: `sip:127.0.0.1:5060` (an IP literal; `;transport=tcp` for TCP). */
+  server: string;
+  /** CANCEL when not answered within this long (default 60 s). */
+  ringTimeoutMs?: number;
+}
+
+export class DialError extends Error {
+  override name = 'DialError';
+}
+
+/** Steps of a receiving script that a caller cannot take. */
+const RECEIVING_ONLY = new Set(['reject', 'never-answer', 'announce']);
+
+/**
+ * The persona's script for a call it places: its signalling steps (ring, answer) give way to one
+ * `answer` that waits for the far end to answer; the rest (say, wait, dtmf, hangup…) runs as is.
+ */
+export function dialScript(persona: Persona): Step[] {
+  const bad = persona.steps.find((s) => RECEIVING_ONLY.has(s.kind));
+  if (bad)
+    throw new DialError(
+      `persona ${persona.name} cannot place a call: its script has a ${bad.kind} step (it only receives calls)`,
+    );
+  return [{ kind: 'answer' }, ...persona.steps.filter((s) => s.kind !== 'ring' && s.kind !== 'answer')];
 }
 
 /** The Request-URI's user part (a tel: URI's number), %-decoded. */
@@ -280,27 +315,82 @@ export class Carrier extends EventEmitter<CarrierEvents> {
     this.#start(sip, number, persona);
   }
 
-  #start(sip: IncomingInvite, number: string, persona: Persona): void {
+  /**
+   * A persona calls `to` at `server` and holds the conversation with its script (it speaks and
+   * listens as when it is called); resolves with the call's result once it has ended. Rejects with
+   * a DialError when no persona has the `from` number, its script only receives calls, or the
+   * server is not a SIP URI with an IP literal.
+   */
+  async dial(request: DialRequest): Promise<PersonaCallResult> {
+    if (this.#closing) throw new DialError('the phone network is closing');
+    const persona = this.directory.route(request.from);
+    if (!persona) throw new DialError(`no persona has the number ${request.from}`);
+    const steps = dialScript(persona);
+    const server = parseUri(request.server);
+    if (!isSipUri(server) || isIP(server.host) === 0)
+      throw new DialError(
+        `--server must be a SIP URI with an IP address, like sip:127.0.0.1:5060 (got ${request.server})`,
+      );
+    const target = server.clone();
+    target.user = request.to;
+    const transport = server.params.get('transport') === 'tcp' ? 'tcp' : 'udp';
+    target.params.delete('transport');
+    const out = await OutboundCall.place(this.telephony, {
+      target: target.toString(),
+      from: `sip:${request.from}@${this.telephony.address}`,
+      transport,
+      setupTimeoutMs: request.ringTimeoutMs ?? 60_000,
+    });
+    const leg = new DialledLeg(out);
+    this.#start(leg, request.to, { ...persona, steps }, (timeline) => {
+      timeline.add('invite', {
+        callId: leg.sip.callId,
+        persona: persona.name,
+        number: request.to,
+        from: request.from,
+        direction: 'out',
+        target: target.toString(),
+      });
+      out.once('ringing', () => timeline.add('ringing'));
+    });
+    return this.callResult(leg.sip.callId);
+  }
+
+  #start(
+    sip: IncomingInvite | DialledLeg,
+    number: string,
+    persona: Persona,
+    describe?: (timeline: CallTimeline) => void,
+  ): void {
     const clock = this.telephony.clock;
+    const callId = sip instanceof DialledLeg ? sip.sip.callId : sip.callId;
     let paths: { timeline: string; recording: string } | undefined;
     let timeline: CallTimeline;
     try {
-      paths = this.#archive?.allocate(sip.callId);
+      paths = this.#archive?.allocate(callId);
       timeline = new CallTimeline(() => clock.now(), paths?.timeline);
     } catch (err) {
       this.#log.error({ err: (err as Error).message }, 'phonenet cannot write its run directory');
       paths = undefined;
       timeline = new CallTimeline(() => clock.now());
     }
-    timeline.add('invite', {
-      callId: sip.callId,
-      persona: persona.name,
-      number,
-      from: sip.invite.from.uri.toString(),
-      source: `${sip.inbound.source.protocol}:${sip.inbound.source.address}:${sip.inbound.source.port}`,
-    });
+    let leg: PersonaLeg;
+    if (sip instanceof DialledLeg) {
+      describe?.(timeline);
+      leg = sip;
+    } else {
+      timeline.add('invite', {
+        callId: sip.callId,
+        persona: persona.name,
+        number,
+        from: sip.invite.from.uri.toString(),
+        source: `${sip.inbound.source.protocol}:${sip.inbound.source.address}:${sip.inbound.source.port}`,
+      });
+      leg = new InboundCall(this.telephony, sip);
+      this.emit('call', { callId, number, persona: persona.name, source: sip.inbound.source });
+    }
     const call = new PersonaCall({
-      call: new InboundCall(this.telephony, sip),
+      call: leg,
       persona,
       number,
       voice: this.#voice,
@@ -311,10 +401,9 @@ export class Carrier extends EventEmitter<CarrierEvents> {
       logger: this.#log,
     });
     this.#log.info(
-      { callId: sip.callId, persona: persona.name, number: maskNumber(number) },
-      'phonenet call to a persona',
+      { callId, persona: persona.name, number: maskNumber(number) },
+      sip instanceof DialledLeg ? 'phonenet persona places a call' : 'phonenet call to a persona',
     );
-    this.emit('call', { callId: sip.callId, number, persona: persona.name, source: sip.inbound.source });
     const done = call
       .run()
       .then(async (result) => {
@@ -335,7 +424,7 @@ export class Carrier extends EventEmitter<CarrierEvents> {
         this.emit('callEnded', result);
       })
       .catch((err: unknown) => {
-        this.#log.error({ err: (err as Error).message, callId: sip.callId }, 'phonenet persona call crashed');
+        this.#log.error({ err: (err as Error).message, callId }, 'phonenet persona call crashed');
       })
       .finally(() => this.#active.delete(call));
     this.#active.set(call, done);

@@ -17,7 +17,7 @@ import { PcmSource } from '../media/pcmSource.js';
 import type { PlayoutEnded, PlayoutStarted } from '../media/playout.js';
 import type { Logger } from '../observability/logger.js';
 import type { EndedBy } from '../sip/index.js';
-import { type InboundCall, MediaOfferError } from '../telephony/inboundCall.js';
+import { MediaOfferError } from '../telephony/inboundCall.js';
 import { CallOver, nextEvent, sleep, untilAborted } from './abortable.js';
 import type { CallTimeline, TimelineEvent } from './callTimeline.js';
 import type { Persona, Step } from './personaSchema.js';
@@ -25,8 +25,29 @@ import type { PersonaVoice } from './personaVoice.js';
 import { PromptWatcher } from './promptWatcher.js';
 import type { SpeechDetector } from './speechDetector.js';
 
+/**
+ * The call a persona's script runs on: one it receives (`InboundCall`), or one it placed
+ * (`DialledLeg`, which "rings" until the far end answers).
+ */
+export interface PersonaLeg {
+  readonly sip: {
+    readonly callId: string;
+    readonly state: string;
+    once(event: 'ended', listener: (by: EndedBy, reason: string) => void): unknown;
+  };
+  once(event: 'ended', listener: (by: EndedBy, reason: string) => void): unknown;
+  once(event: 'confirmed', listener: () => void): unknown;
+  ring(): void;
+  earlyMedia(): Promise<MediaSession>;
+  answer(): Promise<MediaSession>;
+  reject(status: number, reason?: string): void;
+  hangup(): void;
+  /** A placed call that was not answered: the far end's final status. */
+  readonly finalStatus?: number | undefined;
+}
+
 export interface PersonaCallOptions {
-  call: InboundCall;
+  call: PersonaLeg;
   persona: Persona;
   /** The called number as it arrived. */
   number: string;
@@ -129,6 +150,7 @@ export class PersonaCall {
       }
     }
     const [endedBy, reason] = await this.#ended;
+    this.#status ??= this.#o.call.finalStatus;
     this.#o.clock.clearTimer(maxTimer);
     const end = this.#o.clock.now();
     this.#watcher.finish(end);

@@ -26,6 +26,8 @@ export interface PhonenetServiceOptions {
   voice?: VoiceChoice;
   /** Share the platform's media clock (embedded mode). */
   clock?: MediaClock;
+  /** Synthesize every persona phrase at start-up (default true; a one-off `dial` skips it). */
+  warmUp?: boolean;
   logger: Logger;
 }
 
@@ -58,6 +60,7 @@ export class PhonenetService {
         acceptNonLoopback: config.acceptNonLoopback,
         allowedSources: config.allowedSources,
         ...(options.clock && { clock: options.clock }),
+        ...(options.warmUp === false && { warmUp: false }),
         logger,
       });
       return new PhonenetService(carrier, name, tts);

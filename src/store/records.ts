@@ -64,6 +64,8 @@ export interface AccessKeyRecord {
 export interface DisplayNumberRecord {
   number: string;
   accountId: number;
+  /** Calls to this number from a trunk are inbound smart calls (spec §4.7: a `callin` callback). */
+  inbound?: boolean;
   createdAt: number;
 }
 

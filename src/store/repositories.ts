@@ -48,6 +48,8 @@ export interface AccessKeyRepository {
 export interface DisplayNumberRepository {
   add(record: DisplayNumberRecord): void;
   remove(accountId: number, number: string): boolean;
+  /** Marks an account's number as receiving inbound calls (or not); false when it does not own it. */
+  setInbound(accountId: number, number: string, inbound: boolean): boolean;
   find(number: string): DisplayNumberRecord | undefined;
   listByAccount(accountId: number): DisplayNumberRecord[];
 }

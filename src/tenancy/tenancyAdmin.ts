@@ -212,7 +212,8 @@ export class TenancyAdmin {
     if (!this.#store.accessKeys.delete(accessKeyId)) throw new TenancyError(`no access key ${accessKeyId}`);
   }
 
-  addNumber(accountName: string, number: string): DisplayNumberRecord {
+  /** Adds a display number; `inbound` also (or, for a number it owns already, now) takes calls in. */
+  addNumber(accountName: string, number: string, options: { inbound?: boolean } = {}): DisplayNumberRecord {
     const account = this.account(accountName);
     if (!DISPLAY_NUMBER.test(number)) {
       throw new TenancyError(
@@ -221,10 +222,20 @@ export class TenancyAdmin {
     }
     const owner = this.#store.numbers.find(number);
     if (owner) {
-      if (owner.accountId === account.id) return owner;
-      throw new TenancyError(`number ${number} belongs to another account`);
+      if (owner.accountId !== account.id)
+        throw new TenancyError(`number ${number} belongs to another account`);
+      if (options.inbound && !owner.inbound) {
+        this.#store.numbers.setInbound(account.id, number, true);
+        return { ...owner, inbound: true };
+      }
+      return owner;
     }
-    const record = { number, accountId: account.id, createdAt: this.#now() };
+    const record = {
+      number,
+      accountId: account.id,
+      inbound: options.inbound === true,
+      createdAt: this.#now(),
+    };
     this.#store.numbers.add(record);
     return record;
   }

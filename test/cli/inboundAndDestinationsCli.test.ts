@@ -76,7 +76,7 @@ test('trunk add --inbound-from lets that range send INVITEs to a running server;
       if (status !== 403) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    assert.equal(status, 480, 'the listed range is let in (and told nobody takes calls here)');
+    assert.equal(status, 404, 'the listed range is let in (and told no account takes calls at that number)');
   } finally {
     await server.stop();
   }

@@ -296,6 +296,55 @@ export async function startKamailioTrunk(o: KamailioOptions): Promise<Peer> {
   };
 }
 
+export interface KamailioInboundOptions {
+  port: number;
+  /** Where every new INVITE is relayed (smartcall's SIP address). */
+  smartcallUri: string;
+  /** The number the Diversion header says was dialled first. */
+  divertedFrom: string;
+}
+
+/** kamailio as a carrier delivering inbound calls: relays INVITEs to smartcall with a Diversion header. */
+export async function startKamailioInbound(o: KamailioInboundOptions): Promise<Peer> {
+  const dir = mkdtempSync(join(tmpdir(), 'kamailio-'));
+  const cfg = readFileSync(fixture('kamailio/inbound.cfg'), 'utf8')
+    .replace(/!CARRIER_PORT![^!]*!/, `!CARRIER_PORT!${o.port}!`)
+    .replace(/!SMARTCALL_URI![^!]*!/, `!SMARTCALL_URI!${o.smartcallUri}!`)
+    .replace(/!DIVERTED_FROM![^!]*!/, `!DIVERTED_FROM!${o.divertedFrom}!`);
+  writeFileSync(join(dir, 'inbound.cfg'), cfg);
+  const child = spawn(
+    'kamailio',
+    ['-f', join(dir, 'inbound.cfg'), '-DD', '-E', '-Y', dir, '-m', '32', '-M', '8'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const output = track(child);
+  try {
+    await waitUntil(
+      () => (udpBound(o.port) && tcpListening(o.port)) || child.exitCode !== null,
+      10_000,
+      'kamailio',
+    );
+  } catch (err) {
+    await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  if (child.exitCode !== null) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`kamailio exited: ${output()}`);
+  }
+  return {
+    child,
+    dir,
+    output,
+    exitCode: (timeoutMs = 10_000) => waitForExit(child, timeoutMs),
+    stop: async () => {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export interface KamailioRegistrarOptions {
   port: number;
   user: string;

@@ -5,12 +5,14 @@ import type { SqliteDatabase } from './database.js';
 interface NumberRow {
   number: string;
   account_id: number;
+  inbound: number;
   created_at: number;
 }
 
 const toRecord = (r: NumberRow): DisplayNumberRecord => ({
   number: r.number,
   accountId: r.account_id,
+  inbound: r.inbound === 1,
   createdAt: r.created_at,
 });
 
@@ -25,8 +27,16 @@ export class SqliteDisplayNumberRepository implements DisplayNumberRepository {
 
   add(r: DisplayNumberRecord): void {
     this.#db
-      .prepare('INSERT INTO display_numbers (number, account_id, created_at) VALUES (?, ?, ?)')
-      .run(r.number, r.accountId, r.createdAt);
+      .prepare('INSERT INTO display_numbers (number, account_id, inbound, created_at) VALUES (?, ?, ?, ?)')
+      .run(r.number, r.accountId, r.inbound ? 1 : 0, r.createdAt);
+  }
+
+  setInbound(accountId: number, number: string, inbound: boolean): boolean {
+    return (
+      this.#db
+        .prepare('UPDATE display_numbers SET inbound = ? WHERE account_id = ? AND number = ?')
+        .run(inbound ? 1 : 0, accountId, number).changes > 0
+    );
   }
 
   remove(accountId: number, number: string): boolean {

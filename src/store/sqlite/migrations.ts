@@ -232,4 +232,11 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE trunks ADD COLUMN uri TEXT;
     `,
   },
+  {
+    version: 15,
+    name: 'numbers that receive inbound smart calls',
+    sql: `
+      ALTER TABLE display_numbers ADD COLUMN inbound INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

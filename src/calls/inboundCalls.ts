@@ -1,0 +1,107 @@
+/**
+ * Where INVITEs the door let in go (spec §4.7): a call to a number an account marked inbound
+ * (`admin number add --inbound`) becomes an inbound smart call (`InboundSession`); a number no
+ * account owns, or one not marked inbound, gets 404 (the same answer, so a caller learns nothing
+ * about which numbers exist; the log says which); a disabled account's number gets 403; an INVITE
+ * without usable G.711 audio gets 488. The number is looked up as it arrived and in its national
+ * form (`+86…`, `86…` → `1…` / `0…`), so any trunk number format reaches it.
+ *
+ * Owns the sessions it starts; `stop()` waits for them (the telephony's close hangs them up).
+ */
+
+import { sourceFilter } from '../net/sourceFilter.js';
+import type { Logger } from '../observability/logger.js';
+import { maskNumber } from '../observability/logger.js';
+import type { IncomingInvite } from '../sip/index.js';
+import type { DisplayNumberRecord, TrunkRecord } from '../store/records.js';
+import type { Store } from '../store/repositories.js';
+import { InboundCall } from '../telephony/inboundCall.js';
+import type { Telephony } from '../telephony/telephony.js';
+import { inboundNumbers, nationalNumber } from './inboundNumbers.js';
+import { InboundSession, type InboundSessionDeps } from './inboundSession.js';
+
+export interface InboundCallsOptions {
+  telephony: Telephony;
+  store: Pick<Store, 'numbers' | 'accounts' | 'trunks'>;
+  session: InboundSessionDeps;
+  log: Logger;
+}
+
+export class InboundCalls {
+  readonly #o: InboundCallsOptions;
+  readonly #running = new Set<Promise<void>>();
+  readonly #onIncoming = (sip: IncomingInvite) => this.#take(sip);
+  #stopped = false;
+
+  constructor(options: InboundCallsOptions) {
+    this.#o = options;
+    options.telephony.ua.on('incoming', this.#onIncoming);
+  }
+
+  /** Takes no more calls; resolves once the calls in progress have their final records. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#o.telephony.ua.off('incoming', this.#onIncoming);
+    await Promise.all(this.#running);
+  }
+
+  #take(sip: IncomingInvite): void {
+    const o = this.#o;
+    if (this.#stopped) {
+      sip.reject(503, 'Service Unavailable');
+      return;
+    }
+    let numbers: ReturnType<typeof inboundNumbers>;
+    let owned: DisplayNumberRecord | undefined;
+    let trunk: TrunkRecord | undefined;
+    try {
+      numbers = inboundNumbers(sip.invite, { viaContact: sip.registration !== undefined });
+      owned = o.store.numbers.find(numbers.callee) ?? o.store.numbers.find(nationalNumber(numbers.callee));
+      trunk = this.#trunkOf(sip);
+    } catch (err) {
+      o.log.error({ err, sipCallId: sip.callId }, 'an inbound INVITE could not be looked up: 500');
+      sip.reject(500, 'Server Internal Error');
+      return;
+    }
+    const fields = { sipCallId: sip.callId, callee: maskNumber(numbers.callee), trunk: trunk?.name };
+    if (!owned?.inbound) {
+      o.log.info(
+        fields,
+        owned
+          ? 'inbound INVITE for a number not marked inbound (admin number add --inbound): 404'
+          : 'inbound INVITE for a number no account owns: 404',
+      );
+      sip.reject(404, 'Not Found');
+      return;
+    }
+    const account = o.store.accounts.findById(owned.accountId);
+    if (account?.status !== 'active') {
+      o.log.info({ ...fields, account: account?.name }, 'inbound INVITE for a disabled account: 403');
+      sip.reject(403, 'Forbidden');
+      return;
+    }
+    if (!sip.offerMedia) {
+      o.log.info(fields, 'inbound INVITE without usable G.711 audio: 488');
+      sip.reject(488, 'Not Acceptable Here');
+      return;
+    }
+    const call = new InboundCall(o.telephony, sip);
+    const run = InboundSession.run(o.session, { call, account, number: owned.number, numbers, trunk });
+    this.#running.add(run);
+    void run.finally(() => this.#running.delete(run));
+  }
+
+  /** The trunk the INVITE came from: its registration, else the first whose ranges hold the source. */
+  #trunkOf(sip: IncomingInvite): TrunkRecord | undefined {
+    const trunks = this.#o.store.trunks;
+    if (sip.registration !== undefined) return trunks.find(sip.registration);
+    const source = sip.inbound.source.address;
+    return trunks.list().find((t) => {
+      try {
+        return (t.inboundFrom?.length ?? 0) > 0 && sourceFilter(t.inboundFrom!)(source);
+      } catch {
+        return false;
+      }
+    });
+  }
+}
