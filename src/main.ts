@@ -136,9 +136,12 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
     const speech = await SpeechEngines.start({ config: config.speech, asrModels: store.asrModels, log });
     shutdown.add('speech', () => speech.close());
 
-    // The platform's UA takes INVITEs only from ranges trunks list (--inbound-from); others get 403.
+    // The platform's UA takes INVITEs only from ranges trunks list (--inbound-from) or on a trunk's
+    // registered flow (the registrar, to our binding's Contact); others get 403.
+    let registrar: TrunkRegistrar | undefined;
     const door = new InboundGate({
       sources: () => store.trunks.list().flatMap((t) => t.inboundFrom ?? []),
+      registered: (request, source) => registrar?.vouches(request, source) ?? false,
       clock: systemClock,
       log: log.child({ component: 'sip' }),
     });
@@ -274,7 +277,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       shutdown.add('trunk monitor', () => monitor.stop());
     }
     // Added after the dialer, so it stops before the telephony closes: the Expires: 0 still leave.
-    const registrar = new TrunkRegistrar({
+    registrar = new TrunkRegistrar({
       ua: telephony.ua,
       store,
       password: (t) => trunks.password(t),

@@ -10,8 +10,8 @@
 
 import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../observability/logger.js';
-import type { IncomingInvite, RegistrationStatus, SipUserAgent } from '../sip/index.js';
-import { Registration, uriHost } from '../sip/index.js';
+import type { Endpoint, IncomingInvite, RegistrationStatus, SipRequest, SipUserAgent } from '../sip/index.js';
+import { Registration, SipUri, uriHost } from '../sip/index.js';
 import type { TrunkRecord } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
 
@@ -56,6 +56,20 @@ export class TrunkRegistrar {
   /** The live status of a trunk's registration (undefined when it does not register). */
   status(name: string): RegistrationStatus | undefined {
     return this.#registrations.get(name)?.status;
+  }
+
+  /**
+   * Whether an INVITE is the registered flow of one of our trunks: sent to a binding's Contact
+   * (`trunk-<name>`) from the registrar that binding stands at. The door admits these without a
+   * `--inbound-from` range; a stranger who guesses the Contact still gets 403.
+   */
+  vouches(request: SipRequest, source: Endpoint): boolean {
+    const user = request.uri instanceof SipUri ? request.uri.user : undefined;
+    if (user === undefined) return false;
+    for (const [name, r] of this.#registrations) {
+      if (registrationContactUser(name) === user) return r.boundAt(source.address);
+    }
+    return false;
   }
 
   /** Unregisters every trunk (Expires: 0, bounded wait each, all at once). */

@@ -85,6 +85,8 @@ export class Registration extends EventEmitter<RegistrationEvents> {
   #releaseContact: (() => void) | undefined;
   /** A binding may exist at the registrar (a REGISTER succeeded and none removed it since). */
   #bound = false;
+  /** The address the last REGISTER went to: INVITEs on our binding come from there. */
+  #registrarAddress: string | undefined;
 
   constructor(ua: SipUserAgent, options: RegistrationOptions) {
     super();
@@ -103,6 +105,14 @@ export class Registration extends EventEmitter<RegistrationEvents> {
 
   get status(): RegistrationStatus {
     return { ...this.#status };
+  }
+
+  /**
+   * True when `address` is the registrar this binding was made at and the binding stands: an
+   * INVITE from there to our Contact is the trunk's (the "registered flow" the door admits).
+   */
+  boundAt(address: string): boolean {
+    return this.#bound && this.#status.state === 'registered' && address === this.#registrarAddress;
   }
 
   /** Registers at once, then keeps the binding fresh until `stop()`. */
@@ -218,6 +228,7 @@ export class Registration extends EventEmitter<RegistrationEvents> {
       };
     }
     const protocol = hop.endpoint.protocol;
+    this.#registrarAddress = hop.endpoint.address;
     // A wildcard bind names the address the registrar reaches us at (the route's source), not 0.0.0.0.
     await this.#ua.learnRoutes([hop.endpoint.address]);
     const h = new SipHeaders();

@@ -9,6 +9,7 @@ import type { IncomingInvite } from '../../src/sip/incomingInvite.js';
 import { buildOffer } from '../../src/sip/sdp.js';
 import { SipUserAgent } from '../../src/sip/sipUserAgent.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
+import { InboundGate } from '../../src/telephony/inboundGate.js';
 import { SecretBox } from '../../src/tenancy/secretBox.js';
 import { freePort } from '../helpers/ports.js';
 import { type Peer, startKamailioRegistrar } from '../helpers/sipPeers.js';
@@ -31,14 +32,22 @@ let ua: SipUserAgent;
 let caller: SipUserAgent;
 let store: SqliteStore;
 let registrar: TrunkRegistrar | undefined;
+/** The door of `ua` (default: everyone in); a test puts the server's door there. */
+let door: InboundGate | undefined;
 
 before(async () => {
   port = await freePort();
   kamailio = await startKamailioRegistrar({ port, user: USER, pass: PASS, minExpires: MIN_EXPIRES });
-  ua = await SipUserAgent.create({ address: '127.0.0.1', timers: TIMERS, logger: silentLogger() });
+  ua = await SipUserAgent.create({
+    address: '127.0.0.1',
+    timers: TIMERS,
+    logger: silentLogger(),
+    admitInvite: (request, source) => door?.admit(request, source) ?? true,
+  });
   caller = await SipUserAgent.create({ address: '127.0.0.1', timers: TIMERS, logger: silentLogger() });
 });
 afterEach(async () => {
+  door = undefined;
   await registrar?.stop();
   registrar = undefined;
   store?.close();
@@ -157,4 +166,39 @@ test('a wrong password leaves the trunk failing with the last error, attempts sp
   assert.equal(saved()?.state, 'failing');
   const seen: IncomingInvite[] = [];
   assert.equal(await callTrunkUser(seen), 404, 'never registered');
+});
+
+test('the door admits the registered flow without an --inbound-from range, and no one else on that Contact', async () => {
+  // The server's door with no trunk ranges: only the registrar's flow to our binding comes in.
+  door = new InboundGate({
+    sources: () => [],
+    registered: (request, source) => registrar?.vouches(request, source) ?? false,
+    clock: systemClock,
+    log: silentLogger(),
+  });
+  startRegistrar(PASS, 60);
+  await waitFor('registered', () => saved()?.state === 'registered', 5000);
+  const seen: IncomingInvite[] = [];
+  assert.equal(await callTrunkUser(seen), 486, 'the INVITE relayed by the registrar came in');
+  assert.equal(seen[0]?.registration, 'carrier');
+
+  // A stranger on another address who guessed the Contact: 403, no call.
+  const stranger = await SipUserAgent.create({
+    address: '127.0.0.2',
+    timers: TIMERS,
+    logger: silentLogger(),
+  });
+  try {
+    const call = stranger.invite({
+      target: ua.contactFor('udp', 'trunk-carrier', '127.0.0.2').replace(/^<|>$/g, ''),
+      transport: 'udp',
+      offer: buildOffer({ ip: '127.0.0.2', port: 40210 }),
+    });
+    const [cause] = await once(call, 'failed');
+    assert.equal(cause.status, 403);
+    assert.equal(seen.length, 1);
+    assert.equal(ua.stats().refusedInvites, 1);
+  } finally {
+    await stranger.close();
+  }
 });
