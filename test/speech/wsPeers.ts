@@ -172,6 +172,11 @@ export interface FunAsrPeerOptions {
    * segment results that are still being decoded when the client says it is done.
    */
   lateOffline?: boolean;
+  /**
+   * Follow the audio instead of the clock: a 600 ms chunk with speech energy gives the next
+   * increment, the first quiet chunk after speech ends the sentence (as the server's VAD would).
+   */
+  speechGated?: boolean;
 }
 
 const DEFAULT_SENTENCES: FunAsrSentence[] = [
@@ -200,6 +205,7 @@ export function funAsrServer(options: FunAsrPeerOptions = {}): Promise<Peer> {
     let audioFs = 16000;
     let online = false;
     let samples = 0;
+    let energy = 0;
     let chunks = 0;
     let sentence = 0;
     let increment = 0;
@@ -221,10 +227,25 @@ export function funAsrServer(options: FunAsrPeerOptions = {}): Promise<Peer> {
       });
       return true;
     };
+    let heardSpeech = false;
     /** One 600 ms chunk of audio decoded. */
-    const chunk = () => {
+    const chunk = (loud: boolean) => {
       const s = sentences[sentence];
       if (!s) return;
+      if (options.speechGated) {
+        if (loud) {
+          heardSpeech = true;
+          if (increment < s.increments.length && mode !== 'offline')
+            send({ mode: '2pass-online', text: s.increments[increment], is_final: false });
+          increment = Math.min(increment + 1, s.increments.length);
+        } else if (heardSpeech) {
+          heardSpeech = false;
+          offline(s, false);
+          sentence++;
+          increment = 0;
+        }
+        return;
+      }
       if (increment < s.increments.length) {
         if (mode !== 'offline')
           send({ mode: '2pass-online', text: s.increments[increment], is_final: false });
@@ -243,13 +264,16 @@ export function funAsrServer(options: FunAsrPeerOptions = {}): Promise<Peer> {
       if (ended) return;
       if (isBinary) {
         if (!online) return;
-        samples += (data as Buffer).length / 2;
+        const pcm = data as Buffer;
+        for (let i = 0; i + 1 < pcm.length; i += 2) energy += Math.abs(pcm.readInt16LE(i));
+        samples += pcm.length / 2;
         // 800-sample slices at audio_fs; a chunk is 600 ms of them.
         const slices = Math.floor(samples / 800);
         const due = Math.floor((slices * 800 * 1000) / audioFs / 600);
         while (chunks < due) {
           chunks++;
-          chunk();
+          chunk(energy / ((audioFs * 600) / 1000) > 300);
+          energy = 0;
         }
         return;
       }
