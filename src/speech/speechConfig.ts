@@ -8,7 +8,7 @@
  *   asr:
  *     engines:
  *       aliyun: { type: nls, url: wss://nls-gateway-cn-shanghai.aliyuncs.com/ws/v1, appKey: xxx, token: yyy }
- *       funasr: { type: funasr, url: ws://10.0.0.5:10095 }
+ *       funasr: { type: funasr, url: wss://10.0.0.5:10095, tlsVerify: false }
  *     baseModels: { customer_service_8k: aliyun }
  *     accounts: { acme: funasr }
  *   tts:
@@ -41,11 +41,22 @@ const nlsEngine = z
 const funAsrEngine = z
   .object({
     type: z.literal('funasr'),
+    /** `wss://` for a runtime with TLS (its default), `ws://` for one started with `--certfile 0`. */
     url: z.string().url(),
     mode: z.enum(['2pass', 'online', 'offline']).default('2pass'),
+    /** PEM file of the CA that signed the server's certificate (`wss://` only). */
+    caFile: z.string().min(1).optional(),
+    /** `false`: accept any server certificate, e.g. the runtime's bundled self-signed one (`wss://` only). */
+    tlsVerify: z.boolean().default(true),
     timeoutMs,
   })
-  .strict();
+  .strict()
+  .refine((e) => e.url.startsWith('wss:') || (e.caFile === undefined && e.tlsVerify), {
+    message: 'caFile and tlsVerify apply to a wss:// url only',
+  })
+  .refine((e) => e.caFile === undefined || e.tlsVerify, {
+    message: 'give caFile (verify against it) or tlsVerify: false (do not verify), not both',
+  });
 
 const voskEngine = z.object({ type: z.literal('vosk'), url: z.string().url(), timeoutMs }).strict();
 

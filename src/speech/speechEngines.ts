@@ -4,9 +4,10 @@
  * hands calls the engine their account and ASR model select, falling back to the embedded engines
  * for anything missing or unhealthy. It owns every engine and closes them all.
  */
+import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import type { Logger } from '../observability/logger.js';
-import { FunAsrEngine } from './adapters/funAsrEngine.js';
+import { explainTlsError, FunAsrEngine, funAsrSocketOptions } from './adapters/funAsrEngine.js';
 import { NlsAsrEngine } from './adapters/nlsAsrEngine.js';
 import { NlsTokenProvider } from './adapters/nlsToken.js';
 import { NlsTts } from './adapters/nlsTts.js';
@@ -168,17 +169,24 @@ export class SpeechEngines {
         );
         return null;
       }
+      if (c.type === 'funasr') {
+        const tls = {
+          ca: c.caFile ? readCaFile(c.caFile) : undefined,
+          rejectUnauthorized: c.tlsVerify,
+        };
+        await reachable(c.url, c.timeoutMs, undefined, tls);
+        this.#asrFactories.set(
+          name,
+          (hotwords) =>
+            new FunAsrEngine({ url: c.url, mode: c.mode, timeoutMs: c.timeoutMs, hotwords, ...tls }),
+        );
+        return null;
+      }
       await reachable(c.url, c.timeoutMs);
-      if (c.type === 'funasr')
-        this.#asrFactories.set(
-          name,
-          (hotwords) => new FunAsrEngine({ url: c.url, mode: c.mode, timeoutMs: c.timeoutMs, hotwords }),
-        );
-      else
-        this.#asrFactories.set(
-          name,
-          (phrases) => new VoskAsrEngine({ url: c.url, timeoutMs: c.timeoutMs, phrases }),
-        );
+      this.#asrFactories.set(
+        name,
+        (phrases) => new VoskAsrEngine({ url: c.url, timeoutMs: c.timeoutMs, phrases }),
+      );
       return null;
     } catch (err) {
       return (err as Error).message;
@@ -308,10 +316,27 @@ export class SpeechEngines {
   }
 }
 
-/** Opens and closes a WebSocket to `url`; rejects with why it could not (DNS, refused, HTTP status, timeout). */
-async function reachable(url: string, timeoutMs: number, headers?: Record<string, string>): Promise<void> {
+/** The PEM text of a CA file, or an error that names the file. */
+function readCaFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`caFile ${path} cannot be read: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Opens and closes a WebSocket to `url`; rejects with why it could not (DNS, refused, HTTP status,
+ * timeout, an untrusted certificate).
+ */
+async function reachable(
+  url: string,
+  timeoutMs: number,
+  headers?: Record<string, string>,
+  tls?: { ca?: string; rejectUnauthorized?: boolean },
+): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    const ws = new WebSocket(url, { handshakeTimeout: timeoutMs, headers });
+    const ws = new WebSocket(url, { ...funAsrSocketOptions(tls ?? {}, timeoutMs), headers });
     ws.once('open', () => {
       ws.terminate();
       resolve();
@@ -320,6 +345,6 @@ async function reachable(url: string, timeoutMs: number, headers?: Record<string
       ws.terminate();
       reject(new Error(`${url} answered HTTP ${res.statusCode}`));
     });
-    ws.once('error', (err) => reject(new Error(`${url}: ${err.message}`)));
+    ws.once('error', (err) => reject(new Error(`${url}: ${explainTlsError(err)}`)));
   });
 }

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ConfigInput } from '../../src/config.js';
 import { type E2e, startE2e } from '../helpers/e2eHarness.js';
-import { nlsGateway, type Peer, voskServer } from '../speech/wsPeers.js';
+import { tempDir } from '../helpers/tempDir.js';
+import { makeTestCa } from '../helpers/testCa.js';
+import { funAsrServer, nlsGateway, type Peer, voskServer } from '../speech/wsPeers.js';
 
 const PERSONAS = join(process.cwd(), 'test/fixtures/e2e/personas.yaml');
 const TALKATIVE = '13900000026';
@@ -97,5 +99,42 @@ describe('a call with an AsrModelId and a default remote engine', () => {
     const record = await call(e2e, { AsrModelId: 'model-1' });
     assert.equal(record.state, 'ended');
     assert.ok(asr.audioBytes() > 0, 'the default engine heard the call');
+  });
+});
+
+describe('a call through a FunASR runtime over WSS', () => {
+  let asr: Peer;
+  let e2e: E2e;
+  let dir: { path: string; remove(): void };
+  before(async () => {
+    dir = tempDir('funasr-e2e-');
+    const ca = makeTestCa(dir.path, ['localhost'], ['127.0.0.1']);
+    asr = await funAsrServer({
+      tls: { key: ca.key, cert: ca.cert },
+      speechGated: true,
+      sentences: [{ increments: ['你', '好呀'], text: '你好呀' }], // not what the embedded model would say
+    });
+    e2e = await start({
+      asr: {
+        engines: { far: { type: 'funasr', url: asr.url, caFile: ca.caFile } },
+        accounts: { demo: 'far' },
+      },
+    } as ConfigInput['speech']);
+  });
+  after(async () => {
+    await e2e?.close();
+    await asr?.close();
+    dir?.remove();
+  });
+
+  test("the callee's words reach the callback through the engine", async () => {
+    const record = await call(e2e, {});
+    assert.equal(record.state, 'ended');
+    const normal = e2e.callbacks.received.filter((c) => c.contentType === 'normal');
+    assert.ok(
+      normal.some((c) => c.content.words === '你好呀'),
+      `normal callbacks: ${JSON.stringify(normal.map((c) => c.content))}`,
+    );
+    assert.equal(asr.received[0]!.audio_fs, 16000);
   });
 });

@@ -8,6 +8,8 @@ import type { AsrEvent } from '../asr.js';
 export class RemoteStreamState {
   readonly onEvent: (e: AsrEvent) => void;
   readonly timeoutMs: number;
+  /** Samples per millisecond of what {@link write} receives (8 for 8 kHz, 16 for 16 kHz). */
+  readonly #samplesPerMs: number;
   /** Audio written so far, ms. */
   positionMs = 0;
   failed = false;
@@ -16,21 +18,25 @@ export class RemoteStreamState {
   #queuedBytes = 0;
   #send: ((pcm: Buffer) => void) | null = null;
 
-  constructor(onEvent: (e: AsrEvent) => void, timeoutMs: number) {
+  constructor(onEvent: (e: AsrEvent) => void, timeoutMs: number, sampleRate = 8000) {
     this.onEvent = onEvent;
     this.timeoutMs = timeoutMs;
+    this.#samplesPerMs = sampleRate / 1000;
   }
 
-  /** Queues or sends one frame; 10 s of backlog at most, so a stuck engine cannot grow memory. */
-  write(frame: Int16Array): void {
-    this.positionMs += frame.length / 8;
+  /**
+   * Queues or sends one frame; 10 s of backlog at most, so a stuck engine cannot grow memory.
+   * `durationMs`: the call audio the frame stands for, when it was resampled (default: its length).
+   */
+  write(frame: Int16Array, durationMs = frame.length / this.#samplesPerMs): void {
+    this.positionMs += durationMs;
     if (this.failed || this.closed) return;
     const pcm = Buffer.from(frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.byteLength));
     if (this.#send) {
       this.#send(pcm);
       return;
     }
-    if (this.#queuedBytes > 160000) return;
+    if (this.#queuedBytes > 20 * this.#samplesPerMs * 1000) return;
     this.#queue.push(pcm);
     this.#queuedBytes += pcm.length;
   }

@@ -1,13 +1,23 @@
 /**
  * Vosk server (alphacep/vosk-server, websocket/asr_server.py): an optional
- * `{"config": {"sample_rate": 8000, "words": 1, "phrase_list": [...]}}` first, binary 16-bit PCM,
- * `{"eof": 1}` at the end. Replies are `{"partial": "..."}` while a sentence grows and
- * `{"result": [{"word","start","end","conf"}...], "text": "..."}` when it ends (times in seconds);
- * an empty `text` means a stretch without speech.
+ * `{"config": {"sample_rate": 8000, "words": 1, "max_alternatives": 0, "phrase_list": [...]}}`
+ * first, binary 16-bit PCM, and the end of stream. The server answers every message with one
+ * reply: `{"partial": "..."}` while a sentence grows, `{"result": [{"word","start","end","conf"}...],
+ * "text": "..."}` when it ends (times in seconds); an empty `text` means a stretch without speech.
+ *
+ * The end of stream is compared as a string: only the exact text `{"eof" : 1}` (with the spaces)
+ * makes the server send its last result and close; any other text is fed to the recogniser as audio,
+ * which raises, and the server drops the connection without the last sentence.
+ * `max_alternatives` is pinned to 0: a server started with VOSK_ALTERNATIVES would otherwise answer
+ * `{"alternatives": [...]}`, which has no `text`. Phrases become a hard grammar ({@link voskPhraseList}).
  */
 import WebSocket from 'ws';
 import type { AsrEngine, AsrStream, AsrStreamOptions } from '../asr.js';
 import { RemoteStreamState, within } from './remoteStream.js';
+import { voskPhraseList, voskText } from './voskGrammar.js';
+
+/** The exact end-of-stream text asr_server.py compares against. */
+export const VOSK_EOF = '{"eof" : 1}';
 
 export interface VoskAsrEngineOptions {
   url: string;
@@ -55,8 +65,9 @@ class VoskStream implements AsrStream {
       if (!this.#finishing) this.#state.fail('vosk: connection closed');
     });
     this.#ws.on('open', () => {
-      const config: Record<string, unknown> = { sample_rate: 8000, words: 1 };
-      if (engine.phrases?.length) config.phrase_list = engine.phrases;
+      const config: Record<string, unknown> = { sample_rate: 8000, words: 1, max_alternatives: 0 };
+      const phraseList = voskPhraseList(engine.phrases ?? []);
+      if (phraseList.length > 0) config.phrase_list = phraseList;
       this.#ws.send(JSON.stringify({ config }));
       this.#state.open((pcm) => this.#ws.send(pcm));
     });
@@ -72,7 +83,7 @@ class VoskStream implements AsrStream {
 
   #result(msg: VoskMessage): void {
     if (typeof msg.partial === 'string') {
-      const text = msg.partial.trim();
+      const text = voskText(msg.partial);
       if (text)
         this.#state.onEvent({
           type: 'partial',
@@ -84,12 +95,23 @@ class VoskStream implements AsrStream {
       return;
     }
     if (typeof msg.text !== 'string') return;
-    const text = msg.text.trim();
+    const text = voskText(msg.text);
     const words = msg.result ?? [];
     const beginMs = words.length ? Math.round(words[0]!.start * 1000) : this.#sentenceStartMs;
     const endMs = words.length ? Math.round(words[words.length - 1]!.end * 1000) : this.#state.positionMs;
     this.#sentenceStartMs = endMs;
-    if (!text) return;
+    if (!text) {
+      // Speech the grammar does not hold comes back as `[unk]`: heard, but not a listed phrase.
+      if (msg.text.trim())
+        this.#state.onEvent({
+          type: 'rejected',
+          reason: 'no-match',
+          beginMs,
+          endMs,
+          detail: msg.text.trim(),
+        });
+      return;
+    }
     const confidence = words.length ? words.reduce((s, w) => s + w.conf, 0) / words.length : 1;
     this.#state.onEvent({
       type: 'final',
@@ -106,9 +128,14 @@ class VoskStream implements AsrStream {
 
   async finish(): Promise<void> {
     if (this.#state.closed) return;
+    if (this.#ws.readyState === WebSocket.CONNECTING) {
+      // The queued audio goes out on open: wait for it rather than drop the whole stream.
+      const opened = new Promise<void>((resolve) => this.#ws.once('open', () => resolve()));
+      await within(Promise.race([opened, this.#done]), this.#state.timeoutMs);
+    }
     if (!this.#state.failed && this.#ws.readyState === WebSocket.OPEN) {
       this.#finishing = true;
-      this.#ws.send(JSON.stringify({ eof: 1 }));
+      this.#ws.send(VOSK_EOF);
       await within(this.#done, this.#state.timeoutMs);
     }
     this.close();
