@@ -356,6 +356,8 @@ export interface BaresipOptions {
   rtpPorts: string;
   /** ctrl_tcp JSON events/commands port (omit to disable). */
   ctrlPort?: number;
+  /** Media encryption the account demands (`srtp`, `srtp-mand`, …): loads baresip's srtp module. */
+  mediaenc?: string;
 }
 
 /** baresip callee: auto-answers, plays promptWav, records what it hears under <dir>/rec. */
@@ -389,6 +391,7 @@ export async function startBaresipCallee(o: BaresipOptions): Promise<Peer & { re
       'module sndfile.so',
       'module aufile.so',
       'module alsa.so',
+      ...(o.mediaenc ? ['module srtp.so'] : []),
       'module_tmp account.so',
       'module_app menu.so',
       ...(o.ctrlPort ? ['module_app ctrl_tcp.so', `ctrl_tcp_listen 127.0.0.1:${o.ctrlPort}`] : []),
@@ -401,7 +404,7 @@ export async function startBaresipCallee(o: BaresipOptions): Promise<Peer & { re
     (o.users ?? ['callee'])
       .map(
         (u) =>
-          `<sip:${u}@127.0.0.1:${o.port}>;regint=0;answermode=auto;audio_codecs=PCMU/8000/1,PCMA/8000/1\n`,
+          `<sip:${u}@127.0.0.1:${o.port}>;regint=0;answermode=auto;audio_codecs=PCMU/8000/1,PCMA/8000/1${o.mediaenc ? `;mediaenc=${o.mediaenc}` : ''}\n`,
       )
       .join(''),
   );
