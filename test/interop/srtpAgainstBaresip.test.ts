@@ -1,7 +1,9 @@
 /**
  * SRTP with SDES against baresip (its srtp module, `mediaenc=srtp-mand`: RTP/SAVP required):
  * what we play must come out of baresip's decoder, what it plays must reach us, with either suite;
- * the packets on the wire must not be the plain G.711 audio; and a call offering no SRTP to it fails.
+ * the packets on the wire must not be the plain G.711 audio; a call offering no SRTP to it fails.
+ * And against sipp (which answers plain RTP/AVP): required fails with the reason, optional falls
+ * back to plain RTP.
  */
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
@@ -19,7 +21,7 @@ import { newLocalSrtp, srtpKeysFor } from '../../src/telephony/sdesKeys.js';
 import { Telephony } from '../../src/telephony/telephony.js';
 import { chirp, FrameCollector, findInRecording, pcmWav } from '../helpers/audio.js';
 import { freePort } from '../helpers/ports.js';
-import { startBaresipCallee } from '../helpers/sipPeers.js';
+import { startBaresipCallee, startSippUas } from '../helpers/sipPeers.js';
 import { tempDir } from '../helpers/tempDir.js';
 
 const OURS = chirp(3, 300, 1500, 3); // what smartcall plays
@@ -194,6 +196,48 @@ test('a plain-RTP call to baresip demanding SRTP does not get through', async ()
     assert.ok(cause.status >= 400, `baresip refused a plain offer: ${JSON.stringify(cause)}`);
   } finally {
     await peer.stop();
+  }
+  assertIdle();
+});
+
+test('SRTP required, answered without crypto (sipp, plain RTP/AVP): the call fails with the reason', async () => {
+  const port = await freePort();
+  const sipp = await startSippUas({
+    scenario: 'uas_echo.xml',
+    port,
+    controlPort: await freePort(),
+    mediaPort: await freePort(),
+    args: ['-rtp_echo'],
+  });
+  try {
+    const call = await OutboundCall.place(tel, { target: `sip:echo@127.0.0.1:${port}`, srtp: 'required' });
+    const [cause] = await once(call, 'failed');
+    assert.equal(cause.code, 'bad-answer');
+    assert.equal(cause.status, 488);
+    assert.match(cause.reason, /crypto/);
+  } finally {
+    await sipp.stop();
+  }
+  assertIdle();
+});
+
+test('SRTP optional, answered without crypto (sipp echo): plain RTP, our audio comes back', async () => {
+  const port = await freePort();
+  const sipp = await startSippUas({
+    scenario: 'uas_echo.xml',
+    port,
+    controlPort: await freePort(),
+    mediaPort: await freePort(),
+    args: ['-rtp_echo'],
+  });
+  try {
+    const call = await OutboundCall.place(tel, { target: `sip:echo@127.0.0.1:${port}`, srtp: 'optional' });
+    const heard = await converse(call, 3600);
+    const echo = findInRecording(OURS, heard);
+    assert.ok(echo.envelope > 0.95 && echo.waveform > 0.9, JSON.stringify(echo));
+    assert.equal(call.media.stats.rtp.srtpAuthFailures, 0);
+  } finally {
+    await sipp.stop();
   }
   assertIdle();
 });
