@@ -42,8 +42,8 @@ describe('SDES offers (RFC 4568)', () => {
   test('required: RTP/SAVP with a crypto line per suite, _80 first', () => {
     const sdp = buildOffer(local('required'));
     assert.match(sdp, /m=audio 40000 RTP\/SAVP 0 8 101/);
-    assert.match(sdp, new RegExp(`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${escape(KEY_A)}\r\n`));
-    assert.match(sdp, new RegExp(`a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:${escape(KEY_B)}\r\n`));
+    assert.match(sdp, new RegExp(`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${reEscape(KEY_A)}\r\n`));
+    assert.match(sdp, new RegExp(`a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:${reEscape(KEY_B)}\r\n`));
     assert.ok(sdp.indexOf('_80') < sdp.indexOf('_32'));
   });
 
@@ -107,7 +107,7 @@ describe('answering an offer with crypto', () => {
     const r = buildAnswer(offer, local('optional'));
     assert.ok(r.ok);
     assert.match(r.value.sdp, /m=audio 40000 RTP\/SAVP 0 101/);
-    assert.match(r.value.sdp, new RegExp(`a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:${escape(KEY_B)}\r\n`));
+    assert.match(r.value.sdp, new RegExp(`a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:${reEscape(KEY_B)}\r\n`));
     assert.equal(r.value.sdp.match(/a=crypto:/g)?.length, 1);
     assert.deepEqual(r.value.remote.crypto, [{ tag: 2, suite: 'AES_CM_128_HMAC_SHA1_32', key: KEY_PEER }]);
   });
@@ -155,6 +155,6 @@ describe('answering an offer with crypto', () => {
   });
 });
 
-function escape(s: string): string {
+function reEscape(s: string): string {
   return s.replace(/[+/=]/g, (c) => `\\${c}`);
 }
