@@ -232,4 +232,11 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE trunks ADD COLUMN uri TEXT;
     `,
   },
+  {
+    version: 14,
+    name: "a trunk's SRTP policy (SDES)",
+    sql: `
+      ALTER TABLE trunks ADD COLUMN srtp TEXT NOT NULL DEFAULT 'off';
+    `,
+  },
 ];
