@@ -64,7 +64,7 @@ export interface MediaSessionOptions {
   random?: () => number;
   /**
    * SRTP is required (we offered RTP/SAVP): packets that arrive before the keys (see
-   * {@link MediaSessionUpdate.srtp}) are dropped as unauthenticated, never played.
+   * {@link MediaSessionUpdate.srtp}) are dropped (counted as `srtpBeforeKeys`), never played.
    */
   srtpRequired?: boolean;
   logger?: Logger;

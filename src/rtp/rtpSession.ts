@@ -73,6 +73,11 @@ export interface RtpSessionStats {
   srtpAuthFailures: number;
   /** SRTP packets seen before (or too old for the replay window). */
   srtpReplays: number;
+  /**
+   * Packets dropped because SRTP is required but its keys were not known yet (the far end's media
+   * can overtake the answer that carries them).
+   */
+  srtpBeforeKeys: number;
 }
 
 const SEND_RING = 4;
@@ -118,6 +123,7 @@ export class RtpSession {
     handlerErrors: 0,
     srtpAuthFailures: 0,
     srtpReplays: 0,
+    srtpBeforeKeys: 0,
   };
 
   /** Allocates a port pair and binds the RTP socket. */
@@ -327,7 +333,7 @@ export class RtpSession {
       }
       length = result;
     } else if (this.#srtpExpected) {
-      stats.srtpAuthFailures++;
+      stats.srtpBeforeKeys++;
       return;
     }
     const view = this.#view;
