@@ -3,7 +3,7 @@
  * what we play must come out of baresip's decoder, what it plays must reach us, with either suite;
  * the packets on the wire must not be the plain G.711 audio; a call offering no SRTP to it fails.
  * And against sipp (which answers plain RTP/AVP): required fails with the reason, optional falls
- * back to plain RTP.
+ * back to plain RTP. Last, baresip calls us with RTP/SAVP and we answer it (InboundCall).
  */
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
@@ -15,11 +15,13 @@ import { g711ByName } from '../../src/media/g711.js';
 import { PcmSource } from '../../src/media/pcmSource.js';
 import { readWav } from '../../src/media/wavReader.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { buildOffer, type SdesSuite } from '../../src/sip/index.js';
+import { buildOffer, type IncomingInvite, type SdesSuite } from '../../src/sip/index.js';
+import { InboundCall } from '../../src/telephony/inboundCall.js';
 import { OutboundCall } from '../../src/telephony/outboundCall.js';
 import { newLocalSrtp, srtpKeysFor } from '../../src/telephony/sdesKeys.js';
 import { Telephony } from '../../src/telephony/telephony.js';
 import { chirp, FrameCollector, findInRecording, pcmWav } from '../helpers/audio.js';
+import { BaresipControl } from '../helpers/baresipControl.js';
 import { freePort } from '../helpers/ports.js';
 import { startBaresipCallee, startSippUas } from '../helpers/sipPeers.js';
 import { tempDir } from '../helpers/tempDir.js';
@@ -241,3 +243,64 @@ test('SRTP optional, answered without crypto (sipp echo): plain RTP, our audio c
   }
   assertIdle();
 });
+
+test('baresip (srtp-mand) calls us with RTP/SAVP: we answer with our own key and audio flows both ways', async () => {
+  const port = await freePort();
+  const ctrlPort = await freePort();
+  const rtpBase = 23000 + (port % 150) * 10;
+  const prompt = join(dir.path, `caller-${port}.wav`);
+  const padded = new Int16Array(8 * 8000);
+  padded.set(THEIRS);
+  writeFileSync(prompt, pcmWav(padded));
+  const peer = await startBaresipCallee({
+    port,
+    rtpPorts: `${rtpBase}-${rtpBase + 9}`,
+    promptWav: prompt,
+    ctrlPort,
+    mediaenc: 'srtp-mand',
+  });
+  const ctrl = await BaresipControl.connect(ctrlPort);
+  const answered: Array<{ offer: string | undefined; call: InboundCall }> = [];
+  const heard = new FrameCollector();
+  const onIncoming = (sip: IncomingInvite) => {
+    const call = new InboundCall(tel, sip);
+    answered.push({ offer: sip.offer, call });
+    void call.answer().then((media) => {
+      media.on('frame', heard.add);
+      media.play(new PcmSource(OURS, 8000));
+    });
+  };
+  tel.ua.on('incoming', onIncoming);
+  try {
+    ctrl.send('dial', `sip:bot@127.0.0.1:${tel.ua.localEndpoint('udp')!.port}`);
+    await waitFor(() => answered.length === 1, 5000);
+    const { call, offer } = answered[0]!;
+    assert.match(offer ?? '', /RTP\/SAVP/, 'baresip offered SRTP');
+    await sleep(4500);
+    const stats = call.media!.stats.rtp;
+    assert.ok(stats.packetsReceived > 100, JSON.stringify(stats));
+    assert.equal(stats.srtpAuthFailures, 0, JSON.stringify(stats));
+    call.hangup();
+    await once(call, 'ended');
+    await sleep(300);
+    const atUs = findInRecording(THEIRS, heard.samples());
+    assert.ok(atUs.envelope > 0.9, `baresip's prompt at us: ${JSON.stringify(atUs)}`);
+    const rec = peer.recordings().find((f) => f.endsWith('-dec.wav'));
+    assert.ok(rec, 'baresip recorded');
+    const atBaresip = findInRecording(OURS, readWav(readFileSync(rec)).samples);
+    assert.ok(atBaresip.envelope > 0.9, `our audio at baresip: ${JSON.stringify(atBaresip)}`);
+  } finally {
+    tel.ua.off('incoming', onIncoming);
+    ctrl.close();
+    await peer.stop();
+  }
+  assertIdle();
+});
+
+async function waitFor(cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await sleep(20);
+  }
+}
