@@ -55,7 +55,7 @@ function assertIdle(): void {
   assert.equal(tel.openMediaSessions, 0, 'no RTP session left');
 }
 
-async function srtpBaresip() {
+async function srtpBaresip(mediaenc = 'srtp-mand') {
   const port = await freePort();
   const rtpBase = 23000 + (port % 150) * 10;
   const prompt = join(dir.path, `theirs-${port}.wav`);
@@ -66,7 +66,7 @@ async function srtpBaresip() {
     port,
     rtpPorts: `${rtpBase}-${rtpBase + 9}`,
     promptWav: prompt,
-    mediaenc: 'srtp-mand',
+    mediaenc,
   });
   return { peer, port };
 }
@@ -122,6 +122,32 @@ for (const suite of ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'] as Sd
     assertIdle();
   });
 }
+
+test('with SRTP optional, best-effort baresip (mediaenc=srtp) takes the crypto on RTP/AVP: audio is SRTP', async () => {
+  const { peer, port } = await srtpBaresip('srtp');
+  try {
+    const call = await OutboundCall.place(tel, { target: `sip:callee@127.0.0.1:${port}`, srtp: 'optional' });
+    let answer: { secure?: boolean; crypto?: Array<{ suite: string }> } | undefined;
+    call.once('answered', (media) => {
+      answer = media;
+    });
+    const heard = await converse(call, 4500);
+    assert.equal(answer?.secure, false, 'RTP/AVP');
+    assert.equal(answer?.crypto?.length, 1, 'with one crypto line');
+    const stats = call.media.stats.rtp;
+    assert.ok(stats.packetsReceived > 100 && stats.srtpAuthFailures === 0, JSON.stringify(stats));
+    await sleep(300);
+    const rec = peer.recordings().find((f) => f.endsWith('-dec.wav'));
+    assert.ok(rec, 'baresip recorded');
+    const atBaresip = findInRecording(OURS, readWav(readFileSync(rec)).samples);
+    assert.ok(atBaresip.envelope > 0.9, `our prompt at baresip: ${JSON.stringify(atBaresip)}`);
+    const atUs = findInRecording(THEIRS, heard);
+    assert.ok(atUs.envelope > 0.9, `baresip's prompt at us: ${JSON.stringify(atUs)}`);
+  } finally {
+    await peer.stop();
+  }
+  assertIdle();
+});
 
 /**
  * A UDP relay in the middle of the media: our SDP names it as our RTP address, it passes baresip's
