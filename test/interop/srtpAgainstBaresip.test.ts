@@ -149,6 +149,45 @@ test('with SRTP optional, best-effort baresip (mediaenc=srtp) takes the crypto o
   assertIdle();
 });
 
+test('a re-INVITE from baresip (hold, resume) during an SRTP call is answered with our key; audio goes on', async () => {
+  const port = await freePort();
+  const ctrlPort = await freePort();
+  const rtpBase = 23000 + (port % 150) * 10;
+  const peer = await startBaresipCallee({
+    port,
+    rtpPorts: `${rtpBase}-${rtpBase + 9}`,
+    ctrlPort,
+    mediaenc: 'srtp-mand',
+  });
+  const ctrl = await BaresipControl.connect(ctrlPort);
+  try {
+    const call = await OutboundCall.place(tel, { target: `sip:callee@127.0.0.1:${port}`, srtp: 'required' });
+    await once(call, 'answered');
+    const updates: Array<{ crypto?: unknown[]; direction: string }> = [];
+    call.sip.on('media-update', (_sdp, media) => updates.push(media));
+    await sleep(1000);
+    ctrl.send('hold');
+    await waitFor(() => updates.length >= 1, 5000);
+    ctrl.send('resume');
+    await waitFor(() => updates.length >= 2, 5000);
+    const before = call.media.stats.rtp.packetsReceived;
+    await sleep(1500);
+    const stats = call.media.stats.rtp;
+    assert.ok(stats.packetsReceived - before > 40, `audio after resume: ${JSON.stringify(stats)}`);
+    assert.equal(stats.srtpAuthFailures, 0, JSON.stringify(stats));
+    assert.ok(
+      updates.every((u) => u.crypto?.length === 1),
+      JSON.stringify(updates),
+    );
+    call.hangup();
+    await once(call, 'ended');
+  } finally {
+    ctrl.close();
+    await peer.stop();
+  }
+  assertIdle();
+});
+
 /**
  * A UDP relay in the middle of the media: our SDP names it as our RTP address, it passes baresip's
  * packets to our RTP port and ours to baresip's, and keeps a copy of each of ours.
