@@ -13,10 +13,12 @@ import {
   type NumberFormat,
   type SipTransportName,
   TRUNK_CODECS,
+  TRUNK_SRTP,
   type TrunkCodec,
   type TrunkRecord,
   type TrunkRegistrationRecord,
   type TrunkRegistrationState,
+  type TrunkSrtp,
 } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
 import type { SecretBox } from '../tenancy/secretBox.js';
@@ -47,6 +49,8 @@ export interface TrunkInput {
   registerExpiresS?: number;
   /** Codec order for the offer, e.g. `PCMA,PCMU` (default PCMU,PCMA). */
   codecs?: string;
+  /** SRTP policy: off (default), optional or required. */
+  srtp?: string;
   isDefault?: boolean;
 }
 
@@ -105,6 +109,16 @@ function inboundRanges(ranges: readonly string[] | undefined): string[] {
     }
   }
   return list;
+}
+
+/** `--srtp off|optional|required` (default off). */
+export function parseSrtp(value: string | undefined): TrunkSrtp {
+  if (value === undefined) return 'off';
+  const mode = value.trim().toLowerCase();
+  if (!(TRUNK_SRTP as readonly string[]).includes(mode)) {
+    throw new TrunkError(`--srtp "${value}" is not one of ${TRUNK_SRTP.join(', ')}`);
+  }
+  return mode as TrunkSrtp;
 }
 
 /** `PCMA,PCMU` → the codecs in that order; unknown or repeated names are refused. */
@@ -231,6 +245,7 @@ export class TrunkAdmin {
       register: input.register ?? false,
       registerExpiresS: input.registerExpiresS ?? 3600,
       codecs: parseCodecs(input.codecs),
+      srtp: parseSrtp(input.srtp),
       // The first trunk becomes the default, so a single-trunk setup needs no flag.
       isDefault: input.isDefault ?? (existing?.isDefault || this.#store.trunks.list().length === 0),
       createdAt: existing?.createdAt ?? this.#now(),

@@ -70,6 +70,7 @@ export function trunkDial(o: TrunkDialOptions): Dial {
       ...(t.sendPai && { headers: { 'P-Asserted-Identity': `<${identity}>` } }),
       setupTimeoutMs: o.ringTimeoutMs,
       codecs: t.codecs,
+      ...(t.srtp && t.srtp !== 'off' && { srtp: t.srtp }),
     });
     logTargets(o.log, t, call, located.hops);
     return call;

@@ -42,6 +42,10 @@ export function registerTrunkCommands(admin: Command): void {
     .option('--register', 'register at the trunk (REGISTER with --username/--password) while the server runs')
     .option('--expires <s>', 'registration lifetime to ask for, seconds (default 3600)', nonNegativeInt)
     .option('--codecs <list>', 'codecs to offer, in order of preference: PCMA,PCMU (default PCMU,PCMA)')
+    .option(
+      '--srtp <mode>',
+      'media encryption (SDES-SRTP): off | optional (offered on RTP/AVP) | required (RTP/SAVP) (default off)',
+    )
     .option('--default', 'make it the default trunk')
     .action((_o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as Opts;
@@ -63,6 +67,7 @@ export function registerTrunkCommands(admin: Command): void {
           register: o.register === true ? true : undefined,
           registerExpiresS: o.expires as number | undefined,
           codecs: o.codecs as string | undefined,
+          srtp: o.srtp as string | undefined,
           isDefault: o.default === true ? true : undefined,
         }),
       );

@@ -35,6 +35,7 @@ import {
 import type { PortPool } from '../rtp/portPool.js';
 import type { RtpPacket } from '../rtp/rtpPacket.js';
 import { type RtpEndpoint, RtpSession, type RtpSessionStats } from '../rtp/rtpSession.js';
+import type { SrtpKeys } from '../rtp/srtp.js';
 import type { AudioSource } from './audioSource.js';
 import { BackgroundMix } from './backgroundMix.js';
 import { CallRecorder, type RecordingInfo } from './callRecorder.js';
@@ -61,6 +62,11 @@ export interface MediaSessionOptions {
   maxPacketBytes?: number;
   /** Random source for SSRC / sequence / timestamp bases (tests). */
   random?: () => number;
+  /**
+   * SRTP is required (we offered RTP/SAVP): packets that arrive before the keys (see
+   * {@link MediaSessionUpdate.srtp}) are dropped (counted as `srtpBeforeKeys`), never played.
+   */
+  srtpRequired?: boolean;
   logger?: Logger;
   /**
    * Benchmark hook, called after every packet sent: the tick's ideal time and the time the packet
@@ -116,6 +122,12 @@ export interface MediaSessionUpdate {
    * 4566 §6: the packet time it wants to receive). Received packets may have any length.
    */
   packetMs?: 20 | 30;
+  /**
+   * SDES-negotiated SRTP keys (RFC 4568): from now on packets are encrypted and authenticated,
+   * both ways; received ones are decrypted before the jitter buffer, DTMF and the recorder, so
+   * they all see plain audio. null: plain RTP.
+   */
+  srtp?: SrtpKeys | null;
 }
 
 export class MediaSession extends EventEmitter<MediaSessionEvents> implements ClockSubscriber {
@@ -161,6 +173,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
       random: options.random,
       logger: options.logger,
     });
+    if (options.srtpRequired) rtp.expectSrtp();
     return new MediaSession(options, rtp);
   }
 
@@ -253,6 +266,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
   /** Applies a re-INVITE: new remote (re-latches), codec and/or telephone-event payload type. */
   update(update: MediaSessionUpdate): void {
     this.#assertOpen();
+    if (update.srtp !== undefined) this.#rtp.setSrtp(update.srtp);
     if (update.remote) this.#rtp.setRemote(update.remote);
     if (update.codec) this.#codec = g711ByName(update.codec);
     if (update.telephoneEventPayloadType !== undefined) this.#eventPt = update.telephoneEventPayloadType;
@@ -262,7 +276,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
     }
     if (update.remote) this.#dtmfReceiver.reset();
     this.#log?.info(
-      { remote: update.remote, codec: this.#codec.name, eventPt: this.#eventPt },
+      { remote: update.remote, codec: this.#codec.name, eventPt: this.#eventPt, srtp: this.#rtp.srtp },
       'media updated',
     );
   }
@@ -343,6 +357,11 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
     this.stopBackground();
     this.#dtmfSender.clearQueue();
     const recording = await this.stopRecording();
+    const { srtpAuthFailures, srtpReplays } = this.#rtp.stats;
+    if (srtpAuthFailures > 0 || srtpReplays > 0) {
+      // Once per call: tampering, a wrong key or replays are worth a look, never a line per packet.
+      this.#log?.warn({ srtpAuthFailures, srtpReplays }, 'srtp packets dropped');
+    }
     this.#log?.info({ stats: this.stats }, 'media session closed');
     this.emit('closed');
     return { recording };

@@ -9,6 +9,11 @@
  * RTCP: the pool reserves the odd port above ours (RFC 3550 §11) but we neither bind it nor send
  * RTCP; a peer's RTCP to it is simply not answered.
  *
+ * SRTP (RFC 3711, keys from SDES): once {@link RtpSession.setSrtp} has keys, every packet sent is
+ * encrypted and tagged, and every packet received is authenticated, checked against the replay
+ * window and decrypted before anything else looks at it — latching included, so a forged packet
+ * can neither be played nor move the stream. Failures are dropped and counted.
+ *
  * Hot path: one parse view, a small ring of preallocated send buffers, a synchronous address
  * "lookup" (see {@link literalLookup}) so `send` runs inline without per-packet DNS deferral.
  */
@@ -19,6 +24,7 @@ import type { Logger } from '../observability/logger.js';
 import type { PortPool } from './portPool.js';
 import { isRtcpPacket } from './rtcp.js';
 import { RTP_HEADER_BYTES, RtpPacket, writeRtpHeader } from './rtpPacket.js';
+import { SRTP_MAX_TAG_BYTES, type SrtpKeys, SrtpReceiver, SrtpSender } from './srtp.js';
 
 export interface RtpEndpoint {
   address: string;
@@ -63,6 +69,15 @@ export interface RtpSessionStats {
   errors: number;
   /** Exceptions thrown by the packet handler (caught and counted). */
   handlerErrors: number;
+  /** SRTP packets whose tag did not match (tampered, wrong key, or plain RTP when SRTP is due). */
+  srtpAuthFailures: number;
+  /** SRTP packets seen before (or too old for the replay window). */
+  srtpReplays: number;
+  /**
+   * Packets dropped because SRTP is required but its keys were not known yet (the far end's media
+   * can overtake the answer that carries them).
+   */
+  srtpBeforeKeys: number;
 }
 
 const SEND_RING = 4;
@@ -88,6 +103,11 @@ export class RtpSession {
   #latched: RtpEndpoint | undefined;
   #handler: RtpPacketHandler | undefined;
   #onLatch: ((endpoint: RtpEndpoint) => void) | undefined;
+  #srtpSender: SrtpSender | undefined;
+  #srtpReceiver: SrtpReceiver | undefined;
+  #srtpKeys: SrtpKeys | undefined;
+  /** SRTP was required: until keys arrive, nothing received can be authenticated. */
+  #srtpExpected = false;
   #closed = false;
   readonly #log: Logger | undefined;
   readonly #stats: RtpSessionStats = {
@@ -101,6 +121,9 @@ export class RtpSession {
     unknownSource: 0,
     errors: 0,
     handlerErrors: 0,
+    srtpAuthFailures: 0,
+    srtpReplays: 0,
+    srtpBeforeKeys: 0,
   };
 
   /** Allocates a port pair and binds the RTP socket. */
@@ -140,7 +163,7 @@ export class RtpSession {
     this.ssrc = random() >>> 0;
     this.#seq = random() & 0xffff;
     this.#timestampBase = random() >>> 0;
-    const size = RTP_HEADER_BYTES + (options.maxSendPayload ?? 480);
+    const size = RTP_HEADER_BYTES + (options.maxSendPayload ?? 480) + SRTP_MAX_TAG_BYTES;
     this.#sendBuffers = Array.from({ length: SEND_RING }, () => Buffer.alloc(size));
     this.#payloadViews = this.#sendBuffers.map((b) => b.subarray(RTP_HEADER_BYTES));
     this.#packetViews = this.#sendBuffers.slice();
@@ -199,6 +222,43 @@ export class RtpSession {
     this.#latched = undefined;
   }
 
+  /** Whether packets are protected with SRTP now. */
+  get srtp(): boolean {
+    return this.#srtpSender !== undefined;
+  }
+
+  /**
+   * Protects the stream with SRTP from the next packet on (null: plain RTP again). A direction whose
+   * key did not change keeps its state (rollover counter, replay window), so a re-INVITE that
+   * repeats the keys costs nothing.
+   */
+  setSrtp(keys: SrtpKeys | null): void {
+    if (keys === null) {
+      this.#srtpSender = undefined;
+      this.#srtpReceiver = undefined;
+      this.#srtpKeys = undefined;
+      return;
+    }
+    const before = this.#srtpKeys;
+    const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
+    const sameSuite = before?.suite === keys.suite;
+    if (!this.#srtpSender || !sameSuite || !same(before.localKey, keys.localKey)) {
+      this.#srtpSender = new SrtpSender(keys.suite, keys.localKey);
+    }
+    if (!this.#srtpReceiver || !sameSuite || !same(before.remoteKey, keys.remoteKey)) {
+      this.#srtpReceiver = new SrtpReceiver(keys.suite, keys.remoteKey);
+    }
+    this.#srtpKeys = { suite: keys.suite, localKey: keys.localKey, remoteKey: keys.remoteKey };
+  }
+
+  /**
+   * We offered SRTP as required: drop (and count) whatever arrives before the keys are known
+   * rather than take it for plain RTP.
+   */
+  expectSrtp(): void {
+    this.#srtpExpected = true;
+  }
+
   /**
    * The payload area (length `maxSendPayload`) of the buffer the next {@link send} uses: encode
    * into it, then call send. Buffers rotate through a small ring so a send still queued in the
@@ -222,7 +282,8 @@ export class RtpSession {
     const timestamp = (this.#timestampBase + mediaTimestamp) >>> 0;
     writeRtpHeader(buffer, payloadType, marker, this.#seq, timestamp, this.ssrc);
     this.#seq = (this.#seq + 1) & 0xffff;
-    const length = RTP_HEADER_BYTES + payloadLength;
+    let length = RTP_HEADER_BYTES + payloadLength;
+    if (this.#srtpSender) length = this.#srtpSender.protect(buffer, length);
     let packet = this.#packetViews[slot]!;
     if (packet.length !== length) {
       packet = buffer.subarray(0, length);
@@ -259,8 +320,24 @@ export class RtpSession {
       stats.rtcp++;
       return;
     }
+    let length = msg.length;
+    if (this.#srtpReceiver) {
+      const result = this.#srtpReceiver.unprotect(msg, length);
+      if (result === 'auth') {
+        stats.srtpAuthFailures++;
+        return;
+      }
+      if (result === 'replay') {
+        stats.srtpReplays++;
+        return;
+      }
+      length = result;
+    } else if (this.#srtpExpected) {
+      stats.srtpBeforeKeys++;
+      return;
+    }
     const view = this.#view;
-    if (!view.wrap(msg)) {
+    if (!view.wrap(msg, length)) {
       stats.malformed++;
       return;
     }
@@ -274,7 +351,7 @@ export class RtpSession {
       return;
     }
     stats.packetsReceived++;
-    stats.bytesReceived += msg.length;
+    stats.bytesReceived += length;
     try {
       this.#handler?.onRtpPacket(view);
     } catch (err) {

@@ -2,7 +2,7 @@ import type { EndedBy } from './callFailure.js';
 import type { Dialog } from './dialog.js';
 import { formatSessionExpires } from './headerValues.js';
 import { createResponse } from './messageFactory.js';
-import { buildAnswer, describeSdp, type MediaDescriptionSummary, readOrigin } from './sdp.js';
+import { buildAnswer, describeSdp, type MediaDescriptionSummary, readLocalSrtp, readOrigin } from './sdp.js';
 import { ServerInviteTransaction } from './serverInviteTransaction.js';
 import { SessionTimer } from './sessionTimer.js';
 import type { SipRequest, SipResponse } from './sipMessage.js';
@@ -223,7 +223,8 @@ export class DialogSession implements DialogUser {
   ): { ok: true; sdp: string; media: MediaDescriptionSummary } | { ok: false; message: string } {
     const origin = readOrigin(this.#localSdp);
     if (!origin) return { ok: false, message: 'no local SDP' };
-    const local = { ip: origin.ip, port: origin.port, sessionId: origin.sessionId };
+    const srtp = readLocalSrtp(this.#localSdp);
+    const local = { ip: origin.ip, port: origin.port, sessionId: origin.sessionId, ...(srtp && { srtp }) };
     const same = buildAnswer(offer, { ...local, sessionVersion: origin.sessionVersion });
     if (!same.ok) return { ok: false, message: same.error.message };
     if (withoutOrigin(same.value.sdp) === withoutOrigin(this.#localSdp)) {

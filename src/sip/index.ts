@@ -26,9 +26,14 @@ export {
   type CodecName,
   describeSdp,
   type LocalMedia,
+  type LocalSrtp,
   type MediaDescriptionSummary,
   type MediaDirection,
   parseAnswer,
+  readLocalSrtp,
+  SDES_SUITES,
+  type SdesCrypto,
+  type SdesSuite,
 } from './sdp.js';
 export {
   type LocatedHop,

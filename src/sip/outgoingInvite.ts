@@ -260,7 +260,7 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
     this.emit('progress', response.status, response.reason, sdp);
     if (sdp !== undefined) {
       this.#earlySdp = sdp;
-      const media = parseAnswer(sdp);
+      const media = parseAnswer(sdp, undefined, this.#options.offer);
       this.emit('early-media', sdp, media.ok ? media.value : undefined);
     }
     if (this.#cancelWanted && this.#state === 'proceeding') this.#sendCancel();
@@ -290,7 +290,7 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
     // PRACKs in the early dialog used CSeq numbers after the INVITE's; the BYE comes after them.
     dialog.localSeq = Math.max(dialog.localSeq, this.#reliable.localSeqFor(response.to.tag) ?? 0);
     const sdp = response.body.length > 0 ? response.bodyText() : this.#earlySdp;
-    const media = sdp === undefined ? undefined : parseAnswer(sdp);
+    const media = sdp === undefined ? undefined : parseAnswer(sdp, undefined, this.#options.offer);
     const session = new DialogSession(
       this.#ua,
       dialog,

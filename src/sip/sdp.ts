@@ -25,6 +25,30 @@ export interface LocalMedia {
   /** o= session id and version (RFC 4566 §5.2); the version must grow when the SDP changes. */
   sessionId?: string;
   sessionVersion?: number;
+  /** SDES-SRTP (RFC 4568): our keys, one per suite we accept; absent = plain RTP only. */
+  srtp?: LocalSrtp;
+}
+
+/** The SDES suites we support (RFC 4568 §6.2), in our order of preference. */
+export const SDES_SUITES = ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'] as const;
+export type SdesSuite = (typeof SDES_SUITES)[number];
+
+/** One `a=crypto:<tag> <suite> inline:<key||salt>` line (RFC 4568 §9.1), the key in base64. */
+export interface SdesCrypto {
+  tag: number;
+  suite: SdesSuite;
+  /** base64 of the 30-byte master key || salt (no lifetime, no MKI). */
+  key: string;
+}
+
+/**
+ * `required`: RTP/SAVP, the answer must carry a crypto line we offered. `optional`: RTP/AVP with
+ * crypto lines (best-effort SDES), a plain answer is fine. Answering, both accept an offer's crypto.
+ */
+export interface LocalSrtp {
+  policy: 'optional' | 'required';
+  /** Our lines (the tags matter only in an offer; an answer takes the offer's tag). */
+  crypto: readonly SdesCrypto[];
 }
 
 /** What one side's SDP says about the audio stream. */
@@ -42,9 +66,13 @@ export interface MediaDescriptionSummary {
   rtcpMux: boolean;
   /** Every codec we could use, in the peer's order (an offer's answerer may pick any). */
   codecs: Array<{ payloadType: number; name: CodecName }>;
+  /** m= says RTP/SAVP (or SAVPF): the peer requires SRTP. */
+  secure?: boolean;
+  /** The crypto lines with a suite we support, in the peer's order (an answer's first is in use). */
+  crypto?: SdesCrypto[];
 }
 
-export type SdpErrorCode = 'unparseable' | 'no-audio' | 'no-connection' | 'no-common-codec';
+export type SdpErrorCode = 'unparseable' | 'no-audio' | 'no-connection' | 'no-common-codec' | 'no-crypto';
 
 export interface SdpError {
   code: SdpErrorCode;
@@ -75,7 +103,11 @@ export function buildOffer(local: LocalMedia): string {
     rtp.push({ payload: te, codec: 'telephone-event', rate: 8000 });
     fmtp.push({ payload: te, config: '0-16' });
   }
-  return writeSession(local, rtp, fmtp, local.direction ?? 'sendrecv', false);
+  const srtp = local.srtp;
+  return writeSession(local, rtp, fmtp, local.direction ?? 'sendrecv', false, {
+    secure: srtp?.policy === 'required',
+    crypto: srtp?.crypto ?? [],
+  });
 }
 
 function writeSession(
@@ -84,6 +116,7 @@ function writeSession(
   fmtp: MediaDescription['fmtp'],
   direction: MediaDirection,
   rtcpMux: boolean,
+  srtp: { secure: boolean; crypto: readonly SdesCrypto[] } = { secure: false, crypto: [] },
 ): string {
   const version = ipVersion(local.ip);
   const session: SessionDescription = {
@@ -103,13 +136,16 @@ function writeSession(
       {
         type: 'audio',
         port: local.port,
-        protocol: 'RTP/AVP',
+        protocol: srtp.secure ? 'RTP/SAVP' : 'RTP/AVP',
         payloads: rtp.map((r) => r.payload).join(' '),
         rtp,
         fmtp,
         ptime: local.ptime ?? 20,
         direction,
         ...(rtcpMux ? { rtcpMux: 'rtcp-mux' } : {}),
+        ...(srtp.crypto.length > 0 && {
+          crypto: srtp.crypto.map((c) => ({ id: c.tag, suite: c.suite, config: `inline:${c.key}` })),
+        }),
       },
     ],
   };
@@ -173,17 +209,56 @@ export function describeSdp(
       ptime: media.ptime,
       rtcpMux: media.rtcpMux !== undefined,
       codecs,
+      secure: /SAVP/.test(media.protocol ?? ''),
+      crypto: readCrypto(media),
     },
   };
 }
 
-/** Reads an answer to our offer (same as `describeSdp`; the answerer's first codec is the one in use). */
+/**
+ * The a=crypto lines we can use (RFC 4568 §9.1): a suite we support, an `inline:` key of 30 bytes,
+ * a lifetime allowed, no MKI (we could not put it in packets) and no session parameters.
+ */
+function readCrypto(media: MediaDescription): SdesCrypto[] {
+  const out: SdesCrypto[] = [];
+  for (const line of media.crypto ?? []) {
+    if (!(SDES_SUITES as readonly string[]).includes(line.suite) || line.sessionConfig) continue;
+    if (!Number.isInteger(line.id) || line.id < 0 || line.id > 999_999_999) continue;
+    // A single key; several ';'-joined keys would need MKIs.
+    const m = /^inline:([A-Za-z0-9+/=]+)(?:\|(?:2\^)?\d+)?$/.exec(line.config);
+    if (!m || Buffer.from(m[1]!, 'base64').length !== 30) continue;
+    out.push({ tag: line.id, suite: line.suite as SdesSuite, key: m[1]! });
+  }
+  return out;
+}
+
+/**
+ * Reads an answer to our offer (same as `describeSdp`; the answerer's first codec is the one in use).
+ * Given our offer, SDES is checked (RFC 4568 §7.1.2): an answer's crypto line must repeat the tag
+ * and suite of one we offered; to an RTP/SAVP offer, an answer without one fails (`no-crypto`);
+ * when we offered no crypto, crypto in the answer is ignored.
+ */
 export function parseAnswer(
   sdp: string,
   offered: readonly CodecName[] = ['PCMU', 'PCMA'],
+  ourOffer?: string,
 ): SdpResult<MediaDescriptionSummary> {
-  return describeSdp(sdp, offered);
+  const described = describeSdp(sdp, offered);
+  if (!described.ok || ourOffer === undefined) return described;
+  const ours = describeSdp(ourOffer, SUPPORTED_ALL);
+  const offeredCrypto = ours.ok ? (ours.value.crypto ?? []) : [];
+  const answer = described.value;
+  if (offeredCrypto.length === 0) return { ok: true, value: { ...answer, crypto: [] } };
+  const line = answer.crypto?.[0];
+  const match = line && offeredCrypto.find((c) => c.tag === line.tag && c.suite === line.suite);
+  if (match && line) return { ok: true, value: { ...answer, crypto: [line] } };
+  if ((ours.ok && ours.value.secure) || line !== undefined || (answer.secure ?? false)) {
+    return err('no-crypto', 'the answer has no usable a=crypto line for our SRTP offer');
+  }
+  return { ok: true, value: { ...answer, crypto: [] } };
 }
+
+const SUPPORTED_ALL: readonly CodecName[] = ['PCMU', 'PCMA'];
 
 const MIRROR: Record<MediaDirection, MediaDirection> = {
   sendrecv: 'sendrecv',
@@ -207,7 +282,9 @@ export interface Answer {
 export function buildAnswer(offer: string, local: LocalMedia & { rtcpMux?: boolean }): SdpResult<Answer> {
   const described = describeSdp(offer, local.codecs ?? ['PCMU', 'PCMA']);
   if (!described.ok) return described;
-  const remote = described.value;
+  const sdes = answerCrypto(described.value, local.srtp);
+  if (!sdes.ok) return sdes;
+  const remote = { ...described.value, crypto: sdes.value.remote };
   const rtp: MediaDescription['rtp'] = [
     { payload: remote.codec.payloadType, codec: remote.codec.name, rate: 8000 },
   ];
@@ -223,8 +300,34 @@ export function buildAnswer(offer: string, local: LocalMedia & { rtcpMux?: boole
     fmtp,
     local.direction ?? direction,
     remote.rtcpMux && local.rtcpMux === true,
+    { secure: remote.secure === true, crypto: sdes.value.ours },
   );
   return { ok: true, value: { sdp, remote } };
+}
+
+/**
+ * RFC 4568 §7.1.1 for the answerer: the first offered line whose suite we have a key for, answered
+ * with the same tag and our key. An RTP/SAVP offer without one, or a plain offer when we require
+ * SRTP, cannot be answered (488).
+ */
+function answerCrypto(
+  offer: MediaDescriptionSummary,
+  local: LocalSrtp | undefined,
+): SdpResult<{ ours: SdesCrypto[]; remote: SdesCrypto[] }> {
+  for (const line of offer.crypto ?? []) {
+    const mine = local?.crypto.find((c) => c.suite === line.suite);
+    if (mine) return { ok: true, value: { ours: [{ ...mine, tag: line.tag }], remote: [line] } };
+  }
+  if (offer.secure) return err('no-crypto', 'RTP/SAVP offered without a crypto suite we support');
+  if (local?.policy === 'required') return err('no-crypto', 'SRTP is required but the offer has no crypto');
+  return { ok: true, value: { ours: [], remote: [] } };
+}
+
+/** Our own SDES lines in an SDP we wrote (the policy follows its m= profile), for re-answering. */
+export function readLocalSrtp(sdp: string): LocalSrtp | undefined {
+  const described = describeSdp(sdp, SUPPORTED_ALL);
+  if (!described.ok || !described.value.crypto?.length) return undefined;
+  return { policy: described.value.secure ? 'required' : 'optional', crypto: described.value.crypto };
 }
 
 /** The o= line's session id and version and the c=/m= address of an SDP we wrote. */

@@ -169,6 +169,9 @@ export type NumberFormat = (typeof NUMBER_FORMATS)[number];
 /** Audio codecs a trunk may offer (G.711 both laws; G.722 is not supported yet). */
 export const TRUNK_CODECS = ['PCMU', 'PCMA'] as const;
 export type TrunkCodec = (typeof TRUNK_CODECS)[number];
+/** Media encryption towards a trunk: SDES-SRTP off, offered on RTP/AVP, or required (RTP/SAVP). */
+export const TRUNK_SRTP = ['off', 'optional', 'required'] as const;
+export type TrunkSrtp = (typeof TRUNK_SRTP)[number];
 
 export type SipTransportName = 'udp' | 'tcp' | 'tls';
 
@@ -208,6 +211,8 @@ export interface TrunkRecord {
   registerExpiresS?: number;
   /** Codecs our INVITE offers, in order of preference (the answer picks one). */
   codecs: readonly TrunkCodec[];
+  /** SRTP with SDES keys (RFC 4568) on this trunk's calls (absent: off). */
+  srtp?: TrunkSrtp;
   isDefault: boolean;
   createdAt: number;
 }

@@ -6,7 +6,8 @@
 import { EventEmitter } from 'node:events';
 import type { MediaSession } from '../media/mediaSession.js';
 import type { EndedBy, IncomingInvite } from '../sip/index.js';
-import { buildAnswer, type MediaDescriptionSummary } from '../sip/index.js';
+import { buildAnswer, type LocalSrtp, type MediaDescriptionSummary } from '../sip/index.js';
+import { newLocalSrtp, srtpKeysFor } from './sdesKeys.js';
 import type { Telephony } from './telephony.js';
 
 export interface InboundCallEvents {
@@ -25,6 +26,7 @@ export class InboundCall extends EventEmitter<InboundCallEvents> {
   #media: MediaSession | undefined;
   #opening: Promise<MediaSession> | undefined;
   #ended = false;
+  #srtp: LocalSrtp | undefined;
   /** Why the media failed to close, if it did (the call still ends). */
   closeError: unknown;
 
@@ -94,18 +96,23 @@ export class InboundCall extends EventEmitter<InboundCallEvents> {
       await media.close();
       throw new MediaOfferError('the call ended while its media was being set up');
     }
-    const answer = buildAnswer(offer, { ip, port: media.localPort });
+    // An offer with SDES crypto is answered with our own fresh key (RFC 4568 §7.1.1); a plain one plainly.
+    this.#srtp ??= newLocalSrtp('optional');
+    const srtp = this.#srtp;
+    const answer = buildAnswer(offer, { ip, port: media.localPort, srtp });
     if (!answer.ok) {
       await media.close();
       this.sip.reject(488, 'Not Acceptable Here');
       throw new MediaOfferError(answer.error.message);
     }
+    media.update({ srtp: srtpKeysFor(srtp, answer.value.remote) });
     if (!media.sending) media.start({ address: remote.ip, port: remote.port });
     return { media, sdp: answer.value.sdp };
   }
 
   #follow(remote: MediaDescriptionSummary): void {
     this.#media?.update({
+      srtp: srtpKeysFor(this.#srtp, remote),
       remote: { address: remote.ip, port: remote.port },
       codec: remote.codec.name,
       telephoneEventPayloadType: remote.telephoneEventPt ?? null,

@@ -14,10 +14,13 @@ import type {
   DigestCredentials,
   EndedBy,
   Endpoint,
+  LocalSrtp,
   OutgoingInvite,
+  SdesSuite,
   TransportProtocol,
 } from '../sip/index.js';
 import { buildOffer, type MediaDescriptionSummary, parseUri, SipUri } from '../sip/index.js';
+import { newLocalSrtp, type SrtpPolicy, srtpKeysFor } from './sdesKeys.js';
 import type { Telephony } from './telephony.js';
 
 export interface OutboundCallOptions {
@@ -35,6 +38,10 @@ export interface OutboundCallOptions {
   callId?: string;
   /** Codecs to offer, in order of preference (default PCMU, PCMA); the answer picks the one used. */
   codecs?: readonly CodecName[];
+  /** SRTP with SDES (RFC 4568): off (default), optional (RTP/AVP + crypto) or required (RTP/SAVP). */
+  srtp?: SrtpPolicy;
+  /** The SDES suites to offer, in order (default AES_CM_128_HMAC_SHA1_80, then _32). */
+  srtpSuites?: readonly SdesSuite[];
   /** RTP session settings (codec preference, jitter buffer, the benchmark's send hook, ...). */
   media?: Partial<MediaSessionOptions>;
 }
@@ -59,11 +66,13 @@ export class OutboundCall extends EventEmitter<OutboundCallEvents> {
   /** Why the media failed to close, if it did (the call still ends). */
   closeError: unknown;
   #finished = false;
+  readonly #srtp: LocalSrtp | undefined;
 
-  private constructor(media: MediaSession, sip: OutgoingInvite) {
+  private constructor(media: MediaSession, sip: OutgoingInvite, srtp: LocalSrtp | undefined) {
     super();
     this.media = media;
     this.sip = sip;
+    this.#srtp = srtp;
     sip.on('progress', (status, _reason, sdp) => {
       if (status >= 180 && sdp === undefined) this.emit('ringing', status);
     });
@@ -88,7 +97,11 @@ export class OutboundCall extends EventEmitter<OutboundCallEvents> {
 
   /** Opens the RTP session, offers it, sends the INVITE. */
   static async place(telephony: Telephony, options: OutboundCallOptions): Promise<OutboundCall> {
-    const media = await telephony.openMedia(options.media);
+    const srtp = newLocalSrtp(options.srtp ?? 'off', options.srtpSuites);
+    const media = await telephony.openMedia({
+      ...options.media,
+      ...(srtp?.policy === 'required' && { srtpRequired: true }),
+    });
     try {
       // Bound to a wildcard, Via/Contact/SDP name the address the OS routes toward the first hop.
       const hops = firstHops(options);
@@ -100,6 +113,7 @@ export class OutboundCall extends EventEmitter<OutboundCallEvents> {
           ip,
           port: media.localPort,
           ...(options.codecs && { codecs: options.codecs }),
+          ...(srtp && { srtp }),
         }),
         ...(options.from && { from: options.from }),
         ...(options.fromDisplayName && { fromDisplayName: options.fromDisplayName }),
@@ -110,7 +124,7 @@ export class OutboundCall extends EventEmitter<OutboundCallEvents> {
         ...(options.setupTimeoutMs !== undefined && { setupTimeoutMs: options.setupTimeoutMs }),
         ...(options.callId && { callId: options.callId }),
       });
-      return new OutboundCall(media, sip);
+      return new OutboundCall(media, sip, srtp);
     } catch (err) {
       await media.close();
       throw err;
@@ -134,6 +148,8 @@ export class OutboundCall extends EventEmitter<OutboundCallEvents> {
       telephoneEventPayloadType: remote.telephoneEventPt ?? null,
       // a=ptime is the packet time the far end wants to receive (RFC 4566 §6); we send 20 or 30.
       packetMs: remote.ptime === 30 ? (30 as const) : (20 as const),
+      // Before the first packet goes out: keys for the suite the answer took (parseAnswer checked it).
+      srtp: srtpKeysFor(this.#srtp, remote),
     };
     if (this.media.sending) this.media.update(update);
     else {

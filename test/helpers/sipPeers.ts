@@ -409,6 +409,8 @@ export interface BaresipOptions {
   address?: string;
   /** Run inside this network namespace (`ip netns exec`; the PID is still baresip's). */
   netns?: string;
+  /** Media encryption the account demands (`srtp`, `srtp-mand`, …): loads baresip's srtp module. */
+  mediaenc?: string;
 }
 
 /** baresip callee: auto-answers, plays promptWav, records what it hears under <dir>/rec. */
@@ -442,6 +444,7 @@ export async function startBaresipCallee(o: BaresipOptions): Promise<Peer & { re
       'module sndfile.so',
       'module aufile.so',
       'module alsa.so',
+      ...(o.mediaenc ? ['module srtp.so'] : []),
       'module_tmp account.so',
       'module_app menu.so',
       ...(o.ctrlPort ? ['module_app ctrl_tcp.so', `ctrl_tcp_listen 127.0.0.1:${o.ctrlPort}`] : []),
@@ -454,7 +457,7 @@ export async function startBaresipCallee(o: BaresipOptions): Promise<Peer & { re
     (o.users ?? ['callee'])
       .map(
         (u) =>
-          `<sip:${u}@${o.address ?? '127.0.0.1'}:${o.port}>;regint=0;answermode=auto;audio_codecs=PCMU/8000/1,PCMA/8000/1\n`,
+          `<sip:${u}@${o.address ?? '127.0.0.1'}:${o.port}>;regint=0;answermode=auto;audio_codecs=PCMU/8000/1,PCMA/8000/1${o.mediaenc ? `;mediaenc=${o.mediaenc}` : ''}\n`,
       )
       .join(''),
   );

@@ -233,6 +233,13 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 14,
+    name: "a trunk's SRTP policy (SDES)",
+    sql: `
+      ALTER TABLE trunks ADD COLUMN srtp TEXT NOT NULL DEFAULT 'off';
+    `,
+  },
+  {
     version: 15,
     name: 'numbers that receive inbound smart calls',
     sql: `

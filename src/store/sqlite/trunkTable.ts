@@ -2,10 +2,12 @@ import {
   type NumberFormat,
   type SipTransportName,
   TRUNK_CODECS,
+  TRUNK_SRTP,
   type TrunkCodec,
   type TrunkRecord,
   type TrunkRegistrationRecord,
   type TrunkRegistrationState,
+  type TrunkSrtp,
 } from '../records.js';
 import type { TrunkRepository } from '../repositories.js';
 import type { SqliteDatabase } from './database.js';
@@ -28,6 +30,7 @@ interface TrunkRow {
   register: number;
   register_expires_s: number;
   codecs: string;
+  srtp: string;
   is_default: number;
   created_at: number;
   uri: string | null;
@@ -60,6 +63,7 @@ const toRecord = (r: TrunkRow): TrunkRecord => ({
   register: r.register === 1,
   registerExpiresS: r.register_expires_s,
   codecs: r.codecs.split(',').filter((c): c is TrunkCodec => (TRUNK_CODECS as readonly string[]).includes(c)),
+  srtp: (TRUNK_SRTP as readonly string[]).includes(r.srtp) ? (r.srtp as TrunkSrtp) : 'off',
   isDefault: r.is_default === 1,
   createdAt: r.created_at,
   uri: r.uri,
@@ -79,22 +83,23 @@ export class SqliteTrunkRepository implements TrunkRepository {
         .prepare(
           `INSERT INTO trunks (name, host, port, transport, username, password_enc, realm, caller_format,
             callee_format, send_pai, cps, max_calls, options_interval_s, codecs, inbound_from, register,
-            register_expires_s, is_default, created_at, uri)
+            register_expires_s, is_default, created_at, uri, srtp)
            VALUES (@name, @host, @port, @transport, @username, @passwordEnc, @realm, @callerFormat,
             @calleeFormat, @sendPai, @cps, @maxCalls, @optionsIntervalS, @codecs, @inboundFrom, @register,
-            @registerExpiresS, @isDefault, @createdAt, @uri)
+            @registerExpiresS, @isDefault, @createdAt, @uri, @srtp)
            ON CONFLICT(name) DO UPDATE SET host = excluded.host, port = excluded.port,
             transport = excluded.transport, username = excluded.username, password_enc = excluded.password_enc,
             realm = excluded.realm, caller_format = excluded.caller_format, callee_format = excluded.callee_format,
             send_pai = excluded.send_pai, cps = excluded.cps, max_calls = excluded.max_calls,
             options_interval_s = excluded.options_interval_s, codecs = excluded.codecs, inbound_from = excluded.inbound_from,
             register = excluded.register, register_expires_s = excluded.register_expires_s,
-            is_default = excluded.is_default, uri = excluded.uri`,
+            is_default = excluded.is_default, uri = excluded.uri, srtp = excluded.srtp`,
         )
         .run({
           ...t,
           uri: t.uri ?? null,
           codecs: t.codecs.join(','),
+          srtp: t.srtp ?? 'off',
           sendPai: t.sendPai ? 1 : 0,
           inboundFrom: (t.inboundFrom ?? []).join(','),
           register: t.register ? 1 : 0,
