@@ -84,6 +84,7 @@ export class SpeechEngines {
   readonly #engines = new Map<string, AsrEngine>();
   /** NLS engines' tokens by `asr:name` / `tts:name`: an engine whose fixed token was refused is skipped. */
   readonly #nlsTokens = new Map<string, NlsTokenProvider>();
+  readonly #nlsTokenSources = new Map<string, NlsTokenProvider>();
   #sileroModel: string | null = null;
   #closed = false;
 
@@ -233,12 +234,18 @@ export class SpeechEngines {
   /** The token source of an NLS engine; a fixed (console) token is announced as one that expires. */
   #nlsTokenProvider(key: string, c: Extract<AsrEngineConfig, { type: 'nls' }>): NlsTokenProvider {
     const name = key.slice(key.indexOf(':') + 1);
-    const tokens = new NlsTokenProvider({ ...c, log: this.#options.log, name });
-    if (tokens.fixed)
-      this.#options.log?.warn(
-        { engine: name },
-        'NLS engine uses a fixed token: a console token expires 24 h after it was issued; give accessKeyId and accessKeySecret to have tokens renewed',
-      );
+    // Engines with the same credentials share one provider: one CreateToken, one refusal.
+    const credentials = JSON.stringify([c.token, c.accessKeyId, c.accessKeySecret, c.tokenEndpoint]);
+    let tokens = this.#nlsTokenSources.get(credentials);
+    if (!tokens) {
+      tokens = new NlsTokenProvider({ ...c, log: this.#options.log, name });
+      this.#nlsTokenSources.set(credentials, tokens);
+      if (tokens.fixed)
+        this.#options.log?.warn(
+          { engine: name },
+          'NLS engine uses a fixed token: a console token expires 24 h after it was issued; give accessKeyId and accessKeySecret to have tokens renewed',
+        );
+    }
     this.#nlsTokens.set(key, tokens);
     return tokens;
   }
