@@ -30,7 +30,23 @@ const nlsEngine = z
     token: z.string().min(1).optional(),
     accessKeyId: z.string().min(1).optional(),
     accessKeySecret: z.string().min(1).optional(),
+    /** CreateToken (nls-meta) endpoint used with an AccessKey pair. */
     tokenEndpoint: z.string().url().default('http://nls-meta.cn-shanghai.aliyuncs.com'),
+    /** Console hot-word table (`vocabulary_id`) and custom model (`customization_id`) for every task. */
+    vocabularyId: z.string().min(1).optional(),
+    customizationId: z.string().min(1).optional(),
+    /** Per AsrModelId: the ids its calls use instead of the engine's. */
+    models: z
+      .record(
+        z.string(),
+        z
+          .object({
+            vocabularyId: z.string().min(1).optional(),
+            customizationId: z.string().min(1).optional(),
+          })
+          .strict(),
+      )
+      .default({}),
     timeoutMs,
   })
   .strict()

@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import type { Logger } from '../observability/logger.js';
 import { explainTlsError, FunAsrEngine, funAsrSocketOptions } from './adapters/funAsrEngine.js';
-import { NlsAsrEngine } from './adapters/nlsAsrEngine.js';
+import { NlsAsrEngine, probeNlsTranscription } from './adapters/nlsAsrEngine.js';
 import { NlsTokenProvider } from './adapters/nlsToken.js';
-import { NlsTts } from './adapters/nlsTts.js';
+import { NlsTts, probeNlsSynthesis } from './adapters/nlsTts.js';
 import { SherpaAsrEngine } from './adapters/sherpaAsrEngine.js';
 import { inspectSherpaModel } from './adapters/sherpaModel.js';
 import { SileroVad } from './adapters/sileroVad.js';
@@ -71,7 +71,7 @@ export interface SpeechEnginesOptions {
   withoutTts?: boolean;
 }
 
-type AsrFactory = (hotwords?: string[]) => AsrEngine;
+type AsrFactory = (hotwords?: string[], asrModelId?: string) => AsrEngine;
 
 export class SpeechEngines {
   readonly health: EngineHealth[] = [];
@@ -82,6 +82,9 @@ export class SpeechEngines {
   readonly #asrFactories = new Map<string, AsrFactory>();
   readonly #tts = new Map<string, Tts>();
   readonly #engines = new Map<string, AsrEngine>();
+  /** NLS engines' tokens by `asr:name` / `tts:name`: an engine whose fixed token was refused is skipped. */
+  readonly #nlsTokens = new Map<string, NlsTokenProvider>();
+  readonly #nlsTokenSources = new Map<string, NlsTokenProvider>();
   #sileroModel: string | null = null;
   #closed = false;
 
@@ -161,12 +164,21 @@ export class SpeechEngines {
         return null;
       }
       if (c.type === 'nls') {
-        const tokens = new NlsTokenProvider(c);
-        await reachable(c.url, c.timeoutMs, { 'X-NLS-Token': await tokens.token() });
-        this.#asrFactories.set(
-          name,
-          () => new NlsAsrEngine({ url: c.url, appKey: c.appKey, tokens, timeoutMs: c.timeoutMs }),
-        );
+        const tokens = this.#nlsTokenProvider(`asr:${name}`, c);
+        const nls = (asrModelId?: string) => {
+          const ids = asrModelId ? c.models[asrModelId] : undefined;
+          return {
+            url: c.url,
+            appKey: c.appKey,
+            tokens,
+            timeoutMs: c.timeoutMs,
+            vocabularyId: ids?.vocabularyId ?? c.vocabularyId,
+            customizationId: ids?.customizationId ?? c.customizationId,
+          };
+        };
+        const failure = await probeNlsTranscription(nls());
+        if (failure) return failure;
+        this.#asrFactories.set(name, (_hotwords, asrModelId) => new NlsAsrEngine(nls(asrModelId)));
         return null;
       }
       if (c.type === 'funasr') {
@@ -200,13 +212,42 @@ export class SpeechEngines {
         if (model.kind !== 'tts-vits') return `${c.modelDir} is not a TTS model (found ${model.kind})`;
         return 'sherpa-onnx TTS is not wired yet (model folder found)';
       }
-      const tokens = new NlsTokenProvider(c);
-      await reachable(c.url, c.timeoutMs, { 'X-NLS-Token': await tokens.token() });
-      this.#tts.set(name, new NlsTts({ url: c.url, appKey: c.appKey, tokens, timeoutMs: c.timeoutMs }));
+      const tokens = this.#nlsTokenProvider(`tts:${name}`, c);
+      const options = {
+        url: c.url,
+        appKey: c.appKey,
+        tokens,
+        timeoutMs: c.timeoutMs,
+        fallback: this.#embeddedTts ?? undefined,
+        log: this.#options.log,
+        name,
+      };
+      const failure = await probeNlsSynthesis(options);
+      if (failure) return failure;
+      this.#tts.set(name, new NlsTts(options));
       return null;
     } catch (err) {
       return (err as Error).message;
     }
+  }
+
+  /** The token source of an NLS engine; a fixed (console) token is announced as one that expires. */
+  #nlsTokenProvider(key: string, c: Extract<AsrEngineConfig, { type: 'nls' }>): NlsTokenProvider {
+    const name = key.slice(key.indexOf(':') + 1);
+    // Engines with the same credentials share one provider: one CreateToken, one refusal.
+    const credentials = JSON.stringify([c.token, c.accessKeyId, c.accessKeySecret, c.tokenEndpoint]);
+    let tokens = this.#nlsTokenSources.get(credentials);
+    if (!tokens) {
+      tokens = new NlsTokenProvider({ ...c, log: this.#options.log, name });
+      this.#nlsTokenSources.set(credentials, tokens);
+      if (tokens.fixed)
+        this.#options.log?.warn(
+          { engine: name },
+          'NLS engine uses a fixed token: a console token expires 24 h after it was issued; give accessKeyId and accessKeySecret to have tokens renewed',
+        );
+    }
+    this.#nlsTokens.set(key, tokens);
+    return tokens;
   }
 
   /** A fresh detector for one call. */
@@ -249,6 +290,7 @@ export class SpeechEngines {
           e.default,
         record.id,
         phrases,
+        record.id,
       );
       return (
         remote ?? this.#phraseEngine(`model:${record.id}:${record.createdAt}`, record.name, record.phrases)
@@ -272,19 +314,20 @@ export class SpeechEngines {
     const t = this.#config.tts;
     const name = (accountName ? t.accounts[accountName] : undefined) ?? t.default;
     const remote = name ? this.#tts.get(name) : undefined;
-    if (remote) return remote;
+    if (remote && !this.#nlsTokens.get(`tts:${name}`)?.refused) return remote;
     if (!this.#embeddedTts) throw new Error('embedded TTS was not started');
     return this.#embeddedTts;
   }
 
-  #remote(name: string | undefined, key: string, hotwords?: string[]): AsrEngine | null {
+  #remote(name: string | undefined, key: string, hotwords?: string[], asrModelId?: string): AsrEngine | null {
     if (!name) return null;
     const factory = this.#asrFactories.get(name);
     if (!factory) return null; // unknown or unhealthy: reported at start-up
+    if (this.#nlsTokens.get(`asr:${name}`)?.refused) return null; // logged when it was refused
     const cacheKey = `${name}|${key}`;
     let engine = this.#engines.get(cacheKey);
     if (!engine) {
-      engine = factory(hotwords);
+      engine = factory(hotwords, asrModelId);
       this.#engines.set(cacheKey, engine);
     }
     return engine;

@@ -2,11 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { createLogger } from '../../src/observability/logger.js';
 import { inspectSherpaModel, SherpaModelError } from '../../src/speech/adapters/sherpaModel.js';
+import type { AsrEvent } from '../../src/speech/asr.js';
 import { parseSpeechConfig } from '../../src/speech/speechConfig.js';
 import { AsrModelError, SpeechEngines } from '../../src/speech/speechEngines.js';
 import type { AsrModelRecord } from '../../src/store/records.js';
+import { type NlsGateway, nlsGateway } from './nlsPeers.js';
 
 describe('SpeechEngines', () => {
   let engines: SpeechEngines;
@@ -83,5 +87,87 @@ describe('SpeechEngines', () => {
       () => parseSpeechConfig({ asr: { engines: { x: { type: 'nls', appKey: 'k' } } } }),
       /needs token, or accessKeyId and accessKeySecret/,
     );
+  });
+});
+
+describe('SpeechEngines with NLS engines', () => {
+  let gw: NlsGateway;
+  let engines: SpeechEngines;
+  const logged: string[] = [];
+  const models: AsrModelRecord[] = [
+    { id: 'model-x', accountId: 1, name: 'survey', phrases: '满意\n不满意', createdAt: 1 },
+  ];
+  before(async () => {
+    gw = await nlsGateway({
+      appKeys: ['app'],
+      tokens: new Map([['console-token', Number.POSITIVE_INFINITY]]),
+    });
+    const nls = { type: 'nls', url: gw.url, token: 'console-token', timeoutMs: 2000 } as const;
+    const config = parseSpeechConfig({
+      asr: {
+        engines: {
+          aliyun: {
+            ...nls,
+            appKey: 'app',
+            vocabularyId: 'v-engine',
+            models: { 'model-x': { vocabularyId: 'v-model' } },
+          },
+          typo: { ...nls, appKey: 'typo' },
+        },
+        default: 'aliyun',
+      },
+      tts: { engines: { voice: { ...nls, appKey: 'app' } }, default: 'voice' },
+    });
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        logged.push(String(chunk));
+        done();
+      },
+    });
+    engines = await SpeechEngines.start({
+      config,
+      log: createLogger({ destination }),
+      asrModels: { find: (accountId, id) => models.find((m) => m.accountId === accountId && m.id === id) },
+    });
+  });
+  after(async () => {
+    await engines?.close();
+    await gw?.close();
+  });
+
+  test('the probe runs a task: a wrong appkey is reported down, the right one up', () => {
+    assert.equal(engines.health.find((h) => h.name === 'aliyun')!.ok, true);
+    const typo = engines.health.find((h) => h.name === 'typo')!;
+    assert.equal(typo.ok, false);
+    assert.match(typo.detail!, /40020105 Meta:APPKEY_NOT_EXIST/);
+    assert.equal(engines.health.find((h) => h.name === 'voice' && h.role === 'tts')!.ok, true);
+    assert.ok(logged.some((l) => /"engine":"aliyun".*fixed token: a console token expires 24 h/.test(l)));
+  });
+
+  test('vocabulary_id comes from the ASR model, else from the engine', async () => {
+    for (const [selection, expected] of [
+      [{ accountId: 1, asrModelId: 'model-x' }, 'v-model'],
+      [{ asrBaseId: 'customer_service_8k' }, 'v-engine'],
+    ] as const) {
+      const engine = engines.asr(selection);
+      assert.equal(engine.name, 'nls');
+      const stream = engine.createStream({ onEvent: () => {} });
+      stream.write(new Int16Array(160));
+      await stream.finish();
+      assert.equal(gw.starts('StartTranscription').at(-1)!.vocabulary_id, expected);
+    }
+  });
+
+  test('once the gateway refuses the console token, calls use the embedded engines', async () => {
+    assert.equal(engines.tts().name, 'nls');
+    gw.tokens.set('console-token', Date.now() - 1);
+    const events: AsrEvent[] = [];
+    const stream = engines.asr().createStream({ onEvent: (e) => events.push(e) });
+    stream.write(new Int16Array(160));
+    await stream.finish();
+    assert.match((events[0] as { detail?: string }).detail ?? '', /has expired/);
+    assert.equal(engines.asr().name, 'phrase:customer_service_8k');
+    assert.notEqual(engines.tts().name, 'nls');
+    assert.ok(logged.some((l) => /NLS token refused/.test(l)));
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Local WebSocket servers that speak the real protocols of the remote engines, on 127.0.0.1:
- * the Alibaba NLS gateway (as alibabacloud-nls talks to it), the FunASR runtime's
+ * the Alibaba NLS gateway (in nlsPeers.ts, re-exported here), the FunASR runtime's
  * `funasr-wss-server-2pass` and vosk-server's `asr_server.py`. The FunASR and Vosk peers replay
  * what those servers do where a client can get it wrong (see each peer); their "recogniser" is a
  * script of sentences laid out on the audio's timeline.
@@ -29,14 +29,20 @@ export interface PeerTls {
   cert: string;
 }
 
-async function serve(
+export async function serve(
   handle: (ws: import('ws').WebSocket, peer: Peer, req: import('http').IncomingMessage) => void,
   tls?: PeerTls,
+  /** Accepts or refuses (HTTP 403) an upgrade request. */
+  admit?: (req: import('http').IncomingMessage) => boolean,
 ): Promise<Peer> {
   const https = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }) : null;
+  const verifyClient = admit
+    ? (info: { req: import('http').IncomingMessage }, cb: (ok: boolean, code?: number) => void) =>
+        admit(info.req) ? cb(true) : cb(false, 403)
+    : undefined;
   const wss = https
-    ? new WebSocketServer({ server: https })
-    : new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    ? new WebSocketServer({ server: https, verifyClient })
+    : new WebSocketServer({ host: '127.0.0.1', port: 0, verifyClient });
   if (https) await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', () => resolve()));
   else await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   const port = ((https ?? wss).address() as AddressInfo).port;
@@ -76,79 +82,6 @@ async function serve(
     handle(ws, peer, req);
   });
   return peer;
-}
-
-const SECOND = 16000; // bytes of 8 kHz 16-bit audio
-
-/** NLS gateway: SpeechTranscriber and SpeechSynthesizer namespaces; token must be `good-token`. */
-export function nlsGateway(): Promise<Peer> {
-  return serve((ws, _peer, req) => {
-    const tokenOk = req.headers['x-nls-token'] === 'good-token';
-    let taskId = '';
-    let audio = 0;
-    let sentenceSent = false;
-    const header = (name: string, namespace: string, status = 20000000) => ({
-      message_id: 'm' + Math.random().toString(16).slice(2),
-      task_id: taskId,
-      namespace,
-      name,
-      status,
-      status_text:
-        status === 20000000 ? 'Gateway:SUCCESS:Success.' : 'Gateway:ACCESS_DENIED:The token is invalid!',
-    });
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) {
-        audio += (data as Buffer).length;
-        if (audio >= SECOND && !sentenceSent) {
-          sentenceSent = true;
-          ws.send(
-            JSON.stringify({
-              header: header('SentenceBegin', 'SpeechTranscriber'),
-              payload: { index: 1, time: 320 },
-            }),
-          );
-          ws.send(
-            JSON.stringify({
-              header: header('TranscriptionResultChanged', 'SpeechTranscriber'),
-              payload: { index: 1, time: 800, result: '我现在', confidence: 0.7 },
-            }),
-          );
-          ws.send(
-            JSON.stringify({
-              header: header('SentenceEnd', 'SpeechTranscriber'),
-              payload: { index: 1, time: 1000, begin_time: 320, result: '我现在没空', confidence: 0.93 },
-            }),
-          );
-        }
-        return;
-      }
-      const msg = JSON.parse(data.toString()) as {
-        header: { name: string; task_id: string };
-        payload: Record<string, unknown>;
-      };
-      taskId = msg.header.task_id;
-      if (!tokenOk) {
-        const ns = msg.header.name === 'StartSynthesis' ? 'SpeechSynthesizer' : 'SpeechTranscriber';
-        ws.send(JSON.stringify({ header: header('TaskFailed', ns, 40000001) }));
-        ws.close();
-        return;
-      }
-      if (msg.header.name === 'StartTranscription')
-        ws.send(
-          JSON.stringify({
-            header: header('TranscriptionStarted', 'SpeechTranscriber'),
-            payload: { session_id: 's1' },
-          }),
-        );
-      if (msg.header.name === 'StopTranscription')
-        ws.send(JSON.stringify({ header: header('TranscriptionCompleted', 'SpeechTranscriber') }));
-      if (msg.header.name === 'StartSynthesis') {
-        const rate = Number(msg.payload.sample_rate);
-        for (let i = 0; i < 5; i++) ws.send(Buffer.alloc((rate / 10) * 2, i + 1), { binary: true });
-        ws.send(JSON.stringify({ header: header('SynthesisCompleted', 'SpeechSynthesizer') }));
-      }
-    });
-  });
 }
 
 /** One sentence the FunASR peer "recognises". */
@@ -409,3 +342,5 @@ export function voskServer(options: VoskPeerOptions = {}): Promise<Peer> {
     });
   });
 }
+
+export { nlsGateway } from './nlsPeers.js';

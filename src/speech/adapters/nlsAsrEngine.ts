@@ -1,13 +1,14 @@
 /**
  * Alibaba Cloud NLS real-time transcription (SpeechTranscriber over the NLS WebSocket gateway),
- * through the official `alibabacloud-nls` SDK: StartTranscription with 8 kHz PCM, binary audio,
+ * through the official `alibabacloud-nls` SDK: StartTranscription with 8 kHz PCM (the appkey's
+ * project must use an 8 kHz model, else the task fails with 41010101), binary audio,
  * SentenceBegin / TranscriptionResultChanged / SentenceEnd events, StopTranscription at the end.
  * The SDK's start() never settles on a TaskFailed before TranscriptionStarted, and close() waits
  * forever for a server that went away, so every step here is bounded by `timeoutMs`.
  */
 import { SpeechTranscription } from 'alibabacloud-nls';
-import type { AsrEngine, AsrStream, AsrStreamOptions } from '../asr.js';
-import type { NlsTokenProvider } from './nlsToken.js';
+import type { AsrEngine, AsrEvent, AsrStream, AsrStreamOptions } from '../asr.js';
+import { isTokenRefusal, type NlsTokenProvider } from './nlsToken.js';
 import { RemoteStreamState, within } from './remoteStream.js';
 
 export interface NlsAsrEngineOptions {
@@ -15,13 +16,25 @@ export interface NlsAsrEngineOptions {
   appKey: string;
   tokens: NlsTokenProvider;
   timeoutMs?: number;
-  /** Words the engine should favour (NLS `vocabulary_id` is console-managed; these go nowhere yet). */
-  hotwords?: string[];
+  /** A hot-word table made in the NLS console (`vocabulary_id`). */
+  vocabularyId?: string;
+  /** A custom language model trained in the NLS console (`customization_id`). */
+  customizationId?: string;
 }
 
 interface NlsEvent {
   header?: { name?: string; status?: number; status_text?: string };
   payload?: { result?: string; time?: number; begin_time?: number; confidence?: number };
+}
+
+/** What a failed task's status means for the person who configured it (ISI status codes). */
+export function explainNlsFailure(detail: string): string {
+  if (/\b41010101\b|UNSUPPORTED_SAMPLE_RATE/.test(detail))
+    return `${detail} (the appkey's project must use an 8 kHz model: smartcall sends 8000 Hz telephone audio)`;
+  if (/\b40020105\b|APPKEY_NOT_EXIST/.test(detail)) return `${detail} (check appKey: no such project)`;
+  if (/\b40020106\b|APPKEY_UID_MISMATCH/.test(detail))
+    return `${detail} (the appKey and the token belong to different accounts)`;
+  return detail;
 }
 
 export class NlsAsrEngine implements AsrEngine {
@@ -39,6 +52,24 @@ export class NlsAsrEngine implements AsrEngine {
   async close(): Promise<void> {}
 }
 
+/**
+ * The start-up probe: a real task (StartTranscription with the engine's parameters, 200 ms of
+ * silence, StopTranscription), so a wrong appkey, a refused token or a 16 kHz project shows before
+ * the first call. Null when the task ran; else why it did not.
+ */
+export async function probeNlsTranscription(engine: NlsAsrEngineOptions): Promise<string | null> {
+  let failure: string | null = null;
+  const stream = new NlsAsrStream(engine, {
+    onEvent: (e: AsrEvent) => {
+      if (e.type === 'rejected' && e.reason === 'error') failure ??= e.detail ?? 'nls: task failed';
+    },
+  });
+  stream.write(new Int16Array(1600));
+  await stream.started();
+  await stream.finish();
+  return failure;
+}
+
 class NlsAsrStream implements AsrStream {
   readonly #state: RemoteStreamState;
   #st: SpeechTranscription | null = null;
@@ -50,20 +81,35 @@ class NlsAsrStream implements AsrStream {
     this.#started = this.#start(engine, options.pauseMs ?? 800, options.itn ?? false);
   }
 
+  /** Resolves when the task has started (true) or failed to (false; the failure was reported). */
+  started(): Promise<boolean> {
+    return this.#started;
+  }
+
   async #start(engine: NlsAsrEngineOptions, pauseMs: number, itn: boolean): Promise<boolean> {
+    let token = '';
+    const fail = (detail: string) => {
+      if (token && isTokenRefusal(detail)) engine.tokens.refuse(token, detail);
+      this.#state.fail(explainNlsFailure(detail));
+    };
     try {
-      const token = await engine.tokens.token();
+      token = await engine.tokens.token();
       if (this.#state.closed) return false;
       const st = new SpeechTranscription({ url: engine.url, appkey: engine.appKey, token });
       this.#st = st;
       const parse = (msg: string): NlsEvent => JSON.parse(msg) as NlsEvent;
+      // TranscriptionResultChanged has no begin_time: the sentence starts at its SentenceBegin.time.
+      let sentenceBeginMs = 0;
+      st.on('begin', (msg) => {
+        sentenceBeginMs = parse(msg).payload?.time ?? this.#state.positionMs;
+      });
       st.on('changed', (msg) => {
         const p = parse(msg).payload ?? {};
         if (p.result)
           this.#state.onEvent({
             type: 'partial',
             text: p.result,
-            beginMs: p.begin_time ?? 0,
+            beginMs: sentenceBeginMs,
             endMs: p.time ?? this.#state.positionMs,
             confidence: p.confidence ?? 1,
           });
@@ -71,7 +117,7 @@ class NlsAsrStream implements AsrStream {
       st.on('end', (msg) => {
         const p = parse(msg).payload ?? {};
         const text = (p.result ?? '').trim();
-        const beginMs = p.begin_time ?? 0;
+        const beginMs = p.begin_time ?? sentenceBeginMs;
         const endMs = p.time ?? this.#state.positionMs;
         if (text) this.#state.onEvent({ type: 'final', text, beginMs, endMs, confidence: p.confidence ?? 1 });
         else this.#state.onEvent({ type: 'rejected', reason: 'no-match', beginMs, endMs });
@@ -84,10 +130,13 @@ class NlsAsrStream implements AsrStream {
         const h = parse(msg).header ?? {};
         const detail = `nls: ${h.status ?? ''} ${h.status_text ?? 'task failed'}`.trim();
         failed(detail);
-        this.#state.fail(detail);
+        fail(detail);
       });
+      let opened = false;
       st.on('closed', () => {
-        if (!this.#finishing) this.#state.fail('nls: connection closed');
+        // Before TranscriptionStarted the start's own outcome (a 403 upgrade, TaskFailed, the
+        // timeout) says what went wrong; a close after it is the failure.
+        if (opened && !this.#finishing) fail('nls: connection closed');
       });
       const start = st.start(
         {
@@ -97,11 +146,13 @@ class NlsAsrStream implements AsrStream {
           enable_punctuation_prediction: true,
           enable_inverse_text_normalization: itn,
           max_sentence_silence: Math.max(200, Math.min(2000, pauseMs)),
+          ...(engine.vocabularyId ? { vocabulary_id: engine.vocabularyId } : {}),
+          ...(engine.customizationId ? { customization_id: engine.customizationId } : {}),
         },
         true,
         6000,
       );
-      start.catch((err: unknown) => this.#state.fail(`nls: ${errorText(err)}`));
+      start.catch((err: unknown) => fail(`nls: ${errorText(err)}`));
       const startedOrFailed = Promise.race([start.then(() => 'started' as const), failure]).catch(
         (err: unknown) => `nls: ${errorText(err)}`,
       );
@@ -109,14 +160,15 @@ class NlsAsrStream implements AsrStream {
         ? await startedOrFailed
         : 'timeout';
       if (outcome !== 'started') {
-        this.#state.fail(outcome === 'timeout' ? 'nls: no TranscriptionStarted in time' : outcome);
+        fail(outcome === 'timeout' ? 'nls: no TranscriptionStarted in time' : outcome);
         st.shutdown();
         return false;
       }
+      opened = true;
       this.#state.open((pcm) => st.sendAudio(pcm));
       return true;
     } catch (err) {
-      this.#state.fail(`nls: ${errorText(err)}`);
+      fail(`nls: ${errorText(err)}`);
       return false;
     }
   }
