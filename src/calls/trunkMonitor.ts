@@ -6,7 +6,7 @@
 
 import { isIP } from 'node:net';
 import type { Logger } from '../observability/logger.js';
-import type { SipDns, SipUri, SipUserAgent } from '../sip/index.js';
+import type { SipDns, SipUri, SipUserAgent, TransportProtocol } from '../sip/index.js';
 import { locateSipServers, OptionsPinger, parseUri, uriHost } from '../sip/index.js';
 import type { TrunkRecord } from '../store/records.js';
 import { trunkUri } from './trunkAdmin.js';
@@ -20,7 +20,7 @@ export class TrunkMonitor {
       const host = uriHost(t.host);
       const pinger = new OptionsPinger(ua, {
         target: `sip:${host}:${t.port}`,
-        transport: t.transport === 'tcp' ? 'tcp' : 'udp',
+        transport: t.transport,
         intervalMs: t.optionsIntervalS * 1000,
         // A trunk named by host name: its first located target is pinged (RFC 3263).
         ...(isIP(t.host) === 0 && { locate: () => firstTarget(t, dns) }),
@@ -41,10 +41,9 @@ export class TrunkMonitor {
 async function firstTarget(
   t: TrunkRecord,
   dns: SipDns,
-): Promise<{ target: string; transport: 'udp' | 'tcp' }> {
+): Promise<{ target: string; transport: TransportProtocol }> {
   const located = await locateSipServers(parseUri(trunkUri(t)) as SipUri, dns);
   if (!located.ok) throw new Error(located.message);
   const hop = located.hops[0]!;
-  const transport = hop.protocol === 'tcp' ? 'tcp' : 'udp';
-  return { target: `sip:${uriHost(hop.address)}:${hop.port}`, transport };
+  return { target: `sip:${uriHost(hop.address)}:${hop.port}`, transport: hop.protocol };
 }

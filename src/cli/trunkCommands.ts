@@ -24,7 +24,10 @@ export function registerTrunkCommands(admin: Command): void {
     .description('add a trunk, or replace the one with this name')
     .requiredOption('--name <name>', 'trunk name')
     .requiredOption('--uri <uri>', 'SIP URI with an IP address, e.g. sip:127.0.0.1:5065')
-    .option('--transport <t>', 'udp or tcp (default: the URI transport parameter, else udp)')
+    .option(
+      '--transport <t>',
+      'udp, tcp or tls (default: the URI transport parameter, else udp; sips: is tls)',
+    )
     .option('--username <user>', 'digest username')
     .option('--password <password>', 'digest password (stored encrypted)')
     .option('--realm <realm>', 'digest realm to answer (default: whatever the trunk challenges with)')
@@ -42,6 +45,9 @@ export function registerTrunkCommands(admin: Command): void {
     .option('--register', 'register at the trunk (REGISTER with --username/--password) while the server runs')
     .option('--expires <s>', 'registration lifetime to ask for, seconds (default 3600)', nonNegativeInt)
     .option('--codecs <list>', 'codecs to offer, in order of preference: PCMA,PCMU (default PCMU,PCMA)')
+    .option('--tls-ca-file <pem>', 'TLS trunks: CA certificates to trust beside the system ones')
+    .option('--tls-cert-file <pem>', 'TLS trunks: client certificate to present (with --tls-key-file)')
+    .option('--tls-key-file <pem>', 'TLS trunks: the client certificate key')
     .option('--default', 'make it the default trunk')
     .action((_o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as Opts;
@@ -63,6 +69,9 @@ export function registerTrunkCommands(admin: Command): void {
           register: o.register === true ? true : undefined,
           registerExpiresS: o.expires as number | undefined,
           codecs: o.codecs as string | undefined,
+          tlsCaFile: o.tlsCaFile as string | undefined,
+          tlsCertFile: o.tlsCertFile as string | undefined,
+          tlsKeyFile: o.tlsKeyFile as string | undefined,
           isDefault: o.default === true ? true : undefined,
         }),
       );

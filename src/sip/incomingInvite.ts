@@ -79,7 +79,7 @@ export class IncomingInvite extends EventEmitter<IncomingInviteEvents> implement
   #response(status: number, options: ResponseOptions = {}) {
     const headers: Record<string, string | readonly string[]> = { ...options.headers };
     if (status > 100 && status < 300) {
-      headers.Contact = this.#ua.contact(this.inbound.source.protocol);
+      headers.Contact = this.#ua.contact(this.inbound.source.protocol, this.invite.uri.scheme === 'sips');
       const rr = this.invite.headers.getAll('record-route');
       if (rr.length > 0) headers['Record-Route'] = rr; // §12.1.1: copied into dialog-creating responses
     }
@@ -100,7 +100,12 @@ export class IncomingInvite extends EventEmitter<IncomingInviteEvents> implement
   answer(sdp: string): boolean {
     if (this.#state !== 'ringing' || this.#tx.state !== 'proceeding') return false;
     const protocol = this.inbound.source.protocol;
-    const dialog = Dialog.asUas(this.invite, this.#localTag, this.#ua.contact(protocol), protocol);
+    const dialog = Dialog.asUas(
+      this.invite,
+      this.#localTag,
+      this.#ua.contact(protocol, this.invite.uri.scheme === 'sips'),
+      protocol,
+    );
     const session = new DialogSession(
       this.#ua,
       dialog,

@@ -161,7 +161,7 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
     headers.set('To', to.toString());
     headers.set('Call-ID', this.callId);
     headers.set('CSeq', `${this.#cseq} INVITE`);
-    headers.set('Contact', this.#ua.contact(protocol));
+    headers.set('Contact', this.#ua.contact(protocol, target.scheme === 'sips'));
     if (proxy && 'params' in proxy) {
       const route = proxy.clone();
       route.params.set('lr');
@@ -279,7 +279,7 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
     const dialog = Dialog.asUac(
       response,
       invite.uri,
-      this.#ua.contact(this.#nextHop!.protocol),
+      this.#ua.contact(this.#nextHop!.protocol, invite.uri.scheme === 'sips'),
       this.#nextHop!.protocol,
     );
     // PRACKs in the early dialog used CSeq numbers after the INVITE's; the BYE comes after them.

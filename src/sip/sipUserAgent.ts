@@ -13,6 +13,7 @@ import { SipRequest, type SipResponse } from './sipMessage.js';
 import { parseUri, SipUri, type Uri, uriHost } from './sipUri.js';
 import { resolveTarget } from './targetResolver.js';
 import { type SipTimerConfig, Timers } from './timers.js';
+import type { TlsSettings } from './tlsTransport.js';
 import { type ServerTransaction, TransactionLayer, type TransactionUser } from './transactionLayer.js';
 import type {
   Endpoint,
@@ -34,6 +35,11 @@ export interface SipUserAgentOptions {
   udpPort?: number | false;
   /** TCP port (0 = any free one, false = no TCP). Default 0. */
   tcpPort?: number | false;
+  /**
+   * SIP over TLS. Outgoing TLS always works (server checked against node's default CAs plus
+   * `tls.client.ca`); a listener needs `tls.port` and `tls.server` (certificate and key).
+   */
+  tls?: TlsSettings;
   /** User part of our Contact and default From (default `smartcall`). */
   user?: string;
   /** T1/T2/T4 in ms (tests shrink them). */
@@ -73,6 +79,7 @@ export interface SipStats {
   transactions: { client: number; server: number };
   timers: number;
   tcpConnections: number;
+  tlsConnections: number;
   /** Out-of-dialog INVITEs the gate refused (403). */
   refusedInvites: number;
   transport: TransportCounters;
@@ -112,6 +119,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       ...(options.advertisedAddress ? { advertisedAddress: options.advertisedAddress } : {}),
       udpPort: options.udpPort ?? 0,
       tcpPort: options.tcpPort ?? 0,
+      ...(options.tls && { tls: options.tls }),
       limits: options.limits ?? {},
       logger: this.#log,
     });
@@ -221,8 +229,8 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   }
 
   /** Our Contact with another user part (a registration's binding). */
-  contactFor(protocol: TransportProtocol, user: string): string {
-    return this.#contact(protocol, user);
+  contactFor(protocol: TransportProtocol, user: string, sips = false): string {
+    return this.#contact(protocol, user, sips);
   }
 
   /**
@@ -244,6 +252,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       transactions: { client: this.#transactions.clientCount, server: this.#transactions.serverCount },
       timers: this.timers.active,
       tcpConnections: this.#transport.tcpConnections,
+      tlsConnections: this.#transport.tlsConnections,
       refusedInvites: this.#refusedInvites,
       transport: { ...this.#transport.counters },
     };
@@ -260,10 +269,15 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     await this.#transport.close();
   }
 
-  #contact(protocol: TransportProtocol, user = this.#user): string {
+  /**
+   * Our Contact over a transport. Over TLS: `sips:` when the request went to a sips: URI (RFC 3261
+   * §8.1.1.8), else `sip:…;transport=tls` (RFC 5630 §3.2 deprecates it, carriers still expect it).
+   */
+  #contact(protocol: TransportProtocol, user = this.#user, sips = false): string {
     const local = this.#transport.localEndpoint(protocol) ?? this.#transport.localEndpoint('udp');
     if (!local) return `<sip:${user}@127.0.0.1>`;
     const host = uriHost(local.address);
+    if (local.protocol === 'tls' && sips) return `<sips:${user}@${host}:${local.port}>`;
     return `<sip:${user}@${host}:${local.port}${local.protocol === 'udp' ? '' : ';transport=' + local.protocol}>`;
   }
 
@@ -309,7 +323,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       capabilities,
       userAgentHeader,
       contactUser: this.#user,
-      contact: (protocol) => this.#contact(protocol),
+      contact: (protocol, sips) => this.#contact(protocol, this.#user, sips),
       localEndpoint: (protocol) => this.#transport.localEndpoint(protocol),
       sendAck: (ack, target) => this.#sendAck(ack, target),
       ackAndBye: (response, fallback, protocol) => this.#ackAndBye(response, fallback, protocol),

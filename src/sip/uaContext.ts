@@ -39,8 +39,8 @@ export interface UaContext {
   readonly capabilities: UasCapabilities;
   readonly userAgentHeader: string;
   readonly contactUser: string;
-  /** Our Contact for a transport, e.g. `<sip:smartcall@127.0.0.1:5060;transport=tcp>`. */
-  contact(protocol: TransportProtocol): string;
+  /** Our Contact for a transport, e.g. `<sip:smartcall@127.0.0.1:5060;transport=tcp>`; `sips` for a sips: dialog. */
+  contact(protocol: TransportProtocol, sips?: boolean): string;
   /** Our address for a transport (From host of outgoing calls). */
   localEndpoint(protocol: TransportProtocol): Endpoint | undefined;
   /** Sends a request outside a transaction (ACK for 2xx) with a fresh Via; returns its bytes. */

@@ -206,6 +206,11 @@ export interface TrunkRecord {
   registerExpiresS?: number;
   /** Codecs our INVITE offers, in order of preference (the answer picks one). */
   codecs: readonly TrunkCodec[];
+  /** TLS trunks: a PEM file of CA certificates trusted beside the system's (`--tls-ca-file`). */
+  tlsCaFile?: string | null;
+  /** TLS trunks: the client certificate and key presented when the trunk asks (`--tls-cert-file`, `--tls-key-file`). */
+  tlsCertFile?: string | null;
+  tlsKeyFile?: string | null;
   isDefault: boolean;
   createdAt: number;
 }

@@ -6,7 +6,7 @@ import { MediaClock } from '../media/mediaClock.js';
 import { MediaSession, type MediaSessionOptions } from '../media/mediaSession.js';
 import type { Logger } from '../observability/logger.js';
 import { PortPool } from '../rtp/portPool.js';
-import type { InviteGate, SipTimerConfig } from '../sip/index.js';
+import type { InviteGate, SipTimerConfig, TlsSettings } from '../sip/index.js';
 import { SipUserAgent } from '../sip/index.js';
 
 export interface TelephonyOptions {
@@ -14,6 +14,8 @@ export interface TelephonyOptions {
   address: string;
   sipUdpPort: number | false;
   sipTcpPort: number | false;
+  /** SIP over TLS: outgoing defaults, and a listener when it has a port and a certificate. */
+  sipTls?: TlsSettings;
   rtpPortMin: number;
   rtpPortMax: number;
   /** User part of our Contact. */
@@ -49,6 +51,7 @@ export class Telephony {
       address: options.address,
       udpPort: options.sipUdpPort,
       tcpPort: options.sipTcpPort,
+      ...(options.sipTls && { tls: options.sipTls }),
       user: options.user ?? 'smartcall',
       ...(options.timers && { timers: options.timers }),
       ...(options.admitInvite && { admitInvite: options.admitInvite }),

@@ -232,4 +232,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE trunks ADD COLUMN uri TEXT;
     `,
   },
+  {
+    version: 13,
+    name: 'TLS trunks: the CA file, client certificate and key per trunk',
+    sql: `
+      ALTER TABLE trunks ADD COLUMN tls_ca_file TEXT;
+      ALTER TABLE trunks ADD COLUMN tls_cert_file TEXT;
+      ALTER TABLE trunks ADD COLUMN tls_key_file TEXT;
+    `,
+  },
 ];
