@@ -17,6 +17,12 @@ export interface TcpTransportOptions {
   readyEvent?: 'connect' | 'secureConnect';
   /** The listening server, made on `listen()` (default: plain TCP). TLS passes a `tls.Server`. */
   createServer?: (onSocket: (socket: Socket) => void) => Server;
+  /**
+   * What else, beside the address, a connection must match to be reused (TLS: the name it was
+   * verified for and the trust it was verified with), so a connection checked for one trunk never
+   * carries another's requests.
+   */
+  connectionKey?: (target: Endpoint) => string | undefined;
   /** The words for a failed outgoing connection (TLS names the peer and the certificate problem). */
   describeError?: (err: Error, target: Endpoint) => string;
 }
@@ -27,6 +33,8 @@ class TcpConnection {
   readonly socket: Socket;
   readonly remote: Endpoint;
   readonly framer: StreamFramer;
+  /** Its key in the reuse table. */
+  key = '';
   connected: boolean;
   /** The target an outgoing connection was opened for (with its TLS profile). */
   dialled: Endpoint | undefined;
@@ -105,7 +113,8 @@ export class TcpTransport {
       return;
     }
     let conn = connectionId === undefined ? undefined : this.#byId.get(connectionId);
-    conn ??= this.#byRemote.get(remoteKey(target.address, target.port));
+    const key = this.#key(target);
+    conn ??= this.#byRemote.get(key);
     if (!conn) {
       if (this.#byId.size >= this.#options.limits.maxTcpConnections) {
         onError?.({
@@ -114,7 +123,7 @@ export class TcpTransport {
         });
         return;
       }
-      conn = this.#open(target);
+      conn = this.#open(target, key);
     }
     if (!conn.connected) {
       conn.queue.push([data, onError]);
@@ -132,12 +141,17 @@ export class TcpTransport {
     });
   }
 
-  #open(target: Endpoint): TcpConnection {
+  #key(target: Endpoint): string {
+    const extra = this.#options.connectionKey?.(target);
+    return remoteKey(target.address, target.port) + (extra === undefined ? '' : `|${extra}`);
+  }
+
+  #open(target: Endpoint, key: string): TcpConnection {
     const socket = this.#options.connectSocket
       ? this.#options.connectSocket(target)
       : connect({ port: target.port, host: target.address, family: isIPv6(target.address) ? 6 : 4 });
     const { tls: _profile, ...remote } = target;
-    const conn = this.#register(socket, remote, false);
+    const conn = this.#register(socket, remote, false, key);
     conn.dialled = target;
     socket.once('connect', () => {
       conn.tcpUp = true;
@@ -162,7 +176,12 @@ export class TcpTransport {
     this.#register(socket, { protocol: this.#protocol, address, port: socket.remotePort }, true);
   }
 
-  #register(socket: Socket, remote: Endpoint, connected: boolean): TcpConnection {
+  #register(
+    socket: Socket,
+    remote: Endpoint,
+    connected: boolean,
+    key = remoteKey(remote.address, remote.port),
+  ): TcpConnection {
     const conn = new TcpConnection(
       this.#nextId++,
       socket,
@@ -170,8 +189,9 @@ export class TcpTransport {
       connected,
       this.#options.limits.maxMessageBytes,
     );
+    conn.key = key;
     this.#byId.set(conn.id, conn);
-    this.#byRemote.set(remoteKey(remote.address, remote.port), conn);
+    this.#byRemote.set(key, conn);
     if (this.#protocol === 'tls') this.#options.counters.tlsConnectionsOpened++;
     else this.#options.counters.tcpConnectionsOpened++;
     socket.setNoDelay(true);
@@ -204,8 +224,7 @@ export class TcpTransport {
 
   #forget(conn: TcpConnection): void {
     this.#byId.delete(conn.id);
-    const key = remoteKey(conn.remote.address, conn.remote.port);
-    if (this.#byRemote.get(key) === conn) this.#byRemote.delete(key);
+    if (this.#byRemote.get(conn.key) === conn) this.#byRemote.delete(conn.key);
     const queued = conn.queue;
     conn.queue = [];
     for (const [, onError] of queued) onError?.({ code: 'connection-closed', message: 'connection closed' });

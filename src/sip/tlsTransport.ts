@@ -7,6 +7,7 @@
  * peer and the cause ("TLS to sip.example.com:5061 failed: certificate has expired"), so the INVITE
  * fails over like on any transport error.
  */
+import { createHash } from 'node:crypto';
 import { isIP, type Socket } from 'node:net';
 import {
   type ConnectionOptions,
@@ -62,7 +63,10 @@ const MAX_REMEMBERED = 1024;
 export function tlsStreamOptions(
   settings: TlsSettings,
   onHandshakeError: (err: Error, remote: string) => void,
-): Pick<TcpTransportOptions, 'protocol' | 'connectSocket' | 'readyEvent' | 'createServer' | 'describeError'> {
+): Pick<
+  TcpTransportOptions,
+  'protocol' | 'connectSocket' | 'readyEvent' | 'createServer' | 'describeError' | 'connectionKey'
+> {
   const remembered = new Map<string, TlsClientProfile>();
   const profileFor = (target: Endpoint): TlsClientProfile | undefined => {
     const key = `${target.address}|${target.port}`;
@@ -72,8 +76,23 @@ export function tlsStreamOptions(
     return target.tls;
   };
   const server = settings.server;
+  const fingerprints = new WeakMap<TlsClientProfile, string>();
   return {
     protocol: 'tls',
+    connectionKey: (target) => {
+      const profile = profileFor(target);
+      if (!profile) return undefined;
+      let fp = fingerprints.get(profile);
+      if (fp === undefined) {
+        const trust = createHash('sha256')
+          .update(profile.ca ?? '')
+          .update('\0')
+          .update(profile.cert ?? '');
+        fp = `${profile.serverName ?? ''}|${trust.digest('base64url').slice(0, 22)}`;
+        fingerprints.set(profile, fp);
+      }
+      return fp;
+    },
     readyEvent: 'secureConnect',
     connectSocket: (target) => tlsConnect(clientOptions(target, profileFor(target), settings.client)),
     describeError: (err, target) => {
