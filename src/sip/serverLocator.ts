@@ -83,9 +83,12 @@ export async function locateSipServers(
   }
   // §4.1: a transport parameter, a numeric host or an explicit port decide the transport without
   // NAPTR (sips: means TLS, transport=tcp included, RFC 3261 §26.2.2).
+  const decided = param !== undefined || isIP(host) !== 0 || uri.port !== undefined;
   const fixed: TransportProtocol | undefined = sips
-    ? 'tls'
-    : (param ?? (isIP(host) || uri.port !== undefined ? 'udp' : undefined));
+    ? decided
+      ? 'tls'
+      : undefined
+    : (param ?? (decided ? 'udp' : undefined));
   const hops: LocatedHop[] = [];
   if (isIP(host)) {
     hops.push({ protocol: fixed!, address: host, port: uri.port ?? DEFAULT_PORT[fixed!], host });
@@ -107,7 +110,7 @@ export async function locateSipServers(
     }
     // §4.2: no SRV records at all: the name's own addresses, default port.
     if (!sawSrv) {
-      const protocol = fixed ?? 'udp';
+      const protocol = fixed ?? (sips ? 'tls' : 'udp');
       hops.push(...(await addressHops(dns, host, protocol, DEFAULT_PORT[protocol])));
     }
   }

@@ -95,7 +95,14 @@ test('trunk settings must be sane', () => {
   assert.throws(() => admin.add({ name: 'x', uri: 'sip:127.0.0.1', username: 'u' }), /both/);
   assert.throws(() => admin.add({ name: 'x', uri: 'sip:127.0.0.1', cps: 0 }), /cps/);
   assert.throws(() => admin.add({ name: 'x', uri: 'sip:127.0.0.1', callerFormat: 'weird' }), /caller format/);
-  assert.throws(() => admin.add({ name: 'x', uri: 'sip:127.0.0.1', transport: 'tls' }), /TLS/);
+  assert.throws(
+    () => admin.add({ name: 'x', uri: 'sip:127.0.0.1', transport: 'sctp' }),
+    /unknown transport "sctp"/,
+  );
+  assert.throws(
+    () => admin.add({ name: 'x', uri: 'sip:127.0.0.1', tlsCaFile: '/nonexistent.pem' }),
+    /apply to TLS trunks/,
+  );
   assert.deepEqual(parseTrunkUri('sip:[::1]:5070'), {
     host: '::1',
     port: 5070,
