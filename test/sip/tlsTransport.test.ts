@@ -115,6 +115,36 @@ test('a call over TLS by name: Via TLS, Contact sips:, answered and ended on the
   }
 });
 
+test("a connection verified with one trunk's CA is not reused for a trunk that does not trust it", async () => {
+  const ua = await createUa({ udpPort: false, tcpPort: false });
+  try {
+    const hop = (tls: { serverName: string; ca?: string }) => [
+      { protocol: 'tls' as const, address: '127.0.0.1', port: tlsPort, tls },
+    ];
+    const trusted = ua.invite({
+      target: 'sips:100@trunk.test',
+      hops: hop({ serverName: 'trunk.test', ca: ca.ca }),
+      offer: offer(40206),
+    });
+    await once(trusted, 'answered');
+    const untrusted = ua.invite({
+      target: 'sips:100@trunk.test',
+      hops: hop({ serverName: 'trunk.test' }),
+      offer: offer(40208),
+    });
+    const [cause] = await once(untrusted, 'failed');
+    assert.match(
+      cause.reason,
+      /^TLS to trunk\.test:\d+ \(127\.0\.0\.1\) failed: unable to verify the first certificate$/,
+    );
+    assert.equal(trusted.bye(), true);
+    await once(trusted, 'ended');
+    await assertIdle(ua);
+  } finally {
+    await ua.close();
+  }
+});
+
 test('a listener that requires client certificates takes ours and refuses a caller without one', async () => {
   const strict = await createUa({
     udpPort: false,
