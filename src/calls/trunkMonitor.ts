@@ -6,10 +6,11 @@
 
 import { isIP } from 'node:net';
 import type { Logger } from '../observability/logger.js';
-import type { SipDns, SipUri, SipUserAgent, TransportProtocol } from '../sip/index.js';
+import type { SipDns, SipUri, SipUserAgent, TlsClientProfile, TransportProtocol } from '../sip/index.js';
 import { locateSipServers, OptionsPinger, parseUri, uriHost } from '../sip/index.js';
 import type { TrunkRecord } from '../store/records.js';
 import { trunkUri } from './trunkAdmin.js';
+import { trunkTlsProfile } from './trunkTls.js';
 
 export class TrunkMonitor {
   readonly #pingers = new Map<string, OptionsPinger>();
@@ -18,7 +19,18 @@ export class TrunkMonitor {
     for (const t of trunks) {
       if (t.optionsIntervalS <= 0) continue;
       const host = uriHost(t.host);
+      let tls: TlsClientProfile | undefined;
+      try {
+        if (t.transport === 'tls' || t.uri?.startsWith('sips:')) tls = trunkTlsProfile(t, t.host);
+      } catch (err) {
+        log.error(
+          { trunk: t.name, err: (err as Error).message },
+          'trunk not pinged: its TLS files cannot be read',
+        );
+        continue;
+      }
       const pinger = new OptionsPinger(ua, {
+        ...(tls && { tls }),
         target: `sip:${host}:${t.port}`,
         transport: t.transport,
         intervalMs: t.optionsIntervalS * 1000,

@@ -18,6 +18,7 @@ import { type ServerTransaction, TransactionLayer, type TransactionUser } from '
 import type {
   Endpoint,
   Inbound,
+  TlsClientProfile,
   TransportCounters,
   TransportLimits,
   TransportProtocol,
@@ -172,7 +173,11 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   }
 
   /** Out-of-dialog OPTIONS (keep-alive, RFC 3261 §11). Any final response means the peer is alive. */
-  sendOptions(target: string, transport: TransportProtocol = 'udp'): Promise<OptionsResult> {
+  sendOptions(
+    target: string,
+    transport: TransportProtocol = 'udp',
+    tls?: TlsClientProfile,
+  ): Promise<OptionsResult> {
     const uri = parseUri(target);
     const hop = uri ? resolveTarget(uri, transport) : undefined;
     if (!uri || !hop?.ok) {
@@ -195,7 +200,8 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     const request = new SipRequest('OPTIONS', uri, headers);
     const started = this.timers.clock.now();
     return new Promise((resolve) => {
-      this.#transactions.sendRequest(request, hop.endpoint, {
+      const endpoint = tls && hop.endpoint.protocol === 'tls' ? { ...hop.endpoint, tls } : hop.endpoint;
+      this.#transactions.sendRequest(request, endpoint, {
         onResponse: (r) => {
           if (r.status >= 200)
             resolve({

@@ -15,11 +15,13 @@ import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { TrunkAdmin } from '../../src/calls/trunkAdmin.js';
 import { type Dial, trunkDial } from '../../src/calls/trunkDial.js';
+import { TrunkMonitor } from '../../src/calls/trunkMonitor.js';
 import { TrunkRegistrar } from '../../src/calls/trunkRegistrar.js';
 import { systemClock } from '../../src/clock/clock.js';
 import { DnsResolver } from '../../src/net/dnsResolver.js';
 import { createLogger, silentLogger } from '../../src/observability/logger.js';
 import type { CallFailure } from '../../src/sip/index.js';
+import { SipUserAgent } from '../../src/sip/sipUserAgent.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import { InboundGate } from '../../src/telephony/inboundGate.js';
 import { Telephony } from '../../src/telephony/telephony.js';
@@ -69,10 +71,7 @@ before(async () => {
     admitInvite: (request, source) => door.admit(request, source),
     logger: silentLogger(),
   });
-  const destination = new PassThrough();
-  destination.on('data', (chunk: Buffer) => {
-    for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l));
-  });
+  const destination = logTo();
   dial = trunkDial({
     telephony: tel,
     trunkPassword: () => undefined,
@@ -108,6 +107,15 @@ after(async () => {
   store.close();
   dir.remove();
 });
+
+/** A log destination whose lines land in `lines`. */
+function logTo(): PassThrough {
+  const destination = new PassThrough();
+  destination.on('data', (chunk: Buffer) => {
+    for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+  });
+  return destination;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -201,6 +209,36 @@ test('a TLS trunk registers at kamailio over TLS', async () => {
   } finally {
     await registrar.stop();
     trunks.remove('registered');
+  }
+});
+
+test("OPTIONS keep-alive to a TLS trunk trusts the trunk's CA file", async () => {
+  const t = trunks.add({
+    name: 'pinged',
+    uri: `sips:127.0.0.1:${tlsPort}`,
+    tlsCaFile: ca.caFile,
+    optionsIntervalS: 60,
+  });
+  // A user agent of its own: no connection or remembered trust from the other tests helps it.
+  const ua = await SipUserAgent.create({
+    address: '127.0.0.1',
+    udpPort: false,
+    tcpPort: false,
+    logger: silentLogger(),
+  });
+  const monitor = new TrunkMonitor(ua, [t], createLogger({ destination: logTo() }), {
+    naptr: async () => [],
+    srv: async () => [],
+    addresses: async () => [],
+  });
+  try {
+    for (let i = 0; i < 100 && !lines.some((l) => l.msg === 'trunk answers OPTIONS: up'); i++)
+      await sleep(20);
+    assert.ok(lines.some((l) => l.msg === 'trunk answers OPTIONS: up' && l.trunk === 'pinged'));
+  } finally {
+    monitor.stop();
+    await ua.close();
+    trunks.remove('pinged');
   }
 });
 
