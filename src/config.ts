@@ -76,6 +76,33 @@ export const configSchema = z
         dnsServers: z
           .array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]*:[0-9a-fA-F:]+|[^\s:[\]]+)(:\d{1,5})?$/))
           .default([]),
+        /** SIP over TLS. Outgoing TLS (sips: trunks) works without any of it (system CAs). */
+        tls: z
+          .object({
+            /** TLS listener port (inbound TLS; in-dialog requests on new connections). Absent: none. */
+            port: port.optional(),
+            /** PEM certificate (chain) and key the listener presents. */
+            certFile: z.string().min(1).optional(),
+            keyFile: z.string().min(1).optional(),
+            /** PEM CA certificates trusted beside the system's for trunks, and for client certificates. */
+            caFile: z.string().min(1).optional(),
+            /** The listener refuses callers without a certificate from `caFile`. */
+            requireClientCert: z.boolean().default(false),
+            /** Client certificate and key presented to every TLS trunk that asks (a trunk's own win). */
+            clientCertFile: z.string().min(1).optional(),
+            clientKeyFile: z.string().min(1).optional(),
+          })
+          .strict()
+          .refine((t) => t.port === undefined || (t.certFile !== undefined && t.keyFile !== undefined), {
+            message: 'a TLS listener (sip.tls.port) needs sip.tls.certFile and sip.tls.keyFile',
+          })
+          .refine((t) => !t.requireClientCert || t.caFile !== undefined, {
+            message: 'sip.tls.requireClientCert needs sip.tls.caFile',
+          })
+          .refine((t) => (t.clientCertFile === undefined) === (t.clientKeyFile === undefined), {
+            message: 'give both sip.tls.clientCertFile and sip.tls.clientKeyFile, or neither',
+          })
+          .prefault({}),
       })
       .prefault({}),
     rtp: z
@@ -168,6 +195,8 @@ export interface ConfigOverrides {
   logLevel?: string;
   /** SIP port (UDP and TCP). */
   sipPort?: number;
+  /** SIP over TLS listener port. */
+  sipTlsPort?: number;
   /** Extra persona files for the embedded virtual phone network. */
   personasFiles?: string[];
 }
@@ -235,6 +264,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     .map((s) => s.trim())
     .filter(Boolean);
   setPath(input, ['sip', 'dnsServers'], dnsServers?.length ? dnsServers : undefined);
+  setPath(input, ['sip', 'tls', 'port'], intFromEnv('SMARTCALL_SIP_TLS_PORT', env.SMARTCALL_SIP_TLS_PORT));
+  setPath(input, ['sip', 'tls', 'certFile'], env.SMARTCALL_SIP_TLS_CERT_FILE || undefined);
+  setPath(input, ['sip', 'tls', 'keyFile'], env.SMARTCALL_SIP_TLS_KEY_FILE || undefined);
+  setPath(input, ['sip', 'tls', 'caFile'], env.SMARTCALL_SIP_TLS_CA_FILE || undefined);
   setPath(input, ['phonenet', 'sipPort'], intFromEnv('SMARTCALL_PHONENET_PORT', env.SMARTCALL_PHONENET_PORT));
 
   setPath(input, ['dataDir'], overrides.dataDir);
@@ -242,6 +275,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   setPath(input, ['http', 'host'], overrides.httpHost);
   setPath(input, ['sip', 'udpPort'], overrides.sipPort);
   setPath(input, ['sip', 'tcpPort'], overrides.sipPort);
+  setPath(input, ['sip', 'tls', 'port'], overrides.sipTlsPort);
   if (overrides.personasFiles) {
     // Flag files come on top of the config file's, as `smartcall phonenet --personas` adds them.
     const fromFile = (input.phonenet as { personasFiles?: unknown } | undefined)?.personasFiles;

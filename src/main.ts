@@ -50,7 +50,7 @@ import { createApiServer } from './openapi/apiServer.js';
 import { RpcGateway } from './openapi/rpcGateway.js';
 import { PhonenetService } from './phonenet/phonenetService.js';
 import { TtsPersonaVoice } from './phonenet/speechVoice.js';
-import { uriHost } from './sip/index.js';
+import { type TlsSettings, uriHost } from './sip/index.js';
 import { SpeechEngines } from './speech/speechEngines.js';
 import type { TrunkRecord } from './store/records.js';
 import type { Store } from './store/repositories.js';
@@ -149,6 +149,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       ...networkAddresses(config),
       sipUdpPort: config.sip.udpPort,
       sipTcpPort: config.sip.tcpPort,
+      sipTls: sipTlsSettings(config.sip.tls),
       rtpPortMin: config.rtp.portMin,
       rtpPortMax: config.rtp.portMax,
       timers: { t1: config.sip.t1Ms },
@@ -340,6 +341,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
         host: config.http.host,
         port: httpPort,
         sip: telephony.ua.localEndpoint('udp'),
+        ...(config.sip.tls.port !== undefined && { sipTls: telephony.ua.localEndpoint('tls')?.port }),
         dataDir: config.dataDir,
         mode: config.mode,
         phonenet: phonenet ? `${config.phonenet.address}:${config.phonenet.sipPort}` : undefined,
@@ -416,4 +418,41 @@ function readCaFile(path: string): string {
   if (!pem.includes('-----BEGIN CERTIFICATE-----'))
     throw new Error(`media.caFile ${path}: no PEM certificate in it`);
   return pem;
+}
+
+/** `sip.tls.*` files, read once at start: a missing file or one without PEM stops the start, naming the setting. */
+function sipTlsSettings(tls: Config['sip']['tls']): TlsSettings {
+  const read = (setting: string, path: string | undefined, kind: string) => {
+    if (path === undefined) return undefined;
+    let pem: string;
+    try {
+      pem = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new Error(`sip.tls.${setting} ${path}: ${(err as Error).message}`);
+    }
+    if (!pem.includes('-----BEGIN ') || !pem.includes(kind))
+      throw new Error(`sip.tls.${setting} ${path}: no PEM ${kind.toLowerCase()} in it`);
+    return pem;
+  };
+  const ca = read('caFile', tls.caFile, 'CERTIFICATE');
+  const cert = read('certFile', tls.certFile, 'CERTIFICATE');
+  const key = read('keyFile', tls.keyFile, 'PRIVATE KEY');
+  const clientCert = read('clientCertFile', tls.clientCertFile, 'CERTIFICATE');
+  const clientKey = read('clientKeyFile', tls.clientKeyFile, 'PRIVATE KEY');
+  return {
+    ...(tls.port !== undefined && { port: tls.port }),
+    ...(cert !== undefined &&
+      key !== undefined && {
+        server: {
+          cert,
+          key,
+          ...(ca !== undefined && { ca }),
+          requireClientCert: tls.requireClientCert,
+        },
+      }),
+    client: {
+      ...(ca !== undefined && { ca }),
+      ...(clientCert !== undefined && clientKey !== undefined && { cert: clientCert, key: clientKey }),
+    },
+  };
 }

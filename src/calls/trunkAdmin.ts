@@ -4,7 +4,10 @@
  * limits that the dialer honours.
  */
 
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { systemClock } from '../clock/clock.js';
 import { SourceFilterError, sourceFilter } from '../net/sourceFilter.js';
 import { isValidHost, uriHost } from '../sip/index.js';
@@ -51,6 +54,11 @@ export interface TrunkInput {
   codecs?: string;
   /** SRTP policy: off (default), optional or required. */
   srtp?: string;
+  /** TLS trunks: PEM CA certificates trusted beside the system's. */
+  tlsCaFile?: string;
+  /** TLS trunks: client certificate and key (PEM), presented when the trunk asks. */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
   isDefault?: boolean;
 }
 
@@ -137,6 +145,53 @@ export function parseCodecs(value: string | undefined): TrunkCodec[] {
   return codecs;
 }
 
+/** The TLS files of a trunk, checked now (readable PEM, a key that fits the certificate), stored as absolute paths. */
+function trunkTlsFiles(
+  input: TrunkInput,
+  transport: SipTransportName,
+): Pick<TrunkRecord, 'tlsCaFile' | 'tlsCertFile' | 'tlsKeyFile'> {
+  const given = [input.tlsCaFile, input.tlsCertFile, input.tlsKeyFile].some((f) => f !== undefined);
+  if (!given) return { tlsCaFile: null, tlsCertFile: null, tlsKeyFile: null };
+  if (transport !== 'tls')
+    throw new TrunkError(
+      '--tls-ca-file, --tls-cert-file and --tls-key-file apply to TLS trunks (sips: or --transport tls)',
+    );
+  if ((input.tlsCertFile === undefined) !== (input.tlsKeyFile === undefined))
+    throw new TrunkError('give both --tls-cert-file and --tls-key-file, or neither');
+  const ca =
+    input.tlsCaFile === undefined ? undefined : pemFile('--tls-ca-file', input.tlsCaFile, 'CERTIFICATE');
+  const cert =
+    input.tlsCertFile === undefined
+      ? undefined
+      : pemFile('--tls-cert-file', input.tlsCertFile, 'CERTIFICATE');
+  const key =
+    input.tlsKeyFile === undefined ? undefined : pemFile('--tls-key-file', input.tlsKeyFile, 'PRIVATE KEY');
+  try {
+    createSecureContext({
+      ...(ca && { ca: ca.pem }),
+      ...(cert && key && { cert: cert.pem, key: key.pem }),
+    });
+  } catch (err) {
+    throw new TrunkError(`TLS files not usable: ${(err as Error).message}`);
+  }
+  return { tlsCaFile: ca?.path ?? null, tlsCertFile: cert?.path ?? null, tlsKeyFile: key?.path ?? null };
+}
+
+function pemFile(flag: string, path: string, kind: string): { path: string; pem: string } {
+  const absolute = resolve(path);
+  let pem: string;
+  try {
+    pem = readFileSync(absolute, 'utf8');
+  } catch (err) {
+    throw new TrunkError(
+      `${flag} ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+    );
+  }
+  if (!pem.includes(`-----BEGIN `) || !pem.includes(kind))
+    throw new TrunkError(`${flag} ${path}: no PEM ${kind.toLowerCase()} in it`);
+  return { path: absolute, pem };
+}
+
 function positive(value: number | undefined, fallback: number, what: string): number {
   const n = value ?? fallback;
   if (!Number.isInteger(n) || n < 1) throw new TrunkError(`${what} must be a positive integer`);
@@ -210,19 +265,19 @@ export class TrunkAdmin {
     if (!NAME.test(input.name)) throw new TrunkError(`trunk name "${input.name}" is not valid`);
     const target = parseTrunkUri(input.uri);
     const given = (input.transport?.toLowerCase() ?? target.transport) as SipTransportName | undefined;
-    const transport = given ?? 'udp';
-    if (target.sips || transport === 'tls') {
-      throw new TrunkError(
-        'TLS trunks (sips: or transport=tls) are not supported yet: use sip: with udp or tcp',
-      );
-    }
-    if (transport !== 'udp' && transport !== 'tcp') throw new TrunkError(`unknown transport "${transport}"`);
+    const transport = target.sips ? 'tls' : (given ?? 'udp');
+    if (transport !== 'udp' && transport !== 'tcp' && transport !== 'tls')
+      throw new TrunkError(`unknown transport "${transport}"`);
+    if (target.sips && given !== undefined && given !== 'tls')
+      throw new TrunkError(`a sips: trunk goes over TLS, not ${given}`);
     // IP literals keep today's form (port and transport always named); a name keeps only what was
-    // given, so that DNS decides the rest (RFC 3263 §4.1, §4.2).
+    // given, so that DNS decides the rest (RFC 3263 §4.1, §4.2). sips: names TLS by itself.
     const named = isIP(target.host) === 0;
-    const uri = `sip:${uriHost(target.host)}${!named || target.explicitPort ? `:${target.port}` : ''}${
-      !named || given ? `;transport=${transport}` : ''
+    const port = target.explicitPort || transport !== 'tls' ? target.port : 5061;
+    const uri = `${target.sips ? 'sips' : 'sip'}:${uriHost(target.host)}${!named || target.explicitPort ? `:${port}` : ''}${
+      !target.sips && (!named || given) ? `;transport=${transport}` : ''
     }`;
+    const tls = trunkTlsFiles(input, transport);
     if ((input.username === undefined) !== (input.password === undefined)) {
       throw new TrunkError('give both --username and --password, or neither');
     }
@@ -230,7 +285,7 @@ export class TrunkAdmin {
     const record: TrunkRecord = {
       name: input.name,
       host: target.host,
-      port: target.port,
+      port,
       transport,
       username: input.username ?? null,
       passwordEnc: input.password === undefined ? null : this.#box.seal(input.password),
@@ -246,6 +301,7 @@ export class TrunkAdmin {
       registerExpiresS: input.registerExpiresS ?? 3600,
       codecs: parseCodecs(input.codecs),
       srtp: parseSrtp(input.srtp),
+      ...tls,
       // The first trunk becomes the default, so a single-trunk setup needs no flag.
       isDefault: input.isDefault ?? (existing?.isDefault || this.#store.trunks.list().length === 0),
       createdAt: existing?.createdAt ?? this.#now(),

@@ -12,12 +12,14 @@ import {
   parseUri,
   type SipDns,
   type SipUri,
+  type TlsClientProfile,
 } from '../sip/index.js';
 import type { TrunkRecord } from '../store/records.js';
 import { OutboundCall } from '../telephony/outboundCall.js';
 import type { Telephony } from '../telephony/telephony.js';
 import { formatNumber } from './numberFormat.js';
 import { trunkUri } from './trunkAdmin.js';
+import { trunkTlsProfile } from './trunkTls.js';
 
 export interface DialRequest {
   /** The number to call (a callee, a transfer target, a call centre). */
@@ -55,6 +57,10 @@ export function trunkDial(o: TrunkDialOptions): Dial {
     const base = parseUri(trunkUri(t)) as SipUri;
     const located = await locateSipServers(base, o.dns);
     if (!located.ok) throw new Error(`trunk ${t.name}: ${located.message}`);
+    // RFC 5922 §4: a TLS hop must prove the trunk's own name (or address), wherever DNS led.
+    const hops = located.hops.some((h) => h.protocol === 'tls')
+      ? withTls(located.hops, trunkTlsProfile(t, base.address))
+      : located.hops;
     const target = base.clone();
     target.user = formatNumber(number, t.calleeFormat);
     // An IP literal target keeps its Request-URI as before (sip:number@host:port); a name keeps what was given.
@@ -64,7 +70,7 @@ export function trunkDial(o: TrunkDialOptions): Dial {
     const identity = `sip:${caller}@${o.telephony.address}`;
     const call = await OutboundCall.place(o.telephony, {
       target: target.toString(),
-      hops: located.hops,
+      hops,
       from: identity,
       ...(t.username && password !== undefined && { credentials: { username: t.username, password } }),
       ...(t.sendPai && { headers: { 'P-Asserted-Identity': `<${identity}>` } }),
@@ -72,9 +78,13 @@ export function trunkDial(o: TrunkDialOptions): Dial {
       codecs: t.codecs,
       ...(t.srtp && t.srtp !== 'off' && { srtp: t.srtp }),
     });
-    logTargets(o.log, t, call, located.hops);
+    logTargets(o.log, t, call, hops);
     return call;
   };
+}
+
+function withTls(hops: readonly LocatedHop[], tls: TlsClientProfile): LocatedHop[] {
+  return hops.map((h) => (h.protocol === 'tls' ? { ...h, tls } : h));
 }
 
 /** One line per failover, and one naming the target that served the call (answered or gave the final answer). */

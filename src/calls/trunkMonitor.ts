@@ -6,10 +6,11 @@
 
 import { isIP } from 'node:net';
 import type { Logger } from '../observability/logger.js';
-import type { SipDns, SipUri, SipUserAgent } from '../sip/index.js';
+import type { SipDns, SipUri, SipUserAgent, TlsClientProfile, TransportProtocol } from '../sip/index.js';
 import { locateSipServers, OptionsPinger, parseUri, uriHost } from '../sip/index.js';
 import type { TrunkRecord } from '../store/records.js';
 import { trunkUri } from './trunkAdmin.js';
+import { trunkTlsProfile } from './trunkTls.js';
 
 export class TrunkMonitor {
   readonly #pingers = new Map<string, OptionsPinger>();
@@ -18,9 +19,20 @@ export class TrunkMonitor {
     for (const t of trunks) {
       if (t.optionsIntervalS <= 0) continue;
       const host = uriHost(t.host);
+      let tls: TlsClientProfile | undefined;
+      try {
+        if (t.transport === 'tls' || t.uri?.startsWith('sips:')) tls = trunkTlsProfile(t, t.host);
+      } catch (err) {
+        log.error(
+          { trunk: t.name, err: (err as Error).message },
+          'trunk not pinged: its TLS files cannot be read',
+        );
+        continue;
+      }
       const pinger = new OptionsPinger(ua, {
+        ...(tls && { tls }),
         target: `sip:${host}:${t.port}`,
-        transport: t.transport === 'tcp' ? 'tcp' : 'udp',
+        transport: t.transport,
         intervalMs: t.optionsIntervalS * 1000,
         // A trunk named by host name: its first located target is pinged (RFC 3263).
         ...(isIP(t.host) === 0 && { locate: () => firstTarget(t, dns) }),
@@ -41,10 +53,9 @@ export class TrunkMonitor {
 async function firstTarget(
   t: TrunkRecord,
   dns: SipDns,
-): Promise<{ target: string; transport: 'udp' | 'tcp' }> {
+): Promise<{ target: string; transport: TransportProtocol }> {
   const located = await locateSipServers(parseUri(trunkUri(t)) as SipUri, dns);
   if (!located.ok) throw new Error(located.message);
   const hop = located.hops[0]!;
-  const transport = hop.protocol === 'tcp' ? 'tcp' : 'udp';
-  return { target: `sip:${uriHost(hop.address)}:${hop.port}`, transport };
+  return { target: `sip:${uriHost(hop.address)}:${hop.port}`, transport: hop.protocol };
 }

@@ -10,10 +10,18 @@
 
 import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../observability/logger.js';
-import type { Endpoint, IncomingInvite, RegistrationStatus, SipRequest, SipUserAgent } from '../sip/index.js';
+import type {
+  Endpoint,
+  IncomingInvite,
+  RegistrationStatus,
+  SipRequest,
+  SipUserAgent,
+  TlsClientProfile,
+} from '../sip/index.js';
 import { Registration, SipUri, uriHost } from '../sip/index.js';
 import type { TrunkRecord } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
+import { trunkTlsProfile } from './trunkTls.js';
 
 export interface TrunkRegistrarOptions {
   ua: SipUserAgent;
@@ -84,9 +92,20 @@ export class TrunkRegistrar {
     const password = this.#o.password(t);
     const host = uriHost(t.host);
     const contactUser = registrationContactUser(t.name);
+    let tls: TlsClientProfile | undefined;
+    try {
+      if (t.transport === 'tls') tls = trunkTlsProfile(t, t.host);
+    } catch (err) {
+      log.error(
+        { trunk: t.name, err: (err as Error).message },
+        'trunk not registered: its TLS files cannot be read',
+      );
+      return;
+    }
     const registration = new Registration(ua, {
-      registrar: `sip:${host}:${t.port}`,
-      transport: t.transport === 'tcp' ? 'tcp' : 'udp',
+      registrar: `${t.uri?.startsWith('sips:') ? 'sips' : 'sip'}:${host}:${t.port}`,
+      transport: t.transport,
+      ...(tls && { tls }),
       aor: `sip:${t.username ?? contactUser}@${host}${t.port === 5060 ? '' : `:${t.port}`}`,
       contactUser,
       label: t.name,

@@ -19,6 +19,11 @@ export function registerServeCommand(program: Command): void {
     .option('--http-port <port>', 'API port (env SMARTCALL_HTTP_PORT, default 8080)', port)
     .option('--http-host <host>', 'API bind address (env SMARTCALL_HTTP_HOST, default 127.0.0.1)')
     .option('--sip-port <port>', 'SIP port, UDP and TCP (env SMARTCALL_SIP_PORT, default 5060)', port)
+    .option(
+      '--sip-tls-port <port>',
+      'SIP over TLS listener port (env SMARTCALL_SIP_TLS_PORT; needs sip.tls.certFile and keyFile)',
+      port,
+    )
     .option('--phonenet <file...>', 'persona files (YAML/JSON) for the embedded virtual phone network')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .action(async (_o, cmd: Command) => {
@@ -26,6 +31,7 @@ export function registerServeCommand(program: Command): void {
         httpPort?: number;
         httpHost?: string;
         sipPort?: number;
+        sipTlsPort?: number;
         phonenet?: string[];
         logLevel?: string;
       };
@@ -33,6 +39,7 @@ export function registerServeCommand(program: Command): void {
         httpPort: o.httpPort,
         httpHost: o.httpHost,
         sipPort: o.sipPort,
+        sipTlsPort: o.sipTlsPort,
         personasFiles: o.phonenet,
         logLevel: o.logLevel,
       });

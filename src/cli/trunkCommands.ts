@@ -24,7 +24,10 @@ export function registerTrunkCommands(admin: Command): void {
     .description('add a trunk, or replace the one with this name')
     .requiredOption('--name <name>', 'trunk name')
     .requiredOption('--uri <uri>', 'SIP URI with an IP address, e.g. sip:127.0.0.1:5065')
-    .option('--transport <t>', 'udp or tcp (default: the URI transport parameter, else udp)')
+    .option(
+      '--transport <t>',
+      'udp, tcp or tls (default: the URI transport parameter, else udp; sips: is tls)',
+    )
     .option('--username <user>', 'digest username')
     .option('--password <password>', 'digest password (stored encrypted)')
     .option('--realm <realm>', 'digest realm to answer (default: whatever the trunk challenges with)')
@@ -46,6 +49,9 @@ export function registerTrunkCommands(admin: Command): void {
       '--srtp <mode>',
       'media encryption (SDES-SRTP): off | optional (offered on RTP/AVP) | required (RTP/SAVP) (default off)',
     )
+    .option('--tls-ca-file <pem>', 'TLS trunks: CA certificates to trust beside the system ones')
+    .option('--tls-cert-file <pem>', 'TLS trunks: client certificate to present (with --tls-key-file)')
+    .option('--tls-key-file <pem>', 'TLS trunks: the client certificate key')
     .option('--default', 'make it the default trunk')
     .action((_o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as Opts;
@@ -68,6 +74,9 @@ export function registerTrunkCommands(admin: Command): void {
           registerExpiresS: o.expires as number | undefined,
           codecs: o.codecs as string | undefined,
           srtp: o.srtp as string | undefined,
+          tlsCaFile: o.tlsCaFile as string | undefined,
+          tlsCertFile: o.tlsCertFile as string | undefined,
+          tlsKeyFile: o.tlsKeyFile as string | undefined,
           isDefault: o.default === true ? true : undefined,
         }),
       );

@@ -79,7 +79,11 @@ export class IncomingInvite extends EventEmitter<IncomingInviteEvents> implement
   #response(status: number, options: ResponseOptions = {}) {
     const headers: Record<string, string | readonly string[]> = { ...options.headers };
     if (status > 100 && status < 300) {
-      headers.Contact = this.#ua.contact(this.inbound.source.protocol, this.inbound.source.address);
+      headers.Contact = this.#ua.contact(
+        this.inbound.source.protocol,
+        this.inbound.source.address,
+        this.invite.uri.scheme === 'sips',
+      );
       const rr = this.invite.headers.getAll('record-route');
       if (rr.length > 0) headers['Record-Route'] = rr; // §12.1.1: copied into dialog-creating responses
     }
@@ -100,7 +104,11 @@ export class IncomingInvite extends EventEmitter<IncomingInviteEvents> implement
   answer(sdp: string): boolean {
     if (this.#state !== 'ringing' || this.#tx.state !== 'proceeding') return false;
     const protocol = this.inbound.source.protocol;
-    const contact = this.#ua.contact(protocol, this.inbound.source.address);
+    const contact = this.#ua.contact(
+      protocol,
+      this.inbound.source.address,
+      this.invite.uri.scheme === 'sips',
+    );
     const dialog = Dialog.asUas(this.invite, this.#localTag, contact, protocol);
     const session = new DialogSession(
       this.#ua,

@@ -1,5 +1,5 @@
 /**
- * smartcall's SIP stack (RFC 3261 over UDP and TCP, digest auth, RFC 4028 session timers, SDP
+ * smartcall's SIP stack (RFC 3261 over UDP, TCP and TLS, digest auth, RFC 4028 session timers, SDP
  * offer/answer for G.711). Other folders import from here.
  */
 export type { CallFailure, CallFailureCode, EndedBy } from './callFailure.js';
@@ -53,4 +53,11 @@ export {
   type SipUserAgentOptions,
 } from './sipUserAgent.js';
 export type { SipTimerConfig } from './timers.js';
-export type { Endpoint, TransportCounters, TransportLimits, TransportProtocol } from './transport.js';
+export type { TlsServerSettings, TlsSettings } from './tlsTransport.js';
+export type {
+  Endpoint,
+  TlsClientProfile,
+  TransportCounters,
+  TransportLimits,
+  TransportProtocol,
+} from './transport.js';

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { OptionsResult, SipUserAgent } from './sipUserAgent.js';
 import type { Timer } from './timers.js';
-import type { TransportProtocol } from './transport.js';
+import type { TlsClientProfile, TransportProtocol } from './transport.js';
 
 export interface OptionsPingerOptions {
   /** URI pinged, e.g. `sip:192.0.2.10:5060` (IP literal). */
@@ -12,6 +12,8 @@ export interface OptionsPingerOptions {
    */
   locate?: () => Promise<{ target: string; transport: TransportProtocol }>;
   transport?: TransportProtocol;
+  /** Over TLS: the name to verify and the trust to use (a trunk's). */
+  tls?: TlsClientProfile;
   /** Time between pings (default 30 s). */
   intervalMs?: number;
   /** Consecutive failures before `down` (default 2); one success is `up`. */
@@ -34,7 +36,8 @@ export interface OptionsPingerEvents {
  */
 export class OptionsPinger extends EventEmitter<OptionsPingerEvents> {
   readonly #ua: SipUserAgent;
-  readonly #options: Required<Omit<OptionsPingerOptions, 'locate'>> & Pick<OptionsPingerOptions, 'locate'>;
+  readonly #options: Required<Omit<OptionsPingerOptions, 'locate' | 'tls'>> &
+    Pick<OptionsPingerOptions, 'locate' | 'tls'>;
   #state: TrunkState = 'unknown';
   #failures = 0;
   #timer: Timer | undefined;
@@ -64,10 +67,11 @@ export class OptionsPinger extends EventEmitter<OptionsPingerEvents> {
   }
 
   async #send(): Promise<OptionsResult> {
-    if (!this.#options.locate) return this.#ua.sendOptions(this.#options.target, this.#options.transport);
+    if (!this.#options.locate)
+      return this.#ua.sendOptions(this.#options.target, this.#options.transport, this.#options.tls);
     try {
       const { target, transport } = await this.#options.locate();
-      return await this.#ua.sendOptions(target, transport);
+      return await this.#ua.sendOptions(target, transport, this.#options.tls);
     } catch (err) {
       return { ok: false, code: 'bad-target', message: (err as Error).message };
     }

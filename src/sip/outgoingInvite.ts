@@ -161,7 +161,7 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
     headers.set('To', to.toString());
     headers.set('Call-ID', this.callId);
     headers.set('CSeq', `${this.#cseq} INVITE`);
-    headers.set('Contact', this.#ua.contact(protocol, toward));
+    headers.set('Contact', this.#ua.contact(protocol, toward, target.scheme === 'sips'));
     if (proxy && 'params' in proxy) {
       const route = proxy.clone();
       route.params.set('lr');
@@ -284,7 +284,7 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
     const dialog = Dialog.asUac(
       response,
       invite.uri,
-      this.#ua.contact(this.#nextHop!.protocol, this.#nextHop!.address),
+      this.#ua.contact(this.#nextHop!.protocol, this.#nextHop!.address, invite.uri.scheme === 'sips'),
       this.#nextHop!.protocol,
     );
     // PRACKs in the early dialog used CSeq numbers after the INVITE's; the BYE comes after them.

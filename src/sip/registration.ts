@@ -14,12 +14,14 @@ import { parseUri, SipUri } from './sipUri.js';
 import type { RequestOutcome, SipUserAgent } from './sipUserAgent.js';
 import { resolveTarget } from './targetResolver.js';
 import type { Timer } from './timers.js';
-import type { TransportProtocol } from './transport.js';
+import type { TlsClientProfile, TransportProtocol } from './transport.js';
 
 export interface RegistrationOptions {
   /** Registrar URI, the REGISTER Request-URI: `sip:192.0.2.10:5060` (IP literal). */
   registrar: string;
   transport?: TransportProtocol;
+  /** Over TLS: the name to verify and the trust to use (default: the registrar's address, system CAs). */
+  tls?: TlsClientProfile;
   /** The address-of-record (To and From), e.g. `sip:alice@192.0.2.10`. */
   aor: string;
   /** User part of the Contact we bind: INVITEs sent to it are marked with `label`. */
@@ -237,7 +239,10 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     h.set('To', `<${this.#o.aor}>`);
     h.set('Call-ID', this.#callId);
     h.set('CSeq', `${++this.#cseq} REGISTER`);
-    h.set('Contact', this.#ua.contactFor(protocol, this.#o.contactUser, hop.endpoint.address));
+    h.set(
+      'Contact',
+      this.#ua.contactFor(protocol, this.#o.contactUser, hop.endpoint.address, target.scheme === 'sips'),
+    );
     h.set('Expires', String(expiresS));
     h.set('User-Agent', 'smartcall');
     if (this.#challenge && this.#o.credentials) {
@@ -253,7 +258,8 @@ export class Registration extends EventEmitter<RegistrationEvents> {
       );
     }
     h.set('Content-Length', '0');
-    return this.#ua.request(new SipRequest('REGISTER', target, h), hop.endpoint);
+    const endpoint = protocol === 'tls' && this.#o.tls ? { ...hop.endpoint, tls: this.#o.tls } : hop.endpoint;
+    return this.#ua.request(new SipRequest('REGISTER', target, h), endpoint);
   }
 
   #registered(r: SipResponse): void {

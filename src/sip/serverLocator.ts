@@ -35,14 +35,14 @@ export interface LocatedHop extends Endpoint {
   host: string;
 }
 
-export type LocateErrorCode = 'not-sip-uri' | 'tls-unsupported' | 'unsupported-transport' | 'not-found';
+export type LocateErrorCode = 'not-sip-uri' | 'unsupported-transport' | 'not-found';
 
 export type LocateResult =
   | { ok: true; hops: LocatedHop[] }
   | { ok: false; code: LocateErrorCode; message: string };
 
 export interface LocateOptions {
-  /** Transports this UA can use; the others' records are passed over (default udp, tcp). */
+  /** Transports this UA can use; the others' records are passed over (default udp, tcp, tls). */
   protocols?: readonly TransportProtocol[];
   /** [0, 1) for the weighted SRV order (RFC 2782); tests pass a fixed one. */
   random?: () => number;
@@ -60,7 +60,7 @@ const SRV_PREFIX: Record<TransportProtocol, string> = {
   tcp: '_sip._tcp',
   tls: '_sips._tcp',
 };
-const TLS_NOT_YET = 'TLS is not supported yet (sips: URIs, transport=tls): use sip: with udp or tcp';
+const DEFAULT_PORT: Record<TransportProtocol, number> = { udp: 5060, tcp: 5060, tls: 5061 };
 
 /** The next hops for `uri`, best first. DNS failures reject (DnsError from the resolver). */
 export async function locateSipServers(
@@ -69,22 +69,29 @@ export async function locateSipServers(
   options: LocateOptions = {},
 ): Promise<LocateResult> {
   if (!isSipUri(uri)) return { ok: false, code: 'not-sip-uri', message: `not a sip: URI: ${uri.toString()}` };
-  const supported = options.protocols ?? ['udp', 'tcp'];
+  const sips = uri.scheme === 'sips';
+  // §4.1: a sips: URI is reached over TLS only.
+  const supported = sips ? ['tls' as const] : (options.protocols ?? ['udp', 'tcp', 'tls']);
   const random = options.random ?? Math.random;
   const host = uri.address;
   const param = uri.transport;
-  if (uri.scheme === 'sips' || param === 'tls') {
-    return { ok: false, code: 'tls-unsupported', message: TLS_NOT_YET };
-  }
-  if (param !== undefined && param !== 'udp' && param !== 'tcp') {
+  if (param !== undefined && param !== 'udp' && param !== 'tcp' && param !== 'tls') {
     return { ok: false, code: 'unsupported-transport', message: `transport=${param} is not supported` };
   }
-  // §4.1: a transport parameter, a numeric host or an explicit port decide the transport without NAPTR.
-  const fixed: TransportProtocol | undefined =
-    param ?? (isIP(host) || uri.port !== undefined ? 'udp' : undefined);
+  if (sips && param !== undefined && param !== 'tls' && param !== 'tcp') {
+    return { ok: false, code: 'unsupported-transport', message: `a sips: URI cannot use transport=${param}` };
+  }
+  // §4.1: a transport parameter, a numeric host or an explicit port decide the transport without
+  // NAPTR (sips: means TLS, transport=tcp included, RFC 3261 §26.2.2).
+  const decided = param !== undefined || isIP(host) !== 0 || uri.port !== undefined;
+  const fixed: TransportProtocol | undefined = sips
+    ? decided
+      ? 'tls'
+      : undefined
+    : (param ?? (decided ? 'udp' : undefined));
   const hops: LocatedHop[] = [];
   if (isIP(host)) {
-    hops.push({ protocol: fixed!, address: host, port: uri.port ?? 5060, host });
+    hops.push({ protocol: fixed!, address: host, port: uri.port ?? DEFAULT_PORT[fixed!], host });
   } else if (uri.port !== undefined) {
     // §4.2: an explicit port means A/AAAA only, no SRV.
     hops.push(...(await addressHops(dns, host, fixed!, uri.port)));
@@ -92,22 +99,19 @@ export async function locateSipServers(
     const srvNames = fixed
       ? [{ protocol: fixed, name: `${SRV_PREFIX[fixed]}.${host}` }]
       : await srvNamesFor(dns, host, supported);
-    let tlsOnly = srvNames.length > 0;
     let sawSrv = false;
     for (const s of srvNames) {
       if (!supported.includes(s.protocol)) continue;
-      tlsOnly = false;
       const all = await dns.srv(s.name);
       sawSrv ||= all.length > 0;
       const records = all.filter((r) => r.target !== '' && r.target !== '.');
       for (const r of orderSrv(records, random))
         hops.push(...(await addressHops(dns, r.target, s.protocol, r.port)));
     }
-    if (tlsOnly)
-      return { ok: false, code: 'tls-unsupported', message: `${host} offers TLS only; ${TLS_NOT_YET}` };
     // §4.2: no SRV records at all: the name's own addresses, default port.
     if (!sawSrv) {
-      hops.push(...(await addressHops(dns, host, fixed ?? 'udp', 5060)));
+      const protocol = fixed ?? (sips ? 'tls' : 'udp');
+      hops.push(...(await addressHops(dns, host, protocol, DEFAULT_PORT[protocol])));
     }
   }
   const unique = hops.filter(

@@ -13,10 +13,12 @@ import { SipRequest, type SipResponse } from './sipMessage.js';
 import { parseUri, SipUri, type Uri, uriHost } from './sipUri.js';
 import { resolveTarget } from './targetResolver.js';
 import { type SipTimerConfig, Timers } from './timers.js';
+import type { TlsSettings } from './tlsTransport.js';
 import { type ServerTransaction, TransactionLayer, type TransactionUser } from './transactionLayer.js';
 import type {
   Endpoint,
   Inbound,
+  TlsClientProfile,
   TransportCounters,
   TransportLimits,
   TransportProtocol,
@@ -37,6 +39,11 @@ export interface SipUserAgentOptions {
   udpPort?: number | false;
   /** TCP port (0 = any free one, false = no TCP). Default 0. */
   tcpPort?: number | false;
+  /**
+   * SIP over TLS. Outgoing TLS always works (server checked against node's default CAs plus
+   * `tls.client.ca`); a listener needs `tls.port` and `tls.server` (certificate and key).
+   */
+  tls?: TlsSettings;
   /** User part of our Contact and default From (default `smartcall`). */
   user?: string;
   /** T1/T2/T4 in ms (tests shrink them). */
@@ -76,6 +83,7 @@ export interface SipStats {
   transactions: { client: number; server: number };
   timers: number;
   tcpConnections: number;
+  tlsConnections: number;
   /** Out-of-dialog INVITEs the gate refused (403). */
   refusedInvites: number;
   transport: TransportCounters;
@@ -115,6 +123,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       ...(options.advertisedAddress ? { advertisedAddress: options.advertisedAddress } : {}),
       udpPort: options.udpPort ?? 0,
       tcpPort: options.tcpPort ?? 0,
+      ...(options.tls && { tls: options.tls }),
       limits: options.limits ?? {},
       logger: this.#log,
     });
@@ -176,7 +185,11 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   }
 
   /** Out-of-dialog OPTIONS (keep-alive, RFC 3261 §11). Any final response means the peer is alive. */
-  sendOptions(target: string, transport: TransportProtocol = 'udp'): Promise<OptionsResult> {
+  sendOptions(
+    target: string,
+    transport: TransportProtocol = 'udp',
+    tls?: TlsClientProfile,
+  ): Promise<OptionsResult> {
     const uri = parseUri(target);
     const hop = uri ? resolveTarget(uri, transport) : undefined;
     if (!uri || !hop?.ok) {
@@ -186,10 +199,12 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
         message: hop && !hop.ok ? hop.message : 'malformed URI',
       });
     }
-    return this.#transport.learnRoute(hop.endpoint.address).then(() => this.#sendOptions(uri, hop.endpoint));
+    return this.#transport
+      .learnRoute(hop.endpoint.address)
+      .then(() => this.#sendOptions(uri, hop.endpoint, tls));
   }
 
-  #sendOptions(uri: Uri, target: Endpoint): Promise<OptionsResult> {
+  #sendOptions(uri: Uri, target: Endpoint, tls?: TlsClientProfile): Promise<OptionsResult> {
     const headers = new SipHeaders();
     const local = this.#transport.localEndpoint(target.protocol, target.address);
     headers.set('Max-Forwards', '70');
@@ -206,7 +221,8 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     const request = new SipRequest('OPTIONS', uri, headers);
     const started = this.timers.clock.now();
     return new Promise((resolve) => {
-      this.#transactions.sendRequest(request, target, {
+      const endpoint = tls && target.protocol === 'tls' ? { ...target, tls } : target;
+      this.#transactions.sendRequest(request, endpoint, {
         onResponse: (r) => {
           if (r.status >= 200)
             resolve({
@@ -240,8 +256,8 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   }
 
   /** Our Contact with another user part (a registration's binding), as `toward` reaches us. */
-  contactFor(protocol: TransportProtocol, user: string, toward?: string): string {
-    return this.#contact(protocol, user, toward);
+  contactFor(protocol: TransportProtocol, user: string, toward?: string, sips = false): string {
+    return this.#contact(protocol, user, toward, sips);
   }
 
   /**
@@ -263,6 +279,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       transactions: { client: this.#transactions.clientCount, server: this.#transactions.serverCount },
       timers: this.timers.active,
       tcpConnections: this.#transport.tcpConnections,
+      tlsConnections: this.#transport.tlsConnections,
       refusedInvites: this.#refusedInvites,
       transport: { ...this.#transport.counters },
     };
@@ -279,11 +296,17 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     await this.#transport.close();
   }
 
-  #contact(protocol: TransportProtocol, user = this.#user, toward?: string): string {
+  /**
+   * Our Contact over a transport, as the peer at IP `toward` reaches us (wildcard binds). Over TLS:
+   * `sips:` when the request went to a sips: URI (RFC 3261 §8.1.1.8), else `sip:…;transport=tls`
+   * (RFC 5630 §3.2 deprecates it, carriers still expect it).
+   */
+  #contact(protocol: TransportProtocol, user = this.#user, toward?: string, sips = false): string {
     const local =
       this.#transport.localEndpoint(protocol, toward) ?? this.#transport.localEndpoint('udp', toward);
     if (!local) return `<sip:${user}@127.0.0.1>`;
     const host = uriHost(local.address);
+    if (local.protocol === 'tls' && sips) return `<sips:${user}@${host}:${local.port}>`;
     return `<sip:${user}@${host}:${local.port}${local.protocol === 'udp' ? '' : ';transport=' + local.protocol}>`;
   }
 
@@ -334,7 +357,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       capabilities,
       userAgentHeader,
       contactUser: this.#user,
-      contact: (protocol, toward) => this.#contact(protocol, this.#user, toward),
+      contact: (protocol, toward, sips) => this.#contact(protocol, this.#user, toward, sips),
       localEndpoint: (protocol, toward) => this.#transport.localEndpoint(protocol, toward),
       sendAck: (ack, target) => this.#sendAck(ack, target),
       ackAndBye: (response, fallback, protocol) => this.#ackAndBye(response, fallback, protocol),

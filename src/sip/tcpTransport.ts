@@ -9,8 +9,22 @@ export interface TcpTransportOptions {
   counters: TransportCounters;
   /** A framed message (not yet parsed) from a connection. */
   onMessage: (data: Buffer, source: Endpoint, connectionId: number) => void;
-  /** TLS later plugs in here: a factory for outgoing sockets and a server for incoming ones. */
-  connectSocket?: (port: number, address: string) => Socket;
+  /** `tls` when the sockets below speak TLS (counters, the protocol of sources). Default `tcp`. */
+  protocol?: 'tcp' | 'tls';
+  /** Outgoing sockets (default: plain TCP). TLS passes `tls.connect` (see `tlsTransport.ts`). */
+  connectSocket?: (target: Endpoint) => Socket;
+  /** The event after which an outgoing socket carries messages (`secureConnect` for TLS). */
+  readyEvent?: 'connect' | 'secureConnect';
+  /** The listening server, made on `listen()` (default: plain TCP). TLS passes a `tls.Server`. */
+  createServer?: (onSocket: (socket: Socket) => void) => Server;
+  /**
+   * What else, beside the address, a connection must match to be reused (TLS: the name it was
+   * verified for and the trust it was verified with), so a connection checked for one trunk never
+   * carries another's requests.
+   */
+  connectionKey?: (target: Endpoint) => string | undefined;
+  /** The words for a failed outgoing connection (TLS names the peer and the certificate problem). */
+  describeError?: (err: Error, target: Endpoint) => string;
 }
 
 /** One TCP connection with its framer; either side may have opened it. */
@@ -19,7 +33,13 @@ class TcpConnection {
   readonly socket: Socket;
   readonly remote: Endpoint;
   readonly framer: StreamFramer;
+  /** Its key in the reuse table. */
+  key = '';
   connected: boolean;
+  /** The target an outgoing connection was opened for (with its TLS profile). */
+  dialled: Endpoint | undefined;
+  /** The TCP connection is up (TLS may still be shaking hands). */
+  tcpUp = false;
   /** Writes made before an outgoing connection is established. */
   queue: Array<[Buffer, ((e: TransportError) => void) | undefined]> = [];
 
@@ -40,7 +60,8 @@ class TcpConnection {
  */
 export class TcpTransport {
   readonly #options: TcpTransportOptions;
-  readonly #server: Server;
+  readonly #protocol: 'tcp' | 'tls';
+  #server: Server | undefined;
   readonly #byId = new Map<number, TcpConnection>();
   readonly #byRemote = new Map<string, TcpConnection>();
   #nextId = 1;
@@ -49,8 +70,12 @@ export class TcpTransport {
 
   constructor(options: TcpTransportOptions) {
     this.#options = options;
-    this.#server = createServer((socket) => this.#accept(socket));
-    this.#server.maxConnections = options.limits.maxTcpConnections;
+    this.#protocol = options.protocol ?? 'tcp';
+  }
+
+  /** Whether `listen()` bound a server (a TLS transport may be client-only). */
+  get listening(): boolean {
+    return this.#server?.listening ?? false;
   }
 
   get port(): number {
@@ -62,11 +87,15 @@ export class TcpTransport {
   }
 
   listen(): Promise<number> {
+    const onSocket = (socket: Socket) => this.#accept(socket);
+    const server = this.#options.createServer ? this.#options.createServer(onSocket) : createServer(onSocket);
+    server.maxConnections = this.#options.limits.maxTcpConnections;
+    this.#server = server;
     return new Promise((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(this.#options.port, this.#options.address, () => {
-        this.#server.off('error', reject);
-        const addr = this.#server.address();
+      server.once('error', reject);
+      server.listen(this.#options.port, this.#options.address, () => {
+        server.off('error', reject);
+        const addr = server.address();
         this.#port = typeof addr === 'object' && addr ? addr.port : 0;
         resolve(this.#port);
       });
@@ -80,17 +109,21 @@ export class TcpTransport {
 
   send(data: Buffer, target: Endpoint, connectionId?: number, onError?: (e: TransportError) => void): void {
     if (this.#closed) {
-      onError?.({ code: 'closed', message: 'TCP transport closed' });
+      onError?.({ code: 'closed', message: `${this.#protocol.toUpperCase()} transport closed` });
       return;
     }
     let conn = connectionId === undefined ? undefined : this.#byId.get(connectionId);
-    conn ??= this.#byRemote.get(remoteKey(target.address, target.port));
+    const key = this.#key(target);
+    conn ??= this.#byRemote.get(key);
     if (!conn) {
       if (this.#byId.size >= this.#options.limits.maxTcpConnections) {
-        onError?.({ code: 'too-many-connections', message: 'TCP connection limit reached' });
+        onError?.({
+          code: 'too-many-connections',
+          message: `${this.#protocol.toUpperCase()} connection limit reached`,
+        });
         return;
       }
-      conn = this.#open(target);
+      conn = this.#open(target, key);
     }
     if (!conn.connected) {
       conn.queue.push([data, onError]);
@@ -108,12 +141,22 @@ export class TcpTransport {
     });
   }
 
-  #open(target: Endpoint): TcpConnection {
+  #key(target: Endpoint): string {
+    const extra = this.#options.connectionKey?.(target);
+    return remoteKey(target.address, target.port) + (extra === undefined ? '' : `|${extra}`);
+  }
+
+  #open(target: Endpoint, key: string): TcpConnection {
     const socket = this.#options.connectSocket
-      ? this.#options.connectSocket(target.port, target.address)
+      ? this.#options.connectSocket(target)
       : connect({ port: target.port, host: target.address, family: isIPv6(target.address) ? 6 : 4 });
-    const conn = this.#register(socket, target, false);
+    const { tls: _profile, ...remote } = target;
+    const conn = this.#register(socket, remote, false, key);
+    conn.dialled = target;
     socket.once('connect', () => {
+      conn.tcpUp = true;
+    });
+    socket.once(this.#options.readyEvent ?? 'connect', () => {
       conn.connected = true;
       const queued = conn.queue;
       conn.queue = [];
@@ -130,10 +173,15 @@ export class TcpTransport {
     const address = socket.remoteAddress.startsWith('::ffff:')
       ? socket.remoteAddress.slice(7)
       : socket.remoteAddress;
-    this.#register(socket, { protocol: 'tcp', address, port: socket.remotePort }, true);
+    this.#register(socket, { protocol: this.#protocol, address, port: socket.remotePort }, true);
   }
 
-  #register(socket: Socket, remote: Endpoint, connected: boolean): TcpConnection {
+  #register(
+    socket: Socket,
+    remote: Endpoint,
+    connected: boolean,
+    key = remoteKey(remote.address, remote.port),
+  ): TcpConnection {
     const conn = new TcpConnection(
       this.#nextId++,
       socket,
@@ -141,16 +189,24 @@ export class TcpTransport {
       connected,
       this.#options.limits.maxMessageBytes,
     );
+    conn.key = key;
     this.#byId.set(conn.id, conn);
-    this.#byRemote.set(remoteKey(remote.address, remote.port), conn);
-    this.#options.counters.tcpConnectionsOpened++;
+    this.#byRemote.set(key, conn);
+    if (this.#protocol === 'tls') this.#options.counters.tlsConnectionsOpened++;
+    else this.#options.counters.tcpConnectionsOpened++;
     socket.setNoDelay(true);
     socket.setTimeout(this.#options.limits.tcpIdleMs, () => socket.destroy());
     socket.on('data', (chunk: Buffer) => this.#onData(conn, chunk));
     socket.on('error', (err) => {
       const queued = conn.queue;
       conn.queue = [];
-      for (const [, onError] of queued) onError?.({ code: 'connect-failed', message: err.message });
+      if (conn.connected) return;
+      // A TLS connection whose TCP came up but never became secure failed its handshake.
+      const handshake = this.#protocol === 'tls' && conn.tcpUp;
+      if (handshake) this.#options.counters.tlsHandshakeErrors++;
+      const message = this.#options.describeError?.(err, conn.dialled ?? remote) ?? err.message;
+      for (const [, onError] of queued)
+        onError?.({ code: handshake ? 'tls-failed' : 'connect-failed', message });
     });
     socket.on('close', () => this.#forget(conn));
     return conn;
@@ -168,8 +224,7 @@ export class TcpTransport {
 
   #forget(conn: TcpConnection): void {
     this.#byId.delete(conn.id);
-    const key = remoteKey(conn.remote.address, conn.remote.port);
-    if (this.#byRemote.get(key) === conn) this.#byRemote.delete(key);
+    if (this.#byRemote.get(conn.key) === conn) this.#byRemote.delete(conn.key);
     const queued = conn.queue;
     conn.queue = [];
     for (const [, onError] of queued) onError?.({ code: 'connection-closed', message: 'connection closed' });
@@ -179,9 +234,10 @@ export class TcpTransport {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
     for (const conn of this.#byId.values()) conn.socket.destroy();
+    const server = this.#server;
     return new Promise((resolve) => {
-      if (!this.#server.listening) resolve();
-      else this.#server.close(() => resolve());
+      if (!server?.listening) resolve();
+      else server.close(() => resolve());
     });
   }
 }

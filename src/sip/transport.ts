@@ -1,4 +1,4 @@
-/** Shared transport vocabulary (RFC 3261 §18). TLS has a name here so that it can be added later. */
+/** Shared transport vocabulary (RFC 3261 §18, RFC 5630 for TLS). */
 
 export type TransportProtocol = 'udp' | 'tcp' | 'tls';
 
@@ -7,6 +7,25 @@ export interface Endpoint {
   protocol: TransportProtocol;
   address: string;
   port: number;
+  /**
+   * For a TLS connection this endpoint may open: the name to verify and the trust to use. Absent:
+   * the address itself is checked (IP SAN) with the transport's defaults.
+   */
+  tls?: TlsClientProfile;
+}
+
+/**
+ * How an outgoing TLS connection checks the server and identifies itself. PEM texts, not paths:
+ * `sip/` reads no files.
+ */
+export interface TlsClientProfile {
+  /** Host name sent as SNI and matched against the certificate (RFC 5922 §7.2); an IP literal checks the IP SAN. */
+  serverName?: string;
+  /** Extra CA certificates trusted beside node's default (system) ones. */
+  ca?: string;
+  /** Client certificate and key, presented when the server asks. */
+  cert?: string;
+  key?: string;
 }
 
 /** Where a received message came from. */
@@ -51,6 +70,9 @@ export interface TransportCounters {
   sendErrors: number;
   tcpConnectionsOpened: number;
   tcpFramingErrors: number;
+  tlsConnectionsOpened: number;
+  /** TLS handshakes that failed (bad certificate, name mismatch, no client certificate, ...). */
+  tlsHandshakeErrors: number;
 }
 
 export function newTransportCounters(): TransportCounters {
@@ -65,6 +87,8 @@ export function newTransportCounters(): TransportCounters {
     sendErrors: 0,
     tcpConnectionsOpened: 0,
     tcpFramingErrors: 0,
+    tlsConnectionsOpened: 0,
+    tlsHandshakeErrors: 0,
   };
 }
 
@@ -74,6 +98,12 @@ export function endpointKey(e: Endpoint): string {
 
 /** Error values produced when sending (never thrown to the caller). */
 export interface TransportError {
-  code: 'send-failed' | 'connect-failed' | 'connection-closed' | 'closed' | 'too-many-connections';
+  code:
+    | 'send-failed'
+    | 'connect-failed'
+    | 'tls-failed'
+    | 'connection-closed'
+    | 'closed'
+    | 'too-many-connections';
   message: string;
 }

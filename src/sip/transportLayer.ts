@@ -7,6 +7,7 @@ import { parseSipMessage } from './messageParser.js';
 import { serializeMessage } from './messageSerializer.js';
 import type { SipMessage, SipRequest, SipResponse } from './sipMessage.js';
 import { TcpTransport } from './tcpTransport.js';
+import { checkTlsServerSettings, type TlsSettings, tlsStreamOptions } from './tlsTransport.js';
 import {
   DEFAULT_TRANSPORT_LIMITS,
   type Endpoint,
@@ -31,14 +32,19 @@ export interface TransportLayerOptions {
   udpPort?: number | false;
   /** TCP port; 0 picks a free one; false disables TCP. */
   tcpPort?: number | false;
+  /** SIP over TLS: outgoing connections always; a listener when `tls.server` and `tls.port` are given. */
+  tls?: TlsSettings;
   limits?: Partial<TransportLimits>;
   logger: Logger;
 }
 
+/** The port Via and Contact name for TLS when no TLS listener runs (RFC 3261 §26.2.1 default). */
+const TLS_DEFAULT_PORT = 5061;
+
 export type MessageHandler = (message: SipMessage, inbound: Inbound) => void;
 
 /**
- * The transport layer of RFC 3261 §18: owns the UDP and TCP transports, turns bytes into parsed
+ * The transport layer of RFC 3261 §18: owns the UDP, TCP and TLS transports, turns bytes into parsed
  * messages (dropping and counting what is malformed or oversized, answering broken requests with
  * 400/505 when they can be answered), stamps `received`/`rport` on requests (§18.2.1, RFC 3581),
  * drops responses not addressed to us (§18.1.2) and sends responses where §18.2.2 says.
@@ -51,6 +57,7 @@ export class TransportLayer {
   readonly #local: LocalAddresses;
   #udp: UdpTransport | undefined;
   #tcp: TcpTransport | undefined;
+  #tls: TcpTransport | undefined;
   #handler: MessageHandler = () => {};
   #closed = false;
 
@@ -92,6 +99,25 @@ export class TransportLayer {
       });
       await this.#tcp.listen();
     }
+    const tls = this.#options.tls ?? {};
+    const listener = tls.server !== undefined && tls.port !== undefined && tls.port !== false;
+    if (listener) checkTlsServerSettings(tls.server!);
+    this.#tls = new TcpTransport({
+      address,
+      port: typeof tls.port === 'number' ? tls.port : 0,
+      limits: this.#limits,
+      counters: this.counters,
+      onMessage: (data, source, connectionId) => this.#receive(data, source, connectionId),
+      ...tlsStreamOptions(tls, (err, remote) => {
+        this.counters.tlsHandshakeErrors++;
+        this.#log.debug({ remote, err: err.message }, 'sip tls handshake failed');
+      }),
+    });
+    if (listener) await this.#tls.listen();
+  }
+
+  #stream(protocol: TransportProtocol): TcpTransport | undefined {
+    return protocol === 'tcp' ? this.#tcp : protocol === 'tls' ? this.#tls : undefined;
   }
 
   get limits(): TransportLimits {
@@ -106,6 +132,7 @@ export class TransportLayer {
     const address = this.#local.toward(toward);
     if (protocol === 'udp' && this.#udp) return { protocol, address, port: this.#udp.port };
     if (protocol === 'tcp' && this.#tcp) return { protocol, address, port: this.#tcp.port };
+    if (protocol === 'tls' && this.#tls) return { protocol, address, port: this.#tlsPort() };
     return undefined;
   }
 
@@ -114,8 +141,22 @@ export class TransportLayer {
     return this.#local.learn(remote);
   }
 
+  /** The TLS listener's port, or 5061 when outgoing TLS runs without one (responses come back on the connection). */
+  #tlsPort(): number {
+    return this.#tls?.listening ? this.#tls.port : TLS_DEFAULT_PORT;
+  }
+
+  /** Whether a TLS listener runs (inbound TLS, in-dialog requests on new connections). */
+  get tlsListening(): boolean {
+    return this.#tls?.listening ?? false;
+  }
+
   get tcpConnections(): number {
     return this.#tcp?.connectionCount ?? 0;
+  }
+
+  get tlsConnections(): number {
+    return this.#tls?.connectionCount ?? 0;
   }
 
   /** Serializes and sends; returns the bytes so that retransmissions do not serialize again. */
@@ -142,7 +183,8 @@ export class TransportLayer {
     }
     this.counters.sent++;
     if (target.protocol === 'udp' && this.#udp) this.#udp.send(data, target.address, target.port, onError);
-    else if (target.protocol === 'tcp' && this.#tcp) this.#tcp.send(data, target, connectionId, onError);
+    else if (target.protocol !== 'udp' && this.#stream(target.protocol))
+      this.#stream(target.protocol)!.send(data, target, connectionId, onError);
     else onError?.({ code: 'send-failed', message: `no ${target.protocol} transport` });
   }
 
@@ -155,13 +197,17 @@ export class TransportLayer {
     const via = request.topVia;
     const source = inbound.source;
     if (source.protocol !== 'udp') {
-      return inbound.connectionId !== undefined && this.#tcp?.hasConnection(inbound.connectionId)
+      return inbound.connectionId !== undefined &&
+        this.#stream(source.protocol)?.hasConnection(inbound.connectionId)
         ? { target: source, connectionId: inbound.connectionId }
         : {
             target: {
               protocol: source.protocol,
               address: via.received ?? source.address,
-              port: typeof via.rport === 'number' ? via.rport : (via.port ?? 5060),
+              port:
+                typeof via.rport === 'number'
+                  ? via.rport
+                  : (via.port ?? (source.protocol === 'tls' ? 5061 : 5060)),
             },
           };
     }
@@ -255,12 +301,16 @@ export class TransportLayer {
     const host = via.host.startsWith('[') ? via.host.slice(1, -1) : via.host;
     if (!this.#local.isOurs(host)) return false;
     const port = via.port ?? 5060;
-    return port === this.#udp?.port || port === this.#tcp?.port;
+    return (
+      port === this.#udp?.port ||
+      port === this.#tcp?.port ||
+      (this.#tls !== undefined && port === this.#tlsPort())
+    );
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all([this.#udp?.close(), this.#tcp?.close()]);
+    await Promise.all([this.#udp?.close(), this.#tcp?.close(), this.#tls?.close()]);
   }
 }

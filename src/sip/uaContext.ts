@@ -41,9 +41,9 @@ export interface UaContext {
   readonly contactUser: string;
   /**
    * Our Contact for a transport, e.g. `<sip:smartcall@127.0.0.1:5060;transport=tcp>`, as the peer
-   * at IP `toward` reaches us (it matters when bound to a wildcard address).
+   * at IP `toward` reaches us (it matters when bound to a wildcard address); `sips` for a sips: dialog.
    */
-  contact(protocol: TransportProtocol, toward?: string): string;
+  contact(protocol: TransportProtocol, toward?: string, sips?: boolean): string;
   /** Our address for a transport as seen from `toward` (From host of outgoing calls). */
   localEndpoint(protocol: TransportProtocol, toward?: string): Endpoint | undefined;
   /** Sends a request outside a transaction (ACK for 2xx) with a fresh Via; returns its bytes. */

@@ -213,6 +213,11 @@ export interface TrunkRecord {
   codecs: readonly TrunkCodec[];
   /** SRTP with SDES keys (RFC 4568) on this trunk's calls (absent: off). */
   srtp?: TrunkSrtp;
+  /** TLS trunks: a PEM file of CA certificates trusted beside the system's (`--tls-ca-file`). */
+  tlsCaFile?: string | null;
+  /** TLS trunks: the client certificate and key presented when the trunk asks (`--tls-cert-file`, `--tls-key-file`). */
+  tlsCertFile?: string | null;
+  tlsKeyFile?: string | null;
   isDefault: boolean;
   createdAt: number;
 }

@@ -7,7 +7,7 @@ import { MediaSession, type MediaSessionOptions } from '../media/mediaSession.js
 import { LocalAddresses } from '../net/localAddresses.js';
 import type { Logger } from '../observability/logger.js';
 import { PortPool } from '../rtp/portPool.js';
-import type { InviteGate, SipTimerConfig } from '../sip/index.js';
+import type { InviteGate, SipTimerConfig, TlsSettings } from '../sip/index.js';
 import { SipUserAgent } from '../sip/index.js';
 
 export interface TelephonyOptions {
@@ -21,6 +21,8 @@ export interface TelephonyOptions {
   rtpAdvertisedAddress?: string | undefined;
   sipUdpPort: number | false;
   sipTcpPort: number | false;
+  /** SIP over TLS: outgoing defaults, and a listener when it has a port and a certificate. */
+  sipTls?: TlsSettings;
   rtpPortMin: number;
   rtpPortMax: number;
   /** User part of our Contact. */
@@ -73,6 +75,7 @@ export class Telephony {
       ...(options.advertisedAddress && { advertisedAddress: options.advertisedAddress }),
       udpPort: options.sipUdpPort,
       tcpPort: options.sipTcpPort,
+      ...(options.sipTls && { tls: options.sipTls }),
       user: options.user ?? 'smartcall',
       ...(options.timers && { timers: options.timers }),
       ...(options.admitInvite && { admitInvite: options.admitInvite }),

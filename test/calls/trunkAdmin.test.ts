@@ -71,13 +71,17 @@ test('a trunk may be named by host name: the URI keeps only the port and transpo
     trunkView(admin.add({ name: 'ip', uri: 'sip:127.0.0.1' })).uri,
     'sip:127.0.0.1:5060;transport=udp',
   );
-  assert.throws(
-    () => admin.add({ name: 'x', uri: 'sips:trunk.example.com' }),
-    /TLS trunks .* not supported yet/,
+  const sips = admin.add({ name: 's', uri: 'sips:trunk.example.com' });
+  assert.deepEqual([trunkView(sips).uri, sips.transport, sips.port], ['sips:trunk.example.com', 'tls', 5061]);
+  const tlsIp = admin.add({ name: 'tl', uri: 'sip:127.0.0.1', transport: 'tls' });
+  assert.deepEqual([trunkView(tlsIp).uri, tlsIp.port], ['sip:127.0.0.1:5061;transport=tls', 5061]);
+  assert.equal(
+    trunkView(admin.add({ name: 'tn', uri: 'sip:trunk.example.com;transport=tls' })).uri,
+    'sip:trunk.example.com;transport=tls',
   );
   assert.throws(
-    () => admin.add({ name: 'x', uri: 'sip:trunk.example.com;transport=tls' }),
-    /not supported yet/,
+    () => admin.add({ name: 'x', uri: 'sips:trunk.example.com', transport: 'udp' }),
+    /a sips: trunk goes over TLS, not udp/,
   );
   assert.throws(
     () => admin.add({ name: 'x', uri: 'sip:bad_host!.example' }),
@@ -91,7 +95,14 @@ test('trunk settings must be sane', () => {
   assert.throws(() => admin.add({ name: 'x', uri: 'sip:127.0.0.1', username: 'u' }), /both/);
   assert.throws(() => admin.add({ name: 'x', uri: 'sip:127.0.0.1', cps: 0 }), /cps/);
   assert.throws(() => admin.add({ name: 'x', uri: 'sip:127.0.0.1', callerFormat: 'weird' }), /caller format/);
-  assert.throws(() => admin.add({ name: 'x', uri: 'sip:127.0.0.1', transport: 'tls' }), /TLS/);
+  assert.throws(
+    () => admin.add({ name: 'x', uri: 'sip:127.0.0.1', transport: 'sctp' }),
+    /unknown transport "sctp"/,
+  );
+  assert.throws(
+    () => admin.add({ name: 'x', uri: 'sip:127.0.0.1', tlsCaFile: '/nonexistent.pem' }),
+    /apply to TLS trunks/,
+  );
   assert.deepEqual(parseTrunkUri('sip:[::1]:5070'), {
     host: '::1',
     port: 5070,

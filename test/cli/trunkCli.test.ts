@@ -129,7 +129,16 @@ test('trunk add --uri with a host name stores the name as given; sips: is refuse
   );
   assert.equal(ported.json().uri, 'sip:trunk.example.com:5070;transport=tcp');
   assert.match(smartcall('admin', 'trunk', 'list').stdout, /named\s+sip:trunk\.example\.com\s/);
-  const tls = smartcall('admin', 'trunk', 'add', '--name', 'secure', '--uri', 'sips:trunk.example.com');
-  assert.notEqual(tls.status, 0);
-  assert.match(tls.stderr, /TLS trunks \(sips: or transport=tls\) are not supported yet/);
+  const tls = smartcall(
+    'admin',
+    'trunk',
+    'add',
+    '--name',
+    'secure',
+    '--uri',
+    'sips:trunk.example.com',
+    '--json',
+  );
+  assert.equal(tls.status, 0, tls.stderr);
+  assert.deepEqual([tls.json().uri, tls.json().transport], ['sips:trunk.example.com', 'tls']);
 });

@@ -395,6 +395,84 @@ export async function startKamailioRegistrar(o: KamailioRegistrarOptions): Promi
   };
 }
 
+export interface KamailioTlsOptions {
+  /** TLS port smartcall dials and registers at. */
+  tlsPort: number;
+  /** UDP port whose requests go on to `smartcallUri` (over TLS). */
+  udpPort: number;
+  /** Where INVITEs arriving over TLS go (a UDP callee). */
+  calleeUri: string;
+  /** smartcall's TLS listener, e.g. `sip:127.0.0.1:5071;transport=tls`. */
+  smartcallUri: string;
+  /** PEM files: the proxy's certificate and key, and the CA it checks smartcall's listener with. */
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+}
+
+/** kamailio (tls.so) as a TLS proxy and registrar: see test/fixtures/kamailio/tlsProxy.cfg. */
+export async function startKamailioTls(o: KamailioTlsOptions): Promise<Peer> {
+  const dir = mkdtempSync(join(tmpdir(), 'kamailio-tls-'));
+  const domains = join(dir, 'tls-domains.cfg');
+  writeFileSync(
+    domains,
+    [
+      '[server:default]',
+      'method = TLSv1.2+',
+      'verify_certificate = no',
+      'require_certificate = no',
+      `private_key = ${o.keyFile}`,
+      `certificate = ${o.certFile}`,
+      `ca_list = ${o.caFile}`,
+      '',
+      '[client:default]',
+      'method = TLSv1.2+',
+      'verify_certificate = yes',
+      'require_certificate = yes',
+      `ca_list = ${o.caFile}`,
+      '',
+    ].join('\n'),
+  );
+  const cfg = readFileSync(fixture('kamailio/tlsProxy.cfg'), 'utf8')
+    .replace(/!TLS_PORT![^!]*!/, `!TLS_PORT!${o.tlsPort}!`)
+    .replace(/!UDP_PORT![^!]*!/, `!UDP_PORT!${o.udpPort}!`)
+    .replace(/!CALLEE_URI![^!]*!/, `!CALLEE_URI!${o.calleeUri}!`)
+    .replace(/!SMARTCALL_URI![^!]*!/, `!SMARTCALL_URI!${o.smartcallUri}!`)
+    .replace(/!TLS_DOMAINS![^!]*!/, `!TLS_DOMAINS!${domains}!`);
+  writeFileSync(join(dir, 'tlsProxy.cfg'), cfg);
+  const child = spawn(
+    'kamailio',
+    ['-f', join(dir, 'tlsProxy.cfg'), '-DD', '-E', '-Y', dir, '-m', '32', '-M', '8'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const output = track(child);
+  try {
+    await waitUntil(
+      () => (udpBound(o.udpPort) && tcpListening(o.tlsPort)) || child.exitCode !== null,
+      10_000,
+      'kamailio tls proxy',
+    );
+  } catch (err) {
+    await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  if (child.exitCode !== null) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`kamailio exited: ${output()}`);
+  }
+  return {
+    child,
+    dir,
+    output,
+    exitCode: (timeoutMs = 10_000) => waitForExit(child, timeoutMs),
+    stop: async () => {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export interface BaresipOptions {
   port: number;
   /** Request-URI users it answers (others get 404). */

@@ -97,23 +97,30 @@ test('an explicit port skips SRV (§4.2); an explicit transport skips NAPTR (§4
   assert.deepEqual(tcp.asked, ['SRV _sip._tcp.carrier.test', 'A a.test']);
 });
 
-test('sips: and transport=tls are refused clearly: TLS is not supported yet', async () => {
-  for (const uri of ['sips:n@carrier.test', 'sip:n@carrier.test;transport=tls']) {
-    const r = await locate(uri, fakeDns({ a: A }));
-    assert.deepEqual(r.ok ? 'ok' : [r.code, /TLS is not supported yet/.test(r.message)], [
-      'tls-unsupported',
-      true,
-    ]);
-  }
-  const tlsOnly = fakeDns({
+test('sips: means TLS only: _sips._tcp SRV, else the name itself on 5061; an IP literal on 5061', async () => {
+  const srv = { '_sips._tcp.carrier.test': [{ priority: 1, weight: 0, port: 5062, target: 'a.test' }] };
+  const dns = fakeDns({ srv, a: A });
+  assert.deepEqual(await hops('sips:n@carrier.test', dns), ['tls:192.0.2.1:5062']);
+  assert.deepEqual(dns.asked, ['NAPTR carrier.test', 'SRV _sips._tcp.carrier.test', 'A a.test']);
+  assert.deepEqual(await hops('sips:n@b.test', fakeDns({ a: A })), ['tls:192.0.2.2:5061']);
+  assert.deepEqual(await hops('sips:n@192.0.2.7', fakeDns({})), ['tls:192.0.2.7:5061']);
+  assert.deepEqual(await hops('sip:n@192.0.2.7;transport=tls', fakeDns({})), ['tls:192.0.2.7:5061']);
+  assert.deepEqual(await hops('sip:n@b.test:5070;transport=tls', fakeDns({ a: A })), ['tls:192.0.2.2:5070']);
+  const udp = await locate('sips:n@carrier.test;transport=udp', fakeDns({ a: A }));
+  assert.equal(udp.ok ? 'ok' : udp.code, 'unsupported-transport');
+});
+
+test('a NAPTR SIPS+D2T record leads to TLS hops (§4.1)', async () => {
+  const dns = fakeDns({
     naptr: {
       'carrier.test': [
         { order: 1, preference: 1, flags: 's', service: 'SIPS+D2T', replacement: '_sips._tcp.carrier.test' },
       ],
     },
+    srv: { '_sips._tcp.carrier.test': [{ priority: 1, weight: 0, port: 5061, target: 'b.test' }] },
+    a: A,
   });
-  const r = await locate('sip:n@carrier.test', tlsOnly);
-  assert.equal(r.ok ? 'ok' : r.code, 'tls-unsupported');
+  assert.deepEqual(await hops('sip:n@carrier.test', dns), ['tls:192.0.2.2:5061']);
 });
 
 test('a name with no records is "not-found"; SRV target "." means no service', async () => {

@@ -233,6 +233,15 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 13,
+    name: 'TLS trunks: the CA file, client certificate and key per trunk',
+    sql: `
+      ALTER TABLE trunks ADD COLUMN tls_ca_file TEXT;
+      ALTER TABLE trunks ADD COLUMN tls_cert_file TEXT;
+      ALTER TABLE trunks ADD COLUMN tls_key_file TEXT;
+    `,
+  },
+  {
     version: 14,
     name: "a trunk's SRTP policy (SDES)",
     sql: `

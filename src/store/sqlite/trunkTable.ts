@@ -34,6 +34,9 @@ interface TrunkRow {
   is_default: number;
   created_at: number;
   uri: string | null;
+  tls_ca_file: string | null;
+  tls_cert_file: string | null;
+  tls_key_file: string | null;
 }
 
 interface RegistrationRow {
@@ -67,6 +70,9 @@ const toRecord = (r: TrunkRow): TrunkRecord => ({
   isDefault: r.is_default === 1,
   createdAt: r.created_at,
   uri: r.uri,
+  tlsCaFile: r.tls_ca_file,
+  tlsCertFile: r.tls_cert_file,
+  tlsKeyFile: r.tls_key_file,
 });
 
 export class SqliteTrunkRepository implements TrunkRepository {
@@ -83,21 +89,26 @@ export class SqliteTrunkRepository implements TrunkRepository {
         .prepare(
           `INSERT INTO trunks (name, host, port, transport, username, password_enc, realm, caller_format,
             callee_format, send_pai, cps, max_calls, options_interval_s, codecs, inbound_from, register,
-            register_expires_s, is_default, created_at, uri, srtp)
+            register_expires_s, is_default, created_at, uri, tls_ca_file, tls_cert_file, tls_key_file, srtp)
            VALUES (@name, @host, @port, @transport, @username, @passwordEnc, @realm, @callerFormat,
             @calleeFormat, @sendPai, @cps, @maxCalls, @optionsIntervalS, @codecs, @inboundFrom, @register,
-            @registerExpiresS, @isDefault, @createdAt, @uri, @srtp)
+            @registerExpiresS, @isDefault, @createdAt, @uri, @tlsCaFile, @tlsCertFile, @tlsKeyFile, @srtp)
            ON CONFLICT(name) DO UPDATE SET host = excluded.host, port = excluded.port,
             transport = excluded.transport, username = excluded.username, password_enc = excluded.password_enc,
             realm = excluded.realm, caller_format = excluded.caller_format, callee_format = excluded.callee_format,
             send_pai = excluded.send_pai, cps = excluded.cps, max_calls = excluded.max_calls,
             options_interval_s = excluded.options_interval_s, codecs = excluded.codecs, inbound_from = excluded.inbound_from,
             register = excluded.register, register_expires_s = excluded.register_expires_s,
-            is_default = excluded.is_default, uri = excluded.uri, srtp = excluded.srtp`,
+            is_default = excluded.is_default, uri = excluded.uri, tls_ca_file = excluded.tls_ca_file,
+            tls_cert_file = excluded.tls_cert_file, tls_key_file = excluded.tls_key_file,
+            srtp = excluded.srtp`,
         )
         .run({
           ...t,
           uri: t.uri ?? null,
+          tlsCaFile: t.tlsCaFile ?? null,
+          tlsCertFile: t.tlsCertFile ?? null,
+          tlsKeyFile: t.tlsKeyFile ?? null,
           codecs: t.codecs.join(','),
           srtp: t.srtp ?? 'off',
           sendPai: t.sendPai ? 1 : 0,
