@@ -44,6 +44,9 @@ const MAX_BACKLOG_FRAMES = 250;
 
 type Pool = WorkerPool<SherpaRequest, SherpaReply>;
 
+/** Stream ids, unique in the process: every view of an engine (withHotwords) shares its thread. */
+let nextStreamId = 1;
+
 export class SherpaAsrEngine implements AsrEngine {
   readonly name = 'sherpa';
   readonly model: SherpaModel;
@@ -51,7 +54,6 @@ export class SherpaAsrEngine implements AsrEngine {
   readonly #options: SherpaAsrEngineOptions;
   readonly #hotwords: string[] | undefined;
   readonly #owner: boolean;
-  #nextStream = 1;
 
   constructor(options: SherpaAsrEngineOptions, shared?: { pool: Pool; hotwords: string[] }) {
     this.#options = options;
@@ -90,7 +92,7 @@ export class SherpaAsrEngine implements AsrEngine {
   createStream(options: AsrStreamOptions): AsrStream {
     const timeoutMs = this.#options.timeoutMs ?? 5000;
     if (this.model.kind === 'online-transducer' || this.model.kind === 'online-zipformer2-ctc')
-      return new SherpaWorkerStream(this.#pool, this.#nextStream++, options, timeoutMs, this.#hotwords);
+      return new SherpaWorkerStream(this.#pool, nextStreamId++, options, timeoutMs, this.#hotwords);
     return new SegmentedAsrStream({
       ...options,
       recognizer: new SherpaOfflineRecognizer(this.#pool, timeoutMs, this.#hotwords),
