@@ -88,7 +88,6 @@ test('decoding runs in the engine’s thread: write() returns at once while the 
   const engine = new SherpaAsrEngine({ model: streaming, addon, createVad: () => energyVad() });
   engines.push(engine);
   await engine.ready();
-  delete process.env.FAKE_SHERPA_DECODE_MS;
   const { events, onEvent } = collect();
   const stream = engine.createStream({ onEvent, pauseMs: 800 });
   let busyMs = 0;
@@ -100,6 +99,7 @@ test('decoding runs in the engine’s thread: write() returns at once while the 
   // Eight chunks are decoded during the writes, 15 ms each: 120 ms of decoding.
   assert.ok(busyMs < 40, `write() took ${busyMs.toFixed(1)} ms in all; decoding would take 120 ms`);
   await stream.finish();
+  delete process.env.FAKE_SHERPA_DECODE_MS;
   const finals = events.filter((e) => e.type === 'final');
   assert.deepEqual(
     finals.map((e) => e.type === 'final' && e.text),
