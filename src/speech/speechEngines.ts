@@ -166,8 +166,13 @@ export class SpeechEngines {
           timeoutMs: c.timeoutMs,
           log: this.#options.log,
         });
+        try {
+          await engine.ready();
+        } catch (err) {
+          await engine.close(); // no thread respawning in the background for an engine that is down
+          throw err;
+        }
         this.#engines.set(name, engine);
-        await engine.ready();
         this.#asrFactories.set(name, (hotwords) =>
           hotwords?.length ? engine.withHotwords(hotwords) : engine,
         );

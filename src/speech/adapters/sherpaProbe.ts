@@ -46,7 +46,7 @@ export async function probeSherpa(
     stdout += d;
   });
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr = (stderr + d).slice(-STDERR_KEEP);
+    if (stderr.length < STDERR_KEEP) stderr += d;
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>(
     (resolve) => {
@@ -72,12 +72,15 @@ function describe(model: SherpaModel): string {
   return `sherpa-onnx ${model.kind} model ${file.replace(/\/[^/]*$/, '')}`;
 }
 
-/** The child's stderr, one line, the most telling part last (Ort::Exception's `what()`). */
+/**
+ * The child's stderr as one line, from its start: an abort prints the exception first
+ * (`terminate called after throwing … what(): …`), and any stack dump after it.
+ */
 function lastWords(stderr: string): string {
   const text = stderr
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean)
     .join(' ');
-  return text.length > 600 ? `…${text.slice(-600)}` : text;
+  return text.length > 600 ? `${text.slice(0, 600)}…` : text;
 }
