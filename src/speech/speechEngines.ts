@@ -12,7 +12,8 @@ import { NlsAsrEngine, probeNlsTranscription } from './adapters/nlsAsrEngine.js'
 import { NlsTokenProvider } from './adapters/nlsToken.js';
 import { NlsTts, probeNlsSynthesis } from './adapters/nlsTts.js';
 import { SherpaAsrEngine } from './adapters/sherpaAsrEngine.js';
-import { inspectSherpaModel } from './adapters/sherpaModel.js';
+import { inspectSherpaModel, inspectSileroModel } from './adapters/sherpaModel.js';
+import { probeSherpa } from './adapters/sherpaProbe.js';
 import { SileroVad } from './adapters/sileroVad.js';
 import { VoskAsrEngine } from './adapters/voskAsrEngine.js';
 import type { AsrEngine } from './asr.js';
@@ -142,8 +143,10 @@ export class SpeechEngines {
     const vad = this.#config.vad;
     if (vad.engine === 'silero') {
       try {
-        new SileroVad(vad.sileroModel ?? '').close();
-        this.#sileroModel = vad.sileroModel!;
+        // Checked, then loaded in a child first: a bad file aborts whatever process loads it.
+        const path = inspectSileroModel(vad.sileroModel ?? '');
+        await probeSherpa({ kind: 'silero', path });
+        this.#sileroModel = path;
         report({ name: 'silero', role: 'vad', type: 'silero', ok: true });
       } catch (err) {
         report({ name: 'silero', role: 'vad', type: 'silero', ok: false, detail: (err as Error).message });
@@ -154,13 +157,28 @@ export class SpeechEngines {
   async #probeAsr(name: string, c: AsrEngineConfig): Promise<string | null> {
     try {
       if (c.type === 'sherpa') {
+        // Kind from the files' metadata, then a load in a child process: only a model that
+        // survived both is loaded here (in the engine's decode thread).
+        const model = inspectSherpaModel(c.modelDir);
+        if (model.kind === 'tts-vits') return `${c.modelDir} holds a TTS model, not an ASR model`;
+        await probeSherpa({ kind: 'asr', model, numThreads: c.numThreads });
         const engine = new SherpaAsrEngine({
-          modelDir: c.modelDir,
+          model,
           numThreads: c.numThreads,
           createVad: () => this.createVad(),
+          timeoutMs: c.timeoutMs,
+          log: this.#options.log,
         });
+        try {
+          await engine.ready();
+        } catch (err) {
+          await engine.close(); // no thread respawning in the background for an engine that is down
+          throw err;
+        }
         this.#engines.set(name, engine);
-        this.#asrFactories.set(name, () => engine);
+        this.#asrFactories.set(name, (hotwords) =>
+          hotwords?.length ? engine.withHotwords(hotwords) : engine,
+        );
         return null;
       }
       if (c.type === 'nls') {

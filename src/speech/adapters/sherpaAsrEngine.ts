@@ -1,187 +1,204 @@
 /**
- * sherpa-onnx recognizers as smartcall ASR engines. Models are 16 kHz: audio is upsampled here.
- * Streaming transducers get every frame and report partials; offline models (SenseVoice,
- * Paraformer) sit behind our VAD segmentation like the embedded phrase recognizer.
+ * sherpa-onnx recognizers as smartcall ASR engines. The model lives in one decode thread per engine
+ * (sherpaWorker.ts): the call's 8 kHz frames are posted to it and its results come back as events,
+ * so decoding never holds up the media event loop. Streaming models report partials and end
+ * sentences on the call's PauseTime; offline models (transducer, SenseVoice, Paraformer) sit behind
+ * our VAD segmentation like the embedded phrase recognizer.
+ *
+ * The model must have passed the child-process probe (sherpaProbe.ts) first: native code that
+ * aborts in a thread still ends the process.
  */
-import { Resampler } from '../../media/resampler.js';
-import type { AsrEngine, AsrStream, AsrStreamOptions, Recognition, UtteranceRecognizer } from '../asr.js';
+import { Worker } from 'node:worker_threads';
+import type { Clock } from '../../clock/clock.js';
+import type { Logger } from '../../observability/logger.js';
+import { WorkerPool } from '../../workers/workerPool.js';
+import type {
+  AsrEngine,
+  AsrEvent,
+  AsrStream,
+  AsrStreamOptions,
+  Recognition,
+  UtteranceRecognizer,
+} from '../asr.js';
 import { SegmentedAsrStream } from '../segmentedAsrStream.js';
 import type { Vad } from '../vad.js';
-import { inspectSherpaModel, loadSherpa, type SherpaModel, SherpaModelError } from './sherpaModel.js';
-
-interface OnlineRecognizerLike {
-  createStream(): OnlineStreamLike;
-  isReady(s: OnlineStreamLike): boolean;
-  decode(s: OnlineStreamLike): void;
-  isEndpoint(s: OnlineStreamLike): boolean;
-  reset(s: OnlineStreamLike): void;
-  getResult(s: OnlineStreamLike): { text: string };
-}
-interface OnlineStreamLike {
-  acceptWaveform(o: { samples: Float32Array; sampleRate: number }): void;
-  inputFinished(): void;
-}
-interface OfflineRecognizerLike {
-  createStream(): { acceptWaveform(o: { samples: Float32Array; sampleRate: number }): void };
-  decode(s: unknown): void;
-  getResult(s: unknown): { text: string };
-}
+import { SHERPA_ADDON, type SherpaModel } from './sherpaModel.js';
+import type { SherpaReply, SherpaRequest, SherpaWorkerData } from './sherpaWorker.js';
 
 export interface SherpaAsrEngineOptions {
-  modelDir: string;
+  /** An inspected model folder (inspectSherpaModel) that passed probeSherpa. */
+  model: SherpaModel;
   numThreads?: number;
   /** Detector for offline models' segmentation (one per stream). */
   createVad: () => Vad;
+  /** Bound on a stream's end and on one offline recognition, ms (default 5000). */
   timeoutMs?: number;
+  /** The addon module (default sherpa-onnx-node; tests name a stand-in). */
+  addon?: string;
+  log?: Logger;
+  clock?: Clock;
 }
+
+/** Frames a stream may have in the decode thread before it counts as fallen behind (5 s). */
+const MAX_BACKLOG_FRAMES = 250;
+
+type Pool = WorkerPool<SherpaRequest, SherpaReply>;
+
+/** Stream ids, unique in the process: every view of an engine (withHotwords) shares its thread. */
+let nextStreamId = 1;
 
 export class SherpaAsrEngine implements AsrEngine {
   readonly name = 'sherpa';
   readonly model: SherpaModel;
-  readonly #online: OnlineRecognizerLike | null = null;
-  readonly #offline: OfflineRecognizerLike | null = null;
+  readonly #pool: Pool;
   readonly #options: SherpaAsrEngineOptions;
+  readonly #hotwords: string[] | undefined;
+  readonly #owner: boolean;
 
-  /** Loads the model now: throws SherpaModelError with the reason when it cannot. */
-  constructor(options: SherpaAsrEngineOptions) {
+  constructor(options: SherpaAsrEngineOptions, shared?: { pool: Pool; hotwords: string[] }) {
     this.#options = options;
-    this.model = inspectSherpaModel(options.modelDir);
-    const sherpa = loadSherpa();
-    const numThreads = options.numThreads ?? 1;
-    const featConfig = { sampleRate: 16000, featureDim: 80 };
-    try {
-      if (this.model.kind === 'online-transducer') {
-        const Online = sherpa.OnlineRecognizer as new (c: object) => OnlineRecognizerLike;
-        const { encoder, decoder, joiner, tokens } = this.model;
-        this.#online = new Online({
-          featConfig,
-          modelConfig: { transducer: { encoder, decoder, joiner }, tokens, numThreads, provider: 'cpu' },
-          enableEndpoint: true,
-        });
-      } else if (this.model.kind !== 'tts-vits') {
-        const Offline = sherpa.OfflineRecognizer as new (c: object) => OfflineRecognizerLike;
-        const modelConfig =
-          this.model.kind === 'offline-sense-voice'
-            ? { senseVoice: { model: this.model.model, useInverseTextNormalization: 1 } }
-            : { paraformer: { model: this.model.model } };
-        this.#offline = new Offline({
-          featConfig,
-          modelConfig: { ...modelConfig, tokens: this.model.tokens, numThreads, provider: 'cpu' },
-        });
-      } else {
-        throw new SherpaModelError(`${options.modelDir} holds a TTS model, not an ASR model`);
-      }
-    } catch (err) {
-      if (err instanceof SherpaModelError) throw err;
-      throw new SherpaModelError(`sherpa-onnx could not load ${options.modelDir}: ${(err as Error).message}`);
+    this.model = options.model;
+    this.#hotwords = shared?.hotwords;
+    this.#owner = !shared;
+    if (shared) {
+      this.#pool = shared.pool;
+      return;
     }
-  }
-
-  createStream(options: AsrStreamOptions): AsrStream {
-    if (this.#online) return new SherpaOnlineStream(this.#online, options);
-    return new SegmentedAsrStream({
-      ...options,
-      recognizer: new SherpaOfflineRecognizer(this.#offline!),
-      vad: this.#options.createVad(),
-      timeoutMs: this.#options.timeoutMs,
+    const workerData: SherpaWorkerData = {
+      model: options.model,
+      numThreads: options.numThreads ?? 1,
+      addon: options.addon ?? SHERPA_ADDON,
+    };
+    this.#pool = new WorkerPool({
+      name: 'sherpa-onnx decoder',
+      size: 1,
+      timeoutMs: 0,
+      clock: options.clock,
+      log: options.log,
+      spawn: () => ({ worker: new Worker(new URL('./sherpaWorker.js', import.meta.url), { workerData }) }),
     });
   }
 
-  async close(): Promise<void> {}
-}
+  /** Resolves once the decode thread holds the model; rejects with why it could not. */
+  ready(): Promise<void> {
+    return this.#pool.ready();
+  }
 
-function to16k(frame: Int16Array, resampler: Resampler): Float32Array {
-  const up = resampler.process(frame);
-  const out = new Float32Array(up.length);
-  for (let i = 0; i < up.length; i++) out[i] = up[i]! / 32768;
-  return out;
+  /** The same model and thread, with an ASR model's phrases as hot words for its streams. */
+  withHotwords(phrases: string[]): SherpaAsrEngine {
+    return new SherpaAsrEngine(this.#options, { pool: this.#pool, hotwords: phrases });
+  }
+
+  createStream(options: AsrStreamOptions): AsrStream {
+    const timeoutMs = this.#options.timeoutMs ?? 5000;
+    if (this.model.kind === 'online-transducer' || this.model.kind === 'online-zipformer2-ctc')
+      return new SherpaWorkerStream(this.#pool, nextStreamId++, options, timeoutMs, this.#hotwords);
+    return new SegmentedAsrStream({
+      ...options,
+      recognizer: new SherpaOfflineRecognizer(this.#pool, timeoutMs, this.#hotwords),
+      vad: this.#options.createVad(),
+      timeoutMs,
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#owner) await this.#pool.close();
+  }
 }
 
 class SherpaOfflineRecognizer implements UtteranceRecognizer {
   readonly name = 'sherpa-offline';
-  readonly #recognizer: OfflineRecognizerLike;
-  constructor(recognizer: OfflineRecognizerLike) {
-    this.#recognizer = recognizer;
+  readonly #pool: Pool;
+  readonly #timeoutMs: number;
+  readonly #hotwords: string[] | undefined;
+  constructor(pool: Pool, timeoutMs: number, hotwords: string[] | undefined) {
+    this.#pool = pool;
+    this.#timeoutMs = timeoutMs;
+    this.#hotwords = hotwords;
   }
-  async recognize(samples: Int16Array): Promise<Recognition | null> {
-    const stream = this.#recognizer.createStream();
-    const resampler = new Resampler(8000, 16000);
-    const audio = to16k(samples, resampler);
-    stream.acceptWaveform({ samples: audio, sampleRate: 16000 });
-    this.#recognizer.decode(stream);
-    const text = this.#recognizer.getResult(stream).text.trim();
-    return text ? { text, confidence: 1 } : null;
+  async recognize(samples: Int16Array, signal?: AbortSignal): Promise<Recognition | null> {
+    const copy = samples.slice();
+    const reply = await this.#pool.run(
+      { op: 'recognize', samples: copy, hotwords: this.#hotwords },
+      { signal, transfer: [copy.buffer], timeoutMs: this.#timeoutMs * 2 },
+    );
+    return reply.text ? { text: reply.text, confidence: 1 } : null;
   }
   async close(): Promise<void> {}
 }
 
-class SherpaOnlineStream implements AsrStream {
-  readonly #recognizer: OnlineRecognizerLike;
-  readonly #stream: OnlineStreamLike;
-  readonly #onEvent: AsrStreamOptions['onEvent'];
-  readonly #resampler = new Resampler(8000, 16000);
+/** A streaming recognition whose state lives in the decode thread; events come back in order. */
+class SherpaWorkerStream implements AsrStream {
+  readonly #pool: Pool;
+  readonly #id: number;
+  readonly #onEvent: (e: AsrEvent) => void;
+  readonly #timeoutMs: number;
   #positionMs = 0;
-  #sentenceStartMs = 0;
-  #lastText = '';
+  #backlog = 0;
   #closed = false;
+  #failed = false;
 
-  constructor(recognizer: OnlineRecognizerLike, options: AsrStreamOptions) {
-    this.#recognizer = recognizer;
-    this.#stream = recognizer.createStream();
+  constructor(pool: Pool, id: number, options: AsrStreamOptions, timeoutMs: number, hotwords?: string[]) {
+    this.#pool = pool;
+    this.#id = id;
     this.#onEvent = options.onEvent;
+    this.#timeoutMs = timeoutMs;
+    this.#send({ op: 'open', id, pauseMs: options.pauseMs, hotwords });
   }
 
   write(frame: Int16Array): void {
     if (this.#closed) return;
     this.#positionMs += frame.length / 8;
-    this.#stream.acceptWaveform({ samples: to16k(frame, this.#resampler), sampleRate: 16000 });
-    this.#drain();
-  }
-
-  #drain(): void {
-    while (this.#recognizer.isReady(this.#stream)) this.#recognizer.decode(this.#stream);
-    const text = this.#recognizer.getResult(this.#stream).text.trim();
-    if (text && text !== this.#lastText) {
-      this.#lastText = text;
-      this.#onEvent({
-        type: 'partial',
-        text,
-        beginMs: this.#sentenceStartMs,
-        endMs: this.#positionMs,
-        confidence: 1,
-      });
+    if (this.#backlog >= MAX_BACKLOG_FRAMES) {
+      this.#fail(`the sherpa-onnx decoder is ${MAX_BACKLOG_FRAMES * 20} ms behind the call`);
+      return;
     }
-    if (this.#recognizer.isEndpoint(this.#stream)) {
-      if (text)
-        this.#onEvent({
-          type: 'final',
-          text,
-          beginMs: this.#sentenceStartMs,
-          endMs: this.#positionMs,
-          confidence: 1,
-        });
-      this.#recognizer.reset(this.#stream);
-      this.#lastText = '';
-      this.#sentenceStartMs = this.#positionMs;
-    }
+    const samples = frame.slice();
+    this.#backlog++;
+    this.#send({ op: 'write', id: this.#id, samples }, [samples.buffer], () => this.#backlog--);
   }
 
   async finish(): Promise<void> {
     if (this.#closed) return;
-    this.#stream.inputFinished();
-    this.#drain();
-    if (this.#lastText)
-      this.#onEvent({
-        type: 'final',
-        text: this.#lastText,
-        beginMs: this.#sentenceStartMs,
-        endMs: this.#positionMs,
-        confidence: 1,
-      });
     this.#closed = true;
+    try {
+      const reply = await this.#pool.run({ op: 'finish', id: this.#id }, { timeoutMs: this.#timeoutMs });
+      if (!this.#failed) for (const e of reply.events) this.#onEvent(e);
+    } catch (err) {
+      const timeout = (err as Error).name === 'TimeoutError';
+      this.#reject(timeout ? 'timeout' : 'error', (err as Error).message);
+    }
   }
 
   close(): void {
+    if (this.#closed) return;
     this.#closed = true;
+    this.#send({ op: 'close', id: this.#id });
+  }
+
+  #send(req: SherpaRequest, transfer: ArrayBuffer[] = [], settled?: () => void): void {
+    this.#pool.run(req, { transfer }).then(
+      (reply) => {
+        settled?.();
+        if (!this.#failed) for (const e of reply.events) this.#onEvent(e);
+      },
+      (err: Error) => {
+        settled?.();
+        if (req.op !== 'close') this.#fail(err.message);
+      },
+    );
+  }
+
+  #fail(detail: string): void {
+    if (this.#failed) return;
+    this.#closed = true;
+    this.#reject('error', detail);
+    this.#send({ op: 'close', id: this.#id });
+  }
+
+  #reject(reason: 'error' | 'timeout', detail: string): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#onEvent({ type: 'rejected', reason, beginMs: 0, endMs: this.#positionMs, detail });
   }
 }

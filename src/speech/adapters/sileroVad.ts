@@ -3,19 +3,15 @@
  * 16 kHz, so each 8 kHz frame is upsampled; its decision (`isDetected`, updated every 32 ms window)
  * is reported as probability 0 or 1. Measured: 0.07 ms per frame, recall 0.93 / false alarm 0.10
  * at 15 dB SNR (research/speech-engines.md §4).
+ *
+ * Construct one only for a file that passed inspectSileroModel and probeSherpa: onnxruntime aborts
+ * the process on a file it cannot use.
  */
 import { existsSync } from 'node:fs';
 import { Resampler } from '../../media/resampler.js';
 import type { Vad } from '../vad.js';
 import { loadSherpa, SherpaModelError } from './sherpaModel.js';
-
-interface SherpaVadLike {
-  acceptWaveform(samples: Float32Array): void;
-  isDetected(): boolean;
-  isEmpty(): boolean;
-  pop(): void;
-  reset(): void;
-}
+import { createSileroVad, type SherpaVadLike } from './sherpaRecognizer.js';
 
 export class SileroVad implements Vad {
   readonly name = 'silero';
@@ -27,24 +23,8 @@ export class SileroVad implements Vad {
   constructor(modelPath: string) {
     if (!existsSync(modelPath)) throw new SherpaModelError(`Silero VAD model ${modelPath} does not exist`);
     const sherpa = loadSherpa();
-    const VadClass = sherpa.Vad as new (config: object, bufferSeconds: number) => SherpaVadLike;
     try {
-      this.#vad = new VadClass(
-        {
-          sileroVad: {
-            model: modelPath,
-            threshold: 0.5,
-            minSilenceDuration: 0.1,
-            minSpeechDuration: 0.05,
-            windowSize: 512,
-            maxSpeechDuration: 30,
-          },
-          sampleRate: 16000,
-          numThreads: 1,
-          debug: false,
-        },
-        10,
-      );
+      this.#vad = createSileroVad(sherpa, modelPath);
     } catch (err) {
       throw new SherpaModelError(`Silero VAD could not load ${modelPath}: ${(err as Error).message}`);
     }
