@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -76,8 +76,9 @@ describe('SpeechEngines', () => {
     );
   });
 
-  test('a model folder without the expected files is explained', () => {
+  test('a model folder without the expected files is explained', (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'sherpa-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     assert.throws(() => inspectSherpaModel(dir), SherpaModelError);
     assert.throws(() => inspectSherpaModel(dir), /has no tokens\.txt/);
   });
