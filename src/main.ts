@@ -284,6 +284,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       password: (t) => trunks.password(t),
       clock: systemClock,
       log: log.child({ component: 'registrar' }),
+      dns,
     });
     registrar.start(store.trunks.list());
     shutdown.add('trunk registrations', () => registrar.stop());

@@ -8,6 +8,7 @@
  * there arrive marked with the trunk (`IncomingInvite.registration`, see `trunkOfIncoming`).
  */
 
+import { isIP } from 'node:net';
 import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../observability/logger.js';
 import type {
@@ -18,7 +19,7 @@ import type {
   SipUserAgent,
   TlsClientProfile,
 } from '../sip/index.js';
-import { Registration, SipUri, uriHost } from '../sip/index.js';
+import { locateSipServers, Registration, type SipDns, SipUri, uriHost } from '../sip/index.js';
 import type { TrunkRecord } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
 import { trunkTlsProfile } from './trunkTls.js';
@@ -31,6 +32,8 @@ export interface TrunkRegistrarOptions {
   /** Wall-clock epoch ms for the saved times (the server's clock). */
   clock: Clock;
   log: Logger;
+  /** Locates registrars named by host name (RFC 3263); without it a trunk must name an IP. */
+  dns?: SipDns;
   /** Waits between attempts after failures (default: `Registration`'s 5 s … 5 min). */
   retryDelaysMs?: readonly number[];
 }
@@ -102,8 +105,24 @@ export class TrunkRegistrar {
       );
       return;
     }
+    const scheme = t.uri?.startsWith('sips:') ? 'sips' : 'sip';
+    const named = isIP(t.host) === 0;
+    // A name keeps the URI as given (no port: SRV picks it); an IP literal names its port.
+    const registrar =
+      named && t.uri ? t.uri.replace(/^sips?:[^@]*@/, `${scheme}:`) : `${scheme}:${host}:${t.port}`;
+    const dns = this.#o.dns;
     const registration = new Registration(ua, {
-      registrar: `${t.uri?.startsWith('sips:') ? 'sips' : 'sip'}:${host}:${t.port}`,
+      registrar,
+      ...(named && dns
+        ? {
+            locate: async (uri: SipUri) => {
+              const found = await locateSipServers(uri, dns);
+              if (!found.ok) return found.message;
+              const hop = found.hops[0]!;
+              return { protocol: hop.protocol, address: hop.address, port: hop.port };
+            },
+          }
+        : {}),
       transport: t.transport,
       ...(tls && { tls }),
       aor: `sip:${t.username ?? contactUser}@${host}${t.port === 5060 ? '' : `:${t.port}`}`,

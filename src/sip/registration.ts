@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { isIP } from 'node:net';
 import { within } from '../clock/within.js';
 import {
   buildAuthorization,
@@ -10,15 +11,21 @@ import { newCallId, newTag } from './ids.js';
 import { parseNameAddr } from './nameAddr.js';
 import { SipHeaders } from './sipHeaders.js';
 import { SipRequest, type SipResponse } from './sipMessage.js';
-import { parseUri, SipUri } from './sipUri.js';
+import { parseUri, SipUri, type Uri } from './sipUri.js';
 import type { RequestOutcome, SipUserAgent } from './sipUserAgent.js';
-import { resolveTarget } from './targetResolver.js';
+import { resolveTarget, type TargetResult } from './targetResolver.js';
 import type { Timer } from './timers.js';
-import type { TlsClientProfile, TransportProtocol } from './transport.js';
+import type { Endpoint, TlsClientProfile, TransportProtocol } from './transport.js';
 
 export interface RegistrationOptions {
-  /** Registrar URI, the REGISTER Request-URI: `sip:192.0.2.10:5060` (IP literal). */
+  /** Registrar URI, the REGISTER Request-URI: `sip:192.0.2.10:5060`, or `sip:registrar.example.com` with `locate`. */
   registrar: string;
+  /**
+   * Finds the registrar named by host name (RFC 3263, e.g. `locateSipServers`): its best hop, or why
+   * there is none. Each attempt asks again, so a moved registrar is followed. Without it the
+   * registrar must be an IP literal.
+   */
+  locate?: (uri: SipUri) => Promise<Endpoint | string>;
   transport?: TransportProtocol;
   /** Over TLS: the name to verify and the trust to use (default: the registrar's address, system CAs). */
   tls?: TlsClientProfile;
@@ -219,9 +226,27 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     return true;
   }
 
+  async #locate(target: Uri): Promise<TargetResult> {
+    if (!(this.#o.locate && target instanceof SipUri && isIP(target.address) === 0)) {
+      return resolveTarget(target, this.#o.transport ?? 'udp');
+    }
+    try {
+      const found = await this.#o.locate(target);
+      return typeof found === 'string'
+        ? { ok: false, code: 'host-not-ip-literal', message: `registrar ${target.host}: ${found}` }
+        : { ok: true, endpoint: found };
+    } catch (err) {
+      return {
+        ok: false,
+        code: 'host-not-ip-literal',
+        message: `registrar ${target.host}: ${(err as Error).message}`,
+      };
+    }
+  }
+
   async #send(expiresS: number): Promise<RequestOutcome> {
     const target = parseUri(this.#o.registrar);
-    const hop = target ? resolveTarget(target, this.#o.transport ?? 'udp') : undefined;
+    const hop = target ? await this.#locate(target) : undefined;
     if (!target || !hop?.ok) {
       return {
         ok: false,

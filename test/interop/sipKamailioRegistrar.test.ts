@@ -4,13 +4,16 @@ import { after, afterEach, before, test } from 'node:test';
 import { TrunkAdmin } from '../../src/calls/trunkAdmin.js';
 import { TrunkRegistrar } from '../../src/calls/trunkRegistrar.js';
 import { systemClock } from '../../src/clock/clock.js';
+import { DnsResolver } from '../../src/net/dnsResolver.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import type { IncomingInvite } from '../../src/sip/incomingInvite.js';
+import type { SipDns } from '../../src/sip/index.js';
 import { buildOffer } from '../../src/sip/sdp.js';
 import { SipUserAgent } from '../../src/sip/sipUserAgent.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import { InboundGate } from '../../src/telephony/inboundGate.js';
 import { SecretBox } from '../../src/tenancy/secretBox.js';
+import { startDnsmasq } from '../helpers/dnsmasq.js';
 import { freePort } from '../helpers/ports.js';
 import { type Peer, startKamailioRegistrar } from '../helpers/sipPeers.js';
 import { assertIdle, waitFor } from '../sip/uaHarness.js';
@@ -63,12 +66,13 @@ function startRegistrar(
   expiresS: number,
   retryDelaysMs?: number[],
   username = USER,
+  where: { uri?: string; dns?: SipDns } = {},
 ): TrunkRegistrar {
   store = SqliteStore.inMemory();
   const admin = new TrunkAdmin(store, SecretBox.fromMasterKey('a master key for tests'));
   admin.add({
     name: 'carrier',
-    uri: `sip:127.0.0.1:${port}`,
+    uri: where.uri ?? `sip:127.0.0.1:${port}`,
     username,
     password,
     register: true,
@@ -81,6 +85,7 @@ function startRegistrar(
     clock: systemClock,
     log: silentLogger(),
     ...(retryDelaysMs ? { retryDelaysMs } : {}),
+    ...(where.dns ? { dns: where.dns } : {}),
   });
   registrar.start(store.trunks.list());
   return registrar;
@@ -201,4 +206,22 @@ test('the door admits the registered flow without an --inbound-from range, and n
   } finally {
     await stranger.close();
   }
+});
+
+test('a registrar named by host name is located by SRV (dnsmasq) and the binding works', async (t) => {
+  const dns = await startDnsmasq({
+    localDomain: 'test',
+    hosts: { 'edge.registrar.test': '127.0.0.1' },
+    srv: [{ name: '_sip._udp.registrar.test', target: 'edge.registrar.test', port, priority: 10, weight: 0 }],
+  });
+  t.after(() => dns.stop());
+  startRegistrar(PASS, 60, undefined, USER, {
+    uri: 'sip:registrar.test',
+    dns: new DnsResolver({ servers: [dns.server], timeoutMs: 2000 }),
+  });
+  await waitFor('registered', () => saved()?.state === 'registered', 5000);
+  assert.ok(dns.queries().includes('query[SRV] _sip._udp.registrar.test'), dns.queries().join(', '));
+  const seen: IncomingInvite[] = [];
+  assert.equal(await callTrunkUser(seen), 486, 'kamailio found the binding and relayed the INVITE');
+  assert.equal(seen[0]?.registration, 'carrier');
 });
