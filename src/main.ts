@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { CallbackClient } from './callback/callbackClient.js';
 import { ReceiptPusher } from './callback/receiptPusher.js';
@@ -372,6 +373,9 @@ function ensurePhonenetTrunk(trunks: TrunkAdmin, address: string, port: number):
   const existing = trunks.list();
   const host = uriHost(address);
   const uri = `sip:${host}:${port}`;
+  // Personas call in from the phonenet's own address (`smartcall phonenet dial`): the door lets
+  // that address in, as it would a carrier's range.
+  const own = (a: string) => `${a}/${isIP(a) === 6 ? 128 : 32}`;
   const phonenet = existing.find((t) => t.name === PHONENET_TRUNK);
   if (!phonenet) {
     trunks.add({
@@ -379,15 +383,21 @@ function ensurePhonenetTrunk(trunks: TrunkAdmin, address: string, port: number):
       uri,
       cps: 50,
       maxCalls: 200,
+      inboundFrom: [own(address)],
       isDefault: !existing.some((t) => t.isDefault),
     });
-  } else if (phonenet.port !== port || phonenet.host !== address) {
+  } else if (
+    phonenet.port !== port ||
+    phonenet.host !== address ||
+    !phonenet.inboundFrom?.includes(own(address))
+  ) {
+    const others = (phonenet.inboundFrom ?? []).filter((c) => c !== own(phonenet.host));
     trunks.add({
       name: PHONENET_TRUNK,
       uri,
       cps: phonenet.cps,
       maxCalls: phonenet.maxCalls,
-      ...(phonenet.inboundFrom && { inboundFrom: phonenet.inboundFrom }),
+      inboundFrom: [...others, own(address)],
       codecs: phonenet.codecs.join(','),
       isDefault: phonenet.isDefault,
     });
