@@ -85,6 +85,12 @@ export class InboundCalls {
       sip.reject(488, 'Not Acceptable Here');
       return;
     }
+    if (trunk?.srtp === 'required' && !sip.offerMedia.crypto?.length) {
+      // The trunk's calls must be encrypted both ways: a plain offer from it is refused, not answered in the clear.
+      o.log.warn({ ...fields }, 'inbound INVITE without SRTP from a trunk that requires it (--srtp required): 488');
+      sip.reject(488, 'Not Acceptable Here');
+      return;
+    }
     const call = new InboundCall(o.telephony, sip);
     const run = InboundSession.run(o.session, { call, account, number: owned.number, numbers, trunk });
     this.#running.add(run);

@@ -212,3 +212,18 @@ test('a callback that fails refuses the call (480); numbers not marked inbound o
   assert.equal(nobody.status, 404);
   assert.equal(callbacks.received.length, before, 'no callback for them');
 });
+
+test('a trunk that requires SRTP gets 488 for a plain offer, before any callback', async () => {
+  const trunks = new TrunkAdmin(api.running.store, SecretBox.forConfig({ dataDir: api.dataDir }));
+  const carrierTrunk = { name: 'carrier', uri: kamailioUri, inboundFrom: ['127.0.0.1/32'], isDefault: true };
+  trunks.add({ ...carrierTrunk, srtp: 'required' });
+  try {
+    callbacks.script = () => ({ action: 'answer' });
+    const before = callbacks.received.length;
+    const plain = await carrier.dial({ from: PERSONA, to: INBOUND, server: kamailioUri });
+    assert.equal(plain.status, 488, 'the persona offers plain RTP/AVP');
+    assert.equal(callbacks.received.length, before, 'no callin for a call that cannot be taken');
+  } finally {
+    trunks.add(carrierTrunk);
+  }
+});
