@@ -26,23 +26,16 @@ import type { AccountRecord, CallRecord, TrunkRecord } from '../store/records.js
 import type { CallPatch, Store } from '../store/repositories.js';
 import type { OutboundCall } from '../telephony/outboundCall.js';
 import { destinationFilter } from '../tenancy/destinations.js';
+import { endAnsweredCall } from './answeredCallEnd.js';
 import { CallbackExchange } from './callbackExchange.js';
 import type { CallEvents } from './callEvents.js';
 import { CallFinisher, finishUnplaced } from './callFinisher.js';
 import type { CallLedger } from './callLedger.js';
 import type { ListenerFactory } from './callListener.js';
-import {
-  answeredResult,
-  failedCallResult,
-  HANGUP_DIRECTION,
-  internalFailureResult,
-  playbackFailedResult,
-  unansweredResult,
-} from './callOutcome.js';
+import { failedCallResult, internalFailureResult, unansweredResult } from './callOutcome.js';
 import { CallProgress } from './callProgress.js';
 import { Conversation, type ConversationOptions, speechSettings } from './conversation.js';
 import { EarlyMediaListening } from './earlyMediaListening.js';
-import { quietly } from './quietly.js';
 import { ScriptedExchange } from './scriptedCallbacks.js';
 import { SecondLegs } from './secondLegs.js';
 import type { Dial } from './trunkDial.js';
@@ -282,22 +275,14 @@ export class CallSession implements LiveCall {
   }
 
   async #ended(by: EndedBy, reason: string): Promise<void> {
-    const duringPrompt = by === 'remote' && this.#playingAtEnd;
-    const conversation = this.#conversation;
-    conversation?.close();
-    quietly(this.#log, 'ending the second legs', () => this.#legs?.close());
-    const failure = conversation?.playbackFailure;
-    const result = failure
-      ? playbackFailedResult(`${failure.code} ${failure.name}`)
-      : answeredResult(duringPrompt);
-    this.#log.info({ by, reason, cause: conversation?.hangupCause, status: result.statusCode }, 'call ended');
-    const dynamicId = conversation?.dynamicId;
-    await this.#finish({
-      state: 'ended',
-      ...result,
-      hangupDirection: by === 'remote' ? HANGUP_DIRECTION.user : HANGUP_DIRECTION.machine,
-      ...(dynamicId !== undefined && { dynamicId: dynamicId || null }),
-    });
+    await this.#finish(
+      endAnsweredCall(by, reason, {
+        conversation: this.#conversation,
+        legs: this.#legs,
+        playingAtEnd: this.#playingAtEnd,
+        log: this.#log,
+      }),
+    );
   }
 
   #finish(patch: CallPatch): Promise<void> {

@@ -87,7 +87,10 @@ export class InboundCalls {
     }
     if (trunk?.srtp === 'required' && !sip.offerMedia.crypto?.length) {
       // The trunk's calls must be encrypted both ways: a plain offer from it is refused, not answered in the clear.
-      o.log.warn({ ...fields }, 'inbound INVITE without SRTP from a trunk that requires it (--srtp required): 488');
+      o.log.warn(
+        { ...fields },
+        'inbound INVITE without SRTP from a trunk that requires it (--srtp required): 488',
+      );
       sip.reject(488, 'Not Acceptable Here');
       return;
     }

@@ -16,24 +16,17 @@ import type { AccountRecord, TrunkRecord } from '../store/records.js';
 import type { CallPatch, Store } from '../store/repositories.js';
 import { type InboundCall, MediaOfferError } from '../telephony/inboundCall.js';
 import { destinationFilter } from '../tenancy/destinations.js';
+import { endAnsweredCall } from './answeredCallEnd.js';
 import { CallbackExchange, type CallinDecision } from './callbackExchange.js';
 import { CallFinisher } from './callFinisher.js';
 import type { CallIdGenerator } from './callId.js';
-import {
-  answeredResult,
-  type CallResult,
-  HANGUP_DIRECTION,
-  internalFailureResult,
-  playbackFailedResult,
-  unansweredResult,
-} from './callOutcome.js';
+import { type CallResult, internalFailureResult, unansweredResult } from './callOutcome.js';
 import { CallProgress } from './callProgress.js';
 import type { CallSessionDeps, LiveCall } from './callSession.js';
 import { Conversation, speechSettings } from './conversation.js';
 import type { InboundNumbers } from './inboundNumbers.js';
 import { answerOpening, inboundRequest } from './inboundRequest.js';
 import { newQueuedCall } from './newCall.js';
-import { quietly } from './quietly.js';
 import { SecondLegs } from './secondLegs.js';
 
 export interface InboundSessionDeps extends Omit<CallSessionDeps, 'store'> {
@@ -297,22 +290,14 @@ export class InboundSession implements LiveCall {
   }
 
   async #ended(by: EndedBy, reason: string): Promise<void> {
-    const duringPrompt = by === 'remote' && this.#playingAtEnd;
-    const conversation = this.#conversation;
-    conversation?.close();
-    quietly(this.#log, 'ending the second legs', () => this.#legs?.close());
-    const failure = conversation?.playbackFailure;
-    const result = failure
-      ? playbackFailedResult(`${failure.code} ${failure.name}`)
-      : answeredResult(duringPrompt);
-    this.#log.info({ by, reason, cause: conversation?.hangupCause, status: result.statusCode }, 'call ended');
-    const dynamicId = conversation?.dynamicId;
-    await this.#finish({
-      state: 'ended',
-      ...result,
-      hangupDirection: by === 'remote' ? HANGUP_DIRECTION.user : HANGUP_DIRECTION.machine,
-      ...(dynamicId !== undefined && { dynamicId: dynamicId || null }),
-    });
+    await this.#finish(
+      endAnsweredCall(by, reason, {
+        conversation: this.#conversation,
+        legs: this.#legs,
+        playingAtEnd: this.#playingAtEnd,
+        log: this.#log,
+      }),
+    );
   }
 
   #finish(patch: CallPatch): Promise<void> {
