@@ -132,7 +132,14 @@ test('--register: the server registers, trunk list --json shows the state, shutd
 
   // One snapshot: on a slow machine the next attempt (5 s later) may already run when we read again.
   let failing: RegistrationView | undefined;
-  await waitFor('backup failing', () => (failing = registration('backup'))?.state === 'failing', 15_000);
+  await waitFor(
+    'backup failing',
+    () => {
+      failing = registration('backup');
+      return failing?.state === 'failing';
+    },
+    15_000,
+  );
   assert.equal(failing!.registered, false);
   assert.equal(failing!.lastError, '401 Unauthorized');
   assert.ok(Date.parse(failing!.nextRefresh!) > Date.parse(failing!.updatedAt!), 'a retry is planned');
