@@ -136,6 +136,8 @@ export class ResilientAsrStream implements AsrStream {
         { engine: this.#o.engine, detail, failures: this.#failures },
         'speech engine stays down: this call falls back to the embedded engine',
       );
+      // The embedded engine bounds its own recognitions (its `timeoutMs`): no more timing here.
+      for (const x of this.#expected.splice(0)) this.#clock.clearTimer(x.timer);
       this.#inner = this.#start((o) => this.#o.fallback(o));
       this.#o.onDown?.(detail);
     } else {
@@ -163,7 +165,7 @@ export class ResilientAsrStream implements AsrStream {
   }
 
   sentenceEnded(beginMs: number, endMs: number): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#fellBack) return;
     const expected: Expected = { beginMs, endMs, timer: undefined };
     expected.timer = this.#clock.setTimer(() => this.#timedOut(expected), this.#o.timeoutMs);
     this.#expected.push(expected);

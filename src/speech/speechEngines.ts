@@ -406,7 +406,10 @@ export class SpeechEngines {
 
   /** A configured engine whose streams reconnect, and fall back to `embedded` when it stays down. */
   #resilient(name: string, remote: AsrEngine, embedded: () => AsrEngine): AsrEngine {
-    const timeoutMs = this.#config.asr.engines[name]?.timeoutMs ?? 5000;
+    const c = this.#config.asr.engines[name];
+    // Offline sherpa models answer through our VAD segmentation, which starts a little after the
+    // call's sentence end and bounds each recognition by timeoutMs itself: leave it that margin.
+    const timeoutMs = (c?.timeoutMs ?? 5000) + (c?.type === 'sherpa' ? 1000 : 0);
     return {
       name: remote.name,
       createStream: (options) =>
