@@ -98,6 +98,11 @@ export function speechListeners(
     };
     const onEvent = (r: Recognition, e: AsrEvent) => {
       if (closed || e.type === 'partial' || r.start === undefined) return;
+      if (e.type === 'rejected' && e.fatal) {
+        // The stream failed: no sentence of the callee's; those waiting are told after the grace.
+        o.log.warn({ detail: e.detail }, 'speech recognition failed');
+        return;
+      }
       const beginAt = r.start + e.beginMs;
       const endAt = r.start + e.endMs;
       if (e.type === 'rejected') o.log.debug({ reason: e.reason, detail: e.detail }, 'speech not recognised');
@@ -166,6 +171,9 @@ export function speechListeners(
           } else if (e.type === 'speech-end') {
             sentenceBegin = undefined;
             o.events.sentenceEnded?.(clock.now());
+            // Its answer is now due: a recognizer that gives none in time is a `timeout`.
+            if (asr?.start !== undefined)
+              asr.stream.sentenceEnded?.(e.beginMs - asr.start, e.endMs - asr.start);
             const known = early;
             early = undefined;
             if (known && known.endAt >= e.endMs - LATER_SENTENCE_MS) {

@@ -29,6 +29,11 @@ export interface AsrRejectedEvent {
   beginMs: number;
   endMs: number;
   detail?: string;
+  /**
+   * The stream itself failed (connection lost, task failed, engine fell behind) and will report
+   * nothing more: not a judgement on any sentence, so a call never reports it as one.
+   */
+  fatal?: true;
 }
 
 export type AsrEvent = AsrResultEvent | AsrRejectedEvent;
@@ -52,6 +57,12 @@ export interface AsrStream {
   finish(): Promise<void>;
   /** Abandons the stream now (call hung up); pending results are dropped. */
   close(): void;
+  /**
+   * The caller's own endpointer heard a sentence end (stream offsets, ms): an answer for it is due
+   * within the engine's timeout, else it is `rejected` (`timeout`). Optional: streams that segment
+   * the audio themselves bound their own recognitions.
+   */
+  sentenceEnded?(beginMs: number, endMs: number): void;
 }
 
 /** Something that can open recognition streams: one per engine configuration, shared by calls. */

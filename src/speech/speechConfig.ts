@@ -101,6 +101,11 @@ export const ttsEngineSchema = z.union([
 
 export const speechConfigSchema = z
   .object({
+    /**
+     * How often an engine that is down (at start-up, or since calls found it down) is probed again,
+     * ms; once a probe passes, new calls use it.
+     */
+    reprobeMs: z.number().int().min(100).max(3_600_000).default(30_000),
     vad: z
       .object({
         /** `spectral`: the built-in detector; `silero`: Silero through sherpa-onnx (needs `sileroModel`). */

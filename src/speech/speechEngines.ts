@@ -1,11 +1,15 @@
 /**
  * Composition of the speech layer: builds the embedded engines and the configured adapters at
- * start-up, probes each adapter once (model folder loads, server answers), reports the result, and
+ * start-up, probes each adapter (model folder loads, server answers), reports the result, and
  * hands calls the engine their account and ASR model select, falling back to the embedded engines
- * for anything missing or unhealthy. It owns every engine and closes them all.
+ * for anything missing or unhealthy. An engine that is down (at start-up, or since a call found it
+ * down) is probed again every `reprobeMs` on the clock and used by new calls once a probe passes.
+ * A call's stream on a configured engine reconnects and falls back by itself
+ * (resilientAsrStream.ts). It owns every engine and closes them all.
  */
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
+import { type Clock, systemClock } from '../clock/clock.js';
 import type { Logger } from '../observability/logger.js';
 import { explainTlsError, FunAsrEngine, funAsrSocketOptions } from './adapters/funAsrEngine.js';
 import { NlsAsrEngine, probeNlsTranscription } from './adapters/nlsAsrEngine.js';
@@ -23,6 +27,7 @@ import { BUILTIN_PHRASE_MODELS, DEFAULT_BASE_MODEL } from './phrase/builtinPhras
 import { PhraseAsrEngine } from './phrase/phraseAsrEngine.js';
 import { PhraseDecoderPool } from './phrase/phraseDecoderPool.js';
 import { PhraseRecognizer } from './phrase/phraseRecognizer.js';
+import { ResilientAsrStream } from './resilientAsrStream.js';
 import { SpectralVad } from './spectralVad.js';
 import type { AsrEngineConfig, SpeechConfig, TtsEngineConfig } from './speechConfig.js';
 import type { Tts } from './tts.js';
@@ -70,6 +75,8 @@ export interface SpeechEnginesOptions {
   log?: Logger;
   /** Skip the embedded TTS (CLI commands that only recognise). */
   withoutTts?: boolean;
+  /** Times re-probes (default the system clock). */
+  clock?: Clock;
 }
 
 type AsrFactory = (hotwords?: string[], asrModelId?: string) => AsrEngine;
@@ -88,10 +95,16 @@ export class SpeechEngines {
   readonly #nlsTokenSources = new Map<string, NlsTokenProvider>();
   #sileroModel: string | null = null;
   #closed = false;
+  readonly #clock: Clock;
+  /** Engines that are down, by `role:name`: probed again every `reprobeMs`. */
+  readonly #down = new Map<string, { role: 'asr' | 'tts'; name: string }>();
+  #reprobeTimer: unknown;
+  #reprobing = false;
 
   private constructor(options: SpeechEnginesOptions) {
     this.#options = options;
     this.#config = options.config;
+    this.#clock = options.clock ?? systemClock;
     const e = options.config.asr.embedded;
     this.#pool = new PhraseDecoderPool({ workers: e.workers, maxGrammars: e.maxGrammars, log: options.log });
     this.#embeddedTts = options.withoutTts
@@ -134,12 +147,15 @@ export class SpeechEngines {
       ...Object.entries(this.#config.asr.engines).map(async ([name, c]) => {
         const detail = await this.#probeAsr(name, c);
         report({ name, role: 'asr', type: c.type, ok: detail === null, detail: detail ?? undefined });
+        if (detail !== null) this.#down.set(`asr:${name}`, { role: 'asr', name });
       }),
       ...Object.entries(this.#config.tts.engines).map(async ([name, c]) => {
         const detail = await this.#probeTts(name, c);
         report({ name, role: 'tts', type: c.type, ok: detail === null, detail: detail ?? undefined });
+        if (detail !== null) this.#down.set(`tts:${name}`, { role: 'tts', name });
       }),
     ]);
+    this.#scheduleReprobe();
     const vad = this.#config.vad;
     if (vad.engine === 'silero') {
       try {
@@ -268,6 +284,70 @@ export class SpeechEngines {
     return tokens;
   }
 
+  #setHealth(h: EngineHealth): void {
+    const i = this.health.findIndex((x) => x.name === h.name && x.role === h.role);
+    if (i >= 0) this.health[i] = h;
+    else this.health.push(h);
+  }
+
+  #scheduleReprobe(): void {
+    if (this.#closed || this.#down.size === 0 || this.#reprobeTimer !== undefined) return;
+    this.#reprobeTimer = this.#clock.setTimer(() => {
+      this.#reprobeTimer = undefined;
+      void this.#reprobe();
+    }, this.#config.reprobeMs);
+  }
+
+  /** Probes every engine that is down once more; one that passes is used by new calls. */
+  async #reprobe(): Promise<void> {
+    if (this.#closed || this.#reprobing) return;
+    this.#reprobing = true;
+    try {
+      await Promise.all(
+        [...this.#down].map(async ([key, { role, name }]) => {
+          const c = role === 'asr' ? this.#config.asr.engines[name] : this.#config.tts.engines[name];
+          if (!c) return;
+          const detail =
+            role === 'asr'
+              ? await this.#probeAsr(name, c as AsrEngineConfig)
+              : await this.#probeTts(name, c as TtsEngineConfig);
+          if (this.#closed) {
+            if (role === 'asr') await this.#engines.get(name)?.close(); // loaded while closing
+            return;
+          }
+          if (detail === null) {
+            this.#down.delete(key);
+            this.#setHealth({ name, role, type: c.type, ok: true });
+            this.#options.log?.info(
+              { engine: name, role, type: c.type },
+              'speech engine is up: new calls use it',
+            );
+          } else this.#setHealth({ name, role, type: c.type, ok: false, detail });
+        }),
+      );
+    } finally {
+      this.#reprobing = false;
+      this.#scheduleReprobe();
+    }
+  }
+
+  /**
+   * A call found a remote engine down (it failed again right after reconnecting): new calls use the
+   * embedded engine until a re-probe passes. sherpa-onnx engines stay (their decode thread restarts).
+   */
+  #markDown(name: string, detail: string): void {
+    const c = this.#config.asr.engines[name];
+    if (!c || c.type === 'sherpa' || this.#closed || this.#down.has(`asr:${name}`)) return;
+    this.#asrFactories.delete(name);
+    this.#down.set(`asr:${name}`, { role: 'asr', name });
+    this.#setHealth({ name, role: 'asr', type: c.type, ok: false, detail });
+    this.#options.log?.error(
+      { engine: name, role: 'asr', type: c.type, detail },
+      'speech engine down: new calls use the embedded engine until it answers a probe',
+    );
+    this.#scheduleReprobe();
+  }
+
   /** A fresh detector for one call. */
   createVad(): Vad {
     if (this.#sileroModel) {
@@ -302,29 +382,48 @@ export class SpeechEngines {
         .split(/\r?\n/)
         .map((l) => l.split('\t')[0]!.trim())
         .filter(Boolean);
-      const remote = this.#remote(
+      const name =
         e.models[record.id] ??
-          (selection.accountName ? e.accounts[selection.accountName] : undefined) ??
-          e.default,
-        record.id,
-        phrases,
-        record.id,
-      );
-      return (
-        remote ?? this.#phraseEngine(`model:${record.id}:${record.createdAt}`, record.name, record.phrases)
-      );
+        (selection.accountName ? e.accounts[selection.accountName] : undefined) ??
+        e.default;
+      const embedded = () =>
+        this.#phraseEngine(`model:${record.id}:${record.createdAt}`, record.name, record.phrases);
+      const remote = this.#remote(name, record.id, phrases, record.id);
+      return remote && name ? this.#resilient(name, remote, embedded) : embedded();
     }
     const base = selection.asrBaseId || DEFAULT_BASE_MODEL;
     const builtin = base === EARLY_MEDIA_MODEL ? EARLY_MEDIA_PHRASES : BUILTIN_PHRASE_MODELS[base];
     if (!builtin)
       throw new AsrModelError('isv.INVALID_PARAMETERS', `AsrBaseId ${base} is not a known base model`);
-    const remote = this.#remote(
+    const name =
       (selection.accountName ? e.accounts[selection.accountName] : undefined) ??
-        e.baseModels[base] ??
-        e.default,
-      `base:${base}`,
-    );
-    return remote ?? this.#phraseEngine(`base:${base}`, base, builtin);
+      e.baseModels[base] ??
+      e.default;
+    const embedded = () => this.#phraseEngine(`base:${base}`, base, builtin);
+    const remote = this.#remote(name, `base:${base}`);
+    return remote && name ? this.#resilient(name, remote, embedded) : embedded();
+  }
+
+  /** A configured engine whose streams reconnect, and fall back to `embedded` when it stays down. */
+  #resilient(name: string, remote: AsrEngine, embedded: () => AsrEngine): AsrEngine {
+    const c = this.#config.asr.engines[name];
+    // Offline sherpa models answer through our VAD segmentation, which starts a little after the
+    // call's sentence end and bounds each recognition by timeoutMs itself: leave it that margin.
+    const timeoutMs = (c?.timeoutMs ?? 5000) + (c?.type === 'sherpa' ? 1000 : 0);
+    return {
+      name: remote.name,
+      createStream: (options) =>
+        new ResilientAsrStream({
+          ...options,
+          engine: name,
+          open: (o) => remote.createStream(o),
+          fallback: (o) => embedded().createStream(o),
+          onDown: (detail) => this.#markDown(name, detail),
+          timeoutMs,
+          clock: this.#clock,
+        }),
+      close: async () => {}, // the engines are SpeechEngines'
+    };
   }
 
   /** TTS for an account: its configured engine when healthy, else the default, else embedded. */
@@ -368,6 +467,7 @@ export class SpeechEngines {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#clock.clearTimer(this.#reprobeTimer);
     await Promise.all([
       this.#pool.close(),
       this.#embeddedTts?.close(),

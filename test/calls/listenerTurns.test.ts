@@ -22,6 +22,8 @@ interface FakeStream {
   written: number;
   finished: boolean;
   closed: boolean;
+  /** Sentences the listener announced as ended ([beginMs, endMs], stream offsets). */
+  ended: [number, number][];
 }
 
 function fakeEngines(known = (_s: AsrSelection) => true) {
@@ -40,7 +42,14 @@ function fakeEngines(known = (_s: AsrSelection) => true) {
       return {
         name: 'scripted',
         createStream: (o: AsrStreamOptions) => {
-          const s: FakeStream = { selection, emit: o.onEvent, written: 0, finished: false, closed: false };
+          const s: FakeStream = {
+            selection,
+            emit: o.onEvent,
+            written: 0,
+            finished: false,
+            closed: false,
+            ended: [],
+          };
           streams.push(s);
           return {
             write() {
@@ -51,6 +60,9 @@ function fakeEngines(known = (_s: AsrSelection) => true) {
             },
             close() {
               s.closed = true;
+            },
+            sentenceEnded(beginMs: number, endMs: number) {
+              s.ended.push([beginMs, endMs]);
             },
           };
         },
@@ -111,6 +123,28 @@ test('a sentence the recognizer rejects is reported once, without words', () => 
   );
   audio(false, 5000);
   assert.equal(heard.length, 1, 'the grace does not report it again');
+  listener.close();
+});
+
+test('a failure of the stream is no turn; each sentence end is announced to the stream (its answer is due)', () => {
+  const { heard, listener, engines, audio } = setUp();
+  audio(true, 400);
+  audio(false, 400);
+  assert.deepEqual(engines.streams[0]!.ended, [[0, 400]]);
+  engines.streams[0]!.emit({
+    type: 'rejected',
+    reason: 'error',
+    beginMs: 0,
+    endMs: 800,
+    detail: 'funasr: connection closed',
+    fatal: true,
+  });
+  assert.equal(heard.length, 0, 'not reported as a sentence without words');
+  engines.streams[0]!.emit(final('你好', 0, 400));
+  assert.deepEqual(
+    heard.map((h) => h.words),
+    ['你好'],
+  );
   listener.close();
 });
 

@@ -91,7 +91,11 @@ export interface E2e {
   close(): Promise<void>;
 }
 
-export async function startE2e(overrides: Partial<ConfigInput> = {}): Promise<E2e> {
+export async function startE2e(
+  overrides: Partial<ConfigInput> = {},
+  /** Where smartcall logs (default: nowhere, or stdout at E2E_LOG's level). */
+  options: { log?: import('../../src/observability/logger.js').Logger } = {},
+): Promise<E2e> {
   const dir = tempDir('smartcall-e2e-');
   const callbacks = new CallbackServer();
   await callbacks.start();
@@ -105,7 +109,8 @@ export async function startE2e(overrides: Partial<ConfigInput> = {}): Promise<E2
     media: { allowPrivateUrls: true },
     ...overrides,
   });
-  const log = process.env.E2E_LOG ? createLogger({ level: process.env.E2E_LOG }) : silentLogger();
+  const log =
+    options.log ?? (process.env.E2E_LOG ? createLogger({ level: process.env.E2E_LOG }) : silentLogger());
   const running = await startSmartcall(config, log);
   const demo = running.demo!;
   const admin = new TenancyAdmin(running.store, SecretBox.forConfig(config));

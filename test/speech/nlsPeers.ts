@@ -38,7 +38,10 @@ export interface NlsGatewayOptions {
   projectRate?: 8000 | 16000;
   /** The sentences the recogniser "hears", in turn (default 我现在没空). */
   sentences?: string[];
-  /** Fail the transcription task (TaskFailed 50000000) right after this many sentences. */
+  /**
+   * Fail the transcription task (TaskFailed 50000000) right after this many sentences on one
+   * connection; a later task goes on with the next sentence.
+   */
   failAfterSentences?: number;
 }
 
@@ -63,6 +66,8 @@ export async function nlsGateway(options: NlsGatewayOptions = {}): Promise<NlsGa
   const tokens = options.tokens ?? new Map([['good-token', Number.POSITIVE_INFINITY]]);
   const sentences = options.sentences ?? ['我现在没空'];
   let refused = 0;
+  /** The sentence a new task starts with (tasks that failed mid-stream have used the ones before). */
+  let next = 0;
   const peer = (await serve(
     (ws, _peer, req) => {
       const token = String(req.headers['x-nls-token'] ?? '');
@@ -73,7 +78,8 @@ export async function nlsGateway(options: NlsGatewayOptions = {}): Promise<NlsGa
       let bytes = 0;
       let chunkEnergy = 0;
       let chunkBytes = 0;
-      let sentence = 0; // sentences ended so far
+      let sentence = next; // sentences ended so far
+      let endedHere = 0;
       let begin: number | null = null; // ms where the sentence in progress began
       let quietMs = 0;
       let loudMs = 0;
@@ -105,8 +111,11 @@ export async function nlsGateway(options: NlsGatewayOptions = {}): Promise<NlsGa
         begin = null;
         loudMs = 0;
         sentence++;
-        if (options.failAfterSentences !== undefined && sentence >= options.failAfterSentences)
+        endedHere++;
+        if (options.failAfterSentences !== undefined && endedHere >= options.failAfterSentences) {
+          next = sentence;
           failTask(50000000, 'GRPC_ERROR:Grpc error!');
+        }
       };
       /** One 100 ms chunk decoded. */
       const chunk = (loud: boolean) => {

@@ -34,6 +34,8 @@ export async function serve(
   tls?: PeerTls,
   /** Accepts or refuses (HTTP 403) an upgrade request. */
   admit?: (req: import('http').IncomingMessage) => boolean,
+  /** The port to listen on (default: any free one). */
+  port = 0,
 ): Promise<Peer> {
   const https = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }) : null;
   const verifyClient = admit
@@ -42,15 +44,15 @@ export async function serve(
     : undefined;
   const wss = https
     ? new WebSocketServer({ server: https, verifyClient })
-    : new WebSocketServer({ host: '127.0.0.1', port: 0, verifyClient });
-  if (https) await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', () => resolve()));
+    : new WebSocketServer({ host: '127.0.0.1', port, verifyClient });
+  if (https) await new Promise<void>((resolve) => https.listen(port, '127.0.0.1', () => resolve()));
   else await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
-  const port = ((https ?? wss).address() as AddressInfo).port;
+  const bound = ((https ?? wss).address() as AddressInfo).port;
   let bytes = 0;
   const audio: Buffer[] = [];
   let connections = 0;
   const peer: Peer = {
-    url: `${https ? 'wss' : 'ws'}://127.0.0.1:${port}`,
+    url: `${https ? 'wss' : 'ws'}://127.0.0.1:${bound}`,
     received: [],
     receivedText: [],
     connections: () => connections,
@@ -110,6 +112,13 @@ export interface FunAsrPeerOptions {
    * increment, the first quiet chunk after speech ends the sentence (as the server's VAD would).
    */
   speechGated?: boolean;
+  /**
+   * Drop the connection (TCP reset, no close frame) 50 ms after this many `2pass-offline` results
+   * on it; a later connection goes on with the next sentence (a load balancer or server restart).
+   */
+  dropAfterSentences?: number;
+  /** Listen on this port (default: any free one). */
+  port?: number;
 }
 
 const DEFAULT_SENTENCES: FunAsrSentence[] = [
@@ -133,108 +142,122 @@ const DEFAULT_SENTENCES: FunAsrSentence[] = [
 export function funAsrServer(options: FunAsrPeerOptions = {}): Promise<Peer> {
   const sentences = options.sentences ?? DEFAULT_SENTENCES;
   const silenceChunks = options.silenceChunks ?? 2;
-  return serve((ws) => {
-    let mode = '2pass';
-    let audioFs = 16000;
-    let online = false;
-    let samples = 0;
-    let energy = 0;
-    let chunks = 0;
-    let sentence = 0;
-    let increment = 0;
-    let silence = 0;
-    let ended = false;
-    const held: string[] = [];
-    const send = (msg: Record<string, unknown>) => {
-      const text = JSON.stringify({ timestamp: Date.now(), ...msg, wav_name: 'smartcall' });
-      if (msg.mode === '2pass-offline' && options.lateOffline && !msg.is_final) held.push(text);
-      else ws.send(text);
-    };
-    const offline = (s: FunAsrSentence, isFinal: boolean) => {
-      if (mode === 'online') return false;
-      send({
-        mode: '2pass-offline',
-        text: s.text,
-        is_final: isFinal,
-        ...(s.timestamp ? { timestamp: s.timestamp } : {}),
-      });
-      return true;
-    };
-    let heardSpeech = false;
-    /** One 600 ms chunk of audio decoded. */
-    const chunk = (loud: boolean) => {
-      const s = sentences[sentence];
-      if (!s) return;
-      if (options.speechGated) {
-        if (loud) {
-          heardSpeech = true;
-          if (increment < s.increments.length && mode !== 'offline')
+  const drop = options.dropAfterSentences;
+  /** The sentence the next connection starts with (when connections are dropped). */
+  let next = 0;
+  return serve(
+    (ws) => {
+      let finals = 0;
+      let mode = '2pass';
+      let audioFs = 16000;
+      let online = false;
+      let samples = 0;
+      let energy = 0;
+      let chunks = 0;
+      let sentence = drop === undefined ? 0 : next;
+      let increment = 0;
+      let silence = 0;
+      let ended = false;
+      const held: string[] = [];
+      const send = (msg: Record<string, unknown>) => {
+        const text = JSON.stringify({ timestamp: Date.now(), ...msg, wav_name: 'smartcall' });
+        if (msg.mode === '2pass-offline' && options.lateOffline && !msg.is_final) held.push(text);
+        else ws.send(text);
+      };
+      const offline = (s: FunAsrSentence, isFinal: boolean) => {
+        if (mode === 'online') return false;
+        send({
+          mode: '2pass-offline',
+          text: s.text,
+          is_final: isFinal,
+          ...(s.timestamp ? { timestamp: s.timestamp } : {}),
+        });
+        if (drop !== undefined && ++finals >= drop) {
+          next = sentence + 1;
+          ended = true;
+          setTimeout(() => ws.terminate(), 50);
+        }
+        return true;
+      };
+      let heardSpeech = false;
+      /** One 600 ms chunk of audio decoded. */
+      const chunk = (loud: boolean) => {
+        const s = sentences[sentence];
+        if (!s) return;
+        if (options.speechGated) {
+          if (loud) {
+            heardSpeech = true;
+            if (increment < s.increments.length && mode !== 'offline')
+              send({ mode: '2pass-online', text: s.increments[increment], is_final: false });
+            increment = Math.min(increment + 1, s.increments.length);
+          } else if (heardSpeech) {
+            heardSpeech = false;
+            offline(s, false);
+            sentence++;
+            increment = 0;
+          }
+          return;
+        }
+        if (increment < s.increments.length) {
+          if (mode !== 'offline')
             send({ mode: '2pass-online', text: s.increments[increment], is_final: false });
-          increment = Math.min(increment + 1, s.increments.length);
-        } else if (heardSpeech) {
-          heardSpeech = false;
-          offline(s, false);
+          increment++;
+          return;
+        }
+        if (silence === 0) offline(s, false);
+        silence++;
+        if (silence >= silenceChunks) {
           sentence++;
           increment = 0;
+          silence = 0;
         }
-        return;
-      }
-      if (increment < s.increments.length) {
-        if (mode !== 'offline')
-          send({ mode: '2pass-online', text: s.increments[increment], is_final: false });
-        increment++;
-        return;
-      }
-      if (silence === 0) offline(s, false);
-      silence++;
-      if (silence >= silenceChunks) {
-        sentence++;
-        increment = 0;
-        silence = 0;
-      }
-    };
-    ws.on('message', (data, isBinary) => {
-      if (ended) return;
-      if (isBinary) {
-        if (!online) return;
-        const pcm = data as Buffer;
-        for (let i = 0; i + 1 < pcm.length; i += 2) energy += Math.abs(pcm.readInt16LE(i));
-        samples += pcm.length / 2;
-        // 800-sample slices at audio_fs; a chunk is 600 ms of them.
-        const slices = Math.floor(samples / 800);
-        const due = Math.floor((slices * 800 * 1000) / audioFs / 600);
-        while (chunks < due) {
-          chunks++;
-          chunk(energy / ((audioFs * 600) / 1000) > 300);
-          energy = 0;
-        }
-        return;
-      }
-      const msg = JSON.parse(data.toString()) as {
-        mode?: string;
-        audio_fs?: number;
-        chunk_size?: number[];
-        is_speaking?: boolean;
       };
-      if (msg.mode) mode = msg.mode;
-      if (msg.audio_fs) audioFs = msg.audio_fs;
-      if (Array.isArray(msg.chunk_size) && msg.chunk_size.length === 3) online = true;
-      if (msg.is_speaking === false) {
-        ended = true;
-        for (const text of held.splice(0)) ws.send(text);
-        const s = sentences[sentence];
-        setTimeout(() => {
-          if (!online) return; // no handle: the real server answers nothing
-          // The tail: what is left of the sentence in progress.
-          const inProgress = s && increment > 0 && silence === 0;
-          if (inProgress && offline(s, true)) return;
-          // Online mode: the rest of the sentence is one more increment.
-          const last = inProgress && mode === 'online' ? (s.increments[increment] ?? '') : '';
-          send({ ...(last ? { mode: '2pass-online' } : {}), text: last, is_final: true });
-        }, 50);
-      }
-    });
-  }, options.tls);
+      ws.on('message', (data, isBinary) => {
+        if (ended) return;
+        if (isBinary) {
+          if (!online) return;
+          const pcm = data as Buffer;
+          for (let i = 0; i + 1 < pcm.length; i += 2) energy += Math.abs(pcm.readInt16LE(i));
+          samples += pcm.length / 2;
+          // 800-sample slices at audio_fs; a chunk is 600 ms of them.
+          const slices = Math.floor(samples / 800);
+          const due = Math.floor((slices * 800 * 1000) / audioFs / 600);
+          while (chunks < due) {
+            chunks++;
+            chunk(energy / ((audioFs * 600) / 1000) > 300);
+            energy = 0;
+          }
+          return;
+        }
+        const msg = JSON.parse(data.toString()) as {
+          mode?: string;
+          audio_fs?: number;
+          chunk_size?: number[];
+          is_speaking?: boolean;
+        };
+        if (msg.mode) mode = msg.mode;
+        if (msg.audio_fs) audioFs = msg.audio_fs;
+        if (Array.isArray(msg.chunk_size) && msg.chunk_size.length === 3) online = true;
+        if (msg.is_speaking === false) {
+          ended = true;
+          for (const text of held.splice(0)) ws.send(text);
+          const s = sentences[sentence];
+          setTimeout(() => {
+            if (!online) return; // no handle: the real server answers nothing
+            // The tail: what is left of the sentence in progress.
+            const inProgress = s && increment > 0 && silence === 0;
+            if (inProgress && offline(s, true)) return;
+            // Online mode: the rest of the sentence is one more increment.
+            const last = inProgress && mode === 'online' ? (s.increments[increment] ?? '') : '';
+            send({ ...(last ? { mode: '2pass-online' } : {}), text: last, is_final: true });
+          }, 50);
+        }
+      });
+    },
+    options.tls,
+    undefined,
+    options.port,
+  );
 }
 
 /** One utterance the Vosk peer "hears", on the audio's timeline. */
@@ -248,6 +271,12 @@ export interface VoskPeerOptions {
   utterances?: VoskUtterance[];
   /** The model's words; grammar tokens outside it are dropped (all words when unset). */
   vocabulary?: string[];
+  /**
+   * Drop the connection (TCP reset) 50 ms after this many results on it; a later connection goes
+   * on with the next utterance, its audio taken to start where the dropped one's result ended (the
+   * client sends again what followed its last result) and its times counted from there.
+   */
+  dropAfterSentences?: number;
 }
 
 const DEFAULT_UTTERANCES: VoskUtterance[] = [
@@ -271,11 +300,16 @@ const VOSK_ENDPOINT_MS = 300;
 export function voskServer(options: VoskPeerOptions = {}): Promise<Peer> {
   const utterances = options.utterances ?? DEFAULT_UTTERANCES;
   const vocabulary = options.vocabulary ? new Set(options.vocabulary) : null;
+  const drop = options.dropAfterSentences;
+  let next = { done: 0, offsetMs: 0 };
   return serve((ws) => {
     let grammar: string[][] | null = null;
     let samples = 0;
-    let done = 0; // utterances already given as a Result
-    const ms = () => samples / 8;
+    let results = 0;
+    let dropped = false;
+    let done = next.done; // utterances already given as a Result
+    const offsetMs = next.offsetMs; // where this connection's audio starts on the script's timeline
+    const ms = () => offsetMs + samples / 8;
     const reply = (msg: object) =>
       ws.send(
         JSON.stringify(msg).replace(
@@ -302,14 +336,15 @@ export function voskServer(options: VoskPeerOptions = {}): Promise<Peer> {
       return {
         result: words.map((word, i) => ({
           conf: 1 - i * 0.2,
-          end: (u.startMs + (i + 1) * span) / 1000,
-          start: (u.startMs + i * span) / 1000,
+          end: (u.startMs - offsetMs + (i + 1) * span) / 1000,
+          start: (u.startMs - offsetMs + i * span) / 1000,
           word,
         })),
         text: words.join(' '),
       };
     };
     ws.on('message', (data, isBinary) => {
+      if (dropped) return;
       if (!isBinary) {
         const text = data.toString();
         if (text.includes('config')) {
@@ -336,10 +371,30 @@ export function voskServer(options: VoskPeerOptions = {}): Promise<Peer> {
       if (u && ms() >= u.endMs + VOSK_ENDPOINT_MS) {
         done++;
         reply(result(u, u.words));
+        if (drop !== undefined && ++results >= drop) {
+          dropped = true;
+          next = { done, offsetMs: u.endMs };
+          setTimeout(() => ws.terminate(), 50);
+        }
         return;
       }
       reply({ partial: u ? recognise(heard(u)).join(' ') : '' });
     });
+  });
+}
+
+/** A server that accepts WebSocket connections and then never says anything (a hung engine). */
+export function silentServer(): Promise<Peer> {
+  return serve(() => {});
+}
+
+/**
+ * A server that accepts a connection and then stops reading it (a stalled engine behind a live
+ * TCP connection): what the client sends piles up in the kernel's buffers, then in its own.
+ */
+export function stalledServer(): Promise<Peer> {
+  return serve((ws) => {
+    (ws as unknown as { _socket: import('node:net').Socket })._socket.pause();
   });
 }
 

@@ -127,7 +127,10 @@ class FunAsrStream implements AsrStream {
           ...(hotwords ? { hotwords } : {}),
         }),
       );
-      this.#state.open((pcm) => this.#ws.send(pcm));
+      this.#state.open(
+        (pcm) => this.#ws.send(pcm),
+        () => this.#ws.bufferedAmount,
+      );
     });
     this.#ws.on('message', (data, isBinary) => {
       if (isBinary) return;

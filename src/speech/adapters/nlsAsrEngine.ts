@@ -165,7 +165,10 @@ class NlsAsrStream implements AsrStream {
         return false;
       }
       opened = true;
-      this.#state.open((pcm) => st.sendAudio(pcm));
+      this.#state.open(
+        (pcm) => st.sendAudio(pcm),
+        () => sdkSocket(st)?.bufferedAmount ?? 0,
+      );
       return true;
     } catch (err) {
       fail(`nls: ${errorText(err)}`);
@@ -194,6 +197,11 @@ class NlsAsrStream implements AsrStream {
     this.#state.closed = true;
     this.#st?.shutdown();
   }
+}
+
+/** The SDK's WebSocket (not part of its API: `_client._ws`), for its `bufferedAmount`. */
+function sdkSocket(st: SpeechTranscription): { bufferedAmount?: number } | undefined {
+  return (st as unknown as { _client?: { _ws?: { bufferedAmount?: number } } })._client?._ws;
 }
 
 function errorText(err: unknown): string {

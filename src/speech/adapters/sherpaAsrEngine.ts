@@ -192,13 +192,20 @@ class SherpaWorkerStream implements AsrStream {
   #fail(detail: string): void {
     if (this.#failed) return;
     this.#closed = true;
-    this.#reject('error', detail);
+    this.#reject('error', detail, true);
     this.#send({ op: 'close', id: this.#id });
   }
 
-  #reject(reason: 'error' | 'timeout', detail: string): void {
+  #reject(reason: 'error' | 'timeout', detail: string, fatal = false): void {
     if (this.#failed) return;
     this.#failed = true;
-    this.#onEvent({ type: 'rejected', reason, beginMs: 0, endMs: this.#positionMs, detail });
+    this.#onEvent({
+      type: 'rejected',
+      reason,
+      beginMs: 0,
+      endMs: this.#positionMs,
+      detail,
+      ...(fatal && { fatal: true as const }),
+    });
   }
 }

@@ -69,7 +69,10 @@ class VoskStream implements AsrStream {
       const phraseList = voskPhraseList(engine.phrases ?? []);
       if (phraseList.length > 0) config.phrase_list = phraseList;
       this.#ws.send(JSON.stringify({ config }));
-      this.#state.open((pcm) => this.#ws.send(pcm));
+      this.#state.open(
+        (pcm) => this.#ws.send(pcm),
+        () => this.#ws.bufferedAmount,
+      );
     });
     this.#ws.on('message', (data, isBinary) => {
       if (isBinary) return;
