@@ -87,10 +87,12 @@ describe('transfer destinations', () => {
   test("an INVITE to the platform's own SIP port from a source no trunk lists gets 403, counted", async () => {
     const ua = e2e.running.telephony.ua;
     const before = ua.stats().refusedInvites;
+    // From 127.0.0.2: the virtual phone network's own trunk lets 127.0.0.1 in (its personas call in).
     const answer = await sipInvite({
       host: '127.0.0.1',
       port: ua.localEndpoint('udp')!.port,
       number: '13900000001',
+      from: '127.0.0.2',
     });
     assert.equal(answer?.status, 403);
     assert.equal(ua.stats().refusedInvites, before + 1);
