@@ -155,6 +155,9 @@ async function main(): Promise<void> {
   const pool = new PhraseDecoderPool();
   await Promise.all([tts.ready(), pool.ready()]);
   const recognizer = new PhraseRecognizer('customer_service_8k', CUSTOMER_SERVICE_PHRASES, pool);
+  const templatesStarted = performance.now();
+  await recognizer.ready();
+  console.log(`phrase templates built in ${(performance.now() - templatesStarted).toFixed(0)} ms`);
   console.log(DEV ? 'set: development (--dev)' : 'set: evaluation (held out)');
 
   // TTS first-chunk latency (warm engine, new prompts).
@@ -218,7 +221,10 @@ async function main(): Promise<void> {
             v[1]!++;
             perVoice.set(voice, v);
           }
-          if (slot !== 0) errors.push(`${kind} ${voice} ${text} → ${d.text ?? '(rejected)'}`);
+          if (slot !== 0)
+            errors.push(
+              `${kind} ${voice} ${text} → ${d.text ?? '(rejected)'} (${d.by}; template ${d.templateText} ${d.templateDistance.toFixed(2)})`,
+            );
         }
       }
     }
@@ -243,7 +249,8 @@ async function main(): Promise<void> {
     audioMs += audio.length / 8;
     decodeMs += d.decodeMs;
     if (d.text === null) rejected++;
-    else if (process.argv.includes('--errors')) console.log(`  off-list ${voice} ${text} → ${d.text}`);
+    else if (process.argv.includes('--errors'))
+      console.log(`  off-list ${voice} ${text} → ${d.text} (${d.by}; template ${d.templateDistance.toFixed(2)})`);
   }
   const offListRejection = rejected / OFF_LIST.length;
   console.log(`off-list rejection: ${pct(offListRejection)} (n=${OFF_LIST.length})`);
