@@ -124,7 +124,8 @@ export class PhraseRecognizer implements UtteranceRecognizer {
       return {
         ...numbers,
         text: byTemplate.templateText,
-        confidence: Math.round((0.5 + 0.5 * Math.max(0, 1 - raw.templateDistance / maxDistance)) * 1000) / 1000,
+        confidence:
+          Math.round((0.5 + 0.5 * Math.max(0, 1 - raw.templateDistance / maxDistance)) * 1000) / 1000,
         framesPerPhone: raw.frames / phones,
         by: 'template',
       };

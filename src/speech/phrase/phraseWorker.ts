@@ -131,8 +131,18 @@ async function main(): Promise<void> {
       const started = performance.now();
       const trimmed = trimSilence(msg.samples, 35, EDGE_MARGIN_MS);
       const frames = Math.max(1, Math.round(trimmed.length / 80));
-      const noTemplate = { templateWord: '', templateDistance: Number.POSITIVE_INFINITY, templateRunnerUp: Number.POSITIVE_INFINITY };
-      const none = { sequence: '', scorePerFrame: Number.NEGATIVE_INFINITY, frames, phraseFrames: 0, ...noTemplate };
+      const noTemplate = {
+        templateWord: '',
+        templateDistance: Number.POSITIVE_INFINITY,
+        templateRunnerUp: Number.POSITIVE_INFINITY,
+      };
+      const none = {
+        sequence: '',
+        scorePerFrame: Number.NEGATIVE_INFINITY,
+        frames,
+        phraseFrames: 0,
+        ...noTemplate,
+      };
       if (trimmed.length < MIN_SAMPLES) {
         reply({ ...none, posterior: 0, outsideSpeech: 1, decodeMs: 0 });
         return;
@@ -146,7 +156,13 @@ async function main(): Promise<void> {
       decoder.stop();
       const sequence = phraseWordOf(decoder.get_text());
       if (!sequence) {
-        reply({ ...none, ...byTemplate, posterior: 0, outsideSpeech: 1, decodeMs: performance.now() - started });
+        reply({
+          ...none,
+          ...byTemplate,
+          posterior: 0,
+          outsideSpeech: 1,
+          decodeMs: performance.now() - started,
+        });
         return;
       }
       ss._decoder_hyp(decoder.cdecoder, scoreSlot);

@@ -29,7 +29,10 @@ function setup(): void {
   const hz = (m: number) => 700 * (10 ** (m / 2595) - 1);
   const lo = mel(100);
   const hi = mel(3800);
-  const edges = Array.from({ length: BANDS + 2 }, (_, i) => (hz(lo + ((hi - lo) * i) / (BANDS + 1)) * NFFT) / 8000);
+  const edges = Array.from(
+    { length: BANDS + 2 },
+    (_, i) => (hz(lo + ((hi - lo) * i) / (BANDS + 1)) * NFFT) / 8000,
+  );
   filters = [];
   for (let b = 0; b < BANDS; b++) {
     const f = new Float64Array(NFFT / 2 + 1);
@@ -189,7 +192,7 @@ export function packTemplates(items: readonly { word: string; mel: Float32Array 
   const offsets = new Int32Array(items.length + 1);
   for (let i = 0; i < items.length; i++) offsets[i + 1] = offsets[i]! + items[i]!.mel.length / BANDS;
   const mel = new Float32Array(new SharedArrayBuffer(offsets[items.length]! * BANDS * 4));
-  items.forEach((t, i) => mel.set(t.mel, offsets[i]! * BANDS));
+  for (const [i, t] of items.entries()) mel.set(t.mel, offsets[i]! * BANDS);
   return { words: items.map((t) => t.word), offsets, mel };
 }
 
