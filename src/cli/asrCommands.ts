@@ -148,7 +148,9 @@ export function registerAsrCommands(program: Command): void {
       const pool = new PhraseDecoderPool();
       try {
         await pool.ready();
-        const d = await new PhraseRecognizer(name, phrases, pool).decide(samples);
+        const recognizer = new PhraseRecognizer(name, phrases, pool);
+        await recognizer.ready(); // a call's recognizer has its templates by the first reply
+        const d = await recognizer.decide(samples);
         const result = {
           file,
           model: id,

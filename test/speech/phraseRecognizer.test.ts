@@ -19,6 +19,7 @@ describe('PhraseRecognizer (embedded, soundswallower)', () => {
     pool = new PhraseDecoderPool();
     await Promise.all([tts.ready(), pool.ready()]);
     recognizer = new PhraseRecognizer('customer_service_8k', CUSTOMER_SERVICE_PHRASES, pool);
+    await recognizer.ready();
   });
   after(async () => {
     await Promise.all([tts.close(), pool.close()]);
@@ -34,6 +35,31 @@ describe('PhraseRecognizer (embedded, soundswallower)', () => {
       const d = await recognizer.decide(telephone(await speak(tts, text, voice)));
       assert.equal(d.text, text);
       assert.ok(d.confidence > 0.5 && d.confidence <= 1);
+    });
+  }
+
+  // The built-in personas' replies in their voices (src/phonenet/builtinPersonas.ts), and short
+  // answers the decoder alone used to hear as another language's phrase: issue 13's demo calls heard
+  // 是的 as 知道了 and "hello" as "that's right".
+  for (const [text, voice] of [
+    ['是的', 'xiaogang'],
+    ['你好', 'xiaogang'],
+    ['好的，可以', 'xiaogang'],
+    ['hello', 'harry'],
+    ['yes', 'harry'],
+    ['please call me later', 'harry'],
+    ['不需要', 'ruoxi'],
+    ['我现在没空', 'ruoxi'],
+    ['好', 'xiaoyun'],
+    ['行', 'xiaogang'],
+    ['不行', 'xiaoyun'],
+    ['hello', 'abby'],
+    ['go ahead', 'abby'],
+    ['of course', 'emily'],
+  ] as const) {
+    test(`hears the persona reply "${text}" spoken by ${voice} as said`, async () => {
+      const d = await recognizer.decide(telephone(await speak(tts, text, voice)));
+      assert.equal(d.text?.replace(/\p{P}/gu, ''), text.replace(/\p{P}/gu, ''), `by ${d.by}`);
     });
   }
 

@@ -14,6 +14,7 @@ export const CUSTOMER_SERVICE_PHRASES = [
   '好',
   '可以',
   '可以的',
+  '好的可以',
   '行',
   '不行',
   '没有',

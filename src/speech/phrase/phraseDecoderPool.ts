@@ -10,7 +10,9 @@ import type { Logger } from '../../observability/logger.js';
 import { WorkerPool, type WorkerPoolStats } from '../../workers/workerPool.js';
 import { acousticModelDir } from './acousticModel.js';
 import type { CompiledGrammar } from './phraseGrammar.js';
+import { TemplateBuilder } from './phraseTemplates.js';
 import type { RawRecognition, RecognizeRequest } from './phraseWorker.js';
+import type { TemplateBank } from './templateMatcher.js';
 
 export interface PhraseDecoderPoolOptions {
   /** Decoder threads (default 1; each holds ≈ 60 MB). */
@@ -29,6 +31,8 @@ export interface PhraseDecoderPoolOptions {
 
 export class PhraseDecoderPool {
   readonly #pool: WorkerPool<RecognizeRequest, RawRecognition>;
+  /** Phrase lists' TTS templates (phraseTemplates.ts), shared by every recognizer of the pool. */
+  readonly templates = new TemplateBuilder();
 
   constructor(options: PhraseDecoderPoolOptions = {}) {
     const workerData = { modelDir: acousticModelDir(), maxGrammars: options.maxGrammars ?? 8 };
@@ -47,16 +51,24 @@ export class PhraseDecoderPool {
     return this.#pool.ready();
   }
 
-  recognize(grammar: CompiledGrammar, samples: Int16Array, signal?: AbortSignal): Promise<RawRecognition> {
+  recognize(
+    grammar: CompiledGrammar,
+    samples: Int16Array,
+    signal?: AbortSignal,
+    templates?: TemplateBank | null,
+  ): Promise<RawRecognition> {
     const copy = samples.slice();
-    return this.#pool.run({ grammar, samples: copy }, { signal, transfer: [copy.buffer] });
+    return this.#pool.run(
+      { grammar, samples: copy, templates: templates ?? undefined },
+      { signal, transfer: [copy.buffer] },
+    );
   }
 
   get stats(): WorkerPoolStats {
     return this.#pool.stats;
   }
 
-  close(): Promise<void> {
-    return this.#pool.close();
+  async close(): Promise<void> {
+    await Promise.all([this.#pool.close(), this.templates.close()]);
   }
 }

@@ -16,6 +16,7 @@ import type { Recognition, UtteranceRecognizer } from '../asr.js';
 import type { PhraseDecoderPool } from './phraseDecoderPool.js';
 import { type CompiledGrammar, compileGrammar } from './phraseGrammar.js';
 import { parsePhraseList } from './phraseList.js';
+import type { TemplateBank } from './templateMatcher.js';
 
 export interface RejectionOptions {
   /** 10 ms frames per phone of the matched phrase above which it is rejected. */
@@ -29,12 +30,19 @@ export interface RejectionOptions {
    * whose score no longer exists. Accepted so that older configurations still load.
    */
   minScorePerFrame?: number;
+  /**
+   * Template distance (templateMatcher.ts) at or under which the closest template's phrase is
+   * taken, whatever the decoder said. Measured: in-list espeak speech ≤ 14.4 clean and ≤ 11 at
+   * 10 dB, off-list espeak sentences ≥ 19.5, human recordings ≥ 19 (they go to the decoder).
+   */
+  maxTemplateDistance: number;
 }
 
 export const DEFAULT_REJECTION: RejectionOptions = {
   maxFramesPerPhone: 26,
   minPosterior: 0.45,
   maxOutsideSpeech: 0.2,
+  maxTemplateDistance: 16.5,
 };
 
 export interface PhraseDecision {
@@ -48,6 +56,12 @@ export interface PhraseDecision {
   posterior: number;
   outsideSpeech: number;
   decodeMs: number;
+  /** Closest phrase by template, its distance (Infinity without templates) and the runner-up's. */
+  templateText: string | null;
+  templateDistance: number;
+  templateRunnerUp: number;
+  /** Which part named the phrase: the templates, the decoder, or none (rejected). */
+  by: 'template' | 'decoder' | 'none';
 }
 
 export class PhraseRecognizer implements UtteranceRecognizer {
@@ -55,6 +69,8 @@ export class PhraseRecognizer implements UtteranceRecognizer {
   readonly grammar: CompiledGrammar;
   readonly #pool: PhraseDecoderPool;
   readonly #rejection: RejectionOptions;
+  readonly #templates: Promise<TemplateBank | null>;
+  #bank: TemplateBank | null = null;
 
   constructor(
     name: string,
@@ -67,6 +83,18 @@ export class PhraseRecognizer implements UtteranceRecognizer {
     this.#pool = pool;
     const defined = Object.fromEntries(Object.entries(rejection).filter(([, v]) => v !== undefined));
     this.#rejection = { ...DEFAULT_REJECTION, ...defined };
+    this.#templates = pool.templates.templates(this.grammar);
+    void this.#templates.then((bank) => {
+      this.#bank = bank;
+    });
+  }
+
+  /**
+   * Resolves once the list's templates are built (about 1.5 s for the built-in list). Until then
+   * utterances are named by the decoder alone.
+   */
+  async ready(): Promise<void> {
+    this.#bank = await this.#templates;
   }
 
   async recognize(samples: Int16Array, signal: AbortSignal): Promise<Recognition | null> {
@@ -76,7 +104,32 @@ export class PhraseRecognizer implements UtteranceRecognizer {
 
   /** The recognition with the numbers behind the decision (bench and CLI show them). */
   async decide(samples: Int16Array, signal?: AbortSignal): Promise<PhraseDecision> {
-    const raw = await this.#pool.recognize(this.grammar, samples, signal);
+    const raw = await this.#pool.recognize(this.grammar, samples, signal, this.#bank);
+    const byTemplate = {
+      templateText: this.grammar.phrases[raw.templateWord] ?? null,
+      templateDistance: raw.templateDistance,
+      templateRunnerUp: raw.templateRunnerUp,
+    };
+    const numbers = {
+      sequence: raw.sequence,
+      scorePerFrame: raw.scorePerFrame,
+      posterior: raw.posterior,
+      outsideSpeech: raw.outsideSpeech,
+      decodeMs: raw.decodeMs,
+      ...byTemplate,
+    };
+    const maxDistance = this.#rejection.maxTemplateDistance;
+    if (byTemplate.templateText !== null && raw.templateDistance <= maxDistance) {
+      const phones = this.grammar.phoneCounts[raw.templateWord] ?? 1;
+      return {
+        ...numbers,
+        text: byTemplate.templateText,
+        confidence:
+          Math.round((0.5 + 0.5 * Math.max(0, 1 - raw.templateDistance / maxDistance)) * 1000) / 1000,
+        framesPerPhone: raw.frames / phones,
+        by: 'template',
+      };
+    }
     const text = this.grammar.phrases[raw.sequence] ?? null;
     const phones = this.grammar.phoneCounts[raw.sequence] ?? 1;
     const framesPerPhone = raw.phraseFrames / phones;
@@ -87,14 +140,11 @@ export class PhraseRecognizer implements UtteranceRecognizer {
       framesPerPhone <= maxFramesPerPhone &&
       raw.posterior >= minPosterior;
     return {
+      ...numbers,
       text: accepted ? text : null,
       confidence: text === null ? 0 : confidenceOf(raw.posterior, minPosterior, accepted),
-      sequence: raw.sequence,
-      scorePerFrame: raw.scorePerFrame,
       framesPerPhone,
-      posterior: raw.posterior,
-      outsideSpeech: raw.outsideSpeech,
-      decodeMs: raw.decodeMs,
+      by: accepted ? 'decoder' : 'none',
     };
   }
 

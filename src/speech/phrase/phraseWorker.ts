@@ -23,10 +23,13 @@ import createModule from 'soundswallower';
 import type { PoolMessage, WorkerMessage } from '../../workers/workerProtocol.js';
 import { frameLevels, outsideSpeechFraction, trimSilence, withNoiseFloor } from './energyTrim.js';
 import { type CompiledGrammar, phraseWordOf } from './phraseGrammar.js';
+import { matchTemplates, type TemplateBank } from './templateMatcher.js';
 
 export interface RecognizeRequest {
   grammar: CompiledGrammar;
   samples: Int16Array;
+  /** The list's TTS templates, when built (shared memory, no copy). */
+  templates?: TemplateBank;
 }
 
 export interface RawRecognition {
@@ -43,6 +46,11 @@ export interface RawRecognition {
   /** Share of the frames with speech energy that lie outside the phrase word, 0–1. */
   outsideSpeech: number;
   decodeMs: number;
+  /** Closest phrase by template (phraseTemplates.ts), '' without templates. */
+  templateWord: string;
+  /** Its distance (Infinity without templates), and the best other phrase's. */
+  templateDistance: number;
+  templateRunnerUp: number;
 }
 
 export type WorkerReply = WorkerMessage<RawRecognition>;
@@ -123,17 +131,38 @@ async function main(): Promise<void> {
       const started = performance.now();
       const trimmed = trimSilence(msg.samples, 35, EDGE_MARGIN_MS);
       const frames = Math.max(1, Math.round(trimmed.length / 80));
-      const none = { sequence: '', scorePerFrame: Number.NEGATIVE_INFINITY, frames, phraseFrames: 0 };
+      const noTemplate = {
+        templateWord: '',
+        templateDistance: Number.POSITIVE_INFINITY,
+        templateRunnerUp: Number.POSITIVE_INFINITY,
+      };
+      const none = {
+        sequence: '',
+        scorePerFrame: Number.NEGATIVE_INFINITY,
+        frames,
+        phraseFrames: 0,
+        ...noTemplate,
+      };
       if (trimmed.length < MIN_SAMPLES) {
         reply({ ...none, posterior: 0, outsideSpeech: 1, decodeMs: 0 });
         return;
       }
+      const match = msg.templates ? matchTemplates(trimmed, msg.templates) : null;
+      const byTemplate = match
+        ? { templateWord: match.word, templateDistance: match.distance, templateRunnerUp: match.runnerUp }
+        : noTemplate;
       decoder.start();
       decoder.process_audio(withNoiseFloor(trimmed), false, true);
       decoder.stop();
       const sequence = phraseWordOf(decoder.get_text());
       if (!sequence) {
-        reply({ ...none, posterior: 0, outsideSpeech: 1, decodeMs: performance.now() - started });
+        reply({
+          ...none,
+          ...byTemplate,
+          posterior: 0,
+          outsideSpeech: 1,
+          decodeMs: performance.now() - started,
+        });
         return;
       }
       ss._decoder_hyp(decoder.cdecoder, scoreSlot);
@@ -149,6 +178,7 @@ async function main(): Promise<void> {
         posterior: word?.p ?? 0,
         outsideSpeech: outsideSpeechFraction(frameLevels(trimmed), begin, begin + span),
         decodeMs: performance.now() - started,
+        ...byTemplate,
       });
     } catch (err) {
       port.postMessage({ kind: 'error', id, error: (err as Error).message } satisfies WorkerReply);
