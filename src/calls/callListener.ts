@@ -20,6 +20,11 @@ export interface ListenerEvents {
 /** The callee's audio for one call, frame by frame (8 kHz, 20 ms). */
 export interface CallListener {
   push(pcm: Int16Array, at: number): void;
+  /**
+   * Optional: the same tick at 16 kHz (320 samples), given just before its `push` while the call
+   * runs G.722, for a recognizer that takes 16 kHz (`AsrStream.writeWide`).
+   */
+  pushWide?(pcm: Int16Array, at: number): void;
   /** No more audio: the last sentence is recognised and reported (bounded in time). */
   finish(): Promise<void>;
   /**

@@ -90,6 +90,7 @@ export class Conversation {
   #onPlayStarted: MediaHandler<'playStarted'> | undefined;
   #onPlayEnded: MediaHandler<'playEnded'> | undefined;
   #onFrame: MediaHandler<'frame'> | undefined;
+  #onWideFrame: MediaHandler<'wideFrame'> | undefined;
 
   constructor(options: ConversationOptions) {
     this.#o = options;
@@ -194,6 +195,10 @@ export class Conversation {
     this.#listener = listener;
     this.#onFrame = (pcm, at) => listener.push(pcm, at);
     media.on('frame', this.#onFrame);
+    if (listener.pushWide) {
+      this.#onWideFrame = (pcm, at) => listener.pushWide?.(pcm, at);
+      media.on('wideFrame', this.#onWideFrame);
+    }
     engine.start();
   }
 
@@ -225,6 +230,7 @@ export class Conversation {
     if (this.#onPlayStarted) media.off('playStarted', this.#onPlayStarted);
     if (this.#onPlayEnded) media.off('playEnded', this.#onPlayEnded);
     if (this.#onFrame) media.off('frame', this.#onFrame);
+    if (this.#onWideFrame) media.off('wideFrame', this.#onWideFrame);
   }
 
   /**

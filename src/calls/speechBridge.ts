@@ -155,7 +155,14 @@ export function speechListeners(
     /** Streams replaced by a switch, finishing their last sentences. */
     const retiring = new Set<AsrStream>();
 
+    // A G.722 call's 16 kHz frame, given just before the 8 kHz one of the same tick.
+    let widePcm: Int16Array | undefined;
+    let wideAt = Number.NaN;
     const listener: CallListener = {
+      pushWide(pcm, at) {
+        widePcm = pcm;
+        wideAt = at;
+      },
       push(pcm, at) {
         if (closed) return;
         if (asr) asr.start ??= at;
@@ -202,7 +209,10 @@ export function speechListeners(
         if (speech && sentenceBegin !== undefined && runStart !== undefined) {
           o.events.speechContinuing(at + 20 - runStart, at);
         }
-        asr?.stream.write(pcm);
+        const stream = asr?.stream;
+        if (widePcm && wideAt === at && stream?.writeWide) stream.writeWide(widePcm);
+        else stream?.write(pcm);
+        widePcm = undefined;
       },
       switchRecognizer(next) {
         if (closed) return;

@@ -50,7 +50,7 @@ export interface TrunkInput {
   register?: boolean;
   /** Binding lifetime to ask for, seconds (default 3600). */
   registerExpiresS?: number;
-  /** Codec order for the offer, e.g. `PCMA,PCMU` (default PCMU,PCMA). */
+  /** Codec order for the offer, e.g. `G722,PCMA,PCMU` (default PCMU,PCMA). */
   codecs?: string;
   /** SRTP policy: off (default), optional or required. */
   srtp?: string;
@@ -135,7 +135,6 @@ export function parseCodecs(value: string | undefined): TrunkCodec[] {
   const names = value.split(',').map((c) => c.trim().toUpperCase());
   const codecs: TrunkCodec[] = [];
   for (const name of names) {
-    if (name === 'G722') throw new TrunkError('G722 is not supported yet: use PCMA and/or PCMU');
     if (!(TRUNK_CODECS as readonly string[]).includes(name)) {
       throw new TrunkError(`codec "${name}" is not one of ${TRUNK_CODECS.join(', ')}`);
     }

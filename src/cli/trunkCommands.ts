@@ -44,7 +44,10 @@ export function registerTrunkCommands(admin: Command): void {
     )
     .option('--register', 'register at the trunk (REGISTER with --username/--password) while the server runs')
     .option('--expires <s>', 'registration lifetime to ask for, seconds (default 3600)', nonNegativeInt)
-    .option('--codecs <list>', 'codecs to offer, in order of preference: PCMA,PCMU (default PCMU,PCMA)')
+    .option(
+      '--codecs <list>',
+      'codecs to offer, in order of preference, from PCMU, PCMA, G722: e.g. G722,PCMA,PCMU (default PCMU,PCMA)',
+    )
     .option(
       '--srtp <mode>',
       'media encryption (SDES-SRTP): off | optional (offered on RTP/AVP) | required (RTP/SAVP) (default off)',

@@ -1,5 +1,6 @@
 /**
- * Two-channel call recording streamed to disk while the call runs: WAV, 8 kHz, 16-bit, stereo —
+ * Two-channel call recording streamed to disk while the call runs: WAV, 8 kHz (16 kHz for a G.722
+ * call, `sampleRate`), 16-bit, stereo —
  * left = the remote party (callee), right = what we sent (platform). One frame of each per media
  * clock tick, silence where nothing was heard or sent, so the channels stay sample-aligned and the
  * file's time 0 is {@link startedAt}.
@@ -16,12 +17,14 @@
 import { EventEmitter } from 'node:events';
 import { type FileHandle, open } from 'node:fs/promises';
 import type { Logger } from '../observability/logger.js';
-import { FRAME_SAMPLES, SAMPLE_RATE } from './frame.js';
+import { FRAME_MS, SAMPLE_RATE } from './frame.js';
 import { WAV_HEADER_BYTES, WAV_UNKNOWN_SIZE, wavHeader } from './wavWriter.js';
 
 export interface CallRecorderOptions {
   path: string;
-  /** Bytes per write (default 32000 = 1 s of 8 kHz 16-bit stereo). */
+  /** 8000 (default) or 16000 (wideband calls: frames of 320 samples). */
+  sampleRate?: 8000 | 16000;
+  /** Bytes per write (default 1 s of 16-bit stereo: 32000 at 8 kHz). */
   bufferBytes?: number;
   /** Full buffers allowed to wait for the disk before frames are dropped (default 8). */
   maxPendingBuffers?: number;
@@ -52,10 +55,12 @@ export interface CallRecorderEvents {
 let staggerCounter = 0;
 
 const CHANNELS = 2;
-const BYTES_PER_FRAME = FRAME_SAMPLES * CHANNELS * 2;
 
 export class CallRecorder extends EventEmitter<CallRecorderEvents> {
   readonly path: string;
+  readonly sampleRate: 8000 | 16000;
+  readonly #frameSamples: number;
+  readonly #frameBytes: number;
   readonly #file: FileHandle;
   readonly #bufferBytes: number;
   readonly #maxPending: number;
@@ -79,7 +84,8 @@ export class CallRecorder extends EventEmitter<CallRecorderEvents> {
   static async open(options: CallRecorderOptions): Promise<CallRecorder> {
     const file = await open(options.path, 'w');
     try {
-      await file.write(wavHeader(SAMPLE_RATE, CHANNELS, WAV_UNKNOWN_SIZE), 0, WAV_HEADER_BYTES, 0);
+      const rate = options.sampleRate ?? SAMPLE_RATE;
+      await file.write(wavHeader(rate, CHANNELS, WAV_UNKNOWN_SIZE), 0, WAV_HEADER_BYTES, 0);
     } catch (err) {
       await file.close();
       throw err;
@@ -90,11 +96,18 @@ export class CallRecorder extends EventEmitter<CallRecorderEvents> {
   private constructor(options: CallRecorderOptions, file: FileHandle) {
     super();
     this.path = options.path;
+    this.sampleRate = options.sampleRate ?? SAMPLE_RATE;
+    this.#frameSamples = (this.sampleRate * FRAME_MS) / 1000;
+    const frameBytes = this.#frameSamples * CHANNELS * 2;
+    this.#frameBytes = frameBytes;
     this.#file = file;
-    const frames = Math.max(1, Math.floor((options.bufferBytes ?? 32000) / BYTES_PER_FRAME));
-    this.#bufferBytes = frames * BYTES_PER_FRAME;
+    const frames = Math.max(
+      1,
+      Math.floor((options.bufferBytes ?? this.sampleRate * CHANNELS * 2) / frameBytes),
+    );
+    this.#bufferBytes = frames * frameBytes;
     const offset = options.flushOffsetFrames ?? (staggerCounter++ * 7) % frames;
-    this.#limit = this.#bufferBytes - (offset % frames) * BYTES_PER_FRAME;
+    this.#limit = this.#bufferBytes - (offset % frames) * frameBytes;
     this.#maxPending = options.maxPendingBuffers ?? 8;
     this.#log = options.logger;
     this.#buffer = Buffer.allocUnsafeSlow(this.#bufferBytes);
@@ -109,11 +122,12 @@ export class CallRecorder extends EventEmitter<CallRecorderEvents> {
     return this.#dropped;
   }
   get durationMs(): number {
-    return (this.#accepted / BYTES_PER_FRAME) * 20;
+    return (this.#accepted / this.#frameBytes) * FRAME_MS;
   }
 
   /**
-   * Appends one tick: `remote` (left) and `local` (right), FRAME_SAMPLES each; null = silence.
+   * Appends one tick: `remote` (left) and `local` (right), 20 ms each (160 samples, 320 at 16 kHz);
+   * null = silence.
    * `time` is the tick's clock time (the first frame's becomes {@link startedAt}).
    */
   writeFrame(remote: Int16Array | null, local: Int16Array | null, time: number): void {
@@ -125,13 +139,13 @@ export class CallRecorder extends EventEmitter<CallRecorderEvents> {
     }
     const s = this.#samples;
     let at = this.#fill / 2;
-    for (let i = 0; i < FRAME_SAMPLES; i++) {
+    for (let i = 0; i < this.#frameSamples; i++) {
       s[at] = remote === null ? 0 : remote[i]!;
       s[at + 1] = local === null ? 0 : local[i]!;
       at += 2;
     }
-    this.#fill += BYTES_PER_FRAME;
-    this.#accepted += BYTES_PER_FRAME;
+    this.#fill += this.#frameBytes;
+    this.#accepted += this.#frameBytes;
     if (this.#fill === this.#limit) this.#rotate();
   }
 
@@ -158,7 +172,7 @@ export class CallRecorder extends EventEmitter<CallRecorderEvents> {
     return {
       path: this.path,
       startedAt: this.#startedAt,
-      durationMs: (this.#written / BYTES_PER_FRAME) * 20,
+      durationMs: (this.#written / this.#frameBytes) * FRAME_MS,
       dataBytes: this.#written,
       droppedFrames: this.#dropped,
     };
@@ -202,7 +216,7 @@ export class CallRecorder extends EventEmitter<CallRecorderEvents> {
   }
 
   #patchHeader(): Promise<unknown> {
-    return this.#file.write(wavHeader(SAMPLE_RATE, CHANNELS, this.#written), 0, WAV_HEADER_BYTES, 0);
+    return this.#file.write(wavHeader(this.sampleRate, CHANNELS, this.#written), 0, WAV_HEADER_BYTES, 0);
   }
 
   #fail(err: Error): void {

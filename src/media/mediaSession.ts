@@ -13,9 +13,17 @@
  *   from the jitter buffer and emitted as `frame` (the speech layer's input), DTMF timeouts are
  *   checked, and the recorder gets the remote frame (left) and what was sent (right).
  *
- * Payload types: audio is decoded as PCMU (0) or PCMA (8) whatever was negotiated (static types are
- * unambiguous); the negotiated telephone-event type goes to the DTMF receiver; anything else (comfort
- * noise, video...) is counted and ignored. Our own packets echoed back verbatim (sipp -rtp_echo, same
+ * Payload types: audio is decoded as PCMU (0), PCMA (8) or G.722 (9) whatever was negotiated (static
+ * types are unambiguous); the negotiated telephone-event type goes to the DTMF receiver; anything else
+ * (comfort noise, video...) is counted and ignored.
+ *
+ * G.722 (wideband): received G.722 goes into a second jitter buffer at 16 kHz (two samples per RTP
+ * timestamp unit); each tick its 320 samples are emitted as `wideFrame` and, downsampled, as the
+ * usual 160-sample `frame` that VAD, DTMF and the dialogue take. Which buffer plays follows the last
+ * audio packet's payload type. Sending G.722, the 8 kHz playout mix is upsampled and encoded (prompts
+ * stay narrowband). A recording started while the call runs G.722 is written at 16 kHz. Encoder and
+ * decoder state belong to this session (one call, one direction each); SRTP still protects and
+ * checks the encoded packets, below all this. Our own packets echoed back verbatim (sipp -rtp_echo, same
  * SSRC) are accepted like any other stream — including our DTMF, which then reports as received.
  *
  * Receiving works from {@link MediaSession.open} on (early media may arrive before we send);
@@ -41,16 +49,21 @@ import { BackgroundMix } from './backgroundMix.js';
 import { CallRecorder, type RecordingInfo } from './callRecorder.js';
 import { FRAME_SAMPLES } from './frame.js';
 import { type G711Codec, type G711Name, g711ByName, g711ByPayloadType } from './g711.js';
+import { G722_PAYLOAD_TYPE, G722Decoder, G722Encoder } from './g722.js';
 import type { ClockSubscriber, MediaClock } from './mediaClock.js';
 import { type PlayOptions, Playout, type PlayoutEnded, type PlayoutStarted } from './playout.js';
+import { Downsampler2x, Upsampler2x } from './wideband.js';
+
+/** The audio codecs a session sends: G.711 either law, or G.722 (16 kHz audio, RTP clock 8000). */
+export type MediaCodecName = G711Name | 'G722';
 
 export interface MediaSessionOptions {
   clock: MediaClock;
   portPool: PortPool;
   /** Local IP to bind the RTP socket to. */
   localAddress: string;
-  /** Audio codec we send (default PCMU); we decode both PCMU and PCMA whatever arrives. */
-  codec?: G711Name;
+  /** Audio codec we send (default PCMU); we decode PCMU, PCMA and G.722 whatever arrives. */
+  codec?: MediaCodecName;
   /** RFC 4733 payload type negotiated in SDP (default 101); null when the peer offered none. */
   telephoneEventPayloadType?: number | null;
   jitterBuffer?: JitterBufferOptions;
@@ -83,6 +96,11 @@ export interface DtmfSentEvent extends SentDtmfDigit {
 export interface MediaSessionEvents {
   /** One per tick: 160 samples of the remote party (a reused buffer: copy to keep). */
   frame: [pcm: Int16Array, time: number, kind: FrameKind];
+  /**
+   * While the remote sends G.722: the same tick's audio at 16 kHz (320 samples, a reused buffer),
+   * emitted just before its `frame`.
+   */
+  wideFrame: [pcm: Int16Array, time: number, kind: FrameKind];
   /** A digit received from the remote (RFC 4733), once, in order. */
   dtmf: [DtmfDigitEvent];
   /** A digit we sent has finished. */
@@ -104,7 +122,7 @@ export interface MediaSessionStats {
   audioPacketsSent: number;
   /** RFC 4733 packets sent. */
   eventPacketsSent: number;
-  /** Packets whose payload type is neither G.711 nor the telephone-event type. */
+  /** Packets whose payload type is neither G.711, G.722 nor the telephone-event type. */
   unknownPayloadType: number;
   /** Frames a streaming source could not fill in time. */
   starvedFrames: number;
@@ -115,7 +133,7 @@ export interface MediaSessionStats {
 export interface MediaSessionUpdate {
   /** New remote address/port (re-INVITE): symmetric RTP latches afresh. */
   remote?: RtpEndpoint;
-  codec?: G711Name;
+  codec?: MediaCodecName;
   telephoneEventPayloadType?: number | null;
   /**
    * Milliseconds of audio per packet we send: 20 (one tick) or 30 (the far end's a=ptime:30, RFC
@@ -142,11 +160,17 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
   readonly #log: Logger | undefined;
   readonly #remoteFrame = new Int16Array(FRAME_SAMPLES);
   readonly #localFrame = new Int16Array(FRAME_SAMPLES);
+  readonly #jitterOptions: JitterBufferOptions | undefined;
+  // Wideband (G.722), made when first needed: 16 kHz frames, the codec states, the 2:1 converters.
+  #wide: WidePath | undefined;
+  /** The last audio packet was G.722: the wide jitter buffer is the one that plays. */
+  #wideRx = false;
   #localAudible = false;
   #promptAudible = false;
   #background: BackgroundMix | undefined;
   #nextSend: ((sentAt: number, audible: boolean) => void) | undefined;
   #codec: G711Codec;
+  #codecName: MediaCodecName;
   #eventPt: number | null;
   #sending = false;
   #tickBase = 0;
@@ -182,12 +206,15 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
     this.#clock = options.clock;
     this.#rtp = rtp;
     this.#jitter = new JitterBuffer(options.jitterBuffer);
+    this.#jitterOptions = options.jitterBuffer;
     this.#dtmfSender = new DtmfSender(options.dtmf);
     this.#dtmfReceiver = new DtmfReceiver({
       endTimeoutMs: options.dtmf?.endTimeoutMs,
       onDigit: (digit) => this.emit('dtmf', digit),
     });
-    this.#codec = g711ByName(options.codec ?? 'PCMU');
+    this.#codecName = options.codec ?? 'PCMU';
+    this.#codec = g711ByName(this.#codecName === 'G722' ? 'PCMU' : this.#codecName);
+    if (this.#codecName === 'G722') this.#wideRx = this.#widePath() !== undefined;
     this.#eventPt = options.telephoneEventPayloadType === undefined ? 101 : options.telephoneEventPayloadType;
     this.#sendSilence = options.sendSilence ?? true;
     this.#onPacketSent = options.onPacketSent;
@@ -197,7 +224,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
     rtp.handler = this;
     rtp.onLatch = (endpoint) => this.emit('latched', endpoint);
     this.#clock.subscribe(this);
-    this.#log?.info({ localPort: rtp.localPort, codec: this.#codec.name }, 'media session open');
+    this.#log?.info({ localPort: rtp.localPort, codec: this.#codecName }, 'media session open');
   }
 
   get localAddress(): string {
@@ -206,8 +233,12 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
   get localPort(): number {
     return this.#rtp.localPort;
   }
-  get codec(): G711Name {
-    return this.#codec.name;
+  get codec(): MediaCodecName {
+    return this.#codecName;
+  }
+  /** The remote's audio is G.722 now: `wideFrame` events carry it at 16 kHz. */
+  get wideband(): boolean {
+    return this.#wideRx;
   }
   /** Where packets go now (latched source, else the signalled address). */
   get remote(): RtpEndpoint | undefined {
@@ -238,7 +269,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
   get stats(): MediaSessionStats {
     return {
       rtp: this.#rtp.stats,
-      jitter: this.#jitter.stats,
+      jitter: this.#wideRx && this.#wide ? this.#wide.jitter.stats : this.#jitter.stats,
       dtmfReceived: this.#dtmfReceiver.stats,
       audioPacketsSent: this.#audioSent,
       eventPacketsSent: this.#eventsSent,
@@ -268,7 +299,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
     this.#assertOpen();
     if (update.srtp !== undefined) this.#rtp.setSrtp(update.srtp);
     if (update.remote) this.#rtp.setRemote(update.remote);
-    if (update.codec) this.#codec = g711ByName(update.codec);
+    if (update.codec) this.#setCodec(update.codec);
     if (update.telephoneEventPayloadType !== undefined) this.#eventPt = update.telephoneEventPayloadType;
     if (update.packetMs !== undefined) {
       this.#packetSamples = (update.packetMs * FRAME_SAMPLES) / 20;
@@ -276,7 +307,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
     }
     if (update.remote) this.#dtmfReceiver.reset();
     this.#log?.info(
-      { remote: update.remote, codec: this.#codec.name, eventPt: this.#eventPt, srtp: this.#rtp.srtp },
+      { remote: update.remote, codec: this.#codecName, eventPt: this.#eventPt, srtp: this.#rtp.srtp },
       'media updated',
     );
   }
@@ -317,11 +348,15 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
     this.#dtmfSender.enqueue(digits);
   }
 
-  /** Starts recording to `path` (stereo WAV: left remote, right local) from the next tick. */
+  /**
+   * Starts recording to `path` (stereo WAV: left remote, right local) from the next tick; at 16 kHz
+   * when the call runs G.722 now (sent or received), else 8 kHz.
+   */
   async startRecording(path: string): Promise<void> {
     this.#assertOpen();
     if (this.#recorder) throw new Error('already recording');
-    const recorder = await CallRecorder.open({ path, logger: this.#log });
+    const wide = this.#codecName === 'G722' || this.#wideRx;
+    const recorder = await CallRecorder.open({ path, logger: this.#log, sampleRate: wide ? 16000 : 8000 });
     if (this.closed) {
       await recorder.close();
       throw new Error('media session closed while the recording was opening');
@@ -396,6 +431,11 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
       const background = this.#background?.mixInto(frame, 0, FRAME_SAMPLES) ?? false;
       this.#promptAudible = active;
       this.#localAudible = active || background;
+      // G.722 sends it, a 16 kHz recording keeps it: the 8 kHz mix at 16 kHz.
+      if (this.#codecName === 'G722' || this.#recorder?.sampleRate === 16000) {
+        const wide = this.#widePath();
+        wide.up.process(frame, wide.local);
+      }
       if (this.#localAudible || this.#sendSilence) {
         sent = this.#sendAudio(frame, mediaTs);
       } else {
@@ -416,21 +456,53 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
     const rtp = this.#rtp;
     const payload = rtp.payloadBuffer();
     const size = this.#packetSamples;
+    // One octet per timestamp unit either way: 160 per tick (G.722: 320 samples at 16 kHz).
+    const pt = this.#codecName === 'G722' ? G722_PAYLOAD_TYPE : this.#codec.payloadType;
     if (size === FRAME_SAMPLES) {
-      this.#codec.encode(frame, 0, FRAME_SAMPLES, payload, 0);
-      return this.#sent(rtp.send(this.#codec.payloadType, this.#talkspurt, mediaTs, FRAME_SAMPLES));
+      this.#encode(frame, payload, 0);
+      return this.#sent(rtp.send(pt, this.#talkspurt, mediaTs, FRAME_SAMPLES));
     }
     const pending = this.#pending;
     if (this.#pendingSamples === 0) this.#pendingTs = mediaTs;
-    this.#codec.encode(frame, 0, FRAME_SAMPLES, pending, this.#pendingSamples);
+    this.#encode(frame, pending, this.#pendingSamples);
     this.#pendingSamples += FRAME_SAMPLES;
     if (this.#pendingSamples < size) return false;
     pending.copy(payload, 0, 0, size);
-    const sent = rtp.send(this.#codec.payloadType, this.#talkspurt, this.#pendingTs, size);
+    const sent = rtp.send(pt, this.#talkspurt, this.#pendingTs, size);
     pending.copy(pending, 0, size, this.#pendingSamples);
     this.#pendingSamples -= size;
     this.#pendingTs = (this.#pendingTs + size) >>> 0;
     return this.#sent(sent);
+  }
+
+  /** One tick of the send mix into `dst` at `offset`: 160 G.711 octets, or 160 G.722 octets. */
+  #encode(frame: Int16Array, dst: Uint8Array, offset: number): void {
+    if (this.#codecName === 'G722') {
+      const wide = this.#widePath();
+      wide.encoder.encode(wide.local, 0, 2 * FRAME_SAMPLES, dst, offset);
+    } else this.#codec.encode(frame, 0, FRAME_SAMPLES, dst, offset);
+  }
+
+  #setCodec(name: MediaCodecName): void {
+    if (name === this.#codecName) return;
+    this.#codecName = name;
+    if (name === 'G722')
+      this.#widePath().encoder = new G722Encoder(); // a new stream, a fresh state
+    else this.#codec = g711ByName(name);
+  }
+
+  #widePath(): WidePath {
+    this.#wide ??= {
+      jitter: new JitterBuffer({ ...this.#jitterOptions, samplesPerUnit: 2 }),
+      decoder: new G722Decoder(),
+      encoder: new G722Encoder(),
+      up: new Upsampler2x(FRAME_SAMPLES),
+      remoteUp: new Upsampler2x(FRAME_SAMPLES),
+      down: new Downsampler2x(2 * FRAME_SAMPLES),
+      remote: new Int16Array(2 * FRAME_SAMPLES),
+      local: new Int16Array(2 * FRAME_SAMPLES),
+    };
+    return this.#wide;
   }
 
   #sent(sent: boolean): boolean {
@@ -454,22 +526,48 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
   onAfterTick(time: number): void {
     if (this.#closing) return;
     const frame = this.#remoteFrame;
-    const kind = this.#jitter.pull(frame);
+    const recorder = this.#recorder;
+    const wide = this.#wideRx ? this.#wide : undefined;
+    let kind: FrameKind;
+    if (wide) {
+      kind = wide.jitter.pull(wide.remote);
+      wide.down.process(wide.remote, frame);
+    } else {
+      kind = this.#jitter.pull(frame);
+      if (recorder?.sampleRate === 16000) this.#widePath().remoteUp.process(frame, this.#widePath().remote);
+    }
     // Record before calling listeners: one that throws must not leave a hole in the recording.
-    this.#recorder?.writeFrame(frame, this.#localAudible ? this.#localFrame : null, time);
+    if (recorder?.sampleRate === 16000) {
+      const w = this.#widePath();
+      recorder.writeFrame(w.remote, this.#localAudible ? w.local : null, time);
+    } else recorder?.writeFrame(frame, this.#localAudible ? this.#localFrame : null, time);
     this.#dtmfReceiver.poll(time);
+    if (wide) this.emit('wideFrame', wide.remote, time, kind);
     this.emit('frame', frame, time, kind);
   }
 
   /** RtpPacketHandler: demultiplexes by payload type. */
   onRtpPacket(packet: RtpPacket): void {
     const pt = packet.payloadType;
+    if (pt === G722_PAYLOAD_TYPE && pt !== this.#eventPt) {
+      const wide = this.#widePath();
+      if (!this.#wideRx) {
+        this.#wideRx = true;
+        this.#jitter.reset();
+      }
+      wide.jitter.push(packet, wide.decoder);
+      return;
+    }
     const codec = g711ByPayloadType(pt);
     if (codec !== undefined && pt !== this.#eventPt) {
+      if (this.#wideRx) {
+        this.#wideRx = false;
+        this.#wide?.jitter.reset();
+      }
       this.#jitter.push(packet, codec);
       return;
     }
-    this.#jitter.noteOtherPacket(packet);
+    (this.#wideRx && this.#wide ? this.#wide.jitter : this.#jitter).noteOtherPacket(packet);
     if (pt === this.#eventPt) this.#dtmfReceiver.onPacket(packet, this.#clock.now());
     else this.#unknownPt++;
   }
@@ -477,6 +575,21 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
   #assertOpen(): void {
     if (this.#closing) throw new Error('media session is closed');
   }
+}
+
+/** What a session needs for G.722: made on first use, kept for the session's life. */
+interface WidePath {
+  jitter: JitterBuffer;
+  decoder: G722Decoder;
+  encoder: G722Encoder;
+  /** The send mix, 8 → 16 kHz (for the encoder and a 16 kHz recording). */
+  up: Upsampler2x;
+  /** The remote's narrowband audio, 8 → 16 kHz, for a 16 kHz recording of a G.711 stretch. */
+  remoteUp: Upsampler2x;
+  /** The remote's G.722 audio, 16 → 8 kHz, for the `frame` event. */
+  down: Downsampler2x;
+  remote: Int16Array;
+  local: Int16Array;
 }
 
 export { FrameKind };

@@ -13,18 +13,28 @@
  * Missing audio: a whole missing frame repeats the last good frame attenuated by 6 dB per frame for
  * up to `concealFrames`, then plays silence (a frame partly covered keeps what arrived and zeros the
  * rest).
+ *
+ * Wideband (`samplesPerUnit: 2`, G.722): the RTP clock still counts 8000 a second (RFC 3551 §4.5.2)
+ * and one payload octet is one timestamp unit, but it decodes to two 16 kHz samples; the ring then
+ * holds samples, two per timestamp unit, and a pulled frame has twice the samples. The decoder is
+ * stateful (ADPCM) and gets the packets in arrival order.
  */
 import type { RtpPacket } from './rtpPacket.js';
 import { seqDelta, tsAdd, tsDelta } from './serial.js';
 
-/** Decodes `count` payload bytes (one byte per sample, as G.711) into 16-bit PCM. */
+/**
+ * Decodes `count` payload bytes (one per timestamp unit) into `count × samplesPerUnit` samples of
+ * 16-bit PCM: one each for G.711, two for G.722.
+ */
 export interface PayloadDecoder {
   decode(src: Uint8Array, srcOffset: number, count: number, dst: Int16Array, dstOffset: number): void;
 }
 
 export interface JitterBufferOptions {
-  /** Samples per pulled frame (default 160 = 20 ms at 8 kHz). */
+  /** Timestamp units per pulled frame (default 160 = 20 ms at 8 kHz). */
   frameSamples?: number;
+  /** Decoded samples per timestamp unit: 1 (default, G.711) or 2 (G.722, 16 kHz). */
+  samplesPerUnit?: 1 | 2;
   /** Samples per millisecond (default 8). */
   samplesPerMs?: number;
   /** Delay between a stream's arrival and its playout (default 40 ms). */
@@ -68,12 +78,14 @@ export interface JitterBufferStats {
 }
 
 const RING = 4096; // samples: 512 ms at 8 kHz; a power of two so (timestamp & MASK) survives the wrap.
+// (At two samples per unit, (2 × timestamp) & MASK survives it too: 4096 divides 2^32.)
 const MASK = RING - 1;
 const SEQ_WINDOW = 256;
 const ATTENUATION = 0.5; // -6 dB per concealed frame
 
 export class JitterBuffer {
   readonly #frame: number;
+  readonly #unit: number;
   readonly #target: number;
   readonly #maxDelay: number;
   readonly #concealFrames: number;
@@ -106,11 +118,15 @@ export class JitterBuffer {
 
   constructor(options: JitterBufferOptions = {}) {
     this.#frame = options.frameSamples ?? 160;
+    this.#unit = options.samplesPerUnit ?? 1;
     const perMs = options.samplesPerMs ?? 8;
     this.#target = Math.round((options.targetDelayMs ?? 40) * perMs);
-    this.#maxDelay = Math.min(RING - 2 * this.#frame, Math.round((options.maxDelayMs ?? 200) * perMs));
+    this.#maxDelay = Math.min(
+      RING / this.#unit - 2 * this.#frame,
+      Math.round((options.maxDelayMs ?? 200) * perMs),
+    );
     this.#concealFrames = options.concealFrames ?? 3;
-    this.#lastFrame = new Int16Array(this.#frame);
+    this.#lastFrame = new Int16Array(this.#frame * this.#unit);
     if (this.#target + this.#frame > this.#maxDelay)
       throw new RangeError('target delay must be below max delay');
   }
@@ -128,7 +144,7 @@ export class JitterBuffer {
   push(packet: RtpPacket, decoder: PayloadDecoder): void {
     const n = packet.payloadLength;
     if (n === 0) return;
-    if (n > RING / 4) {
+    if (n * this.#unit > RING / 4) {
       this.#stats.oversized++;
       return;
     }
@@ -188,18 +204,18 @@ export class JitterBuffer {
   }
 
   /**
-   * Writes exactly one frame into `out` (length >= frameSamples) and advances the playout point.
-   * Returns what kind of frame it was.
+   * Writes exactly one frame into `out` (length >= frameSamples × samplesPerUnit) and advances the
+   * playout point. Returns what kind of frame it was.
    */
   pull(out: Int16Array): FrameKind {
-    const frame = this.#frame;
+    const frame = this.#frame * this.#unit;
     if (!this.#started) {
       out.fill(0, 0, frame);
       return FrameKind.Silence;
     }
     const ring = this.#ring;
     const present = this.#present;
-    const start = this.#playTs & MASK;
+    const start = (this.#playTs * this.#unit) & MASK;
     let got = 0;
     for (let i = 0; i < frame; i++) {
       const at = (start + i) & MASK;
@@ -212,7 +228,7 @@ export class JitterBuffer {
       }
     }
     this.#buffered -= got;
-    this.#playTs = tsAdd(this.#playTs, frame);
+    this.#playTs = tsAdd(this.#playTs, this.#frame);
     if (got === frame) {
       this.#remember(out);
       return FrameKind.Audio;
@@ -243,23 +259,25 @@ export class JitterBuffer {
   }
 
   #remember(frame: Int16Array): void {
-    this.#lastFrame.set(frame.subarray(0, this.#frame));
+    this.#lastFrame.set(frame.subarray(0, this.#lastFrame.length));
     this.#haveLast = true;
     this.#concealRun = 0;
   }
 
-  #write(src: Uint8Array, srcOffset: number, count: number, ts: number, decoder: PayloadDecoder): void {
+  #write(src: Uint8Array, srcOffset: number, units: number, ts: number, decoder: PayloadDecoder): void {
     const ring = this.#ring;
     const present = this.#present;
-    const at = ts & MASK;
-    const first = Math.min(count, RING - at);
+    const unit = this.#unit;
+    const count = units * unit; // samples
+    const at = (ts * unit) & MASK;
+    const first = Math.min(count, RING - at); // a multiple of `unit`: `at` and RING are
     let added = 0;
     for (let i = 0; i < first; i++) added += 1 - present[at + i]!;
     for (let i = 0; i < count - first; i++) added += 1 - present[i]!;
-    decoder.decode(src, srcOffset, first, ring, at);
+    decoder.decode(src, srcOffset, first / unit, ring, at);
     present.fill(1, at, at + first);
     if (count > first) {
-      decoder.decode(src, srcOffset + first, count - first, ring, 0);
+      decoder.decode(src, srcOffset + first / unit, (count - first) / unit, ring, 0);
       present.fill(1, 0, count - first);
     }
     this.#buffered += added;

@@ -3,20 +3,36 @@ import { type MediaDescription, parse, type SessionDescription, write } from 'sd
 import { systemClock } from '../clock/clock.js';
 
 /**
- * SDP offer/answer for one G.711 audio stream (RFC 3264, RFC 4566, RFC 4733 for telephone-event).
- * The RTP address and port always come from the caller (the RTP layer owns the sockets).
+ * SDP offer/answer for one audio stream — G.711 or G.722 (RFC 3264, RFC 4566, RFC 4733 for
+ * telephone-event). The RTP address and port always come from the caller (the RTP layer owns the
+ * sockets). G.722 is `G722/8000` on static payload type 9 (RFC 3551 §4.5.2: the RTP clock rate is
+ * 8000 although the audio is sampled at 16 kHz, an error kept for compatibility).
+ *
+ * Which codec: answering an offer, the offerer's first codec among those we support (PCMU, PCMA and
+ * G.722 unless the caller narrows them), so G.722 is taken when offered before G.711; reading an
+ * answer to our offer, its first codec among those we offered.
  */
 
-export type CodecName = 'PCMU' | 'PCMA';
+export type CodecName = 'PCMU' | 'PCMA' | 'G722';
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
-const STATIC_PT: Record<CodecName, number> = { PCMU: 0, PCMA: 8 };
+const STATIC_PT: Record<CodecName, number> = { PCMU: 0, PCMA: 8, G722: 9 };
+const BY_STATIC_PT = new Map<number, CodecName>([
+  [0, 'PCMU'],
+  [8, 'PCMA'],
+  [9, 'G722'],
+]);
+/** What we answer with when the caller does not narrow it. */
+const SUPPORTED_ALL: readonly CodecName[] = ['PCMU', 'PCMA', 'G722'];
 
 export interface LocalMedia {
   /** RTP address (IP literal) and port the RTP layer listens on. */
   ip: string;
   port: number;
-  /** Codecs in order of preference (default PCMU, PCMA). */
+  /**
+   * Codecs in order of preference: an offer lists them (default PCMU, PCMA); an answer accepts them
+   * (default PCMU, PCMA, G722) in the offerer's order.
+   */
   codecs?: readonly CodecName[];
   /** telephone-event payload type (default 101); false to leave it out. */
   telephoneEvent?: number | false;
@@ -89,7 +105,7 @@ function ipVersion(ip: string): 4 | 6 {
   return isIPv6(ip) ? 6 : 4;
 }
 
-/** Builds our offer: PCMU 0, PCMA 8, telephone-event/8000 101 0-16, ptime 20, sendrecv. */
+/** Builds our offer: PCMU 0, PCMA 8 (or the codecs given), telephone-event/8000 101 0-16, ptime 20, sendrecv. */
 export function buildOffer(local: LocalMedia): string {
   const codecs = local.codecs ?? ['PCMU', 'PCMA'];
   const te = local.telephoneEvent === undefined ? 101 : local.telephoneEvent;
@@ -156,20 +172,21 @@ function codecOf(payload: number, media: MediaDescription): CodecName | undefine
   const map = media.rtp.find((r) => r.payload === payload);
   if (map) {
     const name = map.codec.toUpperCase();
-    if ((name === 'PCMU' || name === 'PCMA') && (map.rate === undefined || map.rate === 8000)) return name;
+    const known = name === 'PCMU' || name === 'PCMA' || name === 'G722';
+    if (known && (map.rate === undefined || map.rate === 8000)) return name;
     return undefined;
   }
   // RFC 3551 static payload types need no rtpmap.
-  return payload === 0 ? 'PCMU' : payload === 8 ? 'PCMA' : undefined;
+  return BY_STATIC_PT.get(payload);
 }
 
 /**
  * Reads the first active audio stream of an SDP (an offer or an answer) and what we can use of it.
- * `supported` restricts the codecs we accept (default both G.711 laws).
+ * `supported` restricts the codecs we accept (default PCMU, PCMA and G.722).
  */
 export function describeSdp(
   sdp: string,
-  supported: readonly CodecName[] = ['PCMU', 'PCMA'],
+  supported: readonly CodecName[] = SUPPORTED_ALL,
 ): SdpResult<MediaDescriptionSummary> {
   let session: SessionDescription;
   try {
@@ -233,19 +250,20 @@ function readCrypto(media: MediaDescription): SdesCrypto[] {
 }
 
 /**
- * Reads an answer to our offer (same as `describeSdp`; the answerer's first codec is the one in use).
- * Given our offer, SDES is checked (RFC 4568 §7.1.2): an answer's crypto line must repeat the tag
+ * Reads an answer to our offer (same as `describeSdp`; the answerer's first codec is the one in use,
+ * among `offered`, by default those of `ourOffer`, else both G.711 laws). Given our offer, SDES is checked (RFC 4568 §7.1.2): an answer's crypto line must repeat the tag
  * and suite of one we offered; to an RTP/SAVP offer, an answer without one fails (`no-crypto`);
  * when we offered no crypto, crypto in the answer is ignored.
  */
 export function parseAnswer(
   sdp: string,
-  offered: readonly CodecName[] = ['PCMU', 'PCMA'],
+  offered?: readonly CodecName[],
   ourOffer?: string,
 ): SdpResult<MediaDescriptionSummary> {
-  const described = describeSdp(sdp, offered);
-  if (!described.ok || ourOffer === undefined) return described;
-  const ours = describeSdp(ourOffer, SUPPORTED_ALL);
+  const ours = ourOffer === undefined ? undefined : describeSdp(ourOffer, SUPPORTED_ALL);
+  const ourCodecs = ours?.ok ? ours.value.codecs.map((c) => c.name) : ['PCMU' as const, 'PCMA' as const];
+  const described = describeSdp(sdp, offered ?? ourCodecs);
+  if (!described.ok || ours === undefined) return described;
   const offeredCrypto = ours.ok ? (ours.value.crypto ?? []) : [];
   const answer = described.value;
   if (offeredCrypto.length === 0) return { ok: true, value: { ...answer, crypto: [] } };
@@ -257,8 +275,6 @@ export function parseAnswer(
   }
   return { ok: true, value: { ...answer, crypto: [] } };
 }
-
-const SUPPORTED_ALL: readonly CodecName[] = ['PCMU', 'PCMA'];
 
 const MIRROR: Record<MediaDirection, MediaDirection> = {
   sendrecv: 'sendrecv',
@@ -280,7 +296,7 @@ export interface Answer {
  * (answer 488) when nothing fits.
  */
 export function buildAnswer(offer: string, local: LocalMedia & { rtcpMux?: boolean }): SdpResult<Answer> {
-  const described = describeSdp(offer, local.codecs ?? ['PCMU', 'PCMA']);
+  const described = describeSdp(offer, local.codecs ?? SUPPORTED_ALL);
   if (!described.ok) return described;
   const sdes = answerCrypto(described.value, local.srtp);
   if (!sdes.ok) return sdes;

@@ -53,6 +53,12 @@ export interface AsrStreamOptions {
 export interface AsrStream {
   /** One frame of 8 kHz 16-bit mono samples (normally 160). Never blocks. */
   write(frame: Int16Array): void;
+  /**
+   * Optional, for engines that take 16 kHz: the same tick's audio at 16 kHz (normally 320 samples),
+   * offered instead of {@link write} while the call runs G.722. The caller writes each frame once,
+   * by one method or the other. Never blocks.
+   */
+  writeWide?(frame: Int16Array): void;
   /** No more audio: resolves once every pending result has been emitted (bounded by timeouts). */
   finish(): Promise<void>;
   /** Abandons the stream now (call hung up); pending results are dropped. */

@@ -166,8 +166,8 @@ export interface CallbackExchangeRecord {
 /** How a number is written in SIP towards a trunk (caller in From/PAI, callee in the Request-URI). */
 export const NUMBER_FORMATS = ['national', 'e164', 'e164-no-plus'] as const;
 export type NumberFormat = (typeof NUMBER_FORMATS)[number];
-/** Audio codecs a trunk may offer (G.711 both laws; G.722 is not supported yet). */
-export const TRUNK_CODECS = ['PCMU', 'PCMA'] as const;
+/** Audio codecs a trunk may offer (G.711 both laws, G.722 wideband). */
+export const TRUNK_CODECS = ['PCMU', 'PCMA', 'G722'] as const;
 export type TrunkCodec = (typeof TRUNK_CODECS)[number];
 /** Media encryption towards a trunk: SDES-SRTP off, offered on RTP/AVP, or required (RTP/SAVP). */
 export const TRUNK_SRTP = ['off', 'optional', 'required'] as const;

@@ -83,7 +83,7 @@ export class InboundCall extends EventEmitter<InboundCallEvents> {
     const remote = this.sip.offerMedia;
     if (offer === undefined || remote === undefined) {
       this.sip.reject(488, 'Not Acceptable Here');
-      throw new MediaOfferError('the caller offered no usable G.711 audio');
+      throw new MediaOfferError('the caller offered no usable audio (PCMU, PCMA or G.722)');
     }
     this.#opening ??= this.#telephony.openMedia({
       codec: remote.codec.name,

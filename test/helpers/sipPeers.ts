@@ -489,6 +489,8 @@ export interface BaresipOptions {
   netns?: string;
   /** Media encryption the account demands (`srtp`, `srtp-mand`, …): loads baresip's srtp module. */
   mediaenc?: string;
+  /** The account's audio_codecs (default `PCMU/8000/1,PCMA/8000/1`); one naming G722 loads g722.so. */
+  audioCodecs?: string;
 }
 
 /** baresip callee: auto-answers, plays promptWav, records what it hears under <dir>/rec. */
@@ -523,6 +525,7 @@ export async function startBaresipCallee(o: BaresipOptions): Promise<Peer & { re
       'module aufile.so',
       'module alsa.so',
       ...(o.mediaenc ? ['module srtp.so'] : []),
+      ...(o.audioCodecs?.includes('G722') ? ['module g722.so'] : []),
       'module_tmp account.so',
       'module_app menu.so',
       ...(o.ctrlPort ? ['module_app ctrl_tcp.so', `ctrl_tcp_listen 127.0.0.1:${o.ctrlPort}`] : []),
@@ -535,7 +538,7 @@ export async function startBaresipCallee(o: BaresipOptions): Promise<Peer & { re
     (o.users ?? ['callee'])
       .map(
         (u) =>
-          `<sip:${u}@${o.address ?? '127.0.0.1'}:${o.port}>;regint=0;answermode=auto;audio_codecs=PCMU/8000/1,PCMA/8000/1${o.mediaenc ? `;mediaenc=${o.mediaenc}` : ''}\n`,
+          `<sip:${u}@${o.address ?? '127.0.0.1'}:${o.port}>;regint=0;answermode=auto;audio_codecs=${o.audioCodecs ?? 'PCMU/8000/1,PCMA/8000/1'}${o.mediaenc ? `;mediaenc=${o.mediaenc}` : ''}\n`,
       )
       .join(''),
   );

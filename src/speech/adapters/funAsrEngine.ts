@@ -181,6 +181,16 @@ class FunAsrStream implements AsrStream {
 
   write(frame: Int16Array): void {
     this.#state.write(this.#upsampler.process(frame), frame.length / 8);
+    this.#afterWrite();
+  }
+
+  /** A G.722 call's 16 kHz frame: the server's own rate, sent as it is (no upsampling). */
+  writeWide(frame: Int16Array): void {
+    this.#state.write(frame, frame.length / 16);
+    this.#afterWrite();
+  }
+
+  #afterWrite(): void {
     if (
       this.#mode === 'online' &&
       this.#pending &&
