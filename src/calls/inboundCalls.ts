@@ -3,7 +3,7 @@
  * (`admin number add --inbound`) becomes an inbound smart call (`InboundSession`); a number no
  * account owns, or one not marked inbound, gets 404 (the same answer, so a caller learns nothing
  * about which numbers exist; the log says which); a disabled account's number gets 403; an INVITE
- * without usable G.711 audio gets 488. The number is looked up as it arrived and in its national
+ * without usable audio (PCMU, PCMA or G.722) gets 488. The number is looked up as it arrived and in its national
  * form (`+86…`, `86…` → `1…` / `0…`), so any trunk number format reaches it.
  *
  * Owns the sessions it starts; `stop()` waits for them (the telephony's close hangs them up).
@@ -81,7 +81,7 @@ export class InboundCalls {
       return;
     }
     if (!sip.offerMedia) {
-      o.log.info(fields, 'inbound INVITE without usable G.711 audio: 488');
+      o.log.info(fields, 'inbound INVITE without usable audio (PCMU, PCMA or G.722): 488');
       sip.reject(488, 'Not Acceptable Here');
       return;
     }
