@@ -16,7 +16,9 @@
  *
  * Offsets are those of this stream (first sample written = 0), whichever inner stream produced them.
  */
+
 import { type Clock, systemClock } from '../clock/clock.js';
+import { Downsampler2x } from '../media/wideband.js';
 import type { Logger } from '../observability/logger.js';
 import type { AsrEvent, AsrStream, AsrStreamOptions } from './asr.js';
 
@@ -57,7 +59,10 @@ export class ResilientAsrStream implements AsrStream {
   /** Where the current inner stream's offset 0 is, in this stream's ms. */
   #base = 0;
   #positionMs = 0;
-  #history: Int16Array[] = [];
+  /** Audio since the last answer, as written: 8 kHz frames, or 16 kHz ones (`wide`) on G.722 calls. */
+  #history: Array<{ pcm: Int16Array; wide: boolean }> = [];
+  /** 16 kHz → 8 kHz, for wide audio an inner stream cannot take (the embedded fallback). */
+  #narrower: Downsampler2x | undefined;
   #historyStartMs = 0;
   #historyMs = 0;
   /** Position when the engine last said anything (partials included). */
@@ -91,7 +96,7 @@ export class ResilientAsrStream implements AsrStream {
       itn: this.#o.itn,
       log: this.#o.log,
     });
-    for (const frame of this.#history) stream.write(frame);
+    for (const { pcm, wide } of this.#history) this.#send(stream, pcm, wide);
     return stream;
   }
 
@@ -151,17 +156,41 @@ export class ResilientAsrStream implements AsrStream {
   }
 
   write(frame: Int16Array): void {
+    this.#written(frame, false);
+  }
+
+  /**
+   * A G.722 call's 16 kHz audio, for an engine that takes it (FunASR): passed on as it is, and
+   * kept for a replay as it is. An inner stream without `writeWide` (the embedded fallback) gets it
+   * at 8 kHz.
+   */
+  writeWide(frame: Int16Array): void {
+    this.#written(frame, true);
+  }
+
+  #written(frame: Int16Array, wide: boolean): void {
     if (this.#closed) return;
-    const ms = frame.length / 8;
+    const ms = msOf(frame, wide);
     this.#positionMs += ms;
-    this.#history.push(frame.slice());
+    this.#history.push({ pcm: frame.slice(), wide });
     this.#historyMs += ms;
     while (this.#historyMs > REPLAY_MS && this.#history.length > 1) {
-      const first = this.#history.shift()!.length / 8;
-      this.#historyStartMs += first;
-      this.#historyMs -= first;
+      const first = this.#history.shift()!;
+      this.#historyStartMs += msOf(first.pcm, first.wide);
+      this.#historyMs -= msOf(first.pcm, first.wide);
     }
-    this.#inner.write(frame);
+    this.#send(this.#inner, frame, wide);
+  }
+
+  #send(stream: AsrStream, pcm: Int16Array, wide: boolean): void {
+    if (!wide) stream.write(pcm);
+    else if (stream.writeWide) stream.writeWide(pcm);
+    else {
+      this.#narrower ??= new Downsampler2x(960);
+      const narrow = new Int16Array(pcm.length / 2);
+      this.#narrower.process(pcm, narrow);
+      stream.write(narrow);
+    }
   }
 
   sentenceEnded(beginMs: number, endMs: number): void {
@@ -219,11 +248,16 @@ export class ResilientAsrStream implements AsrStream {
 
   #dropHistoryBefore(ms: number): void {
     while (this.#history.length > 0) {
-      const len = this.#history[0]!.length / 8;
+      const len = msOf(this.#history[0]!.pcm, this.#history[0]!.wide);
       if (this.#historyStartMs + len > ms) break;
       this.#history.shift();
       this.#historyStartMs += len;
       this.#historyMs -= len;
     }
   }
+}
+
+/** A frame's length in ms: 8 samples per ms, 16 for wide (16 kHz) audio. */
+function msOf(pcm: Int16Array, wide: boolean): number {
+  return pcm.length / (wide ? 16 : 8);
 }
