@@ -7,11 +7,11 @@
  * A call's stream on a configured engine reconnects and falls back by itself
  * (resilientAsrStream.ts). It owns every engine and closes them all.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import WebSocket from 'ws';
 import { type Clock, systemClock } from '../clock/clock.js';
 import type { Logger } from '../observability/logger.js';
-import { explainTlsError, FunAsrEngine, funAsrSocketOptions } from './adapters/funAsrEngine.js';
+import { FunAsrEngine, probeFunAsr } from './adapters/funAsrEngine.js';
 import { NlsAsrEngine, probeNlsTranscription } from './adapters/nlsAsrEngine.js';
 import { NlsTokenProvider } from './adapters/nlsToken.js';
 import { NlsTts, probeNlsSynthesis } from './adapters/nlsTts.js';
@@ -19,7 +19,7 @@ import { SherpaAsrEngine } from './adapters/sherpaAsrEngine.js';
 import { inspectSherpaModel, inspectSileroModel } from './adapters/sherpaModel.js';
 import { probeSherpa } from './adapters/sherpaProbe.js';
 import { SileroVad } from './adapters/sileroVad.js';
-import { VoskAsrEngine } from './adapters/voskAsrEngine.js';
+import { probeVosk, VoskAsrEngine } from './adapters/voskAsrEngine.js';
 import type { AsrEngine } from './asr.js';
 import { EARLY_MEDIA_MODEL, EARLY_MEDIA_PHRASES } from './earlyMediaPhrases.js';
 import { EspeakTts } from './espeak/espeakTts.js';
@@ -220,7 +220,8 @@ export class SpeechEngines {
           ca: c.caFile ? readCaFile(c.caFile) : undefined,
           rejectUnauthorized: c.tlsVerify,
         };
-        await reachable(c.url, c.timeoutMs, undefined, tls);
+        const failure = await probeFunAsr({ url: c.url, mode: c.mode, timeoutMs: c.timeoutMs, ...tls });
+        if (failure) return failure;
         this.#asrFactories.set(
           name,
           (hotwords) =>
@@ -228,7 +229,8 @@ export class SpeechEngines {
         );
         return null;
       }
-      await reachable(c.url, c.timeoutMs);
+      const failure = await probeVosk({ url: c.url, timeoutMs: c.timeoutMs });
+      if (failure) return failure;
       this.#asrFactories.set(
         name,
         (phrases) => new VoskAsrEngine({ url: c.url, timeoutMs: c.timeoutMs, phrases }),
@@ -388,7 +390,9 @@ export class SpeechEngines {
         e.default;
       const embedded = () =>
         this.#phraseEngine(`model:${record.id}:${record.createdAt}`, record.name, record.phrases);
-      const remote = this.#remote(name, record.id, phrases, record.id);
+      // Keyed by the record's version too: an edited model's phrases (hot words, Vosk grammar) reach
+      // new calls without a restart, as they do for the embedded engine.
+      const remote = this.#remote(name, `model:${record.id}:${modelVersion(record)}`, phrases, record.id);
       return remote && name ? this.#resilient(name, remote, embedded) : embedded();
     }
     const base = selection.asrBaseId || DEFAULT_BASE_MODEL;
@@ -477,6 +481,12 @@ export class SpeechEngines {
   }
 }
 
+/** What changes when a stored ASR model is written again: its time and its phrases. */
+function modelVersion(record: AsrModelPhrases): string {
+  const digest = createHash('sha256').update(record.phrases).digest('hex').slice(0, 16);
+  return `${record.createdAt}:${digest}`;
+}
+
 /** The PEM text of a CA file, or an error that names the file. */
 function readCaFile(path: string): string {
   try {
@@ -484,28 +494,4 @@ function readCaFile(path: string): string {
   } catch (err) {
     throw new Error(`caFile ${path} cannot be read: ${(err as Error).message}`);
   }
-}
-
-/**
- * Opens and closes a WebSocket to `url`; rejects with why it could not (DNS, refused, HTTP status,
- * timeout, an untrusted certificate).
- */
-async function reachable(
-  url: string,
-  timeoutMs: number,
-  headers?: Record<string, string>,
-  tls?: { ca?: string; rejectUnauthorized?: boolean },
-): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const ws = new WebSocket(url, { ...funAsrSocketOptions(tls ?? {}, timeoutMs), headers });
-    ws.once('open', () => {
-      ws.terminate();
-      resolve();
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      ws.terminate();
-      reject(new Error(`${url} answered HTTP ${res.statusCode}`));
-    });
-    ws.once('error', (err) => reject(new Error(`${url}: ${explainTlsError(err)}`)));
-  });
 }

@@ -96,8 +96,8 @@ describe('an ASR engine that drops the connection after the first sentence', () 
   test('reconnects with a fresh task: both sentences reach the callback, no turn for the failure', async () => {
     const callId = await call(e2e);
     assert.deepEqual(words(e2e, callId), ['你好呀', '我在忙呀']);
-    // Start messages: the probe sends none; the call's first connection and the fresh one do.
-    assert.equal(asr.received.filter((m) => m.mode === '2pass').length, 2);
+    // Start messages: the start-up probe's task, the call's first connection and the fresh one.
+    assert.equal(asr.received.filter((m) => m.mode === '2pass').length, 3);
     assert.ok(
       lines.some((l) => l.includes(`"callId":"${callId}"`) && /reconnecting with a fresh task/.test(l)),
     );

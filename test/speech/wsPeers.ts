@@ -119,6 +119,15 @@ export interface FunAsrPeerOptions {
   dropAfterSentences?: number;
   /** Listen on this port (default: any free one). */
   port?: number;
+  /**
+   * Be the offline-only `funasr-wss-server` (runtime/websocket/bin/websocket-server.cpp): `mode`
+   * and `chunk_size` are ignored, audio is only buffered, and the end flag is answered with one
+   * `{"mode": "offline", "text": ..., "is_final": false}` for the whole recording (`text` empty
+   * when it held no speech); nothing is sent while audio flows.
+   */
+  offlineOnly?: boolean;
+  /** Connections (1-based) that are accepted and then never answered (a hung server). */
+  hang?: (connection: number) => boolean;
 }
 
 const DEFAULT_SENTENCES: FunAsrSentence[] = [
@@ -145,8 +154,11 @@ export function funAsrServer(options: FunAsrPeerOptions = {}): Promise<Peer> {
   const drop = options.dropAfterSentences;
   /** The sentence the next connection starts with (when connections are dropped). */
   let next = 0;
+  let accepted = 0;
   return serve(
     (ws) => {
+      if (options.hang?.(++accepted)) return;
+      if (options.offlineOnly) return offlineServer(ws, sentences);
       let finals = 0;
       let mode = '2pass';
       let audioFs = 16000;
@@ -258,6 +270,26 @@ export function funAsrServer(options: FunAsrPeerOptions = {}): Promise<Peer> {
     undefined,
     options.port,
   );
+}
+
+/** websocket-server.cpp on one connection: buffer everything, answer the end flag once. */
+function offlineServer(ws: import('ws').WebSocket, sentences: FunAsrSentence[]): void {
+  let loud = false;
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) {
+      const pcm = data as Buffer;
+      for (let i = 0; i + 1 < pcm.length; i += 2) if (Math.abs(pcm.readInt16LE(i)) > 300) loud = true;
+      return;
+    }
+    const msg = JSON.parse(data.toString()) as { is_speaking?: boolean; is_finished?: boolean };
+    if (msg.is_speaking === false || msg.is_finished === true) {
+      const text = loud ? sentences.map((s) => s.text).join('') : '';
+      setTimeout(
+        () => ws.send(JSON.stringify({ text, mode: 'offline', is_final: false, wav_name: 'smartcall' })),
+        50,
+      );
+    }
+  });
 }
 
 /** One utterance the Vosk peer "hears", on the audio's timeline. */

@@ -21,7 +21,7 @@
  */
 import WebSocket from 'ws';
 import { Resampler } from '../../media/resampler.js';
-import type { AsrEngine, AsrStream, AsrStreamOptions } from '../asr.js';
+import type { AsrEngine, AsrEvent, AsrStream, AsrStreamOptions } from '../asr.js';
 import { RemoteStreamState, within } from './remoteStream.js';
 
 export interface FunAsrEngineOptions {
@@ -84,6 +84,35 @@ export function explainTlsError(err: Error & { code?: string }): string {
   return err.message;
 }
 
+/**
+ * The start-up (and re-probe) check: a real task as a call runs it (the start message with the
+ * engine's mode and TLS settings, 0.5 s of silence sent at 16 kHz, `{"is_speaking": false}`), which
+ * must be answered within `timeoutMs` the way the adapter waits for it: a message with
+ * `is_final: true` (or, for `mode: offline`, the `offline` result). A socket that opens is not
+ * enough: the offline `funasr-wss-server` answers a streaming task only with one `offline` result
+ * (`is_final: false`), the Python demo server sends nothing after the end flag for silence, and a
+ * hung server nothing at all. Null when the task was answered; else why it was not.
+ */
+export async function probeFunAsr(engine: FunAsrEngineOptions): Promise<string | null> {
+  const timeoutMs = engine.timeoutMs ?? 5000;
+  let failure: string | null = null;
+  const stream = new FunAsrStream(engine, {
+    onEvent: (e: AsrEvent) => {
+      if (e.type === 'rejected' && e.reason === 'error') failure ??= e.detail ?? 'funasr: task failed';
+    },
+  });
+  for (let i = 0; i < 25; i++) stream.write(new Int16Array(160)); // 0.5 s of 8 kHz call audio
+  await stream.finish();
+  if (stream.answered) return null;
+  if (failure !== null) return `${engine.url}: ${(failure as string).replace(/^funasr: /, '')}`;
+  const mode = engine.mode ?? '2pass';
+  if (stream.offlineReply)
+    return `${engine.url} answered a ${mode} test task the way the offline funasr-wss-server does (one "offline" result, no is_final): run funasr-wss-server-2pass, or set mode: offline`;
+  return mode === 'offline'
+    ? `${engine.url}: connected but no answer to a test task within ${timeoutMs} ms: is it a FunASR runtime server, and has it loaded its models?`
+    : `${engine.url}: connected but no answer to a test task within ${timeoutMs} ms: is it the 2pass/online server (funasr-wss-server-2pass)? The Python demo server sends no is_final, and a server still loading its models answers nothing`;
+}
+
 class FunAsrStream implements AsrStream {
   readonly #state: RemoteStreamState;
   readonly #ws: WebSocket;
@@ -98,6 +127,10 @@ class FunAsrStream implements AsrStream {
   /** The end flag was sent: the next `is_final: true` message is the server's last. */
   #ended = false;
   #lastSeen: (() => void) | null = null;
+  /** The server's last message came (what finish() waits for). */
+  answered = false;
+  /** After the end flag, an `offline` result came while streaming (the offline-only server's reply). */
+  offlineReply = false;
 
   constructor(engine: FunAsrEngineOptions, options: AsrStreamOptions) {
     const timeoutMs = engine.timeoutMs ?? 5000;
@@ -149,6 +182,7 @@ class FunAsrStream implements AsrStream {
     const last =
       this.#ended && (msg.is_final === true || (this.#mode === 'offline' && msg.mode === 'offline'));
     const final = msg.mode === '2pass-offline' || msg.mode === 'offline';
+    if (this.#ended && msg.mode === 'offline' && this.#mode !== 'offline') this.offlineReply = true;
     if (final) {
       this.#pending = '';
       this.#final(text, spanOf(msg));
@@ -167,6 +201,7 @@ class FunAsrStream implements AsrStream {
       // Online mode has no final pass: what was heard of the last sentence is its text.
       if (this.#mode === 'online' && this.#pending) this.#final(this.#pending, null);
       this.#pending = '';
+      this.answered = true;
       this.#lastSeen?.();
     }
   }

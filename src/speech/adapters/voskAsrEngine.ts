@@ -12,7 +12,7 @@
  * `{"alternatives": [...]}`, which has no `text`. Phrases become a hard grammar ({@link voskPhraseList}).
  */
 import WebSocket from 'ws';
-import type { AsrEngine, AsrStream, AsrStreamOptions } from '../asr.js';
+import type { AsrEngine, AsrEvent, AsrStream, AsrStreamOptions } from '../asr.js';
 import { RemoteStreamState, within } from './remoteStream.js';
 import { voskPhraseList, voskText } from './voskGrammar.js';
 
@@ -47,12 +47,35 @@ export class VoskAsrEngine implements AsrEngine {
   async close(): Promise<void> {}
 }
 
+/**
+ * The start-up (and re-probe) check: a real task as a call runs it (the config message, 200 ms of
+ * silence, the exact `{"eof" : 1}`), whose end of stream must be answered with a result carrying
+ * `text` within `timeoutMs`. A socket that opens is not enough: a hung server, or one that is not
+ * asr_server.py, accepts and says nothing. Null when the task was answered; else why it was not.
+ */
+export async function probeVosk(engine: VoskAsrEngineOptions): Promise<string | null> {
+  const timeoutMs = engine.timeoutMs ?? 5000;
+  let failure: string | null = null;
+  const stream = new VoskStream(engine, {
+    onEvent: (e: AsrEvent) => {
+      if (e.type === 'rejected' && e.reason === 'error') failure ??= e.detail ?? 'vosk: task failed';
+    },
+  });
+  stream.write(new Int16Array(1600));
+  await stream.finish();
+  if (stream.answered) return null;
+  if (failure !== null) return `${engine.url}: ${(failure as string).replace(/^vosk: /, '')}`;
+  return `${engine.url}: connected but no answer to a test task (config, 200 ms of silence, {"eof" : 1}) within ${timeoutMs} ms: is it vosk-server's websocket/asr_server.py, and has it loaded its model?`;
+}
+
 class VoskStream implements AsrStream {
   readonly #state: RemoteStreamState;
   readonly #ws: WebSocket;
   readonly #done: Promise<void>;
   #sentenceStartMs = 0;
   #finishing = false;
+  /** The end of stream was answered with a result (`text`). */
+  answered = false;
 
   constructor(engine: VoskAsrEngineOptions, options: AsrStreamOptions) {
     const timeoutMs = engine.timeoutMs ?? 5000;
@@ -98,6 +121,7 @@ class VoskStream implements AsrStream {
       return;
     }
     if (typeof msg.text !== 'string') return;
+    if (this.#finishing) this.answered = true;
     const text = voskText(msg.text);
     const words = msg.result ?? [];
     const beginMs = words.length ? Math.round(words[0]!.start * 1000) : this.#sentenceStartMs;
