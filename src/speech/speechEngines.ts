@@ -77,6 +77,8 @@ export interface SpeechEnginesOptions {
   withoutTts?: boolean;
   /** Times re-probes (default the system clock). */
   clock?: Clock;
+  /** The sherpa-onnx addon module (default sherpa-onnx-node; tests name a stand-in). */
+  sherpaAddon?: string;
 }
 
 type AsrFactory = (hotwords?: string[], asrModelId?: string) => AsrEngine;
@@ -177,9 +179,11 @@ export class SpeechEngines {
         // survived both is loaded here (in the engine's decode thread).
         const model = inspectSherpaModel(c.modelDir);
         if (model.kind === 'tts-vits') return `${c.modelDir} holds a TTS model, not an ASR model`;
-        await probeSherpa({ kind: 'asr', model, numThreads: c.numThreads });
+        const addon = this.#options.sherpaAddon;
+        await probeSherpa({ kind: 'asr', model, numThreads: c.numThreads }, { addon });
         const engine = new SherpaAsrEngine({
           model,
+          addon,
           numThreads: c.numThreads,
           createVad: () => this.createVad(),
           timeoutMs: c.timeoutMs,

@@ -9,16 +9,26 @@
  *   after some text;
  * - a recognizer built with `hotwordsFile`, and an offline stream created with hot words, show
  *   them in their text: `abc [张三|李四]`;
- * - `decode` takes FAKE_SHERPA_DECODE_MS of CPU time (blocking its thread).
+ * - `decode` takes FAKE_SHERPA_DECODE_MS of CPU time (blocking its thread);
+ * - while a file `crash` lies beside the addon (crashSherpaThreads), decoding a chunk with sound in
+ *   it ends the thread (`process.exit` in a worker ends that thread only, as a fatal error in the
+ *   decode thread would): `once` removes the file first, `always` leaves it.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const SOURCE = `'use strict';
-const { readFileSync } = require('node:fs');
+const { readFileSync, rmSync } = require('node:fs');
+const CRASH = require('node:path').join(__dirname, 'crash');
 const CHUNK = 1600;
 const LOOKAHEAD = 1600;
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+function crashIfAsked() {
+  let mode;
+  try { mode = readFileSync(CRASH, 'utf8').trim(); } catch { return; }
+  if (mode === 'once') rmSync(CRASH, { force: true });
+  process.exit(70);
+}
 function block() {
   const ms = Number(process.env.FAKE_SHERPA_DECODE_MS || 0);
   if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -40,6 +50,7 @@ class OnlineRecognizer {
     let sum = 0;
     for (let i = s.decoded; i < s.decoded + CHUNK; i++) sum += s.samples[i] * s.samples[i];
     s.decoded += CHUNK;
+    if (Math.sqrt(sum / CHUNK) > 0.01) crashIfAsked();
     if (Math.sqrt(sum / CHUNK) > 0.01) { s.text += LETTERS[s.letters++ % 26]; s.trailing = 0; }
     else s.trailing += CHUNK / 16000;
   }
@@ -63,6 +74,18 @@ export function writeFakeSherpaAddon(dir: string): string {
   const path = join(dir, 'fake-sherpa-onnx-node.cjs');
   writeFileSync(path, SOURCE);
   return path;
+}
+
+/**
+ * From now on, the stand-in in `dir` ends the thread decoding the next chunk with sound in it:
+ * only the next one (`once`) or every one (`always`), until {@link stopCrashing}.
+ */
+export function crashSherpaThreads(dir: string, mode: 'once' | 'always'): void {
+  writeFileSync(join(dir, 'crash'), mode);
+}
+
+export function stopCrashing(dir: string): void {
+  rmSync(join(dir, 'crash'), { force: true });
 }
 
 /** `ms` of a loud 8 kHz tone, as 20 ms frames. */
