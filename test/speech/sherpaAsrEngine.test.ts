@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, test } from 'node:test';
+import type { Clock } from '../../src/clock/clock.js';
 import { SherpaAsrEngine } from '../../src/speech/adapters/sherpaAsrEngine.js';
 import type { SherpaModel } from '../../src/speech/adapters/sherpaModel.js';
 import { SherpaOnlineSession } from '../../src/speech/adapters/sherpaOnlineSession.js';
@@ -149,3 +150,34 @@ function energyVad(): Vad {
     close: () => {},
   };
 }
+
+test('a stream fails (fatal) once a frame has waited 5 s in the thread, not because 10 s arrive at once', async () => {
+  let now = 0;
+  const clock = { now: () => now, setTimer: setTimeout, clearTimer: clearTimeout } as unknown as Clock;
+  const engine = new SherpaAsrEngine({ model: streaming, addon, createVad: () => energyVad(), clock });
+  engines.push(engine);
+  await engine.ready();
+  // A replay: 10 s of audio handed over at once, on a decoder that keeps up.
+  const burst = collect();
+  const replayed = engine.createStream({ onEvent: burst.onEvent, pauseMs: 500 });
+  for (const f of [...toneFrames(300), ...silenceFrames(9700)]) replayed.write(f);
+  await replayed.finish();
+  assert.deepEqual(
+    burst.events.map((e) => e.type),
+    ['partial', 'partial', 'partial', 'final'],
+    'heard, not failed',
+  );
+  // A thread that answers nothing while the call's clock runs on: 5 s of frames, then one more.
+  const stuck = collect();
+  const behind = engine.createStream({ onEvent: stuck.onEvent, pauseMs: 500 });
+  for (const f of silenceFrames(5020)) {
+    behind.write(f);
+    now += 20;
+  }
+  assert.equal(stuck.events.length, 0, 'exactly 5 s behind is still in bounds');
+  behind.write(new Int16Array(160));
+  assert.equal(stuck.events.length, 1);
+  const e = stuck.events[0] as AsrEvent;
+  assert.ok(e.type === 'rejected' && e.fatal && e.reason === 'error', JSON.stringify(e));
+  assert.match(e.detail ?? '', /over 5000 ms behind the call/);
+});

@@ -127,6 +127,30 @@ test('the decode thread dies after the first sentence: a fresh stream in the res
   assert.ok(!lines.some((l) => /falls back to the embedded engine/.test(l)), 'no fallback');
 });
 
+test('the thread dies after the callee listened 6 s: the replay of that silence does not count as falling behind', async () => {
+  const { engines, lines, callLog } = await startEngines();
+  const events: AsrEvent[] = [];
+  const stream = engines.asr().createStream({ onEvent: (e) => events.push(e), pauseMs: 600, log: callLog });
+  for (const f of [...toneFrames(600), ...silenceFrames(1000)]) stream.write(f);
+  await until('the first final', () => finals(events).length >= 1);
+  // The callee listens to a prompt: the audio since the last answer (kept for a replay) grows.
+  for (const f of silenceFrames(6000)) stream.write(f);
+  await sleep(100);
+  crashSherpaThreads(dir.path, 'once');
+  for (const f of [...toneFrames(400), ...silenceFrames(1000)]) stream.write(f);
+  await until('the second final', () => finals(events).length >= 2);
+  await stream.finish();
+  stream.close();
+  const said = texts(events);
+  assert.equal(said[0], 'abcdef');
+  assert.match(said[1]!, /^abcde?$/, 'the second sentence, from a fresh sherpa stream');
+  assert.ok(!lines.some((l) => /falls back to the embedded engine/.test(l)), 'no fallback');
+  assert.deepEqual(
+    events.filter((e) => e.type === 'rejected'),
+    [],
+  );
+});
+
 test('a decode thread that dies on every stream: the call falls back to the embedded engine, logged with its CallId', async () => {
   const { engines, lines, callLog } = await startEngines(true);
   const speech = await speak(engines.tts(), '我现在没空');
@@ -145,9 +169,11 @@ test('a decode thread that dies on every stream: the call falls back to the embe
     assert.match(fallback, /"callId":"call-sherpa-1"/);
     assert.match(fallback, /"engine":"local"/);
     assert.match(fallback, /exited with code 70/, 'with the cause');
-    assert.ok(
-      lines.filter((l) => /"msg":"worker replaced"/.test(l)).length >= 2,
-      'the thread died on the first stream and on the fresh one',
+    assert.match(fallback, /"failures":2/, 'after two failures in a row, not more');
+    assert.equal(
+      lines.filter((l) => /"msg":"worker replaced"/.test(l)).length,
+      2,
+      'the thread died on the first stream and on the fresh one, and no sherpa stream was opened after',
     );
     assert.deepEqual(
       texts(events),

@@ -9,7 +9,7 @@
  * aborts in a thread still ends the process.
  */
 import { Worker } from 'node:worker_threads';
-import type { Clock } from '../../clock/clock.js';
+import { type Clock, systemClock } from '../../clock/clock.js';
 import type { Logger } from '../../observability/logger.js';
 import { WorkerPool } from '../../workers/workerPool.js';
 import type {
@@ -39,8 +39,12 @@ export interface SherpaAsrEngineOptions {
   clock?: Clock;
 }
 
-/** Frames a stream may have in the decode thread before it counts as fallen behind (5 s). */
-const MAX_BACKLOG_FRAMES = 250;
+/**
+ * How long a frame may wait in the decode thread before the stream counts as fallen behind the
+ * call, ms. Measured in time, not frames: a fresh stream is handed up to 10 s of audio at once (the
+ * replay after a failure), which a decoder that keeps up works through in a moment.
+ */
+export const MAX_BEHIND_MS = 5000;
 
 type Pool = WorkerPool<SherpaRequest, SherpaReply>;
 
@@ -92,7 +96,14 @@ export class SherpaAsrEngine implements AsrEngine {
   createStream(options: AsrStreamOptions): AsrStream {
     const timeoutMs = this.#options.timeoutMs ?? 5000;
     if (this.model.kind === 'online-transducer' || this.model.kind === 'online-zipformer2-ctc')
-      return new SherpaWorkerStream(this.#pool, nextStreamId++, options, timeoutMs, this.#hotwords);
+      return new SherpaWorkerStream(
+        this.#pool,
+        nextStreamId++,
+        options,
+        timeoutMs,
+        this.#options.clock ?? systemClock,
+        this.#hotwords,
+      );
     return new SegmentedAsrStream({
       ...options,
       recognizer: new SherpaOfflineRecognizer(this.#pool, timeoutMs, this.#hotwords),
@@ -133,13 +144,23 @@ class SherpaWorkerStream implements AsrStream {
   readonly #id: number;
   readonly #onEvent: (e: AsrEvent) => void;
   readonly #timeoutMs: number;
+  readonly #clock: Clock;
   #positionMs = 0;
-  #backlog = 0;
+  /** When each write the thread has not answered yet was sent (it answers them in order). */
+  readonly #unanswered: number[] = [];
   #closed = false;
   #failed = false;
 
-  constructor(pool: Pool, id: number, options: AsrStreamOptions, timeoutMs: number, hotwords?: string[]) {
+  constructor(
+    pool: Pool,
+    id: number,
+    options: AsrStreamOptions,
+    timeoutMs: number,
+    clock: Clock,
+    hotwords?: string[],
+  ) {
     this.#pool = pool;
+    this.#clock = clock;
     this.#id = id;
     this.#onEvent = options.onEvent;
     this.#timeoutMs = timeoutMs;
@@ -149,13 +170,15 @@ class SherpaWorkerStream implements AsrStream {
   write(frame: Int16Array): void {
     if (this.#closed) return;
     this.#positionMs += frame.length / 8;
-    if (this.#backlog >= MAX_BACKLOG_FRAMES) {
-      this.#fail(`the sherpa-onnx decoder is ${MAX_BACKLOG_FRAMES * 20} ms behind the call`);
+    const now = this.#clock.now();
+    const oldest = this.#unanswered[0];
+    if (oldest !== undefined && now - oldest > MAX_BEHIND_MS) {
+      this.#fail(`the sherpa-onnx decoder is over ${MAX_BEHIND_MS} ms behind the call`);
       return;
     }
     const samples = frame.slice();
-    this.#backlog++;
-    this.#send({ op: 'write', id: this.#id, samples }, [samples.buffer], () => this.#backlog--);
+    this.#unanswered.push(now);
+    this.#send({ op: 'write', id: this.#id, samples }, [samples.buffer], () => this.#unanswered.shift());
   }
 
   async finish(): Promise<void> {
