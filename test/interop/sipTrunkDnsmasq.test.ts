@@ -92,7 +92,7 @@ before(async () => {
     sipTcpPort: 0,
     rtpPortMin: rtp,
     rtpPortMax: rtp + 200,
-    timers: { t1: 100 },
+    timers: { t1: 50 }, // Timer B (64·T1 = 3.2 s) bounds the wait at the dead target
     logger: silentLogger(),
   });
   const destination = new PassThrough();
