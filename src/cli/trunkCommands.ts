@@ -84,6 +84,12 @@ export function registerTrunkCommands(admin: Command): void {
         }),
       );
       const view = trunkView(t);
+      if (t.srtp && t.srtp !== 'off' && t.transport !== 'tls') {
+        // RFC 4568 §8.3: SDES keys ride in the SDP, readable by anyone on a clear-text SIP path.
+        process.stderr.write(
+          `warning: trunk ${t.name} sends its SRTP keys (SDES) in clear-text SIP over ${t.transport}: use a sips: URI or --transport tls to keep them secret\n`,
+        );
+      }
       emit(o, view, () => `trunk ${t.name} → ${view.uri}${t.isDefault ? ' (default)' : ''}`);
     });
   trunk

@@ -108,3 +108,15 @@ test('trunk add --srtp with a value that is no policy: a clear error, exit 1', (
   assert.equal(r.status, 1);
   assert.match(r.stderr, /--srtp "mandatory" is not one of off, optional, required/);
 });
+
+test('SRTP over clear-text SIP warns that the keys are readable; over TLS it does not', () => {
+  const udp = trunkAdd('--name', 'clear', '--srtp', 'required');
+  assert.equal(udp.status, 0, udp.stderr);
+  assert.match(udp.stderr, /warning: trunk clear sends its SRTP keys \(SDES\) in clear-text SIP over udp/);
+  const tls = smartcall([
+    ...['--data-dir', data, 'admin', 'trunk', 'add', '--name', 'secret'],
+    ...['--uri', 'sips:127.0.0.1:5061', '--srtp', 'required'],
+  ]);
+  assert.equal(tls.status, 0, tls.stderr);
+  assert.doesNotMatch(tls.stderr, /warning/);
+});
