@@ -80,10 +80,12 @@ describe('phrase lists', () => {
       ['__p0(4)', 'S IY D AH'],
     ]);
     assert.equal(g.phoneCounts.__p0, 4);
-    assert.match(g.jsgf, /public <phrase> = __p0 \| __p1;/);
+    assert.match(g.jsgf, /public <phrase> = \/1\/ __p0 \| \/1\/ __p1 \| \/0\.000001\/ <competitor>\+;/);
+    assert.match(compileGrammar(parsePhraseList('yes'), { competitorWeight: 0 }).jsgf, /= __p0;/);
     assert.equal(g.key.length, 32);
     assert.equal(phraseWordOf('<sil> __p0(3) <sil>'), '__p0');
     assert.equal(phraseWordOf('<sil>'), '');
+    assert.equal(phraseWordOf('<sil> __g3 __g12 <sil>'), '', 'the competitor loop names no phrase');
   });
 
   test('homophones: the first phrase listed wins, and no variant hides another phrase', () => {

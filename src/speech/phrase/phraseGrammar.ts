@@ -2,7 +2,8 @@
  * A phrase list compiled for the decoder. Each phrase is one decoder word (`__p<n>`) whose
  * pronunciations are its spellings: the syllable or word pronunciations joined, with the Mandarin
  * variants of pinyinArpabet.ts multiplied out (at most {@link MAX_SPELLINGS}). The JSGF grammar is
- * one alternative per phrase word.
+ * one alternative per phrase word, plus a loop of competitor words (competitors.ts, `__g<n>`) at a
+ * low weight: a hypothesis through the loop names no phrase, and the utterance is rejected.
  *
  * Why one word per phrase (measured on the bench's dev set, see docs/speech.md): silence and noise
  * fillers can then only sit before and after the phrase, never between its syllables, so the
@@ -17,6 +18,7 @@
  * "si" only when 四 is not on the list). Plain data, so it can be posted to a decoder worker.
  */
 import { createHash } from 'node:crypto';
+import { competitorWords } from './competitors.js';
 import type { Phrase } from './phraseList.js';
 
 /** Pronunciations per phrase word at most (variants multiply across syllables). */
@@ -34,7 +36,22 @@ export interface CompiledGrammar {
   phoneCounts: Record<string, number>;
 }
 
-export function compileGrammar(phrases: readonly Phrase[]): CompiledGrammar {
+export interface GrammarOptions {
+  /**
+   * Weight of the competitor loop (competitors.ts) against the phrases, which weigh 1 each; 0 leaves
+   * the loop out. Default {@link COMPETITOR_WEIGHT}.
+   */
+  competitorWeight?: number;
+}
+
+/**
+ * Measured on the development data (the human dev half and the bench's `--dev` set): 1e-5–1e-6
+ * keeps every in-list answer and rejects all dev off-list words; 1e-4 and more takes in-list words
+ * ("eighty"), 1e-8 and less lets off-list words through again.
+ */
+export const COMPETITOR_WEIGHT = 1e-6;
+
+export function compileGrammar(phrases: readonly Phrase[], options: GrammarOptions = {}): CompiledGrammar {
   const primaries = new Map<string, number>(); // primary spelling → index of the phrase owning it
   const spellingsOf = phrases.map((p) => spellings(p));
   spellingsOf.forEach((s, i) => {
@@ -60,7 +77,14 @@ export function compileGrammar(phrases: readonly Phrase[]): CompiledGrammar {
     phoneCounts[word] = primary!.split(' ').length;
     alternatives.push(word);
   });
-  const jsgf = `#JSGF V1.0;\ngrammar phrases;\npublic <phrase> = ${alternatives.join(' | ')};\n`;
+  const weight = options.competitorWeight ?? COMPETITOR_WEIGHT;
+  const competitors = weight > 0 ? competitorWords(phrases) : [];
+  words.push(...competitors);
+  const loop = competitors.length
+    ? ` | /${weight}/ <competitor>+;\n<competitor> = ${competitors.map(([w]) => w).join(' | ')}`
+    : '';
+  const weighted = competitors.length ? alternatives.map((a) => `/1/ ${a}`) : alternatives;
+  const jsgf = `#JSGF V1.0;\ngrammar phrases;\npublic <phrase> = ${weighted.join(' | ')}${loop};\n`;
   const key = createHash('sha256')
     .update(JSON.stringify([words, jsgf]))
     .digest('hex')

@@ -123,7 +123,8 @@ export function cepstra(mel: Float32Array, floor?: Float32Array): Float32Array {
 /**
  * Dynamic time warping distance between two cepstra sequences: mean Euclidean frame distance
  * along the best path (steps (1,1), (1,0), (0,1)), within a band of ±40% of the longer length.
- * Infinity when the lengths differ by more than 2.2 times.
+ * Infinity when the lengths differ by more than 2.2 times, or as soon as the distance is sure to
+ * exceed `bound` (every path's cost so far, spread over the longest possible path, is over it).
  */
 export function dtw(a: Float32Array, b: Float32Array, bound = Number.POSITIVE_INFINITY): number {
   const n = a.length / CEPS;
@@ -140,7 +141,7 @@ export function dtw(a: Float32Array, b: Float32Array, bound = Number.POSITIVE_IN
     const center = Math.round((i * m) / n);
     const lo = Math.max(1, center - band);
     const hi = Math.min(m, center + band);
-    let rowMin = Number.POSITIVE_INFINITY;
+    let rowMin = Number.POSITIVE_INFINITY; // least cost of a path through this row
     for (let j = lo; j <= hi; j++) {
       let d = 0;
       const ai = (i - 1) * CEPS;
@@ -162,9 +163,9 @@ export function dtw(a: Float32Array, b: Float32Array, bound = Number.POSITIVE_IN
       }
       cur[j] = best + d;
       curLen[j] = len + 1;
-      if (cur[j]! / (i + j) < rowMin) rowMin = cur[j]! / (i + j);
+      if (cur[j]! < rowMin) rowMin = cur[j]!;
     }
-    if (rowMin > bound * 1.5) return Number.POSITIVE_INFINITY;
+    if (rowMin > bound * (n + m)) return Number.POSITIVE_INFINITY;
     [prev, cur] = [cur, prev];
     [prevLen, curLen] = [curLen, prevLen];
     if (i === 1) prev[0] = Number.POSITIVE_INFINITY;
@@ -206,21 +207,30 @@ export interface TemplateMatch {
 
 /**
  * The phrase whose templates come closest to `samples` (already trimmed), with the distance of the
- * best other phrase. The utterance's noise floor is added to every template.
+ * best other phrase. The utterance's noise floor is added to every template. A comparison stops as
+ * soon as it cannot beat the runner-up so far (exact: neither figure changes).
  */
 export function matchTemplates(samples: Int16Array, bank: TemplateBank): TemplateMatch {
   const mel = melSpectrum(samples);
   const floor = noiseFloor(mel);
   const x = cepstra(mel, floor);
   const best = new Map<string, number>();
+  let first = Number.POSITIVE_INFINITY;
+  let firstWord = '';
+  let second = Number.POSITIVE_INFINITY;
   for (let t = 0; t < bank.words.length; t++) {
     const a = bank.offsets[t]!;
     const b = bank.offsets[t + 1]!;
     const frames = x.length / CEPS;
     if (frames > 2.2 * (b - a) || b - a > 2.2 * frames) continue;
-    const d = dtw(x, cepstra(bank.mel.subarray(a * BANDS, b * BANDS), floor));
+    const d = dtw(x, cepstra(bank.mel.subarray(a * BANDS, b * BANDS), floor), second);
     const word = bank.words[t]!;
     if (!((best.get(word) ?? Number.POSITIVE_INFINITY) <= d)) best.set(word, d);
+    if (d < first) {
+      if (word !== firstWord) second = first;
+      first = d;
+      firstWord = word;
+    } else if (d < second && word !== firstWord) second = d;
   }
   let word = '';
   let distance = Number.POSITIVE_INFINITY;
