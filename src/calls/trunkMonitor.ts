@@ -53,9 +53,15 @@ export class TrunkMonitor {
 async function firstTarget(
   t: TrunkRecord,
   dns: SipDns,
-): Promise<{ target: string; transport: TransportProtocol }> {
-  const located = await locateSipServers(parseUri(trunkUri(t)) as SipUri, dns);
+): Promise<{ target: string; transport: TransportProtocol; tls?: TlsClientProfile }> {
+  const base = parseUri(trunkUri(t)) as SipUri;
+  const located = await locateSipServers(base, dns);
   if (!located.ok) throw new Error(located.message);
   const hop = located.hops[0]!;
-  return { target: `sip:${uriHost(hop.address)}:${hop.port}`, transport: hop.protocol };
+  return {
+    target: `sip:${uriHost(hop.address)}:${hop.port}`,
+    transport: hop.protocol,
+    // RFC 5922 §4: a TLS hop proves the trunk's name, wherever DNS led (as a call's does).
+    ...(hop.protocol === 'tls' && { tls: trunkTlsProfile(t, base.address) }),
+  };
 }

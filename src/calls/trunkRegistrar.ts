@@ -97,7 +97,7 @@ export class TrunkRegistrar {
     const contactUser = registrationContactUser(t.name);
     let tls: TlsClientProfile | undefined;
     try {
-      if (t.transport === 'tls') tls = trunkTlsProfile(t, t.host);
+      if (t.transport === 'tls' || t.uri?.startsWith('sips:')) tls = trunkTlsProfile(t, t.host);
     } catch (err) {
       log.error(
         { trunk: t.name, err: (err as Error).message },
@@ -115,11 +115,17 @@ export class TrunkRegistrar {
       registrar,
       ...(named && dns
         ? {
+            // Every located hop, best first: the binding keeps to one until it fails. A TLS hop
+            // proves the trunk's name (RFC 5922 §4), as a call's does, wherever DNS led.
             locate: async (uri: SipUri) => {
               const found = await locateSipServers(uri, dns);
               if (!found.ok) return found.message;
-              const hop = found.hops[0]!;
-              return { protocol: hop.protocol, address: hop.address, port: hop.port };
+              return found.hops.map((hop) => ({
+                protocol: hop.protocol,
+                address: hop.address,
+                port: hop.port,
+                ...(hop.protocol === 'tls' && { tls: tls ?? trunkTlsProfile(t, uri.address) }),
+              }));
             },
           }
         : {}),

@@ -8,9 +8,10 @@ export interface OptionsPingerOptions {
   target: string;
   /**
    * Asked before each ping instead of `target`/`transport` (a trunk named by host name is located
-   * anew, RFC 3263); a rejection counts as a failed ping.
+   * anew, RFC 3263); a rejection counts as a failed ping. Its `tls` (the name a TLS hop must prove)
+   * comes before the pinger's own.
    */
-  locate?: () => Promise<{ target: string; transport: TransportProtocol }>;
+  locate?: () => Promise<{ target: string; transport: TransportProtocol; tls?: TlsClientProfile }>;
   transport?: TransportProtocol;
   /** Over TLS: the name to verify and the trust to use (a trunk's). */
   tls?: TlsClientProfile;
@@ -70,8 +71,8 @@ export class OptionsPinger extends EventEmitter<OptionsPingerEvents> {
     if (!this.#options.locate)
       return this.#ua.sendOptions(this.#options.target, this.#options.transport, this.#options.tls);
     try {
-      const { target, transport } = await this.#options.locate();
-      return await this.#ua.sendOptions(target, transport, this.#options.tls);
+      const { target, transport, tls } = await this.#options.locate();
+      return await this.#ua.sendOptions(target, transport, tls ?? this.#options.tls);
     } catch (err) {
       return { ok: false, code: 'bad-target', message: (err as Error).message };
     }

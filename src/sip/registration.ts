@@ -21,11 +21,12 @@ export interface RegistrationOptions {
   /** Registrar URI, the REGISTER Request-URI: `sip:192.0.2.10:5060`, or `sip:registrar.example.com` with `locate`. */
   registrar: string;
   /**
-   * Finds the registrar named by host name (RFC 3263, e.g. `locateSipServers`): its best hop, or why
-   * there is none. Each attempt asks again, so a moved registrar is followed. Without it the
-   * registrar must be an IP literal.
+   * Finds the registrar named by host name (RFC 3263, e.g. `locateSipServers`): its hops, best
+   * first, or why there is none. The binding keeps to one hop while it answers; a transport error,
+   * a timeout or a 503 moves it to the next, and past the last one the name is located again.
+   * Without it the registrar must be an IP literal.
    */
-  locate?: (uri: SipUri) => Promise<Endpoint | string>;
+  locate?: (uri: SipUri) => Promise<Endpoint | readonly Endpoint[] | string>;
   transport?: TransportProtocol;
   /** Over TLS: the name to verify and the trust to use (default: the registrar's address, system CAs). */
   tls?: TlsClientProfile;
@@ -94,8 +95,11 @@ export class Registration extends EventEmitter<RegistrationEvents> {
   #releaseContact: (() => void) | undefined;
   /** A binding may exist at the registrar (a REGISTER succeeded and none removed it since). */
   #bound = false;
-  /** The address the last REGISTER went to: INVITEs on our binding come from there. */
+  /** The server that accepted our binding (its last 2xx): INVITEs on our binding come from there. */
   #registrarAddress: string | undefined;
+  /** The located registrar hops, and the one in use: kept until it fails (RFC 3263 §4.3). */
+  #hops: readonly Endpoint[] = [];
+  #hopIndex = 0;
 
   constructor(ua: SipUserAgent, options: RegistrationOptions) {
     super();
@@ -121,7 +125,7 @@ export class Registration extends EventEmitter<RegistrationEvents> {
    * INVITE from there to our Contact is the trunk's (the "registered flow" the door admits).
    */
   boundAt(address: string): boolean {
-    return this.#bound && this.#status.state === 'registered' && address === this.#registrarAddress;
+    return this.#bound && this.#status.state === 'registered' && unmapped(address) === this.#registrarAddress;
   }
 
   /** Registers at once, then keeps the binding fresh until `stop()`. */
@@ -185,12 +189,28 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     wanted: () => boolean,
   ): Promise<{ ok: true; response: SipResponse } | { ok: false; error: string }> {
     let answeredFresh = false;
-    for (let round = 0; round < 4; round++) {
-      const outcome = await this.#send(expiresS);
-      if (!outcome.ok) return { ok: false, error: `${outcome.code}: ${outcome.message}` };
+    for (let round = 0; round < 4; ) {
+      const hop = await this.#hop();
+      if (typeof hop === 'string') return { ok: false, error: `transport-error: ${hop}` };
+      const outcome = await this.#send(expiresS, hop);
       if (!wanted()) return { ok: false, error: 'stopped' };
+      if (!outcome.ok || outcome.response.status === 503) {
+        // This server is out: the next located one takes the binding (a fresh challenge from it).
+        const error = outcome.ok
+          ? `${outcome.response.status} ${outcome.response.reason}`
+          : `${outcome.code}: ${outcome.message}`;
+        if (!this.#nextHop()) return { ok: false, error };
+        this.#challenge = undefined;
+        this.#nc = 0;
+        answeredFresh = false;
+        continue;
+      }
+      round++;
       const r = outcome.response;
-      if (r.status >= 200 && r.status < 300) return { ok: true, response: r };
+      if (r.status >= 200 && r.status < 300) {
+        if (expiresS > 0) this.#registrarAddress = unmapped(hop.address);
+        return { ok: true, response: r };
+      }
       if (r.status === 423 && expiresS > 0) {
         const min = Number(r.headers.get('Min-Expires'));
         if (!Number.isInteger(min) || min <= expiresS) {
@@ -226,38 +246,52 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     return true;
   }
 
-  async #locate(target: Uri): Promise<TargetResult> {
+  /** The registrar hop in use, located when there is none; or why there is none. */
+  async #hop(): Promise<Endpoint | string> {
+    const current = this.#hops[this.#hopIndex];
+    if (current) return current;
+    const target = parseUri(this.#o.registrar);
+    if (!target) return 'malformed registrar URI';
+    const found = await this.#locate(target);
+    if (!found.ok) return found.message;
+    this.#hops = found.endpoints;
+    this.#hopIndex = 0;
+    return found.endpoints[0]!;
+  }
+
+  /** Moves to the next located hop: false when there is none (the next attempt locates again). */
+  #nextHop(): boolean {
+    this.#hopIndex++;
+    if (this.#hopIndex < this.#hops.length) return true;
+    this.#hops = [];
+    this.#hopIndex = 0;
+    return false;
+  }
+
+  async #locate(
+    target: Uri,
+  ): Promise<{ ok: true; endpoints: readonly Endpoint[] } | { ok: false; message: string }> {
     if (!(this.#o.locate && target instanceof SipUri && isIP(target.address) === 0)) {
-      return resolveTarget(target, this.#o.transport ?? 'udp');
+      const r: TargetResult = resolveTarget(target, this.#o.transport ?? 'udp');
+      return r.ok ? { ok: true, endpoints: [r.endpoint] } : r;
     }
     try {
       const found = await this.#o.locate(target);
-      return typeof found === 'string'
-        ? { ok: false, code: 'host-not-ip-literal', message: `registrar ${target.host}: ${found}` }
-        : { ok: true, endpoint: found };
+      if (typeof found === 'string') return { ok: false, message: `registrar ${target.host}: ${found}` };
+      const endpoints = 'protocol' in found ? [found as Endpoint] : (found as readonly Endpoint[]);
+      return endpoints.length
+        ? { ok: true, endpoints }
+        : { ok: false, message: `registrar ${target.host}: no server found` };
     } catch (err) {
-      return {
-        ok: false,
-        code: 'host-not-ip-literal',
-        message: `registrar ${target.host}: ${(err as Error).message}`,
-      };
+      return { ok: false, message: `registrar ${target.host}: ${(err as Error).message}` };
     }
   }
 
-  async #send(expiresS: number): Promise<RequestOutcome> {
-    const target = parseUri(this.#o.registrar);
-    const hop = target ? await this.#locate(target) : undefined;
-    if (!target || !hop?.ok) {
-      return {
-        ok: false,
-        code: 'transport-error',
-        message: hop && !hop.ok ? hop.message : 'malformed registrar URI',
-      };
-    }
-    const protocol = hop.endpoint.protocol;
-    this.#registrarAddress = hop.endpoint.address;
+  async #send(expiresS: number, hop: Endpoint): Promise<RequestOutcome> {
+    const target = parseUri(this.#o.registrar)!;
+    const protocol = hop.protocol;
     // A wildcard bind names the address the registrar reaches us at (the route's source), not 0.0.0.0.
-    await this.#ua.learnRoutes([hop.endpoint.address]);
+    await this.#ua.learnRoutes([hop.address]);
     const h = new SipHeaders();
     h.set('Max-Forwards', '70');
     h.set('From', `<${this.#o.aor}>;tag=${this.#fromTag}`);
@@ -266,7 +300,7 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     h.set('CSeq', `${++this.#cseq} REGISTER`);
     h.set(
       'Contact',
-      this.#ua.contactFor(protocol, this.#o.contactUser, hop.endpoint.address, target.scheme === 'sips'),
+      this.#ua.contactFor(protocol, this.#o.contactUser, hop.address, target.scheme === 'sips'),
     );
     h.set('Expires', String(expiresS));
     h.set('User-Agent', 'smartcall');
@@ -283,7 +317,8 @@ export class Registration extends EventEmitter<RegistrationEvents> {
       );
     }
     h.set('Content-Length', '0');
-    const endpoint = protocol === 'tls' && this.#o.tls ? { ...hop.endpoint, tls: this.#o.tls } : hop.endpoint;
+    // A located TLS hop may carry the name to verify; otherwise the registration's own profile.
+    const endpoint = protocol === 'tls' && this.#o.tls && !hop.tls ? { ...hop, tls: this.#o.tls } : hop;
     return this.#ua.request(new SipRequest('REGISTER', target, h), endpoint);
   }
 
@@ -341,4 +376,10 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     this.#status = { ...this.#status, expiresS: this.#expiresS, ...change };
     this.emit('status', this.status);
   }
+}
+
+/** An IPv4-mapped IPv6 source (`::ffff:a.b.c.d`, from a `::` bind) as its IPv4 address. */
+function unmapped(address: string): string {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return m ? m[1]! : address;
 }

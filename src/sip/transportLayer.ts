@@ -280,7 +280,8 @@ export class TransportLayer {
     const top = vias[0]!;
     const host = top.host.startsWith('[') ? top.host.slice(1, -1) : top.host;
     let changed = false;
-    if (host !== source.address) {
+    // RFC 3581 §4: whenever rport is filled in, received is added too, even when it equals the sent-by.
+    if (host !== source.address || top.rport === true) {
       top.params.set('received', source.address);
       changed = true;
     }

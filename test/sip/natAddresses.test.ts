@@ -125,6 +125,16 @@ describe('what we answer (RFC 3261 §18.2, RFC 3581)', () => {
     assert.equal(r.topVia.rport, peer.port);
   });
 
+  test('an empty rport gets received= even when the sent-by host is the source (RFC 3581 §4)', async () => {
+    const u = await ua();
+    const port = u.localEndpoint('udp')!.port;
+    peer.send(options('SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK-rport2;rport', port), port);
+    const r = (await peer.next((m) => m.kind === 'response')) as SipResponse;
+    assert.equal(r.status, 200);
+    assert.equal(r.topVia.received, '127.0.0.1');
+    assert.equal(r.topVia.rport, peer.port);
+  });
+
   test('a request whose sent-by differs from its source gets received= and goes to that address', async () => {
     const u = await ua();
     const port = u.localEndpoint('udp')!.port;

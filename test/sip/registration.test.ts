@@ -213,3 +213,70 @@ test('an INVITE sent to the registered contact arrives marked with the registrat
   await reg.stop();
   assert.equal(reg.status.state, 'unregistered');
 });
+
+test('a located registrar is kept while it answers (digest retry and refresh); a 503 moves the binding and the trust to the next', async () => {
+  // Two servers of one cluster, each accepting only the nonces it issued. The locator returns
+  // them in a new order on every call, as an equal-weight SRV draw does.
+  const other = await ScriptedPeer.create('127.0.0.2');
+  try {
+    const servers = [
+      { peer, address: '127.0.0.1', seen: [] as SipRequest[], down: false },
+      { peer: other, address: '127.0.0.2', seen: [] as SipRequest[], down: false },
+    ];
+    for (const s of servers) {
+      s.peer.socket.on('message', () => {
+        const last = s.peer.received.at(-1);
+        if (last?.message.kind !== 'request' || last.message.method !== 'REGISTER') return;
+        const r = last.message;
+        s.seen.push(r);
+        const nonce = `nonce-${s.address}`;
+        const a = s.down
+          ? { status: '503 Service Unavailable', headers: [] }
+          : authorized(r) && r.headers.get('Authorization')!.includes(`nonce="${nonce}"`)
+            ? { status: '200 OK', headers: contactOk(r, 2) }
+            : { status: '401 Unauthorized', headers: [challenge(nonce)] };
+        s.peer.respond(r, last.from.port, a.status, { toTag: 'reg', headers: a.headers });
+      });
+    }
+    let located = 0;
+    const reg = register({
+      registrar: 'sip:registrar.test',
+      aor: 'sip:alice@registrar.test',
+      expiresS: 2,
+      locate: async () => {
+        const hops = servers.map((s) => ({
+          protocol: 'udp' as const,
+          address: s.address,
+          port: s.peer.port,
+        }));
+        return located++ % 2 === 0 ? hops : hops.reverse();
+      },
+    });
+    await waitFor('registered', () => reg.status.state === 'registered');
+    await waitFor('the refresh', () => servers[0]!.seen.length === 3, 3000);
+    await waitFor('registered again', () => reg.status.state === 'registered');
+    assert.equal(servers[1]!.seen.length, 0, 'the digest retry and the refresh went to the same server');
+    assert.equal(located, 1, 'located once for the binding');
+    assert.equal(reg.boundAt('127.0.0.1'), true);
+    assert.equal(
+      reg.boundAt('::ffff:127.0.0.1'),
+      true,
+      'an IPv4-mapped source (a :: bind) is the same server',
+    );
+    assert.equal(reg.boundAt('127.0.0.2'), false);
+
+    servers[0]!.down = true;
+    await waitFor('moved to the second server', () => servers[1]!.seen.length >= 2, 3000);
+    await waitFor('registered there', () => reg.status.state === 'registered' && reg.boundAt('127.0.0.2'));
+    assert.equal(reg.boundAt('127.0.0.1'), false, 'the server that lost the binding is no longer trusted');
+    assert.equal(servers[0]!.seen.at(-1)!.headers.get('Expires'), '2');
+    await reg.stop();
+    assert.equal(
+      servers[1]!.seen.at(-1)!.headers.get('Expires'),
+      '0',
+      'the removal goes to the server holding it',
+    );
+  } finally {
+    other.close();
+  }
+});

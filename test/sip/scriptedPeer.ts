@@ -24,9 +24,10 @@ export class ScriptedPeer {
     });
   }
 
-  static async create(): Promise<ScriptedPeer> {
+  /** Bound to `host` (another loopback address, e.g. 127.0.0.2, is a second server); it sends to 127.0.0.1. */
+  static async create(host = '127.0.0.1'): Promise<ScriptedPeer> {
     const socket = createSocket('udp4');
-    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+    await new Promise<void>((r) => socket.bind(0, host, () => r()));
     return new ScriptedPeer(socket);
   }
 
