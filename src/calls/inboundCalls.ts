@@ -85,6 +85,12 @@ export class InboundCalls {
       sip.reject(488, 'Not Acceptable Here');
       return;
     }
+    if (sip.offerMedia.secure && !sip.offerMedia.crypto?.length) {
+      // RTP/SAVP with no crypto suite we support (RFC 4568): nothing we could answer with.
+      o.log.info(fields, 'inbound INVITE demands SRTP with no suite we support: 488');
+      sip.reject(488, 'Not Acceptable Here');
+      return;
+    }
     if (trunk?.srtp === 'required' && !sip.offerMedia.crypto?.length) {
       // The trunk's calls must be encrypted both ways: a plain offer from it is refused, not answered in the clear.
       o.log.warn(

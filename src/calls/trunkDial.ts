@@ -13,6 +13,7 @@ import {
   type SipDns,
   type SipUri,
   type TlsClientProfile,
+  uriHost,
 } from '../sip/index.js';
 import type { TrunkRecord } from '../store/records.js';
 import { OutboundCall } from '../telephony/outboundCall.js';
@@ -67,7 +68,12 @@ export function trunkDial(o: TrunkDialOptions): Dial {
     if (isIP(base.address)) target.params.delete('transport');
     const password = o.trunkPassword(t);
     const caller = formatNumber(callerNumber, t.callerFormat);
-    const identity = `sip:${caller}@${o.telephony.address}`;
+    // Our host in From / P-Asserted-Identity: the address the first hop reaches us at (advertised
+    // behind NAT, the route's source for a wildcard bind), never the bind address itself.
+    const first = hops[0];
+    if (first) await o.telephony.ua.learnRoutes([first.address]);
+    const local = first && o.telephony.ua.localEndpoint(first.protocol, first.address);
+    const identity = `sip:${caller}@${uriHost(local?.address ?? o.telephony.address)}`;
     const call = await OutboundCall.place(o.telephony, {
       target: target.toString(),
       hops,

@@ -71,7 +71,13 @@ export async function sipOptions(t: Target): Promise<number | undefined> {
 }
 
 /** Places a call to `number`; on an answer, hangs up at once. Resolves the final response. */
-export async function sipInvite(t: Target & { number: string }): Promise<SipAnswer | undefined> {
+export async function sipInvite(
+  t: Target & {
+    number: string;
+    /** The m= line's profile and extra media attributes (default RTP/AVP, none). */
+    media?: { profile: string; attributes: string[] };
+  },
+): Promise<SipAnswer | undefined> {
   const socket = await open(t.from ?? '127.0.0.1');
   const local = socket.address();
   const callId = `${rand()}@probe`;
@@ -85,7 +91,8 @@ export async function sipInvite(t: Target & { number: string }): Promise<SipAnsw
     's=-',
     `c=IN IP4 ${local.address}`,
     't=0 0',
-    `m=audio ${local.port + 2} RTP/AVP 0 101`,
+    `m=audio ${local.port + 2} ${t.media?.profile ?? 'RTP/AVP'} 0 101`,
+    ...(t.media?.attributes ?? []),
     'a=rtpmap:0 PCMU/8000',
     'a=rtpmap:101 telephone-event/8000',
     'a=sendrecv',

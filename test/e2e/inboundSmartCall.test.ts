@@ -15,6 +15,7 @@ import { TtsPersonaVoice } from '../../src/phonenet/speechVoice.js';
 import { EspeakTts } from '../../src/speech/espeak/espeakTts.js';
 import type { CallRecord } from '../../src/store/records.js';
 import { SecretBox } from '../../src/tenancy/secretBox.js';
+import { sipInvite } from '../cli/sipProbe.js';
 import { type ApiHarness, startApiHarness } from '../helpers/apiHarness.js';
 import { CallbackServer } from '../helpers/e2eHarness.js';
 import { freePort } from '../helpers/ports.js';
@@ -226,4 +227,22 @@ test('a trunk that requires SRTP gets 488 for a plain offer, before any callback
   } finally {
     trunks.add(carrierTrunk);
   }
+});
+
+test('an RTP/SAVP offer with no crypto suite we support gets 488 before any callback', async () => {
+  callbacks.script = () => ({ action: 'answer' });
+  const before = callbacks.received.length;
+  const answer = await sipInvite({
+    host: '127.0.0.1',
+    port: api.running.telephony.ua.localEndpoint('udp')!.port,
+    number: INBOUND,
+    media: {
+      profile: 'RTP/SAVP',
+      attributes: [
+        'a=crypto:1 AES_256_CM_HMAC_SHA1_80 inline:MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEy',
+      ],
+    },
+  });
+  assert.equal(answer?.status, 488);
+  assert.equal(callbacks.received.length, before, 'no callin for a call that cannot be taken');
 });
