@@ -130,10 +130,16 @@ export function dtw(a: Float32Array, b: Float32Array, bound = Number.POSITIVE_IN
   const m = b.length / CEPS;
   if (n === 0 || m === 0 || n > 2.2 * m || m > 2.2 * n) return Number.POSITIVE_INFINITY;
   const band = Math.max(Math.abs(n - m) + 2, Math.ceil(0.4 * Math.max(n, m)));
+  // The hot loop of recognition (a phrase list's templates × the utterance's frames × the band):
+  // the utterance frame sits in locals, the 12 squared differences are summed unrolled in the
+  // order of the plain loop, and the row minimum is only tracked when a bound can use it, so the
+  // result is the same number, bit for bit, as the straightforward version (test/speech/dtw.test.ts).
+  const abandon = bound !== Number.POSITIVE_INFINITY;
   let prev = new Float64Array(m + 1).fill(Number.POSITIVE_INFINITY);
   let cur = new Float64Array(m + 1);
   let prevLen = new Float64Array(m + 1);
   let curLen = new Float64Array(m + 1);
+  let swap: Float64Array<ArrayBuffer>;
   prev[0] = 0;
   for (let i = 1; i <= n; i++) {
     cur.fill(Number.POSITIVE_INFINITY);
@@ -141,32 +147,72 @@ export function dtw(a: Float32Array, b: Float32Array, bound = Number.POSITIVE_IN
     const lo = Math.max(1, center - band);
     const hi = Math.min(m, center + band);
     let rowMin = Number.POSITIVE_INFINITY;
+    const ai = (i - 1) * CEPS;
+    const a0 = a[ai]!;
+    const a1 = a[ai + 1]!;
+    const a2 = a[ai + 2]!;
+    const a3 = a[ai + 3]!;
+    const a4 = a[ai + 4]!;
+    const a5 = a[ai + 5]!;
+    const a6 = a[ai + 6]!;
+    const a7 = a[ai + 7]!;
+    const a8 = a[ai + 8]!;
+    const a9 = a[ai + 9]!;
+    const a10 = a[ai + 10]!;
+    const a11 = a[ai + 11]!;
+    let left = cur[lo - 1]!;
+    let leftLen = curLen[lo - 1]!;
     for (let j = lo; j <= hi; j++) {
-      let d = 0;
-      const ai = (i - 1) * CEPS;
       const bj = (j - 1) * CEPS;
-      for (let c = 0; c < CEPS; c++) {
-        const x = a[ai + c]! - b[bj + c]!;
-        d += x * x;
-      }
+      let x = a0 - b[bj]!;
+      let d = x * x;
+      x = a1 - b[bj + 1]!;
+      d += x * x;
+      x = a2 - b[bj + 2]!;
+      d += x * x;
+      x = a3 - b[bj + 3]!;
+      d += x * x;
+      x = a4 - b[bj + 4]!;
+      d += x * x;
+      x = a5 - b[bj + 5]!;
+      d += x * x;
+      x = a6 - b[bj + 6]!;
+      d += x * x;
+      x = a7 - b[bj + 7]!;
+      d += x * x;
+      x = a8 - b[bj + 8]!;
+      d += x * x;
+      x = a9 - b[bj + 9]!;
+      d += x * x;
+      x = a10 - b[bj + 10]!;
+      d += x * x;
+      x = a11 - b[bj + 11]!;
+      d += x * x;
       d = Math.sqrt(d);
       let best = prev[j - 1]!;
       let len = prevLen[j - 1]!;
-      if (prev[j]! < best) {
-        best = prev[j]!;
+      const up = prev[j]!;
+      if (up < best) {
+        best = up;
         len = prevLen[j]!;
       }
-      if (cur[j - 1]! < best) {
-        best = cur[j - 1]!;
-        len = curLen[j - 1]!;
+      if (left < best) {
+        best = left;
+        len = leftLen;
       }
-      cur[j] = best + d;
-      curLen[j] = len + 1;
-      if (cur[j]! / (i + j) < rowMin) rowMin = cur[j]! / (i + j);
+      left = best + d;
+      leftLen = len + 1;
+      cur[j] = left;
+      curLen[j] = leftLen;
+      if (abandon && left / (i + j) < rowMin) rowMin = left / (i + j);
     }
     if (rowMin > bound * 1.5) return Number.POSITIVE_INFINITY;
-    [prev, cur] = [cur, prev];
-    [prevLen, curLen] = [curLen, prevLen];
+    swap = prev;
+    prev = cur;
+    cur = swap;
+    swap = prevLen;
+    prevLen = curLen;
+    curLen = swap;
     if (i === 1) prev[0] = Number.POSITIVE_INFINITY;
   }
   return prev[m]! / prevLen[m]!;
