@@ -27,6 +27,8 @@ const COUNTS = (process.env.BENCH_CALLS ?? '24,50,100')
   .map(Number)
   .filter((n) => n > 0);
 const CALL_SECONDS = Number(process.env.BENCH_CALL_SECONDS ?? 30);
+/** Phrase decoder threads (`speech.asr.embedded.workers`); unset keeps the configured default. */
+const DECODERS = process.env.BENCH_DECODERS ? Number(process.env.BENCH_DECODERS) : undefined;
 const TARGETS = { speechEnd: 50, file: 25, bargeIn: 40 };
 
 const PERSONAS = `
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
     calls: { ringTimeoutSeconds: 30 },
     rtp: { portMin: 45000, portMax: 49999 },
     phonenet: { sipPort: 0, rtpPortMin: 50000, rtpPortMax: 54999, personasFiles: [personas] },
+    ...(DECODERS !== undefined && { speech: { asr: { embedded: { workers: DECODERS } } } as never }),
   });
   // waitForEnd listens once per call.
   bench.running.events.setMaxListeners(Math.max(...COUNTS) + 100);
