@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dtw } from '../../src/speech/phrase/templateMatcher.js';
+import { dtw, matchTemplates, melSpectrum, packTemplates } from '../../src/speech/phrase/templateMatcher.js';
 
 const CEPS = 12;
 
@@ -91,4 +91,70 @@ test('dtw gives bit-for-bit the distance of the plain DTW it replaced, with and 
   const b = a.map((v, i) => v + ((i % 5) - 2) * 0.01);
   assert.ok(Object.is(dtw(a, b), referenceDtw(a, b)));
   assert.ok(compared > 100);
+});
+
+test('dtw with a limit gives the same distance when it is within the limit, and abandons only past it', () => {
+  let abandoned = 0;
+  for (const n of [7, 40, 160]) {
+    for (const m of [9, 38, 150, 240]) {
+      const a = frames(n, n + m);
+      const b = frames(m, m * 3 + n);
+      const exact = referenceDtw(a, b);
+      for (const limit of [exact * 0.3, exact * 0.9, exact, exact * 1.1, Number.POSITIVE_INFINITY]) {
+        const got = dtw(a, b, Number.POSITIVE_INFINITY, limit);
+        if (got === Number.POSITIVE_INFINITY && exact !== got) {
+          assert.ok(exact > limit, `n=${n} m=${m}: abandoned at ${limit} but the distance is ${exact}`);
+          abandoned++;
+        } else assert.ok(Object.is(got, exact), `n=${n} m=${m} limit=${limit}: ${got} ≠ ${exact}`);
+      }
+    }
+  }
+  assert.ok(abandoned >= 3, 'the limit does cut work');
+});
+
+/** A pseudo-utterance: a few gliding tones in noise, seeded. */
+function utterance(seed: number, ms: number): Int16Array {
+  let s = seed >>> 0;
+  const rand = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  const f = [200 + 600 * rand(), 700 + 1200 * rand(), 1800 + 1500 * rand()];
+  const out = new Int16Array(ms * 8);
+  for (let i = 0; i < out.length; i++) {
+    const t = i / 8000;
+    let v = 0;
+    for (const [k, hz] of f.entries()) v += Math.sin(2 * Math.PI * hz * (1 + 0.3 * t) * t + k) * 3000;
+    out[i] = Math.round(v * Math.sin((Math.PI * i) / out.length) + (rand() - 0.5) * 400);
+  }
+  return out;
+}
+
+test("matchTemplates with a call's limit names the same phrase at the same distance whenever it is within the limit", () => {
+  const items = [];
+  for (let w = 0; w < 12; w++)
+    for (let v = 0; v < 3; v++)
+      items.push({ word: `__p${w}`, mel: melSpectrum(utterance(w * 17 + 1, 500 + w * 60 + v * 40)) });
+  const bank = packTemplates(items);
+  let within = 0;
+  for (let seed = 0; seed < 24; seed++) {
+    // Near a phrase's own templates (same seed, other lengths) or off the list.
+    const samples = utterance(seed < 12 ? seed * 17 + 1 : 1000 + seed, 520 + (seed % 12) * 60);
+    const full = matchTemplates(samples, bank);
+    for (const limit of [
+      full.distance * 0.8,
+      full.distance,
+      full.distance * 1.5,
+      16.5,
+      Number.POSITIVE_INFINITY,
+    ]) {
+      const limited = matchTemplates(samples, bank, limit);
+      if (full.distance <= limit) {
+        assert.equal(limited.word, full.word, `seed ${seed} limit ${limit}`);
+        assert.ok(Object.is(limited.distance, full.distance), `seed ${seed} limit ${limit}`);
+        within++;
+      } else assert.ok(!(limited.distance <= limit), 'nothing within the limit is invented');
+    }
+  }
+  assert.ok(within > 40);
 });

@@ -152,7 +152,8 @@ async function main(): Promise<void> {
         reply({ ...none, posterior: 0, outsideSpeech: 1, decodeMs: 0 });
         return;
       }
-      const match = msg.templates ? matchTemplates(trimmed, msg.templates) : null;
+      // A call's recognition (templateDecidesAt) needs the closest template only within its bar.
+      const match = msg.templates ? matchTemplates(trimmed, msg.templates, msg.templateDecidesAt) : null;
       const byTemplate = match
         ? { templateWord: match.word, templateDistance: match.distance, templateRunnerUp: match.runnerUp }
         : noTemplate;

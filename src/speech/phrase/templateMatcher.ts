@@ -125,7 +125,12 @@ export function cepstra(mel: Float32Array, floor?: Float32Array): Float32Array {
  * along the best path (steps (1,1), (1,0), (0,1)), within a band of ±40% of the longer length.
  * Infinity when the lengths differ by more than 2.2 times.
  */
-export function dtw(a: Float32Array, b: Float32Array, bound = Number.POSITIVE_INFINITY): number {
+export function dtw(
+  a: Float32Array,
+  b: Float32Array,
+  bound = Number.POSITIVE_INFINITY,
+  limit = Number.POSITIVE_INFINITY,
+): number {
   const n = a.length / CEPS;
   const m = b.length / CEPS;
   if (n === 0 || m === 0 || n > 2.2 * m || m > 2.2 * n) return Number.POSITIVE_INFINITY;
@@ -135,6 +140,10 @@ export function dtw(a: Float32Array, b: Float32Array, bound = Number.POSITIVE_IN
   // order of the plain loop, and the row minimum is only tracked when a bound can use it, so the
   // result is the same number, bit for bit, as the straightforward version (test/speech/dtw.test.ts).
   const abandon = bound !== Number.POSITIVE_INFINITY;
+  // `limit`: the caller needs the distance only if it is at most this. Costs are never negative and
+  // a path has at most n + m - 1 cells, so once a row's cheapest cell costs more than
+  // limit × (n + m - 1), the distance is over the limit whatever follows (exact, not a heuristic).
+  const over = limit * (n + m - 1);
   let prev = new Float64Array(m + 1).fill(Number.POSITIVE_INFINITY);
   let cur = new Float64Array(m + 1);
   let prevLen = new Float64Array(m + 1);
@@ -160,6 +169,7 @@ export function dtw(a: Float32Array, b: Float32Array, bound = Number.POSITIVE_IN
     const a9 = a[ai + 9]!;
     const a10 = a[ai + 10]!;
     const a11 = a[ai + 11]!;
+    let rawMin = Number.POSITIVE_INFINITY;
     let left = cur[lo - 1]!;
     let leftLen = curLen[lo - 1]!;
     for (let j = lo; j <= hi; j++) {
@@ -204,9 +214,10 @@ export function dtw(a: Float32Array, b: Float32Array, bound = Number.POSITIVE_IN
       leftLen = len + 1;
       cur[j] = left;
       curLen[j] = leftLen;
+      if (left < rawMin) rawMin = left;
       if (abandon && left / (i + j) < rowMin) rowMin = left / (i + j);
     }
-    if (rowMin > bound * 1.5) return Number.POSITIVE_INFINITY;
+    if (rowMin > bound * 1.5 || rawMin > over) return Number.POSITIVE_INFINITY;
     swap = prev;
     prev = cur;
     cur = swap;
@@ -253,19 +264,35 @@ export interface TemplateMatch {
 /**
  * The phrase whose templates come closest to `samples` (already trimmed), with the distance of the
  * best other phrase. The utterance's noise floor is added to every template.
+ *
+ * `limit`: the caller only wants the closest phrase if its distance is at most this (a call's
+ * recognition, phraseRecognizer.ts). A template whose distance provably exceeds both the limit
+ * and the closest so far is then abandoned early (dtw's `limit`): `word` and `distance` are the same
+ * as without a limit whenever `distance` ≤ `limit` (test/speech/dtw.test.ts), while `runnerUp` may
+ * be larger than the true one, and over the limit `word` may be ''.
  */
-export function matchTemplates(samples: Int16Array, bank: TemplateBank): TemplateMatch {
+export function matchTemplates(
+  samples: Int16Array,
+  bank: TemplateBank,
+  limit = Number.POSITIVE_INFINITY,
+): TemplateMatch {
   const mel = melSpectrum(samples);
   const floor = noiseFloor(mel);
   const x = cepstra(mel, floor);
   const best = new Map<string, number>();
+  let closest = Number.POSITIVE_INFINITY;
   for (let t = 0; t < bank.words.length; t++) {
     const a = bank.offsets[t]!;
     const b = bank.offsets[t + 1]!;
     const frames = x.length / CEPS;
     if (frames > 2.2 * (b - a) || b - a > 2.2 * frames) continue;
-    const d = dtw(x, cepstra(bank.mel.subarray(a * BANDS, b * BANDS), floor));
+    const cap = Math.min(limit, closest);
+    const d = dtw(x, cepstra(bank.mel.subarray(a * BANDS, b * BANDS), floor), Number.POSITIVE_INFINITY, cap);
     const word = bank.words[t]!;
+    if (d < closest) closest = d;
+    // An abandoned template still places its phrase where the full comparison would (ties go to
+    // the phrase seen first).
+    if (d === Number.POSITIVE_INFINITY && !best.has(word)) best.set(word, d);
     if (!((best.get(word) ?? Number.POSITIVE_INFINITY) <= d)) best.set(word, d);
   }
   let word = '';
