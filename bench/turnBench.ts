@@ -9,8 +9,10 @@
  * - barge-in decided (a `timebreak`) → the first packet after it (silence).
  *
  * Every callee talks turn after turn; the business (an HTTP server in this process) answers each
- * sentence with a voice file or a fresh TTS sentence. The highest concurrency at which every p99
- * target holds is reported. Last line: one JSON object.
+ * sentence with a voice file or a fresh TTS sentence. Rows at 24, 50 and 100 concurrent calls
+ * (`BENCH_CALLS`); the last line is one JSON object with every row (`concurrent` each, the last at
+ * the highest count) and the highest concurrency at which every p99 target holds. Targets (issue 13):
+ * speech end → callback 50 ms, file 25 ms, barge-in 40 ms at 100 calls; TTS is reported, not held.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,12 +22,14 @@ import { pcmWav } from '../test/helpers/audio.js';
 import { startE2e } from '../test/helpers/e2eHarness.js';
 import { tempDir } from '../test/helpers/tempDir.js';
 
-const COUNTS = (process.env.BENCH_CALLS ?? '4,8,16,24,32')
+const COUNTS = (process.env.BENCH_CALLS ?? '24,50,100')
   .split(',')
   .map(Number)
   .filter((n) => n > 0);
 const CALL_SECONDS = Number(process.env.BENCH_CALL_SECONDS ?? 30);
-const TARGETS = { speechEnd: 10, file: 25, tts: 150, bargeIn: 40 };
+/** Phrase decoder threads (`speech.asr.embedded.workers`); unset keeps the configured default. */
+const DECODERS = process.env.BENCH_DECODERS ? Number(process.env.BENCH_DECODERS) : undefined;
+const TARGETS = { speechEnd: 50, file: 25, bargeIn: 40 };
 
 const PERSONAS = `
 personas:
@@ -75,7 +79,10 @@ async function main(): Promise<void> {
     calls: { ringTimeoutSeconds: 30 },
     rtp: { portMin: 45000, portMax: 49999 },
     phonenet: { sipPort: 0, rtpPortMin: 50000, rtpPortMax: 54999, personasFiles: [personas] },
+    ...(DECODERS !== undefined && { speech: { asr: { embedded: { workers: DECODERS } } } as never }),
   });
+  // waitForEnd listens once per call.
+  bench.running.events.setMaxListeners(Math.max(...COUNTS) + 100);
   try {
     const tone = new Int16Array(8000 * 2);
     for (let i = 0; i < tone.length; i++)
@@ -180,7 +187,7 @@ async function main(): Promise<void> {
         ev.off(name, fn as never);
       }
       const row = {
-        calls: n,
+        concurrent: n,
         speechEndToCallbackP99Ms: p99(speechEnd),
         recognisedToCallbackP99Ms: p99(recognisedToSent),
         replyToFirstRtpP99Ms: p99(file),
@@ -190,7 +197,6 @@ async function main(): Promise<void> {
       const held =
         row.speechEndToCallbackP99Ms <= TARGETS.speechEnd &&
         row.replyToFirstRtpP99Ms <= TARGETS.file &&
-        row.ttsReplyToFirstRtpP99Ms <= TARGETS.tts &&
         row.bargeInP99Ms <= TARGETS.bargeIn;
       console.log(
         `${String(n).padStart(3)} calls: speech end → callback p50 ${p50(speechEnd).toFixed(0)} p99 ${row.speechEndToCallbackP99Ms.toFixed(0)} ms ` +
@@ -199,18 +205,27 @@ async function main(): Promise<void> {
           `TTS p99 ${row.ttsReplyToFirstRtpP99Ms.toFixed(1)} ms (n=${tts.length}); ` +
           `barge-in → silence p99 ${row.bargeInP99Ms.toFixed(1)} ms (n=${bargeIn.length})${held ? '' : '  ← over a target'}`,
       );
-      results.push(row);
+      results.push({ ...row, speechEndToCallbackP50Ms: p50(speechEnd), sentences: speechEnd.length });
       if (held) best = row;
     }
-    const reported = best ?? (results[0] as Record<string, number>);
+    const round = (r: Record<string, number | string>) =>
+      Object.fromEntries(
+        Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toFixed(1)) : v]),
+      );
+    const last = results.at(-1) as Record<string, number>;
     console.log(
       JSON.stringify({
         bench: 'turn',
-        speechEndToCallbackP99Ms: Number(reported.speechEndToCallbackP99Ms!.toFixed(1)),
-        replyToFirstRtpP99Ms: Number(reported.replyToFirstRtpP99Ms!.toFixed(1)),
-        ttsReplyToFirstRtpP99Ms: Number(reported.ttsReplyToFirstRtpP99Ms!.toFixed(1)),
-        bargeInP99Ms: Number(reported.bargeInP99Ms!.toFixed(1)),
-        concurrentCalls: best?.calls ?? 0,
+        rows: results.map(round),
+        // The row at the highest count (100 by default) is the one the goals are about.
+        ...round({
+          concurrent: last.concurrent!,
+          speechEndToCallbackP99Ms: last.speechEndToCallbackP99Ms!,
+          replyToFirstRtpP99Ms: last.replyToFirstRtpP99Ms!,
+          ttsReplyToFirstRtpP99Ms: last.ttsReplyToFirstRtpP99Ms!,
+          bargeInP99Ms: last.bargeInP99Ms!,
+        }),
+        concurrentCalls: best?.concurrent ?? 0,
       }),
     );
   } finally {

@@ -56,6 +56,11 @@ function joinWords(a: string | undefined, b: string | undefined): string | undef
 interface Recognition {
   stream: AsrStream;
   start: number | undefined;
+  /**
+   * The stream opened with the listener's VAD, so both have heard the same frames: the stream is
+   * given the listener's decision rather than running its own detector (one VAD per call, not two).
+   */
+  sharesVad: boolean;
 }
 
 /**
@@ -126,7 +131,7 @@ export function speechListeners(
       const begin = w?.words !== undefined ? Math.min(w.beginAt, beginAt) : beginAt;
       report(joinWords(w?.words, words), begin, endAt);
     };
-    const open = (): Recognition | undefined => {
+    const open = (sharesVad: boolean): Recognition | undefined => {
       try {
         const engine = engines.asr({
           accountId: o.accountId,
@@ -143,6 +148,7 @@ export function speechListeners(
             log: o.log,
           }),
           start: undefined,
+          sharesVad,
         };
         return r;
       } catch (err) {
@@ -150,7 +156,7 @@ export function speechListeners(
         return undefined;
       }
     };
-    let asr = open();
+    let asr = open(true);
     if (!asr) o.log.error('no recognizer for this call: speech will not be transcribed');
     /** Streams replaced by a switch, finishing their last sentences. */
     const retiring = new Set<AsrStream>();
@@ -211,6 +217,7 @@ export function speechListeners(
         }
         const stream = asr?.stream;
         if (widePcm && wideAt === at && stream?.writeWide) stream.writeWide(widePcm);
+        else if (asr?.sharesVad) stream?.write(pcm, speech);
         else stream?.write(pcm);
         widePcm = undefined;
       },
@@ -223,7 +230,7 @@ export function speechListeners(
         if (wanted.asrBaseId === choice.asrBaseId && wanted.asrModelId === choice.asrModelId) return;
         const previous = choice;
         choice = wanted;
-        const r = open();
+        const r = open(false);
         if (!r) {
           choice = previous; // an unknown model keeps the recognizer the call has
           return;

@@ -51,8 +51,13 @@ export interface AsrStreamOptions {
 }
 
 export interface AsrStream {
-  /** One frame of 8 kHz 16-bit mono samples (normally 160). Never blocks. */
-  write(frame: Int16Array): void;
+  /**
+   * One frame of 8 kHz 16-bit mono samples (normally 160). Never blocks. `speech`: the caller's VAD
+   * decision for this very frame, given only when the caller's detector is of the engine's kind and
+   * has heard exactly the frames this stream has (the call's listener opened both together): a
+   * stream segmented by our VAD then takes it instead of running a second detector on the frame.
+   */
+  write(frame: Int16Array, speech?: boolean): void;
   /**
    * Optional, for engines that take 16 kHz: the same tick's audio at 16 kHz (normally 320 samples),
    * offered instead of {@link write} while the call runs G.722. The caller writes each frame once,

@@ -76,12 +76,12 @@ export class SegmentedAsrStream implements AsrStream {
     this.#endpointer = new Endpointer({ pauseMs: options.pauseMs ?? 800 });
   }
 
-  write(frame: Int16Array): void {
+  write(frame: Int16Array, heard?: boolean): void {
     if (this.#closed) return;
     const at = this.#nowMs;
     this.#history.push(frame.slice());
     this.#nowMs += frame.length / SAMPLES_PER_MS;
-    const speech = this.#vad.process(frame) >= this.#vad.threshold;
+    const speech = heard ?? this.#vad.process(frame) >= this.#vad.threshold;
     if (speech) {
       this.#lastSpeechEndMs = at + frame.length / SAMPLES_PER_MS;
       if (this.#speculation) this.#dropSpeculation();

@@ -39,6 +39,14 @@ export interface WorkerPoolOptions<Payload> {
   /** Threads (default 1). */
   size?: number;
   /**
+   * Requests posted to one thread at a time (default: no limit, each is posted at once to the
+   * thread with the fewest). With a limit the rest wait in the pool, in order, and each goes to the
+   * first thread with room: a request aborted while it waits never reaches a thread (a thread that
+   * computes synchronously cannot drop one it has been posted), and a long request holds up no
+   * other thread's queue.
+   */
+  perWorker?: number;
+  /**
    * Default bound on one request, from `run()` to its answer, ms; 0 for none. A thread that spends
    * this long on one request is taken as stuck and replaced.
    */
@@ -70,7 +78,8 @@ export interface WorkerPoolStats {
 
 interface Pending<Payload, Result, Chunk> {
   readonly id: number;
-  readonly slot: Slot<Payload, Result, Chunk>;
+  /** The slot it was given; null while it waits in the pool's queue (`perWorker`). */
+  slot: Slot<Payload, Result, Chunk> | null;
   /** The request until it is posted (a starting thread gets it once ready), then null. */
   message: PoolMessage<Payload> | null;
   readonly transfer: readonly TransferListItem[];
@@ -107,6 +116,9 @@ export class WorkerPool<Payload, Result, Chunk = never> {
   readonly #clock: Clock;
   readonly #log: PoolLog | undefined;
   readonly #slots: Slot<Payload, Result, Chunk>[] = [];
+  readonly #perWorker: number;
+  /** Requests waiting for a thread with room, oldest first (`perWorker`). */
+  readonly #queue: Pending<Payload, Result, Chunk>[] = [];
   #nextId = 1;
   #respawns = 0;
   #closed = false;
@@ -117,6 +129,8 @@ export class WorkerPool<Payload, Result, Chunk = never> {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`${options.name} pool size ${size}`);
     this.name = options.name;
     this.#spawn = options.spawn;
+    this.#perWorker = options.perWorker ?? Number.POSITIVE_INFINITY;
+    if (!(this.#perWorker >= 1)) throw new RangeError(`${options.name} pool perWorker ${options.perWorker}`);
     this.#timeoutMs = options.timeoutMs;
     this.#backoff = options.respawnBackoff ?? { firstMs: 500, maxMs: 30_000 };
     this.#clock = options.clock ?? systemClock;
@@ -150,6 +164,7 @@ export class WorkerPool<Payload, Result, Chunk = never> {
       if (slot.link) workers++;
       inFlight += slot.inFlight.size;
     }
+    inFlight += this.#queue.length;
     return { workers, inFlight, respawns: this.#respawns };
   }
 
@@ -158,8 +173,10 @@ export class WorkerPool<Payload, Result, Chunk = never> {
     if (this.#closed) return Promise.reject(new Error(`${this.name} pool is closed`));
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(abortError(this.name, signal.reason));
-    const slot = this.#leastBusy();
-    if (!slot) return Promise.reject(this.#slots[0]!.failure!);
+    const least = this.#leastBusy();
+    if (!least) return Promise.reject(this.#slots[0]!.failure!);
+    const limited = this.#perWorker !== Number.POSITIVE_INFINITY;
+    const slot = limited ? this.#withRoom() : least;
     return new Promise<Result>((resolve, reject) => {
       const id = this.#nextId++;
       const pending: Pending<Payload, Result, Chunk> = {
@@ -174,7 +191,8 @@ export class WorkerPool<Payload, Result, Chunk = never> {
         timer: null,
         onAbort: null,
       };
-      slot.inFlight.set(id, pending);
+      if (slot) slot.inFlight.set(id, pending);
+      else this.#queue.push(pending);
       const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
       if (timeoutMs > 0) {
         pending.timer = this.#clock.setTimer(() => this.#timedOut(pending, timeoutMs), timeoutMs);
@@ -183,7 +201,7 @@ export class WorkerPool<Payload, Result, Chunk = never> {
         pending.onAbort = () => this.#aborted(pending);
         signal.addEventListener('abort', pending.onAbort, { once: true });
       }
-      if (slot.state === 'ready') this.#post(slot, pending);
+      if (slot?.state === 'ready') this.#post(slot, pending);
     });
   }
 
@@ -192,6 +210,10 @@ export class WorkerPool<Payload, Result, Chunk = never> {
     if (!this.#closing) {
       this.#closed = true;
       const closed = new Error(`${this.name} pool is closed`);
+      for (const pending of this.#queue.splice(0)) {
+        this.#finish(pending);
+        pending.reject(closed);
+      }
       this.#closing = Promise.all(
         this.#slots.map((slot) => {
           if (slot.respawnTimer !== null) this.#clock.clearTimer(slot.respawnTimer);
@@ -211,6 +233,29 @@ export class WorkerPool<Payload, Result, Chunk = never> {
       if (slot.state !== 'down' && (!best || slot.inFlight.size < best.inFlight.size)) best = slot;
     }
     return best;
+  }
+
+  /** A ready thread with room under `perWorker`, the least busy; null when none. */
+  #withRoom(): Slot<Payload, Result, Chunk> | null {
+    let best: Slot<Payload, Result, Chunk> | null = null;
+    for (const slot of this.#slots) {
+      if (slot.state === 'ready' && slot.inFlight.size < this.#perWorker) {
+        if (!best || slot.inFlight.size < best.inFlight.size) best = slot;
+      }
+    }
+    return best;
+  }
+
+  /** Hands waiting requests to threads with room. */
+  #pump(): void {
+    while (this.#queue.length > 0) {
+      const slot = this.#withRoom();
+      if (!slot) return;
+      const pending = this.#queue.shift()!;
+      pending.slot = slot;
+      slot.inFlight.set(pending.id, pending);
+      this.#post(slot, pending);
+    }
   }
 
   #start(slot: Slot<Payload, Result, Chunk>): void {
@@ -258,6 +303,7 @@ export class WorkerPool<Payload, Result, Chunk = never> {
         slot.state = 'ready';
         slot.settleReady();
         for (const pending of slot.inFlight.values()) if (pending.message) this.#post(slot, pending);
+        this.#pump();
         return;
       case 'failed':
         this.#retire(slot, new Error(`${this.name} worker failed to start: ${m.error}`), true);
@@ -273,6 +319,7 @@ export class WorkerPool<Payload, Result, Chunk = never> {
         this.#finish(pending);
         if (m.kind === 'done') pending.resolve(m.result);
         else pending.reject(new Error(m.error));
+        this.#pump();
       }
     }
   }
@@ -290,7 +337,11 @@ export class WorkerPool<Payload, Result, Chunk = never> {
 
   /** Takes a request out of its slot and drops its timer and abort listener. */
   #finish(pending: Pending<Payload, Result, Chunk>): void {
-    pending.slot.inFlight.delete(pending.id);
+    if (pending.slot) pending.slot.inFlight.delete(pending.id);
+    else {
+      const at = this.#queue.indexOf(pending);
+      if (at >= 0) this.#queue.splice(at, 1);
+    }
     if (pending.timer !== null) this.#clock.clearTimer(pending.timer);
     pending.timer = null;
     if (pending.onAbort) pending.signal?.removeEventListener('abort', pending.onAbort);
@@ -301,11 +352,20 @@ export class WorkerPool<Payload, Result, Chunk = never> {
     const sent = pending.message === null;
     this.#finish(pending);
     pending.reject(abortError(this.name, pending.signal?.reason));
-    if (sent && pending.slot.link) this.#send(pending.slot.link, { kind: 'cancel', id: pending.id }, []);
+    if (sent && pending.slot?.link) this.#send(pending.slot.link, { kind: 'cancel', id: pending.id }, []);
+    this.#pump();
   }
 
   #timedOut(pending: Pending<Payload, Result, Chunk>, timeoutMs: number): void {
     const { slot } = pending;
+    if (!slot) {
+      // It waited in the queue all along: no thread is to blame.
+      this.#finish(pending);
+      const err = new Error(`${this.name} request timed out after ${timeoutMs} ms`);
+      err.name = 'TimeoutError';
+      pending.reject(err);
+      return;
+    }
     const sent = pending.message === null;
     // Threads answer in order, so only the oldest request sent is the one a thread is stuck on;
     // a younger one merely waited in line behind it.

@@ -159,6 +159,61 @@ describe('WorkerPool', () => {
     assert.equal(await pool.run({ op: 'echo', value: 'next' }), 'next');
   });
 
+  test('with perWorker 1, a request aborted while it waits for a busy worker never reaches a thread', async () => {
+    const { pool, posted } = scriptedPool({ perWorker: 1 });
+    await pool.ready();
+    const busy = pool.run({ op: 'block', ms: 200 });
+    const abort = new AbortController();
+    const dropped = pool.run({ op: 'echo', value: 'dropped' }, { signal: abort.signal });
+    const next = pool.run({ op: 'echo', value: 'next' });
+    assert.equal(pool.stats.inFlight, 3);
+    abort.abort();
+    await assert.rejects(dropped, { name: 'AbortError' });
+    assert.equal(await busy, 200);
+    assert.equal(await next, 'next');
+    const requests = posted.filter((m) => m.kind === 'request').map((m) => m.payload);
+    assert.deepEqual(requests, [
+      { op: 'block', ms: 200 },
+      { op: 'echo', value: 'next' },
+    ]);
+    assert.ok(!posted.some((m) => m.kind === 'cancel'), 'nothing to cancel: it was never posted');
+    assert.equal(pool.stats.inFlight, 0);
+  });
+
+  test('with perWorker 1, a waiting request goes to the first worker free, not behind a long one', async () => {
+    const { pool } = scriptedPool({ size: 2, perWorker: 1 });
+    await pool.ready();
+    const long = pool.run({ op: 'block', ms: 1500 });
+    const short = pool.run({ op: 'block', ms: 50 });
+    const waiting = pool.run({ op: 'threadId' }); // both busy: waits in the pool
+    const shortThread = pool.run({ op: 'threadId' });
+    const started = performance.now();
+    await short;
+    const [a, b] = await Promise.all([waiting, shortThread]);
+    assert.ok(performance.now() - started < 1000, 'served by the free worker while the long one ran');
+    assert.equal(a, b);
+    await long;
+  });
+
+  test('with perWorker 1, requests waiting in the pool time out and are rejected at close', async () => {
+    const clock = new ManualClock();
+    const { pool, posted } = scriptedPool({ clock, perWorker: 1 });
+    await pool.ready();
+    const held = pool.run({ op: 'hang' });
+    const late = pool.run({ op: 'echo', value: 'late' }, { timeoutMs: 100 });
+    const left = pool.run({ op: 'echo', value: 'left' });
+    clock.advance(100);
+    await assert.rejects(late, /test request timed out after 100 ms/);
+    assert.equal(pool.stats.respawns, 0, 'a request that never reached a thread blames none');
+    await Promise.all([
+      assert.rejects(held, /test pool is closed/),
+      assert.rejects(left, /test pool is closed/),
+      pool.close(),
+    ]);
+    assert.equal(posted.filter((m) => m.kind === 'request').length, 1);
+    assert.equal(pool.stats.inFlight, 0);
+  });
+
   test('close rejects every pending request and leaves no worker or timer behind', async () => {
     const clock = new ManualClock();
     const { pool, started } = scriptedPool({ clock, size: 2, timeoutMs: 5000 });

@@ -39,6 +39,8 @@ export class PhraseDecoderPool {
     this.#pool = new WorkerPool({
       name: 'phrase decoder',
       size: options.workers ?? 1,
+      // A speculative recognition dropped before its turn (the caller spoke on) is never decoded.
+      perWorker: 1,
       timeoutMs: options.timeoutMs ?? 30_000,
       clock: options.clock,
       log: options.log,
@@ -56,10 +58,11 @@ export class PhraseDecoderPool {
     samples: Int16Array,
     signal?: AbortSignal,
     templates?: TemplateBank | null,
+    templateDecidesAt?: number,
   ): Promise<RawRecognition> {
     const copy = samples.slice();
     return this.#pool.run(
-      { grammar, samples: copy, templates: templates ?? undefined },
+      { grammar, samples: copy, templates: templates ?? undefined, templateDecidesAt },
       { signal, transfer: [copy.buffer] },
     );
   }

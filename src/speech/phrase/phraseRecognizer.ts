@@ -98,13 +98,18 @@ export class PhraseRecognizer implements UtteranceRecognizer {
   }
 
   async recognize(samples: Int16Array, signal: AbortSignal): Promise<Recognition | null> {
-    const d = await this.decide(samples, signal);
+    // A call needs the phrase only: when a template names it, the decoder's pass is skipped.
+    const d = await this.decide(samples, signal, true);
     return d.text === null ? null : { text: d.text, confidence: d.confidence };
   }
 
-  /** The recognition with the numbers behind the decision (bench and CLI show them). */
-  async decide(samples: Int16Array, signal?: AbortSignal): Promise<PhraseDecision> {
-    const raw = await this.#pool.recognize(this.grammar, samples, signal, this.#bank);
+  /**
+   * The recognition with the numbers behind the decision (bench and CLI show them). `textOnly`:
+   * the decoder's numbers are left out when a template decides (the text is the same).
+   */
+  async decide(samples: Int16Array, signal?: AbortSignal, textOnly = false): Promise<PhraseDecision> {
+    const decidesAt = textOnly ? this.#rejection.maxTemplateDistance : undefined;
+    const raw = await this.#pool.recognize(this.grammar, samples, signal, this.#bank, decidesAt);
     const byTemplate = {
       templateText: this.grammar.phrases[raw.templateWord] ?? null,
       templateDistance: raw.templateDistance,

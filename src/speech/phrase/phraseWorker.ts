@@ -30,6 +30,11 @@ export interface RecognizeRequest {
   samples: Int16Array;
   /** The list's TTS templates, when built (shared memory, no copy). */
   templates?: TemplateBank;
+  /**
+   * Template distance at or under which the caller takes the template's phrase whatever the
+   * decoder says (phraseRecognizer.ts): the decoder pass is then skipped (`sequence` '').
+   */
+  templateDecidesAt?: number;
 }
 
 export interface RawRecognition {
@@ -147,10 +152,22 @@ async function main(): Promise<void> {
         reply({ ...none, posterior: 0, outsideSpeech: 1, decodeMs: 0 });
         return;
       }
-      const match = msg.templates ? matchTemplates(trimmed, msg.templates) : null;
+      // A call's recognition (templateDecidesAt) needs the closest template only within its bar.
+      const match = msg.templates ? matchTemplates(trimmed, msg.templates, msg.templateDecidesAt) : null;
       const byTemplate = match
         ? { templateWord: match.word, templateDistance: match.distance, templateRunnerUp: match.runnerUp }
         : noTemplate;
+      if (match && msg.templateDecidesAt !== undefined && match.distance <= msg.templateDecidesAt) {
+        // The template names the phrase: the decoder's pass (as costly as the templates) is not needed.
+        reply({
+          ...none,
+          ...byTemplate,
+          posterior: 0,
+          outsideSpeech: 0,
+          decodeMs: performance.now() - started,
+        });
+        return;
+      }
       decoder.start();
       decoder.process_audio(withNoiseFloor(trimmed), false, true);
       decoder.stop();

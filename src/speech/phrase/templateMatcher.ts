@@ -123,51 +123,107 @@ export function cepstra(mel: Float32Array, floor?: Float32Array): Float32Array {
 /**
  * Dynamic time warping distance between two cepstra sequences: mean Euclidean frame distance
  * along the best path (steps (1,1), (1,0), (0,1)), within a band of ±40% of the longer length.
- * Infinity when the lengths differ by more than 2.2 times, or as soon as the distance is sure to
- * exceed `bound` (every path's cost so far, spread over the longest possible path, is over it).
+ * Infinity when the lengths differ by more than 2.2 times.
  */
-export function dtw(a: Float32Array, b: Float32Array, bound = Number.POSITIVE_INFINITY): number {
+export function dtw(
+  a: Float32Array,
+  b: Float32Array,
+  bound = Number.POSITIVE_INFINITY,
+  limit = Number.POSITIVE_INFINITY,
+): number {
   const n = a.length / CEPS;
   const m = b.length / CEPS;
   if (n === 0 || m === 0 || n > 2.2 * m || m > 2.2 * n) return Number.POSITIVE_INFINITY;
   const band = Math.max(Math.abs(n - m) + 2, Math.ceil(0.4 * Math.max(n, m)));
+  // The hot loop of recognition (a phrase list's templates × the utterance's frames × the band):
+  // the utterance frame sits in locals, the 12 squared differences are summed unrolled in the
+  // order of the plain loop, and the row minimum is only tracked when a bound can use it, so the
+  // result is the same number, bit for bit, as the straightforward version (test/speech/dtw.test.ts).
+  const abandon = bound !== Number.POSITIVE_INFINITY;
+  // `limit`: the caller needs the distance only if it is at most this. Costs are never negative and
+  // a path has at most n + m - 1 cells, so once a row's cheapest cell costs more than
+  // limit × (n + m - 1), the distance is over the limit whatever follows (exact, not a heuristic).
+  const over = limit * (n + m - 1);
   let prev = new Float64Array(m + 1).fill(Number.POSITIVE_INFINITY);
   let cur = new Float64Array(m + 1);
   let prevLen = new Float64Array(m + 1);
   let curLen = new Float64Array(m + 1);
+  let swap: Float64Array<ArrayBuffer>;
   prev[0] = 0;
   for (let i = 1; i <= n; i++) {
     cur.fill(Number.POSITIVE_INFINITY);
     const center = Math.round((i * m) / n);
     const lo = Math.max(1, center - band);
     const hi = Math.min(m, center + band);
-    let rowMin = Number.POSITIVE_INFINITY; // least cost of a path through this row
+    let rowMin = Number.POSITIVE_INFINITY;
+    const ai = (i - 1) * CEPS;
+    const a0 = a[ai]!;
+    const a1 = a[ai + 1]!;
+    const a2 = a[ai + 2]!;
+    const a3 = a[ai + 3]!;
+    const a4 = a[ai + 4]!;
+    const a5 = a[ai + 5]!;
+    const a6 = a[ai + 6]!;
+    const a7 = a[ai + 7]!;
+    const a8 = a[ai + 8]!;
+    const a9 = a[ai + 9]!;
+    const a10 = a[ai + 10]!;
+    const a11 = a[ai + 11]!;
+    let rawMin = Number.POSITIVE_INFINITY;
+    let left = cur[lo - 1]!;
+    let leftLen = curLen[lo - 1]!;
     for (let j = lo; j <= hi; j++) {
-      let d = 0;
-      const ai = (i - 1) * CEPS;
       const bj = (j - 1) * CEPS;
-      for (let c = 0; c < CEPS; c++) {
-        const x = a[ai + c]! - b[bj + c]!;
-        d += x * x;
-      }
+      let x = a0 - b[bj]!;
+      let d = x * x;
+      x = a1 - b[bj + 1]!;
+      d += x * x;
+      x = a2 - b[bj + 2]!;
+      d += x * x;
+      x = a3 - b[bj + 3]!;
+      d += x * x;
+      x = a4 - b[bj + 4]!;
+      d += x * x;
+      x = a5 - b[bj + 5]!;
+      d += x * x;
+      x = a6 - b[bj + 6]!;
+      d += x * x;
+      x = a7 - b[bj + 7]!;
+      d += x * x;
+      x = a8 - b[bj + 8]!;
+      d += x * x;
+      x = a9 - b[bj + 9]!;
+      d += x * x;
+      x = a10 - b[bj + 10]!;
+      d += x * x;
+      x = a11 - b[bj + 11]!;
+      d += x * x;
       d = Math.sqrt(d);
       let best = prev[j - 1]!;
       let len = prevLen[j - 1]!;
-      if (prev[j]! < best) {
-        best = prev[j]!;
+      const up = prev[j]!;
+      if (up < best) {
+        best = up;
         len = prevLen[j]!;
       }
-      if (cur[j - 1]! < best) {
-        best = cur[j - 1]!;
-        len = curLen[j - 1]!;
+      if (left < best) {
+        best = left;
+        len = leftLen;
       }
-      cur[j] = best + d;
-      curLen[j] = len + 1;
-      if (cur[j]! < rowMin) rowMin = cur[j]!;
+      left = best + d;
+      leftLen = len + 1;
+      cur[j] = left;
+      curLen[j] = leftLen;
+      if (left < rawMin) rawMin = left;
+      if (abandon && left / (i + j) < rowMin) rowMin = left / (i + j);
     }
-    if (rowMin > bound * (n + m)) return Number.POSITIVE_INFINITY;
-    [prev, cur] = [cur, prev];
-    [prevLen, curLen] = [curLen, prevLen];
+    if (rowMin > bound * 1.5 || rawMin > over) return Number.POSITIVE_INFINITY;
+    swap = prev;
+    prev = cur;
+    cur = swap;
+    swap = prevLen;
+    prevLen = curLen;
+    curLen = swap;
     if (i === 1) prev[0] = Number.POSITIVE_INFINITY;
   }
   return prev[m]! / prevLen[m]!;
@@ -207,30 +263,37 @@ export interface TemplateMatch {
 
 /**
  * The phrase whose templates come closest to `samples` (already trimmed), with the distance of the
- * best other phrase. The utterance's noise floor is added to every template. A comparison stops as
- * soon as it cannot beat the runner-up so far (exact: neither figure changes).
+ * best other phrase. The utterance's noise floor is added to every template.
+ *
+ * `limit`: the caller only wants the closest phrase if its distance is at most this (a call's
+ * recognition, phraseRecognizer.ts). A template whose distance provably exceeds both the limit
+ * and the closest so far is then abandoned early (dtw's `limit`): `word` and `distance` are the same
+ * as without a limit whenever `distance` ≤ `limit` (test/speech/dtw.test.ts), while `runnerUp` may
+ * be larger than the true one, and over the limit `word` may be ''.
  */
-export function matchTemplates(samples: Int16Array, bank: TemplateBank): TemplateMatch {
+export function matchTemplates(
+  samples: Int16Array,
+  bank: TemplateBank,
+  limit = Number.POSITIVE_INFINITY,
+): TemplateMatch {
   const mel = melSpectrum(samples);
   const floor = noiseFloor(mel);
   const x = cepstra(mel, floor);
   const best = new Map<string, number>();
-  let first = Number.POSITIVE_INFINITY;
-  let firstWord = '';
-  let second = Number.POSITIVE_INFINITY;
+  let closest = Number.POSITIVE_INFINITY;
   for (let t = 0; t < bank.words.length; t++) {
     const a = bank.offsets[t]!;
     const b = bank.offsets[t + 1]!;
     const frames = x.length / CEPS;
     if (frames > 2.2 * (b - a) || b - a > 2.2 * frames) continue;
-    const d = dtw(x, cepstra(bank.mel.subarray(a * BANDS, b * BANDS), floor), second);
+    const cap = Math.min(limit, closest);
+    const d = dtw(x, cepstra(bank.mel.subarray(a * BANDS, b * BANDS), floor), Number.POSITIVE_INFINITY, cap);
     const word = bank.words[t]!;
+    if (d < closest) closest = d;
+    // An abandoned template still places its phrase where the full comparison would (ties go to
+    // the phrase seen first).
+    if (d === Number.POSITIVE_INFINITY && !best.has(word)) best.set(word, d);
     if (!((best.get(word) ?? Number.POSITIVE_INFINITY) <= d)) best.set(word, d);
-    if (d < first) {
-      if (word !== firstWord) second = first;
-      first = d;
-      firstWord = word;
-    } else if (d < second && word !== firstWord) second = d;
   }
   let word = '';
   let distance = Number.POSITIVE_INFINITY;
