@@ -96,6 +96,9 @@ export class Registration extends EventEmitter<RegistrationEvents> {
   #bound = false;
   /** The address the last REGISTER went to: INVITEs on our binding come from there. */
   #registrarAddress: string | undefined;
+  /** Where the last REGISTER went, and the release of the TCP/TLS flow held open for the binding. */
+  #flow: Endpoint | undefined;
+  #releaseFlow: (() => void) | undefined;
 
   constructor(ua: SipUserAgent, options: RegistrationOptions) {
     super();
@@ -144,6 +147,8 @@ export class Registration extends EventEmitter<RegistrationEvents> {
       await within(this.#unregister(), this.#o.unregisterTimeoutMs ?? 2000, this.#ua.timers.clock);
     this.#releaseContact?.();
     this.#releaseContact = undefined;
+    this.#releaseFlow?.();
+    this.#releaseFlow = undefined;
     this.#update({ state: 'unregistered', nextAttemptAt: undefined });
   }
 
@@ -284,10 +289,12 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     }
     h.set('Content-Length', '0');
     const endpoint = protocol === 'tls' && this.#o.tls ? { ...hop.endpoint, tls: this.#o.tls } : hop.endpoint;
+    this.#flow = endpoint;
     return this.#ua.request(new SipRequest('REGISTER', target, h), endpoint);
   }
 
   #registered(r: SipResponse): void {
+    this.#holdFlow();
     const granted = this.#grantedExpires(r);
     const delay = refreshDelayMs(granted);
     this.#schedule(delay);
@@ -298,6 +305,22 @@ export class Registration extends EventEmitter<RegistrationEvents> {
       failures: 0,
       nextAttemptAt: this.#ua.timers.clock.now() + delay,
     });
+  }
+
+  /**
+   * Over TCP/TLS the registrar reaches our binding on the REGISTER's connection (no listener may be
+   * there for it to dial): keep it open while the binding lives, register again on a new one if it
+   * drops.
+   */
+  #holdFlow(): void {
+    const previous = this.#releaseFlow;
+    this.#releaseFlow = this.#flow
+      ? this.#ua.holdFlow(this.#flow, () => {
+          this.#releaseFlow = undefined;
+          if (this.#running && this.#status.state === 'registered') this.#schedule(0);
+        })
+      : undefined;
+    previous?.();
   }
 
   /** The lifetime of our binding: its Contact's expires parameter, else Expires, else what we asked. */
