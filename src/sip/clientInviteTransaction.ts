@@ -23,6 +23,8 @@ export class ClientInviteTransaction {
   readonly key: string;
   readonly request: SipRequest;
   readonly target: Endpoint;
+  /** The TCP/TLS connection the request went on (a dialog's flow). */
+  connectionId: number | undefined;
   #state: TransactionState = 'calling';
   readonly #ctx: TransactionContext;
   readonly #handler: ClientTransactionHandler;
@@ -64,7 +66,9 @@ export class ClientInviteTransaction {
   }
 
   #send(data: Buffer): void {
-    this.#ctx.sendBytes(data, this.target, undefined, (e) => this.#onTransportError(e));
+    this.connectionId =
+      this.#ctx.sendBytes(data, this.target, undefined, (e) => this.#onTransportError(e)) ??
+      this.connectionId;
   }
 
   #onTimerA(): void {

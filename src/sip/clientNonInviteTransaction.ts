@@ -17,6 +17,8 @@ export class ClientNonInviteTransaction {
   readonly key: string;
   readonly request: SipRequest;
   readonly target: Endpoint;
+  /** The TCP/TLS connection the request went on (a dialog's flow). */
+  connectionId: number | undefined;
   #state: TransactionState = 'trying';
   readonly #ctx: TransactionContext;
   readonly #handler: ClientTransactionHandler;
@@ -55,7 +57,9 @@ export class ClientNonInviteTransaction {
   }
 
   #send(data: Buffer): void {
-    this.#ctx.sendBytes(data, this.target, undefined, (e) => this.#onTransportError(e));
+    this.connectionId =
+      this.#ctx.sendBytes(data, this.target, undefined, (e) => this.#onTransportError(e)) ??
+      this.connectionId;
   }
 
   #onTimerE(): void {

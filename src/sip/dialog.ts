@@ -3,7 +3,7 @@ import { SipHeaders } from './sipHeaders.js';
 import { SipRequest, type SipResponse } from './sipMessage.js';
 import type { Uri } from './sipUri.js';
 import { resolveTarget, type TargetResult } from './targetResolver.js';
-import type { TransportProtocol } from './transport.js';
+import type { TlsClientProfile, TransportProtocol } from './transport.js';
 
 export interface DialogRequestOptions {
   body?: Buffer | string;
@@ -34,6 +34,17 @@ export class Dialog {
   readonly localContact: string;
   /** Transport to use when the next hop's URI does not say (the transport the dialog started on). */
   readonly protocol: TransportProtocol;
+  /**
+   * TCP/TLS: the connection the dialog started on (the INVITE came in on it, or ours went out on
+   * it). In-dialog requests go on it while it is open (RFC 3261 §18, RFC 5923 reuse), whatever
+   * address the remote target or route names.
+   */
+  connectionId: number | undefined;
+  /**
+   * TLS: how a new connection must check the peer when that one has closed (the trunk's name and
+   * trust for a dialog we started). Absent: the address is checked (IP SAN).
+   */
+  tls: TlsClientProfile | undefined;
 
   constructor(init: {
     callId: string;
@@ -138,10 +149,18 @@ export class Dialog {
     if (contact) this.remoteTarget = contact.uri;
   }
 
-  /** Where in-dialog requests go: the first route (loose routing), else the remote target. */
+  /**
+   * Where in-dialog requests go: the first route (loose routing), else the remote target; over the
+   * dialog's transport, on its connection while that is open, checked with its TLS profile.
+   */
   nextHop(): TargetResult {
     const first = this.routeSet[0];
-    return resolveTarget(first ? first.uri : this.remoteTarget, this.protocol);
+    const hop = resolveTarget(first ? first.uri : this.remoteTarget, this.protocol);
+    if (!hop.ok || hop.endpoint.protocol !== this.protocol || this.protocol === 'udp') return hop;
+    const endpoint = { ...hop.endpoint };
+    if (this.connectionId !== undefined) endpoint.connectionId = this.connectionId;
+    if (this.tls && this.protocol === 'tls') endpoint.tls = this.tls;
+    return { ok: true, endpoint };
   }
 
   /** Builds an in-dialog request (§12.2.1.1); loose routing, or strict routing when the first route lacks `lr`. */

@@ -110,6 +110,7 @@ export class IncomingInvite extends EventEmitter<IncomingInviteEvents> implement
       this.invite.uri.scheme === 'sips',
     );
     const dialog = Dialog.asUas(this.invite, this.#localTag, contact, protocol);
+    dialog.connectionId = this.inbound.connectionId;
     const session = new DialogSession(
       this.#ua,
       dialog,

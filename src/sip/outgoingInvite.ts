@@ -287,6 +287,8 @@ export class OutgoingInvite extends EventEmitter<OutgoingInviteEvents> implement
       this.#ua.contact(this.#nextHop!.protocol, this.#nextHop!.address, invite.uri.scheme === 'sips'),
       this.#nextHop!.protocol,
     );
+    dialog.connectionId = this.#tx?.connectionId;
+    dialog.tls = this.#nextHop!.tls;
     // PRACKs in the early dialog used CSeq numbers after the INVITE's; the BYE comes after them.
     dialog.localSeq = Math.max(dialog.localSeq, this.#reliable.localSeqFor(response.to.tag) ?? 0);
     const sdp = response.body.length > 0 ? response.bodyText() : this.#earlySdp;

@@ -100,6 +100,9 @@ export class Registration extends EventEmitter<RegistrationEvents> {
   /** The located registrar hops, and the one in use: kept until it fails (RFC 3263 §4.3). */
   #hops: readonly Endpoint[] = [];
   #hopIndex = 0;
+  /** Where the last REGISTER went, and the release of the TCP/TLS flow held open for the binding. */
+  #flow: Endpoint | undefined;
+  #releaseFlow: (() => void) | undefined;
 
   constructor(ua: SipUserAgent, options: RegistrationOptions) {
     super();
@@ -148,6 +151,8 @@ export class Registration extends EventEmitter<RegistrationEvents> {
       await within(this.#unregister(), this.#o.unregisterTimeoutMs ?? 2000, this.#ua.timers.clock);
     this.#releaseContact?.();
     this.#releaseContact = undefined;
+    this.#releaseFlow?.();
+    this.#releaseFlow = undefined;
     this.#update({ state: 'unregistered', nextAttemptAt: undefined });
   }
 
@@ -319,10 +324,12 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     h.set('Content-Length', '0');
     // A located TLS hop may carry the name to verify; otherwise the registration's own profile.
     const endpoint = protocol === 'tls' && this.#o.tls && !hop.tls ? { ...hop, tls: this.#o.tls } : hop;
+    this.#flow = endpoint;
     return this.#ua.request(new SipRequest('REGISTER', target, h), endpoint);
   }
 
   #registered(r: SipResponse): void {
+    this.#holdFlow();
     const granted = this.#grantedExpires(r);
     const delay = refreshDelayMs(granted);
     this.#schedule(delay);
@@ -333,6 +340,22 @@ export class Registration extends EventEmitter<RegistrationEvents> {
       failures: 0,
       nextAttemptAt: this.#ua.timers.clock.now() + delay,
     });
+  }
+
+  /**
+   * Over TCP/TLS the registrar reaches our binding on the REGISTER's connection (no listener may be
+   * there for it to dial): keep it open while the binding lives, register again on a new one if it
+   * drops.
+   */
+  #holdFlow(): void {
+    const previous = this.#releaseFlow;
+    this.#releaseFlow = this.#flow
+      ? this.#ua.holdFlow(this.#flow, () => {
+          this.#releaseFlow = undefined;
+          if (this.#running && this.#status.state === 'registered') this.#schedule(0);
+        })
+      : undefined;
+    previous?.();
   }
 
   /** The lifetime of our binding: its Contact's expires parameter, else Expires, else what we asked. */

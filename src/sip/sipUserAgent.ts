@@ -255,6 +255,15 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     });
   }
 
+  /**
+   * Keeps the TCP/TLS connection to `target` open (no idle close, TCP keep-alives) until the
+   * release is called: a registration's flow, on which the registrar sends us INVITEs.
+   * `onClose` hears when it closes anyway. Undefined for UDP or when no connection is open.
+   */
+  holdFlow(target: Endpoint, onClose: () => void): (() => void) | undefined {
+    return this.#transport.holdConnection(target, onClose);
+  }
+
   /** Our Contact with another user part (a registration's binding), as `toward` reaches us. */
   contactFor(protocol: TransportProtocol, user: string, toward?: string, sips = false): string {
     return this.#contact(protocol, user, toward, sips);

@@ -40,6 +40,10 @@ class TcpConnection {
   dialled: Endpoint | undefined;
   /** The TCP connection is up (TLS may still be shaking hands). */
   tcpUp = false;
+  /** Holders that keep it open past the idle time (a registration's flow), see `hold()`. */
+  holds = 0;
+  /** Told when it closes (holders). */
+  readonly closeListeners = new Set<() => void>();
   /** Writes made before an outgoing connection is established. */
   queue: Array<[Buffer, ((e: TransportError) => void) | undefined]> = [];
 
@@ -107,12 +111,46 @@ export class TcpTransport {
     return this.#byId.has(id);
   }
 
-  send(data: Buffer, target: Endpoint, connectionId?: number, onError?: (e: TransportError) => void): void {
+  /**
+   * Keeps the open connection to `target` (keyed like `send`) from the idle close until the
+   * returned release is called, with TCP keep-alive probes; `onClose` hears when it closes anyway.
+   * A registration holds its flow so the registrar can reach us on it (RFC 5626 §4.4 in spirit).
+   * Undefined when no such connection is open.
+   */
+  hold(target: Endpoint, onClose: () => void): (() => void) | undefined {
+    const conn =
+      (target.connectionId === undefined ? undefined : this.#byId.get(target.connectionId)) ??
+      this.#byRemote.get(this.#key(target));
+    if (!conn) return undefined;
+    conn.holds++;
+    conn.closeListeners.add(onClose);
+    conn.socket.setTimeout(0);
+    conn.socket.setKeepAlive(true, KEEPALIVE_MS);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      conn.closeListeners.delete(onClose);
+      if (--conn.holds === 0 && !conn.socket.destroyed) {
+        conn.socket.setKeepAlive(false);
+        conn.socket.setTimeout(this.#options.limits.tcpIdleMs);
+      }
+    };
+  }
+
+  /** Sends on the connection `connectionId` (or `target.connectionId`) while it is open, else on the one to `target` (opened if need be); returns the connection's id. */
+  send(
+    data: Buffer,
+    target: Endpoint,
+    connectionId?: number,
+    onError?: (e: TransportError) => void,
+  ): number | undefined {
     if (this.#closed) {
       onError?.({ code: 'closed', message: `${this.#protocol.toUpperCase()} transport closed` });
-      return;
+      return undefined;
     }
-    let conn = connectionId === undefined ? undefined : this.#byId.get(connectionId);
+    const id = connectionId ?? target.connectionId;
+    let conn = id === undefined ? undefined : this.#byId.get(id);
     const key = this.#key(target);
     conn ??= this.#byRemote.get(key);
     if (!conn) {
@@ -121,15 +159,16 @@ export class TcpTransport {
           code: 'too-many-connections',
           message: `${this.#protocol.toUpperCase()} connection limit reached`,
         });
-        return;
+        return undefined;
       }
       conn = this.#open(target, key);
     }
     if (!conn.connected) {
       conn.queue.push([data, onError]);
-      return;
+      return conn.id;
     }
     this.#write(conn, data, onError);
+    return conn.id;
   }
 
   #write(conn: TcpConnection, data: Buffer, onError?: (e: TransportError) => void): void {
@@ -150,7 +189,7 @@ export class TcpTransport {
     const socket = this.#options.connectSocket
       ? this.#options.connectSocket(target)
       : connect({ port: target.port, host: target.address, family: isIPv6(target.address) ? 6 : 4 });
-    const { tls: _profile, ...remote } = target;
+    const { tls: _profile, connectionId: _flow, ...remote } = target;
     const conn = this.#register(socket, remote, false, key);
     conn.dialled = target;
     socket.once('connect', () => {
@@ -228,6 +267,8 @@ export class TcpTransport {
     const queued = conn.queue;
     conn.queue = [];
     for (const [, onError] of queued) onError?.({ code: 'connection-closed', message: 'connection closed' });
+    for (const listener of [...conn.closeListeners]) listener();
+    conn.closeListeners.clear();
   }
 
   close(): Promise<void> {
@@ -241,6 +282,9 @@ export class TcpTransport {
     });
   }
 }
+
+/** TCP keep-alive probe interval on held connections (well inside NAT and carrier idle times). */
+const KEEPALIVE_MS = 30_000;
 
 function remoteKey(address: string, port: number): string {
   return address + '|' + port;

@@ -31,7 +31,7 @@ export interface TransactionContext {
     target: Endpoint,
     connectionId?: number,
     onError?: (e: TransportError) => void,
-  ): void;
+  ): number | undefined;
   serialize(message: SipRequest | SipResponse): Buffer;
   /** Called once when a transaction reaches Terminated. */
   removed(key: string, client: boolean): void;

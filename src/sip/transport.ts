@@ -12,6 +12,11 @@ export interface Endpoint {
    * the address itself is checked (IP SAN) with the transport's defaults.
    */
   tls?: TlsClientProfile;
+  /**
+   * TCP/TLS: the connection to send on while it is open (a dialog's flow, RFC 5923 reuse); when it
+   * has closed, the address (and `tls`) above are used.
+   */
+  connectionId?: number;
 }
 
 /**

@@ -171,21 +171,31 @@ export class TransportLayer {
     return data;
   }
 
+  /** Sends bytes; returns the TCP/TLS connection they went on (undefined for UDP or a failure). */
   sendBytes(
     data: Buffer,
     target: Endpoint,
     connectionId?: number,
     onError?: (e: TransportError) => void,
-  ): void {
+  ): number | undefined {
     if (this.#closed) {
       onError?.({ code: 'closed', message: 'transport layer closed' });
-      return;
+      return undefined;
     }
     this.counters.sent++;
     if (target.protocol === 'udp' && this.#udp) this.#udp.send(data, target.address, target.port, onError);
     else if (target.protocol !== 'udp' && this.#stream(target.protocol))
-      this.#stream(target.protocol)!.send(data, target, connectionId, onError);
+      return this.#stream(target.protocol)!.send(data, target, connectionId, onError);
     else onError?.({ code: 'send-failed', message: `no ${target.protocol} transport` });
+    return undefined;
+  }
+
+  /**
+   * Keeps the open TCP/TLS connection to `target` past the idle close until the release is called;
+   * `onClose` hears when it closes anyway. Undefined for UDP or when no such connection is open.
+   */
+  holdConnection(target: Endpoint, onClose: () => void): (() => void) | undefined {
+    return target.protocol === 'udp' ? undefined : this.#stream(target.protocol)?.hold(target, onClose);
   }
 
   /**

@@ -280,3 +280,91 @@ test('a located registrar is kept while it answers (digest retry and refresh); a
     other.close();
   }
 });
+
+test('over TCP the registration keeps its connection past the idle time and registers again when it drops', async () => {
+  // A registrar on TCP that answers every REGISTER 200 and can talk to us on the connection.
+  const { createServer } = await import('node:net');
+  const sockets: import('node:net').Socket[] = [];
+  const registers: Array<{ socket: number; expires: string | undefined }> = [];
+  const options200: string[] = [];
+  const server = createServer((socket) => {
+    const index = sockets.push(socket) - 1;
+    let buffered = '';
+    socket.on('data', (chunk) => {
+      buffered += chunk.toString();
+      for (let end = buffered.indexOf('\r\n\r\n'); end >= 0; end = buffered.indexOf('\r\n\r\n')) {
+        const head = buffered.slice(0, end);
+        buffered = buffered.slice(end + 4);
+        const lines = head.split('\r\n');
+        const header = (name: string) =>
+          lines.find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`))?.replace(/^[^:]+:\s*/, '');
+        if (lines[0]?.startsWith('SIP/2.0 200') && header('CSeq')?.endsWith('OPTIONS'))
+          options200.push(lines[0]);
+        if (!lines[0]?.startsWith('REGISTER ')) continue;
+        registers.push({ socket: index, expires: header('Expires') });
+        const echo = ['Via', 'From', 'Call-ID', 'CSeq'].map((n) => `${n}: ${header(n)}`);
+        socket.write(
+          [
+            'SIP/2.0 200 OK',
+            ...echo,
+            `To: ${header('To')};tag=reg`,
+            `Contact: ${header('Contact')};expires=3600`,
+            'Content-Length: 0',
+            '',
+            '',
+          ].join('\r\n'),
+        );
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  const idleMs = 150;
+  const tcpUa = await createUa({ limits: { tcpIdleMs: idleMs } });
+  const reg = new Registration(tcpUa, {
+    registrar: `sip:127.0.0.1:${port};transport=tcp`,
+    aor: `sip:alice@127.0.0.1:${port}`,
+    contactUser: 'trunk-tcp',
+    label: 'tcp',
+    retryDelaysMs: [100],
+  });
+  try {
+    reg.start();
+    await waitFor('registered', () => reg.status.state === 'registered');
+    // Well past the idle time, the registrar can still reach our binding on the connection.
+    await new Promise((r) => setTimeout(r, idleMs * 4));
+    assert.equal(sockets[0]!.destroyed, false, 'the registered connection is still open');
+    sockets[0]!.write(
+      [
+        `OPTIONS sip:trunk-tcp@127.0.0.1 SIP/2.0`,
+        `Via: SIP/2.0/TCP 127.0.0.1:${port};branch=z9hG4bK-keep1`,
+        'Max-Forwards: 70',
+        `From: <sip:registrar@127.0.0.1:${port}>;tag=r1`,
+        'To: <sip:trunk-tcp@127.0.0.1>',
+        'Call-ID: keep-1',
+        'CSeq: 1 OPTIONS',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    await waitFor('the answer to OPTIONS on the flow', () => options200.length === 1);
+    // The registrar drops the connection: we register again at once, on a new one.
+    sockets[0]!.destroy();
+    await waitFor('a REGISTER on a new connection', () => registers.some((r) => r.socket === 1));
+    assert.equal(reg.status.state, 'registered');
+    await reg.stop();
+    assert.equal(registers.at(-1)?.expires, '0');
+    // Released: the connection now closes when idle.
+    await waitFor(
+      'the idle close after stop',
+      () => sockets[1]!.destroyed || sockets[1]!.readableEnded,
+      2000,
+    );
+  } finally {
+    await reg.stop();
+    await tcpUa.close();
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => server.close(r));
+  }
+});

@@ -24,6 +24,16 @@ async function failureOf(call: EventEmitter): Promise<CallFailure> {
   assert.equal(how, 'failed', 'the call must not be answered');
   return value as CallFailure;
 }
+/** An event of a call, or a failure after `ms` (an ACK or BYE that never arrived). */
+function eventWithin(call: EventEmitter, event: string, ms = 3000): Promise<unknown[]> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    once(call, event),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no '${event}' within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
 let ca: TestCa;
 let client: { cert: string; key: string };
 let server: SipUserAgent;
@@ -183,4 +193,85 @@ test('a listener certificate that does not fit its key stops the user agent from
     createUa({ tls: { port: 0, server: { cert: ca.cert, key: other.key } } }),
     /TLS listener certificate\/key not usable: .*key values mismatch/,
   );
+});
+
+test("our BYE to a TLS caller whose certificate names no IP goes on the caller's connection", async () => {
+  // The caller (a carrier) presents a certificate for a name only; its Contact is an IP.
+  const named = issueCert(dir.path, 'carrier', ['carrier.test']);
+  const carrier = await createUa({
+    udpPort: false,
+    tcpPort: false,
+    tls: { port: 0, server: { cert: named.cert, key: named.key } },
+  });
+  const us = await createUa({
+    udpPort: false,
+    tcpPort: false,
+    tls: { port: 0, server: { cert: ca.cert, key: ca.key }, client: { ca: ca.ca } },
+  });
+  try {
+    const incoming = once(us, 'incoming') as Promise<[IncomingInvite]>;
+    const call = carrier.invite({
+      target: 'sips:100@trunk.test',
+      hops: [
+        {
+          protocol: 'tls',
+          address: '127.0.0.1',
+          port: us.localEndpoint('tls')!.port,
+          tls: { serverName: 'trunk.test', ca: ca.ca },
+        },
+      ],
+      offer: offer(40210),
+    });
+    const [ours] = await incoming;
+    ours.answer(offer(40212));
+    await once(call, 'answered');
+    await eventWithin(ours, 'confirmed');
+    const carrierEnded = eventWithin(call, 'ended');
+    assert.equal(ours.bye(), true);
+    const [by, reason] = await carrierEnded;
+    assert.deepEqual([by, reason], ['remote', 'bye'], 'the carrier got our BYE');
+    assert.equal(us.stats().transport.tlsConnectionsOpened, 1, 'no second connection was opened');
+    assert.equal(us.stats().transport.tlsHandshakeErrors, 0);
+    await Promise.all([assertIdle(us), assertIdle(carrier)]);
+  } finally {
+    await Promise.all([us.close(), carrier.close()]);
+  }
+});
+
+test("our BYE on a TLS call whose answer's Contact names another address goes on the call's connection", async () => {
+  // The callee advertises 127.0.0.2 in its Contact but listens on 127.0.0.1 only.
+  const callee = await createUa({
+    udpPort: false,
+    tcpPort: false,
+    advertisedAddress: '127.0.0.2',
+    tls: { port: 0, server: { cert: ca.cert, key: ca.key } },
+  });
+  const ua = await createUa({ udpPort: false, tcpPort: false });
+  try {
+    const incoming = once(callee, 'incoming') as Promise<[IncomingInvite]>;
+    const call = ua.invite({
+      target: 'sips:100@trunk.test',
+      hops: [
+        {
+          protocol: 'tls',
+          address: '127.0.0.1',
+          port: callee.localEndpoint('tls')!.port,
+          tls: { serverName: 'trunk.test', ca: ca.ca },
+        },
+      ],
+      offer: offer(40214),
+    });
+    const [theirs] = await incoming;
+    theirs.answer(offer(40216));
+    await once(call, 'answered');
+    await eventWithin(theirs, 'confirmed');
+    const calleeEnded = eventWithin(theirs, 'ended');
+    assert.equal(call.bye(), true);
+    const [by, reason] = await calleeEnded;
+    assert.deepEqual([by, reason], ['remote', 'bye'], 'the callee got our BYE');
+    assert.equal(ua.stats().transport.tlsConnectionsOpened, 1);
+    await assertIdle(ua);
+  } finally {
+    await Promise.all([ua.close(), callee.close()]);
+  }
 });
