@@ -10,7 +10,7 @@ import type { SipDns, SipUri, SipUserAgent, TlsClientProfile, TransportProtocol 
 import { locateSipServers, OptionsPinger, parseUri, uriHost } from '../sip/index.js';
 import type { TrunkRecord } from '../store/records.js';
 import { trunkUri } from './trunkAdmin.js';
-import { trunkTlsProfile } from './trunkTls.js';
+import { backgroundTlsProfile, trunkTlsProfile } from './trunkTls.js';
 
 export class TrunkMonitor {
   readonly #pingers = new Map<string, OptionsPinger>();
@@ -19,16 +19,8 @@ export class TrunkMonitor {
     for (const t of trunks) {
       if (t.optionsIntervalS <= 0) continue;
       const host = uriHost(t.host);
-      let tls: TlsClientProfile | undefined;
-      try {
-        if (t.transport === 'tls' || t.uri?.startsWith('sips:')) tls = trunkTlsProfile(t, t.host);
-      } catch (err) {
-        log.error(
-          { trunk: t.name, err: (err as Error).message },
-          'trunk not pinged: its TLS files cannot be read',
-        );
-        continue;
-      }
+      const tls = backgroundTlsProfile(t, log, 'pinged');
+      if (tls === null) continue;
       const pinger = new OptionsPinger(ua, {
         ...(tls && { tls }),
         target: `sip:${host}:${t.port}`,

@@ -11,18 +11,11 @@
 import { isIP } from 'node:net';
 import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../observability/logger.js';
-import type {
-  Endpoint,
-  IncomingInvite,
-  RegistrationStatus,
-  SipRequest,
-  SipUserAgent,
-  TlsClientProfile,
-} from '../sip/index.js';
+import type { Endpoint, IncomingInvite, RegistrationStatus, SipRequest, SipUserAgent } from '../sip/index.js';
 import { locateSipServers, Registration, type SipDns, SipUri, uriHost } from '../sip/index.js';
 import type { TrunkRecord } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
-import { trunkTlsProfile } from './trunkTls.js';
+import { backgroundTlsProfile, trunkTlsProfile } from './trunkTls.js';
 
 export interface TrunkRegistrarOptions {
   ua: SipUserAgent;
@@ -95,16 +88,8 @@ export class TrunkRegistrar {
     const password = this.#o.password(t);
     const host = uriHost(t.host);
     const contactUser = registrationContactUser(t.name);
-    let tls: TlsClientProfile | undefined;
-    try {
-      if (t.transport === 'tls' || t.uri?.startsWith('sips:')) tls = trunkTlsProfile(t, t.host);
-    } catch (err) {
-      log.error(
-        { trunk: t.name, err: (err as Error).message },
-        'trunk not registered: its TLS files cannot be read',
-      );
-      return;
-    }
+    const tls = backgroundTlsProfile(t, log, 'registered');
+    if (tls === null) return;
     const scheme = t.uri?.startsWith('sips:') ? 'sips' : 'sip';
     const named = isIP(t.host) === 0;
     // A name keeps the URI as given (no port: SRV picks it); an IP literal names its port.

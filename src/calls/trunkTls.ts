@@ -4,6 +4,7 @@
  * renewed file is used by the next call.
  */
 import { readFileSync } from 'node:fs';
+import type { Logger } from '../observability/logger.js';
 import type { TlsClientProfile } from '../sip/index.js';
 import type { TrunkRecord } from '../store/records.js';
 
@@ -25,4 +26,26 @@ export function trunkTlsProfile(t: TrunkRecord, serverName: string): TlsClientPr
     ...(ca !== undefined && { ca }),
     ...(cert !== undefined && key !== undefined && { cert, key }),
   };
+}
+
+/**
+ * The profile of a TLS trunk (`sips:` or `--transport tls`) for a background task (registration,
+ * keep-alive): `undefined` for a trunk that speaks no TLS, `null` when its files cannot be read —
+ * logged as "trunk not <doing>" with the cause, and the task skips the trunk.
+ */
+export function backgroundTlsProfile(
+  t: TrunkRecord,
+  log: Logger,
+  doing: string,
+): TlsClientProfile | undefined | null {
+  if (t.transport !== 'tls' && !t.uri?.startsWith('sips:')) return undefined;
+  try {
+    return trunkTlsProfile(t, t.host);
+  } catch (err) {
+    log.error(
+      { trunk: t.name, err: (err as Error).message },
+      `trunk not ${doing}: its TLS files cannot be read`,
+    );
+    return null;
+  }
 }
