@@ -225,7 +225,8 @@ async function main(): Promise<void> {
           ttsReplyToFirstRtpP99Ms: last.ttsReplyToFirstRtpP99Ms!,
           bargeInP99Ms: last.bargeInP99Ms!,
         }),
-        concurrentCalls: best?.concurrent ?? 0,
+        // The most conversations that held every target.
+        heldAllTargetsAt: best?.concurrent ?? 0,
       }),
     );
   } finally {
