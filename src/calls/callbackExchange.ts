@@ -76,13 +76,7 @@ export class CallbackExchange {
           { url: cb.url, timeoutMs: cb.timeoutMs, bodyMode: cb.bodyMode, signingSecret: o.secret },
           { callId: o.callId, timestamp: Math.round(started), event },
         )
-        .catch((err: unknown) => ({
-          ok: false as const,
-          failure: 'network' as const,
-          detail: (err as Error).message,
-          status: undefined,
-          body: undefined,
-        }));
+        .catch(asNetworkFailure);
       httpStatus = result.status ?? null;
       reply = result.body?.slice(0, 4096) ?? null;
       if (result.ok) {
@@ -133,13 +127,7 @@ export class CallbackExchange {
           { url: cb.url, timeoutMs: cb.timeoutMs, bodyMode: cb.bodyMode, signingSecret: o.secret },
           { callId: o.callId, timestamp: Math.round(started), event },
         )
-        .catch((err: unknown) => ({
-          ok: false as const,
-          failure: 'network' as const,
-          detail: (err as Error).message,
-          status: undefined,
-          body: undefined,
-        }));
+        .catch(asNetworkFailure);
       httpStatus = result.status ?? null;
       reply = result.body?.slice(0, 4096) ?? null;
       if (result.ok) {
@@ -198,4 +186,15 @@ export class CallbackExchange {
       latencyMs,
     });
   }
+}
+
+/** A post that threw (a dead socket, a bug in the client) is a network failure like any other. */
+function asNetworkFailure(err: unknown) {
+  return {
+    ok: false as const,
+    failure: 'network' as const,
+    detail: (err as Error).message,
+    status: undefined,
+    body: undefined,
+  };
 }
