@@ -9,7 +9,7 @@
  * the failure cut off, and waits for its callbacks.
  */
 import type { SmartCallRequest } from '../contract/smartCallRequest.js';
-import type { MediaSession } from '../media/mediaSession.js';
+import type { CallMedia } from '../media/callMedia.js';
 import type { Logger } from '../observability/logger.js';
 import { EARLY_MEDIA_MODEL } from '../speech/earlyMediaPhrases.js';
 import type { AccountRecord } from '../store/records.js';
@@ -23,7 +23,7 @@ export interface EarlyMediaListeningOptions {
   request: Pick<SmartCallRequest, 'pauseTime' | 'dynamicId' | 'calledNumber'>;
   account: Pick<AccountRecord, 'id' | 'name'>;
   /** The call's media, carrying the early audio. */
-  media: Pick<MediaSession, 'on' | 'off'>;
+  media: Pick<CallMedia, 'on' | 'off'>;
   listeners: ListenerFactory;
   callbacks: Pick<CallbackExchange, 'post'>;
   events: CallEvents;

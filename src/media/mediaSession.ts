@@ -46,6 +46,7 @@ import { type RtpEndpoint, RtpSession, type RtpSessionStats } from '../rtp/rtpSe
 import type { SrtpKeys } from '../rtp/srtp.js';
 import type { AudioSource } from './audioSource.js';
 import { BackgroundMix } from './backgroundMix.js';
+import type { CallMedia } from './callMedia.js';
 import { CallRecorder, type RecordingInfo } from './callRecorder.js';
 import { FRAME_SAMPLES } from './frame.js';
 import { type G711Codec, type G711Name, g711ByName, g711ByPayloadType } from './g711.js';
@@ -112,6 +113,11 @@ export interface MediaSessionEvents {
   /** The recorder failed to write (recording stopped, the call goes on). */
   recordingError: [Error];
   closed: [];
+  /**
+   * The media engine under the session died (a media worker thread): the session is closed, no
+   * audio flows any more, and the call should end. Only sessions in a worker emit it.
+   */
+  lost: [Error];
 }
 
 export interface MediaSessionStats {
@@ -148,7 +154,7 @@ export interface MediaSessionUpdate {
   srtp?: SrtpKeys | null;
 }
 
-export class MediaSession extends EventEmitter<MediaSessionEvents> implements ClockSubscriber {
+export class MediaSession extends EventEmitter<MediaSessionEvents> implements ClockSubscriber, CallMedia {
   readonly #clock: MediaClock;
   readonly #rtp: RtpSession;
   readonly #jitter: JitterBuffer;
@@ -277,6 +283,11 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
       starvedFrames: this.#playout.starvedFrames,
       recordingDroppedFrames: this.#recordingDropped + (this.#recorder?.droppedFrames ?? 0),
     };
+  }
+
+  /** The counters now (the same as `stats` here; a worker session fetches them). */
+  refreshStats(): Promise<MediaSessionStats> {
+    return Promise.resolve(this.stats);
   }
 
   /**

@@ -5,7 +5,7 @@
  * …) ends it with `finalStatus` set. Owns the outbound call it wraps.
  */
 import { EventEmitter } from 'node:events';
-import type { MediaSession } from '../media/mediaSession.js';
+import type { CallMedia } from '../media/callMedia.js';
 import type { EndedBy } from '../sip/index.js';
 import type { OutboundCall } from '../telephony/outboundCall.js';
 import { CallOver } from './abortable.js';
@@ -63,14 +63,14 @@ export class DialledLeg extends EventEmitter<DialledLegEvents> implements Person
   /** The far end rings; nothing to send. */
   ring(): void {}
 
-  earlyMedia(): Promise<MediaSession> {
+  earlyMedia(): Promise<CallMedia> {
     return Promise.reject(new StepError('announce: a persona placing a call cannot announce'));
   }
 
   /** Waits for the far end's answer; rejects (the call is over) when it fails instead. */
-  answer(): Promise<MediaSession> {
+  answer(): Promise<CallMedia> {
     const out = this.out;
-    const take = (): MediaSession => {
+    const take = (): CallMedia => {
       this.#taken = true;
       return out.media;
     };

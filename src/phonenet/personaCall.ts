@@ -12,7 +12,8 @@
 
 import { basename } from 'node:path';
 import type { Clock } from '../clock/clock.js';
-import type { DtmfSentEvent, MediaSession } from '../media/mediaSession.js';
+import type { CallMedia } from '../media/callMedia.js';
+import type { DtmfSentEvent } from '../media/mediaSession.js';
 import { PcmSource } from '../media/pcmSource.js';
 import type { PlayoutEnded, PlayoutStarted } from '../media/playout.js';
 import type { Logger } from '../observability/logger.js';
@@ -38,8 +39,8 @@ export interface PersonaLeg {
   once(event: 'ended', listener: (by: EndedBy, reason: string) => void): unknown;
   once(event: 'confirmed', listener: () => void): unknown;
   ring(): void;
-  earlyMedia(): Promise<MediaSession>;
-  answer(): Promise<MediaSession>;
+  earlyMedia(): Promise<CallMedia>;
+  answer(): Promise<CallMedia>;
   reject(status: number, reason?: string): void;
   hangup(): void;
   /** A placed call that was not answered: the far end's final status. */
@@ -90,7 +91,7 @@ export class PersonaCall {
   readonly #abort = new AbortController();
   readonly #ended: Promise<[EndedBy, string]>;
   readonly #watcher: PromptWatcher;
-  #media: MediaSession | undefined;
+  #media: CallMedia | undefined;
   #recordingPending = false;
   #recording: string | undefined;
   #rang = false;
@@ -303,7 +304,7 @@ export class PersonaCall {
     await this.#attach(media);
   }
 
-  async #attach(media: MediaSession): Promise<void> {
+  async #attach(media: CallMedia): Promise<void> {
     if (this.#media === media) return;
     this.#media = media;
     const { timeline } = this.#o;
@@ -335,7 +336,7 @@ export class PersonaCall {
     }
   }
 
-  #requireMedia(what: string): MediaSession {
+  #requireMedia(what: string): CallMedia {
     const media = this.#media;
     if (!media || media.closed) throw new StepError(`${what}: no audio yet (answer or announce first)`);
     return media;

@@ -4,7 +4,7 @@
  * The virtual phone network's callees are built on this.
  */
 import { EventEmitter } from 'node:events';
-import type { MediaSession } from '../media/mediaSession.js';
+import type { CallMedia } from '../media/callMedia.js';
 import type { EndedBy, IncomingInvite } from '../sip/index.js';
 import { buildAnswer, type LocalSrtp, type MediaDescriptionSummary } from '../sip/index.js';
 import { newLocalSrtp, srtpKeysFor } from './sdesKeys.js';
@@ -23,8 +23,8 @@ export class MediaOfferError extends Error {
 export class InboundCall extends EventEmitter<InboundCallEvents> {
   readonly sip: IncomingInvite;
   readonly #telephony: Telephony;
-  #media: MediaSession | undefined;
-  #opening: Promise<MediaSession> | undefined;
+  #media: CallMedia | undefined;
+  #opening: Promise<CallMedia> | undefined;
   #ended = false;
   #srtp: LocalSrtp | undefined;
   /** Why the media failed to close, if it did (the call still ends). */
@@ -42,7 +42,7 @@ export class InboundCall extends EventEmitter<InboundCallEvents> {
     });
   }
 
-  get media(): MediaSession | undefined {
+  get media(): CallMedia | undefined {
     return this.#media;
   }
 
@@ -55,14 +55,14 @@ export class InboundCall extends EventEmitter<InboundCallEvents> {
   }
 
   /** 183 Session Progress with our SDP: audio we play reaches the caller before any answer. */
-  async earlyMedia(): Promise<MediaSession> {
+  async earlyMedia(): Promise<CallMedia> {
     const { media, sdp } = await this.#prepare();
     this.sip.progress(sdp);
     return media;
   }
 
   /** 200 OK with our SDP answer; the media session starts towards the caller's offer. */
-  async answer(): Promise<MediaSession> {
+  async answer(): Promise<CallMedia> {
     const { media, sdp } = await this.#prepare();
     this.sip.answer(sdp);
     return media;
@@ -78,7 +78,7 @@ export class InboundCall extends EventEmitter<InboundCallEvents> {
     else if (this.sip.state === 'ringing') this.sip.reject(480);
   }
 
-  async #prepare(): Promise<{ media: MediaSession; sdp: string }> {
+  async #prepare(): Promise<{ media: CallMedia; sdp: string }> {
     const offer = this.sip.offer;
     const remote = this.sip.offerMedia;
     if (offer === undefined || remote === undefined) {
@@ -90,7 +90,11 @@ export class InboundCall extends EventEmitter<InboundCallEvents> {
       telephoneEventPayloadType: remote.telephoneEventPt ?? null,
     });
     const media = await this.#opening;
-    this.#media = media;
+    if (this.#media !== media) {
+      // Its media worker died: the call cannot go on without audio.
+      media.once('lost', () => this.hangup());
+      this.#media = media;
+    }
     const ip = await this.#telephony.mediaAddressToward(remote.ip);
     if (this.#ended) {
       await media.close();
@@ -111,6 +115,7 @@ export class InboundCall extends EventEmitter<InboundCallEvents> {
   }
 
   #follow(remote: MediaDescriptionSummary): void {
+    if (this.#media?.closed) return;
     this.#media?.update({
       srtp: srtpKeysFor(this.#srtp, remote),
       remote: { address: remote.ip, port: remote.port },

@@ -3,27 +3,27 @@
  * shared media clock (one tick of delay plus each side's jitter buffer). One way for monitoring
  * (an agent listening in), both ways for a bridge. `close()` stops the relay; the calls go on.
  */
-import type { MediaSession } from '../media/mediaSession.js';
+import type { CallMedia } from '../media/callMedia.js';
 import { StreamSource } from '../media/streamSource.js';
 
 export class MediaBridge {
   readonly #relays: { stop(): void }[] = [];
 
   /** Relays `from`'s incoming audio into `to`'s playout (it replaces what `to` was playing). */
-  static oneWay(from: MediaSession, to: MediaSession): MediaBridge {
+  static oneWay(from: CallMedia, to: CallMedia): MediaBridge {
     const bridge = new MediaBridge();
     bridge.#relay(from, to);
     return bridge;
   }
 
-  static bothWays(a: MediaSession, b: MediaSession): MediaBridge {
+  static bothWays(a: CallMedia, b: CallMedia): MediaBridge {
     const bridge = new MediaBridge();
     bridge.#relay(a, b);
     bridge.#relay(b, a);
     return bridge;
   }
 
-  #relay(from: MediaSession, to: MediaSession): void {
+  #relay(from: CallMedia, to: CallMedia): void {
     to.flushPlayout();
     const stream = new StreamSource(8000);
     to.play(stream, { id: 'bridge' });

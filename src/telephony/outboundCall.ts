@@ -6,8 +6,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
+import type { CallMedia } from '../media/callMedia.js';
 import type { RecordingInfo } from '../media/callRecorder.js';
-import type { MediaSession, MediaSessionOptions } from '../media/mediaSession.js';
+import type { MediaSessionOptions } from '../media/mediaSession.js';
 import type {
   CallFailure,
   CodecName,
@@ -59,7 +60,7 @@ export interface OutboundCallEvents {
 }
 
 export class OutboundCall extends EventEmitter<OutboundCallEvents> {
-  readonly media: MediaSession;
+  readonly media: CallMedia;
   readonly sip: OutgoingInvite;
   /** What the recorder wrote, once the call is over (when it recorded). */
   recording: RecordingInfo | undefined;
@@ -68,11 +69,13 @@ export class OutboundCall extends EventEmitter<OutboundCallEvents> {
   #finished = false;
   readonly #srtp: LocalSrtp | undefined;
 
-  private constructor(media: MediaSession, sip: OutgoingInvite, srtp: LocalSrtp | undefined) {
+  private constructor(media: CallMedia, sip: OutgoingInvite, srtp: LocalSrtp | undefined) {
     super();
     this.media = media;
     this.sip = sip;
     this.#srtp = srtp;
+    // Its media worker died: the call cannot go on without audio (BYE, or CANCEL before the answer).
+    media.once('lost', () => this.hangup());
     sip.on('progress', (status, _reason, sdp) => {
       if (status >= 180 && sdp === undefined) this.emit('ringing', status);
     });
@@ -141,6 +144,7 @@ export class OutboundCall extends EventEmitter<OutboundCallEvents> {
   }
 
   #follow(remote: MediaDescriptionSummary): void {
+    if (this.media.closed) return; // lost with its worker; the hang-up is on its way
     const endpoint = { address: remote.ip, port: remote.port };
     const update = {
       remote: endpoint,

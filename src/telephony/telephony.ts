@@ -2,8 +2,10 @@
  * The telephony core of one process: the SIP user agent, the single 20 ms media clock and the RTP
  * port pool. Calls (outbound legs, answered inbound calls) borrow from it; `close()` ends them all.
  */
+import type { CallMedia } from '../media/callMedia.js';
 import { MediaClock } from '../media/mediaClock.js';
 import { MediaSession, type MediaSessionOptions } from '../media/mediaSession.js';
+import { MediaWorkerPool } from '../media/worker/mediaWorkerPool.js';
 import { LocalAddresses } from '../net/localAddresses.js';
 import type { Logger } from '../observability/logger.js';
 import { PortPool } from '../rtp/portPool.js';
@@ -28,6 +30,11 @@ export interface TelephonyOptions {
   /** User part of our Contact. */
   user?: string;
   timers?: Partial<SipTimerConfig>;
+  /**
+   * Media worker threads (0 or absent: every call's media runs on this thread's clock). With N ≥ 1
+   * the RTP port range is split between N threads and each call's media runs in the least loaded.
+   */
+  mediaWorkers?: number;
   /** Share a clock (tests, or several user agents in one process). */
   clock?: MediaClock;
   logger: Logger;
@@ -45,7 +52,9 @@ export class Telephony {
   readonly #mediaAddresses: LocalAddresses;
   readonly #ownsClock: boolean;
   readonly #log: Logger;
-  readonly #media = new Set<MediaSession>();
+  readonly #media = new Set<CallMedia>();
+  /** The media worker threads, when media runs off this thread. */
+  readonly mediaWorkers: MediaWorkerPool | undefined;
 
   private constructor(
     ua: SipUserAgent,
@@ -62,6 +71,15 @@ export class Telephony {
     this.#mediaAddresses = mediaAddresses;
     this.#log = options.logger;
     this.ports = new PortPool({ min: options.rtpPortMin, max: options.rtpPortMax });
+    this.mediaWorkers = options.mediaWorkers
+      ? new MediaWorkerPool({
+          size: options.mediaWorkers,
+          portMin: options.rtpPortMin,
+          portMax: options.rtpPortMax,
+          logger: options.logger,
+          clock,
+        })
+      : undefined;
   }
 
   static async create(options: TelephonyOptions): Promise<Telephony> {
@@ -87,14 +105,28 @@ export class Telephony {
   }
 
   /** Opens an RTP session on a port from the pool; it is closed with the call (or by `close()`). */
-  async openMedia(options: Partial<MediaSessionOptions> = {}): Promise<MediaSession> {
-    const media = await MediaSession.open({
-      clock: this.clock,
-      portPool: this.ports,
-      localAddress: this.rtpAddress,
-      logger: this.#log,
-      ...options,
-    });
+  async openMedia(options: Partial<MediaSessionOptions> = {}): Promise<CallMedia> {
+    let media: CallMedia;
+    if (this.mediaWorkers) {
+      const { clock, portPool, random, onPacketSent, localAddress, ...spec } = options;
+      if (clock || portPool || random || onPacketSent)
+        throw new Error(
+          'clock, portPool, random and onPacketSent need media on this thread (mediaWorkers: 0)',
+        );
+      media = await this.mediaWorkers.open({
+        localAddress: localAddress ?? this.rtpAddress,
+        logger: this.#log,
+        ...spec,
+      });
+    } else {
+      media = await MediaSession.open({
+        clock: this.clock,
+        portPool: this.ports,
+        localAddress: this.rtpAddress,
+        logger: this.#log,
+        ...options,
+      });
+    }
     this.#media.add(media);
     media.once('closed', () => this.#media.delete(media));
     return media;
@@ -116,6 +148,7 @@ export class Telephony {
   async close(): Promise<void> {
     await this.ua.close();
     await Promise.all([...this.#media].map((m) => m.close()));
+    await this.mediaWorkers?.close();
     if (this.#ownsClock) this.clock.stop();
   }
 }

@@ -1,0 +1,67 @@
+/**
+ * Feeds an AudioSource built on the main thread (a prompt sequence with files still decoding, a TTS
+ * stream, a bridged leg) to a playout item in a media worker, as PCM chunks.
+ *
+ * It reads ahead of the worker's playout by at most `aheadMs` of audio (default 3 s): enough that
+ * the worker never starves because the main thread is busy for a moment, little enough that a
+ * barge-in wastes little work and a thousand long prompts do not sit in memory twice. A source
+ * that is starved (its next element still on its way) is asked again on the next poll.
+ *
+ * Reading ahead means a source's own notion of "where playback is" (SequenceSource.index) runs up
+ * to `aheadMs` early; what was really played comes back from the worker as playStarted/playEnded.
+ */
+import type { AudioSource } from '../audioSource.js';
+
+const SAMPLES_PER_MS = 8;
+
+export class SourcePump {
+  readonly #source: AudioSource;
+  readonly #send: (pcm: Int16Array, end: boolean) => void;
+  readonly #aheadSamples: number;
+  #sent = 0;
+  #startedAt: number | undefined;
+  #finished = false;
+
+  constructor(source: AudioSource, send: (pcm: Int16Array, end: boolean) => void, aheadMs = 3000) {
+    this.#source = source;
+    this.#send = send;
+    this.#aheadSamples = aheadMs * SAMPLES_PER_MS;
+  }
+
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** The worker started playing the item at `at` (clock ms): read-ahead is measured from here. */
+  started(at: number): void {
+    this.#startedAt = at;
+  }
+
+  /** Reads what the source has, up to the read-ahead bound at `now`, and sends it. */
+  pump(now: number): void {
+    if (this.#finished) return;
+    const played = this.#startedAt === undefined ? 0 : Math.max(0, now - this.#startedAt) * SAMPLES_PER_MS;
+    const room = Math.floor(played + this.#aheadSamples - this.#sent);
+    if (room <= 0) return;
+    const buffer = new Int16Array(room);
+    let n: number;
+    try {
+      n = this.#source.read(buffer, 0, room);
+    } catch {
+      n = 0; // a source that throws is over, as the in-thread playout would drop it
+      this.#finished = true;
+      this.#send(new Int16Array(0), true);
+      return;
+    }
+    this.#sent += n;
+    const done = this.#source.done;
+    if (n > 0 || done) this.#send(n === room ? buffer : buffer.slice(0, n), done);
+    if (done) this.#finished = true;
+  }
+
+  /** Stops feeding (flushed, ended, closed) and releases the source. */
+  stop(): void {
+    this.#finished = true;
+    this.#source.close?.();
+  }
+}
