@@ -1,20 +1,25 @@
 /**
  * `npm run bench:media`: concurrent answered calls, each carrying audio both ways, against
- * smartcall's own UAS (a second process) and against sipp's echo, at rising call counts.
+ * smartcall's own UAS (a second process, its media on every core too), with our media on ONE
+ * worker thread and then on one per core (Telephony `mediaWorkers`), at rising call counts.
+ * BENCH_SIPP=1 adds a series against sipp's RTP echo.
  *
  * In the same run it measures the machine's raw loopback UDP ceiling (a minimal Node sender and
  * receiver pair), because on this machine that ceiling, not our code, may bound the call count:
  * each call costs 100 packets per second at our end (50 sent, 50 received).
  *
- * Per call count: RTP send-interval deviation (|interval − 20 ms| per session) p50/p99/max, packet
- * loss (sequence gaps seen by our jitter buffers), CPU and RSS per call. The highest count held with
- * p99 ≤ 5 ms and loss < 0.1% is reported as a fraction of ceiling ÷ 100. Also the call set-up rate
- * (INVITE → 200 → ACK → BYE per second, media sessions included). Last line: one JSON object.
+ * Per call count: RTP send-interval deviation (|interval − 20 ms| per session, measured in the
+ * worker threads as each packet leaves) p50/p99/max, packet loss (sequence gaps seen by our jitter
+ * buffers), CPU per call (every thread of this process: the CPU smartcall itself used) and RSS per
+ * call. The highest count held with p99 ≤ 5 ms and loss < 0.1% is reported for 1 worker
+ * (`maxCallsOneWorker`) and for one per core (`maxCalls`, also as a fraction of ceiling ÷ 100). Also
+ * the call set-up rate (INVITE → 200 → ACK → BYE per second, media sessions included). Last line:
+ * one JSON object.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PcmSource } from '../src/media/pcmSource.js';
 import { silentLogger } from '../src/observability/logger.js';
@@ -22,7 +27,11 @@ import { OutboundCall } from '../src/telephony/outboundCall.js';
 import { Telephony } from '../src/telephony/telephony.js';
 import { blast } from './udpCeiling.js';
 
-const COUNTS = (process.env.BENCH_CALLS ?? '50,100,200,300,400,500,600,800')
+/** Media worker threads in the "every core" run (and the far end's). */
+const WORKERS = Number(process.env.BENCH_WORKERS ?? availableParallelism());
+/** BENCH_SIPP=1: also a series against sipp's RTP echo (sipp itself tops out near 300 calls here). */
+const SIPP = process.env.BENCH_SIPP === '1';
+const COUNTS = (process.env.BENCH_CALLS ?? '200,400,600,800,1000,1200,1500,2000')
   .split(',')
   .map(Number)
   .filter((n) => n > 0);
@@ -88,10 +97,21 @@ interface StepResult {
   held: boolean;
 }
 
+/** Packets lost or late, and received, over all calls (worker sessions fetch fresh counters). */
+async function lossCounts(calls: OutboundCall[]): Promise<{ lost: number; got: number }[]> {
+  return Promise.all(
+    calls.map(async (c) => {
+      const stats = await c.media.refreshStats();
+      return { lost: stats.jitter.lost + stats.jitter.late, got: stats.jitter.received };
+    }),
+  );
+}
+
 /** One step: `n` calls up at once, audio both ways, measured for MEASURE_MS. */
 async function step(tel: Telephony, target: string, n: number, rssBase: number): Promise<StepResult> {
+  const pool = tel.mediaWorkers;
   let measuring = false;
-  const deviations = new Float64Array(Math.ceil(n * (MEASURE_MS / 20) * 1.1));
+  const deviations = new Float64Array(pool ? 0 : Math.ceil(n * (MEASURE_MS / 20) * 1.1));
   let count = 0;
   const calls: OutboundCall[] = [];
   const lastSent: number[] = [];
@@ -102,14 +122,17 @@ async function step(tel: Telephony, target: string, n: number, rssBase: number):
     const call = await OutboundCall.place(tel, {
       target,
       setupTimeoutMs: 20_000,
-      media: {
-        onPacketSent: (_ideal, sentAt) => {
-          const prev = lastSent[index]!;
-          lastSent[index] = sentAt;
-          if (measuring && prev > 0 && count < deviations.length)
-            deviations[count++] = Math.abs(sentAt - prev - 20);
+      // In-thread media reports each packet here; worker threads measure in place (see below).
+      ...(!pool && {
+        media: {
+          onPacketSent: (_ideal: number, sentAt: number) => {
+            const prev = lastSent[index]!;
+            lastSent[index] = sentAt;
+            if (measuring && prev > 0 && count < deviations.length)
+              deviations[count++] = Math.abs(sentAt - prev - 20);
+          },
         },
-      },
+      }),
     });
     calls.push(call);
     setups.push(
@@ -128,28 +151,29 @@ async function step(tel: Telephony, target: string, n: number, rssBase: number):
   }
   await Promise.all(setups);
   await sleep(1000);
-  const lossBefore = calls.map((c) => ({
-    lost: c.media.stats.jitter.lost + c.media.stats.jitter.late,
-    got: c.media.stats.jitter.received,
-  }));
+  const lossBefore = await lossCounts(calls);
+  await pool?.measureSendIntervals(true);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   measuring = true;
   await sleep(MEASURE_MS);
   measuring = false;
   const elapsed = performance.now() - t0;
+  // process.cpuUsage counts every thread of the process: the media workers are in it.
   const cpu = process.cpuUsage(cpu0);
+  const measured = pool ? await pool.measureSendIntervals(false) : deviations.subarray(0, count);
   const rss = process.memoryUsage().rss;
+  const lossAfter = await lossCounts(calls);
   let lost = 0;
   let got = 0;
-  calls.forEach((c, i) => {
-    lost += c.media.stats.jitter.lost + c.media.stats.jitter.late - lossBefore[i]!.lost;
-    got += c.media.stats.jitter.received - lossBefore[i]!.got;
+  lossAfter.forEach((a, i) => {
+    lost += a.lost - lossBefore[i]!.lost;
+    got += a.got - lossBefore[i]!.got;
   });
   const ended = calls.map((c) => once(c, 'ended'));
   for (const c of calls) c.hangup();
   await Promise.all(ended);
-  const sorted = deviations.subarray(0, count).sort();
+  const sorted = measured.sort();
   const result: StepResult = {
     calls: n,
     p50: percentile(sorted, 50),
@@ -173,7 +197,7 @@ async function series(tel: Telephony, label: string, target: string): Promise<St
     const r = await step(tel, target, n, rssBase);
     results.push(r);
     console.log(
-      `${label.padEnd(10)} ${String(n).padStart(5)} calls: send deviation p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ` +
+      `${label.padEnd(12)} ${String(n).padStart(5)} calls: send deviation p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ` +
         `max ${r.max.toFixed(1)} ms, loss ${(r.loss * 100).toFixed(3)}%, CPU ${r.cpuPerCallPct.toFixed(3)}%/call, ` +
         `RSS ${r.rssPerCallKB.toFixed(0)} KB/call ${r.held ? '' : ' ← over the limits'}`,
     );
@@ -205,77 +229,93 @@ async function setupRate(tel: Telephony, target: string): Promise<number> {
   return SETUP_CALLS / ((performance.now() - started) / 1000);
 }
 
+function ourTelephony(mediaWorkers: number): Promise<Telephony> {
+  return Telephony.create({
+    address: '127.0.0.1',
+    sipUdpPort: 0,
+    sipTcpPort: false,
+    rtpPortMin: 20000,
+    rtpPortMax: 27999,
+    mediaWorkers,
+    logger: silentLogger(),
+  });
+}
+
 async function main(): Promise<void> {
   const ceiling = await packetCeiling();
   const ceilingCalls = ceiling / 100;
   console.log(
     `loopback UDP ceiling: ${ceiling} packets/s received by a minimal Node pair (= ${ceilingCalls.toFixed(0)} calls at 100 packets/s each)`,
   );
-
-  const tel = await Telephony.create({
-    address: '127.0.0.1',
-    sipUdpPort: 0,
-    sipTcpPort: false,
-    rtpPortMin: 30000,
-    rtpPortMax: 33999,
-    logger: silentLogger(),
-  });
-  const uas = await child([process.execPath, 'dist/bench/mediaBenchUas.js', '34000-37999']);
-  const sippDir = mkdtempSync(join(tmpdir(), 'bench-sipp-'));
+  // The far end: smartcall's own UAS in a second process, its media on every core too.
+  const uas = await child([process.execPath, 'dist/bench/mediaBenchUas.js', '40000-47999', String(WORKERS)]);
+  const uasTarget = `sip:bench@127.0.0.1:${uas.first.sipPort}`;
   let sipp: ChildProcess | undefined;
+  const runs: { workers: number; steps: StepResult[] }[] = [];
+  let setups = 0;
   try {
-    const uasTarget = `sip:bench@127.0.0.1:${uas.first.sipPort}`;
-    const setups = await setupRate(tel, uasTarget);
+    for (const workers of [1, WORKERS]) {
+      const tel = await ourTelephony(workers);
+      try {
+        if (workers === WORKERS) {
+          setups = await setupRate(tel, uasTarget);
+          console.log(
+            `call set-up rate: ${setups.toFixed(0)} INVITE→200→ACK→BYE per second (${SETUP_CALLS} calls, 50 at a time, RTP sessions included)`,
+          );
+        }
+        const label = workers === 1 ? '1 worker' : `${workers} workers`;
+        runs.push({ workers, steps: await series(tel, label, uasTarget) });
+        if (SIPP && workers === WORKERS) {
+          sipp = spawn(
+            'sipp',
+            [
+              '-sf',
+              'uas_echo.xml',
+              '-i',
+              '127.0.0.1',
+              '-mi',
+              '127.0.0.1',
+              '-p',
+              '39060',
+              '-mp',
+              '39100',
+              '-cp',
+              '39090',
+              '-rtp_echo',
+              '-nostdin',
+            ],
+            { cwd: join(process.cwd(), 'test/fixtures/sipp'), stdio: 'ignore' },
+          );
+          await sleep(500);
+          await series(tel, 'sipp echo', 'sip:echo@127.0.0.1:39060');
+        }
+      } finally {
+        await tel.close();
+      }
+    }
+    const bestOf = (steps: StepResult[]) => [...steps].reverse().find((r) => r.held);
+    const one = bestOf(runs[0]!.steps);
+    const all = bestOf(runs.at(-1)!.steps);
     console.log(
-      `call set-up rate: ${setups.toFixed(0)} INVITE→200→ACK→BYE per second (${SETUP_CALLS} calls, 50 at a time, RTP sessions included)`,
-    );
-
-    const ours = await series(tel, 'own UAS', uasTarget);
-
-    sipp = spawn(
-      'sipp',
-      [
-        '-sf',
-        'uas_echo.xml',
-        '-i',
-        '127.0.0.1',
-        '-mi',
-        '127.0.0.1',
-        '-p',
-        '39060',
-        '-mp',
-        '39100',
-        '-cp',
-        '39090',
-        '-rtp_echo',
-        '-nostdin',
-      ],
-      { cwd: join(process.cwd(), 'test/fixtures/sipp'), stdio: 'ignore' },
-    );
-    await sleep(500);
-    const echo = await series(tel, 'sipp echo', 'sip:echo@127.0.0.1:39060');
-
-    const best = [...ours].reverse().find((r) => r.held);
-    const echoBest = [...echo].reverse().find((r) => r.held);
-    console.log(
-      `held with p99 ≤ ${P99_LIMIT_MS} ms and loss < 0.1%: ${best?.calls ?? 0} calls against our UAS, ` +
-        `${echoBest?.calls ?? 0} against sipp's echo; ceiling ÷ 100 = ${ceilingCalls.toFixed(0)}`,
+      `held with p99 ≤ ${P99_LIMIT_MS} ms and loss < 0.1%: ${one?.calls ?? 0} calls on 1 media worker, ` +
+        `${all?.calls ?? 0} on ${WORKERS}; ceiling ÷ 100 = ${ceilingCalls.toFixed(0)}`,
     );
     console.log(
       JSON.stringify({
         bench: 'media',
         packetCeilingPps: ceiling,
-        maxCalls: best?.calls ?? 0,
-        ceilingFraction: Number(((best?.calls ?? 0) / ceilingCalls).toFixed(3)),
-        p99DeviationMs: Number((best?.p99 ?? ours[0]?.p99 ?? 0).toFixed(2)),
-        rssPerCallKB: Math.round(best?.rssPerCallKB ?? 0),
+        workers: WORKERS,
+        maxCallsOneWorker: one?.calls ?? 0,
+        maxCalls: all?.calls ?? 0,
+        ceilingFraction: Number(((all?.calls ?? 0) / ceilingCalls).toFixed(3)),
+        p99DeviationMs: Number((all?.p99 ?? runs.at(-1)!.steps[0]?.p99 ?? 0).toFixed(2)),
+        cpuPerCallPct: Number((all?.cpuPerCallPct ?? 0).toFixed(4)),
+        rssPerCallKB: Math.round(all?.rssPerCallKB ?? 0),
         setupsPerSec: Math.round(setups),
       }),
     );
   } finally {
-    await tel.close();
     await stop(uas.proc);
-    rmSync(sippDir, { recursive: true, force: true });
     if (RECORD) rmSync(RECORD_DIR, { recursive: true, force: true });
     if (sipp) await stop(sipp);
   }

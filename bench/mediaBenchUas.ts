@@ -1,6 +1,7 @@
 /**
  * The far end of `npm run bench:media`, in its own process (its own core): a smartcall Telephony
- * that answers every call and plays audio into it, so media flows both ways. Prints
+ * that answers every call and plays audio into it, so media flows both ways (argv: RTP range, media
+ * worker threads — 0 for in-thread). Prints
  * `{"sipPort":N}` once ready; SIGTERM stops it.
  */
 import { PcmSource } from '../src/media/pcmSource.js';
@@ -13,12 +14,14 @@ for (let i = 0; i < TONE.length; i++) TONE[i] = Math.round(6000 * Math.sin((2 * 
 
 async function main(): Promise<void> {
   const [min, max] = (process.argv[2] ?? '34000-35999').split('-').map(Number);
+  const mediaWorkers = Number(process.argv[3] ?? 0);
   const tel = await Telephony.create({
     address: '127.0.0.1',
     sipUdpPort: 0,
     sipTcpPort: false,
     rtpPortMin: min!,
     rtpPortMax: max!,
+    mediaWorkers,
     logger: silentLogger(),
   });
   tel.ua.on('incoming', (sip) => {

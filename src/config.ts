@@ -6,6 +6,7 @@
  * rest of the system can trust it.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
@@ -145,6 +146,12 @@ export const configSchema = z
     media: z
       .object({
         /**
+         * Threads that carry calls' media (RTP, jitter buffers, playout, recording): a number, 0 for
+         * the main thread alone, or `auto` for one per core (the main thread alone on one core).
+         * SIP, the dialogue and the store stay on the main thread whatever this says.
+         */
+        workers: z.union([z.literal('auto'), z.number().int().min(0).max(64)]).default(0),
+        /**
          * Fetch network prompt files from any address, private and loopback included: the same as
          * `urlAllowlist: ['0.0.0.0/0', '::/0']` (tests, or a fully trusted network).
          */
@@ -199,6 +206,8 @@ export interface ConfigOverrides {
   sipTlsPort?: number;
   /** Extra persona files for the embedded virtual phone network. */
   personasFiles?: string[];
+  /** Media worker threads (`auto`: one per core). */
+  mediaWorkers?: number | 'auto';
 }
 
 export class ConfigError extends Error {
@@ -269,6 +278,11 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   setPath(input, ['sip', 'tls', 'keyFile'], env.SMARTCALL_SIP_TLS_KEY_FILE || undefined);
   setPath(input, ['sip', 'tls', 'caFile'], env.SMARTCALL_SIP_TLS_CA_FILE || undefined);
   setPath(input, ['phonenet', 'sipPort'], intFromEnv('SMARTCALL_PHONENET_PORT', env.SMARTCALL_PHONENET_PORT));
+  setPath(
+    input,
+    ['media', 'workers'],
+    mediaWorkersFrom('SMARTCALL_MEDIA_WORKERS', env.SMARTCALL_MEDIA_WORKERS),
+  );
 
   setPath(input, ['dataDir'], overrides.dataDir);
   setPath(input, ['http', 'port'], overrides.httpPort);
@@ -276,6 +290,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   setPath(input, ['sip', 'udpPort'], overrides.sipPort);
   setPath(input, ['sip', 'tcpPort'], overrides.sipPort);
   setPath(input, ['sip', 'tls', 'port'], overrides.sipTlsPort);
+  setPath(input, ['media', 'workers'], overrides.mediaWorkers);
   if (overrides.personasFiles) {
     // Flag files come on top of the config file's, as `smartcall phonenet --personas` adds them.
     const fromFile = (input.phonenet as { personasFiles?: unknown } | undefined)?.personasFiles;
@@ -294,6 +309,26 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     throw new ConfigError(`invalid configuration at ${where}: ${issue.message}`);
   }
   return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
+}
+
+/** `auto`, or a whole number of media worker threads, from an environment variable or a flag. */
+export function mediaWorkersFrom(name: string, value: string | undefined): number | 'auto' | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'auto') return 'auto';
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 64)
+    throw new ConfigError(
+      `${name} must be auto or a whole number from 0 to 64, got ${JSON.stringify(value)}`,
+    );
+  return n;
+}
+
+/** How many media worker threads to start: `auto` is one per core, and none on a single core. */
+export function mediaWorkerCount(config: Config): number {
+  const workers = config.media.workers;
+  if (workers !== 'auto') return workers;
+  const cores = availableParallelism();
+  return cores > 1 ? cores : 0;
 }
 
 /** The addresses the telephony core binds and advertises (SIP, and RTP which defaults to SIP's). */

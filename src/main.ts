@@ -24,7 +24,7 @@ import { trunkDial } from './calls/trunkDial.js';
 import { TrunkMonitor } from './calls/trunkMonitor.js';
 import { TrunkRegistrar } from './calls/trunkRegistrar.js';
 import { systemClock } from './clock/clock.js';
-import { type Config, networkAddresses } from './config.js';
+import { type Config, mediaWorkerCount, networkAddresses } from './config.js';
 import { CallTranscripts } from './console/callTranscripts.js';
 import { registerConsoleRoutes } from './console/consoleRoutes.js';
 import { consoleToken } from './console/consoleToken.js';
@@ -146,6 +146,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       clock: systemClock,
       log: log.child({ component: 'sip' }),
     });
+    const mediaWorkers = mediaWorkerCount(config);
     const telephony = await Telephony.create({
       ...networkAddresses(config),
       sipUdpPort: config.sip.udpPort,
@@ -153,6 +154,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       sipTls: sipTlsSettings(config.sip.tls),
       rtpPortMin: config.rtp.portMin,
       rtpPortMax: config.rtp.portMax,
+      mediaWorkers,
       timers: { t1: config.sip.t1Ms },
       admitInvite: (request, source) => door.admit(request, source),
       logger: log.child({ component: 'sip' }),
@@ -166,6 +168,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
         dataDir: config.dataDir,
         voice: new TtsPersonaVoice(speech.tts()),
         clock: telephony.clock,
+        mediaWorkers,
         logger: log.child({ component: 'phonenet' }),
       });
       shutdown.add('phonenet', () => phonenet?.close());
@@ -346,6 +349,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
         ...(config.sip.tls.port !== undefined && { sipTls: telephony.ua.localEndpoint('tls')?.port }),
         dataDir: config.dataDir,
         mode: config.mode,
+        mediaWorkers: telephony.mediaWorkers?.size ?? 0,
         phonenet: phonenet ? `${config.phonenet.address}:${config.phonenet.sipPort}` : undefined,
       },
       'smartcall started',

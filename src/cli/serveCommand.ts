@@ -1,5 +1,6 @@
 /** `smartcall serve`: runs the platform until SIGINT/SIGTERM. */
 import { type Command, InvalidArgumentError } from 'commander';
+import { mediaWorkersFrom } from '../config.js';
 import { startSmartcall } from '../main.js';
 import { createLogger } from '../observability/logger.js';
 import { loadPersonaFile } from '../phonenet/personaFile.js';
@@ -24,6 +25,17 @@ export function registerServeCommand(program: Command): void {
       'SIP over TLS listener port (env SMARTCALL_SIP_TLS_PORT; needs sip.tls.certFile and keyFile)',
       port,
     )
+    .option(
+      '--media-workers <n>',
+      "threads carrying calls' media: a number, 0 for the main thread, auto for one per core (env SMARTCALL_MEDIA_WORKERS, default 0)",
+      (v: string) => {
+        try {
+          return mediaWorkersFrom('--media-workers', v);
+        } catch (err) {
+          throw new InvalidArgumentError((err as Error).message);
+        }
+      },
+    )
     .option('--phonenet <file...>', 'persona files (YAML/JSON) for the embedded virtual phone network')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .action(async (_o, cmd: Command) => {
@@ -32,6 +44,7 @@ export function registerServeCommand(program: Command): void {
         httpHost?: string;
         sipPort?: number;
         sipTlsPort?: number;
+        mediaWorkers?: number | 'auto';
         phonenet?: string[];
         logLevel?: string;
       };
@@ -40,6 +53,7 @@ export function registerServeCommand(program: Command): void {
         httpHost: o.httpHost,
         sipPort: o.sipPort,
         sipTlsPort: o.sipTlsPort,
+        mediaWorkers: o.mediaWorkers,
         personasFiles: o.phonenet,
         logLevel: o.logLevel,
       });

@@ -57,6 +57,8 @@ export interface CarrierOptions {
   acceptNonLoopback?: boolean;
   /** Source ranges (CIDR) calls are taken from (default this machine's loopback). */
   allowedSources?: readonly string[];
+  /** Media worker threads for the callees' media (default none: this thread's clock). */
+  mediaWorkers?: number;
   /** Share a media clock (one process running the platform and the network). */
   clock?: MediaClock;
   /** SIP timers (tests shrink T1). */
@@ -183,6 +185,7 @@ export class Carrier extends EventEmitter<CarrierEvents> {
       user: 'phonenet',
       ...(options.timers && { timers: options.timers }),
       ...(options.clock && { clock: options.clock }),
+      ...(options.mediaWorkers && { mediaWorkers: options.mediaWorkers }),
       logger: options.logger,
     });
     const carrier = new Carrier(telephony, options);

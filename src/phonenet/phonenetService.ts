@@ -26,6 +26,8 @@ export interface PhonenetServiceOptions {
   voice?: VoiceChoice;
   /** Share the platform's media clock (embedded mode). */
   clock?: MediaClock;
+  /** Media worker threads for the callees' media (the platform's `media.workers`). */
+  mediaWorkers?: number;
   /** Synthesize every persona phrase at start-up (default true; a one-off `dial` skips it). */
   warmUp?: boolean;
   logger: Logger;
@@ -60,6 +62,7 @@ export class PhonenetService {
         acceptNonLoopback: config.acceptNonLoopback,
         allowedSources: config.allowedSources,
         ...(options.clock && { clock: options.clock }),
+        ...(options.mediaWorkers && { mediaWorkers: options.mediaWorkers }),
         ...(options.warmUp === false && { warmUp: false }),
         logger,
       });

@@ -56,6 +56,9 @@ before(async () => {
       '0',
       '--phonenet',
       personas,
+      // The calls' media (and the personas') run on worker threads: the whole path through the CLI.
+      '--media-workers',
+      '2',
       '--log-level',
       'warn',
     ],

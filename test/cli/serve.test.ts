@@ -31,6 +31,7 @@ const startedLog = (out: string) =>
     port: number;
     sip: { address: string; port: number };
     dataDir: string;
+    mediaWorkers: number;
   };
 
 test('the first start prints a demo key that places a SmartCall; the second start prints none', async () => {
@@ -45,6 +46,7 @@ test('the first start prints a demo key that places a SmartCall; the second star
     assert.ok(id && secret && number, out);
     const log = startedLog(out);
     assert.equal(log.dataDir, data, '--data-dir is where the server keeps its data');
+    assert.equal(log.mediaWorkers, 0, 'by default media runs on the main thread');
     assert.ok(existsSync(join(data, 'smartcall.db')));
     const r = await callAction(
       'v3',
@@ -66,9 +68,10 @@ test('the first start prints a demo key that places a SmartCall; the second star
   } finally {
     assert.equal(await first.stop(), 0, 'SIGTERM stops it cleanly');
   }
-  const second = await start(args, started, { cwd: dir.path });
+  const second = await start([...args, '--media-workers', '2'], started, { cwd: dir.path });
   try {
     assert.doesNotMatch(second.output(), /AccessKeySecret/);
+    assert.equal(startedLog(second.output()).mediaWorkers, 2, '--media-workers 2 started two media threads');
   } finally {
     await second.stop();
   }
@@ -134,4 +137,12 @@ test('serve refuses a bad persona file with its name and line, before binding an
   );
   assert.equal(ignored.status, 1, 'a persona file that could not be used is not silently dropped');
   assert.match(ignored.stderr, /--phonenet needs the embedded virtual phone network/);
+});
+
+test('serve refuses a --media-workers that is neither auto nor a thread count', () => {
+  const r = smartcall(['serve', '--data-dir', join(dir.path, 'bad'), '--media-workers', 'lots'], {
+    cwd: dir.path,
+  });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /--media-workers must be auto or a whole number from 0 to 64, got "lots"/);
 });

@@ -21,6 +21,8 @@ export class SourcePump {
   #sent = 0;
   #startedAt: number | undefined;
   #finished = false;
+  /** The last read got less than asked: the source is waiting for material, ask every poll. */
+  #starved = false;
 
   constructor(source: AudioSource, send: (pcm: Int16Array, end: boolean) => void, aheadMs = 3000) {
     this.#source = source;
@@ -42,7 +44,9 @@ export class SourcePump {
     if (this.#finished) return;
     const played = this.#startedAt === undefined ? 0 : Math.max(0, now - this.#startedAt) * SAMPLES_PER_MS;
     const room = Math.floor(played + this.#aheadSamples - this.#sent);
-    if (room <= 0) return;
+    // Top up in big steps (half the read-ahead at a time): one message a second and a half per
+    // long prompt, not one a tick.
+    if (room <= 0 || (!this.#starved && this.#sent > 0 && room < this.#aheadSamples / 2)) return;
     const buffer = new Int16Array(room);
     let n: number;
     try {
@@ -55,6 +59,7 @@ export class SourcePump {
     }
     this.#sent += n;
     const done = this.#source.done;
+    this.#starved = n < room && !done;
     if (n > 0 || done) this.#send(n === room ? buffer : buffer.slice(0, n), done);
     if (done) this.#finished = true;
   }
