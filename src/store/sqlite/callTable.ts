@@ -1,4 +1,5 @@
-import type { CallRecord, CallState } from '../records.js';
+import type Database from 'better-sqlite3';
+import type { CallCursor, CallFilter, CallRecord, CallState } from '../records.js';
 import type { CallPatch, CallRepository } from '../repositories.js';
 import type { SqliteDatabase } from './database.js';
 
@@ -79,10 +80,23 @@ const PATCH_COLUMNS: Record<keyof CallPatch, string> = {
   parallelLegHangupCause: 'parallel_leg_hangup_cause',
 };
 
+/** The WHERE terms of a call-list filter, by field: one prepared statement per combination used. */
+const FILTER_TERMS: Record<keyof CallFilter, string> = {
+  accountId: 'account_id = @accountId',
+  calledNumber: 'called_number = @calledNumber',
+  outId: 'out_id = @outId',
+  callId: 'call_id = @callId',
+  state: 'state = @state',
+  statusCode: 'status_code = @statusCode',
+  from: 'created_at >= @from',
+  to: 'created_at < @to',
+};
+
 export class SqliteCallRepository implements CallRepository {
   readonly #db: SqliteDatabase;
   readonly #insert;
   readonly #find;
+  readonly #pages = new Map<string, Database.Statement<Record<string, unknown>, CallRow>>();
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
@@ -155,6 +169,29 @@ export class SqliteCallRepository implements CallRepository {
         ...Object.fromEntries(since.map((s, i) => [`s${i}`, s])),
       })!;
     return since.map((_, i) => row[`n${i}`] ?? 0);
+  }
+
+  page(filter: CallFilter, after: CallCursor | undefined, limit: number): CallRecord[] {
+    const fields = (Object.keys(FILTER_TERMS) as (keyof CallFilter)[]).filter((k) => filter[k] !== undefined);
+    const key = fields.join(',') + (after ? ',after' : '');
+    let stmt = this.#pages.get(key);
+    if (!stmt) {
+      const terms = fields.map((k) => FILTER_TERMS[k]);
+      // A row value comparison: SQLite seeks the (…, created_at, call_id) index to the cursor.
+      if (after) terms.push('(created_at, call_id) < (@afterCreatedAt, @afterCallId)');
+      const where = terms.length > 0 ? `WHERE ${terms.join(' AND ')}` : '';
+      stmt = this.#db.prepare<Record<string, unknown>, CallRow>(
+        `SELECT * FROM calls ${where} ORDER BY created_at DESC, call_id DESC LIMIT @limit`,
+      );
+      this.#pages.set(key, stmt);
+    }
+    const params: Record<string, unknown> = { limit };
+    for (const k of fields) params[k] = filter[k];
+    if (after) {
+      params.afterCreatedAt = after.createdAt;
+      params.afterCallId = after.callId;
+    }
+    return stmt.all(params).map(toRecord);
   }
 
   countByState(): Record<string, number> {
