@@ -27,6 +27,7 @@ export function layout(ctx: PageContext, title: string, main: Html): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="htmx-config" content='{"includeIndicatorStyles":false}'>
 <title>${title} · ${t('title')}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/assets/console.css">
 <script src="/console/assets/htmx.min.js" defer></script>
 </head>
@@ -40,7 +41,7 @@ export function layout(ctx: PageContext, title: string, main: Html): string {
       <input type="hidden" name="_csrf" value="${ctx.csrf}">
       <input type="hidden" name="lang" value="${other}">
       <input type="hidden" name="back" value="${ctx.here}">
-      <button type="submit" lang="${other === 'zh' ? 'zh-CN' : 'en'}" aria-label="${t('switchLangLabel')}">${t('switchLang')}</button>
+      <button type="submit" lang="${other === 'zh' ? 'zh-CN' : 'en'}" title="${t('switchLangLabel')}">${t('switchLang')}</button>
     </form>
     ${
       ctx.user
