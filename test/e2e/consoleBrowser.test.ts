@@ -111,23 +111,23 @@ test('log in, find the call, open its detail, play its recording; another accoun
   await page.waitForURL(/\/console\/calls$/);
   const link = page.getByRole('link', { name: callId });
   await link.waitFor();
-  assert.match(await page.locator('tbody tr', { has: link }).innerText(), /console-e2e/);
+  assert.match((await page.locator('tbody tr', { has: link }).textContent()) ?? '', /console-e2e/);
+  await screen(page, 'calls');
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate('document.activeElement.className'), 'skip', 'the skip link comes first');
-  await screen(page, 'calls');
 
   await link.focus();
   await page.keyboard.press('Enter');
   await page.waitForURL(/\/console\/calls\/[^/]+$/);
   await page.getByRole('heading', { level: 1, name: new RegExp(callId.replace('^', '\\^')) }).waitFor();
-  const timeline = await page.locator('table.timeline').innerText();
+  const timeline = (await page.locator('table.timeline').textContent()) ?? '';
   for (const event of ['已受理', '开始呼叫', '振铃', '接听', '放音', '用户说', '回调', '结束', '回执'])
     assert.ok(timeline.includes(event), `${event} in the timeline:\n${timeline}`);
   assert.match(
-    await page.locator('table.exchanges').innerText(),
+    (await page.locator('table.exchanges').textContent()) ?? '',
     /normal[\s\S]*ok \(HTTP 200\)[\s\S]*hangup \(reply\)/,
   );
-  assert.match(await page.locator('table.receipts').innerText(), /VoiceReport/);
+  assert.match((await page.locator('table.receipts').textContent()) ?? '', /VoiceReport/);
   const duration = await page.locator('audio').evaluate(
     (a: { readyState: number; duration: number; addEventListener(type: string, f: () => void): void }) =>
       new Promise<number>((resolve) => {
