@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the third-party peers the test suite talks to on 127.0.0.1, when missing:
 # sipp (sip-tester), baresip, kamailio with its TLS module, dnsmasq (DNS SRV/NAPTR), sox, openssl (test CAs) and iptables (the NAT
-# test's MASQUERADE), from Debian's packages; and the human voice
+# test's MASQUERADE), chromium (the web console's browser test, driven by playwright-core) with a
+# small Chinese font (so its screenshots show the Chinese pages), from Debian's packages; and the human voice
 # prompts (asterisk-core-sounds-en-wav) the speech harness adds to its synthesized test set.
 set -e
 need=""
@@ -13,6 +14,8 @@ command -v sox >/dev/null 2>&1 || need="$need sox"
 command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need="$need dnsmasq-base"
 command -v iptables >/dev/null 2>&1 || [ -x /usr/sbin/iptables ] || need="$need iptables"
 command -v openssl >/dev/null 2>&1 || need="$need openssl"
+[ -x /usr/bin/chromium ] || need="$need chromium"
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need="$need fonts-wqy-microhei"
 [ -d /usr/share/asterisk/sounds/en_US_f_Allison ] || need="$need asterisk-core-sounds-en-wav"
 [ -z "$need" ] && exit 0
 echo "installing test peers:$need"

@@ -28,6 +28,8 @@ import { type Config, mediaWorkerCount, networkAddresses } from './config.js';
 import { CallTranscripts } from './console/callTranscripts.js';
 import { registerConsoleRoutes } from './console/consoleRoutes.js';
 import { consoleToken } from './console/consoleToken.js';
+import { type ConsoleLogin, ConsoleUsers } from './console/consoleUsers.js';
+import { registerWebConsole } from './console/webConsole.js';
 import { DEMO_BOT_PATH, registerDemoBot } from './demo/demoBotRoute.js';
 import { NetworkFiles } from './media-library/networkFiles.js';
 import { PromptBuilder } from './media-library/promptBuilder.js';
@@ -70,6 +72,8 @@ export interface RunningSmartcall {
   httpPort: number;
   /** Present on the first start in embedded mode only. */
   demo: DemoAccount | undefined;
+  /** The console login made on the first start (printed once beside the demo key). */
+  consoleLogin: ConsoleLogin | undefined;
   events: CallEvents;
   telephony: Telephony;
   phonenet: PhonenetService | undefined;
@@ -133,6 +137,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
     const tenancy = new TenancyAdmin(store, box);
     const trunks = new TrunkAdmin(store, box);
     const demo = config.mode === 'embedded' ? ensureDemoAccount(store, tenancy) : undefined;
+    const consoleLogin = await new ConsoleUsers(store, systemClock).ensureFirstAdmin();
 
     const speech = await SpeechEngines.start({ config: config.speech, asrModels: store.asrModels, log });
     shutdown.add('speech', () => speech.close());
@@ -317,6 +322,12 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       recordings: { store, links },
       routes: (app) => {
         registerConsoleRoutes(app, { token, transcripts });
+        registerWebConsole(app, {
+          store,
+          clock: systemClock,
+          transcripts,
+          log: log.child({ component: 'console' }),
+        });
         if (config.mode === 'embedded') registerDemoBot(app);
       },
     });
@@ -358,6 +369,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       store,
       httpPort,
       demo,
+      consoleLogin,
       events,
       telephony,
       phonenet,

@@ -8,6 +8,7 @@ import { type AccountRecord, RECEIPT_TYPES } from '../store/records.js';
 import { DEFAULT_DESTINATIONS } from '../tenancy/destinations.js';
 import { receiptUrl } from '../tenancy/receiptRoutes.js';
 import { registerAsrModelCommands } from './asrCommands.js';
+import { registerConsoleUserCommands } from './consoleUserCommands.js';
 import { type GlobalOptions, withAdmin } from './context.js';
 import { emit, fail, table } from './output.js';
 import { registerStsCommands } from './stsCommands.js';
@@ -53,6 +54,7 @@ export function registerAdminCommands(program: Command): void {
   registerAsrModelCommands(admin);
   registerTtsTemplateCommands(admin);
   registerStsCommands(admin);
+  registerConsoleUserCommands(admin);
 
   const account = admin.command('account').description('tenant accounts');
   account

@@ -66,6 +66,20 @@ export function registerServeCommand(program: Command): void {
       if (phonenetRuns) for (const file of config.phonenet.personasFiles) loadPersonaFile(file);
       const log = createLogger({ level: config.log.level });
       const running = await startSmartcall(config, log);
+      const base = `http://${config.http.host}:${running.httpPort}`;
+      if (running.consoleLogin) {
+        const c = running.consoleLogin;
+        // Printed once, on the first start; only the password's scrypt hash is stored.
+        process.stdout.write(
+          [
+            '',
+            '  smartcall console (shown once; keep it):',
+            `    console:           ${base}/console`,
+            `    user:              ${c.name}`,
+            `    password:          ${c.password}`,
+          ].join('\n') + '\n',
+        );
+      }
       if (running.demo) {
         const d = running.demo;
         // Printed once, on the first start; the secret is stored only in sealed form.
@@ -73,7 +87,7 @@ export function registerServeCommand(program: Command): void {
           [
             '',
             '  smartcall demo account (shown once; keep it):',
-            `    endpoint:          http://${config.http.host}:${running.httpPort}/`,
+            `    endpoint:          ${base}/`,
             `    AccessKeyId:       ${d.accessKeyId}`,
             `    AccessKeySecret:   ${d.accessKeySecret}`,
             `    display number:    ${d.displayNumber}  (CalledShowNumber)`,

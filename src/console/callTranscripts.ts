@@ -47,6 +47,11 @@ export class CallTranscripts {
     for (const l of slot.listeners) l(entry);
   }
 
+  /** What is still held for a call (recent calls only), without following it. */
+  entries(callId: string): readonly TranscriptEntry[] {
+    return this.#calls.get(callId)?.entries ?? [];
+  }
+
   /** Replays what is known, then follows; returns the unsubscribe function. */
   follow(callId: string, listener: Listener): { stop: () => void; ended: boolean } {
     const slot = this.#slot(callId);

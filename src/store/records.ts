@@ -261,3 +261,47 @@ export interface ReceiptRecord {
   createdAt: number;
   deliveredAt: number | null;
 }
+
+/** Who may use the web console: an `admin` changes things, a `viewer` only looks. */
+export const CONSOLE_ROLES = ['admin', 'viewer'] as const;
+export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
+
+export interface ConsoleUserRecord {
+  name: string;
+  /** `scrypt$N$r$p$salt$hash` (console/passwordHash.ts); never the password. */
+  passwordHash: string;
+  role: ConsoleRole;
+  /** The one account this user sees; null: every account. */
+  accountId: number | null;
+  createdAt: number;
+}
+
+export interface ConsoleSessionRecord {
+  /** SHA-256 of the cookie's token: a leaked database opens no session. */
+  tokenHash: string;
+  userName: string;
+  /** Sent back with every change (form field or header), checked against this. */
+  csrfToken: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** What the console's call list narrows to; every field is optional and they combine (AND). */
+export interface CallFilter {
+  accountId?: number;
+  calledNumber?: string;
+  outId?: string;
+  callId?: string;
+  state?: CallState;
+  statusCode?: string;
+  /** created_at >= from (epoch ms). */
+  from?: number;
+  /** created_at < to (epoch ms). */
+  to?: number;
+}
+
+/** Where a page of calls (newest first) continues: strictly older than this call. */
+export interface CallCursor {
+  createdAt: number;
+  callId: string;
+}

@@ -12,8 +12,12 @@ import type {
   AsrModelRecord,
   CallbackExchangeRecord,
   CallbackSettings,
+  CallCursor,
+  CallFilter,
   CallRecord,
   CallState,
+  ConsoleSessionRecord,
+  ConsoleUserRecord,
   DisplayNumberRecord,
   ReceiptRecord,
   ReceiptSettings,
@@ -117,6 +121,11 @@ export interface CallRepository {
    * placed to `calledNumber` at or after each instant of `since` (epoch ms), in that order.
    */
   countToCallee(accountId: number, calledNumber: string, action: string, since: readonly number[]): number[];
+  /**
+   * Calls matching `filter`, newest first (created_at, then CallId), at most `limit`, continuing
+   * after `after` (keyset paging: as fast on page 1000 as on page 1).
+   */
+  page(filter: CallFilter, after: CallCursor | undefined, limit: number): CallRecord[];
 }
 
 export interface TrunkRepository {
@@ -156,6 +165,23 @@ export interface ReceiptRepository {
   nextDueAt(now: number): number | undefined;
 }
 
+export interface ConsoleUserRepository {
+  /** False when the name is taken. */
+  insert(record: ConsoleUserRecord): boolean;
+  find(name: string): ConsoleUserRecord | undefined;
+  list(): ConsoleUserRecord[];
+  /** Removes the user and their sessions; false when there was none. */
+  remove(name: string): boolean;
+}
+
+export interface ConsoleSessionRepository {
+  insert(record: ConsoleSessionRecord): void;
+  find(tokenHash: string): ConsoleSessionRecord | undefined;
+  remove(tokenHash: string): void;
+  /** Forgets sessions that expired before `now`. */
+  removeExpired(now: number): number;
+}
+
 /** Small named facts about the installation (e.g. that the demo account was made). */
 export interface MetaRepository {
   get(key: string): string | undefined;
@@ -174,6 +200,8 @@ export interface Store {
   readonly trunks: TrunkRepository;
   readonly callbackExchanges: CallbackExchangeRepository;
   readonly receipts: ReceiptRepository;
+  readonly consoleUsers: ConsoleUserRepository;
+  readonly consoleSessions: ConsoleSessionRepository;
   /** Runs `fn` atomically: all of its writes land, or none. */
   transaction<T>(fn: () => T): T;
   close(): void;

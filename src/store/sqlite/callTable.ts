@@ -1,4 +1,5 @@
-import type { CallRecord, CallState } from '../records.js';
+import type Database from 'better-sqlite3';
+import type { CallCursor, CallFilter, CallRecord, CallState } from '../records.js';
 import type { CallPatch, CallRepository } from '../repositories.js';
 import type { SqliteDatabase } from './database.js';
 
@@ -79,10 +80,30 @@ const PATCH_COLUMNS: Record<keyof CallPatch, string> = {
   parallelLegHangupCause: 'parallel_leg_hangup_cause',
 };
 
+/**
+ * The WHERE terms of a call-list filter, by field: one prepared statement per combination used.
+ * A filter on a key that picks out few calls (number, OutId, CallId) must be searched through its
+ * own index; SQLite without statistics would rather walk the newest-first index of the account or
+ * of all calls (no sort needed), which at a million calls means scanning most of them. A unary `+`
+ * keeps the other terms from offering an index, so the planner takes the key's.
+ */
+const FILTER_TERMS: Record<keyof CallFilter, (c: (column: string) => string) => string> = {
+  accountId: (c) => `${c('account_id')} = @accountId`,
+  calledNumber: () => 'called_number = @calledNumber',
+  outId: () => 'out_id = @outId',
+  callId: () => 'call_id = @callId',
+  state: (c) => `${c('state')} = @state`,
+  statusCode: (c) => `${c('status_code')} = @statusCode`,
+  from: (c) => `${c('created_at')} >= @from`,
+  to: (c) => `${c('created_at')} < @to`,
+};
+const SELECTIVE: readonly (keyof CallFilter)[] = ['calledNumber', 'outId', 'callId'];
+
 export class SqliteCallRepository implements CallRepository {
   readonly #db: SqliteDatabase;
   readonly #insert;
   readonly #find;
+  readonly #pages = new Map<string, Database.Statement<Record<string, unknown>, CallRow>>();
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
@@ -155,6 +176,31 @@ export class SqliteCallRepository implements CallRepository {
         ...Object.fromEntries(since.map((s, i) => [`s${i}`, s])),
       })!;
     return since.map((_, i) => row[`n${i}`] ?? 0);
+  }
+
+  page(filter: CallFilter, after: CallCursor | undefined, limit: number): CallRecord[] {
+    const fields = (Object.keys(FILTER_TERMS) as (keyof CallFilter)[]).filter((k) => filter[k] !== undefined);
+    const key = fields.join(',') + (after ? ',after' : '');
+    let stmt = this.#pages.get(key);
+    if (!stmt) {
+      const keyed = fields.some((k) => SELECTIVE.includes(k));
+      const column = (name: string) => (keyed ? `+${name}` : name);
+      const terms = fields.map((k) => FILTER_TERMS[k](column));
+      // A row value comparison: SQLite seeks the (…, created_at, call_id) index to the cursor.
+      if (after) terms.push(`(${column('created_at')}, call_id) < (@afterCreatedAt, @afterCallId)`);
+      const where = terms.length > 0 ? `WHERE ${terms.join(' AND ')}` : '';
+      stmt = this.#db.prepare<Record<string, unknown>, CallRow>(
+        `SELECT * FROM calls ${where} ORDER BY created_at DESC, call_id DESC LIMIT @limit`,
+      );
+      this.#pages.set(key, stmt);
+    }
+    const params: Record<string, unknown> = { limit };
+    for (const k of fields) params[k] = filter[k];
+    if (after) {
+      params.afterCreatedAt = after.createdAt;
+      params.afterCallId = after.callId;
+    }
+    return stmt.all(params).map(toRecord);
   }
 
   countByState(): Record<string, number> {

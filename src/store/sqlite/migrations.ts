@@ -255,4 +255,35 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE display_numbers ADD COLUMN inbound INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 17,
+    name: 'web console users and sessions; call list indexes for keyset paging (newest first)',
+    sql: `
+      CREATE TABLE console_users (
+        name TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+        account_id INTEGER REFERENCES accounts(id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE console_sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_name TEXT NOT NULL REFERENCES console_users(name) ON DELETE CASCADE,
+        csrf_token TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX console_sessions_user ON console_sessions(user_name);
+      CREATE INDEX console_sessions_expiry ON console_sessions(expires_at);
+      CREATE INDEX calls_created_id ON calls(created_at, call_id);
+      DROP INDEX calls_account_created;
+      CREATE INDEX calls_account_created_id ON calls(account_id, created_at, call_id);
+      DROP INDEX calls_state;
+      CREATE INDEX calls_state_created_id ON calls(state, created_at, call_id);
+      CREATE INDEX calls_account_state_created_id ON calls(account_id, state, created_at, call_id);
+      CREATE INDEX calls_callee_created ON calls(called_number, created_at);
+      CREATE INDEX calls_out_id ON calls(out_id) WHERE out_id IS NOT NULL;
+      CREATE INDEX calls_status_created ON calls(status_code, created_at);
+    `,
+  },
 ];

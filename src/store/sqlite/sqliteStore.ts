@@ -4,6 +4,7 @@ import { SqliteAccessKeyRepository } from './accessKeyTable.js';
 import { SqliteAccountRepository } from './accountTable.js';
 import { SqliteCallbackExchangeRepository } from './callbackExchangeTable.js';
 import { SqliteCallRepository } from './callTable.js';
+import { SqliteConsoleSessionRepository, SqliteConsoleUserRepository } from './consoleTables.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { SqliteDisplayNumberRepository } from './displayNumberTable.js';
 import {
@@ -29,6 +30,8 @@ export class SqliteStore implements Store {
   readonly trunks;
   readonly callbackExchanges;
   readonly receipts;
+  readonly consoleUsers;
+  readonly consoleSessions;
 
   constructor(db: SqliteDatabase) {
     this.db = db;
@@ -43,6 +46,8 @@ export class SqliteStore implements Store {
     this.trunks = new SqliteTrunkRepository(db);
     this.callbackExchanges = new SqliteCallbackExchangeRepository(db);
     this.receipts = new SqliteReceiptRepository(db);
+    this.consoleUsers = new SqliteConsoleUserRepository(db);
+    this.consoleSessions = new SqliteConsoleSessionRepository(db);
   }
 
   static open(dataDir: string): SqliteStore {

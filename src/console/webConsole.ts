@@ -1,0 +1,37 @@
+/**
+ * The web console on the API server (`/console`): server-rendered pages, htmx, one stylesheet.
+ * This file wires its parts; each route file does one screen or job.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../clock/clock.js';
+import type { Logger } from '../observability/logger.js';
+import type { Store } from '../store/repositories.js';
+import { registerAssetRoutes } from './assetRoutes.js';
+import { registerCallRoutes } from './callRoutes.js';
+import type { CallTranscripts } from './callTranscripts.js';
+import { ConsoleSessions } from './consoleSessions.js';
+import { ConsoleUsers } from './consoleUsers.js';
+import { LoginLimiter } from './loginLimiter.js';
+import { registerLoginRoutes } from './loginRoutes.js';
+
+export interface WebConsoleOptions {
+  store: Store;
+  clock: Clock;
+  transcripts: CallTranscripts;
+  log: Logger;
+  /** Login attempts per name and address before a pause (default 5 per 15 minutes). */
+  limiter?: LoginLimiter;
+}
+
+export function registerWebConsole(app: FastifyInstance, o: WebConsoleOptions): void {
+  const sessions = new ConsoleSessions(o.store, o.clock);
+  registerAssetRoutes(app);
+  registerLoginRoutes(app, {
+    store: o.store,
+    users: new ConsoleUsers(o.store, o.clock),
+    sessions,
+    limiter: o.limiter ?? new LoginLimiter({ clock: o.clock }),
+    log: o.log,
+  });
+  registerCallRoutes(app, { store: o.store, sessions, transcripts: o.transcripts });
+}
