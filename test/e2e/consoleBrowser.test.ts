@@ -4,10 +4,13 @@
  * phonenet persona in the calls list, open its detail (timeline, callback exchanges, a recording
  * that plays), switch language, and check that a viewer of another account gets 403 for that
  * call's URL. axe-core finds no serious or critical violation on any screen; screenshots of each
- * screen go to docs/console/.
+ * screen go to a temporary folder, or to docs/console/ with CONSOLE_SCREENSHOTS=1 (to refresh the
+ * pictures the docs show without dirtying the tree on every run).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -15,7 +18,10 @@ import { systemClock } from '../../src/clock/clock.js';
 import { ConsoleUsers } from '../../src/console/consoleUsers.js';
 import { type E2e, startE2e } from '../helpers/e2eHarness.js';
 
-const SHOTS = fileURLToPath(new URL('../../../docs/console/', import.meta.url));
+const SHOTS =
+  process.env.CONSOLE_SCREENSHOTS === '1'
+    ? fileURLToPath(new URL('../../../docs/console/', import.meta.url))
+    : `${mkdtempSync(join(tmpdir(), 'console-shots-'))}/`;
 const AXE = readFileSync(
   fileURLToPath(new URL('../../../node_modules/axe-core/axe.min.js', import.meta.url)),
   'utf8',
@@ -71,6 +77,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await e2e?.close();
+  if (process.env.CONSOLE_SCREENSHOTS !== '1') rmSync(SHOTS, { recursive: true, force: true });
 });
 
 /** axe-core's serious and critical violations on the page as it is now. */
