@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { CallMedia } from '../../src/media/callMedia.js';
 import { PcmSource } from '../../src/media/pcmSource.js';
+import { readWavFile } from '../../src/media/wavReader.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import type { DtmfDigitEvent } from '../../src/rtp/dtmfReceiver.js';
 import { InboundCall } from '../../src/telephony/inboundCall.js';
@@ -165,10 +166,18 @@ test('a worker that dies ends only its own calls, and is replaced', async () => 
   assert.deepEqual(workers.mediaWorkers!.load, [1, 1], 'one call per thread');
   let bFrames = 0;
   b.media.on('frame', () => bFrames++);
+  const cut = join(dir, 'cut.wav');
+  await a.media.startRecording(cut);
+  await sleep(2000); // the recorder patches its header every second
   const aEnded = once(a, 'ended');
   await workers.mediaWorkers!.crashWorkerForTest(0);
   const [by] = await aEnded;
   assert.equal(by, 'local', 'the call on the dead thread hung up');
+  assert.ok(a.recording, 'the call still reports what its recorder wrote');
+  assert.ok(a.recording.durationMs >= 900, `salvaged ${a.recording.durationMs} ms`);
+  const salvaged = await readWavFile(cut);
+  assert.equal(salvaged.channels, 2);
+  assert.ok(salvaged.samples.length >= 7000, 'the cut recording is readable');
   const before = bFrames;
   await sleep(300);
   assert.ok(bFrames - before >= 10, 'the call on the other thread goes on');

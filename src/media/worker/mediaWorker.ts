@@ -251,7 +251,11 @@ function handle(message: ToWorker): void {
       break;
     case 'record':
       entry.recordingPending = true;
-      void answer(message.req, () => session.startRecording(message.path));
+      // Answers the rate the recorder writes at, as MediaSession picks it (16 kHz on a G.722 call).
+      void answer(message.req, async () => {
+        await session.startRecording(message.path);
+        return session.codec === 'G722' || session.wideband ? 16000 : 8000;
+      });
       break;
     case 'stopRecord':
       entry.recordingPending = false;

@@ -14,6 +14,7 @@
  * `closed`, and every pending request settles.
  */
 import { EventEmitter } from 'node:events';
+import { stat } from 'node:fs/promises';
 import type { Logger } from '../../observability/logger.js';
 import type { FrameKind } from '../../rtp/jitterBuffer.js';
 import type { RtpEndpoint } from '../../rtp/rtpSession.js';
@@ -27,6 +28,7 @@ import type {
   MediaSessionUpdate,
 } from '../mediaSession.js';
 import type { PlayOptions, PlayoutEnded, PlayoutStarted } from '../playout.js';
+import { WAV_HEADER_BYTES } from '../wavWriter.js';
 import type { SessionEventName, ToWorker } from './protocol.js';
 import { SourcePump } from './sourcePump.js';
 
@@ -82,7 +84,8 @@ export class RemoteMediaSession extends EventEmitter<MediaSessionEvents> {
   /** Items this side already reported ended (flushed): the worker's own reports are dropped. */
   readonly #settled = new Set<string>();
   #nextId = 1;
-  #recording = false;
+  /** The recording in progress: where, and at which rate the worker's recorder writes. */
+  #recording: { path: string; sampleRate: number } | undefined;
   #recordingStartedAt: number | undefined;
   #background = 0;
   #stats: MediaSessionStats = EMPTY_STATS;
@@ -219,18 +222,23 @@ export class RemoteMediaSession extends EventEmitter<MediaSessionEvents> {
   async startRecording(path: string): Promise<void> {
     this.#assertOpen();
     if (this.#recording) throw new Error('already recording');
-    this.#recording = true;
+    this.#recording = { path, sampleRate: 8000 };
     try {
-      await this.#link.request((req) => ({ t: 'record', id: this.id, req, path }));
+      this.#recording.sampleRate = await this.#link.request<number>((req) => ({
+        t: 'record',
+        id: this.id,
+        req,
+        path,
+      }));
     } catch (err) {
-      this.#recording = false;
+      this.#recording = undefined;
       throw err;
     }
   }
 
   async stopRecording(): Promise<RecordingInfo | undefined> {
     if (!this.#recording) return undefined;
-    this.#recording = false;
+    this.#recording = undefined;
     this.#recordingStartedAt = undefined;
     return this.#link.request<RecordingInfo | undefined>((req) => ({ t: 'stopRecord', id: this.id, req }));
   }
@@ -265,7 +273,7 @@ export class RemoteMediaSession extends EventEmitter<MediaSessionEvents> {
     } catch (err) {
       this.logger?.warn({ err: (err as Error).message }, 'media worker did not confirm the close');
     }
-    this.#recording = false;
+    this.#recording = undefined;
     this.emit('closed');
     return { recording };
   }
@@ -275,11 +283,37 @@ export class RemoteMediaSession extends EventEmitter<MediaSessionEvents> {
   /** The worker died: the media is gone; the call should end. */
   lost(err: Error): void {
     if (this.closed) return;
-    this.#closing = Promise.resolve({ recording: undefined });
+    this.#closing = this.#salvageRecording();
     this.#sending = false;
     this.#endAllHere();
     this.emit('lost', err);
     this.emit('closed');
+  }
+
+  /**
+   * What a dead worker's recorder left on disk: it patches its header every second, so the file is
+   * readable up to then; its length gives the duration, and the call still gets its recording.
+   */
+  async #salvageRecording(): Promise<{ recording: RecordingInfo | undefined }> {
+    const recording = this.#recording;
+    this.#recording = undefined;
+    if (!recording) return { recording: undefined };
+    try {
+      const { size } = await stat(recording.path);
+      const dataBytes = Math.max(0, size - WAV_HEADER_BYTES);
+      const bytesPerMs = (recording.sampleRate / 1000) * 2 * 2; // two channels of 16-bit samples
+      return {
+        recording: {
+          path: recording.path,
+          startedAt: this.#recordingStartedAt,
+          durationMs: Math.floor(dataBytes / bytesPerMs),
+          dataBytes,
+          droppedFrames: 0,
+        },
+      };
+    } catch {
+      return { recording: undefined };
+    }
   }
 
   deliverFrame(pcm: Int16Array, time: number, kind: FrameKind, wide: boolean): void {
