@@ -317,7 +317,14 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       ),
       log,
     });
-    registerLoadMetrics(metrics, { callMetrics, dialer, telephony, speech, pusher });
+    registerLoadMetrics(metrics, {
+      callMetrics,
+      dialer,
+      telephony,
+      speech,
+      pusher,
+      trunks: () => store.trunks.list(),
+    });
     const transcripts = new CallTranscripts(events);
     const token = consoleToken(config.dataDir);
     const api = createApiServer({

@@ -6,6 +6,7 @@
 import type { ReceiptPusher } from '../callback/receiptPusher.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { SpeechEngines } from '../speech/speechEngines.js';
+import type { TrunkRecord } from '../store/records.js';
 import type { Telephony } from '../telephony/telephony.js';
 import type { WorkerPoolLoad } from '../workers/workerPool.js';
 import type { CallMetrics } from './callMetrics.js';
@@ -19,6 +20,8 @@ export function registerLoadMetrics(
     telephony: Telephony;
     speech: SpeechEngines;
     pusher: ReceiptPusher;
+    /** The configured trunks (read at each scrape). */
+    trunks: () => TrunkRecord[];
   },
 ): void {
   metrics.gaugeFrom(
@@ -30,12 +33,29 @@ export function registerLoadMetrics(
     ],
     ['state'],
   );
+  // Every configured trunk, with its limits, whether or not it has carried a call yet.
+  const trunkLoad = (): TrunkLoad[] => {
+    const used = new Map(o.dialer.trunkLoad().map((t) => [t.trunk, t]));
+    const idle = (t: TrunkRecord): TrunkLoad => ({
+      trunk: t.name,
+      active: 0,
+      maxCalls: t.maxCalls,
+      startsLastSecond: 0,
+      cps: t.cps,
+      attempts: 0,
+    });
+    const configured = o
+      .trunks()
+      .map((t) => ({ ...(used.get(t.name) ?? idle(t)), cps: t.cps, maxCalls: t.maxCalls }));
+    const gone = [...used.values()].filter((t) => !configured.some((c) => c.trunk === t.trunk));
+    return [...configured, ...gone];
+  };
   const trunk = (name: string, help: string, pick: (t: TrunkLoad) => number, counter = false) =>
     (counter ? metrics.counterFrom : metrics.gaugeFrom).call(
       metrics,
       name,
       help,
-      () => o.dialer.trunkLoad().map((t) => ({ labels: { trunk: t.trunk }, value: pick(t) })),
+      () => trunkLoad().map((t) => ({ labels: { trunk: t.trunk }, value: pick(t) })),
       ['trunk'],
     );
   trunk('smartcall_trunk_active_calls', 'Calls placed through the trunk and not yet over', (t) => t.active);
