@@ -270,7 +270,9 @@ test('answered → conversation → ended: progress receipts, callback turn, one
   h = setUp();
   h.reply = (r) => (r.event.type === 'normal' ? ok({ action: 'hangup' }) : ok({ action: 'donothing' }));
   const { done, leg } = await start();
-  assert.deepEqual(h.dialed[0], { number: '15900001111', trunk: TRUNK, callerNumber: '057188880000' });
+  const { log: legLog, ...dialed } = h.dialed[0]!;
+  assert.deepEqual(dialed, { number: '15900001111', trunk: TRUNK, callerNumber: '057188880000' });
+  assert.equal(legLog?.bindings().callId, h.call.callId, "the leg's trunk and media lines name the CallId");
   assert.ok(h.deps.live.has(h.call.callId), 'the session is live while the call runs');
   leg.emit('ringing', 180);
   h.clock.advance(2000);
