@@ -43,7 +43,7 @@ export class Metrics {
     const registers = [this.registry];
     this.callStates = new Counter({
       name: 'smartcall_call_state_changes_total',
-      help: 'Calls entering each state',
+      help: 'Calls entering each state (inbound calls enter at ringing)',
       labelNames: ['state'],
       registers,
     });

@@ -451,6 +451,10 @@ test('fault 2: when the final write keeps failing the session gives up and the r
       cause: 'lost',
     });
   assert.equal(reap(), 1);
+  assert.ok(
+    h.logs.some((l) => l.callId === h.call.callId && l.msg === 'orphaned call finalised'),
+    'the sweep says so on a line of the call',
+  );
   assert.equal(reap(), 0, 'a second sweep finds nothing');
   const record = h.store.calls.find(h.call.callId)!;
   assert.equal(record.state, 'ended');

@@ -3,7 +3,7 @@
  * mode calls the virtual phone network's cooperative callee, the business's callback replies
  * (once with a body that is not JSON), and receipts go to a receiver that answers 500. `GET
  * /metrics` is read as a scraper reads it before and after; every line smartcall logs about the
- * call names its CallId.
+ * call names its CallId, for an outbound call and for a call a persona places to an inbound number.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -120,14 +120,18 @@ test('GET /metrics is valid exposition text whose figures move with a real smart
   assert.ok(after1.types.has('smartcall_speech_worker_queued_requests'));
 });
 
-test("every line smartcall logs about a call carries the call's CallId", () => {
-  assert.ok(placed, 'the call of the first test was placed');
-  const { callId, startedAt, endedAt } = placed;
-  // Lines about the whole process, not about one call.
+/** smartcall's lines while a call ran, less the virtual phone network's and those about the whole process. */
+function linesDuring(startedAt: number, endedAt: number) {
   const processWide = new Set(['media clock fell behind; ticks skipped', 'sip transactions cleared']);
   const during = lines.filter((l) => (l.seen as number) >= startedAt && (l.seen as number) <= endedAt);
   const ours = during.filter((l) => l.component !== 'phonenet' && !processWide.has(String(l.msg)));
-  const messages = new Set(ours.map((l) => String(l.msg)));
+  return { during, ours, messages: new Set(ours.map((l) => String(l.msg))) };
+}
+
+test("every line smartcall logs about a call carries the call's CallId", () => {
+  assert.ok(placed, 'the call of the first test was placed');
+  const { callId, startedAt, endedAt } = placed;
+  const { during, ours, messages } = linesDuring(startedAt, endedAt);
   // The call's own lines, from every part of smartcall that touched it.
   for (const msg of [
     'dialing',
@@ -148,4 +152,38 @@ test("every line smartcall logs about a call carries the call's CallId", () => {
   // The virtual phone network's lines name the SIP Call-ID as sipCallId, never as a CallId.
   assert.ok(during.some((l) => l.component === 'phonenet' && typeof l.sipCallId === 'string'));
   assert.ok(during.every((l) => l.component !== 'phonenet' || l.callId === undefined));
+});
+
+test("an inbound call's lines carry its CallId too, from the INVITE's acceptance to its end", async () => {
+  const INBOUND = '057100003333';
+  e2e.admin.addNumber('demo', INBOUND, { inbound: true });
+  e2e.callbacks.script = (cb) => {
+    if (cb.contentType === 'callin')
+      return { action: 'answer', action_code: '$t$', action_code_param: '{"t":"您好，这里是客服"}' };
+    return { action: 'hangup' };
+  };
+  const startedAt = Date.now();
+  const sip = e2e.running.telephony.ua.localEndpoint('udp')!;
+  const result = await e2e.running.phonenet!.carrier.dial({
+    from: '13800000001',
+    to: INBOUND,
+    server: `sip:${sip.address}:${sip.port}`,
+  });
+  assert.equal(result.outcome, 'answered', JSON.stringify(result.events));
+  const callin = e2e.callbacks.received.find((c) => c.contentType === 'callin' && c.at >= startedAt);
+  assert.ok(callin);
+  await e2e.waitForEnd(callin.callId, 30_000);
+  await new Promise((r) => setTimeout(r, 800));
+  const { ours, messages } = linesDuring(startedAt, Date.now());
+  for (const msg of ['media session open', 'rtp latched', 'call ended'])
+    assert.ok(messages.has(msg), `logged "${msg}" (lines: ${[...messages].join(' | ')})`);
+  // The user agent's first word on the INVITE comes before any call exists: it names the SIP Call-ID.
+  const first = ours.find((l) => l.msg === 'sip incoming call');
+  assert.equal(typeof first?.sipCallId, 'string');
+  const without = ours.filter((l) => l.callId !== callin.callId && l !== first);
+  assert.deepEqual(
+    without.map((l) => `${l.component ?? ''}: ${l.msg}`),
+    [],
+    'lines without the CallId',
+  );
 });
