@@ -18,12 +18,14 @@ const REDACTED_KEYS = [
   'masterKey',
   'authorization',
   'Signature',
+  'token',
   '*.secret',
   '*.accessKeySecret',
   '*.password',
   '*.masterKey',
   '*.authorization',
   '*.Signature',
+  '*.token',
 ];
 
 export type LogFormat = 'auto' | 'pretty' | 'json';
