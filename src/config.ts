@@ -185,7 +185,19 @@ export const configSchema = z
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** `pretty`: readable lines; `json`: one JSON object a line; `auto`: pretty on a terminal. */
+        format: z.enum(['auto', 'pretty', 'json']).default('auto'),
       })
+      .prefault({}),
+    metrics: z
+      .object({
+        /**
+         * Bearer token `GET /metrics` asks for. Without it the figures are served only while the
+         * API listens on loopback (docs/architecture.md, observability).
+         */
+        token: z.string().min(16, 'the metrics token must have at least 16 characters').optional(),
+      })
+      .strict()
       .prefault({}),
   })
   .strict();
@@ -200,6 +212,10 @@ export interface ConfigOverrides {
   httpPort?: number;
   httpHost?: string;
   logLevel?: string;
+  /** `auto`, `pretty` or `json`. */
+  logFormat?: string;
+  /** Bearer token for `GET /metrics`. */
+  metricsToken?: string;
   /** SIP port (UDP and TCP). */
   sipPort?: number;
   /** SIP over TLS listener port. */
@@ -263,6 +279,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   setPath(input, ['http', 'port'], intFromEnv('SMARTCALL_HTTP_PORT', env.SMARTCALL_HTTP_PORT));
   setPath(input, ['http', 'host'], env.SMARTCALL_HTTP_HOST || undefined);
   setPath(input, ['log', 'level'], env.SMARTCALL_LOG_LEVEL || undefined);
+  setPath(input, ['log', 'format'], env.SMARTCALL_LOG_FORMAT || undefined);
+  setPath(input, ['metrics', 'token'], env.SMARTCALL_METRICS_TOKEN || undefined);
   setPath(input, ['sip', 'address'], env.SMARTCALL_SIP_ADDRESS || undefined);
   setPath(input, ['sip', 'advertisedAddress'], env.SMARTCALL_SIP_ADVERTISED_ADDRESS || undefined);
   setPath(input, ['rtp', 'address'], env.SMARTCALL_RTP_ADDRESS || undefined);
@@ -301,6 +319,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     );
   }
   setPath(input, ['log', 'level'], overrides.logLevel);
+  setPath(input, ['log', 'format'], overrides.logFormat);
+  setPath(input, ['metrics', 'token'], overrides.metricsToken);
 
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {

@@ -13,10 +13,12 @@ import { CallCancellation } from './calls/callCancellation.js';
 import { CallEvents } from './calls/callEvents.js';
 import { CallIdGenerator } from './calls/callId.js';
 import { CallLedger } from './calls/callLedger.js';
+import { CallMetrics } from './calls/callMetrics.js';
 import { CallSession, type CallSessionDeps } from './calls/callSession.js';
 import { CallWriter } from './calls/callWriter.js';
 import { Dialer } from './calls/dialer.js';
 import { InboundCalls } from './calls/inboundCalls.js';
+import { registerLoadMetrics } from './calls/loadMetrics.js';
 import { OrphanReaper, reapOrphanedCalls } from './calls/orphanReaper.js';
 import { accountPrompts, speechListeners, speechSynthesizer } from './calls/speechBridge.js';
 import { TrunkAdmin } from './calls/trunkAdmin.js';
@@ -37,6 +39,8 @@ import { RecordingLinkSigner } from './media-library/recordingLinks.js';
 import { RecordingSweeper } from './media-library/recordingSweeper.js';
 import { DnsResolver } from './net/dnsResolver.js';
 import type { Logger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import { registerMetricsRoute } from './observability/metricsRoute.js';
 import type { ActionHandler } from './openapi/actionContext.js';
 import { type CallCanceller, cancelCallAction, noCancellation } from './openapi/actions/cancelCall.js';
 import { ivrCallAction } from './openapi/actions/ivrCall.js';
@@ -77,6 +81,8 @@ export interface RunningSmartcall {
   events: CallEvents;
   telephony: Telephony;
   phonenet: PhonenetService | undefined;
+  /** This server's figures (`GET /metrics`). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -188,6 +194,10 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       baseUrl: () => config.recordings.publicBaseUrl ?? `http://${config.http.host}:${httpPort}`,
     });
     const ledger = new CallLedger(store, links, log, systemClock);
+    const metrics = new Metrics();
+    const callMetrics = new CallMetrics(metrics, events);
+    ledger.onStateChange = (call) => callMetrics.stateChanged(call);
+    shutdown.add('call metrics', () => callMetrics.close());
 
     const pusher = new ReceiptPusher({
       store,
@@ -315,12 +325,21 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       ),
       log,
     });
+    registerLoadMetrics(metrics, {
+      callMetrics,
+      dialer,
+      telephony,
+      speech,
+      pusher,
+      trunks: () => store.trunks.list(),
+    });
     const transcripts = new CallTranscripts(events);
     const token = consoleToken(config.dataDir);
     const api = createApiServer({
       gateway,
       recordings: { store, links },
       routes: (app) => {
+        registerMetricsRoute(app, metrics, { token: config.metrics.token, host: config.http.host });
         registerConsoleRoutes(app, { token, transcripts });
         registerWebConsole(app, {
           store,
@@ -373,6 +392,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       events,
       telephony,
       phonenet,
+      metrics,
       async close() {
         await shutdown.run(log);
         log.info('smartcall stopped');

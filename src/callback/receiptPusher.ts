@@ -192,7 +192,10 @@ export class ReceiptPusher {
       store.receipts.markFailed(group, error, delay === undefined ? undefined : now + delay);
       if (delay === undefined) this.stats.abandoned += group.length;
     }
-    log.warn({ accountId, type, receipts: ids.length, error }, 'receipt push failed');
+    // The calls the receipts belong to: `callId` when one (as every line about a call), else `callIds`.
+    const calls = [...new Set(batch.map((r) => r.callId))];
+    const which = calls.length === 1 ? { callId: calls[0] } : { callIds: calls.slice(0, 20) };
+    log.warn({ accountId, type, receipts: ids.length, ...which, error }, 'receipt push failed');
     return 'failed';
   }
 }

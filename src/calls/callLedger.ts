@@ -31,6 +31,8 @@ export class CallLedger {
   readonly #clock: Clock;
   /** Told after a write that added receipts (the pusher wakes up). */
   onReceipts: (() => void) | undefined;
+  /** Told after a write that moved a call to a new state (metrics). */
+  onStateChange: ((call: CallRecord) => void) | undefined;
 
   constructor(store: Store, links: RecordingLinks, log: Logger, clock: Clock = systemClock) {
     this.#store = store;
@@ -126,6 +128,14 @@ export class CallLedger {
     });
   }
 
+  #told(call: CallRecord): void {
+    try {
+      this.onStateChange?.(call);
+    } catch (err) {
+      this.#log.error({ err, callId: call.callId }, 'a state change listener failed');
+    }
+  }
+
   #write(
     callId: string,
     patch: CallPatch,
@@ -158,6 +168,7 @@ export class CallLedger {
         return call;
       });
       if (added > 0) this.onReceipts?.();
+      if (call && patch.state !== undefined) this.#told(call);
       return call;
     } catch (err) {
       this.#log.error({ err, callId, patch }, 'could not record the call change');

@@ -172,7 +172,12 @@ export class CallSession implements LiveCall {
   }
 
   #dial(number: string): Promise<OutboundCall> {
-    return this.#d.dial({ number, trunk: this.#trunk, callerNumber: this.#shared.request.calledShowNumber });
+    return this.#d.dial({
+      number,
+      trunk: this.#trunk,
+      callerNumber: this.#shared.request.calledShowNumber,
+      log: this.#log,
+    });
   }
 
   async #place(): Promise<void> {

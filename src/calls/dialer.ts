@@ -32,6 +32,24 @@ interface TrunkState {
   active: number;
   /** Start times of the last attempts, oldest first, at most `cps` of them. */
   starts: number[];
+  /** Attempts started since this process began. */
+  attempts: number;
+  /** The trunk's limits when it was last used. */
+  cps: number;
+  maxCalls: number;
+}
+
+/** One trunk's load as the dialer sees it (metrics). */
+export interface TrunkLoad {
+  trunk: string;
+  /** Calls placed through it and not yet over. */
+  active: number;
+  maxCalls: number;
+  /** Attempts started within the last second (the sliding window the CPS limit counts). */
+  startsLastSecond: number;
+  cps: number;
+  /** Attempts started since this process began. */
+  attempts: number;
 }
 
 export class Dialer {
@@ -75,6 +93,19 @@ export class Dialer {
     return { queued: this.#queue.length, active };
   }
 
+  /** Each trunk used so far: its calls in progress and attempts against its limits. */
+  trunkLoad(): TrunkLoad[] {
+    const since = this.#o.time.now() - 1000;
+    return [...this.#trunks].map(([trunk, t]) => ({
+      trunk,
+      active: t.active,
+      maxCalls: t.maxCalls,
+      startsLastSecond: t.starts.filter((at) => at > since).length,
+      cps: t.cps,
+      attempts: t.attempts,
+    }));
+  }
+
   #push(callId: string): void {
     if (this.#queued.has(callId)) return;
     this.#queued.add(callId);
@@ -84,9 +115,11 @@ export class Dialer {
   #state(trunk: TrunkRecord): TrunkState {
     let s = this.#trunks.get(trunk.name);
     if (!s) {
-      s = { active: 0, starts: [] };
+      s = { active: 0, starts: [], attempts: 0, cps: trunk.cps, maxCalls: trunk.maxCalls };
       this.#trunks.set(trunk.name, s);
     }
+    s.cps = trunk.cps;
+    s.maxCalls = trunk.maxCalls;
     return s;
   }
 
@@ -113,6 +146,7 @@ export class Dialer {
         return;
       }
       state.starts.push(now);
+      state.attempts++;
       state.active++;
       this.#dequeue();
       this.#o.ledger.note(callId, { state: 'dialing', originateAt: Math.round(now) });

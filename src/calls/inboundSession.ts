@@ -222,7 +222,7 @@ export class InboundSession implements LiveCall {
     const request = inboundRequest({ ...this.#offer.numbers, number: this.#offer.number }, answer);
     let media: Awaited<ReturnType<InboundCall['answer']>>;
     try {
-      media = await call.answer();
+      media = await call.answer(this.#log.child({ component: 'media' }));
     } catch (err) {
       if (!(err instanceof MediaOfferError)) throw err;
       this.#log.warn({ err: err.message }, 'the inbound call could not be answered (488)');

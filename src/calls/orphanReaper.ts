@@ -81,6 +81,8 @@ export function reapOrphanedCalls(
         { earlyMediaAsr, recorded: recordedUntil !== undefined },
       );
       finalised++;
+      // The call's own line (every line about a call names it): why its record says what it says.
+      log.info({ callId: call.callId, state: answered ? 'ended' : 'failed' }, 'orphaned call finalised');
     } catch {
       // logged by the ledger; the next sweep tries again
     }

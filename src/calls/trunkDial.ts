@@ -28,6 +28,8 @@ export interface DialRequest {
   trunk: TrunkRecord;
   /** Shown to the callee (the call's CalledShowNumber). */
   callerNumber: string;
+  /** The call's logger (it names the CallId): the leg's trunk and media lines go there. */
+  log?: Logger;
 }
 
 /** Places one leg; resolves once the INVITE is out (its progress follows as events). */
@@ -54,7 +56,8 @@ const hopName = (h: Endpoint): string =>
  * Rejects when the trunk cannot be located (the call fails as a transport error).
  */
 export function trunkDial(o: TrunkDialOptions): Dial {
-  return async ({ number, trunk: t, callerNumber }) => {
+  return async ({ number, trunk: t, callerNumber, log: callLog }) => {
+    const log = callLog?.child({ component: 'trunk' }) ?? o.log;
     const base = parseUri(trunkUri(t)) as SipUri;
     const located = await locateSipServers(base, o.dns);
     if (!located.ok) throw new Error(`trunk ${t.name}: ${located.message}`);
@@ -83,8 +86,9 @@ export function trunkDial(o: TrunkDialOptions): Dial {
       setupTimeoutMs: o.ringTimeoutMs,
       codecs: t.codecs,
       ...(t.srtp && t.srtp !== 'off' && { srtp: t.srtp }),
+      ...(callLog && { media: { logger: callLog.child({ component: 'media' }) } }),
     });
-    logTargets(o.log, t, call, hops);
+    logTargets(log, t, call, hops);
     return call;
   };
 }
@@ -98,7 +102,7 @@ function logTargets(log: Logger, t: TrunkRecord, call: OutboundCall, hops: reado
   const sip = call.sip;
   const fields = (h: Endpoint | undefined) => ({
     trunk: t.name,
-    callId: sip.callId,
+    sipCallId: sip.callId,
     target: h && hopName(h),
     host: hops.find((x) => x === h)?.host,
   });

@@ -38,6 +38,14 @@ export function registerServeCommand(program: Command): void {
     )
     .option('--phonenet <file...>', 'persona files (YAML/JSON) for the embedded virtual phone network')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+    .option(
+      '--log-format <format>',
+      'pretty|json|auto: auto is pretty on a terminal, JSON otherwise (env SMARTCALL_LOG_FORMAT)',
+    )
+    .option(
+      '--metrics-token <token>',
+      'bearer token for GET /metrics, needed when the API listens beyond loopback (env SMARTCALL_METRICS_TOKEN)',
+    )
     .action(async (_o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as GlobalOptions & {
         httpPort?: number;
@@ -47,6 +55,8 @@ export function registerServeCommand(program: Command): void {
         mediaWorkers?: number | 'auto';
         phonenet?: string[];
         logLevel?: string;
+        logFormat?: string;
+        metricsToken?: string;
       };
       const config = configFrom(o, {
         httpPort: o.httpPort,
@@ -56,6 +66,8 @@ export function registerServeCommand(program: Command): void {
         mediaWorkers: o.mediaWorkers,
         personasFiles: o.phonenet,
         logLevel: o.logLevel,
+        logFormat: o.logFormat,
+        metricsToken: o.metricsToken,
       });
       const phonenetRuns = config.mode === 'embedded' && config.phonenet.enabled;
       if (o.phonenet && !phonenetRuns)
@@ -64,7 +76,7 @@ export function registerServeCommand(program: Command): void {
         );
       // A bad persona file is refused (file:line:column: problem) before anything binds a port.
       if (phonenetRuns) for (const file of config.phonenet.personasFiles) loadPersonaFile(file);
-      const log = createLogger({ level: config.log.level });
+      const log = createLogger({ level: config.log.level, format: config.log.format });
       const running = await startSmartcall(config, log);
       const base = `http://${config.http.host}:${running.httpPort}`;
       if (running.consoleLogin) {

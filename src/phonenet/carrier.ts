@@ -404,7 +404,7 @@ export class Carrier extends EventEmitter<CarrierEvents> {
       logger: this.#log,
     });
     this.#log.info(
-      { callId, persona: persona.name, number: maskNumber(number) },
+      { sipCallId: callId, persona: persona.name, number: maskNumber(number) },
       sip instanceof DialledLeg ? 'phonenet persona places a call' : 'phonenet call to a persona',
     );
     const done = call
@@ -417,7 +417,7 @@ export class Carrier extends EventEmitter<CarrierEvents> {
         while (this.#recent.length > this.#keep) this.#recent.shift();
         this.#log.info(
           {
-            callId: result.callId,
+            sipCallId: result.callId,
             persona: result.persona,
             outcome: result.outcome,
             durationMs: result.durationMs,
@@ -427,7 +427,7 @@ export class Carrier extends EventEmitter<CarrierEvents> {
         this.emit('callEnded', result);
       })
       .catch((err: unknown) => {
-        this.#log.error({ err: (err as Error).message, callId }, 'phonenet persona call crashed');
+        this.#log.error({ err: (err as Error).message, sipCallId: callId }, 'phonenet persona call crashed');
       })
       .finally(() => this.#active.delete(call));
     this.#active.set(call, done);

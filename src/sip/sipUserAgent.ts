@@ -456,7 +456,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     const user = request.uri instanceof SipUri ? request.uri.user : undefined;
     if (user !== undefined) call.registration = this.#contactOwners.get(user);
     this.#incomingByTx.set(tx, call);
-    this.#log.debug({ callId: request.callId }, 'sip incoming call');
+    this.#log.debug({ sipCallId: request.callId }, 'sip incoming call');
     if (this.listenerCount('incoming') === 0) {
       call.reject(480);
       return;

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type Clock, systemClock } from '../clock/clock.js';
 import type { Logger } from '../observability/logger.js';
+import type { WorkerPoolLoad } from '../workers/workerPool.js';
 import { FunAsrEngine, probeFunAsr } from './adapters/funAsrEngine.js';
 import { NlsAsrEngine, probeNlsTranscription } from './adapters/nlsAsrEngine.js';
 import { NlsTokenProvider } from './adapters/nlsToken.js';
@@ -470,6 +471,13 @@ export class SpeechEngines {
       this.#engines.set(key, engine);
     }
     return engine;
+  }
+
+  /** The embedded engines' worker threads and their load (metrics): phrase decoder, espeak-ng. */
+  workerLoad(): { pool: string; load: WorkerPoolLoad }[] {
+    const pools = [{ pool: 'asr-phrase', load: this.#pool.load }];
+    if (this.#embeddedTts) pools.push({ pool: 'tts-espeak', load: this.#embeddedTts.load });
+    return pools;
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { CallMedia } from '../media/callMedia.js';
+import type { Logger } from '../observability/logger.js';
 import type { EndedBy, IncomingInvite } from '../sip/index.js';
 import { buildAnswer, type LocalSrtp, type MediaDescriptionSummary } from '../sip/index.js';
 import { newLocalSrtp, srtpKeysFor } from './sdesKeys.js';
@@ -54,16 +55,19 @@ export class InboundCall extends EventEmitter<InboundCallEvents> {
     this.sip.ring();
   }
 
-  /** 183 Session Progress with our SDP: audio we play reaches the caller before any answer. */
-  async earlyMedia(): Promise<CallMedia> {
-    const { media, sdp } = await this.#prepare();
+  /**
+   * 183 Session Progress with our SDP: audio we play reaches the caller before any answer.
+   * `logger`: where the media session logs (the call's logger), when it opens here.
+   */
+  async earlyMedia(logger?: Logger): Promise<CallMedia> {
+    const { media, sdp } = await this.#prepare(logger);
     this.sip.progress(sdp);
     return media;
   }
 
   /** 200 OK with our SDP answer; the media session starts towards the caller's offer. */
-  async answer(): Promise<CallMedia> {
-    const { media, sdp } = await this.#prepare();
+  async answer(logger?: Logger): Promise<CallMedia> {
+    const { media, sdp } = await this.#prepare(logger);
     this.sip.answer(sdp);
     return media;
   }
@@ -78,7 +82,7 @@ export class InboundCall extends EventEmitter<InboundCallEvents> {
     else if (this.sip.state === 'ringing') this.sip.reject(480);
   }
 
-  async #prepare(): Promise<{ media: CallMedia; sdp: string }> {
+  async #prepare(logger: Logger | undefined): Promise<{ media: CallMedia; sdp: string }> {
     const offer = this.sip.offer;
     const remote = this.sip.offerMedia;
     if (offer === undefined || remote === undefined) {
@@ -88,6 +92,7 @@ export class InboundCall extends EventEmitter<InboundCallEvents> {
     this.#opening ??= this.#telephony.openMedia({
       codec: remote.codec.name,
       telephoneEventPayloadType: remote.telephoneEventPt ?? null,
+      ...(logger && { logger }),
     });
     const media = await this.#opening;
     if (this.#media !== media) {

@@ -76,6 +76,20 @@ export interface WorkerPoolStats {
   respawns: number;
 }
 
+/** How loaded the pool is right now (metrics). */
+export interface WorkerPoolLoad {
+  /** Threads started and not yet exited. */
+  workers: number;
+  /** Threads with at least one request posted to them. */
+  busy: number;
+  /** Requests posted to threads and not yet answered. */
+  running: number;
+  /** Requests waiting in the pool for a thread with room (`perWorker`) or a starting thread. */
+  queued: number;
+  /** Replacement threads started since construction. */
+  respawns: number;
+}
+
 interface Pending<Payload, Result, Chunk> {
   readonly id: number;
   /** The slot it was given; null while it waits in the pool's queue (`perWorker`). */
@@ -166,6 +180,22 @@ export class WorkerPool<Payload, Result, Chunk = never> {
     }
     inFlight += this.#queue.length;
     return { workers, inFlight, respawns: this.#respawns };
+  }
+
+  get load(): WorkerPoolLoad {
+    let workers = 0;
+    let busy = 0;
+    let running = 0;
+    let queued = this.#queue.length;
+    for (const slot of this.#slots) {
+      if (slot.link) workers++;
+      let posted = 0;
+      for (const pending of slot.inFlight.values()) if (pending.message === null) posted++;
+      if (posted > 0) busy++;
+      running += posted;
+      queued += slot.inFlight.size - posted;
+    }
+    return { workers, busy, running, queued, respawns: this.#respawns };
   }
 
   /** Sends one request to the least busy thread. */

@@ -270,7 +270,9 @@ test('answered → conversation → ended: progress receipts, callback turn, one
   h = setUp();
   h.reply = (r) => (r.event.type === 'normal' ? ok({ action: 'hangup' }) : ok({ action: 'donothing' }));
   const { done, leg } = await start();
-  assert.deepEqual(h.dialed[0], { number: '15900001111', trunk: TRUNK, callerNumber: '057188880000' });
+  const { log: legLog, ...dialed } = h.dialed[0]!;
+  assert.deepEqual(dialed, { number: '15900001111', trunk: TRUNK, callerNumber: '057188880000' });
+  assert.equal(legLog?.bindings().callId, h.call.callId, "the leg's trunk and media lines name the CallId");
   assert.ok(h.deps.live.has(h.call.callId), 'the session is live while the call runs');
   leg.emit('ringing', 180);
   h.clock.advance(2000);
@@ -449,6 +451,10 @@ test('fault 2: when the final write keeps failing the session gives up and the r
       cause: 'lost',
     });
   assert.equal(reap(), 1);
+  assert.ok(
+    h.logs.some((l) => l.callId === h.call.callId && l.msg === 'orphaned call finalised'),
+    'the sweep says so on a line of the call',
+  );
   assert.equal(reap(), 0, 'a second sweep finds nothing');
   const record = h.store.calls.find(h.call.callId)!;
   assert.equal(record.state, 'ended');

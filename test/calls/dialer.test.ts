@@ -212,3 +212,41 @@ test('a call whose placing fails unexpectedly ends failed with exactly one Voice
   assert.deepEqual(receipts, ['VoiceReport']);
   store.close();
 });
+
+test("trunkLoad (metrics) reports each trunk's calls and attempts against its limits", async () => {
+  const time = new ManualClock();
+  const store = SqliteStore.inMemory();
+  const ids = queuedCalls(store, 5, time.now());
+  const placer = new HoldingPlacer(time);
+  const dialer = new Dialer({
+    store,
+    ledger: ledgerFor(store, time),
+    placer,
+    trunkFor: () => ({ ...TRUNK, cps: 3, maxCalls: 4 }),
+    time,
+    log: silentLogger(),
+  });
+  assert.deepEqual(dialer.trunkLoad(), [], 'no trunk used yet');
+  dialer.start();
+  await flush();
+  const load = { trunk: 't', cps: 3, maxCalls: 4 };
+  assert.deepEqual(dialer.trunkLoad(), [{ ...load, active: 3, startsLastSecond: 3, attempts: 3 }]);
+  time.advance(1000);
+  await flush();
+  assert.deepEqual(
+    dialer.trunkLoad(),
+    [{ ...load, active: 4, startsLastSecond: 1, attempts: 4 }],
+    'a second later: one more, up to max-calls',
+  );
+  for (const id of ids) placer.release(id);
+  await flush();
+  await flush();
+  time.advance(1000);
+  await flush();
+  for (const s of placer.started) placer.release(s.callId);
+  await flush();
+  await flush();
+  assert.deepEqual(dialer.trunkLoad(), [{ ...load, active: 0, startsLastSecond: 0, attempts: 5 }]);
+  await dialer.stop();
+  store.close();
+});

@@ -180,6 +180,19 @@ describe('WorkerPool', () => {
     assert.equal(pool.stats.inFlight, 0);
   });
 
+  test('load (metrics) tells busy threads, requests running and requests waiting apart', async () => {
+    const { pool } = scriptedPool({ size: 2, perWorker: 1 });
+    await pool.ready();
+    assert.deepEqual(pool.load, { workers: 2, busy: 0, running: 0, queued: 0, respawns: 0 });
+    const one = pool.run({ op: 'block', ms: 150 });
+    assert.deepEqual(pool.load, { workers: 2, busy: 1, running: 1, queued: 0, respawns: 0 });
+    const work = [one, pool.run({ op: 'block', ms: 150 }), pool.run({ op: 'echo', value: 'a' })];
+    work.push(pool.run({ op: 'echo', value: 'b' }));
+    assert.deepEqual(pool.load, { workers: 2, busy: 2, running: 2, queued: 2, respawns: 0 });
+    await Promise.all(work);
+    assert.deepEqual(pool.load, { workers: 2, busy: 0, running: 0, queued: 0, respawns: 0 });
+  });
+
   test('with perWorker 1, a waiting request goes to the first worker free, not behind a long one', async () => {
     const { pool } = scriptedPool({ size: 2, perWorker: 1 });
     await pool.ready();

@@ -5,7 +5,12 @@
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Clock } from '../../clock/clock.js';
-import { type WorkerLink, WorkerPool, type WorkerPoolStats } from '../../workers/workerPool.js';
+import {
+  type WorkerLink,
+  WorkerPool,
+  type WorkerPoolLoad,
+  type WorkerPoolStats,
+} from '../../workers/workerPool.js';
 import type { EspeakRequest } from './espeakWorker.js';
 
 export const ESPEAK_RATE = 22050;
@@ -44,6 +49,10 @@ export class EspeakEngine {
 
   get stats(): WorkerPoolStats {
     return this.#pool.stats;
+  }
+
+  get load(): WorkerPoolLoad {
+    return this.#pool.load;
   }
 
   /** Fails the lines not yet spoken and terminates the threads. */

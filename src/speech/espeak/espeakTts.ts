@@ -3,6 +3,7 @@
  * 8 kHz, SmartCall volume and speed applied, sentence by sentence, with a prompt cache.
  */
 import { Resampler } from '../../media/resampler.js';
+import type { WorkerPoolLoad } from '../../workers/workerPool.js';
 import { speedFactor, splitSentences, type Tts, type TtsRequest, volumeGain } from '../tts.js';
 import { TtsCache } from '../ttsCache.js';
 import { ESPEAK_RATE, EspeakEngine } from './espeakEngine.js';
@@ -33,6 +34,11 @@ export class EspeakTts implements Tts {
 
   get cache(): TtsCache | null {
     return this.#cache;
+  }
+
+  /** The synthesis threads' load (metrics). */
+  get load(): WorkerPoolLoad {
+    return this.#engine.load;
   }
 
   async *synthesize(request: TtsRequest): AsyncIterable<Int16Array> {

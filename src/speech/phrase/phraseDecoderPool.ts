@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Clock } from '../../clock/clock.js';
 import type { Logger } from '../../observability/logger.js';
-import { WorkerPool, type WorkerPoolStats } from '../../workers/workerPool.js';
+import { WorkerPool, type WorkerPoolLoad, type WorkerPoolStats } from '../../workers/workerPool.js';
 import { acousticModelDir } from './acousticModel.js';
 import type { CompiledGrammar } from './phraseGrammar.js';
 import { TemplateBuilder } from './phraseTemplates.js';
@@ -69,6 +69,10 @@ export class PhraseDecoderPool {
 
   get stats(): WorkerPoolStats {
     return this.#pool.stats;
+  }
+
+  get load(): WorkerPoolLoad {
+    return this.#pool.load;
   }
 
   async close(): Promise<void> {
