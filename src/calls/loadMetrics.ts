@@ -4,6 +4,7 @@
  * sessions, the speech worker threads, and the receipt pusher's deliveries and errors.
  */
 import type { ReceiptPusher } from '../callback/receiptPusher.js';
+import type { MediaWorkerLoad } from '../media/worker/mediaWorkerPool.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { SpeechEngines } from '../speech/speechEngines.js';
 import type { TrunkRecord } from '../store/records.js';
@@ -95,6 +96,48 @@ export function registerLoadMetrics(
   metrics.gaugeFrom('smartcall_media_sessions_open', 'RTP media sessions open', () => [
     { value: o.telephony.openMediaSessions },
   ]);
+
+  // Media worker threads (media.workers): each has its own clock; the one above then ticks for no call.
+  const threads = (name: string, help: string, pick: (t: MediaWorkerLoad) => number, counter = false) =>
+    (counter ? metrics.counterFrom : metrics.gaugeFrom).call(
+      metrics,
+      name,
+      help,
+      () =>
+        (o.telephony.mediaWorkers?.threads ?? []).map((t) => ({
+          labels: { worker: String(t.worker) },
+          value: pick(t),
+        })),
+      ['worker'],
+    );
+  threads(
+    'smartcall_media_worker_calls',
+    'Calls whose media runs on the media worker thread',
+    (t) => t.calls,
+  );
+  threads(
+    'smartcall_media_worker_late_ticks_total',
+    "Ticks of the thread's media clock run more than one interval late (since the thread started)",
+    (t) => t.clock?.caughtUpTicks ?? 0,
+    true,
+  );
+  threads(
+    'smartcall_media_worker_skipped_ticks_total',
+    "Ticks of the thread's media clock skipped (since the thread started)",
+    (t) => t.clock?.skippedTicks ?? 0,
+    true,
+  );
+  threads(
+    'smartcall_media_worker_max_lateness_seconds',
+    "Largest delay of the thread's media clock since the thread started",
+    (t) => (t.clock?.maxLatenessMs ?? 0) / 1000,
+  );
+  threads(
+    'smartcall_media_worker_restarts_total',
+    'Times the media worker thread was replaced',
+    (t) => t.restarts,
+    true,
+  );
 
   const pools = (name: string, help: string, pick: (l: WorkerPoolLoad) => number, counter = false) =>
     (counter ? metrics.counterFrom : metrics.gaugeFrom).call(

@@ -115,6 +115,11 @@ test('call --text --record --endpoint: a persona from the --phonenet file answer
   const deadline = Date.now() + 10_000;
   while (recordings().length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
   assert.equal(recordings().length, 1, '--record asked for a recording');
+  // --media-workers 2: the calls' media ran on two threads, and /metrics shows them.
+  const metrics = await (await fetch(`http://${endpoint}/metrics`)).text();
+  assert.match(metrics, /smartcall_media_worker_calls\{worker="0"\} \d/);
+  assert.match(metrics, /smartcall_media_worker_calls\{worker="1"\} \d/);
+  assert.match(metrics, /smartcall_media_worker_restarts_total\{worker="1"\} 0/);
 });
 
 test('call --voice-code --param --account --from, finding the API through --config', async () => {

@@ -198,4 +198,9 @@ test('a worker that dies ends only its own calls, and is replaced', async () => 
     await ended;
   }
   assert.deepEqual(workers.mediaWorkers!.load, [0, 0]);
+  assert.deepEqual(
+    workers.mediaWorkers!.threads.map((t) => t.restarts),
+    [1, 0],
+    'the metrics count the replacement',
+  );
 });

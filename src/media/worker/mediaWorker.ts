@@ -297,3 +297,5 @@ port.on('message', (message: ToWorker) => {
 });
 
 clock.start();
+// The clock's counters for the main thread's metrics, once a second (a timer of this thread's own).
+setInterval(() => post({ t: 'clock', stats: { ...clock.stats } }), 1000).unref();

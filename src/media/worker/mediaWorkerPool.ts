@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { type Clock, systemClock, type TimerHandle } from '../../clock/clock.js';
 import type { Logger } from '../../observability/logger.js';
 import type { AudioSource } from '../audioSource.js';
+import type { MediaClockStats } from '../mediaClock.js';
 import type { MediaSessionOptions } from '../mediaSession.js';
 import type { MediaWorkerData } from './mediaWorker.js';
 import type { FromWorker, OpenSpec, ToWorker } from './protocol.js';
@@ -64,6 +65,18 @@ interface Slot {
   >;
   requests: Map<number, Pending>;
   respawn: TimerHandle | undefined;
+  /** The thread's media clock counters, as last reported (reset by a replacement). */
+  clock: MediaClockStats | undefined;
+  /** Times this slot's thread was replaced. */
+  restarts: number;
+}
+
+/** One thread's figures for metrics. */
+export interface MediaWorkerLoad {
+  worker: number;
+  calls: number;
+  clock: MediaClockStats | undefined;
+  restarts: number;
 }
 
 export class MediaWorkerPool {
@@ -103,6 +116,8 @@ export class MediaWorkerPool {
         opening: new Map(),
         requests: new Map(),
         respawn: undefined,
+        clock: undefined,
+        restarts: 0,
       };
       this.#slots.push(slot);
       this.#spawn(slot);
@@ -112,6 +127,16 @@ export class MediaWorkerPool {
   /** Calls per thread now (for logs, metrics and tests). */
   get load(): number[] {
     return this.#slots.map((s) => s.sessions.size + s.opening.size);
+  }
+
+  /** Per thread: its calls, its media clock's counters, its replacements (metrics). */
+  get threads(): MediaWorkerLoad[] {
+    return this.#slots.map((s) => ({
+      worker: s.index,
+      calls: s.sessions.size + s.opening.size,
+      clock: s.clock,
+      restarts: s.restarts,
+    }));
   }
 
   /** Opens a call's media on the least loaded live thread. */
@@ -213,8 +238,10 @@ export class MediaWorkerPool {
     const young = this.#clock.now() - slot.startedAt < YOUNG_DEATH_MS;
     slot.deaths = young ? slot.deaths + 1 : 0;
     const delay = slot.deaths <= 1 ? 0 : Math.min(30_000, 500 * 2 ** (slot.deaths - 2));
+    slot.clock = undefined;
     slot.respawn = this.#clock.setTimer(() => {
       slot.respawn = undefined;
+      slot.restarts++;
       if (!this.#closed) this.#spawn(slot);
     }, delay);
   }
@@ -279,6 +306,9 @@ export class MediaWorkerPool {
         opening.resolve(session);
         return;
       }
+      case 'clock':
+        slot.clock = message.stats;
+        return;
       case 'log':
         this.#relayLog(
           message.id === undefined ? this.#log : slot.sessions.get(message.id)?.logger,

@@ -6,6 +6,7 @@
  * Sessions are numbered by the pool (`id`); requests that answer carry a `req` number.
  */
 import type { RtpEndpoint } from '../../rtp/rtpSession.js';
+import type { MediaClockStats } from '../mediaClock.js';
 import type { MediaCodecName, MediaSessionOptions, MediaSessionUpdate } from '../mediaSession.js';
 
 /** What `open` needs: MediaSessionOptions minus what cannot cross a thread (clock, pool, logger, hooks). */
@@ -67,6 +68,8 @@ export type FromWorker =
   | { t: 'reply'; req: number; value?: unknown; error?: string }
   /** A pino line logged in the worker, for the session `id` (or the worker itself). */
   | { t: 'log'; id?: number; line: string }
-  | { t: 'measured'; req: number; deviations: Float64Array };
+  | { t: 'measured'; req: number; deviations: Float64Array }
+  /** Once a second: the thread's media clock counters (metrics). */
+  | { t: 'clock'; stats: MediaClockStats };
 
 export type { MediaCodecName };
