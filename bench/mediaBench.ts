@@ -29,6 +29,8 @@ import { blast } from './udpCeiling.js';
 
 /** Media worker threads in the "every core" run (and the far end's). */
 const WORKERS = Number(process.env.BENCH_WORKERS ?? availableParallelism());
+/** BENCH_BASELINE=1: first a series with every call's media on the main thread (no workers). */
+const BASELINE = process.env.BENCH_BASELINE === '1';
 /** BENCH_SIPP=1: also a series against sipp's RTP echo (sipp itself tops out near 300 calls here). */
 const SIPP = process.env.BENCH_SIPP === '1';
 const COUNTS = (process.env.BENCH_CALLS ?? '200,400,600,800,1000,1200,1500,2000')
@@ -254,7 +256,7 @@ async function main(): Promise<void> {
   const runs: { workers: number; steps: StepResult[] }[] = [];
   let setups = 0;
   try {
-    for (const workers of [1, WORKERS]) {
+    for (const workers of BASELINE ? [0, 1, WORKERS] : [1, WORKERS]) {
       const tel = await ourTelephony(workers);
       try {
         if (workers === WORKERS) {
@@ -263,7 +265,7 @@ async function main(): Promise<void> {
             `call set-up rate: ${setups.toFixed(0)} INVITE→200→ACK→BYE per second (${SETUP_CALLS} calls, 50 at a time, RTP sessions included)`,
           );
         }
-        const label = workers === 1 ? '1 worker' : `${workers} workers`;
+        const label = workers === 0 ? 'main thread' : workers === 1 ? '1 worker' : `${workers} workers`;
         runs.push({ workers, steps: await series(tel, label, uasTarget) });
         if (SIPP && workers === WORKERS) {
           sipp = spawn(
@@ -294,7 +296,7 @@ async function main(): Promise<void> {
       }
     }
     const bestOf = (steps: StepResult[]) => [...steps].reverse().find((r) => r.held);
-    const one = bestOf(runs[0]!.steps);
+    const one = bestOf(runs.find((r) => r.workers === 1)!.steps);
     const all = bestOf(runs.at(-1)!.steps);
     console.log(
       `held with p99 ≤ ${P99_LIMIT_MS} ms and loss < 0.1%: ${one?.calls ?? 0} calls on 1 media worker, ` +
