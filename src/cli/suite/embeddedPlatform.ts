@@ -92,13 +92,23 @@ export class EmbeddedPlatform implements SuitePlatform {
   static async start(options: EmbeddedPlatformOptions): Promise<EmbeddedPlatform> {
     const dataDir = mkdtempSync(join(tmpdir(), 'smartcall-test-'));
     const base = options.config;
+    const rtp = portWindow(20_000, 29_999, 2000);
+    const phonenetRtp = portWindow(41_000, 49_999, 1000);
     const config: Config = {
       ...base,
       mode: 'embedded',
       dataDir,
       http: { ...base.http, host: '127.0.0.1', port: 0 },
       sip: { ...base.sip, udpPort: 0, tcpPort: 0, tls: { ...base.sip.tls, port: undefined } },
-      phonenet: { ...base.phonenet, enabled: true, sipPort: 0, runDir: undefined },
+      rtp: { ...base.rtp, portMin: rtp.min, portMax: rtp.max },
+      phonenet: {
+        ...base.phonenet,
+        enabled: true,
+        sipPort: 0,
+        rtpPortMin: phonenetRtp.min,
+        rtpPortMax: phonenetRtp.max,
+        runDir: undefined,
+      },
       calls: { ...base.calls, dialer: true },
     };
     const log = createLogger({ level: config.log.level });
@@ -258,6 +268,16 @@ export class EmbeddedPlatform implements SuitePlatform {
       .writeHead(reply.status, { 'content-type': reply.headers.get('content-type') ?? 'application/json' })
       .end(Buffer.from(await reply.arrayBuffer()));
   }
+}
+
+/**
+ * A window of `size` ports at a random even start within [min, max]. Port pools hand out ports in
+ * order from their start, so two servers started together on the same range (a `serve` on this
+ * machine, another suite run) would collide port after port; random windows keep them apart.
+ */
+function portWindow(min: number, max: number, size: number): { min: number; max: number } {
+  const start = min + 2 * Math.floor((Math.random() * (max - min + 1 - size)) / 2);
+  return { min: start, max: start + size - 1 };
 }
 
 function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Server> {

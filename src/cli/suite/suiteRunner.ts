@@ -15,6 +15,8 @@ export interface CaseResult {
   /** Failed expectations; a case that could not run has one with expectation `run`. */
   failures: ExpectationFailure[];
   callId: string | undefined;
+  /** When the case started, ms after the suite's calls began. */
+  startMs: number;
   /** Wall time of the case, from the request to the last check, ms. */
   durationMs: number;
   timeline: TimelineLine[];
@@ -36,12 +38,13 @@ export async function runSuite(
 ): Promise<SuiteResult> {
   const started = systemClock.now();
   await platform.prepare(suite.cases);
+  const began = systemClock.now();
   const results: CaseResult[] = new Array(suite.cases.length);
   let next = 0;
   const worker = async () => {
     while (next < suite.cases.length) {
       const c = suite.cases[next++]!;
-      const r = await runCase(c, platform);
+      const r = await runCase(c, platform, began);
       results[c.index] = r;
       options.onCase?.(r);
     }
@@ -58,7 +61,7 @@ export async function runSuite(
   };
 }
 
-async function runCase(c: SuiteCase, platform: SuitePlatform): Promise<CaseResult> {
+async function runCase(c: SuiteCase, platform: SuitePlatform, began: number): Promise<CaseResult> {
   const started = systemClock.now();
   const result = (failures: ExpectationFailure[], callId?: string, timeline: TimelineLine[] = []) => ({
     name: c.name,
@@ -66,6 +69,7 @@ async function runCase(c: SuiteCase, platform: SuitePlatform): Promise<CaseResul
     passed: failures.length === 0,
     failures,
     callId,
+    startMs: Math.round(started - began),
     durationMs: Math.round(systemClock.now() - started),
     timeline,
   });
