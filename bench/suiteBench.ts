@@ -20,6 +20,7 @@ const KINDS = [
     call: { MuteTime: 2000 }
     expect: { callbacks: [{ content_type: mute }, { content_type: mute }], hangup_by: platform }`,
   `callee: presses-keys
+    call: { MuteTime: 3000 }
     expect: { callbacks: [{ content_type: mute }], hangup_by: platform }`,
   `callee: talks-over
     expect: { interrupted: true, hangup_by: platform }`,
