@@ -29,6 +29,8 @@ const COUNTS = (process.env.BENCH_CALLS ?? '24,50,100')
 const CALL_SECONDS = Number(process.env.BENCH_CALL_SECONDS ?? 30);
 /** Phrase decoder threads (`speech.asr.embedded.workers`); unset keeps the configured default. */
 const DECODERS = process.env.BENCH_DECODERS ? Number(process.env.BENCH_DECODERS) : undefined;
+/** Media worker threads (`media.workers`, a number or auto); unset keeps the configured default. */
+const MEDIA_WORKERS = process.env.BENCH_MEDIA_WORKERS;
 const TARGETS = { speechEnd: 50, file: 25, bargeIn: 40 };
 
 const PERSONAS = `
@@ -80,6 +82,12 @@ async function main(): Promise<void> {
     rtp: { portMin: 45000, portMax: 49999 },
     phonenet: { sipPort: 0, rtpPortMin: 50000, rtpPortMax: 54999, personasFiles: [personas] },
     ...(DECODERS !== undefined && { speech: { asr: { embedded: { workers: DECODERS } } } as never }),
+    ...(MEDIA_WORKERS !== undefined && {
+      media: {
+        allowPrivateUrls: true,
+        workers: MEDIA_WORKERS === 'auto' ? ('auto' as const) : Number(MEDIA_WORKERS),
+      } as never,
+    }),
   });
   // waitForEnd listens once per call.
   bench.running.events.setMaxListeners(Math.max(...COUNTS) + 100);

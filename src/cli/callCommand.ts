@@ -7,15 +7,13 @@
 
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import OpenApi, * as $OpenApi from '@alicloud/openapi-core';
-import * as $dara from '@darabonba/typescript';
 import type { Command } from 'commander';
 import { systemClock } from '../clock/clock.js';
 import { consoleToken } from '../console/consoleToken.js';
 import { DEMO_OPENING } from '../demo/demoBot.js';
 import { DEMO_ACCOUNT } from '../tenancy/demoAccount.js';
 import { configFrom, type GlobalOptions, withAdmin } from './context.js';
-import { dyvmsapiRpcFields } from './rpcParams.js';
+import { SmartcallClient } from './smartcallClient.js';
 
 interface CallOptions extends GlobalOptions {
   to: string;
@@ -69,22 +67,6 @@ function credentials(o: CallOptions, dataDir: string): Credentials {
       displayNumber: o.from ?? admin.listNumbers(account.name)[0]?.number,
     };
   });
-}
-
-// The package is CommonJS: its default export arrives wrapped once more under ESM.
-const OpenApiClient = ((OpenApi as unknown as { default?: typeof OpenApi }).default ??
-  OpenApi) as unknown as new (
-  config: $OpenApi.$OpenApiUtil.Config,
-) => {
-  callApi(
-    params: $OpenApi.$OpenApiUtil.Params,
-    request: $OpenApi.$OpenApiUtil.OpenApiRequest,
-    runtime: $dara.RuntimeOptions,
-  ): Promise<{ body: Record<string, unknown> }>;
-};
-
-function rpc(action: string) {
-  return new $OpenApi.$OpenApiUtil.Params(dyvmsapiRpcFields(action));
 }
 
 type Printer = (line: string) => void;
@@ -179,15 +161,11 @@ export function registerCallCommand(program: Command): void {
       const creds = credentials(o, config.dataDir);
       if (!creds.displayNumber)
         throw new Error(`account ${o.account} owns no display number: add one or pass --from`);
-      const client = new OpenApiClient(
-        new $OpenApi.$OpenApiUtil.Config({
-          accessKeyId: creds.accessKeyId,
-          accessKeySecret: creds.accessKeySecret,
-          endpoint,
-          protocol: 'http',
-        }),
-      );
-      const runtime = new $dara.RuntimeOptions({});
+      const client = new SmartcallClient({
+        endpoint,
+        accessKeyId: creds.accessKeyId,
+        accessKeySecret: creds.accessKeySecret,
+      });
       const query: Record<string, string> = {
         CalledShowNumber: creds.displayNumber,
         CalledNumber: o.to,
@@ -201,23 +179,17 @@ export function registerCallCommand(program: Command): void {
       const print: Printer = (line) => {
         if (!o.json) process.stdout.write(line + '\n');
       };
-      const { body } = await client.callApi(
-        rpc('SmartCall'),
-        new $OpenApi.$OpenApiUtil.OpenApiRequest({ query }),
-        runtime,
-      );
+      const body = await client.call('SmartCall', query);
       if (body.Code !== 'OK') throw new Error(`SmartCall refused: ${body.Code}: ${body.Message}`);
       const callId = String(body.CallId);
       print(`   0.00s  SmartCall accepted: CallId ${callId} (to ${o.to}, from ${creds.displayNumber})`);
       await follow(endpoint, consoleToken(config.dataDir), callId, started, print, Number(o.timeout) * 1000);
-      const detail = await client.callApi(
-        rpc('QueryCallDetailByCallId'),
-        new $OpenApi.$OpenApiUtil.OpenApiRequest({
-          query: { CallId: callId, ProdId: '11030000180001', QueryDate: String(started) },
-        }),
-        runtime,
-      );
-      const data = detail.body.Data ? JSON.parse(String(detail.body.Data)) : undefined;
+      const detail = await client.call('QueryCallDetailByCallId', {
+        CallId: callId,
+        ProdId: '11030000180001',
+        QueryDate: String(started),
+      });
+      const data = detail.Data ? JSON.parse(String(detail.Data)) : undefined;
       if (o.json) process.stdout.write(JSON.stringify({ callId, detail: data }, null, 2) + '\n');
       else print(`          QueryCallDetailByCallId: ${JSON.stringify(data)}`);
     });

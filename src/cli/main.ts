@@ -7,6 +7,7 @@ import { registerCallCommand } from './callCommand.js';
 import { fail } from './output.js';
 import { registerPhonenetCommand } from './phonenetCommand.js';
 import { registerServeCommand } from './serveCommand.js';
+import { registerTestCommand } from './testCommand.js';
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerAsrCommands(program);
   registerPhonenetCommand(program);
   registerCallCommand(program);
+  registerTestCommand(program);
   return program;
 }
 

@@ -22,6 +22,7 @@ export type TimelineEventType =
   | 'dtmf-received'
   | 'silence'
   | 'waited'
+  | 'when'
   | 'bye-sent'
   | 'bye-received'
   | 'cancelled'

@@ -139,13 +139,22 @@ function phrases(steps: readonly Step[], voice: string): { text: string; voice: 
     if (s.kind === 'say' || s.kind === 'announce' || s.kind === 'barge-in')
       return [{ text: s.text, voice: s.voice ?? voice }];
     if (s.kind === 'repeat') return phrases(s.steps, voice);
+    if (s.kind === 'when') return [...phrases(s.steps, voice), ...phrases(s.otherwise, voice)];
     return [];
   });
 }
 
+/**
+ * What the platform played last on the call to a number (its own record of the prompt text), for
+ * personas' `when: {prompt_contains}` steps. Given by a runner that shares the platform's process.
+ */
+export type PromptSource = (calledNumber: string) => string | undefined;
+
 export class Carrier extends EventEmitter<CarrierEvents> {
   readonly telephony: Telephony;
-  readonly directory: PersonaDirectory;
+  #directory: PersonaDirectory;
+  /** See {@link PromptSource}; unset, `when` conditions are false. */
+  promptSource: PromptSource | undefined;
   readonly #voice: PersonaVoice;
   readonly #detector: () => SpeechDetector;
   readonly #archive: CallArchive | undefined;
@@ -160,7 +169,7 @@ export class Carrier extends EventEmitter<CarrierEvents> {
   private constructor(telephony: Telephony, options: CarrierOptions) {
     super();
     this.telephony = telephony;
-    this.directory = PersonaDirectory.layered(
+    this.#directory = PersonaDirectory.layered(
       options.personas ?? [],
       options.builtins === false ? [] : builtinPersonas(),
     );
@@ -199,6 +208,23 @@ export class Carrier extends EventEmitter<CarrierEvents> {
       'phonenet carrier listening',
     );
     return carrier;
+  }
+
+  get directory(): PersonaDirectory {
+    return this.#directory;
+  }
+
+  /**
+   * Puts personas in front of the current ones (first match wins) while the carrier runs: calls
+   * already in progress keep their persona. Their phrases are synthesized in the background.
+   */
+  addPersonas(personas: readonly Persona[]): void {
+    this.#directory = PersonaDirectory.layered(personas, this.#directory.personas);
+    for (const p of personas)
+      for (const { text, voice } of phrases(p.steps, p.voice))
+        this.#voice.synthesize(text, voice).catch((err: unknown) => {
+          this.#log.warn({ persona: p.name, voice, err: (err as Error).message }, 'phonenet TTS failed');
+        });
   }
 
   /** The UDP SIP port. */
@@ -401,6 +427,7 @@ export class Carrier extends EventEmitter<CarrierEvents> {
       timeline,
       clock,
       recordingPath: paths?.recording,
+      latestPrompt: () => this.promptSource?.(number),
       logger: this.#log,
     });
     this.#log.info(

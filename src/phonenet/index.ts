@@ -8,13 +8,20 @@ export {
   type CarrierCallInfo,
   type CarrierEvents,
   type CarrierOptions,
+  type PromptSource,
   type RefusedCall,
 } from './carrier.js';
 export { NumberPattern } from './numberPattern.js';
 export type { PersonaCallOutcome, PersonaCallResult } from './personaCall.js';
 export { PersonaDirectory } from './personaDirectory.js';
-export { loadPersonaFile, PersonaFileError, type PersonaFileIssue, parsePersonaText } from './personaFile.js';
-export type { Persona, Step } from './personaSchema.js';
+export {
+  loadPersonaFile,
+  PersonaFileError,
+  type PersonaFileIssue,
+  parsePersonaText,
+  parseYamlWithSchema,
+} from './personaFile.js';
+export { type Persona, personaBodySchema, type Step, toPersona } from './personaSchema.js';
 export { type ExpectedOutcome, type PersonaSummary, summarizePersona } from './personaSummary.js';
 export { CachedVoice, type PersonaVoice } from './personaVoice.js';
 export { type PhonenetConfig, parsePortRange, phonenetConfigSchema } from './phonenetConfig.js';

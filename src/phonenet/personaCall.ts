@@ -57,6 +57,11 @@ export interface PersonaCallOptions {
   timeline: CallTimeline;
   /** The media clock's time source: the timeline's time base and every wait of the script. */
   clock: Clock;
+  /**
+   * The text of the prompt the platform played last on this call, from the platform's own record
+   * (for `when: {prompt_contains}`); absent where no platform shares it: the condition is false.
+   */
+  latestPrompt?: (() => string | undefined) | undefined;
   /** Where to record what the persona hears (when the persona records). */
   recordingPath?: string | undefined;
   logger: Logger;
@@ -249,6 +254,15 @@ export class PersonaCall {
       case 'hangup':
         this.#hangup();
         throw new CallOver();
+      case 'when': {
+        const prompt = this.#o.latestPrompt?.();
+        const lower = prompt?.toLowerCase();
+        const matched =
+          lower !== undefined && step.promptContains.some((p) => lower.includes(p.toLowerCase()));
+        timeline.add('when', { promptContains: step.promptContains, prompt: prompt ?? null, matched });
+        await this.#steps(matched ? step.steps : step.otherwise);
+        return;
+      }
       case 'repeat':
         for (let i = 0; step.times === undefined || i < step.times; i++) {
           const started = this.#o.clock.now();

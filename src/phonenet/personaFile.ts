@@ -36,7 +36,16 @@ export class PersonaFileError extends Error {
 }
 
 /** Keys whose values are text even when they look like numbers (`number: 13800000001`, `dtmf: 12`). */
-const TEXTUAL_KEYS = new Set(['number', 'dtmf', 'digits', 'say', 'text', 'announce', 'barge-in']);
+const TEXTUAL_KEYS = new Set([
+  'number',
+  'dtmf',
+  'digits',
+  'say',
+  'text',
+  'announce',
+  'barge-in',
+  'prompt_contains',
+]);
 
 export function loadPersonaFile(path: string): Persona[] {
   let text: string;
@@ -52,6 +61,14 @@ export function loadPersonaFile(path: string): Persona[] {
 
 /** Parses persona file text; `file` names it in errors and picks JSON when it ends in `.json`. */
 export function parsePersonaText(text: string, file: string): Persona[] {
+  return parseYamlWithSchema(text, file, personaFileSchema).personas;
+}
+
+/**
+ * Any YAML (or JSON) document that holds personas, checked with `schema` the way persona files
+ * are: every problem reported with its line and column (a test suite's inline callees).
+ */
+export function parseYamlWithSchema<T>(text: string, file: string, schema: z.ZodType<T, unknown>): T {
   const lines = new LineCounter();
   if (file.toLowerCase().endsWith('.json')) checkJson(text, file, lines);
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
@@ -67,8 +84,8 @@ export function parsePersonaText(text: string, file: string): Persona[] {
     );
   }
   keepNumbersAsText(doc);
-  const parsed = personaFileSchema.safeParse(doc.toJS() ?? {});
-  if (parsed.success) return parsed.data.personas;
+  const parsed = schema.safeParse(doc.toJS() ?? {});
+  if (parsed.success) return parsed.data;
   throw new PersonaFileError(
     file,
     parsed.error.issues.map((issue) => locateIssue(issue, doc.contents, lines)),

@@ -25,6 +25,13 @@ export type Step =
   | { kind: 'wait-prompt'; until: 'prompt-start' | 'prompt-end'; maxMs: number }
   | { kind: 'say'; text: string; voice?: string | undefined }
   | {
+      kind: 'when';
+      /** Phrases of which one must be in the platform's latest prompt text (case-insensitive). */
+      promptContains: string[];
+      steps: Step[];
+      otherwise: Step[];
+    }
+  | {
       kind: 'barge-in';
       text: string;
       voice?: string | undefined;
@@ -149,6 +156,24 @@ const stepBodies = {
     })
     .strict()
     .transform((v) => ({ kind: 'repeat' as const, times: v.times, steps: v.steps as Step[] })),
+  // The condition reads the platform's own record of the prompt it played (a persona hears audio
+  // only): available where the carrier is given a prompt source, as under `smartcall test`.
+  when: z
+    .object({
+      prompt_contains: z.preprocess(
+        (v) => (Array.isArray(v) ? v : [v]),
+        z.array(text).min(1, 'needs at least one phrase'),
+      ),
+      steps: z.array(z.lazy(() => stepSchema)).min(1, 'needs at least one step'),
+      otherwise: z.array(z.lazy(() => stepSchema)).optional(),
+    })
+    .strict()
+    .transform((v) => ({
+      kind: 'when' as const,
+      promptContains: v.prompt_contains,
+      steps: v.steps as Step[],
+      otherwise: (v.otherwise ?? []) as Step[],
+    })),
 } satisfies Record<string, z.ZodType>;
 
 type StepName = keyof typeof stepBodies;
@@ -221,6 +246,7 @@ function describeIssue(step: StepName, issue: z.core.$ZodIssue): string {
     dtmf: 'digits (0-9 * # A-D), e.g. "dtmf: \'1#\'"',
     hangup: 'no value ("- hangup")',
     repeat: '{times, steps}',
+    when: '{prompt_contains, steps, otherwise}',
   };
   // The first branch's own problem is usually the useful one for a value of the right type.
   const inner = issue.errors.flat().find((i) => i.code !== 'invalid_type');
@@ -237,6 +263,37 @@ const numberPattern = z.string().transform((source, ctx) => {
   }
 });
 
+/** What a persona is besides its name and number. */
+const personaBody = {
+  description: z.string().optional(),
+  voice: voice.optional(),
+  maxCallMs: positiveMs.optional(),
+  record: z.boolean().optional(),
+  steps: z.array(stepSchema).min(1, 'needs at least one step'),
+};
+
+/**
+ * A persona written without name and number (a test case's inline callee: its runner gives both);
+ * `toPersona` completes it.
+ */
+export const personaBodySchema = z.object(personaBody).strict();
+
+export function toPersona(
+  name: string,
+  numbers: NumberPattern[],
+  p: z.infer<typeof personaBodySchema>,
+): Persona {
+  return {
+    name,
+    numbers,
+    description: p.description,
+    voice: p.voice ?? DEFAULT_PERSONA_VOICE,
+    maxCallMs: p.maxCallMs ?? DEFAULT_MAX_CALL_MS,
+    record: p.record ?? true,
+    steps: p.steps,
+  };
+}
+
 export const personaSchema = z
   .object({
     name: z
@@ -247,24 +304,10 @@ export const personaSchema = z
       (v) => (Array.isArray(v) ? v : [v]),
       z.array(numberPattern).min(1, 'needs at least one number'),
     ),
-    description: z.string().optional(),
-    voice: voice.optional(),
-    maxCallMs: positiveMs.optional(),
-    record: z.boolean().optional(),
-    steps: z.array(stepSchema).min(1, 'needs at least one step'),
+    ...personaBody,
   })
   .strict()
-  .transform(
-    (p): Persona => ({
-      name: p.name,
-      numbers: p.number,
-      description: p.description,
-      voice: p.voice ?? DEFAULT_PERSONA_VOICE,
-      maxCallMs: p.maxCallMs ?? DEFAULT_MAX_CALL_MS,
-      record: p.record ?? true,
-      steps: p.steps,
-    }),
-  );
+  .transform((p): Persona => toPersona(p.name, p.number, p));
 
 export const personaFileSchema = z
   .object({ personas: z.array(personaSchema) })

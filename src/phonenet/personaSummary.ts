@@ -29,7 +29,9 @@ function flatten(steps: readonly Step[]): Step[] {
   return steps.flatMap((s) =>
     s.kind === 'repeat'
       ? Array.from({ length: Math.min(s.times ?? 1, 3) }, () => flatten(s.steps)).flat()
-      : [s],
+      : s.kind === 'when'
+        ? flatten(s.steps)
+        : [s],
   );
 }
 
@@ -65,6 +67,8 @@ export function describeStep(step: Step): string {
       return `presses ${step.digits}`;
     case 'hangup':
       return 'hangs up';
+    case 'when':
+      return `if the prompt says ${step.promptContains.map(quote).join(' or ')}: ${step.steps.map(describeStep).join(', ')}${step.otherwise.length > 0 ? `; otherwise ${step.otherwise.map(describeStep).join(', ')}` : ''}`;
     case 'repeat':
       return `repeats ${step.times === undefined ? 'until the call ends' : `${step.times} times`} (${step.steps.map(describeStep).join(', ')})`;
   }

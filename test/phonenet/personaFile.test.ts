@@ -172,5 +172,59 @@ test("the README's example persona file is valid", () => {
     personas.map((p) => p.name),
     ['my-customer', 'switched-off', 'nobody-home'],
   );
-  assert.equal(personas[0]!.steps.length, 12);
+  assert.equal(personas[0]!.steps.length, 13);
+});
+
+test('a when step reads prompt_contains (one phrase or a list) with its steps and otherwise', () => {
+  const [p] = parsePersonaText(
+    `personas:
+  - name: picky
+    number: "13900003333"
+    steps:
+      - answer
+      - wait: prompt-end
+      - when: { prompt_contains: 满意, steps: [{ say: 满意 }], otherwise: [{ say: 不知道 }] }
+      - when:
+          prompt_contains: [推荐, 520]
+          steps: [{ dtmf: 1 }]
+`,
+    'w.yaml',
+  );
+  assert.deepEqual(p!.steps.slice(2), [
+    {
+      kind: 'when',
+      promptContains: ['满意'],
+      steps: [{ kind: 'say', text: '满意' }],
+      otherwise: [{ kind: 'say', text: '不知道' }],
+    },
+    { kind: 'when', promptContains: ['推荐', '520'], steps: [{ kind: 'dtmf', digits: '1' }], otherwise: [] },
+  ]);
+  assert.match(
+    summarizePersona(p!).behaviour,
+    /if the prompt says "满意": says "满意"; otherwise says "不知道"/,
+  );
+});
+
+test('a when step without steps, or with an unknown key, is reported at its line', () => {
+  const noSteps = problem(`personas:
+  - name: picky
+    number: "13900003333"
+    steps:
+      - answer
+      - when: { prompt_contains: 满意 }
+`);
+  assert.equal(noSteps.line, 6);
+  assert.match(noSteps.all, /steps\[1\]\.when\.steps/);
+  const unknown = problem(`personas:
+  - name: picky
+    number: "13900003333"
+    steps:
+      - answer
+      - when:
+          prompt_contains: 满意
+          steps: [{ say: 好 }]
+          then: [{ say: 好 }]
+`);
+  assert.equal(unknown.line, 9);
+  assert.match(unknown.message, /unknown key "then"/);
 });
