@@ -87,6 +87,12 @@ const en = {
   'ev.interrupted': 'Prompt cut',
   'ev.callback': 'Callback',
   'ev.receipt': 'Receipt',
+  // Waveform, live screen and playground (src/console/live*, playground*, waveform*).
+  waveform: 'Waveform of the recording: callee above, platform below',
+  calleeChannel: 'Callee (left channel)',
+  platformChannel: 'Platform (right channel)',
+  seekHere: 'Play from here',
+  seekTo: 'Play the recording from {s} s',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -173,6 +179,11 @@ const zh: Record<MessageKey, string> = {
   'ev.interrupted': '放音被打断',
   'ev.callback': '回调',
   'ev.receipt': '回执',
+  waveform: '录音波形：上为被叫，下为平台',
+  calleeChannel: '被叫（左声道）',
+  platformChannel: '平台（右声道）',
+  seekHere: '从这里播放',
+  seekTo: '从第 {s} 秒播放录音',
 };
 
 const MESSAGES: Record<Lang, Record<MessageKey, string>> = { en, zh };

@@ -9,10 +9,12 @@ import type { Store } from '../store/repositories.js';
 import { registerAssetRoutes } from './assetRoutes.js';
 import { registerCallRoutes } from './callRoutes.js';
 import type { CallTranscripts } from './callTranscripts.js';
+import { registerConsoleScripts } from './consoleScripts.js';
 import { ConsoleSessions } from './consoleSessions.js';
 import { ConsoleUsers } from './consoleUsers.js';
 import { LoginLimiter } from './loginLimiter.js';
 import { registerLoginRoutes } from './loginRoutes.js';
+import { registerWaveformRoutes } from './waveformRoutes.js';
 
 export interface WebConsoleOptions {
   store: Store;
@@ -34,4 +36,6 @@ export function registerWebConsole(app: FastifyInstance, o: WebConsoleOptions): 
     log: o.log,
   });
   registerCallRoutes(app, { store: o.store, sessions, transcripts: o.transcripts });
+  registerConsoleScripts(app);
+  registerWaveformRoutes(app, { store: o.store, sessions, log: o.log });
 }
