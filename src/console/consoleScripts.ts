@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 
-const SCRIPTS = ['waveform.js'] as const;
+const SCRIPTS = ['waveform.js', 'live.js'] as const;
 
 export function registerConsoleScripts(app: FastifyInstance): void {
   for (const name of SCRIPTS) {

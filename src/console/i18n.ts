@@ -93,6 +93,17 @@ const en = {
   platformChannel: 'Platform (right channel)',
   seekHere: 'Play from here',
   seekTo: 'Play the recording from {s} s',
+  live: 'Live',
+  liveCall: 'Live: call {id}',
+  liveNote: 'Calls in progress in the accounts you may see, with what is said as it happens.',
+  liveAll: 'All calls in progress',
+  liveNoScript: 'The live view needs JavaScript; the calls list shows every call without it.',
+  liveEmpty: 'No call in progress. New calls appear here as they start.',
+  liveDetails: 'Details',
+  liveConnecting: 'Connecting…',
+  liveConnected: 'Following live.',
+  liveLost: 'Connection lost; reconnecting…',
+  liveDone: 'The call is over.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -184,6 +195,17 @@ const zh: Record<MessageKey, string> = {
   platformChannel: '平台（右声道）',
   seekHere: '从这里播放',
   seekTo: '从第 {s} 秒播放录音',
+  live: '实时通话',
+  liveCall: '实时：通话 {id}',
+  liveNote: '您可查看的账号中正在进行的通话，以及实时的对话内容。',
+  liveAll: '全部进行中的通话',
+  liveNoScript: '实时视图需要 JavaScript；通话记录无需脚本即可查看。',
+  liveEmpty: '当前没有进行中的通话。新通话开始时会出现在这里。',
+  liveDetails: '详情',
+  liveConnecting: '正在连接…',
+  liveConnected: '正在实时跟踪。',
+  liveLost: '连接中断，正在重连…',
+  liveDone: '通话已结束。',
 };
 
 const MESSAGES: Record<Lang, Record<MessageKey, string>> = { en, zh };

@@ -12,6 +12,7 @@ import type { CallTranscripts } from './callTranscripts.js';
 import { registerConsoleScripts } from './consoleScripts.js';
 import { ConsoleSessions } from './consoleSessions.js';
 import { ConsoleUsers } from './consoleUsers.js';
+import { registerLiveRoutes } from './liveRoutes.js';
 import { LoginLimiter } from './loginLimiter.js';
 import { registerLoginRoutes } from './loginRoutes.js';
 import { registerWaveformRoutes } from './waveformRoutes.js';
@@ -38,4 +39,5 @@ export function registerWebConsole(app: FastifyInstance, o: WebConsoleOptions): 
   registerCallRoutes(app, { store: o.store, sessions, transcripts: o.transcripts });
   registerConsoleScripts(app);
   registerWaveformRoutes(app, { store: o.store, sessions, log: o.log });
+  registerLiveRoutes(app, { store: o.store, sessions, transcripts: o.transcripts });
 }

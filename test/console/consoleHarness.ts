@@ -23,6 +23,8 @@ export interface ConsoleHarness {
   app: FastifyInstance;
   store: SqliteStore;
   clock: ManualClock;
+  /** The call events the console's transcripts follow (tests emit here). */
+  events: CallEvents;
   acme: number;
   other: number;
   close(): Promise<void>;
@@ -36,6 +38,7 @@ export async function startConsole(): Promise<ConsoleHarness> {
   const users = new ConsoleUsers(store, clock);
   await users.add({ name: 'root', password: PASSWORD, role: 'admin' });
   await users.add({ name: 'ann', password: PASSWORD, role: 'viewer', account: 'acme' });
+  const events = new CallEvents();
   const gateway = {
     handle: async () => ({ status: 404, headers: {}, body: 'gateway' }),
   } as unknown as RpcGateway;
@@ -45,7 +48,7 @@ export async function startConsole(): Promise<ConsoleHarness> {
       registerWebConsole(a, {
         store,
         clock,
-        transcripts: new CallTranscripts(new CallEvents()),
+        transcripts: new CallTranscripts(events),
         log: silentLogger(),
         limiter: new LoginLimiter({ clock, maxFailures: 5, windowMs: 60_000 }),
       }),
@@ -55,6 +58,7 @@ export async function startConsole(): Promise<ConsoleHarness> {
     app,
     store,
     clock,
+    events,
     acme,
     other,
     close: async () => {
