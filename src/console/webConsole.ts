@@ -15,6 +15,7 @@ import { ConsoleUsers } from './consoleUsers.js';
 import { registerLiveRoutes } from './liveRoutes.js';
 import { LoginLimiter } from './loginLimiter.js';
 import { registerLoginRoutes } from './loginRoutes.js';
+import { type PlaygroundDeps, registerPlaygroundRoutes } from './playgroundRoutes.js';
 import { registerWaveformRoutes } from './waveformRoutes.js';
 
 export interface WebConsoleOptions {
@@ -24,6 +25,8 @@ export interface WebConsoleOptions {
   log: Logger;
   /** Login attempts per name and address before a pause (default 5 per 15 minutes). */
   limiter?: LoginLimiter;
+  /** The phone network playground's links to the rest of the server (absent: nothing to call). */
+  playground?: Pick<PlaygroundDeps, 'network' | 'placeSmartCall' | 'demoBotUrl'>;
 }
 
 export function registerWebConsole(app: FastifyInstance, o: WebConsoleOptions): void {
@@ -40,4 +43,13 @@ export function registerWebConsole(app: FastifyInstance, o: WebConsoleOptions): 
   registerConsoleScripts(app);
   registerWaveformRoutes(app, { store: o.store, sessions, log: o.log });
   registerLiveRoutes(app, { store: o.store, sessions, transcripts: o.transcripts });
+  registerPlaygroundRoutes(app, {
+    store: o.store,
+    sessions,
+    clock: o.clock,
+    log: o.log,
+    network: o.playground?.network,
+    placeSmartCall: o.playground?.placeSmartCall,
+    demoBotUrl: o.playground?.demoBotUrl,
+  });
 }

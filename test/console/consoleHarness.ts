@@ -10,7 +10,7 @@ import { ManualClock } from '../../src/clock/manualClock.js';
 import { CallTranscripts } from '../../src/console/callTranscripts.js';
 import { ConsoleUsers } from '../../src/console/consoleUsers.js';
 import { LoginLimiter } from '../../src/console/loginLimiter.js';
-import { registerWebConsole } from '../../src/console/webConsole.js';
+import { registerWebConsole, type WebConsoleOptions } from '../../src/console/webConsole.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createApiServer } from '../../src/openapi/apiServer.js';
 import type { RpcGateway } from '../../src/openapi/rpcGateway.js';
@@ -30,7 +30,9 @@ export interface ConsoleHarness {
   close(): Promise<void>;
 }
 
-export async function startConsole(): Promise<ConsoleHarness> {
+export async function startConsole(
+  options: { playground?: (store: SqliteStore) => WebConsoleOptions['playground'] } = {},
+): Promise<ConsoleHarness> {
   const store = SqliteStore.inMemory();
   const clock = new ManualClock({ start: Date.UTC(2025, 5, 1, 2, 0, 0) });
   const acme = store.accounts.create({ name: 'acme', now: clock.now() }).id;
@@ -51,6 +53,7 @@ export async function startConsole(): Promise<ConsoleHarness> {
         transcripts: new CallTranscripts(events),
         log: silentLogger(),
         limiter: new LoginLimiter({ clock, maxFailures: 5, windowMs: 60_000 }),
+        ...(options.playground && { playground: options.playground(store) }),
       }),
   });
   await app.ready();
