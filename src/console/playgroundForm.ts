@@ -60,7 +60,7 @@ export function playgroundCall(f: PlaygroundCallForm): PlaygroundCall | { proble
     CalledShowNumber: f.showNumber,
     CalledNumber: f.calledNumber,
     RecordFlag: String(f.record),
-    OutId: 'console-playground',
+    OutId: 'playground',
   };
   if (f.voiceCode) {
     params.VoiceCode = f.voiceCode;

@@ -152,8 +152,8 @@ export function registerPlaygroundRoutes(app: FastifyInstance, d: PlaygroundDeps
       if (!(err instanceof PersonaFileError)) throw err;
       result = { issues: [...err.issues] };
     }
-    const status = 'issues' in result ? 422 : 200;
-    return page(v, req, reply, status, model(v, { check: { text, format, result } }));
+    // A file with problems is an answer, not a failed request (the page lists them).
+    return page(v, req, reply, 200, model(v, { check: { text, format, result } }));
   });
 
   app.get<{ Params: { n: string } }>('/console/playground/files/:n', async (req, reply) => {

@@ -168,7 +168,7 @@ test('persona files: shown with line numbers; a pasted one is checked, problems 
   const bad =
     'personas:\n  - name: mine\n    number: "13900000001"\n    steps:\n      - answer\n      - sing: la\n';
   const res = await ann.post('/console/playground/validate', { _csrf: ann.csrf, text: bad, format: 'yaml' });
-  assert.equal(res.statusCode, 422);
+  assert.equal(res.statusCode, 200);
   assert.match(
     res.body,
     /<a href="#line-6">(line 6, column \d+|第 6 行，第 \d+ 列)<\/a> <code>personas\[0\]\.steps\[1\][^<]*<\/code>: unknown step/,
@@ -179,7 +179,7 @@ test('persona files: shown with line numbers; a pasted one is checked, problems 
     text: '{"personas": [',
     format: 'json',
   });
-  assert.equal(json.statusCode, 422);
+  assert.equal(json.statusCode, 200);
   assert.match(json.body, /invalid JSON/);
   assert.equal((await ann.post('/console/playground/validate', { text: good })).statusCode, 403, 'no token');
 });

@@ -104,6 +104,14 @@ test('the detail draws the waveform from its own route; timeline entries in the 
   assert.equal(denied.statusCode, 403, 'a viewer of acme does not get the other account’s waveform');
   assert.equal((await h.app.inject({ url: `${url}/waveform` })).statusCode, 401, 'no session, no waveform');
 
+  // The player seeks with byte ranges.
+  const part = await ann.get(url + '/recording', { range: 'bytes=44-143' });
+  assert.equal(part.statusCode, 206);
+  assert.equal(part.headers['content-range'], `bytes 44-143/${recording().length}`);
+  assert.equal(part.rawPayload.length, 100);
+  assert.equal((await ann.get(url + '/recording', { range: 'bytes=999999-' })).statusCode, 416);
+  assert.equal((await ann.get(url + '/recording')).headers['accept-ranges'], 'bytes');
+
   writeFileSync(wav, 'not a wav');
   const bad = await ann.get(`${url}/waveform`);
   assert.equal(bad.statusCode, 422);
