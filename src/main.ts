@@ -47,7 +47,7 @@ import { ivrCallAction } from './openapi/actions/ivrCall.js';
 import { queryCallDetailAction } from './openapi/actions/queryCallDetailByCallId.js';
 import { singleCallByTtsAction } from './openapi/actions/singleCallByTts.js';
 import { singleCallByVoiceAction } from './openapi/actions/singleCallByVoice.js';
-import { smartCallAction } from './openapi/actions/smartCall.js';
+import { smartCallAction, smartCallPlacer } from './openapi/actions/smartCall.js';
 import {
   noParallelLegs,
   type ParallelBridger,
@@ -346,6 +346,23 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
           clock: systemClock,
           transcripts,
           log: log.child({ component: 'console' }),
+          playground: {
+            network: phonenet && {
+              personaSummaries: () => phonenet.carrier.personaSummaries(),
+              personasFiles: config.phonenet.personasFiles,
+            },
+            placeSmartCall: config.calls.dialer
+              ? smartCallPlacer({
+                  store,
+                  callIds,
+                  writer: new CallWriter(store),
+                  outIdMaxBytes: config.api.outIdMaxBytes,
+                  onAccepted: (callId) => dialer.enqueue(callId),
+                })
+              : undefined,
+            demoBotUrl:
+              config.mode === 'embedded' ? () => `http://127.0.0.1:${httpPort}${DEMO_BOT_PATH}` : undefined,
+          },
         });
         if (config.mode === 'embedded') registerDemoBot(app);
       },

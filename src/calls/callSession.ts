@@ -106,7 +106,10 @@ export class CallSession implements LiveCall {
       ? new ScriptedExchange({ ...base, script: request.script, store: deps.store })
       : new CallbackExchange({
           ...base,
-          account,
+          // A call placed from the console's playground may name its own callback URL.
+          account: request.callbackUrl
+            ? { ...account, callback: { ...account.callback, url: request.callbackUrl } }
+            : account,
           callbacks: deps.callbacks,
           secret: deps.callbackSecret(account),
           store: deps.store,

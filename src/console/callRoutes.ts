@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CallFilter } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
+import { byteRange } from './byteRange.js';
 import { type CallListQuery, PAGE_SIZE, parseCallListQuery } from './callListQuery.js';
 import { callsCsv } from './callsCsv.js';
 import { callTimeline } from './callTimeline.js';
@@ -150,11 +151,21 @@ export function registerCallRoutes(app: FastifyInstance, d: CallRouteDeps): void
     if (!call.recordPath) return reply.code(404).send({ error: 'no recording' });
     try {
       const st = await stat(call.recordPath);
-      return reply
+      void reply
         .header('content-type', 'audio/wav')
-        .header('content-length', st.size)
-        .header('cache-control', 'private, max-age=300')
-        .send(createReadStream(call.recordPath));
+        .header('accept-ranges', 'bytes')
+        .header('cache-control', 'private, max-age=300');
+      // Ranges let the player seek (the waveform and the timeline's ▶ buttons).
+      const range = byteRange(req.headers.range, st.size);
+      if (range === 'unsatisfiable')
+        return reply.code(416).header('content-range', `bytes */${st.size}`).send('');
+      if (range)
+        return reply
+          .code(206)
+          .header('content-range', `bytes ${range.start}-${range.end}/${st.size}`)
+          .header('content-length', range.end - range.start + 1)
+          .send(createReadStream(call.recordPath, range));
+      return reply.header('content-length', st.size).send(createReadStream(call.recordPath));
     } catch {
       return reply.code(404).send({ error: 'the recording is no longer kept' });
     }

@@ -17,6 +17,8 @@ export class CallTranscripts {
     { entries: TranscriptEntry[]; ended: boolean; listeners: Set<Listener> }
   >();
   readonly #max: number;
+  /** Watchers of every call (the console's live screen). */
+  readonly #everyone = new Set<Listener>();
 
   constructor(events: CallEvents, maxCalls = 500) {
     this.#max = maxCalls;
@@ -45,6 +47,7 @@ export class CallTranscripts {
     if (slot.entries.length < 2000) slot.entries.push(entry);
     if (entry.type === 'ended') slot.ended = true;
     for (const l of slot.listeners) l(entry);
+    for (const l of this.#everyone) l(entry);
   }
 
   /** What is still held for a call (recent calls only), without following it. */
@@ -58,5 +61,11 @@ export class CallTranscripts {
     for (const e of slot.entries) listener(e);
     slot.listeners.add(listener);
     return { stop: () => slot.listeners.delete(listener), ended: slot.ended };
+  }
+
+  /** Follows every call's entries from now on (nothing is replayed); returns the unsubscribe function. */
+  watchAll(listener: Listener): () => void {
+    this.#everyone.add(listener);
+    return () => this.#everyone.delete(listener);
   }
 }

@@ -9,10 +9,14 @@ import type { Store } from '../store/repositories.js';
 import { registerAssetRoutes } from './assetRoutes.js';
 import { registerCallRoutes } from './callRoutes.js';
 import type { CallTranscripts } from './callTranscripts.js';
+import { registerConsoleScripts } from './consoleScripts.js';
 import { ConsoleSessions } from './consoleSessions.js';
 import { ConsoleUsers } from './consoleUsers.js';
+import { registerLiveRoutes } from './liveRoutes.js';
 import { LoginLimiter } from './loginLimiter.js';
 import { registerLoginRoutes } from './loginRoutes.js';
+import { type PlaygroundDeps, registerPlaygroundRoutes } from './playgroundRoutes.js';
+import { registerWaveformRoutes } from './waveformRoutes.js';
 
 export interface WebConsoleOptions {
   store: Store;
@@ -21,6 +25,8 @@ export interface WebConsoleOptions {
   log: Logger;
   /** Login attempts per name and address before a pause (default 5 per 15 minutes). */
   limiter?: LoginLimiter;
+  /** The phone network playground's links to the rest of the server (absent: nothing to call). */
+  playground?: Pick<PlaygroundDeps, 'network' | 'placeSmartCall' | 'demoBotUrl'>;
 }
 
 export function registerWebConsole(app: FastifyInstance, o: WebConsoleOptions): void {
@@ -34,4 +40,16 @@ export function registerWebConsole(app: FastifyInstance, o: WebConsoleOptions): 
     log: o.log,
   });
   registerCallRoutes(app, { store: o.store, sessions, transcripts: o.transcripts });
+  registerConsoleScripts(app);
+  registerWaveformRoutes(app, { store: o.store, sessions, log: o.log });
+  registerLiveRoutes(app, { store: o.store, sessions, transcripts: o.transcripts });
+  registerPlaygroundRoutes(app, {
+    store: o.store,
+    sessions,
+    clock: o.clock,
+    log: o.log,
+    network: o.playground?.network,
+    placeSmartCall: o.playground?.placeSmartCall,
+    demoBotUrl: o.playground?.demoBotUrl,
+  });
 }

@@ -48,6 +48,11 @@ export interface SmartCallRequest {
    * number called).
    */
   inbound?: { caller: string; callee: string; orgcallee: string };
+  /**
+   * Present on calls placed from the console's playground: this one call's callbacks go here
+   * instead of the account's callback URL (the account's other callback settings still apply).
+   */
+  callbackUrl?: string;
   /** Accepted and kept, but not used (undocumented; spec §10 Q24). */
   ignored: {
     speed?: number;

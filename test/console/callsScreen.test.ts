@@ -169,7 +169,7 @@ test('a call detail shows its fields, timeline, callback exchanges, receipts and
   assert.equal(res.statusCode, 200);
   const body = res.body;
   assert.ok(body.includes('detail-1'));
-  const events = [...body.matchAll(/<tr class="ev ev-(\w+)">/g)].map((m) => m[1]);
+  const events = [...body.matchAll(/<tr class="ev ev-(\w+)"/g)].map((m) => m[1]);
   assert.deepEqual(events, [
     'accepted',
     'dialing',

@@ -10,7 +10,7 @@ import { ManualClock } from '../../src/clock/manualClock.js';
 import { CallTranscripts } from '../../src/console/callTranscripts.js';
 import { ConsoleUsers } from '../../src/console/consoleUsers.js';
 import { LoginLimiter } from '../../src/console/loginLimiter.js';
-import { registerWebConsole } from '../../src/console/webConsole.js';
+import { registerWebConsole, type WebConsoleOptions } from '../../src/console/webConsole.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createApiServer } from '../../src/openapi/apiServer.js';
 import type { RpcGateway } from '../../src/openapi/rpcGateway.js';
@@ -23,12 +23,16 @@ export interface ConsoleHarness {
   app: FastifyInstance;
   store: SqliteStore;
   clock: ManualClock;
+  /** The call events the console's transcripts follow (tests emit here). */
+  events: CallEvents;
   acme: number;
   other: number;
   close(): Promise<void>;
 }
 
-export async function startConsole(): Promise<ConsoleHarness> {
+export async function startConsole(
+  options: { playground?: (store: SqliteStore) => WebConsoleOptions['playground'] } = {},
+): Promise<ConsoleHarness> {
   const store = SqliteStore.inMemory();
   const clock = new ManualClock({ start: Date.UTC(2025, 5, 1, 2, 0, 0) });
   const acme = store.accounts.create({ name: 'acme', now: clock.now() }).id;
@@ -36,6 +40,7 @@ export async function startConsole(): Promise<ConsoleHarness> {
   const users = new ConsoleUsers(store, clock);
   await users.add({ name: 'root', password: PASSWORD, role: 'admin' });
   await users.add({ name: 'ann', password: PASSWORD, role: 'viewer', account: 'acme' });
+  const events = new CallEvents();
   const gateway = {
     handle: async () => ({ status: 404, headers: {}, body: 'gateway' }),
   } as unknown as RpcGateway;
@@ -45,9 +50,10 @@ export async function startConsole(): Promise<ConsoleHarness> {
       registerWebConsole(a, {
         store,
         clock,
-        transcripts: new CallTranscripts(new CallEvents()),
+        transcripts: new CallTranscripts(events),
         log: silentLogger(),
         limiter: new LoginLimiter({ clock, maxFailures: 5, windowMs: 60_000 }),
+        ...(options.playground && { playground: options.playground(store) }),
       }),
   });
   await app.ready();
@@ -55,6 +61,7 @@ export async function startConsole(): Promise<ConsoleHarness> {
     app,
     store,
     clock,
+    events,
     acme,
     other,
     close: async () => {

@@ -54,8 +54,29 @@ function timeline(ctx: PageContext, m: CallDetailModel): Html {
 <thead><tr><th scope="col">${t('time')}</th><th scope="col">${t('offset')}</th><th scope="col">${t('event')}</th><th scope="col">${t('what')}</th></tr></thead>
 <tbody>${m.timeline.map(
     (e) =>
-      html`<tr class="ev ${e.kind.replace('.', '-')}"><td>${time(e.at)}</td><td>${offset(e.at - m.call.createdAt)}</td><td>${t(e.kind)}</td><td>${e.detail}</td></tr>`,
+      html`<tr class="ev ${e.kind.replace('.', '-')}"${seekAttr(m, e.at)}><td>${time(e.at)}</td><td>${offset(e.at - m.call.createdAt)}${seekButton(ctx, m, e.at)}</td><td>${t(e.kind)}</td><td>${e.detail}</td></tr>`,
   )}</tbody></table></div>`;
+}
+
+/** Seconds into the recording of an instant of the call, when the recording covers it. */
+function intoRecording(m: CallDetailModel, at: number): number | undefined {
+  const begin = m.call.recordBeginAt;
+  if (typeof m.recording !== 'string' || m.recording === 'gone' || begin === null || at < begin)
+    return undefined;
+  if (m.call.endAt !== null && at > m.call.endAt) return undefined;
+  return (at - begin) / 1000;
+}
+
+function seekAttr(m: CallDetailModel, at: number): Html | string {
+  const s = intoRecording(m, at);
+  return s === undefined ? '' : html` data-rec="${s.toFixed(3)}"`;
+}
+
+/** Plays the recording from this entry (waveform.js wires it; without scripts it stays inert). */
+function seekButton(ctx: PageContext, m: CallDetailModel, at: number): Html | string {
+  const s = intoRecording(m, at);
+  if (s === undefined) return '';
+  return html` <button type="button" class="seek" data-seek="${s.toFixed(3)}" title="${ctx.t('seekHere')}" aria-label="${ctx.t('seekTo', { s: s.toFixed(1) })}">▶</button>`;
 }
 
 function exchanges(ctx: PageContext, m: CallDetailModel): Html {
@@ -88,7 +109,11 @@ function recording(ctx: PageContext, m: CallDetailModel): Html {
   const { t } = ctx;
   if (m.recording === undefined) return html`<p>${t('noRecording')}</p>`;
   if (m.recording === 'gone') return html`<p>${t('recordingGone')}</p>`;
-  return html`<audio controls preload="metadata" src="${m.recording}" aria-label="${t('recording')}"></audio>
+  return html`<figure class="waveform">
+<canvas id="waveform" width="1200" height="160" data-src="${m.recording.replace(/\/recording$/, '/waveform')}" role="img" aria-label="${t('waveform')}"></canvas>
+<figcaption class="muted"><span class="legend callee">${t('calleeChannel')}</span> <span class="legend platform">${t('platformChannel')}</span> <span id="waveform-status" role="status"></span></figcaption>
+</figure>
+<audio controls preload="metadata" src="${m.recording}" id="player" aria-label="${t('recording')}"></audio>
 <p><a href="${m.recording}" hx-boost="false" download>${m.call.callId}.wav</a></p>`;
 }
 
@@ -97,7 +122,8 @@ export function callDetailView(ctx: PageContext, m: CallDetailModel): string {
   return layout(
     ctx,
     t('detail', { id: m.call.callId }),
-    html`<p><a href="/console/calls">← ${t('back')}</a></p>
+    html`<script src="/console/assets/waveform.js" defer></script>
+<p><a href="/console/calls">← ${t('back')}</a></p>
 <h1>${t('detail', { id: m.call.callId })}</h1>
 <section aria-labelledby="h-fields"><h2 id="h-fields">${t('fields')}</h2>${fields(ctx, m)}</section>
 <section aria-labelledby="h-rec"><h2 id="h-rec">${t('recording')}</h2>${recording(ctx, m)}</section>

@@ -35,7 +35,7 @@ export function layout(ctx: PageContext, title: string, main: Html): string {
 <a class="skip" href="#main">${t('skip')}</a>
 <header class="top">
   <a class="brand" href="/console/calls">${t('title')}</a>
-  ${ctx.user ? html`<nav aria-label="${t('title')}"><a href="/console/calls">${t('calls')}</a></nav>` : ''}
+  ${ctx.user ? html`<nav aria-label="${t('title')}"><a href="/console/calls">${t('calls')}</a> <a href="/console/live">${t('live')}</a> <a href="/console/playground">${t('playground')}</a></nav>` : ''}
   <div class="tools">
     <form method="post" action="/console/lang">
       <input type="hidden" name="_csrf" value="${ctx.csrf}">

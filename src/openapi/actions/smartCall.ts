@@ -241,11 +241,30 @@ function validate(
 }
 
 export function smartCallAction(deps: SmartCallDeps): ActionHandler {
+  const place = smartCallPlacer(deps);
+  return async (params: ReadonlyMap<string, string>, ctx: ActionContext) => ({
+    CallId: await place(params, ctx),
+  });
+}
+
+/** What the console's playground adds to a SmartCall: a callback URL for this call only. */
+export interface SmartCallExtras {
+  callbackUrl?: string;
+}
+
+/**
+ * SmartCall as a function: the same checks and errors (BusinessError) as the RPC action, resolving
+ * with the CallId; `extras` are kept with the request (the console's playground uses them).
+ */
+export function smartCallPlacer(
+  deps: SmartCallDeps,
+): (params: ReadonlyMap<string, string>, ctx: ActionContext, extras?: SmartCallExtras) => Promise<string> {
   const lookups = new Lookups(deps.store);
-  return async (params: ReadonlyMap<string, string>, ctx: ActionContext) => {
+  return async (params, ctx, extras = {}) => {
     const raw = readParams(new ParamReader(params));
     if (ctx.account.status !== 'active') throw businessErrors.outOfService();
     const request = validate(raw, ctx.account.id, deps, lookups, ctx.now);
-    return { CallId: await acceptCall(deps, ctx, request) };
+    if (extras.callbackUrl !== undefined) request.callbackUrl = extras.callbackUrl;
+    return acceptCall(deps, ctx, request);
   };
 }
