@@ -282,9 +282,11 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       await settled;
     });
 
+    let monitor: TrunkMonitor | undefined;
     if (config.calls.trunkKeepAlive) {
-      const monitor = new TrunkMonitor(telephony.ua, store.trunks.list(), log, dns);
-      shutdown.add('trunk monitor', () => monitor.stop());
+      const pinging = new TrunkMonitor(telephony.ua, store.trunks.list(), log, dns, systemClock);
+      monitor = pinging;
+      shutdown.add('trunk monitor', () => pinging.stop());
     }
     // Added after the dialer, so it stops before the telephony closes: the Expires: 0 still leave.
     registrar = new TrunkRegistrar({
@@ -327,6 +329,12 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
           clock: systemClock,
           transcripts,
           log: log.child({ component: 'console' }),
+          resources: {
+            tenancy,
+            trunks,
+            dataDir: config.dataDir,
+            trunkHealth: (name) => monitor?.health(name),
+          },
         });
         if (config.mode === 'embedded') registerDemoBot(app);
       },

@@ -3,9 +3,13 @@
  * This file wires its parts; each route file does one screen or job.
  */
 import type { FastifyInstance } from 'fastify';
+import { CallbackClient } from '../callback/callbackClient.js';
+import type { TrunkAdmin } from '../calls/trunkAdmin.js';
+import type { TrunkHealth } from '../calls/trunkMonitor.js';
 import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../store/repositories.js';
+import type { TenancyAdmin } from '../tenancy/tenancyAdmin.js';
 import { registerAssetRoutes } from './assetRoutes.js';
 import { registerCallRoutes } from './callRoutes.js';
 import type { CallTranscripts } from './callTranscripts.js';
@@ -13,6 +17,9 @@ import { ConsoleSessions } from './consoleSessions.js';
 import { ConsoleUsers } from './consoleUsers.js';
 import { LoginLimiter } from './loginLimiter.js';
 import { registerLoginRoutes } from './loginRoutes.js';
+import { registerOverviewRoutes } from './overview/overviewRoutes.js';
+import { ResourceAccess } from './resources/resourceAccess.js';
+import { registerResourceRoutes } from './resources/resourceRoutes.js';
 
 export interface WebConsoleOptions {
   store: Store;
@@ -21,6 +28,14 @@ export interface WebConsoleOptions {
   log: Logger;
   /** Login attempts per name and address before a pause (default 5 per 15 minutes). */
   limiter?: LoginLimiter;
+  /** The resources screens (accounts, keys, numbers, settings, media library, trunks) and their services. */
+  resources?: {
+    tenancy: TenancyAdmin;
+    trunks: TrunkAdmin;
+    dataDir: string;
+    callbacks?: CallbackClient;
+    trunkHealth?: (name: string) => TrunkHealth | undefined;
+  };
 }
 
 export function registerWebConsole(app: FastifyInstance, o: WebConsoleOptions): void {
@@ -34,4 +49,15 @@ export function registerWebConsole(app: FastifyInstance, o: WebConsoleOptions): 
     log: o.log,
   });
   registerCallRoutes(app, { store: o.store, sessions, transcripts: o.transcripts });
+  const access = new ResourceAccess(o.store, sessions);
+  registerOverviewRoutes(app, { store: o.store, access, clock: o.clock });
+  if (o.resources)
+    registerResourceRoutes(app, {
+      ...o.resources,
+      store: o.store,
+      access,
+      callbacks: o.resources.callbacks ?? new CallbackClient(),
+      clock: o.clock,
+      log: o.log,
+    });
 }

@@ -286,4 +286,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX calls_status_created ON calls(status_code, created_at);
     `,
   },
+  {
+    version: 20,
+    name: 'console overview: callback exchanges by time',
+    sql: `
+      CREATE INDEX callback_exchanges_created ON callback_exchanges(created_at);
+    `,
+  },
 ];
