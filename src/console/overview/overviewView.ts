@@ -20,7 +20,7 @@ export function overviewView(
 ): string {
   const f = m.query.form;
   const o = m.overview;
-  const form = html`<form class="filters" method="get" action="/console/overview" aria-label="${r('window')}">
+  const form = html`<form class="filters" method="get" action="/console/overview">
 <div class="field"><label for="o-window">${r('window')}</label><select id="o-window" name="window">
 ${WINDOW_NAMES.map((w) => html`<option value="${w}"${f.window === w ? html` selected` : ''}>${w}</option>`)}
 </select></div>
