@@ -288,8 +288,10 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 20,
-    name: 'console overview: callback exchanges by time',
+    name: 'console overview: calls and callback exchanges by time, covering what the overview counts',
     sql: `
+      CREATE INDEX calls_overview ON calls(created_at, account_id, trunk, status_code, state, answer_at,
+        originate_at, end_at);
       CREATE INDEX callback_exchanges_created ON callback_exchanges(created_at);
     `,
   },
