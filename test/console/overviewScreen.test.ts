@@ -97,6 +97,10 @@ test('the figures of a window match the calls in it', async () => {
   assert.deepEqual(outcomes, { '200000': 4, '200005': 1, '200003': 1, answered: 1 });
   assert.match(b, /carrier 峰值 CPS<\/title><desc[^>]*>峰值 CPS 7/, 'seven calls started within one second');
   assert.match(b, /<svg viewBox="0 0 560 160"[^>]*role="img"/);
+  assert.match(b, /<desc id="c-cpm-d">7 呼叫, [^<]*; max 7\/min<\/desc>/, 'seven calls in one minute');
+  // The answer-rate line has its one point at the bucket of those calls: 3 answered of 5 finished.
+  const answer = /<svg[^>]*aria-labelledby="c-answer-t[\s\S]*?<\/svg>/.exec(b)?.[0] ?? '';
+  assert.match(answer, /<path d="M[\d.]+ [\d.]+"/, 'one point drawn');
 });
 
 test("a viewer's figures count only their account", async () => {

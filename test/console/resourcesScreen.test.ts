@@ -270,7 +270,7 @@ describe('media library', () => {
       _csrf: boss.csrf,
       id: 'TTS_171950027',
       name: 'notice',
-      text: '您好${name}，您的订单${order}已发货',
+      text: `您好\${name}，您的订单\${order}已发货`,
     });
     assert.equal(add.statusCode, 303);
     const page = await ann.get('/console/accounts/acme/tts-templates');

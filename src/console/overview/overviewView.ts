@@ -59,7 +59,7 @@ ${form}
 </dl>
 <div class="charts">
 <section aria-labelledby="h-cpm"><h2 id="h-cpm">${r('callsPerMin')}</h2>
-${lineChart({ id: 'c-cpm', title: r('callsPerMin'), desc: `${o.totals.calls} ${r('total')}, ${span}`, series: [{ name: r('callsPerMin'), values: o.callsPerMinute }], from: o.from, to: o.to })}
+${lineChart({ id: 'c-cpm', title: r('callsPerMin'), desc: `${o.totals.calls} ${r('total')}, ${span}; max ${Math.max(0, ...o.callsPerMinute)}/min`, series: [{ name: r('callsPerMin'), values: o.callsPerMinute }], from: o.from, to: o.to })}
 </section>
 <section aria-labelledby="h-answer"><h2 id="h-answer">${r('answerRate')}</h2>
 ${lineChart({ id: 'c-answer', title: r('answerRate'), desc: `${pct(rate)}`, series: [{ name: r('answerRate'), values: o.answerRate }], from: o.from, to: o.to, max: 1, percent: true })}

@@ -19,11 +19,12 @@ export class SqliteCallStatsRepository implements CallStatsRepository {
   overview(q: CallStatsQuery): CallStats {
     const db = this.#db;
     const acc = q.accountId !== undefined;
+    // JS numbers bind as REAL: the bucket is truncated to an integer in SQL (CAST) to group by it.
     const params = { from: q.from, to: q.to, bucket: q.bucketMs, ...(acc && { acc: q.accountId }) };
     const callsAcc = acc ? 'AND account_id = @acc' : '';
     const calls = db
       .prepare(
-        `SELECT (created_at - @from) / @bucket AS bucket, trunk, status_code AS statusCode, state,
+        `SELECT CAST((created_at - @from) / @bucket AS INTEGER) AS bucket, trunk, status_code AS statusCode, state,
            COUNT(*) AS count, SUM(answer_at IS NOT NULL) AS answered,
            SUM(CASE WHEN originate_at IS NOT NULL AND end_at > originate_at THEN end_at - originate_at ELSE 0 END) AS busyMs
          FROM calls INDEXED BY calls_overview WHERE created_at >= @from AND created_at < @to ${callsAcc}
@@ -32,7 +33,7 @@ export class SqliteCallStatsRepository implements CallStatsRepository {
       .all(params) as CallStats['calls'];
     const cps = db
       .prepare(
-        `SELECT (s * 1000 - @from) / @bucket AS bucket, trunk, MAX(n) AS peak FROM (
+        `SELECT CAST((s * 1000 - @from) / @bucket AS INTEGER) AS bucket, trunk, MAX(n) AS peak FROM (
            SELECT trunk, originate_at / 1000 AS s, COUNT(*) AS n FROM calls INDEXED BY calls_overview
            WHERE created_at >= @from AND created_at < @to AND originate_at IS NOT NULL AND trunk IS NOT NULL ${callsAcc}
            GROUP BY trunk, s)
@@ -42,7 +43,7 @@ export class SqliteCallStatsRepository implements CallStatsRepository {
     const join = acc ? 'JOIN calls c ON c.call_id = e.call_id AND c.account_id = @acc' : '';
     const exchanges = db
       .prepare(
-        `SELECT (e.created_at - @from) / @bucket AS bucket, COUNT(*) AS count, SUM(e.outcome <> 'ok') AS failed
+        `SELECT CAST((e.created_at - @from) / @bucket AS INTEGER) AS bucket, COUNT(*) AS count, SUM(e.outcome <> 'ok') AS failed
          FROM callback_exchanges e ${join}
          WHERE e.created_at >= @from AND e.created_at < @to GROUP BY bucket`,
       )
