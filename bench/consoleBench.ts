@@ -2,8 +2,8 @@
  * `npm run bench:console`: the web console over a store of 1,000,000 calls (a file on disk, WAL,
  * the schema of every migration). Fills it in one transaction, logs in over real HTTP on 127.0.0.1,
  * then times the calls list (the newest page and pages deep in the history by cursor), filtered
- * lists (account + state, number, OutId, outcome in a time range) and call details with their
- * callback exchanges and receipts. Last line: one JSON object; the goal is p99 ≤ 100 ms each.
+ * lists (account + state, number, OutId, outcome in a time range), call details with their
+ * callback exchanges and receipts, and the overview of a 1 h, 6 h or 24 h window. Last line: one JSON object; the goal is p99 ≤ 100 ms each.
  */
 import type { AddressInfo } from 'node:net';
 import { CallEvents } from '../src/calls/callEvents.js';
@@ -89,7 +89,11 @@ function fill(store: SqliteStore): number[] {
           store.callbackExchanges.insert({
             callId: callIdAt(i),
             contentType: 'normal',
-            content: JSON.stringify({ words: '是的我是', begin_offset: 6000 + k * 4000 }),
+            content: JSON.stringify({
+              words: '是的我是',
+              begin_offset: 6000 + k * 4000,
+              asr_end_time: String(created + 8000 + k * 4000 - 760),
+            }),
             outcome: 'ok',
             httpStatus: 200,
             reply: '{"result":"success","data":{"action":"play"}}',
@@ -214,8 +218,19 @@ async function main(): Promise<void> {
       },
       cookie,
     );
+    // The overview of a window anywhere in the month: 1 h, 6 h or 24 h, all accounts or one.
+    const windows = ['1h', '6h', '24h'] as const;
+    const overviewP99Ms = await time(
+      'overview',
+      () => {
+        const account = rnd() < 0.5 ? `&account=acct${Math.floor(rnd() * ACCOUNTS)}` : '';
+        return `${base}/console/overview?window=${pick(windows)}&end=${day(1 + Math.floor(rnd() * 28))}${account}`;
+      },
+      cookie,
+    );
     process.stdout.write(
-      JSON.stringify({ bench: 'console', calls: CALLS, listP99Ms, detailP99Ms, filterP99Ms }) + '\n',
+      JSON.stringify({ bench: 'console', calls: CALLS, listP99Ms, detailP99Ms, filterP99Ms, overviewP99Ms }) +
+        '\n',
     );
   } finally {
     await app.close();

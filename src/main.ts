@@ -292,9 +292,11 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       await settled;
     });
 
+    let monitor: TrunkMonitor | undefined;
     if (config.calls.trunkKeepAlive) {
-      const monitor = new TrunkMonitor(telephony.ua, store.trunks.list(), log, dns);
-      shutdown.add('trunk monitor', () => monitor.stop());
+      const pinging = new TrunkMonitor(telephony.ua, store.trunks.list(), log, dns, systemClock);
+      monitor = pinging;
+      shutdown.add('trunk monitor', () => pinging.stop());
     }
     // Added after the dialer, so it stops before the telephony closes: the Expires: 0 still leave.
     registrar = new TrunkRegistrar({
@@ -362,6 +364,12 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
               : undefined,
             demoBotUrl:
               config.mode === 'embedded' ? () => `http://127.0.0.1:${httpPort}${DEMO_BOT_PATH}` : undefined,
+          },
+          resources: {
+            tenancy,
+            trunks,
+            dataDir: config.dataDir,
+            trunkHealth: (name) => monitor?.health(name),
           },
         });
         if (config.mode === 'embedded') registerDemoBot(app);

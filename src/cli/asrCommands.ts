@@ -8,17 +8,12 @@
  *   its model; `--account` is needed only if older data holds the ID in several accounts.
  */
 
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { systemClock } from '../clock/clock.js';
-import { ASR_BASE_IDS } from '../contract/smartCallRequest.js';
-import { resample } from '../media/resampler.js';
 import { readWavFile } from '../media/wavReader.js';
+import { AsrModels, checkPhrases, MODEL_ID_RULE, phraseCount } from '../media-library/asrModels.js';
 import { BUILTIN_PHRASE_MODELS } from '../speech/phrase/builtinPhrases.js';
-import { PhraseDecoderPool } from '../speech/phrase/phraseDecoderPool.js';
-import { parsePhraseList } from '../speech/phrase/phraseList.js';
-import { PhraseRecognizer } from '../speech/phrase/phraseRecognizer.js';
+import { tryPhrases } from '../speech/phrase/phraseTrial.js';
 import type { AsrModelRecord } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
 import type { TenancyAdmin } from '../tenancy/tenancyAdmin.js';
@@ -29,18 +24,6 @@ type Opts = GlobalOptions & Record<string, unknown>;
 
 function opts(cmd: Command): Opts {
   return cmd.optsWithGlobals() as Opts;
-}
-
-const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-const MODEL_ID_RULE =
-  'an ASR model ID is 1-64 letters, digits, "_" or "-", starting with a letter or digit ' +
-  '(e.g. 2070aca1eff146f9a7bc826f1c3d0001), and not a base model ID';
-
-function checkNewModelId(id: string, store: Store): void {
-  if (!MODEL_ID.test(id) || id in BUILTIN_PHRASE_MODELS || (ASR_BASE_IDS as readonly string[]).includes(id))
-    throw new Error(`"${id}" is not a valid ASR model ID: ${MODEL_ID_RULE}`);
-  if (store.asrModels.findEverywhere(id).length > 0)
-    throw new Error(`ASR model ID ${id} is already taken; nothing was changed`);
 }
 
 /** An account's model by ID alone; `account` only settles an ID that several accounts hold. */
@@ -65,7 +48,7 @@ function findModel(ad: TenancyAdmin, store: Store, id: string, account: string |
 }
 
 function modelView(m: AsrModelRecord, account: string) {
-  const phrases = m.phrases.split(/\r?\n/).filter((l) => l.trim() && !l.trimStart().startsWith('#')).length;
+  const phrases = phraseCount(m.phrases);
   return { id: m.id, account, name: m.name, phrases, createdAt: new Date(m.createdAt).toISOString() };
 }
 
@@ -87,22 +70,16 @@ export function registerAsrModelCommands(admin: Command): void {
         throw new Error(`cannot read ${file}: ${(err as Error).message}`);
       }
       try {
-        parsePhraseList(phrases);
+        checkPhrases(phrases);
       } catch (err) {
         throw new Error(`${file}: ${(err as Error).message}`);
       }
       const view = withAdmin(o, (ad, store) => {
         const account = ad.account(o.account as string);
-        const record: AsrModelRecord = {
-          id: (o.id as string | undefined) ?? randomBytes(16).toString('hex'),
-          accountId: account.id,
+        const record = new AsrModels(store).create(account.id, {
           name: o.name as string,
           phrases,
-          createdAt: Math.round(systemClock.now()),
-        };
-        store.transaction(() => {
-          if (o.id !== undefined) checkNewModelId(record.id, store);
-          store.asrModels.insert(record);
+          id: o.id as string | undefined,
         });
         return modelView(record, account.name);
       });
@@ -143,31 +120,12 @@ export function registerAsrCommands(program: Command): void {
         name = record.name;
       }
       configFrom(o); // validates --config like every other command
-      const wav = await readWavFile(file);
-      const samples = wav.sampleRate === 8000 ? wav.samples : resample(wav.samples, wav.sampleRate, 8000);
-      const pool = new PhraseDecoderPool();
-      try {
-        await pool.ready();
-        const recognizer = new PhraseRecognizer(name, phrases, pool);
-        await recognizer.ready(); // a call's recognizer has its templates by the first reply
-        const d = await recognizer.decide(samples);
-        const result = {
-          file,
-          model: id,
-          durationMs: Math.round(samples.length / 8),
-          result: d.text === null ? 'rejected' : 'recognized',
-          text: d.text,
-          confidence: d.confidence,
-          scorePerFrame: Number.isFinite(d.scorePerFrame) ? Math.round(d.scorePerFrame * 10) / 10 : null,
-          framesPerPhone: Math.round(d.framesPerPhone * 10) / 10,
-        };
-        emit(o, result, () =>
-          d.text === null
-            ? `rejected: not on the phrase list (confidence ${d.confidence})`
-            : `${d.text} (confidence ${d.confidence})`,
-        );
-      } finally {
-        await pool.close();
-      }
+      const trial = await tryPhrases(name, phrases, await readWavFile(file));
+      const result = { file, model: id, ...trial };
+      emit(o, result, () =>
+        trial.text === null
+          ? `rejected: not on the phrase list (confidence ${trial.confidence})`
+          : `${trial.text} (confidence ${trial.confidence})`,
+      );
     });
 }

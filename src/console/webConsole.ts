@@ -3,9 +3,13 @@
  * This file wires its parts; each route file does one screen or job.
  */
 import type { FastifyInstance } from 'fastify';
+import { CallbackClient } from '../callback/callbackClient.js';
+import type { TrunkAdmin } from '../calls/trunkAdmin.js';
+import type { TrunkHealth } from '../calls/trunkMonitor.js';
 import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../store/repositories.js';
+import type { TenancyAdmin } from '../tenancy/tenancyAdmin.js';
 import { registerAssetRoutes } from './assetRoutes.js';
 import { registerCallRoutes } from './callRoutes.js';
 import type { CallTranscripts } from './callTranscripts.js';
@@ -15,7 +19,10 @@ import { ConsoleUsers } from './consoleUsers.js';
 import { registerLiveRoutes } from './liveRoutes.js';
 import { LoginLimiter } from './loginLimiter.js';
 import { registerLoginRoutes } from './loginRoutes.js';
+import { registerOverviewRoutes } from './overview/overviewRoutes.js';
 import { type PlaygroundDeps, registerPlaygroundRoutes } from './playgroundRoutes.js';
+import { ResourceAccess } from './resources/resourceAccess.js';
+import { registerResourceRoutes } from './resources/resourceRoutes.js';
 import { registerWaveformRoutes } from './waveformRoutes.js';
 
 export interface WebConsoleOptions {
@@ -27,6 +34,14 @@ export interface WebConsoleOptions {
   limiter?: LoginLimiter;
   /** The phone network playground's links to the rest of the server (absent: nothing to call). */
   playground?: Pick<PlaygroundDeps, 'network' | 'placeSmartCall' | 'demoBotUrl'>;
+  /** The resources screens (accounts, keys, numbers, settings, media library, trunks) and their services. */
+  resources?: {
+    tenancy: TenancyAdmin;
+    trunks: TrunkAdmin;
+    dataDir: string;
+    callbacks?: CallbackClient;
+    trunkHealth?: (name: string) => TrunkHealth | undefined;
+  };
 }
 
 export function registerWebConsole(app: FastifyInstance, o: WebConsoleOptions): void {
@@ -52,4 +67,15 @@ export function registerWebConsole(app: FastifyInstance, o: WebConsoleOptions): 
     placeSmartCall: o.playground?.placeSmartCall,
     demoBotUrl: o.playground?.demoBotUrl,
   });
+  const access = new ResourceAccess(o.store, sessions);
+  registerOverviewRoutes(app, { store: o.store, access, clock: o.clock });
+  if (o.resources)
+    registerResourceRoutes(app, {
+      ...o.resources,
+      store: o.store,
+      access,
+      callbacks: o.resources.callbacks ?? new CallbackClient(),
+      clock: o.clock,
+      log: o.log,
+    });
 }

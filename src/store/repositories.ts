@@ -4,6 +4,7 @@
  * Methods are synchronous because the embedded store is; an async adapter would wrap a cache or
  * change these signatures in one place.
  */
+import type { CallStatsRepository } from './callStats.js';
 import type {
   AccessKeyRecord,
   AccessKeyStatus,
@@ -72,6 +73,8 @@ export interface AsrModelRepository {
   /** Every account's model with this ID (IDs are issued unique; older data may repeat one). */
   findEverywhere(id: string): AsrModelRecord[];
   listByAccount(accountId: number): AsrModelRecord[];
+  /** A new name and phrase list for an account's model; false when it has no such model. */
+  update(accountId: number, id: string, change: { name: string; phrases: string }): boolean;
 }
 
 export interface TtsTemplateRepository {
@@ -202,6 +205,7 @@ export interface Store {
   readonly receipts: ReceiptRepository;
   readonly consoleUsers: ConsoleUserRepository;
   readonly consoleSessions: ConsoleSessionRepository;
+  readonly callStats: CallStatsRepository;
   /** Runs `fn` atomically: all of its writes land, or none. */
   transaction<T>(fn: () => T): T;
   close(): void;

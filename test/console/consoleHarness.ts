@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { CallEvents } from '../../src/calls/callEvents.js';
+import { TrunkAdmin } from '../../src/calls/trunkAdmin.js';
+import type { TrunkHealth } from '../../src/calls/trunkMonitor.js';
 import { ManualClock } from '../../src/clock/manualClock.js';
 import { CallTranscripts } from '../../src/console/callTranscripts.js';
 import { ConsoleUsers } from '../../src/console/consoleUsers.js';
@@ -16,6 +18,9 @@ import { createApiServer } from '../../src/openapi/apiServer.js';
 import type { RpcGateway } from '../../src/openapi/rpcGateway.js';
 import type { CallRecord } from '../../src/store/records.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
+import { SecretBox } from '../../src/tenancy/secretBox.js';
+import { TenancyAdmin } from '../../src/tenancy/tenancyAdmin.js';
+import { tempDir } from '../helpers/tempDir.js';
 
 export const PASSWORD = 'correct horse';
 
@@ -27,6 +32,11 @@ export interface ConsoleHarness {
   events: CallEvents;
   acme: number;
   other: number;
+  tenancy: TenancyAdmin;
+  trunks: TrunkAdmin;
+  /** What the trunks screen shows as the OPTIONS keep-alive's view (set by a test). */
+  health: Map<string, TrunkHealth>;
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -35,6 +45,11 @@ export async function startConsole(
 ): Promise<ConsoleHarness> {
   const store = SqliteStore.inMemory();
   const clock = new ManualClock({ start: Date.UTC(2025, 5, 1, 2, 0, 0) });
+  const data = tempDir('smartcall-console-');
+  const box = SecretBox.fromMasterKey('console harness master key, not a secret');
+  const tenancy = new TenancyAdmin(store, box, () => Math.round(clock.now()));
+  const trunks = new TrunkAdmin(store, box);
+  const health = new Map<string, TrunkHealth>();
   const acme = store.accounts.create({ name: 'acme', now: clock.now() }).id;
   const other = store.accounts.create({ name: 'other', now: clock.now() }).id;
   const users = new ConsoleUsers(store, clock);
@@ -54,6 +69,7 @@ export async function startConsole(
         log: silentLogger(),
         limiter: new LoginLimiter({ clock, maxFailures: 5, windowMs: 60_000 }),
         ...(options.playground && { playground: options.playground(store) }),
+        resources: { tenancy, trunks, dataDir: data.path, trunkHealth: (name) => health.get(name) },
       }),
   });
   await app.ready();
@@ -64,9 +80,14 @@ export async function startConsole(
     events,
     acme,
     other,
+    tenancy,
+    trunks,
+    health,
+    dataDir: data.path,
     close: async () => {
       await app.close();
       store.close();
+      data.remove();
     },
   };
 }

@@ -35,7 +35,7 @@ export function layout(ctx: PageContext, title: string, main: Html): string {
 <a class="skip" href="#main">${t('skip')}</a>
 <header class="top">
   <a class="brand" href="/console/calls">${t('title')}</a>
-  ${ctx.user ? html`<nav aria-label="${t('title')}"><a href="/console/calls">${t('calls')}</a> <a href="/console/live">${t('live')}</a> <a href="/console/playground">${t('playground')}</a></nav>` : ''}
+  ${ctx.user ? html`<nav aria-label="${t('title')}"><a href="/console/calls">${t('calls')}</a> <a href="/console/live">${t('live')}</a> <a href="/console/playground">${t('playground')}</a>${resourceLinks(ctx)}</nav>` : ''}
   <div class="tools">
     <form method="post" action="/console/lang">
       <input type="hidden" name="_csrf" value="${ctx.csrf}">
@@ -62,6 +62,14 @@ ${main}
 </body>
 </html>
 `.text;
+}
+
+/** The overview and resources screens' links (trunks serve every account: installation-wide users only). */
+function resourceLinks(ctx: PageContext): Html {
+  const { t } = ctx;
+  return html`<a href="/console/overview">${t('overview')}</a><a href="/console/accounts">${t('accounts')}</a>${
+    ctx.user?.account === null ? html`<a href="/console/trunks">${t('trunks')}</a>` : ''
+  }`;
 }
 
 /** A short page with one message (403, 404, a bad request). */

@@ -115,6 +115,14 @@ export class SqliteAsrModelRepository implements AsrModelRepository {
       .all(accountId)
       .map(toAsrModel);
   }
+
+  update(accountId: number, id: string, change: { name: string; phrases: string }): boolean {
+    return (
+      this.#db
+        .prepare('UPDATE asr_models SET name = ?, phrases = ? WHERE account_id = ? AND id = ?')
+        .run(change.name, change.phrases, accountId, id).changes > 0
+    );
+  }
 }
 
 interface TtsTemplateRow {

@@ -286,4 +286,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX calls_status_created ON calls(status_code, created_at);
     `,
   },
+  {
+    version: 20,
+    name: 'console overview: calls and callback exchanges by time, covering what the overview counts',
+    sql: `
+      CREATE INDEX calls_overview ON calls(created_at, account_id, trunk, status_code, state, answer_at,
+        originate_at, end_at);
+      CREATE INDEX callback_exchanges_created ON callback_exchanges(created_at);
+    `,
+  },
 ];

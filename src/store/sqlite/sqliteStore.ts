@@ -3,6 +3,7 @@ import type { Store } from '../repositories.js';
 import { SqliteAccessKeyRepository } from './accessKeyTable.js';
 import { SqliteAccountRepository } from './accountTable.js';
 import { SqliteCallbackExchangeRepository } from './callbackExchangeTable.js';
+import { SqliteCallStatsRepository } from './callStatsTable.js';
 import { SqliteCallRepository } from './callTable.js';
 import { SqliteConsoleSessionRepository, SqliteConsoleUserRepository } from './consoleTables.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
@@ -32,6 +33,7 @@ export class SqliteStore implements Store {
   readonly receipts;
   readonly consoleUsers;
   readonly consoleSessions;
+  readonly callStats;
 
   constructor(db: SqliteDatabase) {
     this.db = db;
@@ -48,6 +50,7 @@ export class SqliteStore implements Store {
     this.receipts = new SqliteReceiptRepository(db);
     this.consoleUsers = new SqliteConsoleUserRepository(db);
     this.consoleSessions = new SqliteConsoleSessionRepository(db);
+    this.callStats = new SqliteCallStatsRepository(db);
   }
 
   static open(dataDir: string): SqliteStore {
