@@ -14,4 +14,9 @@ export interface AudioSource {
   readonly done: boolean;
   /** Releases what the source holds (called when the playout drops it). Optional. */
   close?(): void;
+  /**
+   * For a source read ahead of playback (media in a worker thread): `played()` tells how many of the
+   * samples read so far have been heard, so what the source reports about "now" follows the ear.
+   */
+  followPlayback?(played: () => number): void;
 }

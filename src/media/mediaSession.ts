@@ -267,6 +267,10 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Cl
   get queuedItems(): number {
     return this.#playout.queued;
   }
+  /** The rate the recording in progress is written at (16000 on a G.722 call), when recording. */
+  get recordingSampleRate(): number | undefined {
+    return this.#recorder?.sampleRate;
+  }
   /** Clock time of the recording's first frame, when recording. */
   get recordingStartedAt(): number | undefined {
     return this.#recorder?.startedAt;

@@ -12,6 +12,10 @@ export class SequenceSource implements AudioSource {
   readonly #elements: ({ source: AudioSource } | { pending: true } | { failed: true })[];
   #index = 0;
   #closed = false;
+  /** Samples read so far, and where each element after the first began (for followPlayback). */
+  #read = 0;
+  readonly #starts: number[] = [];
+  #played: (() => number) | undefined;
 
   constructor(elements: readonly PendingSource[], onFailure?: (index: number, err: unknown) => void) {
     this.#elements = elements.map((e, i) => {
@@ -33,9 +37,21 @@ export class SequenceSource implements AudioSource {
     });
   }
 
-  /** The element being read now (the one the listener hears); the element count once done. */
+  /**
+   * The element being heard now: the one being read, or, when the source is read ahead of playback
+   * (followPlayback), the one under the played position. The element count once done.
+   */
   get index(): number {
-    return this.#index;
+    if (!this.#played || this.#closed) return this.#index;
+    const played = this.#played();
+    // #starts[k] is where element k + 1 began; elements skipped (failed, empty) begin where the next does.
+    let index = 0;
+    while (index < this.#starts.length && this.#starts[index]! <= played) index++;
+    return index;
+  }
+
+  followPlayback(played: () => number): void {
+    this.#played = played;
   }
 
   get done(): boolean {
@@ -47,7 +63,7 @@ export class SequenceSource implements AudioSource {
     while (written < count && this.#index < this.#elements.length) {
       const slot = this.#elements[this.#index]! as { source?: AudioSource; pending?: true; failed?: true };
       if (slot.failed) {
-        this.#index++;
+        this.#next(this.#read + written);
         continue;
       }
       if (!slot.source) break; // still on its way: starved for now
@@ -55,12 +71,19 @@ export class SequenceSource implements AudioSource {
       written += n;
       if (slot.source.done) {
         slot.source.close?.();
-        this.#index++;
+        this.#next(this.#read + written);
       } else if (n === 0) {
         break; // the element itself is starved (a stream waiting for its next chunk)
       }
     }
+    this.#read += written;
     return written;
+  }
+
+  /** The next element begins at sample `at` of the sequence. */
+  #next(at: number): void {
+    this.#index++;
+    this.#starts.push(at);
   }
 
   close(): void {

@@ -41,6 +41,15 @@ export class StreamSource implements AudioSource {
     this.#push(this.#resampler ? this.#resampler.process(chunk) : chunk.slice());
   }
 
+  /**
+   * Adds a chunk the caller hands over (it must not touch it again): no copy when no resampling is
+   * needed (a chunk transferred from another thread).
+   */
+  appendOwned(chunk: Int16Array): void {
+    if (this.#resampler) this.append(chunk);
+    else if (!this.#ended && !this.#closed) this.#push(chunk);
+  }
+
   /** No more chunks: the source is done once what is buffered has played. */
   end(): void {
     if (this.#ended) return;

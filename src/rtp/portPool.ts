@@ -11,6 +11,8 @@ export interface PortPoolOptions {
   min: number;
   /** Last port of the range, inclusive (the last pair must fit: its RTCP port is `max` at most). */
   max: number;
+  /** The first port to hand out (default `min`): rotation goes on from there. */
+  start?: number | undefined;
 }
 
 /** Thrown by {@link PortPool.allocate} when every pair is in use. */
@@ -40,6 +42,10 @@ export class PortPool {
     this.min = min;
     this.max = max;
     this.#inUse = new Uint8Array(Math.floor((max - min + 1) / 2));
+    if (options.start !== undefined) {
+      const slot = Math.floor((options.start - min) / 2);
+      this.#cursor = slot >= 0 && slot < this.#inUse.length ? slot : 0;
+    }
   }
 
   /** Number of RTP/RTCP pairs in the range. */

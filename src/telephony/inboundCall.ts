@@ -105,6 +105,7 @@ export class InboundCall extends EventEmitter<InboundCallEvents> {
       await media.close();
       throw new MediaOfferError('the call ended while its media was being set up');
     }
+    if (media.closed) throw new MediaOfferError('the media of the call was lost during set-up');
     // An offer with SDES crypto is answered with our own fresh key (RFC 4568 §7.1.1); a plain one plainly.
     this.#srtp ??= newLocalSrtp('optional');
     const srtp = this.#srtp;

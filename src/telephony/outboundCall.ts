@@ -110,6 +110,8 @@ export class OutboundCall extends EventEmitter<OutboundCallEvents> {
       const hops = firstHops(options);
       await telephony.ua.learnRoutes(hops);
       const ip = hops[0] === undefined ? media.localAddress : await telephony.mediaAddressToward(hops[0]);
+      // Its media worker died while we waited: no INVITE for a port that is no longer ours.
+      if (media.closed) throw new Error('the media of the call was lost during set-up');
       const sip = telephony.ua.invite({
         target: options.target,
         offer: buildOffer({

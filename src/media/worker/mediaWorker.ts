@@ -25,6 +25,8 @@ import type { FromWorker, OpenSpec, SessionEventName, ToWorker } from './protoco
 export interface MediaWorkerData {
   portMin: number;
   portMax: number;
+  /** The first port to hand out (a replacement thread skips past its predecessor's last). */
+  portStart?: number;
   logLevel: string;
 }
 
@@ -44,7 +46,7 @@ function lineLogger(level: string, id?: number) {
 
 const workerLog = lineLogger(data.logLevel);
 const clock = new MediaClock({ logger: workerLog });
-const ports = new PortPool({ min: data.portMin, max: data.portMax });
+const ports = new PortPool({ min: data.portMin, max: data.portMax, start: data.portStart });
 
 interface Entry {
   session: MediaSession;
@@ -52,8 +54,11 @@ interface Entry {
   wide: boolean;
   wideband: boolean;
   recordingPending: boolean;
-  streams: Map<string, StreamSource>;
+  /** Playout items by seq (the playout knows them by String(seq)), with the caller's id. */
+  items: Map<number, { id: string; stream: StreamSource }>;
   lastSent: number;
+  /** The onNextSend request waiting for the next packet. */
+  nextSendReq: number | undefined;
 }
 const sessions = new Map<number, Entry>();
 
@@ -137,8 +142,9 @@ async function open(id: number, spec: OpenSpec): Promise<void> {
     wide: false,
     wideband: session.wideband,
     recordingPending: false,
-    streams: new Map(),
+    items: new Map(),
     lastSent: 0,
+    nextSendReq: undefined,
   };
   sessions.set(id, entry);
   session.on('frame', (samples, time, kind) => {
@@ -157,10 +163,16 @@ async function open(id: number, spec: OpenSpec): Promise<void> {
   });
   session.on('dtmf', (e) => emit(id, 'dtmf', e));
   session.on('dtmfSent', (e) => emit(id, 'dtmfSent', e));
-  session.on('playStarted', (e) => emit(id, 'playStarted', e));
+  session.on('playStarted', (e) => {
+    const seq = Number(e.id);
+    const item = entry.items.get(seq);
+    if (item) emit(id, 'playStarted', { ...e, id: item.id, seq });
+  });
   session.on('playEnded', (e) => {
-    entry.streams.delete(e.id);
-    emit(id, 'playEnded', e);
+    const seq = Number(e.id);
+    const item = entry.items.get(seq);
+    entry.items.delete(seq);
+    if (item) emit(id, 'playEnded', { ...e, id: item.id, seq });
   });
   session.on('latched', (e) => emit(id, 'latched', e));
   session.on('recordingError', (err) => emit(id, 'recordingError', err.message));
@@ -170,7 +182,14 @@ async function open(id: number, spec: OpenSpec): Promise<void> {
     localAddress: session.localAddress,
     localPort: session.localPort,
     ssrc: session.ssrc,
+    wideband: session.wideband,
   });
+}
+
+function settleNextSend(entry: Entry, why: string): void {
+  if (entry.nextSendReq === undefined) return;
+  post({ t: 'reply', req: entry.nextSendReq, error: why });
+  entry.nextSendReq = undefined;
 }
 
 async function answer(req: number, work: () => unknown): Promise<void> {
@@ -214,18 +233,19 @@ function handle(message: ToWorker): void {
       session.update(message.update);
       break;
     case 'play': {
+      // The playout knows the item by its seq (unique); events go back with the caller's id too.
       const stream = new StreamSource(8000);
-      entry.streams.set(message.item, stream);
+      entry.items.set(message.seq, { id: message.item, stream });
       session.play(stream, {
-        id: message.item,
+        id: String(message.seq),
         ...(message.gainDb !== undefined && { gainDb: message.gainDb }),
       });
       break;
     }
     case 'chunk': {
-      const stream = entry.streams.get(message.item);
+      const stream = entry.items.get(message.seq)?.stream;
       if (!stream) break; // flushed meanwhile
-      if (message.pcm.length > 0) stream.append(message.pcm);
+      if (message.pcm.length > 0) stream.appendOwned(message.pcm);
       if (message.end) stream.end();
       break;
     }
@@ -254,7 +274,7 @@ function handle(message: ToWorker): void {
       // Answers the rate the recorder writes at, as MediaSession picks it (16 kHz on a G.722 call).
       void answer(message.req, async () => {
         await session.startRecording(message.path);
-        return session.codec === 'G722' || session.wideband ? 16000 : 8000;
+        return session.recordingSampleRate;
       });
       break;
     case 'stopRecord':
@@ -263,7 +283,13 @@ function handle(message: ToWorker): void {
       break;
     case 'nextSend': {
       const req = message.req;
-      session.onNextSend((sentAt, audible) => post({ t: 'reply', req, value: { sentAt, audible } }));
+      // The session keeps one report: the one it replaces is answered now, so none waits forever.
+      settleNextSend(entry, 'replaced by a later request');
+      entry.nextSendReq = req;
+      session.onNextSend((sentAt, audible) => {
+        if (entry.nextSendReq === req) entry.nextSendReq = undefined;
+        post({ t: 'reply', req, value: { sentAt, audible } });
+      });
       break;
     }
     case 'stats':
@@ -271,6 +297,7 @@ function handle(message: ToWorker): void {
       break;
     case 'close':
       sessions.delete(message.id);
+      settleNextSend(entry, 'media session closed');
       void answer(message.req, async () => ({ ...(await session.close()), stats: session.stats }));
       break;
   }

@@ -69,6 +69,8 @@ interface Slot {
   clock: MediaClockStats | undefined;
   /** Times this slot's thread was replaced. */
   restarts: number;
+  /** The RTP port of the last session opened here (a replacement starts after it). */
+  lastPort: number | undefined;
 }
 
 /** One thread's figures for metrics. */
@@ -118,6 +120,7 @@ export class MediaWorkerPool {
         respawn: undefined,
         clock: undefined,
         restarts: 0,
+        lastPort: undefined,
       };
       this.#slots.push(slot);
       this.#spawn(slot);
@@ -137,6 +140,11 @@ export class MediaWorkerPool {
       clock: s.clock,
       restarts: s.restarts,
     }));
+  }
+
+  /** Requests sent to the threads and not answered yet (tests: nothing is left waiting). */
+  get pendingRequests(): number {
+    return this.#slots.reduce((n, s) => n + s.requests.size, 0);
   }
 
   /** Opens a call's media on the least loaded live thread. */
@@ -206,6 +214,9 @@ export class MediaWorkerPool {
     const workerData: MediaWorkerData = {
       portMin: slot.portMin,
       portMax: slot.portMax,
+      // A replacement starts after the last port handed out here: the ports of the calls just lost,
+      // whose far ends may still be sending, are the last to be used again (PortPool's rule).
+      ...(slot.lastPort !== undefined && { portStart: slot.lastPort + 2 }),
       logLevel: this.#log?.level ?? 'silent',
     };
     const worker = new Worker(new URL('./mediaWorker.js', import.meta.url), { workerData });
@@ -222,44 +233,86 @@ export class MediaWorkerPool {
   #died(slot: Slot, worker: Worker, code: number): void {
     if (slot.worker !== worker) return;
     slot.worker = undefined;
-    if (this.#closed) return;
+    slot.clock = undefined;
     const err = new Error(`media worker ${slot.index} exited with code ${code}`);
-    this.#log?.error(
-      { worker: slot.index, code, calls: slot.sessions.size },
-      'media worker died: its calls end',
-    );
-    for (const pending of slot.requests.values()) pending.reject(err);
+    if (!this.#closed) {
+      // The replacement first: nothing a call's listeners do below can keep the slot empty.
+      const young = this.#clock.now() - slot.startedAt < YOUNG_DEATH_MS;
+      slot.deaths = young ? slot.deaths + 1 : 0;
+      const delay = slot.deaths <= 1 ? 0 : Math.min(30_000, 500 * 2 ** (slot.deaths - 2));
+      slot.respawn = this.#clock.setTimer(() => {
+        slot.respawn = undefined;
+        slot.restarts++;
+        if (!this.#closed) this.#spawn(slot);
+      }, delay);
+      this.#log?.error(
+        { worker: slot.index, code, calls: slot.sessions.size },
+        'media worker died: its calls end',
+      );
+    }
+    // Whether it crashed or was stopped: every request, opening and session of it settles.
+    const requests = [...slot.requests.values()];
     slot.requests.clear();
-    for (const opening of slot.opening.values()) opening.reject(err);
+    const openings = [...slot.opening.values()];
     slot.opening.clear();
     const lost = [...slot.sessions.values()];
     slot.sessions.clear();
-    for (const session of lost) session.lost(err);
-    const young = this.#clock.now() - slot.startedAt < YOUNG_DEATH_MS;
-    slot.deaths = young ? slot.deaths + 1 : 0;
-    const delay = slot.deaths <= 1 ? 0 : Math.min(30_000, 500 * 2 ** (slot.deaths - 2));
-    slot.clock = undefined;
-    slot.respawn = this.#clock.setTimer(() => {
-      slot.respawn = undefined;
-      slot.restarts++;
-      if (!this.#closed) this.#spawn(slot);
-    }, delay);
+    for (const pending of requests) pending.reject(err);
+    for (const opening of openings) opening.reject(err);
+    for (const session of lost) {
+      try {
+        session.lost(err);
+      } catch (e) {
+        session.logger?.error({ err: (e as Error).message }, 'ending a lost media session failed');
+      }
+    }
   }
 
   #post(slot: Slot, message: ToWorker, transfer?: ArrayBuffer[]): void {
     slot.worker?.postMessage(message, transfer ?? []);
   }
 
-  #request<T>(slot: Slot, make: (req: number) => ToWorker): Promise<T> {
+  #request<T>(slot: Slot, make: (req: number) => ToWorker, timeoutMs?: number): Promise<T> {
     if (!slot.worker) return Promise.reject(new Error(`media worker ${slot.index} is not running`));
     const req = this.#nextReq++;
     return new Promise<T>((resolve, reject) => {
-      slot.requests.set(req, { resolve: resolve as (v: unknown) => void, reject });
+      let timer: TimerHandle | undefined;
+      const settle = () => {
+        slot.requests.delete(req);
+        if (timer !== undefined) this.#clock.clearTimer(timer);
+      };
+      slot.requests.set(req, {
+        resolve: (v) => {
+          settle();
+          resolve(v as T);
+        },
+        reject: (e) => {
+          settle();
+          reject(e);
+        },
+      });
+      if (timeoutMs !== undefined)
+        timer = this.#clock.setTimer(() => {
+          settle();
+          reject(new Error(`media worker ${slot.index} did not answer within ${timeoutMs} ms`));
+        }, timeoutMs);
       this.#post(slot, make(req));
     });
   }
 
   #receive(slot: Slot, message: FromWorker): void {
+    try {
+      this.#handle(slot, message);
+    } catch (err) {
+      // A call's listener that throws must not take the other calls down (as the media clock and
+      // the RTP socket handler guard them in-thread).
+      const id = 'id' in message ? message.id : undefined;
+      const log = (id !== undefined && slot.sessions.get(id)?.logger) || this.#log;
+      log?.error({ err: (err as Error).message, message: message.t }, 'media event listener failed');
+    }
+  }
+
+  #handle(slot: Slot, message: FromWorker): void {
     switch (message.t) {
       case 'frames':
         this.#deliverFrames(slot, message.meta, message.times, message.pcm);
@@ -292,6 +345,7 @@ export class MediaWorkerPool {
             localAddress: message.localAddress,
             localPort: message.localPort,
             ssrc: message.ssrc,
+            wideband: message.wideband,
             codec: opening.options.codec ?? 'PCMU',
             telephoneEventPayloadType:
               opening.options.telephoneEventPayloadType === undefined
@@ -302,6 +356,7 @@ export class MediaWorkerPool {
           this.#link(slot),
         );
         slot.sessions.set(message.id, session);
+        slot.lastPort = message.localPort;
         session.once('closed', () => slot.sessions.delete(message.id));
         opening.resolve(session);
         return;
@@ -349,7 +404,7 @@ export class MediaWorkerPool {
   #link(slot: Slot): SessionLink {
     return {
       post: (message, transfer) => this.#post(slot, message, transfer),
-      request: (make) => this.#request(slot, make),
+      request: (make, timeoutMs) => this.#request(slot, make, timeoutMs),
       addPump: (pump) => this.#addPump(pump),
       collect: (source) => this.#collect(source),
       now: () => this.#clock.now(),

@@ -26,8 +26,8 @@ export type ToWorker =
   | { t: 'start'; id: number; remote: RtpEndpoint }
   | { t: 'update'; id: number; update: MediaSessionUpdate }
   /** Queues a playout item whose audio follows in `chunk` messages. */
-  | { t: 'play'; id: number; item: string; gainDb?: number }
-  | { t: 'chunk'; id: number; item: string; pcm: Int16Array; end: boolean }
+  | { t: 'play'; id: number; item: string; seq: number; gainDb?: number }
+  | { t: 'chunk'; id: number; seq: number; pcm: Int16Array; end: boolean }
   | { t: 'flush'; id: number }
   | { t: 'background'; id: number; pcm: Int16Array; gainDb?: number }
   | { t: 'stopBackground'; id: number }
@@ -42,7 +42,10 @@ export type ToWorker =
   /** Starts (on) or ends (off, answered with the collected values) send-interval measuring. */
   | { t: 'measure'; on: boolean; req: number };
 
-/** Events a session forwards as they happen (the names of MediaSessionEvents, plus two mirrors). */
+/**
+ * Events a session forwards as they happen (the names of MediaSessionEvents, plus two mirrors).
+ * playStarted / playEnded carry the item's `seq` beside the caller's id.
+ */
 export type SessionEventName =
   | 'dtmf'
   | 'dtmfSent'
@@ -56,7 +59,7 @@ export type SessionEventName =
   | 'recordingStarted';
 
 export type FromWorker =
-  | { t: 'opened'; id: number; localAddress: string; localPort: number; ssrc: number }
+  | { t: 'opened'; id: number; localAddress: string; localPort: number; ssrc: number; wideband: boolean }
   | { t: 'openFailed'; id: number; error: string }
   | { t: 'event'; id: number; name: SessionEventName; data: unknown }
   /**

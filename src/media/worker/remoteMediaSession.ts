@@ -35,7 +35,8 @@ import { SourcePump } from './sourcePump.js';
 /** What a session needs of its worker (MediaWorkerPool provides it). */
 export interface SessionLink {
   post(message: ToWorker, transfer?: ArrayBuffer[]): void;
-  request<T>(make: (req: number) => ToWorker): Promise<T>;
+  /** Sends a request; rejects with the worker's error, its death, or after `timeoutMs` (if given). */
+  request<T>(make: (req: number) => ToWorker, timeoutMs?: number): Promise<T>;
   /** Keeps polling a pump until it finishes. */
   addPump(pump: SourcePump): void;
   /** Reads a source to its end (a background bed, played in loops). */
@@ -50,8 +51,13 @@ export interface RemoteSessionInit {
   ssrc: number;
   codec: MediaCodecName;
   telephoneEventPayloadType: number | null;
+  /** The remote's audio is G.722 from the start (a session opened for a G.722 offer). */
+  wideband: boolean;
   logger: Logger | undefined;
 }
+
+/** A worker that takes longer than this to close a session is taken as stuck for that session. */
+const CLOSE_TIMEOUT_MS = 5000;
 
 const EMPTY_STATS: MediaSessionStats = {
   rtp: {} as MediaSessionStats['rtp'],
@@ -77,13 +83,17 @@ export class RemoteMediaSession extends EventEmitter<MediaSessionEvents> {
   #sending = false;
   #wideband = false;
   #closing: Promise<{ recording: RecordingInfo | undefined }> | undefined;
-  #playing: { id: string; startedAt: number } | undefined;
-  /** Items queued or playing, in order, by id. */
-  readonly #items: string[] = [];
-  readonly #pumps = new Map<string, SourcePump>();
+  #playing: { id: string; startedAt: number; seq: number } | undefined;
+  /**
+   * Items queued or playing, in order. `seq` names an item between the threads (a caller may give
+   * two items the same id); events carry it back.
+   */
+  readonly #items: { id: string; seq: number }[] = [];
+  readonly #pumps = new Map<number, SourcePump>();
   /** Items this side already reported ended (flushed): the worker's own reports are dropped. */
-  readonly #settled = new Set<string>();
+  readonly #settled = new Set<number>();
   #nextId = 1;
+  #nextSeq = 1;
   /** The recording in progress: where, and at which rate the worker's recorder writes. */
   #recording: { path: string; sampleRate: number } | undefined;
   #recordingStartedAt: number | undefined;
@@ -100,6 +110,7 @@ export class RemoteMediaSession extends EventEmitter<MediaSessionEvents> {
     this.logger = init.logger;
     this.#codec = init.codec;
     this.#eventPt = init.telephoneEventPayloadType;
+    this.#wideband = init.wideband;
     this.#link = link;
     // Audio crosses the thread only while somebody listens to it.
     const follow = (event: string | symbol) => {
@@ -126,7 +137,7 @@ export class RemoteMediaSession extends EventEmitter<MediaSessionEvents> {
     return this.#closing !== undefined;
   }
   get playing(): { id: string; startedAt: number } | undefined {
-    return this.#playing;
+    return this.#playing && { id: this.#playing.id, startedAt: this.#playing.startedAt };
   }
   get queuedItems(): number {
     return Math.max(0, this.#items.length - (this.#playing ? 1 : 0));
@@ -167,17 +178,21 @@ export class RemoteMediaSession extends EventEmitter<MediaSessionEvents> {
   play(source: AudioSource, options: PlayOptions = {}): string {
     this.#assertOpen();
     const item = options.id ?? `play-${this.#nextId++}`;
-    this.#items.push(item);
+    const seq = this.#nextSeq++;
+    this.#items.push({ id: item, seq });
     this.#link.post({
       t: 'play',
       id: this.id,
       item,
+      seq,
       ...(options.gainDb !== undefined && { gainDb: options.gainDb }),
     });
-    const pump = new SourcePump(source, (pcm, end) =>
-      this.#link.post({ t: 'chunk', id: this.id, item, pcm, end }, [pcm.buffer as ArrayBuffer]),
+    const pump = new SourcePump(
+      source,
+      (pcm, end) => this.#link.post({ t: 'chunk', id: this.id, seq, pcm, end }, [pcm.buffer as ArrayBuffer]),
+      this.#link.now,
     );
-    this.#pumps.set(item, pump);
+    this.#pumps.set(seq, pump);
     pump.pump(this.#link.now());
     if (!pump.finished) this.#link.addPump(pump);
     return item;
@@ -245,6 +260,8 @@ export class RemoteMediaSession extends EventEmitter<MediaSessionEvents> {
 
   onNextSend(report: (sentAt: number, audible: boolean) => void): void {
     if (this.closed) return;
+    // The worker answers a request it replaces, or that its close leaves unanswered, with an error:
+    // no request (and no call held by `report`) is left behind.
     void this.#link
       .request<{ sentAt: number; audible: boolean }>((req) => ({ t: 'nextSend', id: this.id, req }))
       .then(
@@ -261,20 +278,24 @@ export class RemoteMediaSession extends EventEmitter<MediaSessionEvents> {
   async #close(): Promise<{ recording: RecordingInfo | undefined }> {
     this.#sending = false;
     this.#background++;
+    // As MediaSession: listeners of the flushed items may still queue (this runs before `closed`
+    // is set); those are dropped unplayed and unreported, as the in-thread playout drops them.
     this.#endAllHere();
+    this.#dropAll();
     let recording: RecordingInfo | undefined;
     try {
       const closed = await this.#link.request<{
         recording: RecordingInfo | undefined;
         stats: MediaSessionStats;
-      }>((req) => ({ t: 'close', id: this.id, req }));
+      }>((req) => ({ t: 'close', id: this.id, req }), CLOSE_TIMEOUT_MS);
       recording = closed.recording;
       this.#stats = closed.stats;
     } catch (err) {
       this.logger?.warn({ err: (err as Error).message }, 'media worker did not confirm the close');
+      recording = (await this.#salvageRecording()).recording;
     }
     this.#recording = undefined;
-    this.emit('closed');
+    this.#emitSafely('closed');
     return { recording };
   }
 
@@ -283,11 +304,25 @@ export class RemoteMediaSession extends EventEmitter<MediaSessionEvents> {
   /** The worker died: the media is gone; the call should end. */
   lost(err: Error): void {
     if (this.closed) return;
-    this.#closing = this.#salvageRecording();
     this.#sending = false;
+    this.#background++;
+    // `lost` first: the call starts hanging up before its listeners hear the prompts end.
+    this.#emitSafely('lost', err);
     this.#endAllHere();
-    this.emit('lost', err);
-    this.emit('closed');
+    this.#closing = this.#salvageRecording();
+    this.#dropAll();
+    this.#emitSafely('closed');
+  }
+
+  /** Emits to every listener even when one throws (a listener's bug is logged, never the caller's). */
+  #emitSafely<K extends keyof MediaSessionEvents>(event: K, ...args: MediaSessionEvents[K]): void {
+    for (const listener of this.listeners(event) as ((...a: unknown[]) => void)[]) {
+      try {
+        listener.apply(this, args);
+      } catch (e) {
+        this.logger?.error({ err: (e as Error).message, event }, 'media event listener failed');
+      }
+    }
   }
 
   /**
@@ -317,24 +352,26 @@ export class RemoteMediaSession extends EventEmitter<MediaSessionEvents> {
   }
 
   deliverFrame(pcm: Int16Array, time: number, kind: FrameKind, wide: boolean): void {
+    if (this.closed) return; // as in-thread: nothing is heard after close()
     if (wide) this.emit('wideFrame', pcm, time, kind);
     else this.emit('frame', pcm, time, kind);
   }
 
   deliverEvent(name: SessionEventName, data: unknown): void {
+    if (this.closed) return; // its items were ended here at close(); nothing else is news now
     switch (name) {
       case 'playStarted': {
-        const e = data as PlayoutStarted;
-        if (this.#settled.has(e.id)) return;
-        this.#playing = { id: e.id, startedAt: e.at };
-        this.#pumps.get(e.id)?.started(e.at);
+        const { seq, ...e } = data as PlayoutStarted & { seq: number };
+        if (this.#settled.has(seq)) return;
+        this.#playing = { id: e.id, startedAt: e.at, seq };
+        this.#pumps.get(seq)?.started(e.at);
         this.emit('playStarted', e);
         return;
       }
       case 'playEnded': {
-        const e = data as PlayoutEnded;
-        if (this.#settled.delete(e.id)) return;
-        this.#forget(e.id);
+        const { seq, ...e } = data as PlayoutEnded & { seq: number };
+        if (this.#settled.delete(seq)) return;
+        this.#forget(seq);
         this.emit('playEnded', e);
         return;
       }
@@ -366,21 +403,30 @@ export class RemoteMediaSession extends EventEmitter<MediaSessionEvents> {
     const items = this.#items.splice(0);
     const playing = this.#playing;
     this.#playing = undefined;
-    for (const item of items) {
-      this.#pumps.get(item)?.stop();
-      this.#pumps.delete(item);
-      this.#settled.add(item);
-      const playedMs = playing?.id === item ? Math.max(0, now - playing.startedAt) : 0;
-      this.emit('playEnded', { id: item, at: now, reason: 'flushed', playedMs });
+    for (const { seq } of items) {
+      this.#pumps.get(seq)?.stop();
+      this.#pumps.delete(seq);
+      this.#settled.add(seq);
+    }
+    for (const { id, seq } of items) {
+      const playedMs = playing?.seq === seq ? Math.max(0, now - playing.startedAt) : 0;
+      this.#emitSafely('playEnded', { id, at: now, reason: 'flushed', playedMs });
     }
   }
 
-  #forget(item: string): void {
-    const index = this.#items.indexOf(item);
+  /** Drops whatever is still queued, unreported (closing: nothing will play it). */
+  #dropAll(): void {
+    for (const { seq } of this.#items.splice(0)) this.#pumps.get(seq)?.stop();
+    this.#pumps.clear();
+    this.#playing = undefined;
+  }
+
+  #forget(seq: number): void {
+    const index = this.#items.findIndex((i) => i.seq === seq);
     if (index >= 0) this.#items.splice(index, 1);
-    if (this.#playing?.id === item) this.#playing = undefined;
-    this.#pumps.get(item)?.stop();
-    this.#pumps.delete(item);
+    if (this.#playing?.seq === seq) this.#playing = undefined;
+    this.#pumps.get(seq)?.stop();
+    this.#pumps.delete(seq);
   }
 
   #syncListening(): void {

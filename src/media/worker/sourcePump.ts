@@ -7,12 +7,15 @@
  * barge-in wastes little work and a thousand long prompts do not sit in memory twice. A source
  * that is starved (its next element still on its way) is asked again on the next poll.
  *
- * Reading ahead means a source's own notion of "where playback is" (SequenceSource.index) runs up
- * to `aheadMs` early; what was really played comes back from the worker as playStarted/playEnded.
+ * Reading ahead would make a source's own notion of "where playback is" (SequenceSource.index) run
+ * up to `aheadMs` early: a source that offers `followPlayback` is told how much was really played.
  */
 import type { AudioSource } from '../audioSource.js';
 
 const SAMPLES_PER_MS = 8;
+
+/** One scratch buffer for every pump (they run one at a time): a read allocates only what it got. */
+let scratch = new Int16Array(0);
 
 export class SourcePump {
   readonly #source: AudioSource;
@@ -24,10 +27,22 @@ export class SourcePump {
   /** The last read got less than asked: the source is waiting for material, ask every poll. */
   #starved = false;
 
-  constructor(source: AudioSource, send: (pcm: Int16Array, end: boolean) => void, aheadMs = 3000) {
+  constructor(
+    source: AudioSource,
+    send: (pcm: Int16Array, end: boolean) => void,
+    now: () => number,
+    aheadMs = 3000,
+  ) {
     this.#source = source;
     this.#send = send;
     this.#aheadSamples = aheadMs * SAMPLES_PER_MS;
+    // A source that reports where playback is (a prompt's items) follows what was heard, not what
+    // was read ahead: samples played since the worker started the item, never past what was sent.
+    source.followPlayback?.(() =>
+      this.#startedAt === undefined
+        ? 0
+        : Math.min(this.#sent, Math.max(0, now() - this.#startedAt) * SAMPLES_PER_MS),
+    );
   }
 
   get finished(): boolean {
@@ -47,12 +62,12 @@ export class SourcePump {
     // Top up in big steps (half the read-ahead at a time): one message a second and a half per
     // long prompt, not one a tick.
     if (room <= 0 || (!this.#starved && this.#sent > 0 && room < this.#aheadSamples / 2)) return;
-    const buffer = new Int16Array(room);
+    if (scratch.length < room) scratch = new Int16Array(room);
     let n: number;
     try {
-      n = this.#source.read(buffer, 0, room);
+      n = this.#source.read(scratch, 0, room);
     } catch {
-      n = 0; // a source that throws is over, as the in-thread playout would drop it
+      // a source that throws is over, as the in-thread playout would drop it
       this.#finished = true;
       this.#send(new Int16Array(0), true);
       return;
@@ -60,7 +75,7 @@ export class SourcePump {
     this.#sent += n;
     const done = this.#source.done;
     this.#starved = n < room && !done;
-    if (n > 0 || done) this.#send(n === room ? buffer : buffer.slice(0, n), done);
+    if (n > 0 || done) this.#send(scratch.slice(0, n), done);
     if (done) this.#finished = true;
   }
 
