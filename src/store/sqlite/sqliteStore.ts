@@ -6,6 +6,7 @@ import { SqliteCallbackExchangeRepository } from './callbackExchangeTable.js';
 import { SqliteCallRepository } from './callTable.js';
 import { SqliteConsoleSessionRepository, SqliteConsoleUserRepository } from './consoleTables.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
+import { SqliteDialogScriptRepository } from './dialogScriptTable.js';
 import { SqliteDisplayNumberRepository } from './displayNumberTable.js';
 import {
   SqliteAsrModelRepository,
@@ -26,6 +27,7 @@ export class SqliteStore implements Store {
   readonly voiceFiles;
   readonly asrModels;
   readonly ttsTemplates;
+  readonly dialogScripts;
   readonly calls;
   readonly trunks;
   readonly callbackExchanges;
@@ -42,6 +44,7 @@ export class SqliteStore implements Store {
     this.voiceFiles = new SqliteVoiceFileRepository(db);
     this.asrModels = new SqliteAsrModelRepository(db);
     this.ttsTemplates = new SqliteTtsTemplateRepository(db);
+    this.dialogScripts = new SqliteDialogScriptRepository(db);
     this.calls = new SqliteCallRepository(db);
     this.trunks = new SqliteTrunkRepository(db);
     this.callbackExchanges = new SqliteCallbackExchangeRepository(db);
