@@ -71,7 +71,7 @@ const MEDIA = { actionBreak: true, actionCodeTimeBreak: 0 } as const;
 export function normalizeWords(text: string): string {
   return text
     .toLowerCase()
-    .replace(/[\p{P}\p{S}]+/gu, ' ')
+    .replace(/[^\p{L}\p{N}'\s]+/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
 }

@@ -15,7 +15,7 @@ export { YamlFileError as DialogScriptError } from './yamlSchemaFile.js';
 export function grammarPhrase(text: string): string {
   return text
     .toLowerCase()
-    .replace(/[\p{P}\p{S}\s]+/gu, ' ')
+    .replace(/[^\p{L}\p{N}']+/gu, ' ')
     .trim();
 }
 

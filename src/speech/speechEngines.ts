@@ -419,7 +419,7 @@ export class SpeechEngines {
         selection.phrases?.map((p) =>
           p
             .toLowerCase()
-            .replace(/[\p{P}\p{S}\s]+/gu, ' ')
+            .replace(/[^\p{L}\p{N}']+/gu, ' ')
             .trim(),
         ) ?? [],
       ),
