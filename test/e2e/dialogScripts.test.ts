@@ -48,14 +48,12 @@ async function survey(calledNumber: string) {
     const record = await e2e.waitForEnd(callId, 50_000);
     const exchanges = e2e.running.store.callbackExchanges.listByCall(callId);
     const path = exchanges.flatMap((x) => (JSON.parse(x.detail ?? '{}') as { nodes?: string[] }).nodes ?? []);
-    const receipts = e2e.running.store.receipts
-      .listByCall(callId)
-      .map(
-        (x): Record<string, string> => ({
-          ...(JSON.parse(x.payload) as Record<string, string>),
-          type: x.type,
-        }),
-      );
+    const receipts = e2e.running.store.receipts.listByCall(callId).map(
+      (x): Record<string, string> => ({
+        ...(JSON.parse(x.payload) as Record<string, string>),
+        type: x.type,
+      }),
+    );
     return { callId, record, said, path, exchanges, receipts };
   } finally {
     e2e.running.events.off('said', onSaid);
