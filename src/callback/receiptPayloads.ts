@@ -57,7 +57,19 @@ export function voiceReport(call: CallRecord, options: { earlyMediaAsr: boolean 
     b_end_time: chinaTimeOrEmpty(call.endAt),
     b_duration: duration,
     ...(call.parallelLegHangupCause != null && { parallel_leg_hangup_cause: call.parallelLegHangupCause }),
+    ...dialogIdOf(call),
   };
+}
+
+/** `dialog_id` (spec §5.3): the call's DialogId, when a dialog script ran it. */
+function dialogIdOf(call: CallRecord): { dialog_id?: string } {
+  if (!call.request.includes('"dialog"')) return {};
+  try {
+    const id = (JSON.parse(call.request) as { dialog?: { id?: unknown } }).dialog?.id;
+    return typeof id === 'string' ? { dialog_id: id } : {};
+  } catch {
+    return {};
+  }
 }
 
 /** A transfer or parallel (call-centre) leg of a call, as its VoiceReport tells it. */

@@ -44,6 +44,11 @@ export type ListenerFactory = (options: {
   pauseTimeMs: number;
   /** EnableITN: spoken numbers in `words` become digits (default false). */
   itn?: boolean;
+  /**
+   * Phrases to expect beside the base model's (a dialog script's intents): the embedded recogniser
+   * adds them to its grammar, a remote engine takes them as hot words. Ignored with an ASR model.
+   */
+  phrases?: readonly string[];
   events: ListenerEvents;
   log: Logger;
 }) => CallListener;

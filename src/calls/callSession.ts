@@ -35,6 +35,7 @@ import type { ListenerFactory } from './callListener.js';
 import { failedCallResult, internalFailureResult, unansweredResult } from './callOutcome.js';
 import { CallProgress } from './callProgress.js';
 import { Conversation, type ConversationOptions, speechSettings } from './conversation.js';
+import { DialogExchange } from './dialogExchange.js';
 import { EarlyMediaListening } from './earlyMediaListening.js';
 import { ScriptedExchange } from './scriptedCallbacks.js';
 import { SecondLegs } from './secondLegs.js';
@@ -102,18 +103,22 @@ export class CallSession implements LiveCall {
     const base = { callId: call.callId, events, clock: deps.time, log: this.#log };
     const request = JSON.parse(call.request) as SmartCallRequest;
     // SingleCallByVoice, SingleCallByTts, IvrCall: the platform answers the callbacks itself.
-    const callbacks = request.script
-      ? new ScriptedExchange({ ...base, script: request.script, store: deps.store })
-      : new CallbackExchange({
-          ...base,
-          // A call placed from the console's playground may name its own callback URL.
-          account: request.callbackUrl
-            ? { ...account, callback: { ...account.callback, url: request.callbackUrl } }
-            : account,
-          callbacks: deps.callbacks,
-          secret: deps.callbackSecret(account),
-          store: deps.store,
-        });
+    // A SmartCall with DialogId: the account's dialog script answers them (issue 16 item 3).
+    const dialog = request.dialog;
+    const callbacks = dialog
+      ? new DialogExchange({ ...base, request: { ...request, dialog }, store: deps.store })
+      : request.script
+        ? new ScriptedExchange({ ...base, script: request.script, store: deps.store })
+        : new CallbackExchange({
+            ...base,
+            // A call placed from the console's playground may name its own callback URL.
+            account: request.callbackUrl
+              ? { ...account, callback: { ...account.callback, url: request.callbackUrl } }
+              : account,
+            callbacks: deps.callbacks,
+            secret: deps.callbackSecret(account),
+            store: deps.store,
+          });
     this.#shared = { ...base, request, account, listeners: deps.listeners, callbacks };
     this.#progress = new CallProgress({ ...base, ledger });
     this.#finisher = new CallFinisher({

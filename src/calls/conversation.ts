@@ -13,6 +13,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../clock/clock.js';
+import type { CallbackAction } from '../contract/callbackReply.js';
+import { scriptPhrases } from '../contract/dialogScript.js';
 import type { SmartCallRequest } from '../contract/smartCallRequest.js';
 import { voiceCodeItemText } from '../contract/voiceCode.js';
 import {
@@ -34,7 +36,6 @@ import type { CallEvents } from './callEvents.js';
 import type { CallLedger } from './callLedger.js';
 import type { CallListener, ListenerFactory } from './callListener.js';
 import { quietly } from './quietly.js';
-import type { ScriptedExchange } from './scriptedCallbacks.js';
 import type { ParallelResult, SecondLegs } from './secondLegs.js';
 
 const DEFAULT_SPEECH: SpeechSettings = { voice: DEFAULT_VOICE, volume: 0, speed: 0 };
@@ -57,7 +58,10 @@ export interface ConversationOptions {
   call: Pick<OutboundCall, 'media' | 'hangup'>;
   legs: Pick<SecondLegs, 'transfer' | 'parallelTransfer' | 'bridgeParallel'>;
   /** The call's callbacks; a scripted call's (SingleCallByVoice, IvrCall, …) also opens the call. */
-  callbacks: Pick<CallbackExchange, 'post'> & Partial<Pick<ScriptedExchange, 'opening'>>;
+  callbacks: Pick<CallbackExchange, 'post'> & {
+    /** The call's first step, when its script (not a VoiceCode) opens it. */
+    opening?: () => CallbackAction | Promise<CallbackAction>;
+  };
   prompts: Pick<PromptBuilder, 'build'>;
   listeners: ListenerFactory;
   /** Where the recording's path and start are noted. */
@@ -136,8 +140,10 @@ export class Conversation {
     const r = o.request;
     const recordBeginAt = r.recordFlag ? await this.#startRecording() : undefined;
     if (this.#closed) return;
+    // A dialog script's opening may wait for its HTTP hook (bounded by the hook's timeout).
+    const opening = await o.callbacks.opening?.();
+    if (this.#closed) return;
     this.#startBackground();
-    const opening = o.callbacks.opening?.();
     const engine = new DialogueEngine({
       port: this.#port(),
       time: o.clock,
@@ -156,6 +162,7 @@ export class Conversation {
       tts: r.ttsConf ? { style: r.ttsStyle, volume: r.ttsVolume, speed: r.ttsSpeed } : undefined,
       ...(opening && { opening }),
       unrecognized: o.account.callback.unrecognized,
+      keysWhileListening: r.dialog !== undefined,
     });
     this.#engine = engine;
     const media = o.call.media;
@@ -181,6 +188,7 @@ export class Conversation {
       asrModelId: r.asrModelId,
       pauseTimeMs: r.pauseTime,
       itn: r.enableItn,
+      ...(r.dialog && { phrases: scriptPhrases(r.dialog.script) }),
       log: o.log,
       events: {
         speechStarted: (at) => engine.speechStarted(at),

@@ -138,6 +138,7 @@ export function speechListeners(
           accountName: o.accountName,
           asrBaseId: choice.asrBaseId,
           ...(choice.asrModelId && { asrModelId: choice.asrModelId }),
+          ...(o.phrases && o.phrases.length > 0 && { phrases: o.phrases }),
         });
         // The stream reports through `r`, which it only calls after it exists.
         const r: Recognition = {

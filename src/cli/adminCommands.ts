@@ -10,6 +10,7 @@ import { receiptUrl } from '../tenancy/receiptRoutes.js';
 import { registerAsrModelCommands } from './asrCommands.js';
 import { registerConsoleUserCommands } from './consoleUserCommands.js';
 import { type GlobalOptions, withAdmin } from './context.js';
+import { registerDialogCommands } from './dialogCommands.js';
 import { emit, fail, table } from './output.js';
 import { registerStsCommands } from './stsCommands.js';
 import { registerTrunkCommands } from './trunkCommands.js';
@@ -55,6 +56,7 @@ export function registerAdminCommands(program: Command): void {
   registerTtsTemplateCommands(admin);
   registerStsCommands(admin);
   registerConsoleUserCommands(admin);
+  registerDialogCommands(admin);
 
   const account = admin.command('account').description('tenant accounts');
   account

@@ -2,6 +2,7 @@
  * A SmartCall request after validation and clamping (spec §3.1): what the dialer and the dialogue
  * work from. Stored with the call as JSON, so every field is plain data.
  */
+import type { DialogScript } from './dialogScript.js';
 import type { CallScript } from './scriptedCall.js';
 import type { VoiceCodeItem } from './voiceCode.js';
 
@@ -42,6 +43,12 @@ export interface SmartCallRequest {
    * dialogue from it instead of posting callbacks (src/calls/scriptedCallbacks.ts).
    */
   script?: CallScript;
+  /**
+   * Present on a SmartCall with `DialogId` (issue 16 item 3): the account's dialog script as it was
+   * when the call was accepted; the platform answers the dialogue from it instead of posting
+   * callbacks (src/calls/dialogExchange.ts). `voiceCode` is then empty: the script opens.
+   */
+  dialog?: { id: string; script: DialogScript };
   /**
    * Present on inbound smart calls (spec §4.7): the numbers of the `callin`. The request's other
    * fields then come from the business's `answer` (calledShowNumber is the caller, calledNumber the

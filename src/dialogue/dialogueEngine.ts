@@ -66,6 +66,12 @@ export interface DialogueOptions {
   opening?: CallbackAction;
   /** What a rejected utterance produces (the account's setting). */
   unrecognized: UnrecognizedSpeech;
+  /**
+   * A key pressed outside a key collection is a `dtmf` turn of its own (one key), and cuts a
+   * breakable prompt: a scripted dialog listens for speech and keys at once. Off for callbacks,
+   * which are told keys only when a `dtmf` action collects them (spec §4.4).
+   */
+  keysWhileListening?: boolean;
 }
 
 export class DialogueEngine {
@@ -224,7 +230,13 @@ export class DialogueEngine {
 
   /** A key: keys count from the moment a `dtmf` action is carried out, over its prompt too. */
   dtmf(digit: string): void {
-    if (!this.#ended) this.#keys.key(digit);
+    if (this.#ended) return;
+    if (this.#o.keysWhileListening && !this.#keys.collecting) {
+      if (this.#queue.playing?.breakable) this.#queue.stopAll();
+      this.#send(this.#contents.dtmf(digit));
+      return;
+    }
+    this.#keys.key(digit);
   }
 
   /** The callee now talks to a person (a bridge made here or through SmartCallOperate). */

@@ -67,6 +67,11 @@ export interface AsrSelection {
   accountName?: string;
   asrBaseId?: string;
   asrModelId?: string;
+  /**
+   * Phrases expected beside the base model's (a dialog script's intents): added to the embedded
+   * grammar, given to a remote engine as hot words. Not used with `asrModelId`.
+   */
+  phrases?: readonly string[];
 }
 
 export interface SpeechEnginesOptions {
@@ -408,6 +413,25 @@ export class SpeechEngines {
       (selection.accountName ? e.accounts[selection.accountName] : undefined) ??
       e.baseModels[base] ??
       e.default;
+    const known = new Set(builtin.split('\n').map((l) => l.split('\t')[0]!.trim()));
+    const extra = [
+      ...new Set(
+        selection.phrases?.map((p) =>
+          p
+            .toLowerCase()
+            .replace(/[^\p{L}\p{N}']+/gu, ' ')
+            .trim(),
+        ) ?? [],
+      ),
+    ].filter((p) => p && !known.has(p));
+    if (extra.length > 0) {
+      // One engine per distinct phrase list (a script's), kept like an ASR model's.
+      const digest = createHash('sha256').update(extra.join('\n')).digest('hex').slice(0, 16);
+      const grammar = `${builtin}\n${extra.join('\n')}`;
+      const embedded = () => this.#phraseEngine(`base:${base}:${digest}`, base, grammar);
+      const remote = this.#remote(name, `base:${base}:${digest}`, extra);
+      return remote && name ? this.#resilient(name, remote, embedded) : embedded();
+    }
     const embedded = () => this.#phraseEngine(`base:${base}`, base, builtin);
     const remote = this.#remote(name, `base:${base}`);
     return remote && name ? this.#resilient(name, remote, embedded) : embedded();

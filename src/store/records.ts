@@ -100,6 +100,21 @@ export interface TtsTemplateRecord {
   createdAt: number;
 }
 
+/**
+ * A dialog script of an account (issue 16 item 3), named by SmartCall's `DialogId`: the text as
+ * written (`source`, YAML or JSON) and the script it was checked into (`script`, JSON).
+ */
+export interface DialogScriptRecord {
+  id: string;
+  accountId: number;
+  name: string;
+  source: string;
+  /** The checked script as JSON (src/contract/dialogScript.ts). */
+  script: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
 /** A Call moves queued → dialing → ringing/early_media → answered → ended, or to failed (DESIGN §4). */
 export const CALL_STATES = [
   'queued',

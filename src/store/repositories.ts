@@ -19,6 +19,7 @@ import type {
   CallState,
   ConsoleSessionRecord,
   ConsoleUserRecord,
+  DialogScriptRecord,
   DisplayNumberRecord,
   ReceiptRecord,
   ReceiptSettings,
@@ -82,6 +83,14 @@ export interface TtsTemplateRepository {
   find(accountId: number, id: string): TtsTemplateRecord | undefined;
   findEverywhere(id: string): TtsTemplateRecord[];
   listByAccount(accountId: number): TtsTemplateRecord[];
+  remove(accountId: number, id: string): boolean;
+}
+
+export interface DialogScriptRepository {
+  /** Adds the script, or replaces the account's script of that ID (keeping its creation time). */
+  put(record: DialogScriptRecord): void;
+  find(accountId: number, id: string): DialogScriptRecord | undefined;
+  listByAccount(accountId: number): DialogScriptRecord[];
   remove(accountId: number, id: string): boolean;
 }
 
@@ -199,6 +208,7 @@ export interface Store {
   readonly voiceFiles: VoiceFileRepository;
   readonly asrModels: AsrModelRepository;
   readonly ttsTemplates: TtsTemplateRepository;
+  readonly dialogScripts: DialogScriptRepository;
   readonly calls: CallRepository;
   readonly trunks: TrunkRepository;
   readonly callbackExchanges: CallbackExchangeRepository;

@@ -22,6 +22,7 @@ import {
   VoiceCodeError,
   type VoiceCodeItem,
 } from '../../contract/voiceCode.js';
+import { type ResolvedDialog, resolveDialog } from '../../dialogue/dialogLibrary.js';
 import { isTtsTemplateId } from '../../media-library/mediaIds.js';
 import { fillTemplate } from '../../media-library/ttsTemplates.js';
 import { DEFAULT_VOICE, findVoice } from '../../speech/voices.js';
@@ -48,11 +49,18 @@ function inRange(n: number, min: number, max: number): boolean {
 
 /** Steps 1 and 4 of §3.4: presence and types. */
 function readParams(r: ParamReader) {
-  r.requireAll(['CalledShowNumber', 'CalledNumber', 'VoiceCode']);
+  // DialogId (smartcall extension, issue 16 item 3): the account's dialog script opens the call.
+  const dialogId = r.string('DialogId');
+  r.requireAll(
+    dialogId === undefined
+      ? ['CalledShowNumber', 'CalledNumber', 'VoiceCode']
+      : ['CalledShowNumber', 'CalledNumber'],
+  );
   return {
     calledShowNumber: r.requiredString('CalledShowNumber').trim(),
     calledNumber: r.requiredString('CalledNumber').trim(),
-    voiceCode: r.requiredString('VoiceCode'),
+    voiceCode: dialogId === undefined ? r.requiredString('VoiceCode') : r.string('VoiceCode'),
+    dialogId,
     voiceCodeParam: r.string('VoiceCodeParam'),
     recordFlag: r.boolean('RecordFlag'),
     volume: r.int32('Volume'),
@@ -126,11 +134,22 @@ function validate(
   if (lookups.ownerOf(p.calledShowNumber, now) !== accountId) throw businessErrors.displayNumberIllegal();
   if (!isChineseMainlandNumber(p.calledNumber)) throw businessErrors.mobileNumberIllegal();
 
+  let dialog: ResolvedDialog | undefined;
+  if (p.dialogId !== undefined) {
+    if (p.voiceCode !== undefined)
+      throw businessErrors.invalidParameters(
+        'give VoiceCode or DialogId, not both: the dialog says what plays',
+      );
+    dialog = resolveDialog(store, accountId, p.dialogId);
+    if (!dialog)
+      throw businessErrors.invalidParameters(`DialogId ${p.dialogId} is not a dialog of this account`);
+  }
+  const voiceCode = p.voiceCode ?? '';
   let items: VoiceCodeItem[];
   try {
-    items = parseVoiceCode(p.voiceCode);
+    items = dialog ? [] : parseVoiceCode(voiceCode);
   } catch (err) {
-    throw businessErrors.voiceFileIllegal(err instanceof VoiceCodeError ? err.item : p.voiceCode);
+    throw businessErrors.voiceFileIllegal(err instanceof VoiceCodeError ? err.item : voiceCode);
   }
   // A `TTS_…` item names a TTS template, any other ID a voice file (src/media-library/mediaIds.ts).
   const templates: TtsTemplateRecord[] = [];
@@ -200,7 +219,7 @@ function validate(
   return {
     calledShowNumber: p.calledShowNumber,
     calledNumber: p.calledNumber,
-    voiceCode: p.voiceCode,
+    voiceCode,
     voiceCodeItems: items,
     voiceCodeParam,
     recordFlag: p.recordFlag ?? false,
@@ -232,6 +251,7 @@ function validate(
       backgroundVolume: Math.max(-4, Math.min(4, p.backgroundVolume)),
     }),
     enableItn: p.enableItn ?? false,
+    ...(dialog && { dialog }),
     ignored: {
       ...(p.speed !== undefined && { speed: p.speed }),
       ...(p.backgroundSpeed !== undefined && { backgroundSpeed: p.backgroundSpeed }),

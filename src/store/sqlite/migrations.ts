@@ -295,4 +295,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX callback_exchanges_created ON callback_exchanges(created_at);
     `,
   },
+  {
+    version: 22,
+    name: 'dialog scripts per account (SmartCall DialogId)',
+    sql: `
+      CREATE TABLE dialog_scripts (
+        id TEXT NOT NULL,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        source TEXT NOT NULL,
+        script TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, id)
+      );
+    `,
+  },
 ];

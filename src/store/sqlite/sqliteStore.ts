@@ -7,6 +7,7 @@ import { SqliteCallStatsRepository } from './callStatsTable.js';
 import { SqliteCallRepository } from './callTable.js';
 import { SqliteConsoleSessionRepository, SqliteConsoleUserRepository } from './consoleTables.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
+import { SqliteDialogScriptRepository } from './dialogScriptTable.js';
 import { SqliteDisplayNumberRepository } from './displayNumberTable.js';
 import {
   SqliteAsrModelRepository,
@@ -27,6 +28,7 @@ export class SqliteStore implements Store {
   readonly voiceFiles;
   readonly asrModels;
   readonly ttsTemplates;
+  readonly dialogScripts;
   readonly calls;
   readonly trunks;
   readonly callbackExchanges;
@@ -44,6 +46,7 @@ export class SqliteStore implements Store {
     this.voiceFiles = new SqliteVoiceFileRepository(db);
     this.asrModels = new SqliteAsrModelRepository(db);
     this.ttsTemplates = new SqliteTtsTemplateRepository(db);
+    this.dialogScripts = new SqliteDialogScriptRepository(db);
     this.calls = new SqliteCallRepository(db);
     this.trunks = new SqliteTrunkRepository(db);
     this.callbackExchanges = new SqliteCallbackExchangeRepository(db);
