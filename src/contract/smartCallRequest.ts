@@ -42,6 +42,10 @@ export interface SmartCallRequest {
    * dialogue from it instead of posting callbacks (src/calls/scriptedCallbacks.ts).
    */
   script?: CallScript;
+  /** The campaign (BatchRobotSmartCall task) this call belongs to; absent for single calls. */
+  campaignId?: number;
+  /** BatchRobotSmartCall's DialogId, carried for the dialog that runs the call. */
+  dialogId?: string;
   /**
    * Present on inbound smart calls (spec §4.7): the numbers of the `callin`. The request's other
    * fields then come from the business's `answer` (calledShowNumber is the caller, calledNumber the

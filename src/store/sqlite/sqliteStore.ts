@@ -4,6 +4,7 @@ import { SqliteAccessKeyRepository } from './accessKeyTable.js';
 import { SqliteAccountRepository } from './accountTable.js';
 import { SqliteCallbackExchangeRepository } from './callbackExchangeTable.js';
 import { SqliteCallRepository } from './callTable.js';
+import { SqliteCampaignRepository } from './campaignTables.js';
 import { SqliteConsoleSessionRepository, SqliteConsoleUserRepository } from './consoleTables.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { SqliteDisplayNumberRepository } from './displayNumberTable.js';
@@ -13,6 +14,7 @@ import {
   SqliteVoiceFileRepository,
 } from './mediaTables.js';
 import { SqliteMetaRepository } from './metaTable.js';
+import { SqlitePolicyRepository } from './policyTables.js';
 import { SqliteReceiptRepository } from './receiptTable.js';
 import { SqliteTrunkRepository } from './trunkTable.js';
 
@@ -32,6 +34,8 @@ export class SqliteStore implements Store {
   readonly receipts;
   readonly consoleUsers;
   readonly consoleSessions;
+  readonly policies;
+  readonly campaigns;
 
   constructor(db: SqliteDatabase) {
     this.db = db;
@@ -48,6 +52,8 @@ export class SqliteStore implements Store {
     this.receipts = new SqliteReceiptRepository(db);
     this.consoleUsers = new SqliteConsoleUserRepository(db);
     this.consoleSessions = new SqliteConsoleSessionRepository(db);
+    this.policies = new SqlitePolicyRepository(db);
+    this.campaigns = new SqliteCampaignRepository(db);
   }
 
   static open(dataDir: string): SqliteStore {
