@@ -11,6 +11,7 @@ import { registerAsrModelCommands } from './asrCommands.js';
 import { registerConsoleUserCommands } from './consoleUserCommands.js';
 import { type GlobalOptions, withAdmin } from './context.js';
 import { emit, fail, table } from './output.js';
+import { registerPolicyCommands } from './policyCommands.js';
 import { registerStsCommands } from './stsCommands.js';
 import { registerTrunkCommands } from './trunkCommands.js';
 import { registerTtsTemplateCommands } from './ttsTemplateCommands.js';
@@ -55,6 +56,7 @@ export function registerAdminCommands(program: Command): void {
   registerTtsTemplateCommands(admin);
   registerStsCommands(admin);
   registerConsoleUserCommands(admin);
+  registerPolicyCommands(admin);
 
   const account = admin.command('account').description('tenant accounts');
   account
