@@ -203,6 +203,7 @@ describe('a 500-number campaign through the policy gate and the dialer', () => {
       id: 'TTS_100001',
       accountId: account,
       name: 'hello',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a TTS template's placeholder
       text: '您好${name}',
       createdAt: clock.now(),
     });
