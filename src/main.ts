@@ -16,22 +16,25 @@ import { CallLedger } from './calls/callLedger.js';
 import { CallMetrics } from './calls/callMetrics.js';
 import { CallSession, type CallSessionDeps } from './calls/callSession.js';
 import { CallWriter } from './calls/callWriter.js';
+import { CampaignRunner } from './calls/campaigns/campaignRunner.js';
 import { Dialer } from './calls/dialer.js';
 import { InboundCalls } from './calls/inboundCalls.js';
 import { registerLoadMetrics } from './calls/loadMetrics.js';
 import { OrphanReaper, reapOrphanedCalls } from './calls/orphanReaper.js';
+import { PolicyGate } from './calls/policy/policyGate.js';
 import { accountPrompts, speechListeners, speechSynthesizer } from './calls/speechBridge.js';
 import { TrunkAdmin } from './calls/trunkAdmin.js';
 import { trunkDial } from './calls/trunkDial.js';
 import { TrunkMonitor } from './calls/trunkMonitor.js';
 import { TrunkRegistrar } from './calls/trunkRegistrar.js';
-import { systemClock } from './clock/clock.js';
+import { type Clock, systemClock } from './clock/clock.js';
 import { type Config, mediaWorkerCount, networkAddresses } from './config.js';
 import { CallTranscripts } from './console/callTranscripts.js';
 import { registerConsoleRoutes } from './console/consoleRoutes.js';
 import { consoleToken } from './console/consoleToken.js';
 import { type ConsoleLogin, ConsoleUsers } from './console/consoleUsers.js';
 import { registerWebConsole } from './console/webConsole.js';
+import type { SmartCallRequest } from './contract/smartCallRequest.js';
 import { DEMO_BOT_PATH, registerDemoBot } from './demo/demoBotRoute.js';
 import { NetworkFiles } from './media-library/networkFiles.js';
 import { PromptBuilder } from './media-library/promptBuilder.js';
@@ -43,11 +46,13 @@ import { Metrics } from './observability/metrics.js';
 import { registerMetricsRoute } from './observability/metricsRoute.js';
 import type { ActionHandler } from './openapi/actionContext.js';
 import { type CallCanceller, cancelCallAction, noCancellation } from './openapi/actions/cancelCall.js';
+import { dncActions } from './openapi/actions/dncNumbers.js';
 import { ivrCallAction } from './openapi/actions/ivrCall.js';
 import { queryCallDetailAction } from './openapi/actions/queryCallDetailByCallId.js';
+import { robotTaskActions } from './openapi/actions/robotTasks.js';
 import { singleCallByTtsAction } from './openapi/actions/singleCallByTts.js';
 import { singleCallByVoiceAction } from './openapi/actions/singleCallByVoice.js';
-import { smartCallAction, smartCallPlacer } from './openapi/actions/smartCall.js';
+import { smartCallAction, smartCallPlacer, smartCallRequestBuilder } from './openapi/actions/smartCall.js';
 import {
   noParallelLegs,
   type ParallelBridger,
@@ -83,6 +88,10 @@ export interface RunningSmartcall {
   phonenet: PhonenetService | undefined;
   /** This server's figures (`GET /metrics`). */
   metrics: Metrics;
+  /** The calling policy every call passes. */
+  gate: PolicyGate;
+  /** Runs the stored campaigns (started with the dialer). */
+  campaigns: CampaignRunner;
   close(): Promise<void>;
 }
 
@@ -97,6 +106,7 @@ export function buildActions(
   bridger: ParallelBridger = noParallelLegs,
   canceller: CallCanceller = noCancellation,
   callIds: CallIdGenerator = new CallIdGenerator(config.nodeId),
+  gate?: PolicyGate,
 ): Record<string, ActionHandler> {
   const calls = {
     store,
@@ -104,8 +114,11 @@ export function buildActions(
     writer: new CallWriter(store),
     outIdMaxBytes: config.api.outIdMaxBytes,
     ...(onAccepted && { onAccepted }),
+    ...(gate && { gate }),
   };
   return {
+    ...robotTaskActions({ store, outIdMaxBytes: config.api.outIdMaxBytes, time: gate ?? systemClock }),
+    ...dncActions({ store, time: gate ?? systemClock }),
     SmartCall: smartCallAction(calls),
     QueryCallDetailByCallId: queryCallDetailAction({ store }),
     SmartCallOperate: smartCallOperateAction({ store, bridger }),
@@ -134,7 +147,19 @@ class Shutdown {
   }
 }
 
-export async function startSmartcall(config: Config, log: Logger): Promise<RunningSmartcall> {
+export interface StartOptions {
+  /**
+   * The clock of the calling policy (windows, caps, campaign schedules); default the call path's.
+   * Tests give a ManualClock to run calling windows without waiting for the hour.
+   */
+  policyClock?: Clock;
+}
+
+export async function startSmartcall(
+  config: Config,
+  log: Logger,
+  options: StartOptions = {},
+): Promise<RunningSmartcall> {
   const shutdown = new Shutdown();
   const store = SqliteStore.open(config.dataDir);
   shutdown.add('store', () => store.close());
@@ -263,6 +288,16 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       live: new Map(),
     };
     const defaultTrunk = new TtlCache<string, TrunkRecord | undefined>(2000, 10);
+    // One policy gate for single calls and campaign calls (calls/policy).
+    const gate = new PolicyGate({
+      store,
+      clock: options.policyClock ?? clock,
+      log: log.child({ component: 'policy' }),
+    });
+    gate.start();
+    const callIds = new CallIdGenerator(config.nodeId);
+    let campaigns: CampaignRunner | undefined;
+    const heldNoted = new Set<string>();
     const dialer = new Dialer({
       store,
       ledger,
@@ -270,9 +305,43 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       trunkFor: () => defaultTrunk.get('default', () => store.trunks.findDefault(), clock.now()),
       time: clock,
       log: log.child({ component: 'dialer' }),
+      hold: (call) => {
+        const campaignId = (JSON.parse(call.request) as SmartCallRequest).campaignId;
+        const layer = campaignId === undefined ? undefined : campaigns?.policyOf(campaignId);
+        const hold = gate.holdUntil(call.accountId, call.calledNumber, layer);
+        if (hold && !heldNoted.has(call.callId)) {
+          heldNoted.add(call.callId);
+          store.policies.addDecision({
+            callId: call.callId,
+            at: gate.now(),
+            decision: 'wait',
+            detail: hold.reason,
+          });
+          log.info({ callId: call.callId, why: hold.reason }, 'call waits for its calling window');
+        } else if (!hold) heldNoted.delete(call.callId);
+        return hold;
+      },
+      onSettled: (callId) => {
+        heldNoted.delete(callId);
+        const call = store.calls.find(callId);
+        if (call) gate.afterCall(call);
+        campaigns?.callEnded(callId);
+      },
     });
+    campaigns = new CampaignRunner({
+      store,
+      gate,
+      callIds,
+      buildRequest: smartCallRequestBuilder(
+        { store, callIds, writer: new CallWriter(store), outIdMaxBytes: config.api.outIdMaxBytes },
+        gate,
+      ),
+      enqueue: (callId) => dialer.enqueue(callId),
+      timers: clock,
+      log: log.child({ component: 'campaigns' }),
+    });
+    shutdown.add('campaigns', () => campaigns?.stop());
     // Calls to numbers marked inbound (spec §4.7); stopped after the telephony hung them up.
-    const callIds = new CallIdGenerator(config.nodeId);
     const inbound = new InboundCalls({
       telephony,
       store,
@@ -324,6 +393,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
           ? new CallCancellation({ store, ledger, live: sessionDeps.live, clock, log })
           : undefined,
         callIds,
+        gate,
       ),
       log,
     });
@@ -395,6 +465,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       reaper.start();
       shutdown.add('orphan reaper', () => reaper.stop());
       dialer.start();
+      campaigns.start();
     }
     log.info(
       {
@@ -418,6 +489,8 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       telephony,
       phonenet,
       metrics,
+      gate,
+      campaigns,
       async close() {
         await shutdown.run(log);
         log.info('smartcall stopped');

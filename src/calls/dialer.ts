@@ -26,7 +26,17 @@ export interface DialerOptions {
   trunkFor: (call: CallRecord) => TrunkRecord | undefined;
   time: Clock;
   log: Logger;
+  /**
+   * The policy gate's word just before dialling: undefined to dial now, else the call waits (outside
+   * its calling window) and is asked again within a second — it is never dropped.
+   */
+  hold?: (call: CallRecord) => { until: number; reason: string } | undefined;
+  /** Told when a placed call is over (retries, opt-outs, campaign progress). */
+  onSettled?: (callId: string) => void;
 }
+
+/** How often held calls are asked again (the gate's clock may not be this one). */
+const HOLD_RECHECK_MS = 1000;
 
 interface TrunkState {
   active: number;
@@ -58,6 +68,8 @@ export class Dialer {
   readonly #queued = new Set<string>();
   readonly #trunks = new Map<string, TrunkState>();
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #held = new Set<string>();
+  #holdTimer: unknown;
   #wakeTimer: unknown;
   #wakeAt = Number.POSITIVE_INFINITY;
   #running = false;
@@ -84,13 +96,15 @@ export class Dialer {
     this.#running = false;
     if (this.#wakeTimer !== undefined) this.#o.time.clearTimer(this.#wakeTimer);
     this.#wakeTimer = undefined;
+    if (this.#holdTimer !== undefined) this.#o.time.clearTimer(this.#holdTimer);
+    this.#holdTimer = undefined;
     await Promise.allSettled([...this.#inFlight]);
   }
 
-  get stats(): { queued: number; active: Record<string, number> } {
+  get stats(): { queued: number; held: number; active: Record<string, number> } {
     const active: Record<string, number> = {};
     for (const [name, t] of this.#trunks) active[name] = t.active;
-    return { queued: this.#queue.length, active };
+    return { queued: this.#queue.length, held: this.#held.size, active };
   }
 
   /** Each trunk used so far: its calls in progress and attempts against its limits. */
@@ -131,6 +145,12 @@ export class Dialer {
         this.#dequeue();
         continue;
       }
+      const hold = this.#o.hold?.(call);
+      if (hold) {
+        this.#dequeue();
+        this.#holdBack(callId);
+        continue;
+      }
       const trunk = this.#o.trunkFor(call);
       if (!trunk) {
         this.#dequeue();
@@ -159,10 +179,28 @@ export class Dialer {
         .finally(() => {
           state.active--;
           this.#inFlight.delete(placed);
+          try {
+            this.#o.onSettled?.(callId);
+          } catch (err) {
+            this.#o.log.error({ callId, err }, 'after-call policy step failed');
+          }
           this.#pump();
         });
       this.#inFlight.add(placed);
     }
+  }
+
+  /** A call outside its window: out of the queue (no head-of-line wait), asked again later. */
+  #holdBack(callId: string): void {
+    this.#held.add(callId);
+    if (this.#holdTimer !== undefined) return;
+    this.#holdTimer = this.#o.time.setTimer(() => {
+      this.#holdTimer = undefined;
+      const again = [...this.#held];
+      this.#held.clear();
+      for (const id of again) this.#push(id);
+      if (this.#running) this.#pump();
+    }, HOLD_RECHECK_MS);
   }
 
   #dequeue(): void {
@@ -183,11 +221,6 @@ export class Dialer {
     );
   }
 
-  /**
-   * A call that failed before (or outside) its session: the terminal state and its VoiceReport
-   * through the ledger (a call already final is left alone). When even that write fails, the call
-   * stays in progress and the orphan reaper finalises it.
-   */
   /**
    * A call that failed before (or outside) its session: the terminal state and its VoiceReport
    * through the ledger (a call already final is left alone). When even that write fails, the call

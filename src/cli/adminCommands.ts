@@ -12,6 +12,7 @@ import { registerConsoleUserCommands } from './consoleUserCommands.js';
 import { type GlobalOptions, withAdmin } from './context.js';
 import { registerDialogCommands } from './dialogCommands.js';
 import { emit, fail, table } from './output.js';
+import { registerPolicyCommands } from './policyCommands.js';
 import { registerStsCommands } from './stsCommands.js';
 import { registerTrunkCommands } from './trunkCommands.js';
 import { registerTtsTemplateCommands } from './ttsTemplateCommands.js';
@@ -57,6 +58,7 @@ export function registerAdminCommands(program: Command): void {
   registerStsCommands(admin);
   registerConsoleUserCommands(admin);
   registerDialogCommands(admin);
+  registerPolicyCommands(admin);
 
   const account = admin.command('account').description('tenant accounts');
   account

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './adminCommands.js';
 import { registerAsrCommands } from './asrCommands.js';
 import { registerCallCommand } from './callCommand.js';
+import { registerCampaignCommands } from './campaignCommands.js';
 import { fail } from './output.js';
 import { registerPhonenetCommand } from './phonenetCommand.js';
 import { registerServeCommand } from './serveCommand.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerAsrCommands(program);
   registerPhonenetCommand(program);
   registerCallCommand(program);
+  registerCampaignCommands(program);
   registerTestCommand(program);
   return program;
 }

@@ -43,6 +43,10 @@ export interface SmartCallRequest {
    * dialogue from it instead of posting callbacks (src/calls/scriptedCallbacks.ts).
    */
   script?: CallScript;
+  /** The campaign (BatchRobotSmartCall task) this call belongs to; absent for single calls. */
+  campaignId?: number;
+  /** BatchRobotSmartCall's DialogId, carried for the dialog that runs the call. */
+  dialogId?: string;
   /**
    * Present on a SmartCall with `DialogId` (issue 16 item 3): the account's dialog script as it was
    * when the call was accepted; the platform answers the dialogue from it instead of posting

@@ -155,6 +155,11 @@ export const businessErrors = {
   /** Per-callee frequency control (spec §6.3 SingleCallByTts): which window was full. */
   businessLimitControl: (window: string) =>
     new BusinessError('isv.BUSINESS_LIMIT_CONTROL', `触发流控: 同一被叫号码${window}内呼叫次数超限`),
+  /** The calling policy's per-callee cap (calls/policy): the reason in words. */
+  policyLimitControl: (why: string) =>
+    new BusinessError('isv.BUSINESS_LIMIT_CONTROL', `触发流控: 同一被叫号码呼叫次数超限 (${why})`),
+  /** The callee is on a do-not-call list. */
+  doNotCall: (why: string) => new BusinessError('isv.COMPLAINT_REJECT', `被叫号码在免打扰名单中 (${why})`),
   paramLengthLimit: (name: string, max: number) =>
     new BusinessError('isv.PARAM_LENGTH_LIMIT', `参数超出长度限制: ${name} 最多 ${max} 个字符`),
   paramNotSupportUrl: (name: string) =>

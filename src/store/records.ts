@@ -320,3 +320,66 @@ export interface CallCursor {
   createdAt: number;
   callId: string;
 }
+
+/** The operator's layer of the calling policy and the do-not-call list use this account id. */
+export const GLOBAL_POLICY_ACCOUNT = 0;
+
+/** A number nobody may call (account 0: the operator's list, for every account). */
+export interface DncRecord {
+  accountId: number;
+  number: string;
+  /** Why: `import`, `api`, `cli`, `opt-out key 9`, `opt-out callback`… */
+  reason: string;
+  createdAt: number;
+}
+
+/** What the policy gate decided about a call, kept beside it (why it waited, why it was refused). */
+export interface CallDecisionRecord {
+  callId: string;
+  at: number;
+  /** `admitted`, `wait`, `refused`, `caller-id`, `retry`, `opt-out`. */
+  decision: string;
+  detail: string;
+}
+
+export const CAMPAIGN_STATES = ['running', 'paused', 'cancelled', 'done'] as const;
+export type CampaignState = (typeof CAMPAIGN_STATES)[number];
+
+export interface CampaignRecord {
+  id: number;
+  accountId: number;
+  name: string;
+  state: CampaignState;
+  /** The campaign's settings as JSON (calls/campaigns/campaignSettings.ts). */
+  settings: string;
+  total: number;
+  createdAt: number;
+  /** No call starts before this instant (BatchRobotSmartCall's ScheduleTime). */
+  startAt: number;
+  completedAt: number | null;
+}
+
+/**
+ * One number of a campaign: `pending` (never tried), `waiting` (deferred by the policy or a retry,
+ * until `nextAt`), `calling` (a call of it is in progress), then `done`, `skipped` or `cancelled`.
+ */
+export const CAMPAIGN_ROW_STATES = ['pending', 'waiting', 'calling', 'done', 'skipped', 'cancelled'] as const;
+export type CampaignRowState = (typeof CAMPAIGN_ROW_STATES)[number];
+
+export interface CampaignRowRecord {
+  campaignId: number;
+  rowNo: number;
+  calledNumber: string;
+  outId: string | null;
+  /** The row's VoiceCodeParam variables as JSON. */
+  params: string;
+  state: CampaignRowState;
+  attempts: number;
+  nextAt: number;
+  lastCallId: string | null;
+  /** The last attempt's outcome (answered, busy, no-answer, powered-off, declined, vacant, failed). */
+  outcome: string | null;
+  /** The last decision about the row, in words (why it waits, why it was skipped). */
+  reason: string | null;
+  updatedAt: number;
+}

@@ -14,13 +14,19 @@ import type {
   CallbackExchangeRecord,
   CallbackSettings,
   CallCursor,
+  CallDecisionRecord,
   CallFilter,
   CallRecord,
   CallState,
+  CampaignRecord,
+  CampaignRowRecord,
+  CampaignRowState,
+  CampaignState,
   ConsoleSessionRecord,
   ConsoleUserRecord,
   DialogScriptRecord,
   DisplayNumberRecord,
+  DncRecord,
   ReceiptRecord,
   ReceiptSettings,
   TrunkRecord,
@@ -200,6 +206,54 @@ export interface MetaRepository {
   set(key: string, value: string): void;
 }
 
+/** Calling policies (JSON per account; account 0 the operator's), do-not-call lists, decisions. */
+export interface PolicyRepository {
+  get(accountId: number): string | undefined;
+  set(accountId: number, policyJson: string, now: number): void;
+  /** Adds numbers (existing ones keep their reason); returns how many were new. */
+  addDnc(accountId: number, numbers: readonly string[], reason: string, now: number): number;
+  /** Returns how many were removed. */
+  removeDnc(accountId: number, numbers: readonly string[]): number;
+  /** One account's list (undefined: every list). */
+  listDnc(accountId?: number): DncRecord[];
+  /** Grows with every change of a policy or a list (the gate reloads when it moves). */
+  version(): number;
+  addDecision(record: CallDecisionRecord): void;
+  decisions(callId: string): CallDecisionRecord[];
+}
+
+export type CampaignRowPatch = Partial<
+  Pick<CampaignRowRecord, 'state' | 'attempts' | 'nextAt' | 'lastCallId' | 'outcome' | 'reason'>
+>;
+
+export interface CampaignRepository {
+  /** Inserts the campaign and its rows in one transaction; returns the campaign's id. */
+  create(
+    campaign: Omit<CampaignRecord, 'id' | 'total' | 'completedAt'>,
+    rows: readonly Omit<
+      CampaignRowRecord,
+      'campaignId' | 'attempts' | 'lastCallId' | 'outcome' | 'updatedAt'
+    >[],
+  ): number;
+  find(id: number): CampaignRecord | undefined;
+  list(accountId?: number): CampaignRecord[];
+  listByState(state: CampaignState): CampaignRecord[];
+  setState(id: number, state: CampaignState, now: number): boolean;
+  /** Rows `pending`/`waiting` due at `now`, by due time then row number. */
+  due(campaignId: number, now: number, limit: number): CampaignRowRecord[];
+  /** The earliest `nextAt` of a row still to call (undefined: none left). */
+  nextDueAt(campaignId: number): number | undefined;
+  updateRow(campaignId: number, rowNo: number, patch: CampaignRowPatch, now: number): void;
+  /** Every row still to call becomes `cancelled` (rows being called finish). */
+  cancelRows(campaignId: number, now: number): number;
+  rowByCall(callId: string): CampaignRowRecord | undefined;
+  rows(
+    campaignId: number,
+    options?: { state?: CampaignRowState; number?: string; offset?: number; limit?: number },
+  ): CampaignRowRecord[];
+  countRows(campaignId: number): Record<string, number>;
+}
+
 export interface Store {
   readonly meta: MetaRepository;
   readonly accounts: AccountRepository;
@@ -216,6 +270,8 @@ export interface Store {
   readonly consoleUsers: ConsoleUserRepository;
   readonly consoleSessions: ConsoleSessionRepository;
   readonly callStats: CallStatsRepository;
+  readonly policies: PolicyRepository;
+  readonly campaigns: CampaignRepository;
   /** Runs `fn` atomically: all of its writes land, or none. */
   transaction<T>(fn: () => T): T;
   close(): void;

@@ -94,7 +94,11 @@ export interface E2e {
 export async function startE2e(
   overrides: Partial<ConfigInput> = {},
   /** Where smartcall logs (default: nowhere, or stdout at E2E_LOG's level). */
-  options: { log?: import('../../src/observability/logger.js').Logger } = {},
+  options: {
+    log?: import('../../src/observability/logger.js').Logger;
+    /** The calling policy's clock (a ManualClock runs windows without waiting). */
+    policyClock?: import('../../src/clock/clock.js').Clock;
+  } = {},
 ): Promise<E2e> {
   const dir = tempDir('smartcall-e2e-');
   const callbacks = new CallbackServer();
@@ -111,7 +115,11 @@ export async function startE2e(
   });
   const log =
     options.log ?? (process.env.E2E_LOG ? createLogger({ level: process.env.E2E_LOG }) : silentLogger());
-  const running = await startSmartcall(config, log);
+  const running = await startSmartcall(
+    config,
+    log,
+    options.policyClock ? { policyClock: options.policyClock } : {},
+  );
   const demo = running.demo!;
   const admin = new TenancyAdmin(running.store, SecretBox.forConfig(config));
   admin.setCallback('demo', { url: callbacks.url });

@@ -4,6 +4,7 @@
  */
 import type { CallIdGenerator } from '../../calls/callId.js';
 import type { CallWriter } from '../../calls/callWriter.js';
+import type { PolicyGate } from '../../calls/policy/policyGate.js';
 import {
   CALLBACK_FORBIDDEN_LIST,
   hasCallbackForbiddenCharacters,
@@ -41,6 +42,8 @@ export interface SmartCallDeps {
   outIdMaxBytes: number;
   /** Told about every accepted call (the dialer listens here). */
   onAccepted?: (callId: string) => void;
+  /** The calling policy: do-not-call lists and per-callee caps refuse; windows make the call wait. */
+  gate?: PolicyGate;
 }
 
 function inRange(n: number, min: number, max: number): boolean {
@@ -260,6 +263,25 @@ function validate(
   };
 }
 
+/**
+ * SmartCall's validation as a function of plain parameters (campaign rows become calls through it);
+ * throws the same BusinessError the action would answer with.
+ */
+export function smartCallRequestBuilder(
+  deps: SmartCallDeps,
+  time: { now(): number },
+): (accountId: number, params: Record<string, string>) => SmartCallRequest {
+  const lookups = new Lookups(deps.store);
+  return (accountId, params) =>
+    validate(
+      readParams(new ParamReader(new Map(Object.entries(params)))),
+      accountId,
+      deps,
+      lookups,
+      time.now(),
+    );
+}
+
 export function smartCallAction(deps: SmartCallDeps): ActionHandler {
   const place = smartCallPlacer(deps);
   return async (params: ReadonlyMap<string, string>, ctx: ActionContext) => ({
@@ -285,6 +307,31 @@ export function smartCallPlacer(
     if (ctx.account.status !== 'active') throw businessErrors.outOfService();
     const request = validate(raw, ctx.account.id, deps, lookups, ctx.now);
     if (extras.callbackUrl !== undefined) request.callbackUrl = extras.callbackUrl;
-    return acceptCall(deps, ctx, request);
+    // One calling policy for every call: the API's, the playground's (issue 16).
+    const gate = deps.gate;
+    if (!gate) return acceptCall(deps, ctx, request);
+    const decision = gate.decide({ accountId: ctx.account.id, callee: request.calledNumber, kind: 'single' });
+    if (decision.verdict === 'refuse') {
+      ctx.log.info(
+        { accountId: ctx.account.id, why: decision.reason },
+        'SmartCall refused by the calling policy',
+      );
+      throw decision.code === 'dnc'
+        ? businessErrors.doNotCall(decision.reason)
+        : businessErrors.policyLimitControl(decision.reason);
+    }
+    gate.noteAttempt(ctx.account.id, request.calledNumber, ctx.now);
+    const callId = await acceptCall(deps, ctx, request);
+    const at = gate.now();
+    deps.store.policies.addDecision({
+      callId,
+      at,
+      decision: 'admitted',
+      detail: 'passed the calling policy',
+    });
+    if (decision.verdict === 'wait') {
+      deps.store.policies.addDecision({ callId, at, decision: 'wait', detail: decision.reason });
+    }
+    return callId;
   };
 }

@@ -296,6 +296,62 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 21,
+    name: 'calling policies, do-not-call lists, policy decisions on calls, campaigns and their rows',
+    sql: `
+      CREATE TABLE calling_policies (
+        account_id INTEGER PRIMARY KEY,
+        policy TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE dnc_numbers (
+        account_id INTEGER NOT NULL,
+        number TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, number)
+      );
+      CREATE TABLE call_decisions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        call_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        decision TEXT NOT NULL,
+        detail TEXT NOT NULL
+      );
+      CREATE INDEX call_decisions_call ON call_decisions(call_id, id);
+      CREATE TABLE campaigns (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('running', 'paused', 'cancelled', 'done')),
+        settings TEXT NOT NULL,
+        total INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        start_at INTEGER NOT NULL,
+        completed_at INTEGER
+      );
+      CREATE INDEX campaigns_account ON campaigns(account_id, id);
+      CREATE INDEX campaigns_state ON campaigns(state);
+      CREATE TABLE campaign_rows (
+        campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+        row_no INTEGER NOT NULL,
+        called_number TEXT NOT NULL,
+        out_id TEXT,
+        params TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL,
+        last_call_id TEXT,
+        outcome TEXT,
+        reason TEXT,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (campaign_id, row_no)
+      );
+      CREATE INDEX campaign_rows_due ON campaign_rows(campaign_id, state, next_at);
+      CREATE INDEX campaign_rows_call ON campaign_rows(last_call_id) WHERE last_call_id IS NOT NULL;
+    `,
+  },
+  {
     version: 22,
     name: 'dialog scripts per account (SmartCall DialogId)',
     sql: `

@@ -5,6 +5,7 @@ import { SqliteAccountRepository } from './accountTable.js';
 import { SqliteCallbackExchangeRepository } from './callbackExchangeTable.js';
 import { SqliteCallStatsRepository } from './callStatsTable.js';
 import { SqliteCallRepository } from './callTable.js';
+import { SqliteCampaignRepository } from './campaignTables.js';
 import { SqliteConsoleSessionRepository, SqliteConsoleUserRepository } from './consoleTables.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { SqliteDialogScriptRepository } from './dialogScriptTable.js';
@@ -15,6 +16,7 @@ import {
   SqliteVoiceFileRepository,
 } from './mediaTables.js';
 import { SqliteMetaRepository } from './metaTable.js';
+import { SqlitePolicyRepository } from './policyTables.js';
 import { SqliteReceiptRepository } from './receiptTable.js';
 import { SqliteTrunkRepository } from './trunkTable.js';
 
@@ -36,6 +38,8 @@ export class SqliteStore implements Store {
   readonly consoleUsers;
   readonly consoleSessions;
   readonly callStats;
+  readonly policies;
+  readonly campaigns;
 
   constructor(db: SqliteDatabase) {
     this.db = db;
@@ -54,6 +58,8 @@ export class SqliteStore implements Store {
     this.consoleUsers = new SqliteConsoleUserRepository(db);
     this.consoleSessions = new SqliteConsoleSessionRepository(db);
     this.callStats = new SqliteCallStatsRepository(db);
+    this.policies = new SqlitePolicyRepository(db);
+    this.campaigns = new SqliteCampaignRepository(db);
   }
 
   static open(dataDir: string): SqliteStore {
