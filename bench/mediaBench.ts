@@ -29,6 +29,8 @@ import { blast } from './udpCeiling.js';
 
 /** Media worker threads in the "every core" run (and the far end's). */
 const WORKERS = Number(process.env.BENCH_WORKERS ?? availableParallelism());
+/** Media worker threads of the far end (BENCH_FAR_WORKERS; default 0: one thread, as a softswitch's own). */
+const FAR_WORKERS = Number(process.env.BENCH_FAR_WORKERS ?? 0);
 /** BENCH_BASELINE=1: first a series with every call's media on the main thread (no workers). */
 const BASELINE = process.env.BENCH_BASELINE === '1';
 /** BENCH_SIPP=1: also a series against sipp's RTP echo (sipp itself tops out near 300 calls here). */
@@ -249,8 +251,8 @@ async function main(): Promise<void> {
   console.log(
     `loopback UDP ceiling: ${ceiling} packets/s received by a minimal Node pair (= ${ceilingCalls.toFixed(0)} calls at 100 packets/s each)`,
   );
-  // The far end: smartcall's own UAS in a second process, its media on every core too.
-  const uas = await child([process.execPath, 'dist/bench/mediaBenchUas.js', '40000-47999', String(WORKERS)]);
+  // The far end: smartcall's own UAS in a second process (its media on FAR_WORKERS threads).
+  const uas = await child([process.execPath, 'dist/bench/mediaBenchUas.js', '40000-47999', String(FAR_WORKERS)]);
   const uasTarget = `sip:bench@127.0.0.1:${uas.first.sipPort}`;
   let sipp: ChildProcess | undefined;
   const runs: { workers: number; steps: StepResult[] }[] = [];

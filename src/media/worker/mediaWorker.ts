@@ -17,7 +17,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import { PortPool } from '../../rtp/portPool.js';
 import { MediaClock } from '../mediaClock.js';
-import { MediaSession } from '../mediaSession.js';
+import { type FrameKind, MediaSession } from '../mediaSession.js';
 import { PcmSource } from '../pcmSource.js';
 import { StreamSource } from '../streamSource.js';
 import type { FromWorker, OpenSpec, SessionEventName, ToWorker } from './protocol.js';
@@ -59,6 +59,25 @@ interface Entry {
   lastSent: number;
   /** The onNextSend request waiting for the next packet. */
   nextSendReq: number | undefined;
+  onFrame: (samples: Int16Array, time: number, kind: FrameKind) => void;
+  onWideFrame: (samples: Int16Array, time: number, kind: FrameKind) => void;
+  /** Which of the two is attached now (a listener costs a call a tick: only while needed). */
+  listening: { narrow: boolean; wide: boolean };
+}
+
+/** Attaches the per-tick listeners a session needs now, and only those. */
+function listen(entry: Entry): void {
+  const narrow = entry.narrow || entry.recordingPending;
+  if (narrow !== entry.listening.narrow) {
+    if (narrow) entry.session.on('frame', entry.onFrame);
+    else entry.session.off('frame', entry.onFrame);
+    entry.listening.narrow = narrow;
+  }
+  if (entry.wide !== entry.listening.wide) {
+    if (entry.wide) entry.session.on('wideFrame', entry.onWideFrame);
+    else entry.session.off('wideFrame', entry.onWideFrame);
+    entry.listening.wide = entry.wide;
+  }
 }
 const sessions = new Map<number, Entry>();
 
@@ -145,22 +164,20 @@ async function open(id: number, spec: OpenSpec): Promise<void> {
     items: new Map(),
     lastSent: 0,
     nextSendReq: undefined,
+    onFrame: () => {},
+    onWideFrame: () => {},
+    listening: { narrow: false, wide: false },
   };
   sessions.set(id, entry);
-  session.on('frame', (samples, time, kind) => {
+  entry.onFrame = (samples, time, kind) => {
     if (entry.narrow) addFrame(id, samples, time, kind, false);
-    if (entry.wideband !== session.wideband) {
-      entry.wideband = session.wideband;
-      emit(id, 'wideband', entry.wideband);
-    }
     if (entry.recordingPending && session.recordingStartedAt !== undefined) {
       entry.recordingPending = false;
       emit(id, 'recordingStarted', session.recordingStartedAt);
+      listen(entry);
     }
-  });
-  session.on('wideFrame', (samples, time, kind) => {
-    if (entry.wide) addFrame(id, samples, time, kind, true);
-  });
+  };
+  entry.onWideFrame = (samples, time, kind) => addFrame(id, samples, time, kind, true);
   session.on('dtmf', (e) => emit(id, 'dtmf', e));
   session.on('dtmfSent', (e) => emit(id, 'dtmfSent', e));
   session.on('playStarted', (e) => {
@@ -268,9 +285,11 @@ function handle(message: ToWorker): void {
     case 'frames':
       entry.narrow = message.narrow;
       entry.wide = message.wide;
+      listen(entry);
       break;
     case 'record':
       entry.recordingPending = true;
+      listen(entry);
       // Answers the rate the recorder writes at, as MediaSession picks it (16 kHz on a G.722 call).
       void answer(message.req, async () => {
         await session.startRecording(message.path);
@@ -279,6 +298,7 @@ function handle(message: ToWorker): void {
       break;
     case 'stopRecord':
       entry.recordingPending = false;
+      listen(entry);
       void answer(message.req, () => session.stopRecording());
       break;
     case 'nextSend': {
@@ -324,5 +344,14 @@ port.on('message', (message: ToWorker) => {
 });
 
 clock.start();
-// The clock's counters for the main thread's metrics, once a second (a timer of this thread's own).
-setInterval(() => post({ t: 'clock', stats: { ...clock.stats } }), 1000).unref();
+// Once a second: the clock's counters for the main thread's metrics, and any session whose remote
+// switched between G.722 and G.711 (a mirror nothing needs sooner).
+setInterval(() => {
+  post({ t: 'clock', stats: { ...clock.stats } });
+  for (const [id, entry] of sessions) {
+    if (entry.wideband !== entry.session.wideband) {
+      entry.wideband = entry.session.wideband;
+      emit(id, 'wideband', entry.wideband);
+    }
+  }
+}, 1000).unref();
