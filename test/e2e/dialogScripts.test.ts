@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DialogLibrary } from '../../src/dialogue/dialogLibrary.js';
+import { callAction } from '../helpers/aliClients.js';
 import { type E2e, startE2e } from '../helpers/e2eHarness.js';
 
 let e2e: E2e;
@@ -95,5 +96,37 @@ describe('scripted dialogs with virtual callees', { concurrency: true }, () => {
     assert.equal(record.hangupDirection, '机器');
     assert.equal(receipts.find((x) => x.type === 'VoiceReport')?.dialog_id, 'survey');
     assert.deepEqual(e2e.callbacks.forCall(callId), []);
+  });
+
+  test("BatchRobotSmartCall with a DialogId that names the script runs it for the task's numbers", async () => {
+    const created = await callAction(
+      'core',
+      { endpoint: e2e.endpoint, accessKeyId: e2e.accessKeyId, accessKeySecret: e2e.accessKeySecret },
+      'BatchRobotSmartCall',
+      {
+        CalledShowNumber: e2e.displayNumber,
+        CalledNumber: '13900000062',
+        DialogId: 'survey',
+        TaskName: '脚本批量',
+        TtsParamHead: '["company"]',
+        TtsParam: '[{"number":"all","params":["好运来"]}]',
+      },
+    );
+    assert.equal(created.code, 'OK', JSON.stringify(created));
+    const { store } = e2e.running;
+    const taskId = Number(created.body!.TaskId);
+    let callId: string | null = null;
+    const deadline = Date.now() + 20_000;
+    while (!callId && Date.now() < deadline) {
+      callId = store.campaigns.rows(taskId)[0]?.lastCallId ?? null;
+      if (!callId) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(callId, 'the task placed its call');
+    const record = await e2e.waitForEnd(callId, 50_000);
+    const exchanges = store.callbackExchanges.listByCall(callId);
+    const path = exchanges.flatMap((x) => (JSON.parse(x.detail ?? '{}') as { nodes?: string[] }).nodes ?? []);
+    assert.deepEqual(path, ['greet', 'no-answer'], 'the script ran the call');
+    assert.equal(record.statusCode, '200000');
+    assert.deepEqual(e2e.callbacks.forCall(callId), [], 'no callback went to a business server');
   });
 });

@@ -143,7 +143,8 @@ export function checkRows(
     blocked: (number: string) => string | undefined;
   },
 ): RowCheck[] {
-  const items: VoiceCodeItem[] = parseVoiceCode(options.voiceCode);
+  // A dialog script (DialogId) has no VoiceCode: its variables are checked when the call runs it.
+  const items: VoiceCodeItem[] = options.voiceCode === '' ? [] : parseVoiceCode(options.voiceCode);
   const vars = items.flatMap((i) => (i.kind === 'tts' ? [i.name] : []));
   const seen = new Map<string, number>();
   return rows.map((row) => {
