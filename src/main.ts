@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { CallbackClient } from './callback/callbackClient.js';
 import { ReceiptPusher } from './callback/receiptPusher.js';
 import { CallCancellation } from './calls/callCancellation.js';
+import { CallEventLog } from './calls/callEventLog.js';
 import { CallEvents } from './calls/callEvents.js';
 import { CallIdGenerator } from './calls/callId.js';
 import { CallLedger } from './calls/callLedger.js';
@@ -187,6 +188,9 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
     }
 
     const events = new CallEvents();
+    // Each call's timeline (prompts, speech, keys, barge-ins, states, callbacks) into the store.
+    const eventLog = new CallEventLog({ store, events, log });
+    shutdown.add('call events', () => eventLog.close());
     let httpPort = config.http.port;
     const links = new RecordingLinkSigner({
       key: RecordingLinkSigner.keyFrom(config.dataDir),
@@ -216,6 +220,8 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
       retentionDays: config.recordings.retentionDays,
       time: systemClock,
       log,
+      // A call's stored timeline goes with its recording.
+      forgetBefore: (at) => store.callEvents.removeBefore(at),
     });
     sweeper.start();
     shutdown.add('sweeper', () => sweeper.stop());
@@ -347,6 +353,7 @@ export async function startSmartcall(config: Config, log: Logger): Promise<Runni
           store,
           clock: systemClock,
           transcripts,
+          eventLog,
           log: log.child({ component: 'console' }),
           playground: {
             network: phonenet && {
