@@ -6,6 +6,7 @@
  * callback exchanges and receipts, and the overview of a 1 h, 6 h or 24 h window. Last line: one JSON object; the goal is p99 ≤ 100 ms each.
  */
 import type { AddressInfo } from 'node:net';
+import { CallEventLog } from '../src/calls/callEventLog.js';
 import { CallEvents } from '../src/calls/callEvents.js';
 import { systemClock } from '../src/clock/clock.js';
 import { CallTranscripts } from '../src/console/callTranscripts.js';
@@ -158,6 +159,7 @@ async function main(): Promise<void> {
         store,
         clock: systemClock,
         transcripts: new CallTranscripts(new CallEvents()),
+        eventLog: new CallEventLog({ store, events: new CallEvents(), log: silentLogger() }),
         log: silentLogger(),
       }),
   });

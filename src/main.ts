@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { CallbackClient } from './callback/callbackClient.js';
 import { ReceiptPusher } from './callback/receiptPusher.js';
 import { CallCancellation } from './calls/callCancellation.js';
+import { CallEventLog } from './calls/callEventLog.js';
 import { CallEvents } from './calls/callEvents.js';
 import { CallIdGenerator } from './calls/callId.js';
 import { CallLedger } from './calls/callLedger.js';
@@ -212,6 +213,9 @@ export async function startSmartcall(
     }
 
     const events = new CallEvents();
+    // Each call's timeline (prompts, speech, keys, barge-ins, states, callbacks) into the store.
+    const eventLog = new CallEventLog({ store, events, log });
+    shutdown.add('call events', () => eventLog.close());
     let httpPort = config.http.port;
     const links = new RecordingLinkSigner({
       key: RecordingLinkSigner.keyFrom(config.dataDir),
@@ -241,6 +245,8 @@ export async function startSmartcall(
       retentionDays: config.recordings.retentionDays,
       time: systemClock,
       log,
+      // A call's stored timeline goes with its recording.
+      forgetBefore: (at) => store.callEvents.removeBefore(at),
     });
     sweeper.start();
     shutdown.add('sweeper', () => sweeper.stop());
@@ -417,6 +423,7 @@ export async function startSmartcall(
           store,
           clock: systemClock,
           transcripts,
+          eventLog,
           log: log.child({ component: 'console' }),
           playground: {
             network: phonenet && {

@@ -7,8 +7,7 @@ import type { Store } from '../store/repositories.js';
 import { byteRange } from './byteRange.js';
 import { type CallListQuery, PAGE_SIZE, parseCallListQuery } from './callListQuery.js';
 import { callsCsv } from './callsCsv.js';
-import { callTimeline } from './callTimeline.js';
-import type { CallTranscripts } from './callTranscripts.js';
+import { type CallTimelineSource, callTimeline } from './callTimeline.js';
 import { maySee, pageContext, sendPage, type Visitor, visitor } from './consoleAccess.js';
 import type { ConsoleSessions } from './consoleSessions.js';
 import { callDetailView } from './views/callDetailView.js';
@@ -18,7 +17,7 @@ import { messagePage } from './views/layout.js';
 export interface CallRouteDeps {
   store: Store;
   sessions: ConsoleSessions;
-  transcripts: CallTranscripts;
+  eventLog: CallTimelineSource;
 }
 
 type Signed = Visitor & { open: NonNullable<Visitor['open']> };
@@ -134,7 +133,7 @@ export function registerCallRoutes(app: FastifyInstance, d: CallRouteDeps): void
       callDetailView(ctx, {
         call,
         accountName: accountNames()(call.accountId),
-        timeline: callTimeline(call, exchanges, receipts, d.transcripts.entries(call.callId)),
+        timeline: callTimeline(call, exchanges, receipts, d.eventLog.listByCall(call.callId)),
         exchanges,
         receipts,
         recording,

@@ -1,13 +1,18 @@
 /**
  * One call's timeline from what is kept: the call record's instants (accepted, dialling, ringing,
  * answered, recording, ended with its cause), every callback exchange the store logged, the
- * receipts written, and — for recent calls this process ran — the prompts, utterances, keys and
- * barge-ins it still holds in memory (CallTranscripts). Nothing is invented: an instant the store
- * did not keep does not appear.
+ * receipts written, and the prompts (and transfers), utterances (speech start and end with the
+ * words or the rejection), keys and barge-ins the call event log stored as they happened
+ * (calls/callEventLog.ts). Nothing is invented: an instant the store did not keep does not appear.
  */
 import type { CallbackExchangeRecord, CallRecord, ReceiptRecord } from '../store/records.js';
 import type { TranscriptEntry } from './callTranscripts.js';
 import type { MessageKey } from './i18n.js';
+
+/** Where a call's stored events come from (calls/callEventLog.ts's CallEventLog). */
+export interface CallTimelineSource {
+  listByCall(callId: string): readonly TranscriptEntry[];
+}
 
 export interface TimelineEntry {
   at: number;
@@ -47,25 +52,27 @@ function endDetail(c: CallRecord): string {
     .join(' · ');
 }
 
-function fromTranscript(e: TranscriptEntry): TimelineEntry | undefined {
+function fromTranscript(e: TranscriptEntry): TimelineEntry[] {
   switch (e.type) {
     case 'said':
-      return { at: e.data.at, kind: 'ev.said', detail: e.data.texts.join(' ') || e.data.code };
-    case 'heard':
-      return e.data.words === undefined
-        ? {
-            at: e.data.endAt,
-            kind: 'ev.unrecognised',
-            detail: `${Math.round(e.data.endAt - e.data.beginAt)} ms`,
-          }
-        : { at: e.data.endAt, kind: 'ev.heard', detail: e.data.words };
+      return [{ at: e.data.at, kind: 'ev.said', detail: e.data.texts.join(' ') || e.data.code }];
+    case 'heard': {
+      const start: TimelineEntry = { at: e.data.beginAt, kind: 'ev.speech', detail: '' };
+      const ms = `${Math.round(e.data.endAt - e.data.beginAt)} ms`;
+      return [
+        start,
+        e.data.words === undefined
+          ? { at: e.data.endAt, kind: 'ev.unrecognised', detail: ms }
+          : { at: e.data.endAt, kind: 'ev.heard', detail: e.data.words },
+      ];
+    }
     case 'dtmf':
-      return { at: e.data.at, kind: 'ev.dtmf', detail: e.data.digit };
+      return [{ at: e.data.at, kind: 'ev.dtmf', detail: e.data.digit }];
     case 'interrupted':
-      return { at: e.data.at, kind: 'ev.interrupted', detail: '' };
+      return [{ at: e.data.at, kind: 'ev.interrupted', detail: '' }];
     default:
-      // States and callbacks come from the store; the final record too.
-      return undefined;
+      // States and callbacks come from the call record and the exchange log; the final record too.
+      return [];
   }
 }
 
@@ -82,10 +89,7 @@ export function callTimeline(
   if (call.answerAt !== null) out.push({ at: call.answerAt, kind: 'ev.answered', detail: '' });
   if (call.recordBeginAt !== null) out.push({ at: call.recordBeginAt, kind: 'ev.recording', detail: '' });
   for (const x of exchanges) out.push({ at: x.createdAt, kind: 'ev.callback', detail: exchangeSummary(x) });
-  for (const e of transcript) {
-    const entry = fromTranscript(e);
-    if (entry) out.push(entry);
-  }
+  for (const e of transcript) out.push(...fromTranscript(e));
   if (call.endAt !== null) out.push({ at: call.endAt, kind: 'ev.ended', detail: endDetail(call) });
   for (const r of receipts)
     out.push({ at: r.createdAt, kind: 'ev.receipt', detail: `${r.type} · ${r.state} · ${r.attempts}×` });

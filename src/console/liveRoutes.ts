@@ -1,11 +1,16 @@
 /**
  * The live screen: calls in progress in the accounts the user may see, each with its transcript as
  * it happens, over server-sent events on the console session (no token). `?call=<CallId>` follows
- * one call from its start to its end (where the playground sends you after placing a call).
+ * one call from its start to its end (where the playground sends you after placing a call). What a
+ * call did before the stream opened is replayed from its stored timeline (calls/callEventLog.ts),
+ * so a call placed elsewhere or before a restart shows from its start too. A comment line every
+ * 15 s keeps proxies and browsers from dropping a quiet stream.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../clock/clock.js';
 import type { CallRecord, CallState } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
+import type { CallTimelineSource } from './callTimeline.js';
 import type { CallTranscripts, TranscriptEntry } from './callTranscripts.js';
 import { maySee, pageContext, sendPage } from './consoleAccess.js';
 import type { ConsoleSessions } from './consoleSessions.js';
@@ -18,11 +23,15 @@ export interface LiveRouteDeps {
   store: Store;
   sessions: ConsoleSessions;
   transcripts: CallTranscripts;
+  eventLog: CallTimelineSource;
+  clock: Clock;
 }
 
 const IN_PROGRESS: readonly CallState[] = ['queued', 'dialing', 'ringing', 'early_media', 'answered'];
 /** Calls a stream starts with at most (the oldest in progress first). */
 const MAX_SNAPSHOT = 200;
+/** How often a quiet stream gets a comment line (SSE keep-alive). */
+export const KEEP_ALIVE_MS = 15_000;
 
 export function registerLiveRoutes(app: FastifyInstance, d: LiveRouteDeps): void {
   const streams = new Set<() => void>();
@@ -76,6 +85,8 @@ export function registerLiveRoutes(app: FastifyInstance, d: LiveRouteDeps): void
       connection: 'keep-alive',
       'x-content-type-options': 'nosniff',
     });
+    // Headers now: a stream with nothing to say yet is still open for the browser.
+    res.flushHeaders();
     const send = (event: string, data: unknown) => {
       if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
@@ -83,8 +94,15 @@ export function registerLiveRoutes(app: FastifyInstance, d: LiveRouteDeps): void
     /** Whether the user may see a call, remembered per stream (one store read per new call). */
     const visible = new Map<string, boolean>();
     let stop = () => {};
+    let beat: unknown;
+    const keepAlive = () => {
+      if (!res.writableEnded) res.write(': keep-alive\n\n');
+      beat = d.clock.setTimer(keepAlive, KEEP_ALIVE_MS);
+    };
+    beat = d.clock.setTimer(keepAlive, KEEP_ALIVE_MS);
     const end = () => {
       stop();
+      d.clock.clearTimer(beat);
       streams.delete(end);
       if (!res.writableEnded) res.end();
     };
@@ -110,27 +128,26 @@ export function registerLiveRoutes(app: FastifyInstance, d: LiveRouteDeps): void
 
     if (only) {
       introduce(only);
-      const held = d.transcripts.entries(only.callId);
-      const finished = only.state === 'ended' || only.state === 'failed';
-      if (finished && !held.some((e) => e.type === 'ended')) {
-        // Over, and no longer (or never) in this process's memory: what the record says.
-        for (const e of held) entry(e);
-        send('ended', liveEnd(only));
+      // What is stored (written up to now), then what follows: no line is lost or repeated, as
+      // nothing can happen between the read and the subscription (one synchronous step).
+      for (const e of d.eventLog.listByCall(only.callId)) entry(e);
+      const ending = d.transcripts.entries(only.callId).find((e) => e.type === 'ended');
+      if (ending || only.state === 'ended' || only.state === 'failed') {
+        send('ended', liveEnd(ending?.type === 'ended' ? ending.data.record : only));
         send('done', {});
         end();
         return;
       }
-      const follow = d.transcripts.follow(only.callId, entry);
-      stop = follow.stop;
-      // The replay may have held the end already.
-      if (res.writableEnded) follow.stop();
+      stop = d.transcripts.watchAll((e) => {
+        if (e.data.callId === only.callId) entry(e);
+      });
       return;
     }
 
     for (const c of d.store.calls.listByState(IN_PROGRESS, MAX_SNAPSHOT)) {
       if (!maySee(user, c.accountId)) continue;
       introduce(c);
-      for (const e of d.transcripts.entries(c.callId)) entry(e);
+      for (const e of d.eventLog.listByCall(c.callId)) entry(e);
     }
     stop = d.transcripts.watchAll((e) => {
       const id = e.data.callId;

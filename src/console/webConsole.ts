@@ -12,6 +12,7 @@ import type { Store } from '../store/repositories.js';
 import type { TenancyAdmin } from '../tenancy/tenancyAdmin.js';
 import { registerAssetRoutes } from './assetRoutes.js';
 import { registerCallRoutes } from './callRoutes.js';
+import type { CallTimelineSource } from './callTimeline.js';
 import type { CallTranscripts } from './callTranscripts.js';
 import { registerConsoleScripts } from './consoleScripts.js';
 import { ConsoleSessions } from './consoleSessions.js';
@@ -29,6 +30,8 @@ export interface WebConsoleOptions {
   store: Store;
   clock: Clock;
   transcripts: CallTranscripts;
+  /** Each call's stored timeline events (calls/callEventLog.ts): the call detail and the live replay. */
+  eventLog: CallTimelineSource;
   log: Logger;
   /** Login attempts per name and address before a pause (default 5 per 15 minutes). */
   limiter?: LoginLimiter;
@@ -54,10 +57,16 @@ export function registerWebConsole(app: FastifyInstance, o: WebConsoleOptions): 
     limiter: o.limiter ?? new LoginLimiter({ clock: o.clock }),
     log: o.log,
   });
-  registerCallRoutes(app, { store: o.store, sessions, transcripts: o.transcripts });
+  registerCallRoutes(app, { store: o.store, sessions, eventLog: o.eventLog });
   registerConsoleScripts(app);
   registerWaveformRoutes(app, { store: o.store, sessions, log: o.log });
-  registerLiveRoutes(app, { store: o.store, sessions, transcripts: o.transcripts });
+  registerLiveRoutes(app, {
+    store: o.store,
+    sessions,
+    transcripts: o.transcripts,
+    eventLog: o.eventLog,
+    clock: o.clock,
+  });
   registerPlaygroundRoutes(app, {
     store: o.store,
     sessions,

@@ -1,7 +1,8 @@
 /**
  * Retention of recordings: files older than the configured number of days are deleted, once at
  * start and then every hour. Recordings live in day folders (`<dir>/<yyyy-mm-dd>/`), so whole old
- * folders go at once and the sweep never reads a folder it keeps.
+ * folders go at once and the sweep never reads a folder it keeps. Other records kept as long as the
+ * recordings (calls' timeline events) are forgotten by the same sweep (`forgetBefore`).
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,8 +17,17 @@ export class RecordingSweeper {
   #timer: unknown;
   #stopped = false;
   #sweeping: Promise<unknown> = Promise.resolve();
+  readonly #forgetBefore: ((at: number) => number) | undefined;
 
-  constructor(options: { dir: string; retentionDays: number; time: Clock; log: Logger }) {
+  constructor(options: {
+    dir: string;
+    retentionDays: number;
+    time: Clock;
+    log: Logger;
+    /** Deletes other records older than `at` (epoch ms, a day boundary); returns how many. */
+    forgetBefore?: (at: number) => number;
+  }) {
+    this.#forgetBefore = options.forgetBefore;
     this.#dir = options.dir;
     this.#retentionDays = options.retentionDays;
     this.#time = options.time;
@@ -49,6 +59,14 @@ export class RecordingSweeper {
   /** Deletes day folders older than the retention; returns their names. */
   async sweep(): Promise<string[]> {
     const cutoff = new Date(this.#time.now() - this.#retentionDays * 86_400_000).toISOString().slice(0, 10);
+    if (this.#forgetBefore) {
+      try {
+        const n = this.#forgetBefore(Date.parse(`${cutoff}T00:00:00Z`));
+        if (n) this.#log.info({ records: n, before: cutoff }, 'old call timeline events deleted');
+      } catch (err) {
+        this.#log.error({ err }, 'old call timeline events could not be deleted');
+      }
+    }
     let days: string[];
     try {
       days = await readdir(this.#dir);

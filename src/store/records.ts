@@ -383,3 +383,15 @@ export interface CampaignRowRecord {
   reason: string | null;
   updatedAt: number;
 }
+
+/**
+ * One thing that happened in a call, for its timeline (console call detail, live replay): a prompt
+ * played, speech heard or rejected, a key, a barge-in, a state or a callback. `data` is the event's
+ * JSON (calls/callEvents.ts) without its CallId.
+ */
+export interface CallEventRecord {
+  callId: string;
+  at: number;
+  type: string;
+  data: string;
+}

@@ -15,6 +15,7 @@ import type {
   CallbackSettings,
   CallCursor,
   CallDecisionRecord,
+  CallEventRecord,
   CallFilter,
   CallRecord,
   CallState,
@@ -164,6 +165,16 @@ export interface CallbackExchangeRepository {
   listByCall(callId: string): CallbackExchangeRecord[];
 }
 
+/** A call's timeline events (prompts, speech, keys, barge-ins, states, callbacks), kept for the console. */
+export interface CallEventRepository {
+  /** Appends events in one transaction, in the order given. */
+  append(records: readonly CallEventRecord[]): void;
+  /** A call's events in the order they were appended. */
+  listByCall(callId: string): CallEventRecord[];
+  /** Deletes the oldest events up to the first one at or after `at` (retention); returns how many. */
+  removeBefore(at: number): number;
+}
+
 export interface ReceiptRepository {
   /** Appends a receipt; false when its receipt id already exists (it was made before). */
   append(record: Omit<ReceiptRecord, 'id' | 'state' | 'attempts' | 'lastError' | 'deliveredAt'>): boolean;
@@ -266,6 +277,7 @@ export interface Store {
   readonly calls: CallRepository;
   readonly trunks: TrunkRepository;
   readonly callbackExchanges: CallbackExchangeRepository;
+  readonly callEvents: CallEventRepository;
   readonly receipts: ReceiptRepository;
   readonly consoleUsers: ConsoleUserRepository;
   readonly consoleSessions: ConsoleSessionRepository;

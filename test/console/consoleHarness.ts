@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { CallEventLog } from '../../src/calls/callEventLog.js';
 import { CallEvents } from '../../src/calls/callEvents.js';
 import { TrunkAdmin } from '../../src/calls/trunkAdmin.js';
 import type { TrunkHealth } from '../../src/calls/trunkMonitor.js';
@@ -41,21 +42,30 @@ export interface ConsoleHarness {
 }
 
 export async function startConsole(
-  options: { playground?: (store: SqliteStore) => WebConsoleOptions['playground'] } = {},
+  options: {
+    playground?: (store: SqliteStore) => WebConsoleOptions['playground'];
+    /** A store on disk in this folder (kept after close: a later harness opens it again). */
+    storeDir?: string;
+  } = {},
 ): Promise<ConsoleHarness> {
-  const store = SqliteStore.inMemory();
+  const store = options.storeDir ? SqliteStore.open(options.storeDir) : SqliteStore.inMemory();
   const clock = new ManualClock({ start: Date.UTC(2025, 5, 1, 2, 0, 0) });
   const data = tempDir('smartcall-console-');
   const box = SecretBox.fromMasterKey('console harness master key, not a secret');
   const tenancy = new TenancyAdmin(store, box, () => Math.round(clock.now()));
   const trunks = new TrunkAdmin(store, box);
   const health = new Map<string, TrunkHealth>();
-  const acme = store.accounts.create({ name: 'acme', now: clock.now() }).id;
-  const other = store.accounts.create({ name: 'other', now: clock.now() }).id;
+  const account = (name: string) =>
+    store.accounts.findByName(name)?.id ?? store.accounts.create({ name, now: clock.now() }).id;
+  const acme = account('acme');
+  const other = account('other');
   const users = new ConsoleUsers(store, clock);
-  await users.add({ name: 'root', password: PASSWORD, role: 'admin' });
-  await users.add({ name: 'ann', password: PASSWORD, role: 'viewer', account: 'acme' });
+  if (!store.consoleUsers.find('root')) {
+    await users.add({ name: 'root', password: PASSWORD, role: 'admin' });
+    await users.add({ name: 'ann', password: PASSWORD, role: 'viewer', account: 'acme' });
+  }
   const events = new CallEvents();
+  const eventLog = new CallEventLog({ store, events, log: silentLogger() });
   const gateway = {
     handle: async () => ({ status: 404, headers: {}, body: 'gateway' }),
   } as unknown as RpcGateway;
@@ -66,6 +76,7 @@ export async function startConsole(
         store,
         clock,
         transcripts: new CallTranscripts(events),
+        eventLog,
         log: silentLogger(),
         limiter: new LoginLimiter({ clock, maxFailures: 5, windowMs: 60_000 }),
         ...(options.playground && { playground: options.playground(store) }),
@@ -86,6 +97,7 @@ export async function startConsole(
     dataDir: data.path,
     close: async () => {
       await app.close();
+      eventLog.close();
       store.close();
       data.remove();
     },

@@ -27,7 +27,13 @@ before(async () => {
     call(h.acme, t0 + 4, { ...up, statusCode: '200003' }),
     call(h.other, t0 + 5, answered),
     call(h.acme, t0 + 6, { ...up, state: 'answered', statusCode: null, endAt: null }),
-    call(h.acme, END - 2 * 3600_000, answered), // before the window
+    // Before the window, dialled and ended then (trunk CPS counts calls by when they were dialled).
+    call(h.acme, END - 2 * 3600_000, {
+      ...answered,
+      originateAt: END - 2 * 3600_000 + 20,
+      answerAt: END - 2 * 3600_000 + 5000,
+      endAt: END - 2 * 3600_000 + 60_000,
+    }),
   ])
     h.store.calls.insert(c);
   // Four turns of c1: speech end → callback 800, 801, 805, 900 ms; round trips 40, 50, 60 and a timeout.

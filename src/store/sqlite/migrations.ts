@@ -367,4 +367,126 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 23,
+    name: 'call timeline events; overview roll-ups (finished calls per slot, call starts per second, peak CPS)',
+    sql: `
+      CREATE TABLE call_events (
+        id INTEGER PRIMARY KEY,
+        call_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX call_events_call ON call_events(call_id);
+      CREATE TABLE call_rollups (
+        span_ms INTEGER NOT NULL,
+        slot INTEGER NOT NULL,
+        account_id INTEGER NOT NULL,
+        trunk TEXT NOT NULL,
+        status_code TEXT NOT NULL,
+        state TEXT NOT NULL,
+        calls INTEGER NOT NULL,
+        answered INTEGER NOT NULL,
+        busy_ms INTEGER NOT NULL,
+        PRIMARY KEY (span_ms, slot, account_id, trunk, status_code, state)
+      ) WITHOUT ROWID;
+      CREATE TABLE call_seconds (
+        second INTEGER NOT NULL,
+        trunk TEXT NOT NULL,
+        account_id INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (second, trunk, account_id)
+      ) WITHOUT ROWID;
+      CREATE TABLE trunk_peaks (
+        span_ms INTEGER NOT NULL,
+        slot INTEGER NOT NULL,
+        trunk TEXT NOT NULL,
+        account_id INTEGER NOT NULL,
+        peak INTEGER NOT NULL,
+        PRIMARY KEY (span_ms, slot, trunk, account_id)
+      ) WITHOUT ROWID;
+      CREATE TRIGGER calls_rollup_insert AFTER INSERT ON calls WHEN NEW.state IN ('ended', 'failed')
+        BEGIN
+          INSERT INTO call_rollups (span_ms, slot, account_id, trunk, status_code, state, calls, answered, busy_ms)
+          SELECT sp.column1, CAST(NEW.created_at AS INTEGER) / sp.column1, NEW.account_id, COALESCE(NEW.trunk, ''),
+            COALESCE(NEW.status_code, ''), NEW.state, 1, (NEW.answer_at IS NOT NULL),
+            (CASE WHEN NEW.originate_at IS NOT NULL AND NEW.end_at > NEW.originate_at
+              THEN CAST(NEW.end_at - NEW.originate_at AS INTEGER) ELSE 0 END)
+          FROM (VALUES (60000), (300000), (900000), (7200000)) sp WHERE true
+          ON CONFLICT DO UPDATE SET calls = calls + excluded.calls, answered = answered + excluded.answered,
+            busy_ms = busy_ms + excluded.busy_ms;
+        END;
+      CREATE TRIGGER calls_rollup_update
+        AFTER UPDATE OF state, created_at, account_id, trunk, status_code, answer_at, originate_at, end_at ON calls
+        WHEN OLD.state IN ('ended', 'failed') OR NEW.state IN ('ended', 'failed')
+        BEGIN
+          INSERT INTO call_rollups (span_ms, slot, account_id, trunk, status_code, state, calls, answered, busy_ms)
+          SELECT sp.column1, CAST(OLD.created_at AS INTEGER) / sp.column1, OLD.account_id, COALESCE(OLD.trunk, ''),
+            COALESCE(OLD.status_code, ''), OLD.state, -1, -(OLD.answer_at IS NOT NULL),
+            -(CASE WHEN OLD.originate_at IS NOT NULL AND OLD.end_at > OLD.originate_at
+              THEN CAST(OLD.end_at - OLD.originate_at AS INTEGER) ELSE 0 END)
+          FROM (VALUES (60000), (300000), (900000), (7200000)) sp WHERE OLD.state IN ('ended', 'failed')
+          ON CONFLICT DO UPDATE SET calls = calls + excluded.calls, answered = answered + excluded.answered,
+            busy_ms = busy_ms + excluded.busy_ms;
+          INSERT INTO call_rollups (span_ms, slot, account_id, trunk, status_code, state, calls, answered, busy_ms)
+          SELECT sp.column1, CAST(NEW.created_at AS INTEGER) / sp.column1, NEW.account_id, COALESCE(NEW.trunk, ''),
+            COALESCE(NEW.status_code, ''), NEW.state, 1, (NEW.answer_at IS NOT NULL),
+            (CASE WHEN NEW.originate_at IS NOT NULL AND NEW.end_at > NEW.originate_at
+              THEN CAST(NEW.end_at - NEW.originate_at AS INTEGER) ELSE 0 END)
+          FROM (VALUES (60000), (300000), (900000), (7200000)) sp WHERE NEW.state IN ('ended', 'failed')
+          ON CONFLICT DO UPDATE SET calls = calls + excluded.calls, answered = answered + excluded.answered,
+            busy_ms = busy_ms + excluded.busy_ms;
+        END;
+      CREATE TRIGGER calls_starts_insert AFTER INSERT ON calls
+        WHEN NEW.originate_at IS NOT NULL AND NEW.trunk IS NOT NULL
+        BEGIN
+          INSERT INTO call_seconds (second, trunk, account_id, n)
+          SELECT CAST(NEW.originate_at AS INTEGER) / 1000, NEW.trunk, a.id, 1
+          FROM (SELECT NEW.account_id AS id UNION ALL SELECT 0) a WHERE true
+          ON CONFLICT DO UPDATE SET n = n + excluded.n;
+          INSERT INTO trunk_peaks (span_ms, slot, trunk, account_id, peak)
+          SELECT sp.column1, c.second * 1000 / sp.column1, c.trunk, c.account_id, c.n
+          FROM call_seconds c, (VALUES (60000), (300000), (900000), (7200000)) sp
+          WHERE c.second = CAST(NEW.originate_at AS INTEGER) / 1000 AND c.trunk = NEW.trunk
+            AND c.account_id IN (NEW.account_id, 0)
+          ON CONFLICT DO UPDATE SET peak = MAX(peak, excluded.peak);
+        END;
+      CREATE TRIGGER calls_starts_update AFTER UPDATE OF originate_at, trunk, account_id ON calls
+        WHEN OLD.originate_at IS NOT NEW.originate_at OR OLD.trunk IS NOT NEW.trunk
+          OR OLD.account_id IS NOT NEW.account_id
+        BEGIN
+          INSERT INTO call_seconds (second, trunk, account_id, n)
+          SELECT CAST(OLD.originate_at AS INTEGER) / 1000, OLD.trunk, a.id, -1
+          FROM (SELECT OLD.account_id AS id UNION ALL SELECT 0) a WHERE OLD.originate_at IS NOT NULL AND OLD.trunk IS NOT NULL
+          ON CONFLICT DO UPDATE SET n = n + excluded.n;
+          INSERT INTO call_seconds (second, trunk, account_id, n)
+          SELECT CAST(NEW.originate_at AS INTEGER) / 1000, NEW.trunk, a.id, 1
+          FROM (SELECT NEW.account_id AS id UNION ALL SELECT 0) a WHERE NEW.originate_at IS NOT NULL AND NEW.trunk IS NOT NULL
+          ON CONFLICT DO UPDATE SET n = n + excluded.n;
+          INSERT INTO trunk_peaks (span_ms, slot, trunk, account_id, peak)
+          SELECT sp.column1, c.second * 1000 / sp.column1, c.trunk, c.account_id, c.n
+          FROM call_seconds c, (VALUES (60000), (300000), (900000), (7200000)) sp
+          WHERE c.second = CAST(NEW.originate_at AS INTEGER) / 1000 AND c.trunk = NEW.trunk
+            AND c.account_id IN (NEW.account_id, 0)
+          ON CONFLICT DO UPDATE SET peak = MAX(peak, excluded.peak);
+        END;
+      INSERT INTO call_rollups (span_ms, slot, account_id, trunk, status_code, state, calls, answered, busy_ms)
+        SELECT sp.column1, CAST(c.created_at AS INTEGER) / sp.column1 AS s, c.account_id, COALESCE(c.trunk, '') AS t,
+          COALESCE(c.status_code, '') AS sc, c.state, COUNT(*), SUM(c.answer_at IS NOT NULL),
+          SUM(CASE WHEN c.originate_at IS NOT NULL AND c.end_at > c.originate_at
+            THEN CAST(c.end_at - c.originate_at AS INTEGER) ELSE 0 END)
+        FROM calls c, (VALUES (60000), (300000), (900000), (7200000)) sp WHERE c.state IN ('ended', 'failed')
+        GROUP BY sp.column1, s, c.account_id, t, sc, c.state;
+      INSERT INTO call_seconds (second, trunk, account_id, n)
+        SELECT CAST(originate_at AS INTEGER) / 1000 AS s, trunk, account_id, COUNT(*) FROM calls
+        WHERE originate_at IS NOT NULL AND trunk IS NOT NULL GROUP BY s, trunk, account_id;
+      INSERT INTO call_seconds (second, trunk, account_id, n)
+        SELECT second, trunk, 0, SUM(n) FROM call_seconds GROUP BY second, trunk;
+      INSERT INTO trunk_peaks (span_ms, slot, trunk, account_id, peak)
+        SELECT sp.column1, c.second * 1000 / sp.column1 AS s, c.trunk, c.account_id, MAX(c.n)
+        FROM call_seconds c, (VALUES (60000), (300000), (900000), (7200000)) sp GROUP BY sp.column1, s, c.trunk, c.account_id;
+      DROP INDEX calls_overview;
+    `,
+  },
 ];

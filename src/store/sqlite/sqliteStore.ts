@@ -3,6 +3,7 @@ import type { Store } from '../repositories.js';
 import { SqliteAccessKeyRepository } from './accessKeyTable.js';
 import { SqliteAccountRepository } from './accountTable.js';
 import { SqliteCallbackExchangeRepository } from './callbackExchangeTable.js';
+import { SqliteCallEventRepository } from './callEventTable.js';
 import { SqliteCallStatsRepository } from './callStatsTable.js';
 import { SqliteCallRepository } from './callTable.js';
 import { SqliteCampaignRepository } from './campaignTables.js';
@@ -34,6 +35,7 @@ export class SqliteStore implements Store {
   readonly calls;
   readonly trunks;
   readonly callbackExchanges;
+  readonly callEvents;
   readonly receipts;
   readonly consoleUsers;
   readonly consoleSessions;
@@ -54,6 +56,7 @@ export class SqliteStore implements Store {
     this.calls = new SqliteCallRepository(db);
     this.trunks = new SqliteTrunkRepository(db);
     this.callbackExchanges = new SqliteCallbackExchangeRepository(db);
+    this.callEvents = new SqliteCallEventRepository(db);
     this.receipts = new SqliteReceiptRepository(db);
     this.consoleUsers = new SqliteConsoleUserRepository(db);
     this.consoleSessions = new SqliteConsoleSessionRepository(db);
