@@ -271,7 +271,8 @@ export function registerPhonenetCommand(program: Command): void {
     .action(async (_o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as Opts;
       const { config, dataDir, smartcallSip } = settings(o);
-      const log = createLogger({ level: 'warn' });
+      // Warnings to stderr: stdout carries the call's result (--json: one JSON document).
+      const log = createLogger({ level: 'warn', destination: process.stderr });
       const service = await PhonenetService.start({
         config: { ...config, sipPort: 0 },
         dataDir,

@@ -77,6 +77,14 @@ export function registerServeCommand(program: Command): void {
       // A bad persona file is refused (file:line:column: problem) before anything binds a port.
       if (phonenetRuns) for (const file of config.phonenet.personasFiles) loadPersonaFile(file);
       const log = createLogger({ level: config.log.level, format: config.log.format });
+      // Signals are taken from the start: one that comes while smartcall is still starting (a
+      // supervisor that gives up early) stops it cleanly once it is up, never kills it half-made.
+      let early: string | undefined;
+      let stop = (signal: string) => {
+        early ??= signal;
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
       const running = await startSmartcall(config, log);
       const base = `http://${config.http.host}:${running.httpPort}`;
       if (running.consoleLogin) {
@@ -108,7 +116,7 @@ export function registerServeCommand(program: Command): void {
         );
       }
       let stopping = false;
-      const stop = (signal: string) => {
+      stop = (signal: string) => {
         if (stopping) return;
         stopping = true;
         log.info({ signal }, 'stopping');
@@ -120,7 +128,6 @@ export function registerServeCommand(program: Command): void {
           },
         );
       };
-      process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGTERM', () => stop('SIGTERM'));
+      if (early) stop(early);
     });
 }

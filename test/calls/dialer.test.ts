@@ -127,7 +127,7 @@ test('beyond max-calls, calls wait for one to end', async () => {
   time.advance(5000);
   await flush();
   assert.equal(placer.started.length, 2);
-  assert.deepEqual(dialer.stats, { queued: 3, active: { t: 2 } });
+  assert.deepEqual(dialer.stats, { queued: 3, held: 0, active: { t: 2 } });
   placer.release(ids[0]!);
   await flush();
   await flush();
