@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tempDir.js';
-import { type Running, smartcall, smartcallAsync, start, stopAll } from './cliHarness.js';
+import { type Running, smartcall, smartcallAsync, start, stopAll } from '../cli/cliHarness.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/suites/demo-bot.yaml', import.meta.url));
 const dir = tempDir('smartcall-suite-');
@@ -130,7 +130,7 @@ const junitOf = (file: string) =>
 describe('smartcall test', { concurrency: true }, () => {
   test('the example suite passes against the demo bot (exit 0, a JUnit report without failures)', async () => {
     const junit = join(dir.path, 'demo.xml');
-    const r = await smartcallAsync(['test', EXAMPLE, '--concurrency', '8', '--junit', junit], {
+    const r = await smartcallAsync(['test', EXAMPLE, '--concurrency', '4', '--junit', junit], {
       killAfterMs: 90_000,
     });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
