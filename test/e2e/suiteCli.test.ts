@@ -15,9 +15,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
+import { type Running, smartcall, smartcallAsync, start, stopAll } from '../cli/cliHarness.js';
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tempDir.js';
-import { type Running, smartcall, smartcallAsync, start, stopAll } from '../cli/cliHarness.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/suites/demo-bot.yaml', import.meta.url));
 const dir = tempDir('smartcall-suite-');
