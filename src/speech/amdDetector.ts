@@ -16,8 +16,8 @@
  *   spreads its power over many harmonics; a tone keeps nearly all of it in one lobe, also under
  *   noise at 15 dB SNR. A beep is `machine` at once.
  * - **Silence.** Nothing heard by `maxMs` is `unknown` (a person who listens to the prompt is
- *   silent too). At `maxMs` a greeting still going after half of `machineGreetingMs` is `machine`;
- *   anything else undecided is `unknown`: the decision never waits longer.
+ *   silent too). Anything undecided at `maxMs` is `unknown` too: the decision never waits longer
+ *   (a person's long sentence and a machine's short greeting without a beep look alike).
  *
  * After the decision it keeps listening (for the "leave a message" action): `beep` when a beep
  * starts and ends, `greeting-end` when a greeting that was speaking falls silent for
@@ -190,17 +190,7 @@ export class AnsweringMachineDetector {
   }
 
   #deadline(atMs: number, out: AmdEvent[]): void {
-    const start = this.#greetingStart;
-    const last = this.#lastSpeechEnd;
-    // Still talking when time is up, after a good part of a machine's greeting: a machine.
-    if (
-      start !== undefined &&
-      last !== undefined &&
-      atMs - last < this.#humanSilenceMs &&
-      last - start >= this.#machineMs / 2
-    )
-      this.#decide('machine', 'long-greeting', atMs, out);
-    else this.#decide('unknown', start === undefined ? 'silence' : 'timeout', atMs, out);
+    this.#decide('unknown', this.#greetingStart === undefined ? 'silence' : 'timeout', atMs, out);
   }
 
   #decide(result: AmdResult, reason: AmdReason, atMs: number, out: AmdEvent[]): void {
