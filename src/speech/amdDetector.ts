@@ -134,7 +134,8 @@ export class AnsweringMachineDetector {
     const endMs = atMs + FRAME_MS;
     const beep = this.#beep(frame, atMs);
     if (beep) out.push(beep);
-    if (beep && !this.#decision) this.#decide('machine', 'beep', endMs, out);
+    // A tone heard for `beepMinMs` is a beep: decided now, not when it ends.
+    if (!this.#decision && this.#toneFrames >= this.#beepFrames) this.#decide('machine', 'beep', endMs, out);
     // A tone is not speech: the greeting's cadence is read from the other frames.
     const speech = this.#toneFrames === 0 && this.#vad.process(frame) >= this.#vad.threshold;
     this.#cadence(speech, atMs, endMs, out);
