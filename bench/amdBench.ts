@@ -16,8 +16,9 @@
  *
  * Last line: {"bench":"amd","accuracy":…,"machineRecall":…,"humanFalseMachine":…,"decisionP50Ms":…,"decisionP99Ms":…}
  */
-import { EspeakTts } from '../src/speech/espeak/espeakTts.js';
+
 import { type AmdResult, AnsweringMachineDetector } from '../src/speech/amdDetector.js';
+import { EspeakTts } from '../src/speech/espeak/espeakTts.js';
 import { energySpan, mixAtSnr, pinkNoise, telephone } from '../test/speech/speechFixtures.js';
 
 const DEV = process.argv.includes('--dev');
@@ -66,12 +67,7 @@ const HUMAN_EN = [
   'Hello, this is John.',
 ];
 const VOICES = { zh: ['xiaoyun', 'xiaogang'], en: ['harry', 'emily'] } as const;
-const BEEPS = [
-  { hz: 1000, ms: 500 },
-  { hz: 850, ms: 300 },
-  { hz: 1400, ms: 200 },
-  undefined,
-];
+const BEEPS = [{ hz: 1000, ms: 500 }, { hz: 850, ms: 300 }, { hz: 1400, ms: 200 }, undefined];
 
 interface Case {
   label: string;
@@ -123,8 +119,17 @@ async function cases(tts: EspeakTts): Promise<Case[]> {
       for (const text of machines) {
         const beep = BEEPS[n++ % BEEPS.length];
         const speech = await speak(tts, text, voice);
-        const pcm = join([silence(300 + (n % 4) * 100), speech, ...(beep ? [tone(beep.hz, beep.ms)] : []), silence(4000)]);
-        out.push({ label: `${lang}/${voice} machine${beep ? ` beep ${beep.hz}` : ''}: ${text}`, truth: 'machine', pcm });
+        const pcm = join([
+          silence(300 + (n % 4) * 100),
+          speech,
+          ...(beep ? [tone(beep.hz, beep.ms)] : []),
+          silence(4000),
+        ]);
+        out.push({
+          label: `${lang}/${voice} machine${beep ? ` beep ${beep.hz}` : ''}: ${text}`,
+          truth: 'machine',
+          pcm,
+        });
       }
       for (const text of humans) {
         const speech = await speak(tts, text, voice);
@@ -144,7 +149,11 @@ function detect(pcm: Int16Array): { result: AmdResult; afterMs: number; reason: 
     d.push(frame, (at / RATE) * 1000);
     if (d.decision) break;
   }
-  const decision = d.decision ?? { result: 'unknown' as const, afterMs: (pcm.length / RATE) * 1000, reason: 'end' };
+  const decision = d.decision ?? {
+    result: 'unknown' as const,
+    afterMs: (pcm.length / RATE) * 1000,
+    reason: 'end',
+  };
   return { result: decision.result, afterMs: decision.afterMs, reason: decision.reason };
 }
 

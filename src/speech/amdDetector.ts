@@ -23,12 +23,12 @@
  * starts and ends, `greeting-end` when a greeting that was speaking falls silent for
  * `greetingEndSilenceMs`.
  */
+import type { AmdReason, AmdResult } from '../contract/answeringMachine.js';
 import { RealFft } from './fft.js';
 import { SpectralVad } from './spectralVad.js';
 import type { Vad } from './vad.js';
 
-export type AmdResult = 'human' | 'machine' | 'unknown';
-export type AmdReason = 'beep' | 'long-greeting' | 'short-greeting' | 'silence' | 'timeout';
+export type { AmdReason, AmdResult };
 
 export interface AmdDecision {
   result: AmdResult;
@@ -63,6 +63,8 @@ export interface AmdOptions {
   beepTonality?: number;
   /** The frame classifier (default a fresh {@link SpectralVad}). */
   vad?: Vad;
+  /** When listening began (the answer), on the frames' time base (default: the first frame). */
+  startMs?: number;
 }
 
 const FRAME_MS = 20;
@@ -114,6 +116,7 @@ export class AnsweringMachineDetector {
     this.#beepFrames = Math.ceil((options.beepMinMs ?? 100) / FRAME_MS);
     this.#tonality = options.beepTonality ?? 0.8;
     this.#vad = options.vad ?? new SpectralVad();
+    this.#startMs = options.startMs;
     for (let i = 0; i < 160; i++) this.#window[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / 160);
   }
 
@@ -149,22 +152,9 @@ export class AnsweringMachineDetector {
    */
   timeout(atMs: number): AmdEvent[] {
     const out: AmdEvent[] = [];
-    if (this.#startMs === undefined) this.#startMs = atMs - this.#maxMs;
+    this.#startMs ??= atMs - this.#maxMs;
     if (!this.#decision && atMs - this.#startMs >= this.#maxMs) this.#deadline(atMs, out);
     return out;
-  }
-
-  reset(): void {
-    this.#vad.reset();
-    this.#startMs = undefined;
-    this.#decision = undefined;
-    this.#runStart = undefined;
-    this.#greetingStart = undefined;
-    this.#lastSpeechEnd = undefined;
-    this.#greetingEnded = false;
-    this.#toneBin = -1;
-    this.#toneFrames = 0;
-    this.#beeped = false;
   }
 
   #cadence(speech: boolean, atMs: number, endMs: number, out: AmdEvent[]): void {
@@ -196,7 +186,8 @@ export class AnsweringMachineDetector {
 
   #decide(result: AmdResult, reason: AmdReason, atMs: number, out: AmdEvent[]): void {
     const start = this.#greetingStart;
-    const greetingMs = start !== undefined && this.#lastSpeechEnd !== undefined ? this.#lastSpeechEnd - start : 0;
+    const greetingMs =
+      start !== undefined && this.#lastSpeechEnd !== undefined ? this.#lastSpeechEnd - start : 0;
     this.#decision = { result, reason, afterMs: Math.round(atMs - this.#startMs!), greetingMs };
     out.push({ type: 'decision', decision: this.#decision });
   }
