@@ -252,12 +252,7 @@ async function main(): Promise<void> {
     `loopback UDP ceiling: ${ceiling} packets/s received by a minimal Node pair (= ${ceilingCalls.toFixed(0)} calls at 100 packets/s each)`,
   );
   // The far end: smartcall's own UAS in a second process (its media on FAR_WORKERS threads).
-  const uas = await child([
-    process.execPath,
-    'dist/bench/mediaBenchUas.js',
-    '40000-47999',
-    String(FAR_WORKERS),
-  ]);
+  const uas = await child([process.execPath, 'dist/bench/mediaBenchUas.js', '40000-47999', String(FAR_WORKERS)]);
   const uasTarget = `sip:bench@127.0.0.1:${uas.first.sipPort}`;
   let sipp: ChildProcess | undefined;
   const runs: { workers: number; steps: StepResult[] }[] = [];
