@@ -273,7 +273,7 @@ personas:
       - ring: 1000
       - answer
       - wait: 500
-      - say: "喂，你好，请问你是哪位？"
+      - say: "喂，你好，哪位啊？"
       - wait: prompt-end
       - say: 好的
       - wait: prompt-end
