@@ -6,13 +6,12 @@
  * machine starting), the greeting spoken by espeak-ng in a SmartCall voice, for machines an optional
  * beep (400–2000 Hz), then the silence of a person listening to the prompt or of a machine
  * recording; through G.711 µ-law as on a call. The detector (src/speech/amdDetector.ts) runs on it
- * frame by frame. A few real calls through the phonenet's AMD personas follow (embedded smartcall,
- * the account set to report AMD).
+ * frame by frame. (Real calls to the phonenet's AMD personas are in test/e2e/answeringMachine.test.ts.)
  *
  * Held out: the phrases below are split in two halves by position. The detector's thresholds were
  * tuned on the even-indexed half only (`--dev` runs it); the default run — the figures reported —
  * uses the odd-indexed half, which the tuning never saw. The built-in personas' own greetings are
- * from the tuning half.
+ * from the tuning half. Decision times count from the answer.
  *
  * Last line: {"bench":"amd","accuracy":…,"machineRecall":…,"humanFalseMachine":…,"decisionP50Ms":…,"decisionP99Ms":…}
  */
