@@ -58,7 +58,19 @@ export function voiceReport(call: CallRecord, options: { earlyMediaAsr: boolean 
     b_duration: duration,
     ...(call.parallelLegHangupCause != null && { parallel_leg_hangup_cause: call.parallelLegHangupCause }),
     ...dialogIdOf(call),
+    ...amdOf(call),
   };
+}
+
+/** `amd_result` (smartcall extension): answering-machine detection, when the account has it on. */
+function amdOf(call: CallRecord): { amd_result?: string } {
+  if (!call.amd) return {};
+  try {
+    const result = (JSON.parse(call.amd) as { result?: unknown }).result;
+    return typeof result === 'string' ? { amd_result: result } : {};
+  } catch {
+    return {};
+  }
 }
 
 /** `dialog_id` (spec §5.3): the call's DialogId, when a dialog script ran it. */

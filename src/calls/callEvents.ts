@@ -3,6 +3,7 @@
  * transcript, benchmarks. The call path emits and never waits for listeners.
  */
 import { EventEmitter } from 'node:events';
+import type { AmdOutcome } from '../contract/answeringMachine.js';
 import type { CallRecord, CallState } from '../store/records.js';
 
 export interface CallEventMap {
@@ -43,6 +44,8 @@ export interface CallEventMap {
   playStarted: [e: { callId: string; id: string; code: string; at: number }];
   /** The endpointer decided that a sentence ended (recognition follows). */
   sentenceEnded: [e: { callId: string; at: number }];
+  /** Answering-machine detection decided, or learnt more (a beep, the message played). */
+  amd: [e: { callId: string; at: number; outcome: AmdOutcome }];
   /** The call is over; the record is final. */
   ended: [e: { callId: string; record: CallRecord }];
 }

@@ -17,6 +17,7 @@
  */
 import type { CallbackClient } from '../callback/callbackClient.js';
 import type { Clock } from '../clock/clock.js';
+import { type AmdSettings, amdSettingsProblem } from '../contract/answeringMachine.js';
 import type { SmartCallRequest } from '../contract/smartCallRequest.js';
 import type { PromptBuilder } from '../media-library/promptBuilder.js';
 import type { Logger } from '../observability/logger.js';
@@ -42,7 +43,7 @@ import { SecondLegs } from './secondLegs.js';
 import type { Dial } from './trunkDial.js';
 
 export interface CallSessionDeps {
-  store: Pick<Store, 'accounts' | 'callbackExchanges'>;
+  store: Pick<Store, 'accounts' | 'callbackExchanges'> & Partial<Pick<Store, 'amdSettings'>>;
   /** Writes the call's changes together with the receipts they owe. */
   ledger: Pick<CallLedger, 'progress' | 'dtmf' | 'note' | 'finish' | 'secondLeg'>;
   /** Places a leg through a trunk (the call itself and its second legs). */
@@ -258,6 +259,7 @@ export class CallSession implements LiveCall {
     const answeredAt = this.#progress.answered();
     this.#conversation = new Conversation({
       ...this.#shared,
+      amd: this.#amdSettings(),
       call: out,
       legs: this.#legs!,
       answeredAt,
@@ -266,6 +268,21 @@ export class CallSession implements LiveCall {
       recordingsDir: this.#d.recordingsDir,
     });
     await this.#conversation.start();
+  }
+
+  /** The account's answering-machine detection (none: off); a setting that cannot be read is logged. */
+  #amdSettings(): AmdSettings | undefined {
+    const json = this.#d.store.amdSettings?.get(this.#shared.account.id);
+    if (!json) return undefined;
+    try {
+      const settings = JSON.parse(json) as AmdSettings;
+      const problem = amdSettingsProblem(settings);
+      if (!problem) return settings;
+      this.#log.error({ problem }, 'answering-machine detection setting is invalid: detection off');
+    } catch (err) {
+      this.#log.error({ err }, 'answering-machine detection setting is unreadable: detection off');
+    }
+    return undefined;
   }
 
   async #failed(cause: CallFailure): Promise<void> {

@@ -13,6 +13,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../clock/clock.js';
+import type { AmdSettings } from '../contract/answeringMachine.js';
+import type { CallbackContent } from '../contract/callbackContent.js';
 import type { CallbackAction } from '../contract/callbackReply.js';
 import { scriptPhrases } from '../contract/dialogScript.js';
 import type { SmartCallRequest } from '../contract/smartCallRequest.js';
@@ -31,6 +33,7 @@ import type { Logger } from '../observability/logger.js';
 import { DEFAULT_VOICE } from '../speech/voices.js';
 import type { AccountRecord } from '../store/records.js';
 import type { OutboundCall } from '../telephony/outboundCall.js';
+import { AnsweringMachineWatch } from './answeringMachine.js';
 import type { CallbackExchange } from './callbackExchange.js';
 import type { CallEvents } from './callEvents.js';
 import type { CallLedger } from './callLedger.js';
@@ -72,6 +75,8 @@ export interface ConversationOptions {
   events: CallEvents;
   clock: Clock;
   log: Logger;
+  /** Answering-machine detection, when the account has it on (issue 16 item 4). */
+  amd?: AmdSettings | undefined;
 }
 
 type MediaHandler<K extends keyof MediaSessionEvents> = (...args: MediaSessionEvents[K]) => void;
@@ -80,6 +85,9 @@ export class Conversation {
   readonly #o: ConversationOptions;
   #engine: DialogueEngine | undefined;
   #listener: CallListener | undefined;
+  #amd: AnsweringMachineWatch | undefined;
+  /** The first `normal` callback carries `amd_result`; later ones do not. */
+  #amdReported = false;
   #recorded = false;
   #background = false;
   /** A recording is starting or running (RecordFlag, or a reply's record_flag). */
@@ -138,6 +146,8 @@ export class Conversation {
   async start(): Promise<void> {
     const o = this.#o;
     const r = o.request;
+    // Detection hears the callee from the answer, beside the prompt (which starts as always).
+    if (o.amd) this.#startAmd(o.amd);
     const recordBeginAt = r.recordFlag ? await this.#startRecording() : undefined;
     if (this.#closed) return;
     // A dialog script's opening may wait for its HTTP hook (bounded by the hook's timeout).
@@ -233,12 +243,76 @@ export class Conversation {
     const log = this.#o.log;
     quietly(log, 'stopping the dialogue', () => this.#engine?.stop());
     quietly(log, 'closing the listener', () => this.#listener?.close());
+    quietly(log, 'closing the answering-machine detection', () => this.#amd?.close());
     quietly(log, 'stopping the background', () => this.#stopBackground());
     const media = this.#o.call.media;
     if (this.#onPlayStarted) media.off('playStarted', this.#onPlayStarted);
     if (this.#onPlayEnded) media.off('playEnded', this.#onPlayEnded);
     if (this.#onFrame) media.off('frame', this.#onFrame);
     if (this.#onWideFrame) media.off('wideFrame', this.#onWideFrame);
+  }
+
+  #startAmd(settings: AmdSettings): void {
+    const o = this.#o;
+    const media = o.call.media;
+    this.#amd = new AnsweringMachineWatch({
+      settings,
+      media,
+      answeredAt: o.answeredAt,
+      clock: o.clock,
+      log: o.log,
+      record: (outcome) => {
+        o.ledger.note(o.callId, { amd: JSON.stringify(outcome) });
+        o.events.emit('amd', { callId: o.callId, at: o.clock.now(), outcome });
+      },
+      hangup: () => {
+        if (this.#closed) return;
+        o.log.info('hanging up on the answering machine (account setting)');
+        o.call.hangup();
+      },
+      leaveMessage: (code) => this.#leaveMessage(code),
+    });
+    this.#amd.start();
+  }
+
+  /**
+   * The machine records now: the dialogue stops (its prompt and callbacks), the account's message
+   * plays once, and the call hangs up when it has played.
+   */
+  #leaveMessage(code: string): void {
+    const o = this.#o;
+    if (this.#closed) return;
+    this.#stopBackground();
+    this.#engine?.handOver();
+    const media = o.call.media;
+    media.flushPlayout();
+    const id = 'amd-message';
+    const { source, items } = o.prompts.build(o.account.id, code, {}, speechSettings(undefined), o.log, (f) =>
+      this.#unplayable(f),
+    );
+    const ended: MediaHandler<'playEnded'> = (e) => {
+      if (e.id !== id) return;
+      media.off('playEnded', ended);
+      if (this.#closed) return;
+      o.log.info({ completed: e.reason === 'completed' }, 'message left: hanging up');
+      o.call.hangup();
+    };
+    media.on('playEnded', ended);
+    media.play(source, { id, gainDb: smartCallVolumeToDb(o.request.volume) });
+    o.events.emit('said', { callId: o.callId, at: o.clock.now(), code, texts: items.map((i) => i.text) });
+  }
+
+  #waitsForAmd(event: CallbackContent): boolean {
+    return this.#amd !== undefined && !this.#amdReported && event.type === 'normal';
+  }
+
+  /** The first `normal` callback waits for the detection (bounded by its `maxMs`) and carries it. */
+  async #withAmd(event: CallbackContent): Promise<CallbackContent> {
+    const amd = this.#amd;
+    if (!amd || event.type !== 'normal') return event;
+    this.#amdReported = true;
+    const outcome = await amd.decided;
+    return { type: 'normal', content: { ...event.content, amd_result: outcome.result } };
   }
 
   /**
@@ -334,7 +408,12 @@ export class Conversation {
         o.log.info({ cause }, 'hanging up');
         o.call.hangup();
       },
-      callback: (event) => o.callbacks.post(event),
+      // Only the first `normal` callback of a call with detection waits (for the decision); every
+      // other one is posted at once, as without detection.
+      callback: (event) =>
+        this.#waitsForAmd(event)
+          ? this.#withAmd(event).then((e) => o.callbacks.post(e))
+          : o.callbacks.post(event),
       transfer: (number) => {
         this.#stopBackground(); // the callee is handed to a person
         void o.legs.transfer(number);

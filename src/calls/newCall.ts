@@ -43,5 +43,6 @@ export function newQueuedCall(f: NewCallFields): CallRecord {
     recordPath: null,
     recordBeginAt: null,
     parallelLegHangupCause: null,
+    amd: null,
   };
 }

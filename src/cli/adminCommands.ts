@@ -7,6 +7,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { type AccountRecord, RECEIPT_TYPES } from '../store/records.js';
 import { DEFAULT_DESTINATIONS } from '../tenancy/destinations.js';
 import { receiptUrl } from '../tenancy/receiptRoutes.js';
+import { registerAmdCommands } from './amdCommands.js';
 import { registerAsrModelCommands } from './asrCommands.js';
 import { registerConsoleUserCommands } from './consoleUserCommands.js';
 import { type GlobalOptions, withAdmin } from './context.js';
@@ -59,6 +60,7 @@ export function registerAdminCommands(program: Command): void {
   registerConsoleUserCommands(admin);
   registerDialogCommands(admin);
   registerPolicyCommands(admin);
+  registerAmdCommands(admin);
 
   const account = admin.command('account').description('tenant accounts');
   account

@@ -164,9 +164,10 @@ export function registerPolicyCommands(admin: Command): void {
       const view = withAdmin(o, (_a, store) => {
         const record = store.calls.find(o.callId as string);
         if (!record) throw new Error(`no call ${o.callId}`);
-        const { request: _request, ...rest } = record;
+        const { request: _request, amd, ...rest } = record;
         return {
           ...rest,
+          amd: amd ? (JSON.parse(amd) as Record<string, unknown>) : null,
           campaignRow: store.campaigns.rowByCall(record.callId) ?? null,
           decisions: store.policies
             .decisions(record.callId)
@@ -176,6 +177,11 @@ export function registerPolicyCommands(admin: Command): void {
       emit(o, view, () =>
         [
           `call ${view.callId} to ${view.calledNumber} from ${view.calledShowNumber}: ${view.state} ${view.statusCode ?? ''}`,
+          ...(view.amd
+            ? [
+                `  answering machine: ${view.amd.result} (${view.amd.reason}, ${view.amd.afterMs} ms), ${view.amd.action}`,
+              ]
+            : []),
           ...view.decisions.map((d) => `  ${d.at} ${d.decision}: ${d.detail}`),
         ].join('\n'),
       );

@@ -30,6 +30,11 @@ export interface NormalContent {
   /** Spec §10 Q5: kept for receivers written against the 2019 revision. */
   role: 'B';
   identity: string;
+  /**
+   * smartcall extension (issue 16 item 4): answering-machine detection's decision, in the call's
+   * first `normal` callback when the account has detection on.
+   */
+  amd_result?: 'human' | 'machine' | 'unknown';
 }
 
 export interface MuteContent {

@@ -124,6 +124,173 @@ personas:
       - announce: 您拨打的号码是空号
       - wait: 200
       - reject: { status: 404, reason: Not Found }
+
+  # Answering-machine detection (issue 16 item 4): voicemails and people who pick up.
+  - name: voicemail-short-beep-zh
+    number: "13800000021"
+    description: 'A voicemail with a short Mandarin greeting, then a beep (1000 Hz), then it records.'
+    voice: xiaoyun
+    maxCallMs: 60000
+    steps:
+      - ring: 1000
+      - answer
+      - wait: 300
+      - say: "您好，请留言。"
+      - beep: { hz: 1000, ms: 500 }
+      - silence: 30000
+      - hangup
+
+  - name: voicemail-long-beep-zh
+    number: "13800000022"
+    description: 'A voicemail with a long Mandarin greeting and a beep.'
+    voice: xiaogang
+    maxCallMs: 60000
+    steps:
+      - ring: 1000
+      - answer
+      - wait: 300
+      - say: "您好，我现在不方便接听电话，请在提示音后留言。"
+      - beep: { hz: 1000, ms: 500 }
+      - silence: 30000
+      - hangup
+
+  - name: voicemail-long-zh
+    number: "13800000023"
+    description: 'A voicemail with a long Mandarin greeting and no beep.'
+    voice: xiaoyun
+    maxCallMs: 60000
+    steps:
+      - ring: 1000
+      - answer
+      - wait: 300
+      - say: "你好，我是小王，现在没办法接电话，有事请留言，我会尽快回复你。"
+      - silence: 30000
+      - hangup
+
+  - name: call-screening-zh
+    number: "13800000024"
+    description: 'Call screening in Mandarin: asks the caller to say who they are after the tone.'
+    voice: xiaoyun
+    maxCallMs: 60000
+    steps:
+      - ring: 1000
+      - answer
+      - wait: 300
+      - say: "您好，您呼叫的用户开启了来电筛选服务，请在提示音后说出您的姓名和来电事由。"
+      - beep: { hz: 850, ms: 300 }
+      - silence: 30000
+      - hangup
+
+  - name: voicemail-short-beep-en
+    number: "13800000025"
+    description: 'A voicemail with a short English greeting and a beep (1400 Hz).'
+    voice: harry
+    maxCallMs: 60000
+    steps:
+      - ring: 1000
+      - answer
+      - wait: 300
+      - say: "Please leave a message."
+      - beep: { hz: 1400, ms: 300 }
+      - silence: 30000
+      - hangup
+
+  - name: voicemail-long-beep-en
+    number: "13800000026"
+    description: 'A voicemail with a long English greeting and a beep.'
+    voice: emily
+    maxCallMs: 60000
+    steps:
+      - ring: 1000
+      - answer
+      - wait: 300
+      - say: "Hi, you have reached the voicemail of Tom. I cannot take your call right now. Please leave a message after the tone."
+      - beep: { hz: 1000, ms: 500 }
+      - silence: 30000
+      - hangup
+
+  - name: voicemail-long-en
+    number: "13800000027"
+    description: 'A voicemail with a long English greeting and no beep.'
+    voice: emily
+    maxCallMs: 60000
+    steps:
+      - ring: 1000
+      - answer
+      - wait: 300
+      - say: "Hey, it is Anna. I am away from my phone right now, so leave me a message and I will call you later."
+      - silence: 30000
+      - hangup
+
+  - name: call-screening-en
+    number: "13800000028"
+    description: 'Call screening in English: "the person you are calling…", then a tone.'
+    voice: harry
+    maxCallMs: 60000
+    steps:
+      - ring: 1000
+      - answer
+      - wait: 300
+      - say: "The person you are calling is using a call screening service. Please say your name and why you are calling after the tone."
+      - beep: { hz: 850, ms: 300 }
+      - silence: 30000
+      - hangup
+
+  - name: human-word-zh
+    number: "13800000029"
+    description: 'A person who picks up with one word (喂？), then listens and answers.'
+    voice: xiaogang
+    maxCallMs: 60000
+    steps:
+      - ring: 1000
+      - answer
+      - wait: 500
+      - say: "喂？"
+      - wait: prompt-end
+      - say: 好的
+      - wait: prompt-end
+
+  - name: human-word-en
+    number: "13800000030"
+    description: 'A person who picks up with one word (hello?), then listens and answers.'
+    voice: harry
+    maxCallMs: 60000
+    steps:
+      - ring: 1000
+      - answer
+      - wait: 500
+      - say: "Hello?"
+      - wait: prompt-end
+      - say: okay
+      - wait: prompt-end
+
+  - name: human-sentence-zh
+    number: "13800000031"
+    description: 'A person who picks up with a whole sentence, then listens and answers.'
+    voice: xiaoyun
+    maxCallMs: 60000
+    steps:
+      - ring: 1000
+      - answer
+      - wait: 500
+      - say: "喂，你好，哪位啊？"
+      - wait: prompt-end
+      - say: 好的
+      - wait: prompt-end
+
+  - name: human-sentence-en
+    number: "13800000032"
+    description: 'A person who picks up with a whole sentence, then listens and answers.'
+    voice: emily
+    maxCallMs: 60000
+    steps:
+      - ring: 1000
+      - answer
+      - wait: 500
+      - say: "Hello, Mary speaking, who is calling?"
+      - wait: prompt-end
+      - say: okay
+      - wait: prompt-end
 `;
 
 let cached: readonly Persona[] | undefined;
@@ -146,4 +313,32 @@ export const BUILTIN_NUMBERS = {
   'talks-over': '13800000009',
   'hangs-up-early': '13800000010',
   vacant: '13800000011',
+  'voicemail-short-beep-zh': '13800000021',
+  'voicemail-long-beep-zh': '13800000022',
+  'voicemail-long-zh': '13800000023',
+  'call-screening-zh': '13800000024',
+  'voicemail-short-beep-en': '13800000025',
+  'voicemail-long-beep-en': '13800000026',
+  'voicemail-long-en': '13800000027',
+  'call-screening-en': '13800000028',
+  'human-word-zh': '13800000029',
+  'human-word-en': '13800000030',
+  'human-sentence-zh': '13800000031',
+  'human-sentence-en': '13800000032',
 } as const;
+
+/** The answering-machine personas and what a detector should say of each. */
+export const AMD_PERSONAS: Readonly<Record<string, 'human' | 'machine'>> = {
+  'voicemail-short-beep-zh': 'machine',
+  'voicemail-long-beep-zh': 'machine',
+  'voicemail-long-zh': 'machine',
+  'call-screening-zh': 'machine',
+  'voicemail-short-beep-en': 'machine',
+  'voicemail-long-beep-en': 'machine',
+  'voicemail-long-en': 'machine',
+  'call-screening-en': 'machine',
+  'human-word-zh': 'human',
+  'human-word-en': 'human',
+  'human-sentence-zh': 'human',
+  'human-sentence-en': 'human',
+};

@@ -87,6 +87,18 @@ export interface PersonaCallResult {
   recording: string | undefined;
 }
 
+/** A beep: a sine at `hz` for `ms`, at −12 dBFS, with 5 ms ramps (no clicks). */
+export function beepTone(hz: number, ms: number): Int16Array {
+  const rate = 8000;
+  const out = new Int16Array(Math.round((ms * rate) / 1000));
+  const ramp = 0.005 * rate;
+  for (let i = 0; i < out.length; i++) {
+    const env = Math.min(1, i / ramp, (out.length - i) / ramp);
+    out[i] = Math.round(8200 * env * Math.sin((2 * Math.PI * hz * i) / rate));
+  }
+  return out;
+}
+
 export class StepError extends Error {
   override name = 'StepError';
 }
@@ -251,6 +263,11 @@ export class PersonaCall {
       case 'dtmf':
         await this.#dtmf(step.digits);
         return;
+      case 'beep':
+        await this.#play(beepTone(step.hz, step.ms), `<beep ${step.hz} Hz>`, 'tone', false, {
+          beep: { hz: step.hz, ms: step.ms },
+        });
+        return;
       case 'hangup':
         this.#hangup();
         throw new CallOver();
@@ -362,7 +379,13 @@ export class PersonaCall {
     return pcm;
   }
 
-  async #play(pcm: Int16Array, text: string, voice: string, overPrompt: boolean): Promise<void> {
+  async #play(
+    pcm: Int16Array,
+    text: string,
+    voice: string,
+    overPrompt: boolean,
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
     const media = this.#requireMedia('say');
     const signal = this.#abort.signal;
     const { timeline } = this.#o;
@@ -385,6 +408,7 @@ export class PersonaCall {
           startMs: timeline.offset(startedAt),
           endMs: timeline.offset(end.at),
           ...(overPrompt && { overPrompt: true, platformTalking }),
+          ...extra,
         },
         startedAt,
       );

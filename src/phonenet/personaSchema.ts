@@ -40,6 +40,8 @@ export type Step =
     }
   | { kind: 'silence'; ms: number }
   | { kind: 'dtmf'; digits: string }
+  /** A pure tone, as an answering machine's beep before it records. */
+  | { kind: 'beep'; hz: number; ms: number }
   | { kind: 'hangup' }
   | { kind: 'repeat'; times?: number | undefined; steps: Step[] };
 
@@ -148,6 +150,17 @@ const stepBodies = {
     kind: 'dtmf' as const,
     digits: (typeof v === 'string' ? v : v.digits).toUpperCase(),
   })),
+  beep: z
+    .union([
+      z.null(),
+      z
+        .object({
+          hz: z.number().min(100, 'must be 100-3800 Hz').max(3800, 'must be 100-3800 Hz').optional(),
+          ms: positiveMs.max(10_000, 'must be at most 10000 ms').optional(),
+        })
+        .strict(),
+    ])
+    .transform((v) => ({ kind: 'beep' as const, hz: v?.hz ?? 1000, ms: v?.ms ?? 500 })),
   hangup: z.null().transform(() => ({ kind: 'hangup' as const })),
   repeat: z
     .object({
@@ -179,7 +192,7 @@ const stepBodies = {
 type StepName = keyof typeof stepBodies;
 export const STEP_NAMES = Object.keys(stepBodies) as StepName[];
 /** Steps that may be written as a bare word. */
-const BARE = new Set<string>(['answer', 'hangup', 'never-answer']);
+const BARE = new Set<string>(['answer', 'hangup', 'never-answer', 'beep']);
 
 function isStepName(key: string): key is StepName {
   return Object.hasOwn(stepBodies, key);
@@ -244,6 +257,7 @@ function describeIssue(step: StepName, issue: z.core.$ZodIssue): string {
     'barge-in': 'the text, or {text, voice, afterMs, maxWaitMs}',
     silence: 'milliseconds',
     dtmf: 'digits (0-9 * # A-D), e.g. "dtmf: \'1#\'"',
+    beep: 'no value ("- beep": 1000 Hz, 500 ms) or {hz, ms}',
     hangup: 'no value ("- hangup")',
     repeat: '{times, steps}',
     when: '{prompt_contains, steps, otherwise}',

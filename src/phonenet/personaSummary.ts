@@ -65,6 +65,8 @@ export function describeStep(step: Step): string {
       return `stays silent ${seconds(step.ms)}`;
     case 'dtmf':
       return `presses ${step.digits}`;
+    case 'beep':
+      return `beeps (${step.hz} Hz, ${seconds(step.ms)})`;
     case 'hangup':
       return 'hangs up';
     case 'when':

@@ -159,6 +159,8 @@ export interface CallRecord {
   recordBeginAt: number | null;
   /** How the parallel (call-centre) leg ended, a result code of spec §5.5.2; null without one. */
   parallelLegHangupCause: string | null;
+  /** Answering-machine detection, when the account has it on: `AmdOutcome` as JSON (contract/answeringMachine.ts). */
+  amd?: string | null;
 }
 
 export interface CallbackExchangeRecord {

@@ -123,6 +123,7 @@ export type CallPatch = Partial<
     | 'recordPath'
     | 'recordBeginAt'
     | 'parallelLegHangupCause'
+    | 'amd'
   >
 >;
 
@@ -265,6 +266,14 @@ export interface CampaignRepository {
   countRows(campaignId: number): Record<string, number>;
 }
 
+/** Answering-machine detection settings per account (`AmdSettings` as JSON; none: off). */
+export interface AmdSettingsRepository {
+  get(accountId: number): string | undefined;
+  set(accountId: number, settingsJson: string, now: number): void;
+  /** Turns detection off; false when it was not on. */
+  remove(accountId: number): boolean;
+}
+
 export interface Store {
   readonly meta: MetaRepository;
   readonly accounts: AccountRepository;
@@ -284,6 +293,7 @@ export interface Store {
   readonly callStats: CallStatsRepository;
   readonly policies: PolicyRepository;
   readonly campaigns: CampaignRepository;
+  readonly amdSettings: AmdSettingsRepository;
   /** Runs `fn` atomically: all of its writes land, or none. */
   transaction<T>(fn: () => T): T;
   close(): void;

@@ -172,7 +172,7 @@ test("the README's example persona file is valid", () => {
     personas.map((p) => p.name),
     ['my-customer', 'switched-off', 'nobody-home'],
   );
-  assert.equal(personas[0]!.steps.length, 13);
+  assert.equal(personas[0]!.steps.length, 14);
 });
 
 test('a when step reads prompt_contains (one phrase or a list) with its steps and otherwise', () => {

@@ -73,7 +73,7 @@ test('phonenet personas --json lists every persona with its number and expected 
   const busy = rows.find((p) => p.name === 'busy')!;
   assert.equal(busy.number, '13800000003');
   assert.deepEqual(busy.expected, { outcome: 'failed', status: 486 });
-  assert.equal(rows.filter((p) => p.builtin).length, 11);
+  assert.equal(rows.filter((p) => p.builtin).length, 23);
 });
 
 test('phonenet personas with a bad file fails with the file, line and problem', () => {

@@ -29,6 +29,7 @@ interface CallRow {
   record_path: string | null;
   record_begin_at: number | null;
   parallel_leg_hangup_cause: string | null;
+  amd: string | null;
 }
 
 const toRecord = (r: CallRow): CallRecord => ({
@@ -57,6 +58,7 @@ const toRecord = (r: CallRow): CallRecord => ({
   recordPath: r.record_path,
   recordBeginAt: r.record_begin_at,
   parallelLegHangupCause: r.parallel_leg_hangup_cause,
+  amd: r.amd,
 });
 
 const PATCH_COLUMNS: Record<keyof CallPatch, string> = {
@@ -78,6 +80,7 @@ const PATCH_COLUMNS: Record<keyof CallPatch, string> = {
   recordPath: 'record_path',
   recordBeginAt: 'record_begin_at',
   parallelLegHangupCause: 'parallel_leg_hangup_cause',
+  amd: 'amd',
 };
 
 /**

@@ -489,4 +489,16 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX calls_overview;
     `,
   },
+  {
+    version: 26,
+    name: 'answering-machine detection: per-account setting, result per call',
+    sql: `
+      CREATE TABLE amd_settings (
+        account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+        settings TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      ALTER TABLE calls ADD COLUMN amd TEXT;
+    `,
+  },
 ];

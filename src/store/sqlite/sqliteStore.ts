@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Store } from '../repositories.js';
 import { SqliteAccessKeyRepository } from './accessKeyTable.js';
 import { SqliteAccountRepository } from './accountTable.js';
+import { SqliteAmdSettingsRepository } from './amdSettingsTable.js';
 import { SqliteCallbackExchangeRepository } from './callbackExchangeTable.js';
 import { SqliteCallEventRepository } from './callEventTable.js';
 import { SqliteCallStatsRepository } from './callStatsTable.js';
@@ -42,6 +43,7 @@ export class SqliteStore implements Store {
   readonly callStats;
   readonly policies;
   readonly campaigns;
+  readonly amdSettings;
 
   constructor(db: SqliteDatabase) {
     this.db = db;
@@ -63,6 +65,7 @@ export class SqliteStore implements Store {
     this.callStats = new SqliteCallStatsRepository(db);
     this.policies = new SqlitePolicyRepository(db);
     this.campaigns = new SqliteCampaignRepository(db);
+    this.amdSettings = new SqliteAmdSettingsRepository(db);
   }
 
   static open(dataDir: string): SqliteStore {
