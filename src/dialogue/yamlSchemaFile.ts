@@ -2,8 +2,8 @@
  * Reading a YAML (or JSON) document checked by a zod schema, every problem reported with the line
  * and column it is on: syntax errors from the parser, schema problems by mapping zod's issue path
  * back onto the document's nodes (JSON is parsed a second time as YAML, which it is, only to find
- * those positions). The approach of phonenet's persona files (src/phonenet/personaFile.ts), for
- * documents outside the phone network (dialog scripts).
+ * those positions). Dialog scripts, persona files (src/phonenet/personaFile.ts) and bot test
+ * suites are all read through it.
  */
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
@@ -40,6 +40,11 @@ export interface YamlSchemaOptions {
    * as (`transfer: 057188880000` keeps its leading zero, `dtmf: 1` is the key "1").
    */
   numericKeys?: ReadonlySet<string>;
+  /**
+   * The other way round (persona files): only the numbers of these keys are read as text
+   * (`number: 13800000001`), every other number stays a number. Wins over `numericKeys`.
+   */
+  textKeys?: ReadonlySet<string>;
   /** Checks beyond the schema, run on a document that passed it; each problem at its path. */
   check?: (value: never) => { path: PropertyKey[]; message: string }[];
 }
@@ -65,7 +70,7 @@ export function parseYamlWithSchema<T>(
       })),
     );
   }
-  numbersAsText(doc, options.numericKeys ?? new Set());
+  numbersAsText(doc, options);
   const parsed = schema.safeParse(doc.toJS() ?? {});
   if (!parsed.success)
     throw new YamlFileError(
@@ -113,14 +118,17 @@ function checkJson(text: string, file: string, lines: LineCounter): void {
   }
 }
 
-function numbersAsText(doc: ReturnType<typeof parseDocument>, numericKeys: ReadonlySet<string>): void {
+function numbersAsText(doc: ReturnType<typeof parseDocument>, options: YamlSchemaOptions): void {
   const asText = (node: unknown) => {
     if (isScalar(node) && typeof node.value === 'number' && typeof node.source === 'string')
       node.value = node.source;
   };
+  const { textKeys, numericKeys } = options;
+  const keepsNumber = (key: string) => (textKeys ? !textKeys.has(key) : (numericKeys?.has(key) ?? false));
   visit(doc, {
     Pair(_, pair) {
-      if (isScalar(pair.key) && numericKeys.has(String(pair.key.value))) return;
+      if (isScalar(pair.key) && keepsNumber(String(pair.key.value))) return;
+      if (!isScalar(pair.key) && textKeys) return;
       asText(pair.value);
       if (isSeq(pair.value)) for (const item of pair.value.items) asText(item);
     },

@@ -106,7 +106,7 @@ test('phonenet binds --address/--sip-port, answers from --rtp-ports with --perso
       sipPort: port,
       tcpPort: port,
       address: host,
-      personas: 12,
+      personas: 24,
       voice: 'synthetic',
       runDir,
     });
