@@ -3,7 +3,8 @@
 # sipp (sip-tester), baresip, kamailio with its TLS module, dnsmasq (DNS SRV/NAPTR), sox, openssl (test CAs) and iptables (the NAT
 # test's MASQUERADE), chromium (the web console's browser test, driven by playwright-core) with a
 # small Chinese font (so its screenshots show the Chinese pages), from Debian's packages; and the human voice
-# prompts (asterisk-core-sounds-en-wav) the speech harness adds to its synthesized test set.
+# prompts (asterisk-core-sounds-en-wav) the speech harness adds to its synthesized test set; PostgreSQL and
+# redis-server for distributed mode (tests start private instances on loopback).
 set -e
 need=""
 command -v sipp >/dev/null 2>&1 || need="$need sip-tester"
@@ -17,6 +18,8 @@ command -v openssl >/dev/null 2>&1 || need="$need openssl"
 [ -x /usr/bin/chromium ] || need="$need chromium"
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need="$need fonts-wqy-microhei"
 [ -d /usr/share/asterisk/sounds/en_US_f_Allison ] || need="$need asterisk-core-sounds-en-wav"
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$need postgresql"
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need="$need redis-server"
 [ -z "$need" ] && exit 0
 echo "installing test peers:$need"
 SUDO=""

@@ -10,12 +10,15 @@
  */
 import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../observability/logger.js';
+import type { AsyncStore } from '../store/asyncStore.js';
 import type { ReceiptRecord, ReceiptType } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
+import { asyncStoreOver } from '../store/storeAsAsync.js';
 import { receiptUrl } from '../tenancy/receiptRoutes.js';
 
 export interface ReceiptPusherOptions {
-  store: Store;
+  /** The outbox: the embedded store, or the async one (PostgreSQL, shared by several pushers). */
+  store: Store | AsyncStore;
   time: Clock;
   log: Logger;
   fetch?: typeof fetch;
@@ -27,7 +30,7 @@ export interface ReceiptPusherOptions {
   idleMs?: number;
 }
 
-type ResolvedOptions = Required<ReceiptPusherOptions>;
+type ResolvedOptions = Required<Omit<ReceiptPusherOptions, 'store'>> & { store: AsyncStore };
 
 export class ReceiptPusher {
   readonly #o: ResolvedOptions;
@@ -35,6 +38,8 @@ export class ReceiptPusher {
   #timerAt = Number.POSITIVE_INFINITY;
   #pumping: Promise<void> | undefined;
   #again = false;
+  /** The instant of the last look at the outbox: the next one is planned from it. */
+  #lookedAt = 0;
   #running = false;
   /** Counters for metrics and tests. */
   readonly stats = { batches: 0, delivered: 0, failedBatches: 0, abandoned: 0 };
@@ -42,6 +47,7 @@ export class ReceiptPusher {
   constructor(options: ReceiptPusherOptions) {
     this.#o = {
       ...options,
+      store: 'kind' in options.store ? options.store : asyncStoreOver(options.store),
       fetch: options.fetch ?? fetch,
       timeoutMs: options.timeoutMs ?? 700,
       retryDelaysMs: options.retryDelaysMs ?? [60_000, 300_000, 600_000],
@@ -86,25 +92,49 @@ export class ReceiptPusher {
       () => {
         this.#timer = undefined;
         this.#timerAt = Number.POSITIVE_INFINITY;
-        this.#pumping = this.#pump().finally(() => {
-          this.#pumping = undefined;
-          const now = this.#o.time.now();
-          if (this.#again) {
-            this.#again = false;
-            this.#schedule(now);
-          } else {
-            const next = this.#o.store.receipts.nextDueAt(now);
-            this.#schedule(Math.min(next ?? Number.POSITIVE_INFINITY, now + this.#o.idleMs));
-          }
-        });
+        this.#pumping = this.#pumpThenPlan();
       },
       Math.max(0, at - this.#o.time.now()),
     );
   }
 
+  /**
+   * One look at the outbox, then the next one planned. `#pumping` stays set until the plan is made,
+   * so a `wake()` meanwhile only asks for another look (`#again`) and looks never overlap.
+   */
+  async #pumpThenPlan(): Promise<void> {
+    const { time, log, store, idleMs } = this.#o;
+    try {
+      await this.#pump();
+    } catch (err) {
+      log.error({ err }, 'looking at the receipt outbox failed');
+    }
+    let next: number | undefined;
+    if (!this.#again) {
+      try {
+        // From the last look, not from now: a receipt that came due in between (a store query takes
+        // time) is then planned at once instead of waiting for the idle look.
+        next = await store.receipts.nextDueAt(this.#lookedAt);
+      } catch (err) {
+        // The store is unreachable (a PostgreSQL restart): look again soon.
+        log.error({ err }, 'looking at the receipt outbox failed');
+        next = time.now() + Math.min(1000, idleMs);
+      }
+    }
+    this.#pumping = undefined;
+    const now = time.now();
+    if (this.#again) {
+      this.#again = false;
+      this.#schedule(now);
+    } else {
+      this.#schedule(Math.min(next ?? Number.POSITIVE_INFINITY, now + idleMs));
+    }
+  }
+
   async #pump(): Promise<void> {
     for (;;) {
-      const due = this.#o.store.receipts.due(this.#o.time.now(), 1000);
+      this.#lookedAt = this.#o.time.now();
+      const due = await this.#o.store.receipts.due(this.#lookedAt, 1000);
       if (due.length === 0 || !this.#running) return;
       // One stream per account and MessageType: its own URL, its own batches, its own retries.
       const streams = new Map<string, ReceiptRecord[]>();
@@ -138,10 +168,10 @@ export class ReceiptPusher {
     failedUrls: Set<string>,
   ): Promise<'delivered' | 'failed' | 'held'> {
     const { store, time, log } = this.#o;
-    const url = receiptUrl(store.accounts.findById(accountId)?.receipts, type);
+    const url = receiptUrl((await store.accounts.findById(accountId))?.receipts, type);
     const ids = batch.map((r) => r.id);
     if (!url) {
-      store.receipts.markFailed(ids, `the account has no ${type} URL any more`, undefined);
+      await store.receipts.markFailed(ids, `the account has no ${type} URL any more`, undefined);
       this.stats.abandoned += ids.length;
       return 'delivered';
     }
@@ -178,7 +208,7 @@ export class ReceiptPusher {
     }
     const now = time.now();
     if (!error) {
-      store.receipts.markDelivered(ids, now);
+      await store.receipts.markDelivered(ids, now);
       this.stats.delivered += ids.length;
       return 'delivered';
     }
@@ -189,7 +219,7 @@ export class ReceiptPusher {
     for (const r of batch) byAttempt.set(r.attempts, [...(byAttempt.get(r.attempts) ?? []), r.id]);
     for (const [attempts, group] of byAttempt) {
       const delay = this.#o.retryDelaysMs[attempts];
-      store.receipts.markFailed(group, error, delay === undefined ? undefined : now + delay);
+      await store.receipts.markFailed(group, error, delay === undefined ? undefined : now + delay);
       if (delay === undefined) this.stats.abandoned += group.length;
     }
     // The calls the receipts belong to: `callId` when one (as every line about a call), else `callIds`.

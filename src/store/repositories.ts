@@ -1,8 +1,8 @@
 /**
  * Repository interfaces: the only way the rest of the system reaches stored data. SQLite implements
- * them today (store/sqlite); a PostgreSQL adapter can follow and pass the same contract tests.
- * Methods are synchronous because the embedded store is; an async adapter would wrap a cache or
- * change these signatures in one place.
+ * them (store/sqlite). Methods are synchronous because the embedded store is; their async face
+ * (asyncStore.ts) is what PostgreSQL implements (store/postgres), and both pass one contract suite
+ * (test/store/contract).
  */
 import type { CallStatsRepository } from './callStats.js';
 import type {

@@ -2,7 +2,7 @@ import type { AccessKeyRecord, AccessKeyStatus } from '../records.js';
 import type { AccessKeyRepository } from '../repositories.js';
 import type { SqliteDatabase } from './database.js';
 
-interface AccessKeyRow {
+export interface AccessKeyRow {
   access_key_id: string;
   account_id: number;
   secret_enc: string;
@@ -10,7 +10,7 @@ interface AccessKeyRow {
   created_at: number;
 }
 
-const toRecord = (r: AccessKeyRow): AccessKeyRecord => ({
+export const toRecord = (r: AccessKeyRow): AccessKeyRecord => ({
   accessKeyId: r.access_key_id,
   accountId: r.account_id,
   secretEnc: r.secret_enc,

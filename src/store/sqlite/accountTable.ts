@@ -11,7 +11,7 @@ import {
 import type { AccountRepository } from '../repositories.js';
 import type { SqliteDatabase } from './database.js';
 
-interface AccountRow {
+export interface AccountRow {
   id: number;
   name: string;
   status: AccountStatus;
@@ -41,7 +41,7 @@ function typeUrlsOf(text: string): Partial<Record<ReceiptType, string>> {
   return urls;
 }
 
-function toRecord(row: AccountRow): AccountRecord {
+export function toRecord(row: AccountRow): AccountRecord {
   return {
     id: row.id,
     name: row.name,

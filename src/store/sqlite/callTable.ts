@@ -3,7 +3,7 @@ import type { CallCursor, CallFilter, CallRecord, CallState } from '../records.j
 import type { CallPatch, CallRepository } from '../repositories.js';
 import type { SqliteDatabase } from './database.js';
 
-interface CallRow {
+export interface CallRow {
   call_id: string;
   account_id: number;
   state: CallState;
@@ -32,7 +32,7 @@ interface CallRow {
   amd: string | null;
 }
 
-const toRecord = (r: CallRow): CallRecord => ({
+export const toRecord = (r: CallRow): CallRecord => ({
   callId: r.call_id,
   accountId: r.account_id,
   state: r.state,
@@ -61,7 +61,7 @@ const toRecord = (r: CallRow): CallRecord => ({
   amd: r.amd,
 });
 
-const PATCH_COLUMNS: Record<keyof CallPatch, string> = {
+export const PATCH_COLUMNS: Record<keyof CallPatch, string> = {
   state: 'state',
   originateAt: 'originate_at',
   ringAt: 'ring_at',

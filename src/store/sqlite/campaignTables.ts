@@ -2,7 +2,7 @@ import type { CampaignRecord, CampaignRowRecord, CampaignRowState, CampaignState
 import type { CampaignRepository, CampaignRowPatch } from '../repositories.js';
 import type { SqliteDatabase } from './database.js';
 
-interface CampaignRow {
+export interface CampaignRow {
   id: number;
   account_id: number;
   name: string;
@@ -14,7 +14,7 @@ interface CampaignRow {
   completed_at: number | null;
 }
 
-interface RowRow {
+export interface RowRow {
   campaign_id: number;
   row_no: number;
   called_number: string;
@@ -29,7 +29,7 @@ interface RowRow {
   updated_at: number;
 }
 
-const toCampaign = (r: CampaignRow): CampaignRecord => ({
+export const toCampaign = (r: CampaignRow): CampaignRecord => ({
   id: r.id,
   accountId: r.account_id,
   name: r.name,
@@ -41,7 +41,7 @@ const toCampaign = (r: CampaignRow): CampaignRecord => ({
   completedAt: r.completed_at,
 });
 
-const toRow = (r: RowRow): CampaignRowRecord => ({
+export const toRow = (r: RowRow): CampaignRowRecord => ({
   campaignId: r.campaign_id,
   rowNo: r.row_no,
   calledNumber: r.called_number,
@@ -56,7 +56,7 @@ const toRow = (r: RowRow): CampaignRowRecord => ({
   updatedAt: r.updated_at,
 });
 
-const ROW_COLUMNS: Record<keyof CampaignRowPatch, string> = {
+export const ROW_COLUMNS: Record<keyof CampaignRowPatch, string> = {
   state: 'state',
   attempts: 'attempts',
   nextAt: 'next_at',

@@ -2,7 +2,7 @@ import type { ConsoleRole, ConsoleSessionRecord, ConsoleUserRecord } from '../re
 import type { ConsoleSessionRepository, ConsoleUserRepository } from '../repositories.js';
 import type { SqliteDatabase } from './database.js';
 
-interface UserRow {
+export interface UserRow {
   name: string;
   password_hash: string;
   role: ConsoleRole;
@@ -10,7 +10,7 @@ interface UserRow {
   created_at: number;
 }
 
-const toUser = (r: UserRow): ConsoleUserRecord => ({
+export const toUser = (r: UserRow): ConsoleUserRecord => ({
   name: r.name,
   passwordHash: r.password_hash,
   role: r.role,
@@ -51,7 +51,7 @@ export class SqliteConsoleUserRepository implements ConsoleUserRepository {
   }
 }
 
-interface SessionRow {
+export interface SessionRow {
   token_hash: string;
   user_name: string;
   csrf_token: string;

@@ -3,7 +3,7 @@ import type { DialogScriptRecord } from '../records.js';
 import type { DialogScriptRepository } from '../repositories.js';
 import type { SqliteDatabase } from './database.js';
 
-interface Row {
+export interface Row {
   id: string;
   account_id: number;
   name: string;
@@ -13,7 +13,7 @@ interface Row {
   updated_at: number;
 }
 
-const toRecord = (r: Row): DialogScriptRecord => ({
+export const toRecord = (r: Row): DialogScriptRecord => ({
   id: r.id,
   accountId: r.account_id,
   name: r.name,

@@ -2,14 +2,14 @@ import type { DisplayNumberRecord } from '../records.js';
 import type { DisplayNumberRepository } from '../repositories.js';
 import type { SqliteDatabase } from './database.js';
 
-interface NumberRow {
+export interface NumberRow {
   number: string;
   account_id: number;
   inbound: number;
   created_at: number;
 }
 
-const toRecord = (r: NumberRow): DisplayNumberRecord => ({
+export const toRecord = (r: NumberRow): DisplayNumberRecord => ({
   number: r.number,
   accountId: r.account_id,
   inbound: r.inbound === 1,

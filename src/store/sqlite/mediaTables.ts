@@ -7,7 +7,7 @@ import type { AsrModelRecord, TtsTemplateRecord, VoiceFileRecord } from '../reco
 import type { AsrModelRepository, TtsTemplateRepository, VoiceFileRepository } from '../repositories.js';
 import type { SqliteDatabase } from './database.js';
 
-interface VoiceFileRow {
+export interface VoiceFileRow {
   id: string;
   account_id: number;
   name: string;
@@ -16,7 +16,7 @@ interface VoiceFileRow {
   created_at: number;
 }
 
-const toVoiceFile = (r: VoiceFileRow): VoiceFileRecord => ({
+export const toVoiceFile = (r: VoiceFileRow): VoiceFileRecord => ({
   id: r.id,
   accountId: r.account_id,
   name: r.name,
@@ -64,7 +64,7 @@ export class SqliteVoiceFileRepository implements VoiceFileRepository {
   }
 }
 
-interface AsrModelRow {
+export interface AsrModelRow {
   id: string;
   account_id: number;
   name: string;
@@ -72,7 +72,7 @@ interface AsrModelRow {
   created_at: number;
 }
 
-const toAsrModel = (r: AsrModelRow): AsrModelRecord => ({
+export const toAsrModel = (r: AsrModelRow): AsrModelRecord => ({
   id: r.id,
   accountId: r.account_id,
   name: r.name,
@@ -125,7 +125,7 @@ export class SqliteAsrModelRepository implements AsrModelRepository {
   }
 }
 
-interface TtsTemplateRow {
+export interface TtsTemplateRow {
   id: string;
   account_id: number;
   name: string;
@@ -133,7 +133,7 @@ interface TtsTemplateRow {
   created_at: number;
 }
 
-const toTtsTemplate = (r: TtsTemplateRow): TtsTemplateRecord => ({
+export const toTtsTemplate = (r: TtsTemplateRow): TtsTemplateRecord => ({
   id: r.id,
   accountId: r.account_id,
   name: r.name,

@@ -2,16 +2,16 @@ import type { CallDecisionRecord, DncRecord } from '../records.js';
 import type { PolicyRepository } from '../repositories.js';
 import type { SqliteDatabase } from './database.js';
 
-const VERSION_KEY = 'policy_version';
+export const VERSION_KEY = 'policy_version';
 
-interface DncRow {
+export interface DncRow {
   account_id: number;
   number: string;
   reason: string;
   created_at: number;
 }
 
-const toDnc = (r: DncRow): DncRecord => ({
+export const toDnc = (r: DncRow): DncRecord => ({
   accountId: r.account_id,
   number: r.number,
   reason: r.reason,

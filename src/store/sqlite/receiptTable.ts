@@ -2,7 +2,7 @@ import type { ReceiptRecord, ReceiptState, ReceiptType } from '../records.js';
 import type { ReceiptRepository } from '../repositories.js';
 import type { SqliteDatabase } from './database.js';
 
-interface ReceiptRow {
+export interface ReceiptRow {
   id: number;
   receipt_id: string;
   account_id: number;
@@ -18,7 +18,7 @@ interface ReceiptRow {
   delivered_at: number | null;
 }
 
-const toRecord = (r: ReceiptRow): ReceiptRecord => ({
+export const toRecord = (r: ReceiptRow): ReceiptRecord => ({
   id: r.id,
   receiptId: r.receipt_id,
   accountId: r.account_id,

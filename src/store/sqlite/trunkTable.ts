@@ -12,7 +12,7 @@ import {
 import type { TrunkRepository } from '../repositories.js';
 import type { SqliteDatabase } from './database.js';
 
-interface TrunkRow {
+export interface TrunkRow {
   name: string;
   host: string;
   port: number;
@@ -39,7 +39,7 @@ interface TrunkRow {
   tls_key_file: string | null;
 }
 
-interface RegistrationRow {
+export interface RegistrationRow {
   reg_state: TrunkRegistrationState | null;
   reg_expires_s: number | null;
   reg_last_error: string | null;
@@ -48,7 +48,7 @@ interface RegistrationRow {
   reg_updated_at: number | null;
 }
 
-const toRecord = (r: TrunkRow): TrunkRecord => ({
+export const toRecord = (r: TrunkRow): TrunkRecord => ({
   name: r.name,
   host: r.host,
   port: r.port,

@@ -1,0 +1,122 @@
+/**
+ * The call queue shared by every node (issue 15, distributed mode): the `queued` calls in
+ * PostgreSQL, claimed with `FOR UPDATE SKIP LOCKED`, and a trunk's limits held across all nodes.
+ *
+ * - `claim`: a scheduler takes the oldest queued calls nobody holds (or whose hold lapsed: its node
+ *   died), marking them its own until `holdMs` from now. Claimers never wait on each other and never
+ *   get the same call: a row locked by another claimer is skipped, and one claimed meanwhile fails
+ *   the re-check PostgreSQL makes after the lock.
+ * - `start`: the moment a claimed call may be dialled on a trunk. Under the trunk's advisory lock, in
+ *   one statement on the database's clock, it counts the trunk's starts within the last second and
+ *   its calls in progress; below both limits it records the start and the call becomes `dialing`.
+ *   Every start is checked against all starts before it within one second, on one clock, so no
+ *   one-second window (sliding, as carriers count) ever holds more than `cps` starts, whichever
+ *   nodes made them (BullMQ's limiter let 15 into one second at 10/s).
+ */
+import type pg from 'pg';
+import type { CallRecord } from '../records.js';
+import { type CallRow, toRecord as toCall } from '../sqlite/callTable.js';
+import { inTransaction } from './pgStore.js';
+import { one, rows } from './rows.js';
+
+/** Now on the database's clock, epoch ms: one clock for every node. */
+const NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
+const IN_PROGRESS = "('dialing', 'ringing', 'early_media', 'answered')";
+
+export interface TrunkLimits {
+  name: string;
+  /** Starts at most within any one second. */
+  cps: number;
+  /** Calls in progress at most. */
+  maxCalls: number;
+}
+
+export type StartResult =
+  /** The call is `dialing` on the trunk; `at` is its start (epoch ms, the database's clock). */
+  | { started: true; at: number }
+  /** The trunk's second is full: ask again in `retryInMs`. */
+  | { started: false; reason: 'cps'; retryInMs: number }
+  /** The trunk has `maxCalls` calls in progress: ask again when one ends. */
+  | { started: false; reason: 'busy' }
+  /** The call is no longer queued, or another node holds it now. */
+  | { started: false; reason: 'gone' };
+
+export class PgCallQueue {
+  readonly #pool: pg.Pool;
+  readonly #node: string;
+
+  /** `node` names this scheduler in the calls it holds (a node id unique in the cluster). */
+  constructor(pool: pg.Pool, node: string) {
+    this.#pool = pool;
+    this.#node = node;
+  }
+
+  /** Up to `limit` queued calls, oldest first, now held by this node for `holdMs`. */
+  async claim(limit: number, holdMs: number): Promise<CallRecord[]> {
+    const claimed = await rows<CallRow>(
+      this.#pool,
+      `UPDATE calls SET claimed_by = $1, claimed_until = ${NOW_MS} + $2::bigint
+       WHERE call_id IN (
+         SELECT call_id FROM calls
+         WHERE state = 'queued' AND (claimed_until IS NULL OR claimed_until < ${NOW_MS})
+         ORDER BY created_at, call_id LIMIT $3
+         FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [this.#node, holdMs, limit],
+    );
+    return claimed.map(toCall).sort((a, b) => a.createdAt - b.createdAt || (a.callId < b.callId ? -1 : 1));
+  }
+
+  /** Gives a held call back to the queue (another node may claim it at once). */
+  async release(callId: string): Promise<void> {
+    await this.#pool.query(
+      `UPDATE calls SET claimed_by = NULL, claimed_until = NULL
+       WHERE call_id = $1 AND claimed_by = $2 AND state = 'queued'`,
+      [callId, this.#node],
+    );
+  }
+
+  /** Starts a call this node holds on `trunk`, if the trunk's limits allow it now. */
+  async start(callId: string, trunk: TrunkLimits): Promise<StartResult> {
+    return inTransaction(this.#pool, async (db) => {
+      // One start at a time per trunk, cluster-wide; other trunks are not held up.
+      await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`smartcall.trunk:${trunk.name}`]);
+      const held = await one<{ state: string; claimed_by: string | null }>(
+        db,
+        'SELECT state, claimed_by FROM calls WHERE call_id = $1 FOR UPDATE',
+        [callId],
+      );
+      if (held?.state !== 'queued' || held.claimed_by !== this.#node)
+        return { started: false, reason: 'gone' };
+      const r = (await one<{ window: number; busy: number; wait_ms: number | null; at_ms: number | null }>(
+        db,
+        `WITH now AS (SELECT clock_timestamp() AS t),
+         win AS (SELECT count(*) AS n, min(s.at) AS oldest FROM trunk_starts s, now
+                 WHERE s.trunk = $1 AND s.at > now.t - interval '1 second'),
+         busy AS (SELECT count(*) AS n FROM calls WHERE trunk = $1 AND state IN ${IN_PROGRESS}),
+         ins AS (INSERT INTO trunk_starts (trunk, call_id, node, at)
+                 SELECT $1, $2, $3, now.t FROM now, win, busy WHERE win.n < $4 AND busy.n < $5
+                 RETURNING at)
+         SELECT win.n AS window, busy.n AS busy,
+           ceil(extract(epoch FROM (win.oldest + interval '1 second' - now.t)) * 1000)::bigint AS wait_ms,
+           (SELECT round(extract(epoch FROM at) * 1000)::bigint FROM ins) AS at_ms
+         FROM now, win, busy`,
+        [trunk.name, callId, this.#node, trunk.cps, trunk.maxCalls],
+      ))!;
+      if (r.at_ms === null) {
+        if (r.busy >= trunk.maxCalls) return { started: false, reason: 'busy' };
+        return { started: false, reason: 'cps', retryInMs: Math.max(1, r.wait_ms ?? 1) };
+      }
+      await db.query(
+        `UPDATE calls SET state = 'dialing', trunk = $2, originate_at = $3, claimed_until = NULL WHERE call_id = $1`,
+        [callId, trunk.name, r.at_ms],
+      );
+      // Starts older than the window are only history; a minute of it is kept for inspection.
+      await db.query(
+        `DELETE FROM trunk_starts WHERE trunk = $1 AND at < clock_timestamp() - interval '1 minute'`,
+        [trunk.name],
+      );
+      return { started: true, at: r.at_ms };
+    });
+  }
+}
