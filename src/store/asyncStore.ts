@@ -7,8 +7,10 @@ import type { CallStatsRepository } from './callStats.js';
 import type {
   AccessKeyRepository,
   AccountRepository,
+  AmdSettingsRepository,
   AsrModelRepository,
   CallbackExchangeRepository,
+  CallEventRepository,
   CallRepository,
   CampaignRepository,
   ConsoleSessionRepository,
@@ -41,12 +43,14 @@ export interface AsyncRepositories {
   readonly calls: Async<CallRepository>;
   readonly trunks: Async<TrunkRepository>;
   readonly callbackExchanges: Async<CallbackExchangeRepository>;
+  readonly callEvents: Async<CallEventRepository>;
   readonly receipts: Async<ReceiptRepository>;
   readonly consoleUsers: Async<ConsoleUserRepository>;
   readonly consoleSessions: Async<ConsoleSessionRepository>;
   readonly callStats: Async<CallStatsRepository>;
   readonly policies: Async<PolicyRepository>;
   readonly campaigns: Async<CampaignRepository>;
+  readonly amdSettings: Async<AmdSettingsRepository>;
 }
 
 export interface AsyncStore extends AsyncRepositories {

@@ -18,12 +18,14 @@ const REPOSITORIES = [
   'calls',
   'trunks',
   'callbackExchanges',
+  'callEvents',
   'receipts',
   'consoleUsers',
   'consoleSessions',
   'callStats',
   'policies',
   'campaigns',
+  'amdSettings',
 ] as const satisfies readonly (keyof AsyncRepositories)[];
 
 /** Wraps every method of a synchronous repository: its result, or its throw, as a Promise. */
@@ -64,12 +66,14 @@ class SqliteAsyncStore implements AsyncStore {
   declare readonly calls: AsyncStore['calls'];
   declare readonly trunks: AsyncStore['trunks'];
   declare readonly callbackExchanges: AsyncStore['callbackExchanges'];
+  declare readonly callEvents: AsyncStore['callEvents'];
   declare readonly receipts: AsyncStore['receipts'];
   declare readonly consoleUsers: AsyncStore['consoleUsers'];
   declare readonly consoleSessions: AsyncStore['consoleSessions'];
   declare readonly callStats: AsyncStore['callStats'];
   declare readonly policies: AsyncStore['policies'];
   declare readonly campaigns: AsyncStore['campaigns'];
+  declare readonly amdSettings: AsyncStore['amdSettings'];
 
   constructor(store: Store) {
     this.#store = store;

@@ -45,6 +45,7 @@ const CALL_COLUMNS: readonly (keyof CallRecord)[] = [
   'recordPath',
   'recordBeginAt',
   'parallelLegHangupCause',
+  'amd',
 ];
 const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const INSERT_CALL = `INSERT INTO calls (${CALL_COLUMNS.map(snake).join(', ')})

@@ -5,6 +5,8 @@
  */
 import type pg from 'pg';
 import type { AsyncRepositories, AsyncStore } from '../asyncStore.js';
+import { PgAmdSettingsRepository } from './amdSettingsTable.js';
+import { PgCallEventRepository } from './callEventTable.js';
 import { PgCallStatsRepository } from './callStatsTable.js';
 import { PgCallbackExchangeRepository, PgCallRepository, PgReceiptRepository } from './callTables.js';
 import { PgCampaignRepository } from './campaignTables.js';
@@ -40,12 +42,14 @@ function repositories(db: Queryable, begin: Begin): AsyncRepositories {
     calls: new PgCallRepository(db),
     trunks: new PgTrunkRepository(db, begin),
     callbackExchanges: new PgCallbackExchangeRepository(db),
+    callEvents: new PgCallEventRepository(db),
     receipts: new PgReceiptRepository(db),
     consoleUsers: new PgConsoleUserRepository(db),
     consoleSessions: new PgConsoleSessionRepository(db),
     callStats: new PgCallStatsRepository(db),
     policies: new PgPolicyRepository(db, begin),
     campaigns: new PgCampaignRepository(db, begin),
+    amdSettings: new PgAmdSettingsRepository(db),
   };
 }
 
@@ -86,12 +90,14 @@ export class PgStore implements AsyncStore {
   readonly calls;
   readonly trunks;
   readonly callbackExchanges;
+  readonly callEvents;
   readonly receipts;
   readonly consoleUsers;
   readonly consoleSessions;
   readonly callStats;
   readonly policies;
   readonly campaigns;
+  readonly amdSettings;
 
   private constructor(pool: pg.Pool) {
     this.pool = pool;
@@ -107,12 +113,14 @@ export class PgStore implements AsyncStore {
     this.calls = r.calls;
     this.trunks = r.trunks;
     this.callbackExchanges = r.callbackExchanges;
+    this.callEvents = r.callEvents;
     this.receipts = r.receipts;
     this.consoleUsers = r.consoleUsers;
     this.consoleSessions = r.consoleSessions;
     this.callStats = r.callStats;
     this.policies = r.policies;
     this.campaigns = r.campaigns;
+    this.amdSettings = r.amdSettings;
   }
 
   /** Connects to `url` (postgres://…) and applies the migrations not yet applied. */
