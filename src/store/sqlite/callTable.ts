@@ -115,17 +115,18 @@ export class SqliteCallRepository implements CallRepository {
       `INSERT OR IGNORE INTO calls (call_id, account_id, state, called_number, called_show_number, out_id,
         dynamic_id, request, created_at, originate_at, ring_at, answer_at, end_at, status_code,
         smart_status_code, status_msg, hangup_direction, trunk, sip_status, sip_reason, dtmf, early_media_code,
-        record_path, record_begin_at, parallel_leg_hangup_cause)
+        record_path, record_begin_at, parallel_leg_hangup_cause, amd)
        VALUES (@callId, @accountId, @state, @calledNumber, @calledShowNumber, @outId, @dynamicId, @request,
         @createdAt, @originateAt, @ringAt, @answerAt, @endAt, @statusCode, @smartStatusCode, @statusMsg,
         @hangupDirection, @trunk, @sipStatus, @sipReason, @dtmf, @earlyMediaCode, @recordPath, @recordBeginAt,
-        @parallelLegHangupCause)`,
+        @parallelLegHangupCause, @amd)`,
     );
     this.#find = db.prepare<[string], CallRow>('SELECT * FROM calls WHERE call_id = ?');
   }
 
   insert(record: CallRecord): boolean {
-    return this.#insert.run(record).changes === 1;
+    // `amd` is optional in a record (calls made before detection existed): stored as null.
+    return this.#insert.run(record.amd === undefined ? { ...record, amd: null } : record).changes === 1;
   }
 
   find(callId: string): CallRecord | undefined {

@@ -8,8 +8,12 @@ import { after, before, test } from 'node:test';
 import { PG_MIGRATIONS } from '../../../src/store/postgres/migrations.js';
 import { migratePg, openPool } from '../../../src/store/postgres/pgDatabase.js';
 import { PgStore } from '../../../src/store/postgres/pgStore.js';
+import { PgAccountRepository } from '../../../src/store/postgres/tenancyTables.js';
+import type { CallRecord } from '../../../src/store/records.js';
+import type { CallPatch } from '../../../src/store/repositories.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqliteStore.js';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { assertRollupsAgree, placeCalls, ROLLUP_START } from '../contract/rollupContract.js';
 
 let server: TestPostgres;
 before(async () => {
@@ -100,4 +104,50 @@ test('a store whose database does not exist fails to open with the cause', async
     PgStore.open(`postgres://postgres@127.0.0.1:${server.port}/no_such_db`),
     /database "no_such_db" does not exist/,
   );
+});
+
+test('calls stored before the roll-ups existed are counted once migration 3 runs', async () => {
+  const url = await server.createDatabase('rollup_fill');
+  const pool = openPool(url, { max: 1 });
+  let store: PgStore | undefined;
+  try {
+    await migratePg(
+      pool,
+      PG_MIGRATIONS.filter((m) => m.version < 3),
+    );
+    const accounts = [
+      (await new PgAccountRepository(pool).create({ name: 'a1', now: ROLLUP_START })).id,
+      (await new PgAccountRepository(pool).create({ name: 'a2', now: ROLLUP_START })).id,
+    ];
+    // The calls table before migration 3 (no amd column): written column by column.
+    const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    const write = async (sql: (cols: string[]) => string, entries: [string, unknown][], extra: unknown[]) => {
+      const kept = entries.filter(([k, v]) => k !== 'amd' && v !== undefined);
+      await pool.query(sql(kept.map(([k]) => snake(k))), [...kept.map(([, v]) => v), ...extra]);
+      return true;
+    };
+    const oldCalls = {
+      insert: (c: CallRecord) =>
+        write(
+          (cols) => `INSERT INTO calls (${cols}) VALUES (${cols.map((_, i) => `$${i + 1}`)})`,
+          Object.entries(c),
+          [],
+        ),
+      update: (callId: string, patch: CallPatch) =>
+        write(
+          (cols) =>
+            `UPDATE calls SET ${cols.map((c, i) => `${c} = $${i + 1}`)} WHERE call_id = $${cols.length + 1}`,
+          Object.entries(patch),
+          [callId],
+        ),
+    };
+    await placeCalls(oldCalls as never, accounts, 11, 400);
+    assert.deepEqual(await migratePg(pool), [3]);
+    store = await PgStore.open(url, { poolSize: 2 });
+    await placeCalls(store.calls, accounts, 12, 400); // and calls after it
+    await assertRollupsAgree(store, accounts, 200);
+  } finally {
+    await store?.close();
+    await pool.end();
+  }
 });
