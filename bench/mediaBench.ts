@@ -304,9 +304,10 @@ async function main(): Promise<void> {
     }
     const bestOf = (steps: StepResult[]) => [...steps].reverse().find((r) => r.held);
     const one = bestOf(runs.find((r) => r.workers === 1)!.steps);
+    const main = BASELINE ? bestOf(runs.find((r) => r.workers === 0)!.steps) : undefined;
     const all = bestOf(runs.at(-1)!.steps);
     console.log(
-      `held with p99 ≤ ${P99_LIMIT_MS} ms and loss < 0.1%: ${one?.calls ?? 0} calls on 1 media worker, ` +
+      `held with p99 ≤ ${P99_LIMIT_MS} ms and loss < 0.1%: ${BASELINE ? `${main?.calls ?? 0} calls on the main thread, ` : ''}${one?.calls ?? 0} on 1 media worker, ` +
         `${all?.calls ?? 0} on ${WORKERS}; ceiling ÷ 100 = ${ceilingCalls.toFixed(0)}`,
     );
     console.log(
@@ -314,6 +315,10 @@ async function main(): Promise<void> {
         bench: 'media',
         packetCeilingPps: ceiling,
         workers: WORKERS,
+        ...(BASELINE && {
+          maxCallsMainThread: main?.calls ?? 0,
+          cpuPerCallPctMainThread: Number((main?.cpuPerCallPct ?? 0).toFixed(4)),
+        }),
         maxCallsOneWorker: one?.calls ?? 0,
         maxCalls: all?.calls ?? 0,
         ceilingFraction: Number(((all?.calls ?? 0) / ceilingCalls).toFixed(3)),
