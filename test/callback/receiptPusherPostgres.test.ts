@@ -88,8 +88,12 @@ test("receipts in PostgreSQL are pushed, retried after a failure, and a call's a
       'the first push failed; the retry kept the order',
     );
     assert.ok(pusher.stats.failedBatches >= 1);
-    const states = (await store.receipts.listByCall('c1')).map((r) => [r.state, r.attempts]);
-    assert.deepEqual(states, [
+    // The receiver has the bodies before the pusher has written down its success: wait for that.
+    const states = async () => (await store.receipts.listByCall('c1')).map((r) => [r.state, r.attempts]);
+    const deadline = systemClock.now() + 5000;
+    while ((await states()).some(([s]) => s !== 'delivered') && systemClock.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(await states(), [
       ['delivered', 2],
       ['delivered', 2],
       ['delivered', 1],
