@@ -1,6 +1,6 @@
 /** The virtual phone network: a loopback SIP carrier whose numbers are scripted personas. */
 
-export { BUILTIN_NUMBERS, BUILTIN_PERSONAS_YAML, builtinPersonas } from './builtinPersonas.js';
+export { AMD_PERSONAS, BUILTIN_NUMBERS, BUILTIN_PERSONAS_YAML, builtinPersonas } from './builtinPersonas.js';
 export { CallArchive, findArchivedCall, listArchive, readTimelineFile } from './callArchive.js';
 export { CallTimeline, type TimelineEvent, type TimelineEventType } from './callTimeline.js';
 export {
