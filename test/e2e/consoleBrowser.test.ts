@@ -8,24 +8,15 @@
  * pictures the docs show without dirtying the tree on every run).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { systemClock } from '../../src/clock/clock.js';
 import { ConsoleUsers } from '../../src/console/consoleUsers.js';
+import { checkScreen, launchChromium, screenshots } from '../helpers/consoleBrowser.js';
 import { type E2e, startE2e } from '../helpers/e2eHarness.js';
 
-const SHOTS =
-  process.env.CONSOLE_SCREENSHOTS === '1'
-    ? fileURLToPath(new URL('../../../docs/console/', import.meta.url))
-    : `${mkdtempSync(join(tmpdir(), 'console-shots-'))}/`;
-const AXE = readFileSync(
-  fileURLToPath(new URL('../../../node_modules/axe-core/axe.min.js', import.meta.url)),
-  'utf8',
-);
+const shots = screenshots();
+const SHOTS = shots.dir;
 
 let e2e: E2e;
 let browser: Browser;
@@ -59,43 +50,16 @@ before(async () => {
     role: 'viewer',
     account: 'other',
   });
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
   await e2e?.close();
-  if (process.env.CONSOLE_SCREENSHOTS !== '1') rmSync(SHOTS, { recursive: true, force: true });
+  shots.remove();
 });
 
-/** axe-core's serious and critical violations on the page as it is now. */
-async function accessibilityProblems(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol: the console's CSP (script-src 'self') stays on.
-  await page.evaluate(AXE);
-  return page.evaluate(`(async () => {
-    const r = await axe.run(document);
-    return r.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => v.impact + ' ' + v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', '));
-  })()`);
-}
-
-async function screen(page: Page, name: string): Promise<void> {
-  assert.deepEqual(await accessibilityProblems(page), [], `axe on ${name}`);
-  await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
-}
+const screen = (page: Page, name: string) => checkScreen(page, name, SHOTS);
 
 test('log in, find the call, open its detail, play its recording; another account gets 403', async () => {
   const login = e2e.running.consoleLogin!;

@@ -5,25 +5,19 @@
  * serious or critical violation. Screenshots go to docs/console/ only with CONSOLE_SCREENSHOTS=1.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { systemClock } from '../../src/clock/clock.js';
 import { encodeWav } from '../../src/media/wavWriter.js';
 import { call } from '../console/consoleHarness.js';
+import { checkScreen, launchChromium, screenshots } from '../helpers/consoleBrowser.js';
 import { type E2e, startE2e } from '../helpers/e2eHarness.js';
 
-const SHOTS =
-  process.env.CONSOLE_SCREENSHOTS === '1'
-    ? fileURLToPath(new URL('../../../docs/console/', import.meta.url))
-    : `${mkdtempSync(join(tmpdir(), 'console-shots-'))}/`;
-const AXE = readFileSync(
-  fileURLToPath(new URL('../../../node_modules/axe-core/axe.min.js', import.meta.url)),
-  'utf8',
-);
+const shots = screenshots();
+const SHOTS = shots.dir;
 
 let e2e: E2e;
 let browser: Browser;
@@ -63,42 +57,17 @@ before(async () => {
         createdAt: at + 9000,
       });
   }
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
   await e2e?.close();
   rmSync(work, { recursive: true, force: true });
-  if (process.env.CONSOLE_SCREENSHOTS !== '1') rmSync(SHOTS, { recursive: true, force: true });
+  shots.remove();
 });
 
-async function accessibilityProblems(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  return page.evaluate(`(async () => {
-    const r = await axe.run(document);
-    return r.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => v.impact + ' ' + v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', '));
-  })()`);
-}
-
-async function screen(page: Page, name: string, shot = false): Promise<void> {
-  assert.deepEqual(await accessibilityProblems(page), [], `axe on ${name}`);
-  if (shot) await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
-}
+const screen = (page: Page, name: string, shot = false) => checkScreen(page, name, shot ? SHOTS : undefined);
 
 test('overview charts, an AccessKey secret shown once, and every resources screen passes axe', async () => {
   const login = e2e.running.consoleLogin!;
