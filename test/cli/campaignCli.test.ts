@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { newQueuedCall } from '../../src/calls/newCall.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import { tempDir } from '../helpers/tempDir.js';
 
@@ -270,33 +271,18 @@ test('admin call show prints the call with every policy decision', () => {
   const store = SqliteStore.open(dir.path);
   try {
     const account = store.accounts.findByName('acme')!.id;
-    store.calls.insert({
-      callId: '100^200',
-      accountId: account,
-      state: 'queued',
-      calledNumber: '13800000001',
-      calledShowNumber: '057100000001',
-      outId: null,
-      dynamicId: null,
-      request: '{}',
-      createdAt: 1_750_000_000_000,
-      originateAt: null,
-      ringAt: null,
-      answerAt: null,
-      endAt: null,
-      statusCode: null,
-      smartStatusCode: null,
-      statusMsg: null,
-      hangupDirection: null,
-      trunk: null,
-      sipStatus: null,
-      sipReason: null,
-      dtmf: null,
-      earlyMediaCode: null,
-      recordPath: null,
-      recordBeginAt: null,
-      parallelLegHangupCause: null,
-    });
+    store.calls.insert(
+      newQueuedCall({
+        callId: '100^200',
+        accountId: account,
+        calledNumber: '13800000001',
+        calledShowNumber: '057100000001',
+        outId: null,
+        dynamicId: null,
+        request: '{}',
+        createdAt: 1_750_000_000_000,
+      }),
+    );
     store.policies.addDecision({
       callId: '100^200',
       at: 1_750_000_000_000,

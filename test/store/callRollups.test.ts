@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { newQueuedCall } from '../../src/calls/newCall.js';
 import type { CallStats, CallStatsQuery } from '../../src/store/callStats.js';
 import type { CallRecord, CallState } from '../../src/store/records.js';
 import { migrate, openDatabase } from '../../src/store/sqlite/database.js';
@@ -32,33 +33,16 @@ function random(seed: number): () => number {
 }
 
 function blank(callId: string, accountId: number, createdAt: number): CallRecord {
-  return {
+  return newQueuedCall({
     callId,
     accountId,
-    state: 'queued',
     calledNumber: '13800000000',
     calledShowNumber: '057188880000',
     outId: null,
     dynamicId: null,
     request: '{}',
     createdAt,
-    originateAt: null,
-    ringAt: null,
-    answerAt: null,
-    endAt: null,
-    statusCode: null,
-    smartStatusCode: null,
-    statusMsg: null,
-    hangupDirection: null,
-    trunk: null,
-    sipStatus: null,
-    sipReason: null,
-    dtmf: null,
-    earlyMediaCode: null,
-    recordPath: null,
-    recordBeginAt: null,
-    parallelLegHangupCause: null,
-  };
+  });
 }
 
 /** Calls in every state over two days, most of them dialled within seconds, made through inserts and updates. */
