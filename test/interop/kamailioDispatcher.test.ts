@@ -1,0 +1,126 @@
+/**
+ * The shipped deploy/kamailio/dispatcher.cfg in front of two smartcall nodes: inbound calls are
+ * spread by call load, a node that stops answering OPTIONS is taken out (its calls go to the other
+ * node, none fails), and it is put back once it answers again.
+ *
+ * Each node declines every call (`hangup` to `callin` → 603) after holding it for a second in its
+ * callback, so calls overlap and the load the dispatcher counts is real.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { TrunkAdmin } from '../../src/calls/trunkAdmin.js';
+import { SecretBox } from '../../src/tenancy/secretBox.js';
+import { sipInvite } from '../cli/sipProbe.js';
+import { type ApiHarness, startApiHarness } from '../helpers/apiHarness.js';
+import { CallbackServer } from '../helpers/e2eHarness.js';
+import { startKamailioDispatcher } from '../helpers/kamailioDispatcher.js';
+import { freePort } from '../helpers/ports.js';
+import { type Peer, waitUntil } from '../helpers/sipPeers.js';
+
+const INBOUND = '057100003333';
+
+interface Node {
+  api: ApiHarness;
+  callbacks: CallbackServer;
+  sipPort: number;
+}
+
+let kamailio: Peer;
+let kamailioPort: number;
+let nodeA: Node;
+let nodeB: Node | undefined;
+let nodeBPort: number;
+
+async function startNode(sipPort: number, rtpPortMin: number): Promise<Node> {
+  const callbacks = new CallbackServer();
+  await callbacks.start();
+  callbacks.delayMs = 1000;
+  callbacks.script = (cb) => (cb.contentType === 'callin' ? { action: 'hangup' } : { action: 'donothing' });
+  const api = await startApiHarness({
+    sip: { udpPort: sipPort, tcpPort: sipPort },
+    rtp: { portMin: rtpPortMin, portMax: rtpPortMin + 99 },
+  });
+  api.admin.setCallback('acme', { url: callbacks.url });
+  api.admin.addNumber('acme', INBOUND, { inbound: true });
+  // The dispatcher's INVITEs come from 127.0.0.1: the node's door lets that range in.
+  new TrunkAdmin(api.running.store, SecretBox.forConfig({ dataDir: api.dataDir })).add({
+    name: 'dispatcher',
+    uri: `sip:127.0.0.1:${kamailioPort}`,
+    inboundFrom: ['127.0.0.1/32'],
+    isDefault: true,
+  });
+  return { api, callbacks, sipPort };
+}
+
+async function stopNode(node: Node | undefined): Promise<void> {
+  await node?.api.close();
+  await node?.callbacks.close();
+}
+
+const callins = (node: Node) => node.callbacks.received.filter((c) => c.contentType === 'callin').length;
+
+/** Places `n` calls at once through the dispatcher; resolves their final statuses. */
+async function placeCalls(n: number): Promise<(number | undefined)[]> {
+  const answers = await Promise.all(
+    Array.from({ length: n }, () =>
+      sipInvite({ host: '127.0.0.1', port: kamailioPort, number: INBOUND, timeoutMs: 15_000 }),
+    ),
+  );
+  return answers.map((a) => a?.status);
+}
+
+before(async () => {
+  kamailioPort = await freePort();
+  const portA = await freePort();
+  nodeBPort = await freePort();
+  nodeA = await startNode(portA, 35000);
+  nodeB = await startNode(nodeBPort, 35100);
+  kamailio = await startKamailioDispatcher({
+    port: kamailioPort,
+    nodes: [
+      { uri: `sip:127.0.0.1:${portA}`, duid: 'media-a', maxload: 100 },
+      { uri: `sip:127.0.0.1:${nodeBPort}`, duid: 'media-b', maxload: 100 },
+    ],
+    pingIntervalSeconds: 1,
+    pingThreshold: 1,
+  });
+});
+
+after(async () => {
+  await kamailio?.stop();
+  await stopNode(nodeA);
+  await stopNode(nodeB);
+});
+
+test('calls are spread by load, a dead node is dropped via OPTIONS, and it is put back when it answers again', async () => {
+  // 1. Ten calls at once: each node holds the ones it got for a second, so the least-loaded
+  //    choice alternates between them.
+  const first = await placeCalls(10);
+  assert.deepEqual(first, Array(10).fill(603), kamailio.output().slice(-3000));
+  const a1 = callins(nodeA);
+  const b1 = callins(nodeB!);
+  assert.equal(a1 + b1, 10);
+  assert.ok(a1 >= 4 && b1 >= 4, `spread by load: node A got ${a1}, node B got ${b1}`);
+
+  // 2. Node B stops: the OPTIONS pings find it dead and the dispatcher takes it out.
+  await stopNode(nodeB);
+  nodeB = undefined;
+  await waitUntil(
+    () => /NODE DOWN OPTIONS sip:127\.0\.0\.1:\d+/.test(kamailio.output()),
+    10_000,
+    'node B down',
+  );
+  assert.match(kamailio.output(), new RegExp(`NODE DOWN OPTIONS sip:127\\.0\\.0\\.1:${nodeBPort}`));
+
+  // Every new call goes to node A, and none fails.
+  const second = await placeCalls(6);
+  assert.deepEqual(second, Array(6).fill(603), kamailio.output().slice(-3000));
+  assert.equal(callins(nodeA), a1 + 6);
+
+  // 3. Node B comes back on its address: the pings see it and it takes calls again.
+  nodeB = await startNode(nodeBPort, 35200);
+  await waitUntil(() => /NODE UP OPTIONS sip:127\.0\.0\.1:\d+/.test(kamailio.output()), 10_000, 'node B up');
+  const third = await placeCalls(6);
+  assert.deepEqual(third, Array(6).fill(603), kamailio.output().slice(-3000));
+  assert.ok(callins(nodeB) >= 2, `node B back in the set got ${callins(nodeB)} of 6`);
+});
