@@ -127,6 +127,11 @@ export const configSchema = z
         ringTimeoutSeconds: z.number().int().min(5).max(600).default(60),
         /** Check trunks' OPTIONS keep-alive as each trunk configures it. */
         trunkKeepAlive: z.boolean().default(true),
+        /**
+         * On SIGTERM or SIGINT, the calls in progress get this long to end by themselves while no new
+         * call starts (OPTIONS and INVITEs get 503); the rest are then hung up. 0 hangs up at once.
+         */
+        drainSeconds: z.number().int().min(0).max(86_400).default(30),
         /** Call centres for `parallel_transfer`: cc_name → number dialled through the call's trunk. */
         callCenters: z.record(z.string(), z.string().regex(/^\+?\d{3,20}$/)).default({}),
       })
@@ -224,6 +229,8 @@ export interface ConfigOverrides {
   personasFiles?: string[];
   /** Media worker threads (`auto`: one per core). */
   mediaWorkers?: number | 'auto';
+  /** Seconds the calls in progress get to end on SIGTERM/SIGINT. */
+  drainSeconds?: number;
 }
 
 export class ConfigError extends Error {
@@ -301,6 +308,11 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     ['media', 'workers'],
     mediaWorkersFrom('SMARTCALL_MEDIA_WORKERS', env.SMARTCALL_MEDIA_WORKERS),
   );
+  setPath(
+    input,
+    ['calls', 'drainSeconds'],
+    intFromEnv('SMARTCALL_DRAIN_SECONDS', env.SMARTCALL_DRAIN_SECONDS),
+  );
 
   setPath(input, ['dataDir'], overrides.dataDir);
   setPath(input, ['http', 'port'], overrides.httpPort);
@@ -309,6 +321,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   setPath(input, ['sip', 'tcpPort'], overrides.sipPort);
   setPath(input, ['sip', 'tls', 'port'], overrides.sipTlsPort);
   setPath(input, ['media', 'workers'], overrides.mediaWorkers);
+  setPath(input, ['calls', 'drainSeconds'], overrides.drainSeconds);
   if (overrides.personasFiles) {
     // Flag files come on top of the config file's, as `smartcall phonenet --personas` adds them.
     const fromFile = (input.phonenet as { personasFiles?: unknown } | undefined)?.personasFiles;

@@ -29,6 +29,7 @@ import { trunkDial } from './calls/trunkDial.js';
 import { TrunkMonitor } from './calls/trunkMonitor.js';
 import { TrunkRegistrar } from './calls/trunkRegistrar.js';
 import { type Clock, systemClock } from './clock/clock.js';
+import { within } from './clock/within.js';
 import { type Config, mediaWorkerCount, networkAddresses } from './config.js';
 import { CallTranscripts } from './console/callTranscripts.js';
 import { registerConsoleRoutes } from './console/consoleRoutes.js';
@@ -93,6 +94,14 @@ export interface RunningSmartcall {
   gate: PolicyGate;
   /** Runs the stored campaigns (started with the dialer). */
   campaigns: CampaignRunner;
+  /**
+   * Takes no new call and lets the calls in progress end by themselves, for at most `timeoutMs`:
+   * out-of-dialog INVITEs and OPTIONS get 503 (a dispatcher in front takes this node out), the
+   * dialer and the campaigns start nothing more (queued calls stay queued in the store for the next
+   * start, or for another node). Resolves how many calls were still up when the time ran out;
+   * `close()` then hangs those up as it always does.
+   */
+  drain(timeoutMs: number): Promise<{ left: number }>;
   close(): Promise<void>;
 }
 
@@ -138,8 +147,10 @@ class Shutdown {
   }
   async run(log: Logger): Promise<void> {
     for (const step of this.#steps.reverse()) {
+      const t0 = systemClock.now();
       try {
         await step.run();
+        log.debug({ step: step.name, ms: Math.round(systemClock.now() - t0) }, 'stopped');
       } catch (err) {
         log.error({ err, step: step.name }, 'error while stopping');
       }
@@ -498,6 +509,23 @@ export async function startSmartcall(
       metrics,
       gate,
       campaigns,
+      async drain(timeoutMs) {
+        telephony.ua.refuseNewCalls(Math.max(1, Math.ceil(timeoutMs / 1000)));
+        campaigns?.stop();
+        const ended = Promise.all([dialer.stop(), inbound.stop()]);
+        const calls = sessionDeps.live.size;
+        log.info(
+          { calls, timeoutSeconds: timeoutMs / 1000 },
+          'draining: no new calls; the calls in progress may end by themselves',
+        );
+        if (await within(ended, timeoutMs, systemClock)) {
+          log.info({ calls }, 'drained: every call has ended');
+          return { left: 0 };
+        }
+        const left = sessionDeps.live.size;
+        log.warn({ left }, 'drain time is up: the calls still in progress are hung up');
+        return { left };
+      },
       async close() {
         await shutdown.run(log);
         log.info('smartcall stopped');

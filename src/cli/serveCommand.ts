@@ -36,6 +36,16 @@ export function registerServeCommand(program: Command): void {
         }
       },
     )
+    .option(
+      '--drain-seconds <seconds>',
+      'on SIGTERM/SIGINT, how long the calls in progress may go on while no new call starts; 0 hangs up at once (env SMARTCALL_DRAIN_SECONDS, default 30)',
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n > 86_400)
+          throw new InvalidArgumentError('must be a whole number of seconds from 0 to 86400');
+        return n;
+      },
+    )
     .option('--phonenet <file...>', 'persona files (YAML/JSON) for the embedded virtual phone network')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .option(
@@ -53,6 +63,7 @@ export function registerServeCommand(program: Command): void {
         sipPort?: number;
         sipTlsPort?: number;
         mediaWorkers?: number | 'auto';
+        drainSeconds?: number;
         phonenet?: string[];
         logLevel?: string;
         logFormat?: string;
@@ -64,6 +75,7 @@ export function registerServeCommand(program: Command): void {
         sipPort: o.sipPort,
         sipTlsPort: o.sipTlsPort,
         mediaWorkers: o.mediaWorkers,
+        drainSeconds: o.drainSeconds,
         personasFiles: o.phonenet,
         logLevel: o.logLevel,
         logFormat: o.logFormat,
@@ -115,16 +127,36 @@ export function registerServeCommand(program: Command): void {
           ].join('\n') + '\n',
         );
       }
-      let stopping = false;
-      stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
+      // The first signal drains (no new calls; those in progress may end, for drainSeconds), the
+      // second stops at once: a supervisor's SIGTERM lets calls finish, an impatient Ctrl-C twice
+      // does not wait.
+      let draining = false;
+      let closing = false;
+      const closeNow = (signal: string) => {
+        if (closing) return;
+        closing = true;
         log.info({ signal }, 'stopping');
         running.close().then(
           () => process.exit(0),
           (err) => {
             log.error({ err }, 'error while stopping');
             process.exit(1);
+          },
+        );
+      };
+      stop = (signal: string) => {
+        const drainMs = config.calls.drainSeconds * 1000;
+        if (draining || drainMs === 0) {
+          closeNow(signal);
+          return;
+        }
+        draining = true;
+        log.info({ signal }, 'stopping after the calls in progress (send the signal again to stop now)');
+        running.drain(drainMs).then(
+          () => closeNow(signal),
+          (err) => {
+            log.error({ err }, 'error while draining');
+            closeNow(signal);
           },
         );
       };

@@ -111,6 +111,8 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   readonly #admitInvite: InviteGate | undefined;
   #refusedInvites = 0;
   #closed = false;
+  /** Set while the node drains: new calls and OPTIONS get 503 with this Retry-After. */
+  #unavailableFor: number | undefined;
 
   private constructor(options: SipUserAgentOptions) {
     super();
@@ -281,6 +283,17 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   }
 
   /** Counts for leak checks and metrics. */
+  /**
+   * While `retryAfterSeconds` is set, out-of-dialog INVITEs and OPTIONS are answered 503 with that
+   * Retry-After: the node is draining, so a dispatcher's OPTIONS ping takes it out and new calls go
+   * elsewhere. Requests inside existing dialogs (ACK, BYE, re-INVITE) go on as before. `undefined`
+   * takes calls again.
+   */
+  refuseNewCalls(retryAfterSeconds: number | undefined): void {
+    this.#unavailableFor =
+      retryAfterSeconds === undefined ? undefined : Math.max(0, Math.round(retryAfterSeconds));
+  }
+
   stats(): SipStats {
     return {
       calls: this.#children.size,
@@ -431,6 +444,10 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
         this.#onInvite(request, tx as ServerInviteTransaction, inbound);
         return;
       case 'OPTIONS':
+        if (this.#unavailableFor !== undefined) {
+          respond(503, { 'Retry-After': String(this.#unavailableFor) });
+          return;
+        }
         respond(200, { Allow: METHODS.join(', '), Accept: 'application/sdp', Supported: 'timer' });
         return;
       default:
@@ -443,6 +460,16 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       // Nothing is kept but the transaction that retransmits the 403 until Timer H/I.
       this.#refusedInvites++;
       tx.respond(createResponse(request, 403, { toTag: newTag() }));
+      return;
+    }
+    if (this.#unavailableFor !== undefined) {
+      // Draining (RFC 3261 §21.5.4): the caller, or a dispatcher in front, tries another node.
+      tx.respond(
+        createResponse(request, 503, {
+          toTag: newTag(),
+          headers: { 'Retry-After': String(this.#unavailableFor) },
+        }),
+      );
       return;
     }
     const se = request.sessionExpires();

@@ -1,7 +1,7 @@
 /**
  * The shipped deploy/kamailio/dispatcher.cfg in front of two smartcall nodes: inbound calls are
- * spread by call load, a node that stops answering OPTIONS is taken out (its calls go to the other
- * node, none fails), and it is put back once it answers again.
+ * spread by call load; a node that drains (503 to OPTIONS) or stops answering is taken out (its
+ * calls go to the other node, none fails), and it is put back once it answers again.
  *
  * Each node declines every call (`hangup` to `callin` → 603) after holding it for a second in its
  * callback, so calls overlap and the load the dispatcher counts is real.
@@ -30,6 +30,7 @@ let kamailioPort: number;
 let nodeA: Node;
 let nodeB: Node | undefined;
 let nodeBPort: number;
+let nodeAPort: number;
 
 async function startNode(sipPort: number, rtpPortMin: number): Promise<Node> {
   const callbacks = new CallbackServer();
@@ -71,14 +72,14 @@ async function placeCalls(n: number): Promise<(number | undefined)[]> {
 
 before(async () => {
   kamailioPort = await freePort();
-  const portA = await freePort();
+  nodeAPort = await freePort();
   nodeBPort = await freePort();
-  nodeA = await startNode(portA, 35000);
+  nodeA = await startNode(nodeAPort, 35000);
   nodeB = await startNode(nodeBPort, 35100);
   kamailio = await startKamailioDispatcher({
     port: kamailioPort,
     nodes: [
-      { uri: `sip:127.0.0.1:${portA}`, duid: 'media-a', maxload: 100 },
+      { uri: `sip:127.0.0.1:${nodeAPort}`, duid: 'media-a', maxload: 100 },
       { uri: `sip:127.0.0.1:${nodeBPort}`, duid: 'media-b', maxload: 100 },
     ],
     pingIntervalSeconds: 1,
@@ -92,7 +93,12 @@ after(async () => {
   await stopNode(nodeB);
 });
 
-test('calls are spread by load, a dead node is dropped via OPTIONS, and it is put back when it answers again', async () => {
+const downs = (port: number) =>
+  kamailio.output().match(new RegExp(`NODE DOWN OPTIONS sip:127\\.0\\.0\\.1:${port}\\b`, 'g'))?.length ?? 0;
+const ups = (port: number) =>
+  kamailio.output().match(new RegExp(`NODE UP OPTIONS sip:127\\.0\\.0\\.1:${port}\\b`, 'g'))?.length ?? 0;
+
+test('calls are spread by load; a draining node and a dead node are taken out via OPTIONS, and put back when they answer again', async () => {
   // 1. Ten calls at once: each node holds the ones it got for a second, so the least-loaded
   //    choice alternates between them.
   const first = await placeCalls(10);
@@ -102,25 +108,31 @@ test('calls are spread by load, a dead node is dropped via OPTIONS, and it is pu
   assert.equal(a1 + b1, 10);
   assert.ok(a1 >= 4 && b1 >= 4, `spread by load: node A got ${a1}, node B got ${b1}`);
 
-  // 2. Node B stops: the OPTIONS pings find it dead and the dispatcher takes it out.
-  await stopNode(nodeB);
-  nodeB = undefined;
-  await waitUntil(
-    () => /NODE DOWN OPTIONS sip:127\.0\.0\.1:\d+/.test(kamailio.output()),
-    10_000,
-    'node B down',
-  );
-  assert.match(kamailio.output(), new RegExp(`NODE DOWN OPTIONS sip:127\\.0\\.0\\.1:${nodeBPort}`));
-
-  // Every new call goes to node A, and none fails.
+  // 2. Node B drains (what SIGTERM does): it answers OPTIONS with 503, so the dispatcher takes it
+  //    out, and every new call goes to node A; none fails.
+  const drained = nodeB!.api.running.drain(30_000);
+  await waitUntil(() => downs(nodeBPort) === 1, 10_000, 'draining node B taken out');
   const second = await placeCalls(6);
   assert.deepEqual(second, Array(6).fill(603), kamailio.output().slice(-3000));
   assert.equal(callins(nodeA), a1 + 6);
+  assert.equal(callins(nodeB!), b1, 'no new call reached the draining node');
+  assert.deepEqual(await drained, { left: 0 });
 
-  // 3. Node B comes back on its address: the pings see it and it takes calls again.
+  // 3. Node B restarts on its address: the pings see it and it takes calls again.
+  await stopNode(nodeB);
   nodeB = await startNode(nodeBPort, 35200);
-  await waitUntil(() => /NODE UP OPTIONS sip:127\.0\.0\.1:\d+/.test(kamailio.output()), 10_000, 'node B up');
+  await waitUntil(() => ups(nodeBPort) >= 1, 10_000, 'node B up');
   const third = await placeCalls(6);
   assert.deepEqual(third, Array(6).fill(603), kamailio.output().slice(-3000));
   assert.ok(callins(nodeB) >= 2, `node B back in the set got ${callins(nodeB)} of 6`);
+
+  // 4. Node A dies (its SIP port no longer answers): the pings find it dead, the calls go to B.
+  const a4 = callins(nodeA);
+  const b4 = callins(nodeB);
+  await stopNode(nodeA);
+  await waitUntil(() => downs(nodeAPort) === 1, 10_000, 'dead node A taken out');
+  const fourth = await placeCalls(6);
+  assert.deepEqual(fourth, Array(6).fill(603), kamailio.output().slice(-3000));
+  assert.equal(callins(nodeB), b4 + 6);
+  assert.equal(callins(nodeA), a4);
 });

@@ -54,6 +54,8 @@ export class TemplateBuilder {
       const items: { word: string; mel: Float32Array }[] = [];
       for (const word of words) {
         for (const voice of TEMPLATE_VOICES) {
+          // A stop does not wait for a whole list to be spoken (seconds on a busy machine).
+          if (this.#closed) return null;
           const pcm = await synthesize(tts, grammar.phrases[word]!, voice);
           items.push({ word, mel: melSpectrum(trimSilence(mulawRoundTrip(pcm), 35, 40)) });
         }
