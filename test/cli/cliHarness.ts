@@ -79,7 +79,7 @@ export interface Running {
   /** stdout and stderr so far, interleaved. */
   output: () => string;
   stdout: () => string;
-  /** SIGTERM, then the exit code. */
+  /** SIGTERM (again after 2 s, for a serve that drains), then the exit code. */
   stop: () => Promise<number | null>;
 }
 
@@ -112,7 +112,11 @@ export async function start(
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
+      // serve drains on the first signal (calls in progress may go on for --drain-seconds); a test
+      // that is done with it sends the second, which stops it at once.
+      const again = setTimeout(() => child.kill('SIGTERM'), 2000);
       const [code] = (await exited) as [number | null];
+      clearTimeout(again);
       running.delete(child);
       return code;
     },
