@@ -25,6 +25,23 @@ export const configSchema = z
   .object({
     /** `embedded`: one process with a demo account and the virtual phone network as the default trunk. */
     mode: z.enum(['embedded', 'standalone']).default('embedded'),
+    /**
+     * What this process runs (issue 15): `all` is everything in one process (the default); `api`
+     * only the HTTP API, on the shared store (docs/scale-out.md). Other roles are not built yet.
+     */
+    role: z.enum(['all', 'api', 'scheduler', 'media', 'receipts']).default('all'),
+    store: z
+      .object({
+        /** `sqlite` (the data directory's database, the default) or `postgres://…` (a shared PostgreSQL). */
+        url: z
+          .string()
+          .refine((u) => u === 'sqlite' || /^postgres(ql)?:\/\/./.test(u), {
+            message: 'must be sqlite or a postgres:// URL',
+          })
+          .default('sqlite'),
+      })
+      .strict()
+      .prefault({}),
     dataDir: z.string().min(1).default('./data'),
     /** Master key for secrets at rest. Without it a key file `<dataDir>/master.key` is generated. */
     masterKey: z.string().min(16).optional(),
@@ -231,6 +248,10 @@ export interface ConfigOverrides {
   mediaWorkers?: number | 'auto';
   /** Seconds the calls in progress get to end on SIGTERM/SIGINT. */
   drainSeconds?: number;
+  /** `all` or a role of distributed mode. */
+  role?: string;
+  /** `sqlite` or `postgres://…`. */
+  storeUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -280,6 +301,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const input = structuredClone(raw) as Record<string, unknown>;
 
   setPath(input, ['mode'], env.SMARTCALL_MODE || undefined);
+  setPath(input, ['role'], env.SMARTCALL_ROLE || undefined);
+  setPath(input, ['store', 'url'], env.SMARTCALL_STORE_URL || undefined);
   setPath(input, ['dataDir'], env.SMARTCALL_DATA_DIR || undefined);
   setPath(input, ['masterKey'], env.SMARTCALL_MASTER_KEY || undefined);
   setPath(input, ['nodeId'], intFromEnv('SMARTCALL_NODE_ID', env.SMARTCALL_NODE_ID));
@@ -322,6 +345,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   setPath(input, ['sip', 'tls', 'port'], overrides.sipTlsPort);
   setPath(input, ['media', 'workers'], overrides.mediaWorkers);
   setPath(input, ['calls', 'drainSeconds'], overrides.drainSeconds);
+  setPath(input, ['role'], overrides.role);
+  setPath(input, ['store', 'url'], overrides.storeUrl);
   if (overrides.personasFiles) {
     // Flag files come on top of the config file's, as `smartcall phonenet --personas` adds them.
     const fromFile = (input.phonenet as { personasFiles?: unknown } | undefined)?.personasFiles;
@@ -377,4 +402,26 @@ export function networkAddresses(config: Config): {
     rtpAddress: config.rtp.address ?? config.sip.address,
     rtpAdvertisedAddress: config.rtp.advertisedAddress ?? config.sip.advertisedAddress,
   };
+}
+
+/**
+ * The roles and stores built so far (issue 15), refused by name otherwise: `all` on SQLite (one
+ * process) and `api` on PostgreSQL (stateless API nodes). Throws ConfigError.
+ */
+export function checkRole(config: Pick<Config, 'role' | 'store' | 'masterKey'>): void {
+  const postgres = config.store.url !== 'sqlite';
+  if (config.role === 'all' && postgres)
+    throw new ConfigError(
+      'not yet: --role all runs on SQLite only; on PostgreSQL run --role api (the other roles are not built yet)',
+    );
+  if (config.role === 'api' && !postgres)
+    throw new ConfigError(
+      'not yet: --role api needs a shared store: --store postgres://… (SMARTCALL_STORE_URL, store.url)',
+    );
+  if (config.role === 'api' && config.masterKey === undefined)
+    throw new ConfigError(
+      '--role api needs masterKey (SMARTCALL_MASTER_KEY): every node must open the secrets sealed in the shared store',
+    );
+  if (config.role !== 'all' && config.role !== 'api')
+    throw new ConfigError(`not yet: --role ${config.role} is not built yet (built: all, api)`);
 }

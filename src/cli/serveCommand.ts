@@ -1,6 +1,7 @@
 /** `smartcall serve`: runs the platform until SIGINT/SIGTERM. */
 import { type Command, InvalidArgumentError } from 'commander';
-import { mediaWorkersFrom } from '../config.js';
+import { startApiNode } from '../apiNode.js';
+import { checkRole, mediaWorkersFrom } from '../config.js';
 import { startSmartcall } from '../main.js';
 import { createLogger } from '../observability/logger.js';
 import { loadPersonaFile } from '../phonenet/personaFile.js';
@@ -46,6 +47,14 @@ export function registerServeCommand(program: Command): void {
         return n;
       },
     )
+    .option(
+      '--role <role>',
+      'all: everything in one process (default); api: only the HTTP API, on --store postgres://… (env SMARTCALL_ROLE)',
+    )
+    .option(
+      '--store <url>',
+      "sqlite: the data directory's database (default); postgres://user:pass@host/db: a shared PostgreSQL (env SMARTCALL_STORE_URL)",
+    )
     .option('--phonenet <file...>', 'persona files (YAML/JSON) for the embedded virtual phone network')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .option(
@@ -68,6 +77,8 @@ export function registerServeCommand(program: Command): void {
         logLevel?: string;
         logFormat?: string;
         metricsToken?: string;
+        role?: string;
+        store?: string;
       };
       const config = configFrom(o, {
         httpPort: o.httpPort,
@@ -80,14 +91,19 @@ export function registerServeCommand(program: Command): void {
         logLevel: o.logLevel,
         logFormat: o.logFormat,
         metricsToken: o.metricsToken,
+        role: o.role,
+        storeUrl: o.store,
       });
+      // Roles and stores not built yet are refused before anything starts.
+      checkRole(config);
       const phonenetRuns = config.mode === 'embedded' && config.phonenet.enabled;
-      if (o.phonenet && !phonenetRuns)
+      if (o.phonenet && (!phonenetRuns || config.role !== 'all'))
         throw new Error(
           '--phonenet needs the embedded virtual phone network (mode embedded, phonenet.enabled)',
         );
       // A bad persona file is refused (file:line:column: problem) before anything binds a port.
-      if (phonenetRuns) for (const file of config.phonenet.personasFiles) loadPersonaFile(file);
+      if (phonenetRuns && config.role === 'all')
+        for (const file of config.phonenet.personasFiles) loadPersonaFile(file);
       const log = createLogger({ level: config.log.level, format: config.log.format });
       // Signals are taken from the start: one that comes while smartcall is still starting (a
       // supervisor that gives up early) stops it cleanly once it is up, never kills it half-made.
@@ -97,7 +113,8 @@ export function registerServeCommand(program: Command): void {
       };
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
-      const running = await startSmartcall(config, log);
+      const running =
+        config.role === 'api' ? await startApiNode(config, log) : await startSmartcall(config, log);
       const base = `http://${config.http.host}:${running.httpPort}`;
       if (running.consoleLogin) {
         const c = running.consoleLogin;

@@ -5,7 +5,7 @@
  * Temporary keys (`STS.*`) bring their SecurityToken (V1 parameter, V3 `x-acs-security-token`);
  * it is checked before the signature, since it is what holds the secret to check it with.
  */
-import type { Credential, CredentialResolver } from '../tenancy/credentials.js';
+import type { Credential, CredentialSource } from '../tenancy/credentials.js';
 import { isTemporaryAccessKeyId, type StsProblem } from '../tenancy/stsTokens.js';
 import { type GatewayError, gatewayErrors } from './apiErrors.js';
 import type { ReplayGuard } from './replayGuard.js';
@@ -48,42 +48,57 @@ const STS_ERRORS: Record<StsProblem, () => GatewayError> = {
   expired: gatewayErrors.securityTokenExpired,
 };
 
+/** What a request says about its signer, read before the key is looked up. */
+interface Claim {
+  accessKeyId: string;
+  /** The SecurityToken; empty counts as absent, as the SDKs omit it then. */
+  token: string | undefined;
+  timestamp: number;
+  nonce: string;
+  /** Throws SignatureDoesNotMatch unless the request was signed with `secret`. */
+  checkSignature(secret: string): void;
+}
+
 export class Authenticator {
-  readonly #credentials: CredentialResolver;
+  readonly #credentials: CredentialSource;
   readonly #replay: ReplayGuard;
 
-  constructor(credentials: CredentialResolver, replay: ReplayGuard) {
+  constructor(credentials: CredentialSource, replay: ReplayGuard) {
     this.#credentials = credentials;
     this.#replay = replay;
   }
 
-  /** Returns the verified credential or throws a GatewayError. */
-  authenticate(req: RpcRequest, now: number): Credential {
-    if (req.scheme === 'v3') return this.#v3(req, now);
-    if (req.scheme === 'v1') return this.#v1(req, now);
-    throw gatewayErrors.missingSignature();
-  }
-
-  /** `token` is the request's SecurityToken; empty counts as absent, as the SDKs omit it then. */
-  #lookup(accessKeyId: string, token: string | undefined, now: number): Credential {
+  /**
+   * The verified credential, or a GatewayError thrown. On the embedded store it answers at once;
+   * on an async one (an API node on PostgreSQL) it resolves once the key was looked up.
+   */
+  authenticate(req: RpcRequest, now: number): Credential | Promise<Credential> {
+    let claim: Claim;
+    if (req.scheme === 'v3') claim = this.#v3(req);
+    else if (req.scheme === 'v1') claim = this.#v1(req);
+    else throw gatewayErrors.missingSignature();
+    const { accessKeyId, token } = claim;
     if (token || isTemporaryAccessKeyId(accessKeyId)) {
       const temporary = this.#credentials.resolveTemporary(accessKeyId, token, now);
-      if (typeof temporary === 'string') throw STS_ERRORS[temporary]();
-      if (!temporary) throw gatewayErrors.accessKeyNotFound();
-      return temporary;
+      return temporary instanceof Promise
+        ? temporary.then((t) => this.#verify(claim, checkTemporary(t), now))
+        : this.#verify(claim, checkTemporary(temporary), now);
     }
-    const credential = this.#credentials.resolve(accessKeyId, now);
-    if (!credential) throw gatewayErrors.accessKeyNotFound();
-    if (credential.keyStatus !== 'active') throw gatewayErrors.accessKeyInactive();
+    const permanent = this.#credentials.resolve(accessKeyId, now);
+    return permanent instanceof Promise
+      ? permanent.then((c) => this.#verify(claim, checkPermanent(c), now))
+      : this.#verify(claim, checkPermanent(permanent), now);
+  }
+
+  /** The signature, then the clock and the nonce (recorded only for an authentic request). */
+  #verify(claim: Claim, credential: Credential, now: number): Credential {
+    claim.checkSignature(credential.secret);
+    if (!this.#replay.timestampFresh(claim.timestamp, now)) throw gatewayErrors.timestampExpired();
+    if (!this.#replay.useNonce(credential.accessKeyId, claim.nonce, now)) throw gatewayErrors.nonceUsed();
     return credential;
   }
 
-  #checkFreshness(credential: Credential, timestamp: number, nonce: string, now: number): void {
-    if (!this.#replay.timestampFresh(timestamp, now)) throw gatewayErrors.timestampExpired();
-    if (!this.#replay.useNonce(credential.accessKeyId, nonce, now)) throw gatewayErrors.nonceUsed();
-  }
-
-  #v1(req: RpcRequest, now: number): Credential {
+  #v1(req: RpcRequest): Claim {
     const p = req.params;
     const accessKeyId = p.get('AccessKeyId');
     if (!accessKeyId) throw gatewayErrors.missingParameter('AccessKeyId');
@@ -98,19 +113,22 @@ export class Authenticator {
     const timestampText = p.get('Timestamp');
     if (!timestampText) throw gatewayErrors.missingParameter('Timestamp');
     const timestamp = parseTimestamp(timestampText);
-
-    const credential = this.#lookup(accessKeyId, p.get('SecurityToken'), now);
-    const signed: [string, string][] = [];
-    for (const entry of p) if (entry[0] !== 'Signature') signed.push(entry);
-    const stringToSign = v1StringToSign(req.raw.method, signed);
-    const expected = v1Signature(credential.secret, stringToSign);
-    if (!signaturesEqual(expected, p.get('Signature') ?? ''))
-      throw gatewayErrors.signatureDoesNotMatch(stringToSign);
-    this.#checkFreshness(credential, timestamp, nonce, now);
-    return credential;
+    return {
+      accessKeyId,
+      token: p.get('SecurityToken'),
+      timestamp,
+      nonce,
+      checkSignature(secret) {
+        const signed: [string, string][] = [];
+        for (const entry of p) if (entry[0] !== 'Signature') signed.push(entry);
+        const stringToSign = v1StringToSign(req.raw.method, signed);
+        if (!signaturesEqual(v1Signature(secret, stringToSign), p.get('Signature') ?? ''))
+          throw gatewayErrors.signatureDoesNotMatch(stringToSign);
+      },
+    };
   }
 
-  #v3(req: RpcRequest, now: number): Credential {
+  #v3(req: RpcRequest): Claim {
     const h = req.raw.headers;
     const auth = parseV3Authorization(header(h, 'authorization') ?? '');
     if (!auth) {
@@ -131,24 +149,40 @@ export class Authenticator {
     }
     const timestamp = parseTimestamp(header(h, 'x-acs-date')!);
     const nonce = header(h, 'x-acs-signature-nonce')!;
-
-    const credential = this.#lookup(auth.accessKeyId, header(h, 'x-acs-security-token'), now);
-    const payloadHash = sha256Hex(req.raw.body);
-    const canonical = v3CanonicalRequest({
-      method: req.raw.method,
-      query: req.query,
-      signedHeaders: auth.signedHeaders,
-      headerValue: (name) => header(h, name),
-      payloadHash,
-    });
-    const stringToSign = v3StringToSign(canonical);
-    if (
-      header(h, 'x-acs-content-sha256') !== payloadHash ||
-      !signaturesEqual(v3Signature(credential.secret, stringToSign), auth.signature)
-    ) {
-      throw gatewayErrors.signatureDoesNotMatch(stringToSign);
-    }
-    this.#checkFreshness(credential, timestamp, nonce, now);
-    return credential;
+    return {
+      accessKeyId: auth.accessKeyId,
+      token: header(h, 'x-acs-security-token'),
+      timestamp,
+      nonce,
+      checkSignature(secret) {
+        const payloadHash = sha256Hex(req.raw.body);
+        const canonical = v3CanonicalRequest({
+          method: req.raw.method,
+          query: req.query,
+          signedHeaders: auth.signedHeaders,
+          headerValue: (name) => header(h, name),
+          payloadHash,
+        });
+        const stringToSign = v3StringToSign(canonical);
+        if (
+          header(h, 'x-acs-content-sha256') !== payloadHash ||
+          !signaturesEqual(v3Signature(secret, stringToSign), auth.signature)
+        ) {
+          throw gatewayErrors.signatureDoesNotMatch(stringToSign);
+        }
+      },
+    };
   }
+}
+
+function checkTemporary(found: Credential | StsProblem | undefined): Credential {
+  if (typeof found === 'string') throw STS_ERRORS[found]();
+  if (!found) throw gatewayErrors.accessKeyNotFound();
+  return found;
+}
+
+function checkPermanent(found: Credential | undefined): Credential {
+  if (!found) throw gatewayErrors.accessKeyNotFound();
+  if (found.keyStatus !== 'active') throw gatewayErrors.accessKeyInactive();
+  return found;
 }

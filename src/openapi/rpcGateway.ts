@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.js';
-import type { CredentialResolver } from '../tenancy/credentials.js';
+import type { CredentialSource } from '../tenancy/credentials.js';
 import type { ActionHandler } from './actionContext.js';
 import { BusinessError, GatewayError, gatewayErrors } from './apiErrors.js';
 import { Authenticator } from './authenticator.js';
@@ -31,7 +31,7 @@ export interface GatewayOptions {
 
 export interface GatewayDeps {
   options: GatewayOptions;
-  credentials: CredentialResolver;
+  credentials: CredentialSource;
   actions: Readonly<Record<string, ActionHandler>>;
   log: Logger;
   now?: () => number;
@@ -78,7 +78,9 @@ export class RpcGateway {
       if (req.version !== API_VERSION) throw gatewayErrors.invalidVersion();
 
       const now = this.#now();
-      const credential = this.#auth.authenticate(req, now);
+      const authenticated = this.#auth.authenticate(req, now);
+      // The embedded store answers at once; only an async one (PostgreSQL) costs an await here.
+      const credential = authenticated instanceof Promise ? await authenticated : authenticated;
       const defaultQps = this.#options.defaultQps;
       const accountQps = credential.qps ?? defaultQps;
       const verdict = this.#throttle.take(

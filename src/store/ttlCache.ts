@@ -21,4 +21,9 @@ export class TtlCache<K, V> {
     this.#entries.set(key, { value, expires: now + this.#ttlMs });
     return value;
   }
+
+  /** Forgets `key` (a load that failed must not be served until it expires). */
+  delete(key: K): void {
+    this.#entries.delete(key);
+  }
 }

@@ -5,6 +5,7 @@
 
 import { randomInt } from 'node:crypto';
 import { systemClock } from '../clock/clock.js';
+import type { AsyncRepositories } from '../store/asyncStore.js';
 import type { AccessKeyStatus, AccountRecord, AccountStatus } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
 import { TtlCache } from '../store/ttlCache.js';
@@ -40,11 +41,24 @@ export interface Credential {
 }
 
 /**
+ * What the gateway's authenticator looks credentials up in: the embedded store answers at once,
+ * PostgreSQL (an API node, issue 15) with a Promise.
+ */
+export interface CredentialSource {
+  resolve(accessKeyId: string, now: number): Credential | undefined | Promise<Credential | undefined>;
+  resolveTemporary(
+    accessKeyId: string,
+    token: string | undefined,
+    now: number,
+  ): Credential | StsProblem | undefined | Promise<Credential | StsProblem | undefined>;
+}
+
+/**
  * Resolves an AccessKeyId to its secret and account. Results are kept for `ttlMs` so a burst of
  * requests decrypts once, while a key disabled through the CLI (another process) stops working
  * within that time.
  */
-export class CredentialResolver {
+export class CredentialResolver implements CredentialSource {
   readonly #store: Store;
   readonly #box: SecretBox;
   readonly #cache: TtlCache<string, Credential | undefined>;
@@ -102,5 +116,73 @@ export class CredentialResolver {
       accountStatus: account.status,
       qps: account.qps,
     };
+  }
+}
+
+/**
+ * The CredentialResolver over the async store (an API node on PostgreSQL): the same answers and the
+ * same TTL, one lookup in flight per key however many requests wait on it. A failed lookup (the
+ * database unreachable) is not kept: the next request asks again.
+ */
+export class AsyncCredentialResolver implements CredentialSource {
+  readonly #store: Pick<AsyncRepositories, 'accessKeys' | 'accounts'>;
+  readonly #box: SecretBox;
+  readonly #sts: StsTokens;
+  readonly #keys: TtlCache<string, Promise<Credential | undefined>>;
+  readonly #accounts: TtlCache<number, Promise<AccountRecord | undefined>>;
+  readonly #loadKey = (accessKeyId: string) =>
+    this.#forgetOnFailure(this.#keys, accessKeyId, this.#read(accessKeyId));
+  readonly #loadAccount = (id: number) =>
+    this.#forgetOnFailure(this.#accounts, id, this.#store.accounts.findById(id));
+
+  constructor(store: Pick<AsyncRepositories, 'accessKeys' | 'accounts'>, box: SecretBox, ttlMs = 2000) {
+    this.#store = store;
+    this.#box = box;
+    this.#sts = new StsTokens(box);
+    this.#keys = new TtlCache(ttlMs);
+    this.#accounts = new TtlCache(ttlMs);
+  }
+
+  async resolveTemporary(
+    accessKeyId: string,
+    token: string | undefined,
+    now = systemClock.now(),
+  ): Promise<Credential | StsProblem | undefined> {
+    const claims = this.#sts.check(accessKeyId, token, now);
+    if (typeof claims === 'string') return claims;
+    const account = await this.#accounts.get(claims.accountId, this.#loadAccount, now);
+    if (!account) return undefined;
+    return {
+      accessKeyId,
+      accountId: account.id,
+      secret: claims.accessKeySecret,
+      keyStatus: 'active',
+      accountStatus: account.status,
+      qps: account.qps,
+    };
+  }
+
+  resolve(accessKeyId: string, now = systemClock.now()): Promise<Credential | undefined> {
+    return this.#keys.get(accessKeyId, this.#loadKey, now);
+  }
+
+  async #read(accessKeyId: string): Promise<Credential | undefined> {
+    const key = await this.#store.accessKeys.find(accessKeyId);
+    if (!key) return undefined;
+    const account = await this.#store.accounts.findById(key.accountId);
+    if (!account) return undefined;
+    return {
+      accessKeyId,
+      accountId: account.id,
+      secret: this.#box.open(key.secretEnc),
+      keyStatus: key.status,
+      accountStatus: account.status,
+      qps: account.qps,
+    };
+  }
+
+  #forgetOnFailure<K, V>(cache: TtlCache<K, Promise<V>>, key: K, value: Promise<V>): Promise<V> {
+    value.catch(() => cache.delete(key));
+    return value;
   }
 }

@@ -9,7 +9,6 @@ import { chinaDay, chinaTimeOrEmpty } from '../../contract/chinaTime.js';
 import { PROD_IDS } from '../../contract/scriptedCall.js';
 import type { SmartCallRequest } from '../../contract/smartCallRequest.js';
 import type { CallRecord } from '../../store/records.js';
-import type { Store } from '../../store/repositories.js';
 import type { ActionHandler } from '../actionContext.js';
 import { ParamReader } from '../paramReader.js';
 
@@ -61,22 +60,30 @@ export function callDetailData(call: CallRecord): Record<string, string | number
   };
 }
 
-export function queryCallDetailAction(deps: { store: Store }): ActionHandler {
+/** Where a call is found: the embedded store at once, the async one (an API node) by Promise. */
+export interface CallFinder {
+  calls: { find(callId: string): CallRecord | undefined | Promise<CallRecord | undefined> };
+}
+
+export function queryCallDetailAction(deps: { store: CallFinder }): ActionHandler {
   return (params, ctx) => {
     const r = new ParamReader(params);
     r.requireAll(['CallId', 'ProdId', 'QueryDate']);
     const callId = r.requiredString('CallId');
     const prodId = r.int64('ProdId')!;
     const queryDate = r.int64('QueryDate')!;
-    const call = deps.store.calls.find(callId);
-    if (
-      !call ||
-      call.accountId !== ctx.account.id ||
-      prodId !== prodIdOf(call) ||
-      !withinQueryWindow(call.createdAt, queryDate)
-    ) {
-      return {};
-    }
-    return { Data: JSON.stringify(callDetailData(call)) };
+    const answer = (call: CallRecord | undefined) => {
+      if (
+        !call ||
+        call.accountId !== ctx.account.id ||
+        prodId !== prodIdOf(call) ||
+        !withinQueryWindow(call.createdAt, queryDate)
+      ) {
+        return {};
+      }
+      return { Data: JSON.stringify(callDetailData(call)) };
+    };
+    const found = deps.store.calls.find(callId);
+    return found instanceof Promise ? found.then(answer) : answer(found);
   };
 }

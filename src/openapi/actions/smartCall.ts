@@ -51,7 +51,7 @@ function inRange(n: number, min: number, max: number): boolean {
 }
 
 /** Steps 1 and 4 of §3.4: presence and types. */
-function readParams(r: ParamReader) {
+export function readParams(r: ParamReader) {
   // DialogId (smartcall extension, issue 16 item 3): the account's dialog script opens the call.
   const dialogId = r.string('DialogId');
   r.requireAll(
@@ -94,19 +94,33 @@ function readParams(r: ParamReader) {
   };
 }
 
-type RawParams = ReturnType<typeof readParams>;
+export type RawParams = ReturnType<typeof readParams>;
+
+/** The stored things a SmartCall's validation reads, answered at once. */
+interface RequestLookups {
+  ownerOf(number: string, now: number): number | undefined;
+  dialog(accountId: number, dialogId: string): ResolvedDialog | undefined;
+  ttsTemplate(accountId: number, id: string): TtsTemplateRecord | undefined;
+  /** A voice file of the VoiceCode. */
+  hasVoiceFile(accountId: number, id: string): boolean;
+  /** The BackgroundFileCode's voice file. */
+  hasBackgroundFile(accountId: number, id: string, now: number): boolean;
+  hasAsrModel(accountId: number, id: string): boolean;
+}
 
 /**
  * Reads on the hot path, cached briefly (admin changes come from another process and take effect
  * within the TTL).
  */
-class Lookups {
+class Lookups implements RequestLookups {
+  readonly #store: Store;
   readonly #owners: TtlCache<string, number | undefined>;
   readonly #files: TtlCache<string, boolean>;
   readonly #loadOwner: (n: string) => number | undefined;
   readonly #loadFile: (key: string) => boolean;
 
   constructor(store: Store, ttlMs = 2000) {
+    this.#store = store;
     this.#owners = new TtlCache(ttlMs);
     this.#files = new TtlCache(ttlMs);
     this.#loadOwner = (n) => store.numbers.find(n)?.accountId;
@@ -120,20 +134,35 @@ class Lookups {
     return this.#owners.get(number, this.#loadOwner, now);
   }
 
-  hasVoiceFile(accountId: number, id: string, now: number): boolean {
+  dialog(accountId: number, dialogId: string): ResolvedDialog | undefined {
+    return resolveDialog(this.#store, accountId, dialogId);
+  }
+
+  ttsTemplate(accountId: number, id: string): TtsTemplateRecord | undefined {
+    return this.#store.ttsTemplates.find(accountId, id);
+  }
+
+  hasVoiceFile(accountId: number, id: string): boolean {
+    return this.#store.voiceFiles.find(accountId, id) !== undefined;
+  }
+
+  hasBackgroundFile(accountId: number, id: string, now: number): boolean {
     return this.#files.get(`${accountId}/${id}`, this.#loadFile, now);
+  }
+
+  hasAsrModel(accountId: number, id: string): boolean {
+    return this.#store.asrModels.find(accountId, id) !== undefined;
   }
 }
 
 /** Step 5 of §3.4: business rules, each an `isv.*` code; then step 6, the silent clamps. */
-function validate(
+export function validate(
   p: RawParams,
   accountId: number,
-  deps: SmartCallDeps,
-  lookups: Lookups,
+  deps: { outIdMaxBytes: number },
+  lookups: RequestLookups,
   now: number,
 ): SmartCallRequest {
-  const { store } = deps;
   if (lookups.ownerOf(p.calledShowNumber, now) !== accountId) throw businessErrors.displayNumberIllegal();
   if (!isChineseMainlandNumber(p.calledNumber)) throw businessErrors.mobileNumberIllegal();
 
@@ -143,7 +172,7 @@ function validate(
       throw businessErrors.invalidParameters(
         'give VoiceCode or DialogId, not both: the dialog says what plays',
       );
-    dialog = resolveDialog(store, accountId, p.dialogId);
+    dialog = lookups.dialog(accountId, p.dialogId);
     if (!dialog)
       throw businessErrors.invalidParameters(`DialogId ${p.dialogId} is not a dialog of this account`);
   }
@@ -159,10 +188,10 @@ function validate(
   for (const item of items) {
     if (item.kind !== 'file') continue;
     if (isTtsTemplateId(item.id)) {
-      const template = store.ttsTemplates.find(accountId, item.id);
+      const template = lookups.ttsTemplate(accountId, item.id);
       if (!template) throw businessErrors.ttsTemplateIllegal(item.id);
       templates.push(template);
-    } else if (!store.voiceFiles.find(accountId, item.id)) throw businessErrors.voiceFileIllegal(item.id);
+    } else if (!lookups.hasVoiceFile(accountId, item.id)) throw businessErrors.voiceFileIllegal(item.id);
   }
   let voiceCodeParam: Record<string, string> = {};
   if (p.voiceCodeParam !== undefined) {
@@ -181,13 +210,16 @@ function validate(
     const filled = fillTemplate(template.text, voiceCodeParam);
     if ('missing' in filled) throw businessErrors.templateMissingParameters(filled.missing[0]!);
   }
-  if (p.backgroundFileCode !== undefined && !lookups.hasVoiceFile(accountId, p.backgroundFileCode, now)) {
+  if (
+    p.backgroundFileCode !== undefined &&
+    !lookups.hasBackgroundFile(accountId, p.backgroundFileCode, now)
+  ) {
     throw businessErrors.voiceFileIllegal(p.backgroundFileCode);
   }
   if (p.asrBaseId !== undefined && !(ASR_BASE_IDS as readonly string[]).includes(p.asrBaseId)) {
     throw businessErrors.invalidParameters(`AsrBaseId must be one of ${ASR_BASE_IDS.join(', ')}`);
   }
-  if (p.asrModelId !== undefined && !store.asrModels.find(accountId, p.asrModelId))
+  if (p.asrModelId !== undefined && !lookups.hasAsrModel(accountId, p.asrModelId))
     throw businessErrors.asrModelError();
   if (p.volume !== undefined && !inRange(p.volume, -4, 4)) {
     throw businessErrors.invalidParameters('Volume must be between -4 and 4');
