@@ -103,6 +103,28 @@ test('an API node on PostgreSQL accepts, shows and cancels a queued SmartCall th
   });
   assert.equal(notOwned.code, 'isv.DISPLAY_NUMBER_ILLEGAL');
 
+  // Voice files and ASR models are read from PostgreSQL too.
+  const base = { CalledShowNumber: SHOW, CalledNumber: '13800138000' };
+  const missingFile = await callAction('v3', creds, 'SmartCall', { ...base, VoiceCode: 'abcd-0001.wav' });
+  assert.equal(missingFile.code, 'isv.VOICE_FILE_ILLEGAL');
+  await admin.voiceFiles.insert({
+    id: 'abcd-0001.wav',
+    accountId: account.id,
+    name: 'hello.wav',
+    path: '/nonexistent/hello.wav',
+    durationMs: 1000,
+    createdAt: Date.now(),
+  });
+  const withFile = await callAction('v3', creds, 'SmartCall', { ...base, VoiceCode: 'abcd-0001.wav' });
+  assert.equal(withFile.code, 'OK', JSON.stringify(withFile));
+  const missingModel = await callAction('v3', creds, 'SmartCall', {
+    ...base,
+    VoiceCode: 'abcd-0001.wav',
+    AsrModelId: 'no-such-model',
+  });
+  assert.equal(missingModel.code, 'isv.ASR_MODEL_ERROR');
+  await admin.calls.update(String(withFile.body!.CallId), { state: 'failed' });
+
   const detail = await callAction('v3', creds, 'QueryCallDetailByCallId', {
     CallId: callId,
     ProdId: '11030000180001',
