@@ -29,6 +29,9 @@ import { trunkDial } from './calls/trunkDial.js';
 import { TrunkMonitor } from './calls/trunkMonitor.js';
 import { TrunkRegistrar } from './calls/trunkRegistrar.js';
 import { type Clock, systemClock } from './clock/clock.js';
+import { CallOwners } from './cluster/callOwners.js';
+import { NodeHeartbeat } from './cluster/nodeHeartbeat.js';
+import { NodeRegistry } from './cluster/nodeRegistry.js';
 import { RedisConnection } from './cluster/redisConnection.js';
 import { type Config, mediaWorkerCount, networkAddresses } from './config.js';
 import { CallTranscripts } from './console/callTranscripts.js';
@@ -425,6 +428,29 @@ export async function startSmartcall(
       ),
       log,
     });
+    if (redis) {
+      // This node's card and the calls it carries, for the other nodes and `smartcall admin nodes`.
+      const heartbeat = new NodeHeartbeat({
+        redis,
+        registry: new NodeRegistry(redis),
+        owners: new CallOwners(redis),
+        card: () => {
+          const sip = telephony.ua.localEndpoint('udp');
+          return {
+            nodeId: callIds.nodeId,
+            role: 'all',
+            sipAddress: sip ? `${sip.address}:${sip.port}` : '',
+            // Each call holds an RTP port pair.
+            capacity: Math.floor((config.rtp.portMax - config.rtp.portMin + 1) / 2),
+            calls: sessionDeps.live.size,
+          };
+        },
+        liveCalls: () => sessionDeps.live.keys(),
+        clock: systemClock,
+      });
+      heartbeat.start();
+      shutdown.add('node heartbeat', () => heartbeat.stop());
+    }
     registerLoadMetrics(metrics, {
       callMetrics,
       dialer,

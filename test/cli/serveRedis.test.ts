@@ -4,7 +4,8 @@
  * redis-server. A signed request replayed on the other node is refused with SignatureNonceUsed;
  * without Redis the other node accepts it. A Redis restart under them: requests keep working, the
  * outage is logged with its cause, and afterwards nonces used before and during it are refused on
- * the other node again. A URL that is not a Redis URL is refused before anything starts.
+ * the other node again. `smartcall admin nodes` lists both nodes from their heartbeats, again after
+ * the restart. A URL that is not a Redis URL is refused before anything starts.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -14,7 +15,7 @@ import { after, before, test } from 'node:test';
 import OpenApiUtil from '@alicloud/openapi-util';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { tempDir } from '../helpers/tempDir.js';
-import { type Running, smartcall, start, stopAll } from './cliHarness.js';
+import { type Running, smartcall, smartcallAsync, start, stopAll } from './cliHarness.js';
 
 const dir = tempDir('smartcall-serve-redis-');
 const config = join(dir.path, 'smartcall.yaml');
@@ -38,15 +39,26 @@ after(async () => {
 });
 
 const started = (out: string) => /"msg":"smartcall started"/.test(out);
-const portOf = (node: Running) =>
-  (
-    JSON.parse(
-      node
-        .output()
-        .split('\n')
-        .find((l) => l.includes('"smartcall started"'))!,
-    ) as { port: number }
-  ).port;
+const startedLog = (node: Running) =>
+  JSON.parse(
+    node
+      .output()
+      .split('\n')
+      .find((l) => l.includes('"smartcall started"'))!,
+  ) as {
+    port: number;
+    sip: { address: string; port: number };
+  };
+const portOf = (node: Running) => startedLog(node).port;
+const sipOf = (node: Running) => `${startedLog(node).sip.address}:${startedLog(node).sip.port}`;
+
+/** `smartcall admin nodes --json` through the test's Redis: the node cards, by SIP address. */
+async function listedNodes(): Promise<Map<string, { role: string; calls: number; capacity: number }>> {
+  const r = await smartcallAsync(['admin', 'nodes', '--redis', redis.url, '--json'], { env });
+  assert.equal(r.status, 0, r.stderr);
+  const list = r.json() as { sipAddress: string; role: string; calls: number; capacity: number }[];
+  return new Map(list.map((n) => [n.sipAddress, n]));
+}
 
 /** A node on a copy of data directory A; `redisVia` says how it is told where Redis is. */
 async function serveNode(name: string, redisVia: 'flag' | 'env' | 'none'): Promise<Running> {
@@ -97,6 +109,9 @@ test('with --redis (or SMARTCALL_REDIS_URL) a request replayed on the other node
     const q2 = signedQuery();
     assert.notEqual((await send(b, q2)).code, 'SignatureNonceUsed');
     assert.equal((await send(a, q2)).code, 'SignatureNonceUsed', 'replayed on node A');
+    const nodes = await listedNodes();
+    assert.deepEqual([...nodes.keys()].sort(), [sipOf(a), sipOf(b)].sort(), 'admin nodes lists both');
+    assert.deepEqual(nodes.get(sipOf(a)), { ...nodes.get(sipOf(a)), role: 'all', calls: 0 });
 
     // Redis goes away: both nodes keep answering, each refusing its own replays.
     await redis.halt();
@@ -124,10 +139,12 @@ test('with --redis (or SMARTCALL_REDIS_URL) a request replayed on the other node
     const after = signedQuery();
     assert.notEqual((await send(a, after)).code, 'SignatureNonceUsed');
     assert.equal(await refusedOnB(after), true, 'shared again after the restart');
+    assert.equal((await listedNodes()).size, 2, 'the registry is rebuilt from heartbeats');
   } finally {
     assert.equal(await a.stop(), 0);
     assert.equal(await b.stop(), 0);
   }
+  assert.equal((await listedNodes()).size, 0, 'a stopped node leaves the list at once');
 });
 
 test('without Redis each node remembers only its own nonces: the replay on the other node is accepted', async () => {
@@ -143,6 +160,20 @@ test('without Redis each node remembers only its own nonces: the replay on the o
   } finally {
     await a.stop();
     await b.stop();
+  }
+});
+
+test('admin nodes without Redis, or with Redis unreachable, says so and exits 1', async () => {
+  const none = smartcall(['admin', 'nodes', '--config', config, '--data-dir', dataA], { env });
+  assert.equal(none.status, 1);
+  assert.match(none.stderr, /admin nodes needs Redis: --redis <url>, SMARTCALL_REDIS_URL or redis\.url/);
+  await redis.halt();
+  try {
+    const down = await smartcallAsync(['admin', 'nodes', '--redis', redis.url], { env });
+    assert.equal(down.status, 1);
+    assert.match(down.stderr, /Redis is unreachable: .*ECONNREFUSED/);
+  } finally {
+    await redis.start();
   }
 });
 
