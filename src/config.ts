@@ -194,6 +194,21 @@ export const configSchema = z
         format: z.enum(['auto', 'pretty', 'json']).default('auto'),
       })
       .prefault({}),
+    redis: z
+      .object({
+        /**
+         * Redis shared by the API nodes (`redis://[user:pass@]host:port[/db]`, `rediss://` for TLS):
+         * signature nonces and request QPS then hold across nodes (docs/scale-out.md). Absent: in-process.
+         */
+        url: z
+          .string()
+          .regex(/^rediss?:\/\/[^\s/]+(\/\d{1,2})?\/?$/, 'must be redis://host:port[/db] or rediss://…')
+          .optional(),
+        /** Prefix of every key smartcall writes, so several deployments can share one Redis. */
+        keyPrefix: z.string().min(1).max(64).default('smartcall:'),
+      })
+      .strict()
+      .prefault({}),
     metrics: z
       .object({
         /**
@@ -231,6 +246,8 @@ export interface ConfigOverrides {
   mediaWorkers?: number | 'auto';
   /** Seconds the calls in progress get to end on SIGTERM/SIGINT. */
   drainSeconds?: number;
+  /** Redis URL (`serve --redis`). */
+  redisUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -303,6 +320,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   setPath(input, ['sip', 'tls', 'keyFile'], env.SMARTCALL_SIP_TLS_KEY_FILE || undefined);
   setPath(input, ['sip', 'tls', 'caFile'], env.SMARTCALL_SIP_TLS_CA_FILE || undefined);
   setPath(input, ['phonenet', 'sipPort'], intFromEnv('SMARTCALL_PHONENET_PORT', env.SMARTCALL_PHONENET_PORT));
+  setPath(input, ['redis', 'url'], env.SMARTCALL_REDIS_URL || undefined);
   setPath(
     input,
     ['media', 'workers'],
@@ -322,6 +340,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   setPath(input, ['sip', 'tls', 'port'], overrides.sipTlsPort);
   setPath(input, ['media', 'workers'], overrides.mediaWorkers);
   setPath(input, ['calls', 'drainSeconds'], overrides.drainSeconds);
+  setPath(input, ['redis', 'url'], overrides.redisUrl);
   if (overrides.personasFiles) {
     // Flag files come on top of the config file's, as `smartcall phonenet --personas` adds them.
     const fromFile = (input.phonenet as { personasFiles?: unknown } | undefined)?.personasFiles;

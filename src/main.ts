@@ -30,6 +30,10 @@ import { TrunkMonitor } from './calls/trunkMonitor.js';
 import { TrunkRegistrar } from './calls/trunkRegistrar.js';
 import { type Clock, systemClock } from './clock/clock.js';
 import { within } from './clock/within.js';
+import { CallOwners } from './cluster/callOwners.js';
+import { NodeHeartbeat } from './cluster/nodeHeartbeat.js';
+import { NodeRegistry } from './cluster/nodeRegistry.js';
+import { RedisConnection } from './cluster/redisConnection.js';
 import { type Config, mediaWorkerCount, networkAddresses } from './config.js';
 import { CallTranscripts } from './console/callTranscripts.js';
 import { registerConsoleRoutes } from './console/consoleRoutes.js';
@@ -62,6 +66,8 @@ import {
 } from './openapi/actions/smartCallOperate.js';
 import { createApiServer } from './openapi/apiServer.js';
 import { RpcGateway } from './openapi/rpcGateway.js';
+import { SharedNonces } from './openapi/sharedNonces.js';
+import { SharedThrottle } from './openapi/sharedThrottle.js';
 import { PhonenetService } from './phonenet/phonenetService.js';
 import { TtsPersonaVoice } from './phonenet/speechVoice.js';
 import { type TlsSettings, uriHost } from './sip/index.js';
@@ -396,8 +402,27 @@ export async function startSmartcall(
     registrar.start(store.trunks.list());
     shutdown.add('trunk registrations', () => registrar.stop());
 
+    // Redis, when configured, shares nonces and QPS between API nodes (docs/scale-out.md).
+    let redis: RedisConnection | undefined;
+    if (config.redis.url !== undefined) {
+      const connection = new RedisConnection({
+        url: config.redis.url,
+        keyPrefix: config.redis.keyPrefix,
+        log: log.child({ component: 'redis' }),
+      });
+      redis = connection;
+      shutdown.add('redis', () => connection.close());
+      await connection.connect();
+    }
     const gateway = new RpcGateway({
       options: config.api,
+      ...(redis && {
+        shared: {
+          nonces: (local, now) =>
+            new SharedNonces({ redis: redis, local, nonceTtlSeconds: config.api.nonceTtlSeconds, now }),
+          throttle: new SharedThrottle(redis),
+        },
+      }),
       credentials: new CredentialResolver(store, box),
       actions: buildActions(
         store,
@@ -414,6 +439,29 @@ export async function startSmartcall(
       ),
       log,
     });
+    if (redis) {
+      // This node's card and the calls it carries, for the other nodes and `smartcall admin nodes`.
+      const heartbeat = new NodeHeartbeat({
+        redis,
+        registry: new NodeRegistry(redis),
+        owners: new CallOwners(redis),
+        card: () => {
+          const sip = telephony.ua.localEndpoint('udp');
+          return {
+            nodeId: callIds.nodeId,
+            role: 'all',
+            sipAddress: sip ? `${sip.address}:${sip.port}` : '',
+            // Each call holds an RTP port pair.
+            capacity: Math.floor((config.rtp.portMax - config.rtp.portMin + 1) / 2),
+            calls: sessionDeps.live.size,
+          };
+        },
+        liveCalls: () => sessionDeps.live.keys(),
+        clock: systemClock,
+      });
+      heartbeat.start();
+      shutdown.add('node heartbeat', () => heartbeat.stop());
+    }
     registerLoadMetrics(metrics, {
       callMetrics,
       dialer,
@@ -493,6 +541,7 @@ export async function startSmartcall(
         ...(config.sip.tls.port !== undefined && { sipTls: telephony.ua.localEndpoint('tls')?.port }),
         dataDir: config.dataDir,
         mode: config.mode,
+        ...(redis && { redis: redis.up ? 'connected' : 'unreachable' }),
         mediaWorkers: telephony.mediaWorkers?.size ?? 0,
         phonenet: phonenet ? `${config.phonenet.address}:${config.phonenet.sipPort}` : undefined,
       },

@@ -56,6 +56,10 @@ export function registerServeCommand(program: Command): void {
       '--metrics-token <token>',
       'bearer token for GET /metrics, needed when the API listens beyond loopback (env SMARTCALL_METRICS_TOKEN)',
     )
+    .option(
+      '--redis <url>',
+      'Redis shared by API nodes for signature nonces and QPS, redis://host:port[/db] (env SMARTCALL_REDIS_URL)',
+    )
     .action(async (_o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as GlobalOptions & {
         httpPort?: number;
@@ -68,6 +72,7 @@ export function registerServeCommand(program: Command): void {
         logLevel?: string;
         logFormat?: string;
         metricsToken?: string;
+        redis?: string;
       };
       const config = configFrom(o, {
         httpPort: o.httpPort,
@@ -80,6 +85,7 @@ export function registerServeCommand(program: Command): void {
         logLevel: o.logLevel,
         logFormat: o.logFormat,
         metricsToken: o.metricsToken,
+        redisUrl: o.redis,
       });
       const phonenetRuns = config.mode === 'embedded' && config.phonenet.enabled;
       if (o.phonenet && !phonenetRuns)

@@ -8,7 +8,7 @@
 import type { Credential, CredentialResolver } from '../tenancy/credentials.js';
 import { isTemporaryAccessKeyId, type StsProblem } from '../tenancy/stsTokens.js';
 import { type GatewayError, gatewayErrors } from './apiErrors.js';
-import type { ReplayGuard } from './replayGuard.js';
+import type { NonceMemory, ReplayGuard } from './replayGuard.js';
 import { header, type RpcRequest } from './rpcRequest.js';
 import {
   parseV3Authorization,
@@ -51,14 +51,20 @@ const STS_ERRORS: Record<StsProblem, () => GatewayError> = {
 export class Authenticator {
   readonly #credentials: CredentialResolver;
   readonly #replay: ReplayGuard;
+  readonly #nonces: NonceMemory;
 
-  constructor(credentials: CredentialResolver, replay: ReplayGuard) {
+  /** `nonces`: where nonces are remembered (default `replay`, this process; SharedNonces: Redis). */
+  constructor(credentials: CredentialResolver, replay: ReplayGuard, nonces: NonceMemory = replay) {
     this.#credentials = credentials;
     this.#replay = replay;
+    this.#nonces = nonces;
   }
 
-  /** Returns the verified credential or throws a GatewayError. */
-  authenticate(req: RpcRequest, now: number): Credential {
+  /**
+   * Returns the verified credential or throws a GatewayError; a promise only when the nonce memory
+   * answers later (Redis), so the in-process path stays synchronous.
+   */
+  authenticate(req: RpcRequest, now: number): Credential | Promise<Credential> {
     if (req.scheme === 'v3') return this.#v3(req, now);
     if (req.scheme === 'v1') return this.#v1(req, now);
     throw gatewayErrors.missingSignature();
@@ -78,12 +84,23 @@ export class Authenticator {
     return credential;
   }
 
-  #checkFreshness(credential: Credential, timestamp: number, nonce: string, now: number): void {
+  #checkFreshness(
+    credential: Credential,
+    timestamp: number,
+    nonce: string,
+    now: number,
+  ): Credential | Promise<Credential> {
     if (!this.#replay.timestampFresh(timestamp, now)) throw gatewayErrors.timestampExpired();
-    if (!this.#replay.useNonce(credential.accessKeyId, nonce, now)) throw gatewayErrors.nonceUsed();
+    const fresh = this.#nonces.useNonce(credential.accessKeyId, nonce, now);
+    if (fresh === true) return credential;
+    if (fresh === false) throw gatewayErrors.nonceUsed();
+    return fresh.then((ok) => {
+      if (!ok) throw gatewayErrors.nonceUsed();
+      return credential;
+    });
   }
 
-  #v1(req: RpcRequest, now: number): Credential {
+  #v1(req: RpcRequest, now: number): Credential | Promise<Credential> {
     const p = req.params;
     const accessKeyId = p.get('AccessKeyId');
     if (!accessKeyId) throw gatewayErrors.missingParameter('AccessKeyId');
@@ -106,11 +123,10 @@ export class Authenticator {
     const expected = v1Signature(credential.secret, stringToSign);
     if (!signaturesEqual(expected, p.get('Signature') ?? ''))
       throw gatewayErrors.signatureDoesNotMatch(stringToSign);
-    this.#checkFreshness(credential, timestamp, nonce, now);
-    return credential;
+    return this.#checkFreshness(credential, timestamp, nonce, now);
   }
 
-  #v3(req: RpcRequest, now: number): Credential {
+  #v3(req: RpcRequest, now: number): Credential | Promise<Credential> {
     const h = req.raw.headers;
     const auth = parseV3Authorization(header(h, 'authorization') ?? '');
     if (!auth) {
@@ -148,7 +164,6 @@ export class Authenticator {
     ) {
       throw gatewayErrors.signatureDoesNotMatch(stringToSign);
     }
-    this.#checkFreshness(credential, timestamp, nonce, now);
-    return credential;
+    return this.#checkFreshness(credential, timestamp, nonce, now);
   }
 }
