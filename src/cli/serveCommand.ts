@@ -46,6 +46,10 @@ export function registerServeCommand(program: Command): void {
       '--metrics-token <token>',
       'bearer token for GET /metrics, needed when the API listens beyond loopback (env SMARTCALL_METRICS_TOKEN)',
     )
+    .option(
+      '--recordings-s3 <url>',
+      'keep recordings in S3-compatible storage: http(s)://host[:port]/bucket[/prefix/][?region=…], path-style; credentials from SMARTCALL_S3_ACCESS_KEY_ID / SMARTCALL_S3_SECRET_ACCESS_KEY (docs/recordings.md)',
+    )
     .action(async (_o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as GlobalOptions & {
         httpPort?: number;
@@ -57,6 +61,7 @@ export function registerServeCommand(program: Command): void {
         logLevel?: string;
         logFormat?: string;
         metricsToken?: string;
+        recordingsS3?: string;
       };
       const config = configFrom(o, {
         httpPort: o.httpPort,
@@ -68,6 +73,7 @@ export function registerServeCommand(program: Command): void {
         logLevel: o.logLevel,
         logFormat: o.logFormat,
         metricsToken: o.metricsToken,
+        recordingsS3: o.recordingsS3,
       });
       const phonenetRuns = config.mode === 'embedded' && config.phonenet.enabled;
       if (o.phonenet && !phonenetRuns)

@@ -18,6 +18,7 @@ export class RecordingSweeper {
   #stopped = false;
   #sweeping: Promise<unknown> = Promise.resolve();
   readonly #forgetBefore: ((at: number) => number) | undefined;
+  readonly #sweepObjects: ((cutoffDay: string) => Promise<unknown>) | undefined;
 
   constructor(options: {
     dir: string;
@@ -26,7 +27,10 @@ export class RecordingSweeper {
     log: Logger;
     /** Deletes other records older than `at` (epoch ms, a day boundary); returns how many. */
     forgetBefore?: (at: number) => number;
+    /** Deletes recordings kept in object storage older than `cutoffDay` (`yyyy-mm-dd`). */
+    sweepObjects?: (cutoffDay: string) => Promise<unknown>;
   }) {
+    this.#sweepObjects = options.sweepObjects;
     this.#forgetBefore = options.forgetBefore;
     this.#dir = options.dir;
     this.#retentionDays = options.retentionDays;
@@ -65,6 +69,13 @@ export class RecordingSweeper {
         if (n) this.#log.info({ records: n, before: cutoff }, 'old call timeline events deleted');
       } catch (err) {
         this.#log.error({ err }, 'old call timeline events could not be deleted');
+      }
+    }
+    if (this.#sweepObjects) {
+      try {
+        await this.#sweepObjects(cutoff);
+      } catch (err) {
+        this.#log.error({ err }, 'old recordings in object storage could not be deleted');
       }
     }
     let days: string[];
