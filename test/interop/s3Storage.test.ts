@@ -11,9 +11,12 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { systemClock } from '../../src/clock/clock.js';
+import { ManualClock } from '../../src/clock/manualClock.js';
 import { sleep } from '../../src/clock/within.js';
+import { sweepRecordingObjects } from '../../src/media-library/objects/recordingObjects.js';
 import { RecordingUploads } from '../../src/media-library/objects/recordingUploads.js';
 import { S3Client, type S3Error } from '../../src/media-library/objects/s3Client.js';
+import { RecordingSweeper } from '../../src/media-library/recordingSweeper.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { type RunningS3rver, S3RVER_CREDENTIALS, startS3rver } from '../helpers/s3rver.js';
 import { tempDir } from '../helpers/tempDir.js';
@@ -96,6 +99,34 @@ describe('S3 client against s3rver', () => {
     const expired = await fetch(old);
     assert.equal(expired.status, 403);
     assert.match(await expired.text(), /<Code>AccessDenied<\/Code>[\s\S]*expired/);
+  });
+});
+
+describe('retention in object storage', () => {
+  test('day prefixes older than the retention are deleted; recent days and other keys stay', async () => {
+    const s3 = client();
+    for (const key of [
+      'keep/2026-11-01/a.wav',
+      'ret/2026-11-01/a.wav',
+      'ret/2026-11-01/b.wav',
+      'ret/2026-11-28/a.wav',
+      'ret/2026-11-29/a.wav',
+      'ret/2026-12-05/a.wav',
+      'ret/notes.txt',
+    ])
+      await s3.putObject(key, Buffer.from('x'));
+    const clock = new ManualClock({ start: Date.parse('2026-12-06T12:00:00Z') });
+    const sweeper = new RecordingSweeper({
+      dir: join(tmp.path, 'none'),
+      retentionDays: 7,
+      time: clock,
+      log: silentLogger(),
+      sweepObjects: (cutoff) => sweepRecordingObjects(s3, 'ret/', cutoff, silentLogger()),
+    });
+    await sweeper.sweep();
+    const left = async (prefix: string) => (await s3.listObjects(prefix)).keys.sort();
+    assert.deepEqual(await left('ret/'), ['ret/2026-11-29/a.wav', 'ret/2026-12-05/a.wav', 'ret/notes.txt']);
+    assert.deepEqual(await left('keep/'), ['keep/2026-11-01/a.wav']);
   });
 });
 
