@@ -38,7 +38,11 @@ import { registerWebConsole } from './console/webConsole.js';
 import type { SmartCallRequest } from './contract/smartCallRequest.js';
 import { DEMO_BOT_PATH, registerDemoBot } from './demo/demoBotRoute.js';
 import { NetworkFiles } from './media-library/networkFiles.js';
-import { ObjectRecordingLinks, sweepRecordingObjects } from './media-library/objects/recordingObjects.js';
+import {
+  ObjectRecordingLinks,
+  recordingKey,
+  sweepRecordingObjects,
+} from './media-library/objects/recordingObjects.js';
 import { RecordingUploads } from './media-library/objects/recordingUploads.js';
 import { S3Client } from './media-library/objects/s3Client.js';
 import { PromptBuilder } from './media-library/promptBuilder.js';
@@ -499,6 +503,14 @@ export async function startSmartcall(
             demoBotUrl:
               config.mode === 'embedded' ? () => `http://127.0.0.1:${httpPort}${DEMO_BOT_PATH}` : undefined,
           },
+          // Once uploaded, the console's player and waveform reach the recording in the bucket.
+          ...(objects &&
+            objectStorage && {
+              storedRecording: (call) =>
+                call.recordPath
+                  ? objects.presignGet(recordingKey(objectStorage.prefix, call.recordPath), 3600)
+                  : undefined,
+            }),
           resources: {
             tenancy,
             trunks,
