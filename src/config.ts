@@ -26,7 +26,10 @@ const s3StorageSchema = z
   .object({
     kind: z.literal('s3'),
     /** `https://s3.eu-west-1.amazonaws.com`, `http://127.0.0.1:9000`: scheme, host, port; no path. */
-    endpoint: z.url({ protocol: /^https?$/ }),
+    endpoint: z.url({ protocol: /^https?$/ }).refine((u) => {
+      const url = new URL(u);
+      return url.pathname === '/' && !url.search;
+    }, 'an S3 endpoint is http(s)://host[:port] with no path (the bucket is set apart)'),
     region: z.string().min(1).default('us-east-1'),
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name: 3-63 of a-z 0-9 . -'),
     accessKeyId: z.string().min(1),

@@ -75,6 +75,14 @@ test('bad S3 settings are named: a URL with credentials, links beyond 7 days, a 
   const dir = tempDir();
   try {
     const file = `${dir.path}/c.yaml`;
+    assert.throws(
+      () =>
+        loadConfig(
+          {},
+          { ...KEYS, SMARTCALL_S3_ENDPOINT: 'http://127.0.0.1:9/x', SMARTCALL_S3_BUCKET: 'calls' },
+        ),
+      /recordings\.storage\.endpoint: an S3 endpoint is http\(s\):\/\/host\[:port\] with no path/,
+    );
     writeFileSync(file, 'recordings: { urlValidDays: 30 }\n');
     assert.throws(
       () => loadConfig({ configFile: file, recordingsS3: 'http://127.0.0.1:9000/calls' }, KEYS),
