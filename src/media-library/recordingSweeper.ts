@@ -2,7 +2,8 @@
  * Retention of recordings: files older than the configured number of days are deleted, once at
  * start and then every hour. Recordings live in day folders (`<dir>/<yyyy-mm-dd>/`), so whole old
  * folders go at once and the sweep never reads a folder it keeps. Other records kept as long as the
- * recordings (calls' timeline events) are forgotten by the same sweep (`forgetBefore`).
+ * recordings (calls' timeline events) are forgotten by the same sweep (`forgetBefore`), and with
+ * recordings in object storage the bucket's old day prefixes go too (`sweepObjects`).
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
