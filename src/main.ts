@@ -43,6 +43,13 @@ import { registerWebConsole } from './console/webConsole.js';
 import type { SmartCallRequest } from './contract/smartCallRequest.js';
 import { DEMO_BOT_PATH, registerDemoBot } from './demo/demoBotRoute.js';
 import { NetworkFiles } from './media-library/networkFiles.js';
+import {
+  ObjectRecordingLinks,
+  recordingKey,
+  sweepRecordingObjects,
+} from './media-library/objects/recordingObjects.js';
+import { RecordingUploads } from './media-library/objects/recordingUploads.js';
+import { S3Client } from './media-library/objects/s3Client.js';
 import { PromptBuilder } from './media-library/promptBuilder.js';
 import { RecordingLinkSigner } from './media-library/recordingLinks.js';
 import { RecordingSweeper } from './media-library/recordingSweeper.js';
@@ -239,7 +246,29 @@ export async function startSmartcall(
       validDays: config.recordings.urlValidDays,
       baseUrl: () => config.recordings.publicBaseUrl ?? `http://${config.http.host}:${httpPort}`,
     });
-    const ledger = new CallLedger(store, links, log, systemClock);
+    const objectStorage = config.recordings.storage.kind === 's3' ? config.recordings.storage : undefined;
+    const objects =
+      objectStorage &&
+      new S3Client({
+        endpoint: objectStorage.endpoint,
+        region: objectStorage.region,
+        bucket: objectStorage.bucket,
+        credentials: objectStorage,
+        forcePathStyle: objectStorage.forcePathStyle,
+      });
+    // With object storage the VoiceRecordReport waits for the upload and links to the object.
+    const ledger = new CallLedger(
+      store,
+      objects && objectStorage
+        ? new ObjectRecordingLinks({
+            client: objects,
+            prefix: objectStorage.prefix,
+            validDays: config.recordings.urlValidDays,
+          })
+        : links,
+      log,
+      systemClock,
+    );
     const metrics = new Metrics();
     const callMetrics = new CallMetrics(metrics, events);
     ledger.onStateChange = (call) => callMetrics.stateChanged(call);
@@ -264,9 +293,41 @@ export async function startSmartcall(
       log,
       // A call's stored timeline goes with its recording.
       forgetBefore: (at) => store.callEvents.removeBefore(at),
+      ...(objects &&
+        objectStorage && {
+          sweepObjects: (cutoffDay: string) =>
+            sweepRecordingObjects(objects, objectStorage.prefix, cutoffDay, log),
+        }),
     });
     sweeper.start();
     shutdown.add('sweeper', () => sweeper.stop());
+    // Finished recordings go up to object storage; the local copy stays until they are there.
+    const uploads =
+      objects &&
+      objectStorage &&
+      new RecordingUploads({
+        client: objects,
+        dir: recordingsDir,
+        prefix: objectStorage.prefix,
+        clock: systemClock,
+        log: log.child({ component: 'recordings' }),
+        multipartAboveBytes: objectStorage.multipartAboveBytes,
+        partBytes: objectStorage.partBytes,
+        isFinal: (callId) => {
+          if (sessionDeps.live.has(callId)) return false;
+          const call = store.calls.find(callId);
+          return !call || call.state === 'ended' || call.state === 'failed';
+        },
+        stored: (callId) => {
+          ledger.recordingStored(callId);
+        },
+      });
+    if (uploads) {
+      events.on('ended', ({ record }) => {
+        if (record.recordPath) uploads.add(record.recordPath);
+      });
+      shutdown.add('recording uploads', () => uploads.stop());
+    }
 
     const dns = new DnsResolver({
       servers: config.sip.dnsServers,
@@ -501,6 +562,14 @@ export async function startSmartcall(
             demoBotUrl:
               config.mode === 'embedded' ? () => `http://127.0.0.1:${httpPort}${DEMO_BOT_PATH}` : undefined,
           },
+          // Once uploaded, the console's player and waveform reach the recording in the bucket.
+          ...(objects &&
+            objectStorage && {
+              storedRecording: (call) =>
+                call.recordPath
+                  ? objects.presignGet(recordingKey(objectStorage.prefix, call.recordPath), 3600)
+                  : undefined,
+            }),
           resources: {
             tenancy,
             trunks,
@@ -533,6 +602,8 @@ export async function startSmartcall(
       dialer.start();
       campaigns.start();
     }
+    // After the reaper: recordings of calls it just finalised are uploaded (and reported) too.
+    await uploads?.start();
     log.info(
       {
         host: config.http.host,

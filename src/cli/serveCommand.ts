@@ -60,6 +60,10 @@ export function registerServeCommand(program: Command): void {
       '--redis <url>',
       'Redis shared by API nodes for signature nonces and QPS, redis://host:port[/db] (env SMARTCALL_REDIS_URL)',
     )
+    .option(
+      '--recordings-s3 <url>',
+      'keep recordings in S3-compatible storage: http(s)://host[:port]/bucket[/prefix/][?region=…], path-style; credentials from SMARTCALL_S3_ACCESS_KEY_ID / SMARTCALL_S3_SECRET_ACCESS_KEY (docs/recordings.md)',
+    )
     .action(async (_o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as GlobalOptions & {
         httpPort?: number;
@@ -73,6 +77,7 @@ export function registerServeCommand(program: Command): void {
         logFormat?: string;
         metricsToken?: string;
         redis?: string;
+        recordingsS3?: string;
       };
       const config = configFrom(o, {
         httpPort: o.httpPort,
@@ -86,6 +91,7 @@ export function registerServeCommand(program: Command): void {
         logFormat: o.logFormat,
         metricsToken: o.metricsToken,
         redisUrl: o.redis,
+        recordingsS3: o.recordingsS3,
       });
       const phonenetRuns = config.mode === 'embedded' && config.phonenet.enabled;
       if (o.phonenet && !phonenetRuns)
