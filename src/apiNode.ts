@@ -2,7 +2,8 @@
  * Composition root of an API node (`serve --role api`, issue 15): the RPC gateway alone, on the
  * shared PostgreSQL store. No SIP, RTP, dialer, speech engines or virtual phone network: accepted
  * calls are written `queued` for the schedulers to claim (PgCallQueue). Signatures, nonces and QPS
- * are checked as on the embedded path. Served actions: SmartCall, QueryCallDetailByCallId and
+ * are checked as on the embedded path (shared through Redis with `redis.url`, and this node's card
+ * kept in the node registry). Served actions: SmartCall, QueryCallDetailByCallId and
  * CancelCall (of a queued call); the console is not served here.
  */
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,10 @@ import { CallIdGenerator } from './calls/callId.js';
 import { CallWriter } from './calls/callWriter.js';
 import { QueuedCallCancellation } from './calls/queuedCallCancellation.js';
 import { systemClock } from './clock/clock.js';
+import { CallOwners } from './cluster/callOwners.js';
+import { NodeHeartbeat } from './cluster/nodeHeartbeat.js';
+import { NodeRegistry } from './cluster/nodeRegistry.js';
+import { RedisConnection } from './cluster/redisConnection.js';
 import type { Config } from './config.js';
 import type { Logger } from './observability/logger.js';
 import type { ActionHandler } from './openapi/actionContext.js';
@@ -18,6 +23,8 @@ import { cancelCallAction } from './openapi/actions/cancelCall.js';
 import { queryCallDetailAction } from './openapi/actions/queryCallDetailByCallId.js';
 import { createApiServer } from './openapi/apiServer.js';
 import { RpcGateway } from './openapi/rpcGateway.js';
+import { SharedNonces } from './openapi/sharedNonces.js';
+import { SharedThrottle } from './openapi/sharedThrottle.js';
 import { PgStore } from './store/postgres/pgStore.js';
 import { withdrawQueuedCall } from './store/postgres/queuedCallWithdrawal.js';
 import { AsyncCredentialResolver } from './tenancy/credentials.js';
@@ -35,11 +42,16 @@ export interface RunningApiNode {
 }
 
 /** The actions an API node answers; the others get the gateway's InvalidAction.NotFound. */
-export function apiNodeActions(store: PgStore, config: Config, log: Logger): Record<string, ActionHandler> {
+export function apiNodeActions(
+  store: PgStore,
+  config: Config,
+  log: Logger,
+  callIds = new CallIdGenerator(config.nodeId),
+): Record<string, ActionHandler> {
   return {
     SmartCall: asyncSmartCallAction({
       store,
-      callIds: new CallIdGenerator(config.nodeId),
+      callIds,
       writer: CallWriter.overAsync(store),
       outIdMaxBytes: config.api.outIdMaxBytes,
     }),
@@ -57,14 +69,45 @@ export function apiNodeActions(store: PgStore, config: Config, log: Logger): Rec
 
 export async function startApiNode(config: Config, log: Logger): Promise<RunningApiNode> {
   const store = await PgStore.open(config.store.url);
+  let redis: RedisConnection | undefined;
+  let heartbeat: NodeHeartbeat | undefined;
   try {
     const box = SecretBox.forConfig(config);
+    const callIds = new CallIdGenerator(config.nodeId);
+    // Redis, when configured, shares nonces and QPS with the other API nodes (docs/scale-out.md).
+    if (config.redis.url !== undefined) {
+      redis = new RedisConnection({
+        url: config.redis.url,
+        keyPrefix: config.redis.keyPrefix,
+        log: log.child({ component: 'redis' }),
+      });
+      await redis.connect();
+    }
+    const shared = redis;
     const gateway = new RpcGateway({
       options: config.api,
+      ...(shared && {
+        shared: {
+          nonces: (local, now) =>
+            new SharedNonces({ redis: shared, local, nonceTtlSeconds: config.api.nonceTtlSeconds, now }),
+          throttle: new SharedThrottle(shared),
+        },
+      }),
       credentials: new AsyncCredentialResolver(store, box),
-      actions: apiNodeActions(store, config, log.child({ component: 'calls' })),
+      actions: apiNodeActions(store, config, log.child({ component: 'calls' }), callIds),
       log,
     });
+    if (shared) {
+      heartbeat = new NodeHeartbeat({
+        redis: shared,
+        registry: new NodeRegistry(shared),
+        owners: new CallOwners(shared),
+        card: () => ({ nodeId: callIds.nodeId, role: 'api', sipAddress: '', capacity: 0, calls: 0 }),
+        liveCalls: () => [],
+        clock: systemClock,
+      });
+      heartbeat.start();
+    }
     // `/healthz` and the gateway; no console, no recordings, no /metrics (the media nodes' figures).
     const api = createApiServer({ gateway });
     try {
@@ -75,7 +118,20 @@ export async function startApiNode(config: Config, log: Logger): Promise<Running
     }
     const httpPort = (api.server.address() as AddressInfo).port;
     // The store's URL may hold a password: only its kind is logged.
-    log.info({ host: config.http.host, port: httpPort, role: 'api', store: store.kind }, 'smartcall started');
+    log.info(
+      {
+        host: config.http.host,
+        port: httpPort,
+        role: 'api',
+        store: store.kind,
+        ...(shared && { redis: shared.up ? 'connected' : 'unreachable' }),
+      },
+      'smartcall started',
+    );
+    const stopShared = async () => {
+      await heartbeat?.stop();
+      await redis?.close();
+    };
     return {
       store,
       httpPort,
@@ -84,11 +140,14 @@ export async function startApiNode(config: Config, log: Logger): Promise<Running
       drain: async () => ({ left: 0 }),
       async close() {
         await api.close();
+        await stopShared();
         await store.close();
         log.info('smartcall stopped');
       },
     };
   } catch (err) {
+    await heartbeat?.stop();
+    await redis?.close();
     await store.close();
     throw err;
   }

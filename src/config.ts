@@ -21,6 +21,42 @@ const advertisedAddress = z
   .refine((a) => !/^[0.:]+$/.test(a), 'an advertised address must be a specific address, not 0.0.0.0 or ::')
   .optional();
 
+/** S3-compatible object storage for recordings (issue 15). */
+const s3StorageSchema = z
+  .object({
+    kind: z.literal('s3'),
+    /** `https://s3.eu-west-1.amazonaws.com`, `http://127.0.0.1:9000`: scheme, host, port; no path. */
+    endpoint: z.url({ protocol: /^https?$/ }).refine((u) => {
+      const url = new URL(u);
+      return url.pathname === '/' && !url.search;
+    }, 'an S3 endpoint is http(s)://host[:port] with no path (the bucket is set apart)'),
+    region: z.string().min(1).default('us-east-1'),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name: 3-63 of a-z 0-9 . -'),
+    accessKeyId: z.string().min(1),
+    secretAccessKey: z.string().min(1),
+    /** Put before every key (e.g. `recordings/`). */
+    prefix: z.string().default(''),
+    /** `endpoint/bucket/key` (local servers, MinIO) instead of `bucket.endpoint/key`. */
+    forcePathStyle: z.boolean().default(false),
+    /** Recordings above this size go up as a multipart upload. */
+    multipartAboveBytes: z
+      .number()
+      .int()
+      .min(1)
+      .default(16 * 1024 * 1024),
+    /** Part size of a multipart upload (S3: at least 5 MiB). */
+    partBytes: z
+      .number()
+      .int()
+      .min(5 * 1024 * 1024)
+      .default(8 * 1024 * 1024),
+  })
+  .strict();
+const recordingStorageSchema = z
+  .discriminatedUnion('kind', [z.object({ kind: z.literal('disk') }).strict(), s3StorageSchema])
+  .default({ kind: 'disk' });
+export type S3StorageConfig = z.infer<typeof s3StorageSchema>;
+
 export const configSchema = z
   .object({
     /** `embedded`: one process with a demo account and the virtual phone network as the default trunk. */
@@ -163,6 +199,20 @@ export const configSchema = z
         urlValidDays: z.number().int().min(1).max(365).default(7),
         /** Base of recording URLs, e.g. https://smartcall.example.com (default: this server's address). */
         publicBaseUrl: z.url().optional(),
+        /**
+         * Where finished recordings are kept: `disk` (the recordings folder, served by this server's
+         * signed links) or `s3`, S3-compatible object storage (uploaded after the call, links are
+         * presigned GETs; docs/recordings.md).
+         */
+        storage: recordingStorageSchema,
+      })
+      .superRefine((r, ctx) => {
+        if (r.storage.kind === 's3' && r.urlValidDays > 7)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['urlValidDays'],
+            message: 'with recordings in S3 storage, links are valid 7 days at most (S3 presigned URLs)',
+          });
       })
       .prefault({}),
     media: z
@@ -211,6 +261,21 @@ export const configSchema = z
         format: z.enum(['auto', 'pretty', 'json']).default('auto'),
       })
       .prefault({}),
+    redis: z
+      .object({
+        /**
+         * Redis shared by the API nodes (`redis://[user:pass@]host:port[/db]`, `rediss://` for TLS):
+         * signature nonces and request QPS then hold across nodes (docs/scale-out.md). Absent: in-process.
+         */
+        url: z
+          .string()
+          .regex(/^rediss?:\/\/[^\s/]+(\/\d{1,2})?\/?$/, 'must be redis://host:port[/db] or rediss://…')
+          .optional(),
+        /** Prefix of every key smartcall writes, so several deployments can share one Redis. */
+        keyPrefix: z.string().min(1).max(64).default('smartcall:'),
+      })
+      .strict()
+      .prefault({}),
     metrics: z
       .object({
         /**
@@ -252,6 +317,66 @@ export interface ConfigOverrides {
   role?: string;
   /** `sqlite` or `postgres://…`. */
   storeUrl?: string;
+  /** Redis URL (`serve --redis`). */
+  redisUrl?: string;
+  /** Recordings to S3 storage: `http(s)://endpoint/bucket[/prefix/][?region=…]`, path-style. */
+  recordingsS3?: string;
+}
+
+/**
+ * `http(s)://host[:port]/bucket[/prefix/][?region=r]` → the S3 settings it names (path-style:
+ * the bucket is in the path). Credentials never come from here (a command line is visible to
+ * every user of the machine): they come from the environment or the config file.
+ */
+export function s3SettingsFromUrl(name: string, value: string): Record<string, unknown> {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be a URL like http://127.0.0.1:9000/bucket/prefix/, got "${value}"`);
+  }
+  const [bucket, ...rest] = url.pathname.replace(/^\//, '').split('/');
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !bucket || url.username || url.password)
+    throw new ConfigError(
+      `${name} must be http(s)://host[:port]/bucket[/prefix/] with no credentials in it, got "${value}"`,
+    );
+  const prefix = rest.join('/');
+  const region = url.searchParams.get('region');
+  return {
+    kind: 's3',
+    endpoint: url.origin,
+    bucket: decodeURIComponent(bucket),
+    forcePathStyle: true,
+    ...(prefix && { prefix: decodeURIComponent(prefix.endsWith('/') ? prefix : `${prefix}/`) }),
+    ...(region && { region }),
+  };
+}
+
+/** The S3 storage settings from SMARTCALL_S3_* (endpoint or bucket switches storage to S3). */
+function s3SettingsFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> | undefined {
+  if (!env.SMARTCALL_S3_ENDPOINT && !env.SMARTCALL_S3_BUCKET) return undefined;
+  const pathStyle = env.SMARTCALL_S3_FORCE_PATH_STYLE;
+  if (pathStyle && !/^(true|false|1|0)$/.test(pathStyle))
+    throw new ConfigError(`SMARTCALL_S3_FORCE_PATH_STYLE must be true or false, got "${pathStyle}"`);
+  return Object.fromEntries(
+    Object.entries({
+      kind: 's3',
+      endpoint: env.SMARTCALL_S3_ENDPOINT || undefined,
+      bucket: env.SMARTCALL_S3_BUCKET || undefined,
+      region: env.SMARTCALL_S3_REGION || undefined,
+      prefix: env.SMARTCALL_S3_PREFIX || undefined,
+      forcePathStyle: pathStyle ? /^(true|1)$/.test(pathStyle) : undefined,
+    }).filter(([, v]) => v !== undefined),
+  );
+}
+
+/** Lays S3 settings over the ones already in `input` (file, then env, then flag). */
+function mergeStorage(input: Record<string, unknown>, settings: Record<string, unknown> | undefined): void {
+  if (!settings) return;
+  const recordings = (input.recordings ?? {}) as Record<string, unknown>;
+  const current = recordings.storage as Record<string, unknown> | undefined;
+  const base = current?.kind === 's3' ? current : {};
+  setPath(input, ['recordings', 'storage'], { ...base, ...settings });
 }
 
 export class ConfigError extends Error {
@@ -326,6 +451,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   setPath(input, ['sip', 'tls', 'keyFile'], env.SMARTCALL_SIP_TLS_KEY_FILE || undefined);
   setPath(input, ['sip', 'tls', 'caFile'], env.SMARTCALL_SIP_TLS_CA_FILE || undefined);
   setPath(input, ['phonenet', 'sipPort'], intFromEnv('SMARTCALL_PHONENET_PORT', env.SMARTCALL_PHONENET_PORT));
+  setPath(input, ['redis', 'url'], env.SMARTCALL_REDIS_URL || undefined);
   setPath(
     input,
     ['media', 'workers'],
@@ -337,6 +463,18 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     intFromEnv('SMARTCALL_DRAIN_SECONDS', env.SMARTCALL_DRAIN_SECONDS),
   );
 
+  mergeStorage(input, s3SettingsFromEnv(env));
+  mergeStorage(
+    input,
+    overrides.recordingsS3 ? s3SettingsFromUrl('--recordings-s3', overrides.recordingsS3) : undefined,
+  );
+  const storage = (input.recordings as { storage?: Record<string, unknown> } | undefined)?.storage;
+  if (storage?.kind === 's3') {
+    // Secrets from the environment win over the file (and never come from a flag).
+    if (env.SMARTCALL_S3_ACCESS_KEY_ID) storage.accessKeyId = env.SMARTCALL_S3_ACCESS_KEY_ID;
+    if (env.SMARTCALL_S3_SECRET_ACCESS_KEY) storage.secretAccessKey = env.SMARTCALL_S3_SECRET_ACCESS_KEY;
+  }
+
   setPath(input, ['dataDir'], overrides.dataDir);
   setPath(input, ['http', 'port'], overrides.httpPort);
   setPath(input, ['http', 'host'], overrides.httpHost);
@@ -347,6 +485,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   setPath(input, ['calls', 'drainSeconds'], overrides.drainSeconds);
   setPath(input, ['role'], overrides.role);
   setPath(input, ['store', 'url'], overrides.storeUrl);
+  setPath(input, ['redis', 'url'], overrides.redisUrl);
   if (overrides.personasFiles) {
     // Flag files come on top of the config file's, as `smartcall phonenet --personas` adds them.
     const fromFile = (input.phonenet as { personasFiles?: unknown } | undefined)?.personasFiles;

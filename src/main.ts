@@ -30,6 +30,10 @@ import { TrunkMonitor } from './calls/trunkMonitor.js';
 import { TrunkRegistrar } from './calls/trunkRegistrar.js';
 import { type Clock, systemClock } from './clock/clock.js';
 import { within } from './clock/within.js';
+import { CallOwners } from './cluster/callOwners.js';
+import { NodeHeartbeat } from './cluster/nodeHeartbeat.js';
+import { NodeRegistry } from './cluster/nodeRegistry.js';
+import { RedisConnection } from './cluster/redisConnection.js';
 import { type Config, mediaWorkerCount, networkAddresses } from './config.js';
 import { CallTranscripts } from './console/callTranscripts.js';
 import { registerConsoleRoutes } from './console/consoleRoutes.js';
@@ -39,6 +43,13 @@ import { registerWebConsole } from './console/webConsole.js';
 import type { SmartCallRequest } from './contract/smartCallRequest.js';
 import { DEMO_BOT_PATH, registerDemoBot } from './demo/demoBotRoute.js';
 import { NetworkFiles } from './media-library/networkFiles.js';
+import {
+  ObjectRecordingLinks,
+  recordingKey,
+  sweepRecordingObjects,
+} from './media-library/objects/recordingObjects.js';
+import { RecordingUploads } from './media-library/objects/recordingUploads.js';
+import { S3Client } from './media-library/objects/s3Client.js';
 import { PromptBuilder } from './media-library/promptBuilder.js';
 import { RecordingLinkSigner } from './media-library/recordingLinks.js';
 import { RecordingSweeper } from './media-library/recordingSweeper.js';
@@ -62,6 +73,8 @@ import {
 } from './openapi/actions/smartCallOperate.js';
 import { createApiServer } from './openapi/apiServer.js';
 import { RpcGateway } from './openapi/rpcGateway.js';
+import { SharedNonces } from './openapi/sharedNonces.js';
+import { SharedThrottle } from './openapi/sharedThrottle.js';
 import { PhonenetService } from './phonenet/phonenetService.js';
 import { TtsPersonaVoice } from './phonenet/speechVoice.js';
 import { type TlsSettings, uriHost } from './sip/index.js';
@@ -233,7 +246,29 @@ export async function startSmartcall(
       validDays: config.recordings.urlValidDays,
       baseUrl: () => config.recordings.publicBaseUrl ?? `http://${config.http.host}:${httpPort}`,
     });
-    const ledger = new CallLedger(store, links, log, systemClock);
+    const objectStorage = config.recordings.storage.kind === 's3' ? config.recordings.storage : undefined;
+    const objects =
+      objectStorage &&
+      new S3Client({
+        endpoint: objectStorage.endpoint,
+        region: objectStorage.region,
+        bucket: objectStorage.bucket,
+        credentials: objectStorage,
+        forcePathStyle: objectStorage.forcePathStyle,
+      });
+    // With object storage the VoiceRecordReport waits for the upload and links to the object.
+    const ledger = new CallLedger(
+      store,
+      objects && objectStorage
+        ? new ObjectRecordingLinks({
+            client: objects,
+            prefix: objectStorage.prefix,
+            validDays: config.recordings.urlValidDays,
+          })
+        : links,
+      log,
+      systemClock,
+    );
     const metrics = new Metrics();
     const callMetrics = new CallMetrics(metrics, events);
     ledger.onStateChange = (call) => callMetrics.stateChanged(call);
@@ -258,9 +293,41 @@ export async function startSmartcall(
       log,
       // A call's stored timeline goes with its recording.
       forgetBefore: (at) => store.callEvents.removeBefore(at),
+      ...(objects &&
+        objectStorage && {
+          sweepObjects: (cutoffDay: string) =>
+            sweepRecordingObjects(objects, objectStorage.prefix, cutoffDay, log),
+        }),
     });
     sweeper.start();
     shutdown.add('sweeper', () => sweeper.stop());
+    // Finished recordings go up to object storage; the local copy stays until they are there.
+    const uploads =
+      objects &&
+      objectStorage &&
+      new RecordingUploads({
+        client: objects,
+        dir: recordingsDir,
+        prefix: objectStorage.prefix,
+        clock: systemClock,
+        log: log.child({ component: 'recordings' }),
+        multipartAboveBytes: objectStorage.multipartAboveBytes,
+        partBytes: objectStorage.partBytes,
+        isFinal: (callId) => {
+          if (sessionDeps.live.has(callId)) return false;
+          const call = store.calls.find(callId);
+          return !call || call.state === 'ended' || call.state === 'failed';
+        },
+        stored: (callId) => {
+          ledger.recordingStored(callId);
+        },
+      });
+    if (uploads) {
+      events.on('ended', ({ record }) => {
+        if (record.recordPath) uploads.add(record.recordPath);
+      });
+      shutdown.add('recording uploads', () => uploads.stop());
+    }
 
     const dns = new DnsResolver({
       servers: config.sip.dnsServers,
@@ -396,8 +463,27 @@ export async function startSmartcall(
     registrar.start(store.trunks.list());
     shutdown.add('trunk registrations', () => registrar.stop());
 
+    // Redis, when configured, shares nonces and QPS between API nodes (docs/scale-out.md).
+    let redis: RedisConnection | undefined;
+    if (config.redis.url !== undefined) {
+      const connection = new RedisConnection({
+        url: config.redis.url,
+        keyPrefix: config.redis.keyPrefix,
+        log: log.child({ component: 'redis' }),
+      });
+      redis = connection;
+      shutdown.add('redis', () => connection.close());
+      await connection.connect();
+    }
     const gateway = new RpcGateway({
       options: config.api,
+      ...(redis && {
+        shared: {
+          nonces: (local, now) =>
+            new SharedNonces({ redis: redis, local, nonceTtlSeconds: config.api.nonceTtlSeconds, now }),
+          throttle: new SharedThrottle(redis),
+        },
+      }),
       credentials: new CredentialResolver(store, box),
       actions: buildActions(
         store,
@@ -414,6 +500,29 @@ export async function startSmartcall(
       ),
       log,
     });
+    if (redis) {
+      // This node's card and the calls it carries, for the other nodes and `smartcall admin nodes`.
+      const heartbeat = new NodeHeartbeat({
+        redis,
+        registry: new NodeRegistry(redis),
+        owners: new CallOwners(redis),
+        card: () => {
+          const sip = telephony.ua.localEndpoint('udp');
+          return {
+            nodeId: callIds.nodeId,
+            role: 'all',
+            sipAddress: sip ? `${sip.address}:${sip.port}` : '',
+            // Each call holds an RTP port pair.
+            capacity: Math.floor((config.rtp.portMax - config.rtp.portMin + 1) / 2),
+            calls: sessionDeps.live.size,
+          };
+        },
+        liveCalls: () => sessionDeps.live.keys(),
+        clock: systemClock,
+      });
+      heartbeat.start();
+      shutdown.add('node heartbeat', () => heartbeat.stop());
+    }
     registerLoadMetrics(metrics, {
       callMetrics,
       dialer,
@@ -453,6 +562,14 @@ export async function startSmartcall(
             demoBotUrl:
               config.mode === 'embedded' ? () => `http://127.0.0.1:${httpPort}${DEMO_BOT_PATH}` : undefined,
           },
+          // Once uploaded, the console's player and waveform reach the recording in the bucket.
+          ...(objects &&
+            objectStorage && {
+              storedRecording: (call) =>
+                call.recordPath
+                  ? objects.presignGet(recordingKey(objectStorage.prefix, call.recordPath), 3600)
+                  : undefined,
+            }),
           resources: {
             tenancy,
             trunks,
@@ -485,6 +602,8 @@ export async function startSmartcall(
       dialer.start();
       campaigns.start();
     }
+    // After the reaper: recordings of calls it just finalised are uploaded (and reported) too.
+    await uploads?.start();
     log.info(
       {
         host: config.http.host,
@@ -493,6 +612,7 @@ export async function startSmartcall(
         ...(config.sip.tls.port !== undefined && { sipTls: telephony.ua.localEndpoint('tls')?.port }),
         dataDir: config.dataDir,
         mode: config.mode,
+        ...(redis && { redis: redis.up ? 'connected' : 'unreachable' }),
         mediaWorkers: telephony.mediaWorkers?.size ?? 0,
         phonenet: phonenet ? `${config.phonenet.address}:${config.phonenet.sipPort}` : undefined,
       },

@@ -19,6 +19,11 @@ export class CallIdGenerator {
     this.#node = String(nodeId).padStart(5, '0');
   }
 
+  /** This node's 5-digit ID, as in the CallIds it mints. */
+  get nodeId(): string {
+    return this.#node;
+  }
+
   next(now: number = systemClock.now()): string {
     this.#counter = (this.#counter + 1) % COUNTER_MOD;
     const time = String(Math.max(0, Math.floor(now - EPOCH_2020))).padStart(12, '0');

@@ -22,6 +22,12 @@ import { CALL_PROGRESS } from './statusCodes.js';
 export interface RecordingLinks {
   /** A signed, expiring URL of the call's recording. */
   urlFor(call: CallRecord): string;
+  /**
+   * Recordings go to object storage after the call: the VoiceRecordReport is written by
+   * {@link CallLedger.recordingStored} once the upload landed (its URL works when it arrives),
+   * not with the final record.
+   */
+  readonly afterUpload?: boolean;
 }
 
 export class CallLedger {
@@ -123,9 +129,24 @@ export class CallLedger {
         );
       }
       add('VoiceReport', 'report', voiceReport(call, options));
-      if (options.recorded && call.recordPath)
+      if (options.recorded && call.recordPath && !this.#links.afterUpload)
         add('VoiceRecordReport', 'record', voiceRecordReport(call, this.#links.urlFor(call)));
     });
+  }
+
+  /**
+   * The call's recording is in object storage: its VoiceRecordReport, with a URL to the object.
+   * Only for a final call with a recording; once per call (the receipt id), so an upload repeated
+   * after a crash adds nothing. False when the call is not (yet) one to report; a failed write
+   * throws (the upload is retried, the local copy kept).
+   */
+  recordingStored(callId: string): boolean {
+    const call = this.#store.calls.find(callId);
+    if (!call?.recordPath || (call.state !== 'ended' && call.state !== 'failed')) return false;
+    this.#write(callId, {}, { rethrow: true }, (c, add) =>
+      add('VoiceRecordReport', 'record', voiceRecordReport(c, this.#links.urlFor(c))),
+    );
+    return true;
   }
 
   #told(call: CallRecord): void {

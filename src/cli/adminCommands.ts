@@ -12,6 +12,7 @@ import { registerAsrModelCommands } from './asrCommands.js';
 import { registerConsoleUserCommands } from './consoleUserCommands.js';
 import { type GlobalOptions, withAdmin } from './context.js';
 import { registerDialogCommands } from './dialogCommands.js';
+import { registerNodeCommands } from './nodeCommands.js';
 import { emit, fail, table } from './output.js';
 import { registerPolicyCommands } from './policyCommands.js';
 import { registerStsCommands } from './stsCommands.js';
@@ -61,6 +62,7 @@ export function registerAdminCommands(program: Command): void {
   registerDialogCommands(admin);
   registerPolicyCommands(admin);
   registerAmdCommands(admin);
+  registerNodeCommands(admin);
 
   const account = admin.command('account').description('tenant accounts');
   account

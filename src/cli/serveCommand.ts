@@ -65,6 +65,14 @@ export function registerServeCommand(program: Command): void {
       '--metrics-token <token>',
       'bearer token for GET /metrics, needed when the API listens beyond loopback (env SMARTCALL_METRICS_TOKEN)',
     )
+    .option(
+      '--redis <url>',
+      'Redis shared by API nodes for signature nonces and QPS, redis://host:port[/db] (env SMARTCALL_REDIS_URL)',
+    )
+    .option(
+      '--recordings-s3 <url>',
+      'keep recordings in S3-compatible storage: http(s)://host[:port]/bucket[/prefix/][?region=…], path-style; credentials from SMARTCALL_S3_ACCESS_KEY_ID / SMARTCALL_S3_SECRET_ACCESS_KEY (docs/recordings.md)',
+    )
     .action(async (_o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as GlobalOptions & {
         httpPort?: number;
@@ -79,6 +87,8 @@ export function registerServeCommand(program: Command): void {
         metricsToken?: string;
         role?: string;
         store?: string;
+        redis?: string;
+        recordingsS3?: string;
       };
       const config = configFrom(o, {
         httpPort: o.httpPort,
@@ -93,6 +103,8 @@ export function registerServeCommand(program: Command): void {
         metricsToken: o.metricsToken,
         role: o.role,
         storeUrl: o.store,
+        redisUrl: o.redis,
+        recordingsS3: o.recordingsS3,
       });
       // Roles and stores not built yet are refused before anything starts.
       checkRole(config);

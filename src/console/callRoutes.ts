@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { CallFilter } from '../store/records.js';
+import type { CallFilter, CallRecord } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
 import { byteRange } from './byteRange.js';
 import { type CallListQuery, PAGE_SIZE, parseCallListQuery } from './callListQuery.js';
@@ -18,6 +18,8 @@ export interface CallRouteDeps {
   store: Store;
   sessions: ConsoleSessions;
   eventLog: CallTimelineSource;
+  /** A short-lived URL of a recording kept in object storage (webConsole.ts). */
+  storedRecording?: (call: CallRecord) => string | undefined;
 }
 
 type Signed = Visitor & { open: NonNullable<Visitor['open']> };
@@ -124,7 +126,7 @@ export function registerCallRoutes(app: FastifyInstance, d: CallRouteDeps): void
     if (call.recordPath) {
       recording = await stat(call.recordPath).then(
         () => `${detailHref(call.callId)}/recording`,
-        () => 'gone' as const,
+        () => (d.storedRecording?.(call) ? `${detailHref(call.callId)}/recording` : ('gone' as const)),
       );
     }
     return sendPage(
@@ -166,6 +168,9 @@ export function registerCallRoutes(app: FastifyInstance, d: CallRouteDeps): void
           .send(createReadStream(call.recordPath, range));
       return reply.header('content-length', st.size).send(createReadStream(call.recordPath));
     } catch {
+      // Uploaded to object storage: the player follows to it (ranges are S3's to answer).
+      const stored = d.storedRecording?.(call);
+      if (stored) return reply.header('cache-control', 'no-store').redirect(stored, 302);
       return reply.code(404).send({ error: 'the recording is no longer kept' });
     }
   });

@@ -8,6 +8,7 @@ import type { TrunkAdmin } from '../calls/trunkAdmin.js';
 import type { TrunkHealth } from '../calls/trunkMonitor.js';
 import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../observability/logger.js';
+import type { CallRecord } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
 import type { TenancyAdmin } from '../tenancy/tenancyAdmin.js';
 import { registerAssetRoutes } from './assetRoutes.js';
@@ -37,6 +38,11 @@ export interface WebConsoleOptions {
   limiter?: LoginLimiter;
   /** The phone network playground's links to the rest of the server (absent: nothing to call). */
   playground?: Pick<PlaygroundDeps, 'network' | 'placeSmartCall' | 'demoBotUrl'>;
+  /**
+   * A short-lived URL of a call's recording kept in object storage (no longer on this node's
+   * disk once uploaded): the player and the waveform fetch it from there.
+   */
+  storedRecording?: (call: CallRecord) => string | undefined;
   /** The resources screens (accounts, keys, numbers, settings, media library, trunks) and their services. */
   resources?: {
     tenancy: TenancyAdmin;
@@ -57,9 +63,10 @@ export function registerWebConsole(app: FastifyInstance, o: WebConsoleOptions): 
     limiter: o.limiter ?? new LoginLimiter({ clock: o.clock }),
     log: o.log,
   });
-  registerCallRoutes(app, { store: o.store, sessions, eventLog: o.eventLog });
+  const stored = o.storedRecording && { storedRecording: o.storedRecording };
+  registerCallRoutes(app, { store: o.store, sessions, eventLog: o.eventLog, ...stored });
   registerConsoleScripts(app);
-  registerWaveformRoutes(app, { store: o.store, sessions, log: o.log });
+  registerWaveformRoutes(app, { store: o.store, sessions, log: o.log, ...stored });
   registerLiveRoutes(app, {
     store: o.store,
     sessions,

@@ -2,7 +2,8 @@
  * Retention of recordings: files older than the configured number of days are deleted, once at
  * start and then every hour. Recordings live in day folders (`<dir>/<yyyy-mm-dd>/`), so whole old
  * folders go at once and the sweep never reads a folder it keeps. Other records kept as long as the
- * recordings (calls' timeline events) are forgotten by the same sweep (`forgetBefore`).
+ * recordings (calls' timeline events) are forgotten by the same sweep (`forgetBefore`), and with
+ * recordings in object storage the bucket's old day prefixes go too (`sweepObjects`).
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ export class RecordingSweeper {
   #stopped = false;
   #sweeping: Promise<unknown> = Promise.resolve();
   readonly #forgetBefore: ((at: number) => number) | undefined;
+  readonly #sweepObjects: ((cutoffDay: string) => Promise<unknown>) | undefined;
 
   constructor(options: {
     dir: string;
@@ -26,7 +28,10 @@ export class RecordingSweeper {
     log: Logger;
     /** Deletes other records older than `at` (epoch ms, a day boundary); returns how many. */
     forgetBefore?: (at: number) => number;
+    /** Deletes recordings kept in object storage older than `cutoffDay` (`yyyy-mm-dd`). */
+    sweepObjects?: (cutoffDay: string) => Promise<unknown>;
   }) {
+    this.#sweepObjects = options.sweepObjects;
     this.#forgetBefore = options.forgetBefore;
     this.#dir = options.dir;
     this.#retentionDays = options.retentionDays;
@@ -65,6 +70,13 @@ export class RecordingSweeper {
         if (n) this.#log.info({ records: n, before: cutoff }, 'old call timeline events deleted');
       } catch (err) {
         this.#log.error({ err }, 'old call timeline events could not be deleted');
+      }
+    }
+    if (this.#sweepObjects) {
+      try {
+        await this.#sweepObjects(cutoff);
+      } catch (err) {
+        this.#log.error({ err }, 'old recordings in object storage could not be deleted');
       }
     }
     let days: string[];

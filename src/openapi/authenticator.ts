@@ -8,7 +8,7 @@
 import type { Credential, CredentialSource } from '../tenancy/credentials.js';
 import { isTemporaryAccessKeyId, type StsProblem } from '../tenancy/stsTokens.js';
 import { type GatewayError, gatewayErrors } from './apiErrors.js';
-import type { ReplayGuard } from './replayGuard.js';
+import type { NonceMemory, ReplayGuard } from './replayGuard.js';
 import { header, type RpcRequest } from './rpcRequest.js';
 import {
   parseV3Authorization,
@@ -62,15 +62,19 @@ interface Claim {
 export class Authenticator {
   readonly #credentials: CredentialSource;
   readonly #replay: ReplayGuard;
+  readonly #nonces: NonceMemory;
 
-  constructor(credentials: CredentialSource, replay: ReplayGuard) {
+  /** `nonces`: where nonces are remembered (default `replay`, this process; SharedNonces: Redis). */
+  constructor(credentials: CredentialSource, replay: ReplayGuard, nonces: NonceMemory = replay) {
     this.#credentials = credentials;
     this.#replay = replay;
+    this.#nonces = nonces;
   }
 
   /**
-   * The verified credential, or a GatewayError thrown. On the embedded store it answers at once;
-   * on an async one (an API node on PostgreSQL) it resolves once the key was looked up.
+   * The verified credential, or a GatewayError thrown. On the embedded store with the in-process
+   * nonce memory it answers at once; it resolves later only when the key lookup (an API node on
+   * PostgreSQL) or the nonce memory (Redis) answers later.
    */
   authenticate(req: RpcRequest, now: number): Credential | Promise<Credential> {
     let claim: Claim;
@@ -91,11 +95,16 @@ export class Authenticator {
   }
 
   /** The signature, then the clock and the nonce (recorded only for an authentic request). */
-  #verify(claim: Claim, credential: Credential, now: number): Credential {
+  #verify(claim: Claim, credential: Credential, now: number): Credential | Promise<Credential> {
     claim.checkSignature(credential.secret);
     if (!this.#replay.timestampFresh(claim.timestamp, now)) throw gatewayErrors.timestampExpired();
-    if (!this.#replay.useNonce(credential.accessKeyId, claim.nonce, now)) throw gatewayErrors.nonceUsed();
-    return credential;
+    const fresh = this.#nonces.useNonce(credential.accessKeyId, claim.nonce, now);
+    if (fresh === true) return credential;
+    if (fresh === false) throw gatewayErrors.nonceUsed();
+    return fresh.then((ok) => {
+      if (!ok) throw gatewayErrors.nonceUsed();
+      return credential;
+    });
   }
 
   #v1(req: RpcRequest): Claim {

@@ -9,10 +9,10 @@ import type { CredentialSource } from '../tenancy/credentials.js';
 import type { ActionHandler } from './actionContext.js';
 import { BusinessError, GatewayError, gatewayErrors } from './apiErrors.js';
 import { Authenticator } from './authenticator.js';
-import { ReplayGuard } from './replayGuard.js';
+import { type NonceMemory, ReplayGuard } from './replayGuard.js';
 import { CONTENT_TYPE, type ResponseBody, type ResponseFormat, render } from './responseFormat.js';
 import { FormattedGatewayError, parseRpcRequest, type RawHttpRequest } from './rpcRequest.js';
-import { apiRateFor, DOCUMENTED_API_QPS, RequestThrottle } from './throttle.js';
+import { apiRateFor, DOCUMENTED_API_QPS, type RequestLimiter, RequestThrottle } from './throttle.js';
 
 export const API_VERSION = '2017-05-25';
 
@@ -35,6 +35,15 @@ export interface GatewayDeps {
   actions: Readonly<Record<string, ActionHandler>>;
   log: Logger;
   now?: () => number;
+  /**
+   * Shared state of several API nodes (Redis): where nonces are remembered beyond this node's own
+   * ReplayGuard (given the guard and the gateway's clock, see SharedNonces), and the throttle's
+   * buckets. Default: in-process.
+   */
+  shared?: {
+    nonces: (local: ReplayGuard, now: () => number) => NonceMemory;
+    throttle: RequestLimiter;
+  };
 }
 
 export interface RenderedResponse {
@@ -47,7 +56,7 @@ export class RpcGateway {
   readonly #options: GatewayOptions;
   readonly #actions: Readonly<Record<string, ActionHandler>>;
   readonly #auth: Authenticator;
-  readonly #throttle = new RequestThrottle();
+  readonly #throttle: RequestLimiter;
   readonly #apiQps: Readonly<Record<string, number>>;
   readonly #log: Logger;
   readonly #now: () => number;
@@ -59,7 +68,9 @@ export class RpcGateway {
     this.#log = deps.log;
     // The wall clock on purpose: request timestamps are the client's wall clock (±15 min, spec §8).
     this.#now = deps.now ?? Date.now;
-    this.#auth = new Authenticator(deps.credentials, new ReplayGuard(deps.options));
+    const replay = new ReplayGuard(deps.options);
+    this.#auth = new Authenticator(deps.credentials, replay, deps.shared?.nonces(replay, this.#now));
+    this.#throttle = deps.shared?.throttle ?? new RequestThrottle();
   }
 
   async handle(raw: RawHttpRequest): Promise<RenderedResponse> {
@@ -83,13 +94,14 @@ export class RpcGateway {
       const credential = authenticated instanceof Promise ? await authenticated : authenticated;
       const defaultQps = this.#options.defaultQps;
       const accountQps = credential.qps ?? defaultQps;
-      const verdict = this.#throttle.take(
+      const taken = this.#throttle.take(
         credential.accountId,
         accountQps,
         action,
         apiRateFor(this.#apiQps, action, accountQps, defaultQps),
         now,
       );
+      const verdict = taken instanceof Promise ? await taken : taken;
       if (!verdict.pass) {
         throw verdict.limit === 'user'
           ? gatewayErrors.throttlingUser(verdict.retryAfterMs)

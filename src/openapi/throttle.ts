@@ -51,7 +51,21 @@ function refill(bucket: Bucket | undefined, rate: number, now: number): Bucket {
 
 const waitForToken = (bucket: Bucket, rate: number) => ((1 - bucket.tokens) * 1000) / rate;
 
-export class RequestThrottle {
+/**
+ * Where the buckets live: this process (RequestThrottle) or Redis shared by the API nodes
+ * (SharedThrottle, the same token buckets in a Lua script). A shared one may answer later.
+ */
+export interface RequestLimiter {
+  take(
+    accountId: number,
+    accountRate: number,
+    action: string,
+    apiRate: number | undefined,
+    now: number,
+  ): ThrottleVerdict | Promise<ThrottleVerdict>;
+}
+
+export class RequestThrottle implements RequestLimiter {
   readonly #accounts = new Map<number, Bucket>();
   /** account id → action → bucket (no key string built per request). */
   readonly #apis = new Map<number, Map<string, Bucket>>();

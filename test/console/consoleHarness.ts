@@ -46,6 +46,7 @@ export async function startConsole(
     playground?: (store: SqliteStore) => WebConsoleOptions['playground'];
     /** A store on disk in this folder (kept after close: a later harness opens it again). */
     storeDir?: string;
+    storedRecording?: WebConsoleOptions['storedRecording'];
   } = {},
 ): Promise<ConsoleHarness> {
   const store = options.storeDir ? SqliteStore.open(options.storeDir) : SqliteStore.inMemory();
@@ -80,6 +81,7 @@ export async function startConsole(
         log: silentLogger(),
         limiter: new LoginLimiter({ clock, maxFailures: 5, windowMs: 60_000 }),
         ...(options.playground && { playground: options.playground(store) }),
+        ...(options.storedRecording && { storedRecording: options.storedRecording }),
         resources: { tenancy, trunks, dataDir: data.path, trunkHealth: (name) => health.get(name) },
       }),
   });

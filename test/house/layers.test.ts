@@ -56,6 +56,8 @@ describe('layers enforced by the linter', () => {
     ['clock', 'media'],
     ['net', 'media-library'],
     ['net', 'observability'],
+    ['cluster', 'openapi'],
+    ['cluster', 'store'],
   ];
   for (const [from, to] of forbidden) {
     test(`${from}/ importing ${to}/ fails the lint`, () => {
@@ -70,6 +72,8 @@ describe('layers enforced by the linter', () => {
     ['speech', 'media'],
     ['dialogue', 'contract'],
     ['cli', 'calls'],
+    ['openapi', 'cluster'],
+    ['cluster', 'observability'],
   ];
   for (const [from, to] of allowed) {
     test(`${from}/ importing ${to}/ passes`, () => {

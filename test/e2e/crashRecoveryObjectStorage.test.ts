@@ -1,0 +1,188 @@
+/**
+ * Crash safety with recordings in S3-compatible storage (s3rver on 127.0.0.1): `kill -9` in the
+ * middle of an answered, recorded call; the next start finalises the call, uploads the recording
+ * the kill cut and sends one VoiceRecordReport whose presigned link downloads it; the local copy
+ * is gone, and a further restart sends nothing again.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { readWav } from '../../src/media/wavReader.js';
+import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
+import { SecretBox } from '../../src/tenancy/secretBox.js';
+import { TenancyAdmin } from '../../src/tenancy/tenancyAdmin.js';
+import { callAction } from '../helpers/aliClients.js';
+import { type RunningS3rver, S3RVER_CREDENTIALS, startS3rver } from '../helpers/s3rver.js';
+import { tempDir } from '../helpers/tempDir.js';
+
+const dir = tempDir('smartcall-crash-s3-');
+const s3dir = tempDir('smartcall-crash-s3rver-');
+let s3: RunningS3rver;
+const receipts: Record<string, string | number>[] = [];
+const server = createServer((req, res) => {
+  let body = '';
+  req.on('data', (d) => {
+    body += d;
+  });
+  req.on('end', () => {
+    receipts.push(...JSON.parse(body));
+    res.end('{"code":0}');
+  });
+});
+let receiptPort = 0;
+before(async () => {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  receiptPort = (server.address() as AddressInfo).port;
+  s3 = await startS3rver(s3dir.path, 'calls');
+});
+after(async () => {
+  server.closeAllConnections();
+  server.close();
+  await s3.close();
+  dir.remove();
+  s3dir.remove();
+});
+
+interface Serve {
+  child: ChildProcess;
+  port: number;
+  output: () => string;
+}
+
+async function serve(): Promise<Serve> {
+  const child = spawn(
+    process.execPath,
+    [
+      'bin/smartcall.js',
+      'serve',
+      '--data-dir',
+      dir.path,
+      '--http-port',
+      '0',
+      '--sip-port',
+      '0',
+      '--recordings-s3',
+      `${s3.endpoint}/calls/rec/`,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        SMARTCALL_PHONENET_PORT: '0',
+        SMARTCALL_S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+        SMARTCALL_S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+      },
+    },
+  );
+  let out = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
+  const until = Date.now() + 20_000;
+  while (!/"msg":"smartcall started"/.test(out)) {
+    if (child.exitCode !== null || Date.now() > until) throw new Error(`serve did not start: ${out}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const port = Number(/"port":(\d+),"sip"/.exec(out)?.[1] ?? /"host":"127.0.0.1","port":(\d+)/.exec(out)![1]);
+  return { child, port, output: () => out };
+}
+
+async function stop(s: Serve, signal: NodeJS.Signals): Promise<void> {
+  if (s.child.exitCode !== null) return;
+  const exited = once(s.child, 'exit');
+  s.child.kill(signal);
+  await exited;
+}
+
+/** The demo key, read as the CLI does: a key of the demo account made for this test. */
+function demoKey(): { accessKeyId: string; accessKeySecret: string } {
+  const store = SqliteStore.open(dir.path);
+  try {
+    const admin = new TenancyAdmin(store, SecretBox.fromKeyFile(dir.path));
+    admin.setReceipts('demo', {
+      url: `http://127.0.0.1:${receiptPort}/r`,
+      types: ['VoiceCallReport', 'VoiceReport', 'VoiceRecordReport'],
+    });
+    return admin.createKey('demo');
+  } finally {
+    store.close();
+  }
+}
+
+test('after kill -9 mid-call, the next start uploads the cut recording and reports it, exactly once', async () => {
+  const first = await serve();
+  const key = demoKey();
+  const creds = { endpoint: `127.0.0.1:${first.port}`, ...key };
+  const r = await callAction('core', creds, 'SmartCall', {
+    CalledShowNumber: '057188880000',
+    CalledNumber: '13800000007', // silent: answers and stays on the line
+    VoiceCode: '$t$',
+    VoiceCodeParam: '{"t":"您好，这是一通会被中断的电话。"}',
+    RecordFlag: 'true',
+    MuteTime: '20000',
+  });
+  const callId = String(r.body!.CallId);
+  const state = async () => {
+    const q = await callAction('core', creds, 'QueryCallDetailByCallId', {
+      CallId: callId,
+      ProdId: '11030000180001',
+      QueryDate: String(Date.now() - 60_000),
+    });
+    return q.body?.Data ? JSON.parse(String(q.body.Data)).state : undefined;
+  };
+  const until = Date.now() + 20_000;
+  while ((await state()) !== '200102') {
+    assert.ok(Date.now() < until, 'the call was answered');
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  await new Promise((res) => setTimeout(res, 2500)); // a couple of seconds of recorded talk
+  await stop(first, 'SIGKILL');
+
+  const second = await serve();
+  try {
+    const deadline = Date.now() + 15_000;
+    while (!receipts.some((x) => x.call_id === callId && x.record_file)) {
+      assert.ok(Date.now() < deadline, `the recovered call's receipts arrived: ${JSON.stringify(receipts)}`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    const mine = receipts.filter((x) => x.call_id === callId);
+    const reports = mine.filter((x) => x.caller);
+    assert.equal(reports.length, 1, 'one VoiceReport');
+    assert.equal(reports[0]!.status_code, '200000');
+    assert.match(String(reports[0]!.status_msg), /平台重启/);
+    const recordReports = mine.filter((x) => x.record_file);
+    assert.equal(recordReports.length, 1, 'one VoiceRecordReport');
+    const link = String(recordReports[0]!.record_file);
+    assert.ok(link.startsWith(`${s3.endpoint}/calls/rec/`), link);
+    const wav = await fetch(link);
+    assert.equal(wav.status, 200);
+    const audio = readWav(Buffer.from(await wav.arrayBuffer()));
+    assert.equal(audio.channels, 2);
+    assert.ok(audio.durationMs >= 1000, `the recording kept ${audio.durationMs} ms`);
+    const days = readdirSync(join(dir.path, 'recordings'));
+    assert.ok(
+      days.every((d) => readdirSync(join(dir.path, 'recordings', d)).length === 0),
+      'no local copy is left once uploaded',
+    );
+  } finally {
+    await stop(second, 'SIGTERM');
+  }
+
+  const before = receipts.filter((x) => x.call_id === callId).length;
+  const third = await serve();
+  await new Promise((res) => setTimeout(res, 1500));
+  await stop(third, 'SIGTERM');
+  assert.equal(
+    receipts.filter((x) => x.call_id === callId).length,
+    before,
+    'a further restart sends nothing again',
+  );
+});
