@@ -169,6 +169,11 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--sweep') && !DEV) {
+    console.error('bench:amd: --sweep runs on the tuning half only: add --dev');
+    process.exitCode = 1;
+    return;
+  }
   const tts = new EspeakTts({ cacheBytes: 0 });
   await tts.ready();
   console.log(DEV ? 'set: tuning half (--dev)' : 'set: held-out half');
@@ -237,11 +242,6 @@ function score(all: readonly Case[], options: AmdOptions, verbose = false) {
  * half: what is reported must not have chosen the thresholds).
  */
 function sweep(all: readonly Case[]): void {
-  if (!DEV) {
-    console.error('bench:amd: --sweep runs on the tuning half only: add --dev');
-    process.exitCode = 1;
-    return;
-  }
   for (const machineGreetingMs of [2000, 2200, 2400, 2600, 2800, 3000])
     for (const humanSilenceMs of [400, 500, 600, 700]) {
       const { line } = score(all, { machineGreetingMs, humanSilenceMs });
