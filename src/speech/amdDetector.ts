@@ -15,6 +15,8 @@
  *     sentence's break, shorter than that;
  *   - a longer greeting (a sentence) needs `humanSilenceMs` of silence, longer than the breaks
  *     between a machine's sentences.
+ *   Silence is silence: a frame heard as speech ends it even when too short to be a word (the weak
+ *   first sound of a machine's next sentence), so a break is not stretched into a person's pause.
  *   A greeting that has lasted `machineGreetingMs` (from its first word, breaks included) and was
  *   speech for at least `machineSpeechRatio` of that time is `machine`: longer than a person's
  *   one-sentence answer, and continuous (not a few clicks or a cough spread over seconds).
@@ -120,6 +122,8 @@ export class AnsweringMachineDetector {
   #lastSpeechEnd: number | undefined;
   /** Speech heard in the greeting (frames of words), ms. */
   #speechMs = 0;
+  /** End of the last frame heard as speech, a word's or not (a blip too short to be a word). */
+  #lastVoiceEnd: number | undefined;
   #greetingEnded = false;
   /** The beep being heard: its bin, first frame, frames so far. */
   #toneBin = -1;
@@ -182,6 +186,7 @@ export class AnsweringMachineDetector {
 
   #cadence(speech: boolean, atMs: number, endMs: number, out: AmdEvent[]): void {
     if (speech) {
+      this.#lastVoiceEnd = endMs;
       this.#runStart ??= atMs;
       if (endMs - this.#runStart >= this.#minSpeechMs) {
         // The run's first frames count once it is a word.
@@ -197,7 +202,8 @@ export class AnsweringMachineDetector {
     const start = this.#greetingStart;
     const last = this.#lastSpeechEnd;
     if (start === undefined || last === undefined) return;
-    const silentFor = endMs - last;
+    // Silence is silence: a sound too short to be a word (the weak start of the next one) ends it too.
+    const silentFor = endMs - Math.max(last, this.#lastVoiceEnd ?? last);
     if (!this.#decision) {
       const span = last - start;
       if (span >= this.#machineMs) {

@@ -32,6 +32,17 @@ function line(pcm: Int16Array): Int16Array {
   return out;
 }
 
+/** Broadband noise at about −23 dBFS: speech to the VAD, no tone. */
+function noise(ms: number): Int16Array {
+  const out = new Int16Array(ms * 8);
+  let seed = 3;
+  for (let i = 0; i < out.length; i++) {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    out[i] = ((seed >>> 16) % 6000) - 3000;
+  }
+  return out;
+}
+
 function run(clean: Int16Array, options = {}) {
   const pcm = line(clean);
   const d = new AnsweringMachineDetector({ startMs: 0, ...options });
@@ -93,15 +104,28 @@ test("a person's one-sentence answer of 2.7 s is not a machine (a machine needs 
   assert.equal(decision?.result, 'human');
 });
 
+test('a break in a greeting is not the silence after an answer when a weak sound splits it', () => {
+  // 450 ms of break, 60 ms too faint or short to be a word (the weak start of the next one), 350 ms
+  // more: no 700 ms of silence, so no person; the greeting goes on and is a machine's.
+  const { decision } = run(
+    join(
+      silence(300),
+      voice.render('您好，您拨打的用户', 'xiaoyun'),
+      silence(450),
+      noise(60),
+      silence(350),
+      voice.render('暂时无法接听，请在听到提示音后留言。', 'xiaoyun'),
+      silence(2000),
+    ),
+    { maxMs: 10_000 },
+  );
+  assert.equal(decision?.result, 'machine', JSON.stringify(decision));
+});
+
 test('sounds spread thinly over seconds (clicks, a cough, a TV) are not a machine greeting', () => {
   // 140 ms of broadband noise (a click, a rustle) every 480 ms: each loud enough to be a word to
   // the detector, the breaks too short for a person's silence.
-  const burst = new Int16Array(140 * 8);
-  let seed = 3;
-  for (let i = 0; i < burst.length; i++) {
-    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-    burst[i] = ((seed >>> 16) % 6000) - 3000;
-  }
+  const burst = noise(140);
   const bits: Int16Array[] = [silence(300)];
   for (let i = 0; i < 10; i++) bits.push(burst, silence(340));
   const { decision } = run(join(...bits, silence(3000)));
