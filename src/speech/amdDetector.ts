@@ -6,10 +6,21 @@
  * What it listens for, beside the prompt the platform already plays:
  *
  * - **Greeting length and cadence.** A person says a short "喂 / hello?" (or one sentence) and then
- *   waits: a pause of `humanSilenceMs` after at most `machineGreetingMs` of greeting is `human`. A
- *   machine reads a long greeting whose sentences follow each other with short breaks: greeting
- *   that has lasted `machineGreetingMs` (from its first word, pauses shorter than `humanSilenceMs`
- *   included) is `machine`.
+ *   STOPS and waits for the caller; a machine reads on, its clauses and sentences separated by
+ *   short breaks (measured on espeak's greetings, both voices, clean and at 15 dB SNR: ≤ 180 ms
+ *   after the first word, ≤ 500 ms between sentences). So the silence that makes a greeting a
+ *   person's depends on what came before it:
+ *   - one short word (the greeting so far spans at most `wordMs`: "喂？", "Hello?", "Yes?") then
+ *     `wordSilenceMs` of silence is `human` — a machine's first word is followed by a comma's or a
+ *     sentence's break, shorter than that;
+ *   - a longer greeting (a sentence) needs `humanSilenceMs` of silence, longer than the breaks
+ *     between a machine's sentences.
+ *   Silence is silence: a frame heard as speech ends it even when too short to be a word (the weak
+ *   first sound of a machine's next sentence), so a break is not stretched into a person's pause.
+ *   A greeting that has lasted `machineGreetingMs` (from its first word, breaks included) and was
+ *   speech for at least `machineSpeechRatio` of that time is `machine`: longer than a person's
+ *   one-sentence answer, and continuous (not a few clicks or a cough spread over seconds).
+ *   Only that strong evidence (or a beep) makes a machine; anything else stays open until `maxMs`.
  * - **The beep.** A pure tone between 400 and 2000 Hz for at least `beepMinMs`: each frame's power
  *   spectrum (Hann window, 256-point FFT) has one peak in that range holding `beepTonality` of the
  *   power between 200 and 3800 Hz, at the same frequency (± 1 bin, 31 Hz) frame after frame. Speech
@@ -49,8 +60,14 @@ export type AmdEvent =
 export interface AmdOptions {
   /** The decision is made by then at the latest, ms after the start (default 4000). */
   maxMs?: number;
-  /** Greeting longer than this is a machine's (default 2600 ms). */
+  /** Greeting longer than this is a machine's (default 2800 ms). */
   machineGreetingMs?: number;
+  /** Share of the greeting's time that must be speech for `machineGreetingMs` to count (default 0.4). */
+  machineSpeechRatio?: number;
+  /** A greeting spanning at most this is one word (default 500 ms). */
+  wordMs?: number;
+  /** Silence after one word that makes it a person's (default 500 ms). */
+  wordSilenceMs?: number;
   /** Silence after a shorter greeting that makes it a person's (default 700 ms). */
   humanSilenceMs?: number;
   /** Silence that ends a machine's greeting, for the message action (default 1200 ms). */
@@ -80,6 +97,9 @@ const BEEP_MIN_RMS = 300;
 export class AnsweringMachineDetector {
   readonly #maxMs: number;
   readonly #machineMs: number;
+  readonly #machineRatio: number;
+  readonly #wordMs: number;
+  readonly #wordSilenceMs: number;
   readonly #humanSilenceMs: number;
   readonly #greetingEndMs: number;
   readonly #minSpeechMs: number;
@@ -100,6 +120,10 @@ export class AnsweringMachineDetector {
   #greetingStart: number | undefined;
   /** End of the last speech frame of a word. */
   #lastSpeechEnd: number | undefined;
+  /** Speech heard in the greeting (frames of words), ms. */
+  #speechMs = 0;
+  /** End of the last frame heard as speech, a word's or not (a blip too short to be a word). */
+  #lastVoiceEnd: number | undefined;
   #greetingEnded = false;
   /** The beep being heard: its bin, first frame, frames so far. */
   #toneBin = -1;
@@ -109,7 +133,10 @@ export class AnsweringMachineDetector {
 
   constructor(options: AmdOptions = {}) {
     this.#maxMs = options.maxMs ?? 4000;
-    this.#machineMs = options.machineGreetingMs ?? 2600;
+    this.#machineMs = options.machineGreetingMs ?? 2800;
+    this.#machineRatio = options.machineSpeechRatio ?? 0.4;
+    this.#wordMs = options.wordMs ?? 500;
+    this.#wordSilenceMs = options.wordSilenceMs ?? 500;
     this.#humanSilenceMs = options.humanSilenceMs ?? 700;
     this.#greetingEndMs = options.greetingEndSilenceMs ?? 1200;
     this.#minSpeechMs = options.minSpeechMs ?? 100;
@@ -159,8 +186,14 @@ export class AnsweringMachineDetector {
 
   #cadence(speech: boolean, atMs: number, endMs: number, out: AmdEvent[]): void {
     if (speech) {
+      this.#lastVoiceEnd = endMs;
       this.#runStart ??= atMs;
       if (endMs - this.#runStart >= this.#minSpeechMs) {
+        // The run's first frames count once it is a word.
+        this.#speechMs +=
+          this.#lastSpeechEnd === undefined || this.#lastSpeechEnd < this.#runStart
+            ? endMs - this.#runStart
+            : FRAME_MS;
         this.#greetingStart ??= this.#runStart;
         this.#lastSpeechEnd = endMs;
         this.#greetingEnded = false;
@@ -169,10 +202,14 @@ export class AnsweringMachineDetector {
     const start = this.#greetingStart;
     const last = this.#lastSpeechEnd;
     if (start === undefined || last === undefined) return;
-    const silentFor = endMs - last;
+    // Silence is silence: a sound too short to be a word (the weak start of the next one) ends it too.
+    const silentFor = endMs - Math.max(last, this.#lastVoiceEnd ?? last);
     if (!this.#decision) {
-      if (last - start >= this.#machineMs) this.#decide('machine', 'long-greeting', endMs, out);
-      else if (silentFor >= this.#humanSilenceMs) this.#decide('human', 'short-greeting', endMs, out);
+      const span = last - start;
+      if (span >= this.#machineMs) {
+        if (this.#speechMs >= this.#machineRatio * span) this.#decide('machine', 'long-greeting', endMs, out);
+      } else if (silentFor >= (span <= this.#wordMs ? this.#wordSilenceMs : this.#humanSilenceMs))
+        this.#decide('human', 'short-greeting', endMs, out);
     }
     if (!this.#greetingEnded && silentFor >= this.#greetingEndMs) {
       this.#greetingEnded = true;
