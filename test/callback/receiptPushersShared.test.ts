@@ -42,7 +42,9 @@ async function until(cond: () => boolean | Promise<boolean>, ms = 20_000): Promi
 function listen(handler: Parameters<typeof createServer>[1]): Promise<{ http: Server; url: string }> {
   const http = createServer(handler);
   return new Promise((r) =>
-    http.listen(0, '127.0.0.1', () => r({ http, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/r` })),
+    http.listen(0, '127.0.0.1', () =>
+      r({ http, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/r` }),
+    ),
   );
 }
 
@@ -125,8 +127,13 @@ test('two pushers on one outbox: each receipt accepted once, never in flight twi
       pushers.every((p) => p.stats.delivered > 0),
       `both pushers sent: ${pushers.map((p) => p.stats.delivered).join(', ')}`,
     );
-    assert.ok(pushers.some((p) => p.stats.failedBatches > 0), 'failures were retried');
-    const pending = await store.pool.query("SELECT COUNT(*)::int AS n FROM receipts WHERE state <> 'delivered'");
+    assert.ok(
+      pushers.some((p) => p.stats.failedBatches > 0),
+      'failures were retried',
+    );
+    const pending = await store.pool.query(
+      "SELECT COUNT(*)::int AS n FROM receipts WHERE state <> 'delivered'",
+    );
     assert.equal(pending.rows[0].n, 0, 'every receipt is marked delivered');
   } finally {
     for (const p of pushers) await p.stop();
@@ -135,7 +142,7 @@ test('two pushers on one outbox: each receipt accepted once, never in flight twi
   }
 });
 
-test("a pusher dead in the middle of its lease: the other sends its receipts once the lease runs out", async () => {
+test('a pusher dead in the middle of its lease: the other sends its receipts once the lease runs out', async () => {
   const accepted: { id: string; at: number }[] = [];
   const { http, url } = await listen((req, res) => {
     let body = '';
@@ -181,9 +188,7 @@ test("a pusher dead in the middle of its lease: the other sends its receipts onc
     const waited = accepted[0]!.at - claimedAt;
     assert.ok(waited >= leaseMs - 50, `sent by the other pusher only after the lease (${waited} ms)`);
     assert.ok(waited < leaseMs + 2000, `…and soon after it (${waited} ms)`);
-    await until(async () =>
-      (await store.receipts.listByCall('c1')).every((r) => r.state === 'delivered'),
-    );
+    await until(async () => (await store.receipts.listByCall('c1')).every((r) => r.state === 'delivered'));
     // The frozen pusher comes back and reports its push failed: it no longer holds the receipts.
     unfreeze(new Error('connection reset'));
     await frozen.stop();
