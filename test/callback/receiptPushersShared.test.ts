@@ -138,6 +138,7 @@ test('two pushers on one outbox: each receipt accepted once, never in flight twi
   } finally {
     for (const p of pushers) await p.stop();
     await store.close();
+    http.closeAllConnections();
     await new Promise((r) => http.close(r));
   }
 });
@@ -206,6 +207,7 @@ test('a pusher dead in the middle of its lease: the other sends its receipts onc
     await frozen.stop();
     await other.stop();
     await store.close();
+    http.closeAllConnections();
     await new Promise((r) => http.close(r));
   }
 });
