@@ -63,7 +63,8 @@ export const configSchema = z
     mode: z.enum(['embedded', 'standalone']).default('embedded'),
     /**
      * What this process runs (issue 15): `all` is everything in one process (the default); `api`
-     * only the HTTP API, on the shared store (docs/scale-out.md). Other roles are not built yet.
+     * only the HTTP API, `receipts` only the receipt pusher, on the shared store (docs/scale-out.md).
+     * Other roles are not built yet.
      */
     role: z.enum(['all', 'api', 'scheduler', 'media', 'receipts']).default('all'),
     store: z
@@ -250,6 +251,13 @@ export const configSchema = z
       .object({
         timeoutMs: z.number().int().min(100).default(700),
         retryDelaysSeconds: z.array(z.number().int().min(1)).default([60, 300, 600]),
+        /**
+         * Receipt nodes (`--role receipts`): how long a node's claim on receipts holds (renewed
+         * while it sends); a node that dies has its receipts sent by another after this.
+         */
+        leaseSeconds: z.number().int().min(1).max(3600).default(30),
+        /** Receipt nodes: how often the shared outbox is looked at (other nodes write it). */
+        pollMs: z.number().int().min(50).max(60_000).default(1000),
       })
       .prefault({}),
     phonenet: phonenetConfigSchema.prefault({}),
@@ -551,16 +559,16 @@ export function checkRole(config: Pick<Config, 'role' | 'store' | 'masterKey'>):
   const postgres = config.store.url !== 'sqlite';
   if (config.role === 'all' && postgres)
     throw new ConfigError(
-      'not yet: --role all runs on SQLite only; on PostgreSQL run --role api (the other roles are not built yet)',
+      'not yet: --role all runs on SQLite only; on PostgreSQL run --role api or receipts (the other roles are not built yet)',
     );
-  if (config.role === 'api' && !postgres)
+  if ((config.role === 'api' || config.role === 'receipts') && !postgres)
     throw new ConfigError(
-      'not yet: --role api needs a shared store: --store postgres://… (SMARTCALL_STORE_URL, store.url)',
+      `not yet: --role ${config.role} needs a shared store: --store postgres://… (SMARTCALL_STORE_URL, store.url)`,
     );
   if (config.role === 'api' && config.masterKey === undefined)
     throw new ConfigError(
       '--role api needs masterKey (SMARTCALL_MASTER_KEY): every node must open the secrets sealed in the shared store',
     );
-  if (config.role !== 'all' && config.role !== 'api')
-    throw new ConfigError(`not yet: --role ${config.role} is not built yet (built: all, api)`);
+  if (config.role !== 'all' && config.role !== 'api' && config.role !== 'receipts')
+    throw new ConfigError(`not yet: --role ${config.role} is not built yet (built: all, api, receipts)`);
 }

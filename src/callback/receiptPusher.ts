@@ -10,7 +10,7 @@
  */
 import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../observability/logger.js';
-import type { AsyncStore } from '../store/asyncStore.js';
+import type { AsyncStore, ReceiptLeases } from '../store/asyncStore.js';
 import type { ReceiptRecord, ReceiptType } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
 import { asyncStoreOver } from '../store/storeAsAsync.js';
@@ -28,6 +28,25 @@ export interface ReceiptPusherOptions {
   batchSize?: number;
   /** Longest sleep between looks at the outbox. */
   idleMs?: number;
+  /**
+   * On an outbox shared by several pushers (ReceiptLeases: PostgreSQL), how long a claim holds its
+   * receipts (default 30 s): renewed while this pusher sends, taken over by another pusher once it
+   * runs out (this one died). Unused on the embedded store, which one pusher owns.
+   */
+  leaseMs?: number;
+}
+
+/** A claim on a shared outbox: its lease (a time, the claim's token) and the receipts not done yet. */
+interface Claim {
+  leases: ReceiptLeases;
+  until: number;
+  /** The claim's instant: receipts given back are due again from it. */
+  at: number;
+  open: Set<number>;
+}
+
+function leasesOf(receipts: object): ReceiptLeases | undefined {
+  return 'claim' in receipts ? (receipts as unknown as ReceiptLeases) : undefined;
 }
 
 type ResolvedOptions = Required<Omit<ReceiptPusherOptions, 'store'>> & { store: AsyncStore };
@@ -53,6 +72,7 @@ export class ReceiptPusher {
       retryDelaysMs: options.retryDelaysMs ?? [60_000, 300_000, 600_000],
       batchSize: options.batchSize ?? 100,
       idleMs: options.idleMs ?? 30_000,
+      leaseMs: options.leaseMs ?? 30_000,
     };
   }
 
@@ -132,33 +152,65 @@ export class ReceiptPusher {
   }
 
   async #pump(): Promise<void> {
+    const leases = leasesOf(this.#o.store.receipts);
     for (;;) {
       this.#lookedAt = this.#o.time.now();
-      const due = await this.#o.store.receipts.due(this.#lookedAt, 1000);
-      if (due.length === 0 || !this.#running) return;
-      // One stream per account and MessageType: its own URL, its own batches, its own retries.
-      const streams = new Map<string, ReceiptRecord[]>();
-      for (const r of due) {
-        const key = `${r.accountId} ${r.type}`;
-        const list = streams.get(key) ?? [];
-        list.push(r);
-        streams.set(key, list);
-      }
+      let claim: Claim | undefined;
+      let due: ReceiptRecord[];
+      if (leases) {
+        const until = this.#lookedAt + this.#o.leaseMs;
+        due = await leases.claim(this.#lookedAt, 1000, until);
+        claim = { leases, until, at: this.#lookedAt, open: new Set(due.map((r) => r.id)) };
+      } else due = await this.#o.store.receipts.due(this.#lookedAt, 1000);
+      if (due.length === 0) return;
       let progress = false;
-      // A URL that failed in this pass takes nothing more in it: a call's later receipts to it (of
-      // another type) stay behind the failed ones, which the next look at the outbox then skips.
-      const failedUrls = new Set<string>();
-      for (const receipts of streams.values()) {
-        const { accountId, type } = receipts[0]!;
-        for (let i = 0; i < receipts.length; i += this.#o.batchSize) {
-          const batch = receipts.slice(i, i + this.#o.batchSize);
-          const outcome = await this.#deliver(accountId, type, batch, failedUrls);
-          if (outcome === 'delivered') progress = true;
-          else break; // keep the stream's later receipts behind the failed ones
+      try {
+        if (!this.#running) return;
+        // One stream per account and MessageType: its own URL, its own batches, its own retries.
+        const streams = new Map<string, ReceiptRecord[]>();
+        for (const r of due) {
+          const key = `${r.accountId} ${r.type}`;
+          const list = streams.get(key) ?? [];
+          list.push(r);
+          streams.set(key, list);
         }
+        // A URL that failed in this pass takes nothing more in it: a call's later receipts to it (of
+        // another type) stay behind the failed ones, which the next look at the outbox then skips.
+        const failedUrls = new Set<string>();
+        for (const receipts of streams.values()) {
+          const { accountId, type } = receipts[0]!;
+          for (let i = 0; i < receipts.length; i += this.#o.batchSize) {
+            let batch = receipts.slice(i, i + this.#o.batchSize);
+            if (claim) {
+              await this.#keep(claim);
+              // Receipts whose lease was lost went to another pusher: not sent from here.
+              batch = batch.filter((r) => claim.open.has(r.id));
+              if (batch.length === 0) break;
+            }
+            const outcome = await this.#deliver(accountId, type, batch, failedUrls, claim);
+            if (outcome === 'delivered') progress = true;
+            else break; // keep the stream's later receipts behind the failed ones
+          }
+        }
+      } finally {
+        // What this pass did not send (held behind a failed URL) is given back at once.
+        if (claim && claim.open.size > 0) await claim.leases.release([...claim.open], claim.until, claim.at);
       }
       if (!progress) return;
     }
+  }
+
+  /**
+   * Renews the claim while its lease could run out during the next push (half of it is left), and
+   * forgets the receipts it no longer holds.
+   */
+  async #keep(claim: Claim): Promise<void> {
+    const now = this.#o.time.now();
+    if (claim.until - now > Math.max(this.#o.leaseMs / 2, this.#o.timeoutMs * 2)) return;
+    const until = now + this.#o.leaseMs;
+    const held = new Set(await claim.leases.renew([...claim.open], claim.until, until));
+    claim.until = until;
+    for (const id of claim.open) if (!held.has(id)) claim.open.delete(id);
   }
 
   async #deliver(
@@ -166,12 +218,30 @@ export class ReceiptPusher {
     type: ReceiptType,
     batch: ReceiptRecord[],
     failedUrls: Set<string>,
+    claim?: Claim,
   ): Promise<'delivered' | 'failed' | 'held'> {
     const { store, time, log } = this.#o;
+    // On a shared outbox, marks land only while this pusher holds the receipts.
+    const marks = {
+      delivered: async (ids: number[], at: number) => {
+        if (!claim) await store.receipts.markDelivered(ids, at);
+        else {
+          await claim.leases.markDeliveredUnder(ids, at, claim.until);
+          for (const id of ids) claim.open.delete(id);
+        }
+      },
+      failed: async (ids: number[], error: string, next: number | undefined) => {
+        if (!claim) await store.receipts.markFailed(ids, error, next);
+        else {
+          await claim.leases.markFailedUnder(ids, error, next, claim.until);
+          for (const id of ids) claim.open.delete(id);
+        }
+      },
+    };
     const url = receiptUrl((await store.accounts.findById(accountId))?.receipts, type);
     const ids = batch.map((r) => r.id);
     if (!url) {
-      await store.receipts.markFailed(ids, `the account has no ${type} URL any more`, undefined);
+      await marks.failed(ids, `the account has no ${type} URL any more`, undefined);
       this.stats.abandoned += ids.length;
       return 'delivered';
     }
@@ -208,7 +278,7 @@ export class ReceiptPusher {
     }
     const now = time.now();
     if (!error) {
-      await store.receipts.markDelivered(ids, now);
+      await marks.delivered(ids, now);
       this.stats.delivered += ids.length;
       return 'delivered';
     }
@@ -219,7 +289,7 @@ export class ReceiptPusher {
     for (const r of batch) byAttempt.set(r.attempts, [...(byAttempt.get(r.attempts) ?? []), r.id]);
     for (const [attempts, group] of byAttempt) {
       const delay = this.#o.retryDelaysMs[attempts];
-      await store.receipts.markFailed(group, error, delay === undefined ? undefined : now + delay);
+      await marks.failed(group, error, delay === undefined ? undefined : now + delay);
       if (delay === undefined) this.stats.abandoned += group.length;
     }
     // The calls the receipts belong to: `callId` when one (as every line about a call), else `callIds`.

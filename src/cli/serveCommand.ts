@@ -5,6 +5,7 @@ import { checkRole, mediaWorkersFrom } from '../config.js';
 import { startSmartcall } from '../main.js';
 import { createLogger } from '../observability/logger.js';
 import { loadPersonaFile } from '../phonenet/personaFile.js';
+import { startReceiptsNode } from '../receiptsNode.js';
 import { configFrom, type GlobalOptions } from './context.js';
 
 function port(value: string): number {
@@ -49,7 +50,7 @@ export function registerServeCommand(program: Command): void {
     )
     .option(
       '--role <role>',
-      'all: everything in one process (default); api: only the HTTP API, on --store postgres://… (env SMARTCALL_ROLE)',
+      'all: everything in one process (default); api: only the HTTP API; receipts: only the receipt pusher; api and receipts on --store postgres://… (env SMARTCALL_ROLE)',
     )
     .option(
       '--store <url>',
@@ -126,7 +127,11 @@ export function registerServeCommand(program: Command): void {
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
       const running =
-        config.role === 'api' ? await startApiNode(config, log) : await startSmartcall(config, log);
+        config.role === 'api'
+          ? await startApiNode(config, log)
+          : config.role === 'receipts'
+            ? await startReceiptsNode(config, log)
+            : await startSmartcall(config, log);
       const base = `http://${config.http.host}:${running.httpPort}`;
       if (running.consoleLogin) {
         const c = running.consoleLogin;

@@ -4,6 +4,7 @@
  * gives this face through `asyncStoreOver` (storeAsAsync.ts); callers move to it one by one.
  */
 import type { CallStatsRepository } from './callStats.js';
+import type { ReceiptRecord } from './records.js';
 import type {
   AccessKeyRepository,
   AccountRepository,
@@ -29,6 +30,30 @@ import type {
 export type Async<R> = {
   [K in keyof R]: R[K] extends (...args: infer A) => infer T ? (...args: A) => Promise<Awaited<T>> : R[K];
 };
+
+/**
+ * An outbox shared by several receipt pushers (PostgreSQL): a pusher claims due receipts under a
+ * lease (a time; each claim's own, and its token), sends them, and marks them only while it still
+ * holds them. A pusher that dies leaves its leases to run out; then another one claims the receipts.
+ * A call's later receipt of a stream is never claimed while an earlier one is leased or waiting.
+ */
+export interface ReceiptLeases {
+  /** Due receipts, oldest first, leased until `leaseUntil`. */
+  claim(now: number, limit: number, leaseUntil: number): Promise<ReceiptRecord[]>;
+  /** Extends the lease of those of `ids` still held under `leaseUntil`; returns their ids. */
+  renew(ids: readonly number[], leaseUntil: number, until: number): Promise<number[]>;
+  /** Gives back receipts not sent: due again at `at`. */
+  release(ids: readonly number[], leaseUntil: number, at: number): Promise<void>;
+  /** markDelivered of those still held under `leaseUntil`; returns how many. */
+  markDeliveredUnder(ids: readonly number[], at: number, leaseUntil: number): Promise<number>;
+  /** markFailed of those still held under `leaseUntil`. */
+  markFailedUnder(
+    ids: readonly number[],
+    error: string,
+    nextAttemptAt: number | undefined,
+    leaseUntil: number,
+  ): Promise<void>;
+}
 
 /** Every repository of the store; inside a transaction, each bound to it. */
 export interface AsyncRepositories {

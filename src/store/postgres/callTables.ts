@@ -1,5 +1,5 @@
 /** Calls, their callback exchanges and the receipt outbox in PostgreSQL (rows as in SQLite). */
-import type { Async } from '../asyncStore.js';
+import type { Async, ReceiptLeases } from '../asyncStore.js';
 import type {
   CallbackExchangeRecord,
   CallCursor,
@@ -220,8 +220,94 @@ export class PgCallbackExchangeRepository implements Async<CallbackExchangeRepos
   }
 }
 
-export class PgReceiptRepository implements Async<ReceiptRepository> {
-  constructor(readonly db: Queryable) {}
+/** Lock id serialising the claims of the receipt pushers sharing the outbox (any fixed number of ours). */
+const RECEIPT_CLAIM_LOCK = 0x5ca11d;
+
+/**
+ * The shared outbox: each pusher claims what it sends under a lease, so N pushers never send one
+ * receipt at the same time nor a call's receipts out of order (ReceiptLeases, docs/scale-out.md).
+ */
+export class PgReceiptRepository implements Async<ReceiptRepository>, ReceiptLeases {
+  constructor(
+    readonly db: Queryable,
+    private readonly begin: <T>(fn: (db: Queryable) => Promise<T>) => Promise<T> = (fn) => fn(db),
+  ) {}
+
+  /**
+   * The lease is the receipt's next attempt time: a claimed receipt is not due (to any pusher)
+   * until `leaseUntil`, and, being an earlier receipt of its call waiting, holds that call's later
+   * ones of the same stream back, as a receipt waiting for its retry does. Claims are serialised by
+   * a transaction advisory lock, so the second claimer's query sees the first one's leases.
+   */
+  async claim(now: number, limit: number, leaseUntil: number): Promise<ReceiptRecord[]> {
+    return this.begin(async (db) => {
+      await db.query('SELECT pg_advisory_xact_lock($1)', [RECEIPT_CLAIM_LOCK]);
+      return (
+        await rows<ReceiptRow>(
+          db,
+          `UPDATE receipts SET next_attempt_at = $3 WHERE id IN (
+             SELECT r.id FROM receipts r
+             WHERE r.state = 'pending' AND r.next_attempt_at <= $1
+               AND NOT EXISTS (SELECT 1 FROM receipts e WHERE e.call_id = r.call_id AND e.stream = r.stream
+                               AND e.state = 'pending' AND e.id < r.id AND e.next_attempt_at > $1)
+             ORDER BY r.id LIMIT $2)
+           RETURNING *`,
+          [now, limit, leaseUntil],
+        )
+      )
+        .map(toReceipt)
+        .sort((a, b) => a.id - b.id);
+    });
+  }
+
+  async renew(ids: readonly number[], leaseUntil: number, until: number): Promise<number[]> {
+    if (ids.length === 0) return [];
+    return (
+      await rows<{ id: number }>(
+        this.db,
+        `UPDATE receipts SET next_attempt_at = $1
+         WHERE id = ANY($2) AND state = 'pending' AND next_attempt_at = $3 RETURNING id`,
+        [until, ids, leaseUntil],
+      )
+    ).map((r) => r.id);
+  }
+
+  async release(ids: readonly number[], leaseUntil: number, at: number): Promise<void> {
+    if (ids.length === 0) return;
+    await changes(
+      this.db,
+      `UPDATE receipts SET next_attempt_at = $1
+       WHERE id = ANY($2) AND state = 'pending' AND next_attempt_at = $3`,
+      [at, ids, leaseUntil],
+    );
+  }
+
+  async markDeliveredUnder(ids: readonly number[], at: number, leaseUntil: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    return changes(
+      this.db,
+      `UPDATE receipts SET state = 'delivered', delivered_at = $1, attempts = attempts + 1
+       WHERE id = ANY($2) AND state = 'pending' AND next_attempt_at = $3`,
+      [at, ids, leaseUntil],
+    );
+  }
+
+  async markFailedUnder(
+    ids: readonly number[],
+    error: string,
+    nextAttemptAt: number | undefined,
+    leaseUntil: number,
+  ): Promise<void> {
+    if (ids.length === 0) return;
+    await changes(
+      this.db,
+      `UPDATE receipts SET attempts = attempts + 1, last_error = $1,
+         state = CASE WHEN $2::bigint IS NULL THEN 'abandoned' ELSE state END,
+         next_attempt_at = COALESCE($2::bigint, next_attempt_at)
+       WHERE id = ANY($3) AND state = 'pending' AND next_attempt_at = $4`,
+      [error, nextAttemptAt ?? null, ids, leaseUntil],
+    );
+  }
 
   async append(
     r: Omit<ReceiptRecord, 'id' | 'state' | 'attempts' | 'lastError' | 'deliveredAt'>,

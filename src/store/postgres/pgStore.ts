@@ -43,7 +43,7 @@ function repositories(db: Queryable, begin: Begin): AsyncRepositories {
     trunks: new PgTrunkRepository(db, begin),
     callbackExchanges: new PgCallbackExchangeRepository(db),
     callEvents: new PgCallEventRepository(db),
-    receipts: new PgReceiptRepository(db),
+    receipts: new PgReceiptRepository(db, begin),
     consoleUsers: new PgConsoleUserRepository(db),
     consoleSessions: new PgConsoleSessionRepository(db),
     callStats: new PgCallStatsRepository(db),
