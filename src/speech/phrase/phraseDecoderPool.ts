@@ -59,10 +59,11 @@ export class PhraseDecoderPool {
     signal?: AbortSignal,
     templates?: TemplateBank | null,
     templateDecidesAt?: number,
+    templateConsidersUpTo?: number,
   ): Promise<RawRecognition> {
     const copy = samples.slice();
     return this.#pool.run(
-      { grammar, samples: copy, templates: templates ?? undefined, templateDecidesAt },
+      { grammar, samples: copy, templates: templates ?? undefined, templateDecidesAt, templateConsidersUpTo },
       { signal, transfer: [copy.buffer] },
     );
   }

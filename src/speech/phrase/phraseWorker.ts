@@ -35,11 +35,19 @@ export interface RecognizeRequest {
    * decoder says (phraseRecognizer.ts): the decoder pass is then skipped (`sequence` '').
    */
   templateDecidesAt?: number;
+  /**
+   * Template distance up to which the caller still weighs the template (with the decoder's answer
+   * and the runner-up's distance): the closest template is sought within it, and the runner-up is
+   * exact whenever the closest lies between the two bars.
+   */
+  templateConsidersUpTo?: number;
 }
 
 export interface RawRecognition {
-  /** The phrase word the decoder chose (`__p3`), '' when the search ended nowhere. */
+  /** The phrase word the decoder chose (`__p3`), '' when the search ended nowhere or in the competitor loop. */
   sequence: string;
+  /** The decoder's whole hypothesis (`__p3`, or competitor words `__g12 __g40`), for diagnosis. */
+  hypothesis: string;
   /** Path score per 10 ms frame (pocketsphinx units; informative only, see the header). */
   scorePerFrame: number;
   /** Frames (10 ms) of the trimmed utterance. */
@@ -56,6 +64,8 @@ export interface RawRecognition {
   /** Its distance (Infinity without templates), and the best other phrase's. */
   templateDistance: number;
   templateRunnerUp: number;
+  /** Frames (10 ms) of the closest template, 0 without one. */
+  templateFrames: number;
 }
 
 export type WorkerReply = WorkerMessage<RawRecognition>;
@@ -140,9 +150,11 @@ async function main(): Promise<void> {
         templateWord: '',
         templateDistance: Number.POSITIVE_INFINITY,
         templateRunnerUp: Number.POSITIVE_INFINITY,
+        templateFrames: 0,
       };
       const none = {
         sequence: '',
+        hypothesis: '',
         scorePerFrame: Number.NEGATIVE_INFINITY,
         frames,
         phraseFrames: 0,
@@ -152,12 +164,24 @@ async function main(): Promise<void> {
         reply({ ...none, posterior: 0, outsideSpeech: 1, decodeMs: 0 });
         return;
       }
-      // A call's recognition (templateDecidesAt) needs the closest template only within its bar.
-      const match = msg.templates ? matchTemplates(trimmed, msg.templates, msg.templateDecidesAt) : null;
+      // A call's recognition (templateDecidesAt) needs the closest template only within its bars.
+      const decidesAt = msg.templateDecidesAt;
+      const limit = decidesAt === undefined ? undefined : Math.max(decidesAt, msg.templateConsidersUpTo ?? 0);
+      let match = msg.templates ? matchTemplates(trimmed, msg.templates, limit) : null;
+      // Between the bars the runner-up counts, and the limited comparison may overstate it (an
+      // abandoned template reports no distance): compare again in full. Rare (an unusual voice
+      // close to a phrase, or an off-list sentence close to one).
+      if (match && limit !== undefined && match.distance > decidesAt! && match.distance <= limit)
+        match = matchTemplates(trimmed, msg.templates!);
       const byTemplate = match
-        ? { templateWord: match.word, templateDistance: match.distance, templateRunnerUp: match.runnerUp }
+        ? {
+            templateWord: match.word,
+            templateDistance: match.distance,
+            templateRunnerUp: match.runnerUp,
+            templateFrames: match.frames,
+          }
         : noTemplate;
-      if (match && msg.templateDecidesAt !== undefined && match.distance <= msg.templateDecidesAt) {
+      if (match && decidesAt !== undefined && match.distance <= decidesAt) {
         // The template names the phrase: the decoder's pass (as costly as the templates) is not needed.
         reply({
           ...none,
@@ -171,10 +195,12 @@ async function main(): Promise<void> {
       decoder.start();
       decoder.process_audio(withNoiseFloor(trimmed), false, true);
       decoder.stop();
-      const sequence = phraseWordOf(decoder.get_text());
+      const hypothesis = decoder.get_text();
+      const sequence = phraseWordOf(hypothesis);
       if (!sequence) {
         reply({
           ...none,
+          hypothesis,
           ...byTemplate,
           posterior: 0,
           outsideSpeech: 1,
@@ -189,6 +215,7 @@ async function main(): Promise<void> {
       const span = word ? Math.round(word.d * 100) : frames;
       reply({
         sequence,
+        hypothesis,
         scorePerFrame: score / frames,
         frames,
         phraseFrames: span,

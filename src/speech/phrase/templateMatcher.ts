@@ -259,6 +259,8 @@ export interface TemplateMatch {
   distance: number;
   /** Distance of the closest template of another phrase. */
   runnerUp: number;
+  /** Frames of the closest template (0 when none). */
+  frames: number;
 }
 
 /**
@@ -281,6 +283,7 @@ export function matchTemplates(
   const x = cepstra(mel, floor);
   const best = new Map<string, number>();
   let closest = Number.POSITIVE_INFINITY;
+  let closestFrames = 0;
   for (let t = 0; t < bank.words.length; t++) {
     const a = bank.offsets[t]!;
     const b = bank.offsets[t + 1]!;
@@ -289,7 +292,10 @@ export function matchTemplates(
     const cap = Math.min(limit, closest);
     const d = dtw(x, cepstra(bank.mel.subarray(a * BANDS, b * BANDS), floor), Number.POSITIVE_INFINITY, cap);
     const word = bank.words[t]!;
-    if (d < closest) closest = d;
+    if (d < closest) {
+      closest = d;
+      closestFrames = b - a;
+    }
     // An abandoned template still places its phrase where the full comparison would (ties go to
     // the phrase seen first).
     if (d === Number.POSITIVE_INFINITY && !best.has(word)) best.set(word, d);
@@ -305,5 +311,5 @@ export function matchTemplates(
       word = w;
     } else if (d < runnerUp) runnerUp = d;
   }
-  return { word, distance, runnerUp };
+  return { word, distance, runnerUp, frames: word ? closestFrames : 0 };
 }
