@@ -58,6 +58,15 @@ export interface RejectionOptions {
    * 1.1–1.46 ("maybe" → 没问题 1.46, "i am cooking dinner right now" 1.35).
    */
   templateMargin: number;
+  /**
+   * The decoder's phrase is rejected when its closest template is this much farther than the
+   * closest template of all (the templates hear another phrase clearly better). Measured on the
+   * development data: human in-list answers the decoder got right ≤ 3.5 (their templates are all
+   * far and close together); the dev off-list answers the decoder took 5.0–7.1 ("我要报警" →
+   * 我开车呢, "not today" → goodbye); the decoder's wrong "kilo" → uniform 9.0. A phrase whose
+   * templates are all out of the comparison's length range gives no evidence and passes.
+   */
+  maxTemplateGap: number;
 }
 
 export const DEFAULT_REJECTION: RejectionOptions = {
@@ -68,6 +77,7 @@ export const DEFAULT_REJECTION: RejectionOptions = {
   maxTemplateDistance: 12,
   templateAgreementDistance: 18,
   templateMargin: 1.6,
+  maxTemplateGap: 4.5,
 };
 
 export interface PhraseDecision {
@@ -87,6 +97,8 @@ export interface PhraseDecision {
   templateText: string | null;
   templateDistance: number;
   templateRunnerUp: number;
+  /** Distance of the closest template of the decoder's phrase (Infinity without one). */
+  decoderTemplateDistance: number;
   /** Length of the closest template over the utterance's (trimmed) length; 0 without templates. */
   templateLengthRatio: number;
   /**
@@ -142,18 +154,15 @@ export class PhraseRecognizer implements UtteranceRecognizer {
    */
   async decide(samples: Int16Array, signal?: AbortSignal, textOnly = false): Promise<PhraseDecision> {
     const { maxTemplateDistance, templateAgreementDistance, templateMargin } = this.#rejection;
-    const raw = await this.#pool.recognize(
-      this.grammar,
-      samples,
-      signal,
-      this.#bank,
-      textOnly ? maxTemplateDistance : undefined,
-      textOnly ? templateAgreementDistance : undefined,
-    );
+    const raw = await this.#pool.recognize(this.grammar, samples, signal, this.#bank, {
+      margin: templateMargin,
+      ...(textOnly ? { decidesAt: maxTemplateDistance, considersUpTo: templateAgreementDistance } : {}),
+    });
     const byTemplate = {
       templateText: this.grammar.phrases[raw.templateWord] ?? null,
       templateDistance: raw.templateDistance,
       templateRunnerUp: raw.templateRunnerUp,
+      decoderTemplateDistance: raw.decoderTemplateDistance,
       templateLengthRatio: raw.templateFrames / Math.max(1, raw.frames),
     };
     const numbers = {
@@ -186,9 +195,12 @@ export class PhraseRecognizer implements UtteranceRecognizer {
         by: raw.templateDistance <= maxTemplateDistance ? 'template' : 'agreement',
       };
     }
-    const { maxFramesPerPhone, lengtheningFrames, minPosterior, maxOutsideSpeech } = this.#rejection;
+    const { maxFramesPerPhone, lengtheningFrames, minPosterior, maxOutsideSpeech, maxTemplateGap } =
+      this.#rejection;
+    const gap = raw.decoderTemplateDistance - raw.templateDistance;
     const accepted =
       text !== null &&
+      !(gap > maxTemplateGap && raw.decoderTemplateDistance < Number.POSITIVE_INFINITY) &&
       raw.outsideSpeech <= maxOutsideSpeech &&
       raw.phraseFrames <= maxFramesPerPhone * phones + lengtheningFrames &&
       raw.posterior >= minPosterior;

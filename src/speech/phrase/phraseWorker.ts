@@ -23,24 +23,28 @@ import createModule from 'soundswallower';
 import type { PoolMessage, WorkerMessage } from '../../workers/workerProtocol.js';
 import { frameLevels, outsideSpeechFraction, trimSilence, withNoiseFloor } from './energyTrim.js';
 import { type CompiledGrammar, phraseWordOf } from './phraseGrammar.js';
-import { matchTemplates, type TemplateBank } from './templateMatcher.js';
+import { matchFeatures, phraseDistance, type TemplateBank, utteranceFeatures } from './templateMatcher.js';
 
 export interface RecognizeRequest {
   grammar: CompiledGrammar;
   samples: Int16Array;
   /** The list's TTS templates, when built (shared memory, no copy). */
   templates?: TemplateBank;
+  /** How the caller will weigh the templates (phraseRecognizer.ts), so that only what it needs is computed. */
+  rules?: TemplateRules;
+}
+
+export interface TemplateRules {
   /**
-   * Template distance at or under which the caller takes the template's phrase whatever the
-   * decoder says (phraseRecognizer.ts): the decoder pass is then skipped (`sequence` '').
+   * A call's recognition: the distance at or under which the caller takes the template's phrase
+   * whatever the decoder says. The decoder's pass is then skipped (`sequence` ''), and the closest
+   * template is sought only within `considersUpTo`.
    */
-  templateDecidesAt?: number;
-  /**
-   * Template distance up to which the caller still weighs the template (with the decoder's answer
-   * and the runner-up's distance): the closest template is sought within it, and the runner-up is
-   * exact whenever the closest lies between the two bars.
-   */
-  templateConsidersUpTo?: number;
+  decidesAt?: number;
+  /** The distance up to which the caller still weighs the template (with `decidesAt`). */
+  considersUpTo?: number;
+  /** The runner-up's distance must be exact within this factor of the closest's. */
+  margin: number;
 }
 
 export interface RawRecognition {
@@ -66,6 +70,8 @@ export interface RawRecognition {
   templateRunnerUp: number;
   /** Frames (10 ms) of the closest template, 0 without one. */
   templateFrames: number;
+  /** Distance of the closest template of the decoder's phrase (Infinity without one). */
+  decoderTemplateDistance: number;
 }
 
 export type WorkerReply = WorkerMessage<RawRecognition>;
@@ -151,6 +157,7 @@ async function main(): Promise<void> {
         templateDistance: Number.POSITIVE_INFINITY,
         templateRunnerUp: Number.POSITIVE_INFINITY,
         templateFrames: 0,
+        decoderTemplateDistance: Number.POSITIVE_INFINITY,
       };
       const none = {
         sequence: '',
@@ -164,15 +171,25 @@ async function main(): Promise<void> {
         reply({ ...none, posterior: 0, outsideSpeech: 1, decodeMs: 0 });
         return;
       }
-      // A call's recognition (templateDecidesAt) needs the closest template only within its bars.
-      const decidesAt = msg.templateDecidesAt;
-      const limit = decidesAt === undefined ? undefined : Math.max(decidesAt, msg.templateConsidersUpTo ?? 0);
-      let match = msg.templates ? matchTemplates(trimmed, msg.templates, limit) : null;
+      // A call's recognition (rules.decidesAt) needs the closest template only within its bars.
+      const bank = msg.templates;
+      const margin = msg.rules?.margin ?? 1;
+      const decidesAt = msg.rules?.decidesAt;
+      const limit = decidesAt === undefined ? undefined : Math.max(decidesAt, msg.rules?.considersUpTo ?? 0);
+      const features = bank ? utteranceFeatures(trimmed) : null;
+      let match = bank && features ? matchFeatures(features, bank, limit, margin) : null;
       // Between the bars the runner-up counts, and the limited comparison may overstate it (an
-      // abandoned template reports no distance): compare again in full. Rare (an unusual voice
-      // close to a phrase, or an off-list sentence close to one).
-      if (match && limit !== undefined && match.distance > decidesAt! && match.distance <= limit)
-        match = matchTemplates(trimmed, msg.templates!);
+      // abandoned template reports no distance): compare again without the limit. Rare (an unusual
+      // voice close to a phrase, or an off-list sentence close to one).
+      if (
+        bank &&
+        features &&
+        match &&
+        limit !== undefined &&
+        match.distance > decidesAt! &&
+        match.distance <= limit
+      )
+        match = matchFeatures(features, bank, undefined, margin);
       const byTemplate = match
         ? {
             templateWord: match.word,
@@ -223,6 +240,13 @@ async function main(): Promise<void> {
         outsideSpeech: outsideSpeechFraction(frameLevels(trimmed), begin, begin + span),
         decodeMs: performance.now() - started,
         ...byTemplate,
+        // Abandoned (Infinity) when farther than the closest: then computed exactly, for its phrase only.
+        decoderTemplateDistance:
+          bank && features && match
+            ? (match.distances.get(sequence) ?? Number.POSITIVE_INFINITY) < Number.POSITIVE_INFINITY
+              ? match.distances.get(sequence)!
+              : phraseDistance(features, bank, sequence)
+            : Number.POSITIVE_INFINITY,
       });
     } catch (err) {
       port.postMessage({ kind: 'error', id, error: (err as Error).message } satisfies WorkerReply);
