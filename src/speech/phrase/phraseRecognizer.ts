@@ -153,9 +153,11 @@ export class PhraseRecognizer implements UtteranceRecognizer {
    * the decoder's numbers are left out when a template decides (the text is the same).
    */
   async decide(samples: Int16Array, signal?: AbortSignal, textOnly = false): Promise<PhraseDecision> {
-    const { maxTemplateDistance, templateAgreementDistance, templateMargin } = this.#rejection;
+    const { maxTemplateDistance, templateAgreementDistance, templateMargin, maxTemplateGap } =
+      this.#rejection;
     const raw = await this.#pool.recognize(this.grammar, samples, signal, this.#bank, {
       margin: templateMargin,
+      maxGap: maxTemplateGap,
       ...(textOnly ? { decidesAt: maxTemplateDistance, considersUpTo: templateAgreementDistance } : {}),
     });
     const byTemplate = {
@@ -195,8 +197,7 @@ export class PhraseRecognizer implements UtteranceRecognizer {
         by: raw.templateDistance <= maxTemplateDistance ? 'template' : 'agreement',
       };
     }
-    const { maxFramesPerPhone, lengtheningFrames, minPosterior, maxOutsideSpeech, maxTemplateGap } =
-      this.#rejection;
+    const { maxFramesPerPhone, lengtheningFrames, minPosterior, maxOutsideSpeech } = this.#rejection;
     const gap = raw.decoderTemplateDistance - raw.templateDistance;
     const accepted =
       text !== null &&

@@ -23,7 +23,13 @@ import createModule from 'soundswallower';
 import type { PoolMessage, WorkerMessage } from '../../workers/workerProtocol.js';
 import { frameLevels, outsideSpeechFraction, trimSilence, withNoiseFloor } from './energyTrim.js';
 import { type CompiledGrammar, phraseWordOf } from './phraseGrammar.js';
-import { matchFeatures, phraseDistance, type TemplateBank, utteranceFeatures } from './templateMatcher.js';
+import {
+  matchFeatures,
+  phraseDistance,
+  type TemplateBank,
+  type TemplateMatch,
+  utteranceFeatures,
+} from './templateMatcher.js';
 
 export interface RecognizeRequest {
   grammar: CompiledGrammar;
@@ -45,6 +51,12 @@ export interface TemplateRules {
   considersUpTo?: number;
   /** The runner-up's distance must be exact within this factor of the closest's. */
   margin: number;
+  /**
+   * The decision compares the decoder's phrase's closest template with the closest of all
+   * (maxTemplateGap): with `decidesAt`, the closest is sought again without the limit whenever the
+   * limited one could change that comparison.
+   */
+  maxGap?: number;
 }
 
 export interface RawRecognition {
@@ -190,14 +202,16 @@ async function main(): Promise<void> {
         match.distance <= limit
       )
         match = matchFeatures(features, bank, undefined, margin);
-      const byTemplate = match
-        ? {
-            templateWord: match.word,
-            templateDistance: match.distance,
-            templateRunnerUp: match.runnerUp,
-            templateFrames: match.frames,
-          }
-        : noTemplate;
+      const templateNumbers = (match: TemplateMatch | null) =>
+        match
+          ? {
+              templateWord: match.word,
+              templateDistance: match.distance,
+              templateRunnerUp: match.runnerUp,
+              templateFrames: match.frames,
+            }
+          : noTemplate;
+      const byTemplate = templateNumbers(match);
       if (match && decidesAt !== undefined && match.distance <= decidesAt) {
         // The template names the phrase: the decoder's pass (as costly as the templates) is not needed.
         reply({
@@ -230,6 +244,24 @@ async function main(): Promise<void> {
       const word = decoder.get_alignment().w?.find((w) => phraseWordOf(w.t) === sequence);
       const begin = word ? Math.round(word.b * 100) : 0;
       const span = word ? Math.round(word.d * 100) : frames;
+      let decoderTemplateDistance = Number.POSITIVE_INFINITY;
+      if (bank && features && match) {
+        // Abandoned (Infinity) when farther than the closest: then computed exactly, for its phrase only.
+        const known = match.distances.get(sequence) ?? Number.POSITIVE_INFINITY;
+        decoderTemplateDistance =
+          known < Number.POSITIVE_INFINITY ? known : phraseDistance(features, bank, sequence);
+        // Over the limit the closest may be overstated (or missing); the gap rule needs it exact
+        // when it could decide: compare again without the limit (decide() gets the same numbers).
+        const gap = msg.rules?.maxGap;
+        if (
+          limit !== undefined &&
+          gap !== undefined &&
+          !(match.distance <= limit) &&
+          decoderTemplateDistance - gap > limit &&
+          decoderTemplateDistance - match.distance <= gap
+        )
+          match = matchFeatures(features, bank, undefined, margin);
+      }
       reply({
         sequence,
         hypothesis,
@@ -239,14 +271,8 @@ async function main(): Promise<void> {
         posterior: word?.p ?? 0,
         outsideSpeech: outsideSpeechFraction(frameLevels(trimmed), begin, begin + span),
         decodeMs: performance.now() - started,
-        ...byTemplate,
-        // Abandoned (Infinity) when farther than the closest: then computed exactly, for its phrase only.
-        decoderTemplateDistance:
-          bank && features && match
-            ? (match.distances.get(sequence) ?? Number.POSITIVE_INFINITY) < Number.POSITIVE_INFINITY
-              ? match.distances.get(sequence)!
-              : phraseDistance(features, bank, sequence)
-            : Number.POSITIVE_INFINITY,
+        ...templateNumbers(match),
+        decoderTemplateDistance,
       });
     } catch (err) {
       port.postMessage({ kind: 'error', id, error: (err as Error).message } satisfies WorkerReply);
