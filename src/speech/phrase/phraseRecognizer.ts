@@ -156,9 +156,11 @@ export class PhraseRecognizer implements UtteranceRecognizer {
     const { maxTemplateDistance, templateAgreementDistance, templateMargin, maxTemplateGap } =
       this.#rejection;
     const raw = await this.#pool.recognize(this.grammar, samples, signal, this.#bank, {
+      decidesAt: maxTemplateDistance,
+      considersUpTo: templateAgreementDistance,
       margin: templateMargin,
       maxGap: maxTemplateGap,
-      ...(textOnly ? { decidesAt: maxTemplateDistance, considersUpTo: templateAgreementDistance } : {}),
+      skipDecoder: textOnly,
     });
     const byTemplate = {
       templateText: this.grammar.phrases[raw.templateWord] ?? null,

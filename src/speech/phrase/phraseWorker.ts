@@ -41,22 +41,25 @@ export interface RecognizeRequest {
 }
 
 export interface TemplateRules {
+  /** Distance at or under which the caller takes the template's phrase whatever the decoder says. */
+  decidesAt: number;
   /**
-   * A call's recognition: the distance at or under which the caller takes the template's phrase
-   * whatever the decoder says. The decoder's pass is then skipped (`sequence` ''), and the closest
-   * template is sought only within `considersUpTo`.
+   * Over `decidesAt` and up to this distance the caller weighs the runner-up too: there the
+   * runner-up is made exact within `margin` times the closest (a second comparison, rare).
    */
-  decidesAt?: number;
-  /** The distance up to which the caller still weighs the template (with `decidesAt`). */
-  considersUpTo?: number;
-  /** The runner-up's distance must be exact within this factor of the closest's. */
+  considersUpTo: number;
   margin: number;
   /**
    * The decision compares the decoder's phrase's closest template with the closest of all
-   * (maxTemplateGap): with `decidesAt`, the closest is sought again without the limit whenever the
-   * limited one could change that comparison.
+   * (maxTemplateGap): with `skipDecoder`, the closest is sought again without the limit whenever
+   * the limited one could change that comparison.
    */
-  maxGap?: number;
+  maxGap: number;
+  /**
+   * A call's recognition: the decoder's pass is skipped (`sequence` '') when a template is within
+   * `decidesAt`, and the closest template is sought only within `considersUpTo`.
+   */
+  skipDecoder: boolean;
 }
 
 export interface RawRecognition {
@@ -183,25 +186,25 @@ async function main(): Promise<void> {
         reply({ ...none, posterior: 0, outsideSpeech: 1, decodeMs: 0 });
         return;
       }
-      // A call's recognition (rules.decidesAt) needs the closest template only within its bars.
+      // A call's recognition (rules.skipDecoder) needs the closest template only within its bars.
       const bank = msg.templates;
-      const margin = msg.rules?.margin ?? 1;
-      const decidesAt = msg.rules?.decidesAt;
-      const limit = decidesAt === undefined ? undefined : Math.max(decidesAt, msg.rules?.considersUpTo ?? 0);
+      const rules = msg.rules;
+      const decidesAt = rules?.skipDecoder ? rules.decidesAt : undefined;
+      const limit = rules?.skipDecoder ? Math.max(rules.decidesAt, rules.considersUpTo) : undefined;
       const features = bank ? utteranceFeatures(trimmed) : null;
-      let match = bank && features ? matchFeatures(features, bank, limit, margin) : null;
-      // Between the bars the runner-up counts, and the limited comparison may overstate it (an
-      // abandoned template reports no distance): compare again without the limit. Rare (an unusual
-      // voice close to a phrase, or an off-list sentence close to one).
+      let match = bank && features ? matchFeatures(features, bank, limit) : null;
+      // Between the bars the runner-up counts, and the first comparison may overstate it (an
+      // abandoned template reports no distance): compare again, keeping every template within the
+      // margin. Rare (an unusual voice close to a phrase, or an off-list sentence close to one).
       if (
         bank &&
         features &&
         match &&
-        limit !== undefined &&
-        match.distance > decidesAt! &&
-        match.distance <= limit
+        rules &&
+        match.distance > rules.decidesAt &&
+        match.distance <= rules.considersUpTo
       )
-        match = matchFeatures(features, bank, undefined, margin);
+        match = matchFeatures(features, bank, undefined, rules.margin);
       const templateNumbers = (match: TemplateMatch | null) =>
         match
           ? {
@@ -252,7 +255,7 @@ async function main(): Promise<void> {
           known < Number.POSITIVE_INFINITY ? known : phraseDistance(features, bank, sequence);
         // Over the limit the closest may be overstated (or missing); the gap rule needs it exact
         // when it could decide: compare again without the limit (decide() gets the same numbers).
-        const gap = msg.rules?.maxGap;
+        const gap = rules?.maxGap;
         if (
           limit !== undefined &&
           gap !== undefined &&
@@ -260,7 +263,7 @@ async function main(): Promise<void> {
           decoderTemplateDistance - gap > limit &&
           decoderTemplateDistance - match.distance <= gap
         )
-          match = matchFeatures(features, bank, undefined, margin);
+          match = matchFeatures(features, bank);
       }
       reply({
         sequence,
