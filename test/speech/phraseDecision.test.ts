@@ -11,7 +11,7 @@ import { EspeakTts } from '../../src/speech/espeak/espeakTts.js';
 import { CUSTOMER_SERVICE_PHRASES } from '../../src/speech/phrase/builtinPhrases.js';
 import { PhraseDecoderPool } from '../../src/speech/phrase/phraseDecoderPool.js';
 import { type PhraseDecision, PhraseRecognizer } from '../../src/speech/phrase/phraseRecognizer.js';
-import { speak, telephone } from './speechFixtures.js';
+import { energySpan, mixAtSnr, pinkNoise, speak, telephone } from './speechFixtures.js';
 
 const why = (r: PhraseRecognizer, d: PhraseDecision) =>
   `heard as ${d.text} (${d.by}; decoder ${r.grammar.phrases[d.sequence] ?? (d.hypothesis || '-')} posterior ${d.posterior.toFixed(2)}; template ${d.templateText} ${d.templateDistance.toFixed(1)}, runner-up ${d.templateRunnerUp.toFixed(1)}, decoder's phrase ${d.decoderTemplateDistance.toFixed(1)})`;
@@ -54,6 +54,23 @@ describe('phrase decision on the built-in list', () => {
   for (const text of ['不对', '别再打了', '可以的', '我已经还款了', '听不清楚']) {
     test(`hears "${text}" spoken by sijia, a voice no template speaks`, async () => {
       const pcm = telephone(await speak(tts, text, 'sijia'));
+      const d = await recognizer.decide(pcm);
+      assert.equal(d.text, text, why(recognizer, d));
+      assert.equal((await recognizer.recognize(pcm, new AbortController().signal))?.text, text);
+    });
+  }
+
+  // In noise a short answer's templates and those of a longer answer containing it nearly tie
+  // (是/是的, 有/没有, no/"no thanks"): the templates alone named the longer one.
+  for (const [text, voice] of [
+    ['是', 'siqi'],
+    ['有', 'siqi'],
+    ['no', 'olivia'],
+  ] as const) {
+    test(`hears "${text}" (${voice}) at 10 dB SNR, not the longer answer its templates nearly tie with`, async () => {
+      const clean = telephone(await speak(tts, text, voice));
+      const [a, b] = energySpan(clean);
+      const pcm = mixAtSnr(clean, pinkNoise(clean.length, 5), 10, new Uint8Array(clean.length).fill(1, a, b));
       const d = await recognizer.decide(pcm);
       assert.equal(d.text, text, why(recognizer, d));
       assert.equal((await recognizer.recognize(pcm, new AbortController().signal))?.text, text);

@@ -41,8 +41,13 @@ export interface RecognizeRequest {
 }
 
 export interface TemplateRules {
-  /** Distance at or under which the caller takes the template's phrase whatever the decoder says. */
+  /**
+   * Distance at or under which the caller takes the template's phrase whatever the decoder says,
+   * unless another phrase's template is within `tie` times the distance (then the decoder decides
+   * the tie, and the runner-up is exact within that factor).
+   */
   decidesAt: number;
+  tie: number;
   /**
    * Over `decidesAt` and up to this distance the caller weighs the runner-up too: there the
    * runner-up is made exact within `margin` times the closest (a second comparison, rare).
@@ -192,7 +197,7 @@ async function main(): Promise<void> {
       const decidesAt = rules?.skipDecoder ? rules.decidesAt : undefined;
       const limit = rules?.skipDecoder ? Math.max(rules.decidesAt, rules.considersUpTo) : undefined;
       const features = bank ? utteranceFeatures(trimmed) : null;
-      let match = bank && features ? matchFeatures(features, bank, limit) : null;
+      let match = bank && features ? matchFeatures(features, bank, limit, rules?.tie) : null;
       // Between the bars the runner-up counts, and the first comparison may overstate it (an
       // abandoned template reports no distance): compare again, keeping every template within the
       // margin. Rare (an unusual voice close to a phrase, or an off-list sentence close to one).
@@ -215,7 +220,12 @@ async function main(): Promise<void> {
             }
           : noTemplate;
       const byTemplate = templateNumbers(match);
-      if (match && decidesAt !== undefined && match.distance <= decidesAt) {
+      if (
+        match &&
+        decidesAt !== undefined &&
+        match.distance <= decidesAt &&
+        !(match.runnerUp < rules!.tie * match.distance)
+      ) {
         // The template names the phrase: the decoder's pass (as costly as the templates) is not needed.
         reply({
           ...none,
