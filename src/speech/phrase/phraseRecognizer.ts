@@ -1,16 +1,21 @@
 /**
  * The embedded recognizer for one phrase model: hears an utterance and names the phrase, or says
- * "no match" for speech that is not on the list. One decoding pass (phraseWorker.ts) gives the best
- * phrase and three rejection features; a phrase is accepted only when all three pass:
+ * "no match" for speech that is not on the list. Two parts: the list's TTS templates (DTW,
+ * templateMatcher.ts), which hear the embedded voices well, and one decoding pass
+ * (phraseWorker.ts), which hears everyone else. By template distance: up to `maxTemplateDistance`
+ * the template names the phrase (the decoder breaks near ties, `templateTie`); up to
+ * `templateAgreementDistance` only with the decoder agreeing or a clear margin; farther, the
+ * decoder's phrase is accepted only when all of these pass:
  * - `maxOutsideSpeech`: at most this share of the utterance's speech energy lies outside the phrase
  *   (the decoder may explain edges as silence; an off-list sentence forced onto a short phrase
  *   leaves most of its speech there);
- * - `maxFramesPerPhone`: the phrase is not stretched over far more time than its phones take (a
- *   long sentence forced onto "对");
+ * - `maxFramesPerPhone` (+ `lengtheningFrames`): the phrase is not stretched over far more time
+ *   than its phones take (a long sentence forced onto "对");
  * - `minPosterior`: the phrase's lattice posterior against the other phrases (an off-list sentence
- *   forced onto a long phrase usually has several near rivals).
- * The defaults were tuned on the bench's dev set (voices, sentences and noise seeds the evaluation
- * does not use) to reject ≥ 90% of off-list sentences; docs/speech.md has dev and held-out figures.
+ *   forced onto a long phrase usually has several near rivals);
+ * - `maxTemplateGap`: the templates do not hear another phrase clearly better.
+ * The defaults were tuned on the development data only (the bench's `--dev` set and the human dev
+ * half); docs/speech.md has dev and held-out figures.
  */
 import type { Recognition, UtteranceRecognizer } from '../asr.js';
 import type { PhraseDecoderPool } from './phraseDecoderPool.js';
