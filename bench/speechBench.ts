@@ -21,7 +21,7 @@ import { EspeakTts } from '../src/speech/espeak/espeakTts.js';
 import { CUSTOMER_SERVICE_PHRASES } from '../src/speech/phrase/builtinPhrases.js';
 import { PhraseAsrEngine } from '../src/speech/phrase/phraseAsrEngine.js';
 import { PhraseDecoderPool } from '../src/speech/phrase/phraseDecoderPool.js';
-import { PhraseRecognizer } from '../src/speech/phrase/phraseRecognizer.js';
+import { type PhraseDecision, PhraseRecognizer } from '../src/speech/phrase/phraseRecognizer.js';
 import { SpectralVad } from '../src/speech/spectralVad.js';
 import { energySpan, mixAtSnr, pinkNoise, speak, telephone } from '../test/speech/speechFixtures.js';
 import { buildTestCall, noisy, scoreVad } from '../test/speech/vadCall.js';
@@ -311,7 +311,7 @@ async function main(): Promise<void> {
           }
           if (slot !== 0)
             errors.push(
-              `${kind} ${voice} ${text} → ${d.text ?? '(rejected)'} (${d.by}; template ${d.templateText} ${d.templateDistance.toFixed(2)})`,
+              `${kind} ${voice} ${text} → ${d.text ?? '(rejected)'} (${d.by}; ${explain(recognizer, d)})`,
             );
         }
       }
@@ -338,9 +338,7 @@ async function main(): Promise<void> {
     decodeMs += d.decodeMs;
     if (d.text === null) rejected++;
     else if (process.argv.includes('--errors'))
-      console.log(
-        `  off-list ${voice} ${text} → ${d.text} (${d.by}; template ${d.templateDistance.toFixed(2)})`,
-      );
+      console.log(`  off-list ${voice} ${text} → ${d.text} (${d.by}; ${explain(recognizer, d)})`);
   }
   const offListRejection = rejected / OFF_LIST.length;
   console.log(`off-list rejection: ${pct(offListRejection)} (n=${OFF_LIST.length})`);
@@ -467,6 +465,21 @@ async function personaTurns(
   return { right, calls };
 }
 
+/** The numbers behind a decision, for `--errors`: the decoder's path and the closest template. */
+function explain(recognizer: PhraseRecognizer, d: PhraseDecision): string {
+  const spelling = new Map(recognizer.grammar.words);
+  const path = d.hypothesis
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) =>
+      w.startsWith('__g')
+        ? `[${spelling.get(w)}]`
+        : (recognizer.grammar.phrases[w.replace(/\(\d+\)$/, '')] ?? w),
+    )
+    .join(' ');
+  return `decoder "${path}" posterior ${d.posterior.toFixed(2)}, outside ${d.outsideSpeech.toFixed(2)}, ${d.framesPerPhone.toFixed(1)} frames/phone; template ${d.templateText} ${d.templateDistance.toFixed(2)}, runner-up ${d.templateRunnerUp.toFixed(2)}, length ratio ${d.templateLengthRatio.toFixed(2)}`;
+}
+
 function concatAll(parts: readonly Int16Array[]): Int16Array {
   const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
@@ -503,7 +516,7 @@ async function humanSet(pool: PhraseDecoderPool): Promise<{ inList: number[]; of
     if (d.text === text) inList[i % 2]!++;
     else if (errors && i % 2 === 0)
       console.log(
-        `  human ${file} "${text}" → ${d.text ?? '(rejected)'} (${d.by}; decoder ${recognizer.grammar.phrases[d.sequence] ?? '-'} posterior ${d.posterior.toFixed(2)}, outside ${d.outsideSpeech.toFixed(2)}, ${d.framesPerPhone.toFixed(1)} frames/phone; template ${d.templateText} ${d.templateDistance.toFixed(2)})`,
+        `  human ${file} "${text}" → ${d.text ?? '(rejected)'} (${d.by}; ${explain(recognizer, d)})`,
       );
   }
   const offList = [0, 0];
@@ -513,9 +526,7 @@ async function humanSet(pool: PhraseDecoderPool): Promise<{ inList: number[]; of
     offN[i % 2]!++;
     if (d.text === null) offList[i % 2]!++;
     else if (errors && i % 2 === 0)
-      console.log(
-        `  human ${file} (off-list) → ${d.text} (${d.by}; posterior ${d.posterior.toFixed(2)}, outside ${d.outsideSpeech.toFixed(2)}, ${d.framesPerPhone.toFixed(1)} frames/phone; template ${d.templateDistance.toFixed(2)})`,
-      );
+      console.log(`  human ${file} (off-list) → ${d.text} (${d.by}; ${explain(recognizer, d)})`);
   }
   const rate = (k: number[], n: number[]) => [
     (k[0]! + k[1]!) / (n[0]! + n[1]!),

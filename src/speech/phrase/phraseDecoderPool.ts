@@ -11,7 +11,7 @@ import { WorkerPool, type WorkerPoolLoad, type WorkerPoolStats } from '../../wor
 import { acousticModelDir } from './acousticModel.js';
 import type { CompiledGrammar } from './phraseGrammar.js';
 import { TemplateBuilder } from './phraseTemplates.js';
-import type { RawRecognition, RecognizeRequest } from './phraseWorker.js';
+import type { RawRecognition, RecognizeRequest, TemplateRules } from './phraseWorker.js';
 import type { TemplateBank } from './templateMatcher.js';
 
 export interface PhraseDecoderPoolOptions {
@@ -58,11 +58,11 @@ export class PhraseDecoderPool {
     samples: Int16Array,
     signal?: AbortSignal,
     templates?: TemplateBank | null,
-    templateDecidesAt?: number,
+    rules?: TemplateRules,
   ): Promise<RawRecognition> {
     const copy = samples.slice();
     return this.#pool.run(
-      { grammar, samples: copy, templates: templates ?? undefined, templateDecidesAt },
+      { grammar, samples: copy, templates: templates ?? undefined, rules },
       { signal, transfer: [copy.buffer] },
     );
   }

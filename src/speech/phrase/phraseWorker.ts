@@ -23,23 +23,55 @@ import createModule from 'soundswallower';
 import type { PoolMessage, WorkerMessage } from '../../workers/workerProtocol.js';
 import { frameLevels, outsideSpeechFraction, trimSilence, withNoiseFloor } from './energyTrim.js';
 import { type CompiledGrammar, phraseWordOf } from './phraseGrammar.js';
-import { matchTemplates, type TemplateBank } from './templateMatcher.js';
+import {
+  matchFeatures,
+  phraseDistance,
+  type TemplateBank,
+  type TemplateMatch,
+  utteranceFeatures,
+} from './templateMatcher.js';
 
 export interface RecognizeRequest {
   grammar: CompiledGrammar;
   samples: Int16Array;
   /** The list's TTS templates, when built (shared memory, no copy). */
   templates?: TemplateBank;
+  /** How the caller will weigh the templates (phraseRecognizer.ts), so that only what it needs is computed. */
+  rules?: TemplateRules;
+}
+
+export interface TemplateRules {
   /**
-   * Template distance at or under which the caller takes the template's phrase whatever the
-   * decoder says (phraseRecognizer.ts): the decoder pass is then skipped (`sequence` '').
+   * Distance at or under which the caller takes the template's phrase whatever the decoder says,
+   * unless another phrase's template is within `tie` times the distance (then the decoder decides
+   * the tie, and the runner-up is exact within that factor).
    */
-  templateDecidesAt?: number;
+  decidesAt: number;
+  tie: number;
+  /**
+   * Over `decidesAt` and up to this distance the caller weighs the runner-up too: there the
+   * runner-up is made exact within `margin` times the closest (a second comparison, rare).
+   */
+  considersUpTo: number;
+  margin: number;
+  /**
+   * The decision compares the decoder's phrase's closest template with the closest of all
+   * (maxTemplateGap): with `skipDecoder`, the closest is sought again without the limit whenever
+   * the limited one could change that comparison.
+   */
+  maxGap: number;
+  /**
+   * A call's recognition: the decoder's pass is skipped (`sequence` '') when a template is within
+   * `decidesAt`, and the closest template is sought only within `considersUpTo`.
+   */
+  skipDecoder: boolean;
 }
 
 export interface RawRecognition {
-  /** The phrase word the decoder chose (`__p3`), '' when the search ended nowhere. */
+  /** The phrase word the decoder chose (`__p3`), '' when the search ended nowhere or in the competitor loop. */
   sequence: string;
+  /** The decoder's whole hypothesis (`__p3`, or competitor words `__g12 __g40`), for diagnosis. */
+  hypothesis: string;
   /** Path score per 10 ms frame (pocketsphinx units; informative only, see the header). */
   scorePerFrame: number;
   /** Frames (10 ms) of the trimmed utterance. */
@@ -56,6 +88,10 @@ export interface RawRecognition {
   /** Its distance (Infinity without templates), and the best other phrase's. */
   templateDistance: number;
   templateRunnerUp: number;
+  /** Frames (10 ms) of the closest template, 0 without one. */
+  templateFrames: number;
+  /** Distance of the closest template of the decoder's phrase (Infinity without one). */
+  decoderTemplateDistance: number;
 }
 
 export type WorkerReply = WorkerMessage<RawRecognition>;
@@ -140,9 +176,12 @@ async function main(): Promise<void> {
         templateWord: '',
         templateDistance: Number.POSITIVE_INFINITY,
         templateRunnerUp: Number.POSITIVE_INFINITY,
+        templateFrames: 0,
+        decoderTemplateDistance: Number.POSITIVE_INFINITY,
       };
       const none = {
         sequence: '',
+        hypothesis: '',
         scorePerFrame: Number.NEGATIVE_INFINITY,
         frames,
         phraseFrames: 0,
@@ -152,12 +191,41 @@ async function main(): Promise<void> {
         reply({ ...none, posterior: 0, outsideSpeech: 1, decodeMs: 0 });
         return;
       }
-      // A call's recognition (templateDecidesAt) needs the closest template only within its bar.
-      const match = msg.templates ? matchTemplates(trimmed, msg.templates, msg.templateDecidesAt) : null;
-      const byTemplate = match
-        ? { templateWord: match.word, templateDistance: match.distance, templateRunnerUp: match.runnerUp }
-        : noTemplate;
-      if (match && msg.templateDecidesAt !== undefined && match.distance <= msg.templateDecidesAt) {
+      // A call's recognition (rules.skipDecoder) needs the closest template only within its bars.
+      const bank = msg.templates;
+      const rules = msg.rules;
+      const decidesAt = rules?.skipDecoder ? rules.decidesAt : undefined;
+      const limit = rules?.skipDecoder ? Math.max(rules.decidesAt, rules.considersUpTo) : undefined;
+      const features = bank ? utteranceFeatures(trimmed) : null;
+      let match = bank && features ? matchFeatures(features, bank, limit, rules?.tie) : null;
+      // Between the bars the runner-up counts, and the first comparison may overstate it (an
+      // abandoned template reports no distance): compare again, keeping every template within the
+      // margin. Rare (an unusual voice close to a phrase, or an off-list sentence close to one).
+      if (
+        bank &&
+        features &&
+        match &&
+        rules &&
+        match.distance > rules.decidesAt &&
+        match.distance <= rules.considersUpTo
+      )
+        match = matchFeatures(features, bank, undefined, rules.margin);
+      const templateNumbers = (match: TemplateMatch | null) =>
+        match
+          ? {
+              templateWord: match.word,
+              templateDistance: match.distance,
+              templateRunnerUp: match.runnerUp,
+              templateFrames: match.frames,
+            }
+          : noTemplate;
+      const byTemplate = templateNumbers(match);
+      if (
+        match &&
+        decidesAt !== undefined &&
+        match.distance <= decidesAt &&
+        !(match.runnerUp < rules!.tie * match.distance)
+      ) {
         // The template names the phrase: the decoder's pass (as costly as the templates) is not needed.
         reply({
           ...none,
@@ -171,10 +239,12 @@ async function main(): Promise<void> {
       decoder.start();
       decoder.process_audio(withNoiseFloor(trimmed), false, true);
       decoder.stop();
-      const sequence = phraseWordOf(decoder.get_text());
+      const hypothesis = decoder.get_text();
+      const sequence = phraseWordOf(hypothesis);
       if (!sequence) {
         reply({
           ...none,
+          hypothesis,
           ...byTemplate,
           posterior: 0,
           outsideSpeech: 1,
@@ -187,15 +257,35 @@ async function main(): Promise<void> {
       const word = decoder.get_alignment().w?.find((w) => phraseWordOf(w.t) === sequence);
       const begin = word ? Math.round(word.b * 100) : 0;
       const span = word ? Math.round(word.d * 100) : frames;
+      let decoderTemplateDistance = Number.POSITIVE_INFINITY;
+      if (bank && features && match) {
+        // Abandoned (Infinity) when farther than the closest: then computed exactly, for its phrase only.
+        const known = match.distances.get(sequence) ?? Number.POSITIVE_INFINITY;
+        decoderTemplateDistance =
+          known < Number.POSITIVE_INFINITY ? known : phraseDistance(features, bank, sequence);
+        // Over the limit the closest may be overstated (or missing); the gap rule needs it exact
+        // when it could decide: compare again without the limit (decide() gets the same numbers).
+        const gap = rules?.maxGap;
+        if (
+          limit !== undefined &&
+          gap !== undefined &&
+          !(match.distance <= limit) &&
+          decoderTemplateDistance - gap > limit &&
+          decoderTemplateDistance - match.distance <= gap
+        )
+          match = matchFeatures(features, bank);
+      }
       reply({
         sequence,
+        hypothesis,
         scorePerFrame: score / frames,
         frames,
         phraseFrames: span,
         posterior: word?.p ?? 0,
         outsideSpeech: outsideSpeechFraction(frameLevels(trimmed), begin, begin + span),
         decodeMs: performance.now() - started,
-        ...byTemplate,
+        ...templateNumbers(match),
+        decoderTemplateDistance,
       });
     } catch (err) {
       port.postMessage({ kind: 'error', id, error: (err as Error).message } satisfies WorkerReply);

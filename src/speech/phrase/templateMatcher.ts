@@ -259,37 +259,69 @@ export interface TemplateMatch {
   distance: number;
   /** Distance of the closest template of another phrase. */
   runnerUp: number;
+  /** Frames of the closest template (0 when none). */
+  frames: number;
+  /** Each phrase's closest template distance (Infinity when abandoned or out of length limits). */
+  distances: Map<string, number>;
+}
+
+/** An utterance ready for comparison: its cepstra with its own noise floor, and that floor. */
+export interface UtteranceFeatures {
+  cepstra: Float32Array;
+  floor: Float32Array;
+}
+
+export function utteranceFeatures(samples: Int16Array): UtteranceFeatures {
+  const mel = melSpectrum(samples);
+  const floor = noiseFloor(mel);
+  return { cepstra: cepstra(mel, floor), floor };
 }
 
 /**
  * The phrase whose templates come closest to `samples` (already trimmed), with the distance of the
  * best other phrase. The utterance's noise floor is added to every template.
  *
+ * A template is abandoned (its distance not computed to the end) once it provably exceeds
+ * `runnerUpWithin` × the closest so far: the runner-up's distance is exact whenever it is within
+ * that factor of the closest's (farther, it may read Infinity).
+ *
  * `limit`: the caller only wants the closest phrase if its distance is at most this (a call's
- * recognition, phraseRecognizer.ts). A template whose distance provably exceeds both the limit
- * and the closest so far is then abandoned early (dtw's `limit`): `word` and `distance` are the same
- * as without a limit whenever `distance` ≤ `limit` (test/speech/dtw.test.ts), while `runnerUp` may
- * be larger than the true one, and over the limit `word` may be ''.
+ * recognition, phraseRecognizer.ts). A template whose distance provably exceeds the limit is then
+ * abandoned as well: `word` and `distance` are the same as without a limit whenever `distance` ≤
+ * `limit` (test/speech/dtw.test.ts), while `runnerUp` may be larger than the true one, and over the
+ * limit `word` may be ''.
  */
 export function matchTemplates(
   samples: Int16Array,
   bank: TemplateBank,
   limit = Number.POSITIVE_INFINITY,
+  runnerUpWithin = 1,
 ): TemplateMatch {
-  const mel = melSpectrum(samples);
-  const floor = noiseFloor(mel);
-  const x = cepstra(mel, floor);
+  return matchFeatures(utteranceFeatures(samples), bank, limit, runnerUpWithin);
+}
+
+export function matchFeatures(
+  utterance: UtteranceFeatures,
+  bank: TemplateBank,
+  limit = Number.POSITIVE_INFINITY,
+  runnerUpWithin = 1,
+): TemplateMatch {
+  const { cepstra: x, floor } = utterance;
   const best = new Map<string, number>();
   let closest = Number.POSITIVE_INFINITY;
+  let closestFrames = 0;
   for (let t = 0; t < bank.words.length; t++) {
     const a = bank.offsets[t]!;
     const b = bank.offsets[t + 1]!;
     const frames = x.length / CEPS;
     if (frames > 2.2 * (b - a) || b - a > 2.2 * frames) continue;
-    const cap = Math.min(limit, closest);
+    const cap = Math.min(limit, closest * runnerUpWithin);
     const d = dtw(x, cepstra(bank.mel.subarray(a * BANDS, b * BANDS), floor), Number.POSITIVE_INFINITY, cap);
     const word = bank.words[t]!;
-    if (d < closest) closest = d;
+    if (d < closest) {
+      closest = d;
+      closestFrames = b - a;
+    }
     // An abandoned template still places its phrase where the full comparison would (ties go to
     // the phrase seen first).
     if (d === Number.POSITIVE_INFINITY && !best.has(word)) best.set(word, d);
@@ -305,5 +337,23 @@ export function matchTemplates(
       word = w;
     } else if (d < runnerUp) runnerUp = d;
   }
-  return { word, distance, runnerUp };
+  return { word, distance, runnerUp, frames: word ? closestFrames : 0, distances: best };
+}
+
+/**
+ * The exact distance of one phrase's closest template (no template abandoned); Infinity when none
+ * of its templates is within the length limits of a comparison (2.2 times).
+ */
+export function phraseDistance(utterance: UtteranceFeatures, bank: TemplateBank, word: string): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let t = 0; t < bank.words.length; t++) {
+    if (bank.words[t] !== word) continue;
+    const a = bank.offsets[t]!;
+    const b = bank.offsets[t + 1]!;
+    best = Math.min(
+      best,
+      dtw(utterance.cepstra, cepstra(bank.mel.subarray(a * BANDS, b * BANDS), utterance.floor)),
+    );
+  }
+  return best;
 }
