@@ -166,10 +166,12 @@ export class ReceiptPusher {
       let progress = false;
       try {
         if (!this.#running) return;
-        // One stream per account and MessageType: its own URL, its own batches, its own retries.
+        // One stream per account and URL (the receipt's `stream`): its own batches, its own retries.
+        // A batch holds one MessageType; a stream that carries several types (the one-URL form)
+        // sends them as runs in the outbox's order, so a call's receipts arrive as they were written.
         const streams = new Map<string, ReceiptRecord[]>();
         for (const r of due) {
-          const key = `${r.accountId} ${r.type}`;
+          const key = `${r.accountId} ${r.stream}`;
           const list = streams.get(key) ?? [];
           list.push(r);
           streams.set(key, list);
@@ -178,9 +180,8 @@ export class ReceiptPusher {
         // another type) stay behind the failed ones, which the next look at the outbox then skips.
         const failedUrls = new Set<string>();
         for (const receipts of streams.values()) {
-          const { accountId, type } = receipts[0]!;
-          for (let i = 0; i < receipts.length; i += this.#o.batchSize) {
-            let batch = receipts.slice(i, i + this.#o.batchSize);
+          for (let batch of typeRuns(receipts, this.#o.batchSize)) {
+            const { accountId, type } = batch[0]!;
             if (claim) {
               await this.#keep(claim);
               // Receipts whose lease was lost went to another pusher: not sent from here.
@@ -298,4 +299,19 @@ export class ReceiptPusher {
     log.warn({ accountId, type, receipts: ids.length, ...which, error }, 'receipt push failed');
     return 'failed';
   }
+}
+
+/** Consecutive receipts of one type, at most `max` a batch, in the order given. */
+function typeRuns(receipts: ReceiptRecord[], max: number): ReceiptRecord[][] {
+  const runs: ReceiptRecord[][] = [];
+  let run: ReceiptRecord[] = [];
+  for (const r of receipts) {
+    if (run.length === max || (run.length > 0 && run[0]!.type !== r.type)) {
+      runs.push(run);
+      run = [];
+    }
+    run.push(r);
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
 }

@@ -195,6 +195,53 @@ test("with one URL for every type, a call's receipts still arrive in order when 
   w.store.close();
 });
 
+test("with one URL, a call's receipts arrive as written even when a later type comes first in a look", async () => {
+  const one = await receiver();
+  const w = world({ url: one.url, types: ['VoiceCallReport', 'VoiceReport', 'VoiceRecordReport'] });
+  const id = '100000000109^000010000001';
+  const finish = answeredCall(w, id);
+  w.pusher.start();
+  await settle(w.time, w.pusher); // the three progress reports go out
+  const t0 = w.time.now();
+  // A transfer leg's VoiceReport is written before the call's last VoiceCallReport: in the next
+  // look at the outbox a VoiceReport comes first.
+  finish({
+    parallelLeg: {
+      index: 1,
+      kind: 'parallel',
+      callee: '13900000028',
+      originateAt: t0 + 10_000,
+      ringAt: t0 + 11_000,
+      answerAt: t0 + 13_000,
+      endAt: t0 + 33_000,
+      statusCode: '200000',
+      smartStatusCode: 'ANSWERED',
+      statusMsg: '执行完成',
+      hangupDirection: '用户',
+    },
+  });
+  w.pusher.wake();
+  await settle(w.time, w.pusher);
+  const label = (r: Receipt) =>
+    typeOf(r) === 'VoiceCallReport'
+      ? String(r.status_code)
+      : typeOf(r) === 'VoiceReport'
+        ? `VoiceReport ${r.voice_type ?? ''}`.trim()
+        : typeOf(r);
+  assert.deepEqual(one.batches.flat().map(label), [
+    '200101',
+    '200201',
+    '200102',
+    'VoiceReport smart_transfer',
+    '200100',
+    'VoiceReport voice',
+    'VoiceRecordReport',
+  ]);
+  for (const batch of oneTypeEach(one.batches)) assert.equal(batch.length, 1);
+  await w.pusher.stop();
+  w.store.close();
+});
+
 test("a type's own URL wins over the account URL; a type with neither is not written", async () => {
   const general = await receiver();
   const reports = await receiver();
