@@ -270,3 +270,68 @@ test('serve --role api + --role media on one PostgreSQL: a SmartCall is placed, 
     await stopAll();
   }
 });
+
+test('two media nodes: 20 calls spread over both, none placed twice, 5 CPS held across them; a SIGKILLed node’s calls are finalised by the other', async () => {
+  const { url, admin } = await cluster('two_nodes', { cps: 5, maxCalls: 40 });
+  try {
+    const api = await node('api', url, 'api2');
+    const a = await node('media', url, 'media2a');
+    const b = await node('media', url, 'media2b');
+    const nodeOf = (m: Running) => /"node":"([^"]+)"/.exec(m.output())![1]!;
+    const [nameA, nameB] = [nodeOf(a), nodeOf(b)];
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push(await smartCall(api, HOLDER, `spread-${i}`));
+    const starts = await until('20 starts', 30_000, async () => {
+      const r = await admin.pool.query<{ call_id: string; node: string; at_ms: string }>(
+        `SELECT call_id, node, (extract(epoch FROM at) * 1000)::float8 AS at_ms FROM trunk_starts WHERE trunk = 'phonenet' ORDER BY at`,
+      );
+      return r.rows.length >= 20 ? r.rows : undefined;
+    });
+    assert.equal(starts.length, 20, 'every call started once (no call placed twice)');
+    assert.equal(new Set(starts.map((s) => s.call_id)).size, 20);
+    const byNode = new Map<string, number>();
+    for (const s of starts) byNode.set(s.node, (byNode.get(s.node) ?? 0) + 1);
+    assert.ok(
+      (byNode.get(nameA) ?? 0) > 0 && (byNode.get(nameB) ?? 0) > 0,
+      `spread: ${JSON.stringify([...byNode])}`,
+    );
+    const at = starts.map((s) => Number(s.at_ms));
+    let worst = 0;
+    for (let i = 0; i < at.length; i++)
+      worst = Math.max(worst, at.filter((t) => t >= at[i]! && t < at[i]! + 1000).length);
+    assert.ok(worst <= 5, `at most 5 starts in any one-second window (saw ${worst})`);
+
+    // Node A dies with its calls up; the other finalises them after A's lease (2 s) lapses.
+    await until('answered calls on node A', 10_000, async () => {
+      const r = await admin.pool.query(
+        `SELECT 1 FROM calls WHERE claimed_by = $1 AND state = 'answered' LIMIT 1`,
+        [nameA],
+      );
+      return r.rows.length > 0 ? true : undefined;
+    });
+    const killedAt = Date.now();
+    a.child.kill('SIGKILL');
+    const finals = await until('every call final', 20_000, async () => {
+      const calls = await Promise.all(ids.map((id) => admin.calls.find(id)));
+      return calls.every((c) => c?.state === 'ended' || c?.state === 'failed') ? calls : undefined;
+    });
+    const recovery = (Date.now() - killedAt) / 1000;
+    assert.ok(recovery < 15, `finalised within 15 s (${recovery} s)`);
+    for (const id of ids) {
+      const reports = await until(`VoiceReport of ${id}`, 10_000, async () => {
+        const r = (await admin.receipts.listByCall(id)).filter((x) => x.type === 'VoiceReport');
+        return r.length > 0 ? r : undefined;
+      });
+      assert.equal(reports.length, 1, `exactly one VoiceReport for ${id}`);
+    }
+    assert.ok(
+      finals.some((c) => c?.statusMsg?.includes('平台重启')),
+      'node A’s calls were finalised as interrupted',
+    );
+    assert.equal(await b.stop(), 0);
+    assert.equal(await api.stop(), 0);
+  } finally {
+    await admin.close();
+    await stopAll();
+  }
+});
