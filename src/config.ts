@@ -63,8 +63,9 @@ export const configSchema = z
     mode: z.enum(['embedded', 'standalone']).default('embedded'),
     /**
      * What this process runs (issue 15): `all` is everything in one process (the default); `api`
-     * only the HTTP API, `receipts` only the receipt pusher, on the shared store (docs/scale-out.md).
-     * Other roles are not built yet.
+     * only the HTTP API, `media` SIP, RTP, speech and dialogue for calls it claims from the shared
+     * queue, `receipts` only the receipt pusher, on the shared store (docs/scale-out.md). `scheduler`
+     * is refused (media nodes claim for themselves).
      */
     role: z.enum(['all', 'api', 'scheduler', 'media', 'receipts']).default('all'),
     store: z
@@ -188,6 +189,14 @@ export const configSchema = z
         drainSeconds: z.number().int().min(0).max(86_400).default(30),
         /** Call centres for `parallel_transfer`: cc_name → number dialled through the call's trunk. */
         callCenters: z.record(z.string(), z.string().regex(/^\+?\d{3,20}$/)).default({}),
+        /**
+         * Media nodes (`--role media`): how long a node's claim on a queued call, and its lease on a
+         * call in progress, hold (renewed at a third of it while the node lives). A node that dies
+         * leaves its queued calls to the others, and its calls in progress to be finalised, after this.
+         */
+        leaseSeconds: z.number().int().min(1).max(600).default(10),
+        /** Media nodes: how often the shared queue is looked at when it was empty. */
+        queuePollMs: z.number().int().min(20).max(60_000).default(250),
       })
       .prefault({}),
     recordings: z
@@ -553,22 +562,25 @@ export function networkAddresses(config: Config): {
 
 /**
  * The roles and stores built so far (issue 15), refused by name otherwise: `all` on SQLite (one
- * process) and `api` on PostgreSQL (stateless API nodes). Throws ConfigError.
+ * process); `api`, `media` and `receipts` on PostgreSQL. `scheduler` is not a role: media nodes
+ * claim from the shared queue themselves (docs/scale-out.md, "Media nodes"). Throws ConfigError.
  */
 export function checkRole(config: Pick<Config, 'role' | 'store' | 'masterKey'>): void {
   const postgres = config.store.url !== 'sqlite';
+  if (config.role === 'scheduler')
+    throw new ConfigError(
+      'not yet: --role scheduler is not built: media nodes (--role media) claim queued calls from PostgreSQL themselves, so no scheduler is needed (docs/scale-out.md, "Media nodes")',
+    );
   if (config.role === 'all' && postgres)
     throw new ConfigError(
-      'not yet: --role all runs on SQLite only; on PostgreSQL run --role api or receipts (the other roles are not built yet)',
+      'not yet: --role all runs on SQLite only; on PostgreSQL run --role api, media or receipts',
     );
-  if ((config.role === 'api' || config.role === 'receipts') && !postgres)
+  if (config.role !== 'all' && !postgres)
     throw new ConfigError(
       `not yet: --role ${config.role} needs a shared store: --store postgres://… (SMARTCALL_STORE_URL, store.url)`,
     );
-  if (config.role === 'api' && config.masterKey === undefined)
+  if ((config.role === 'api' || config.role === 'media') && config.masterKey === undefined)
     throw new ConfigError(
-      '--role api needs masterKey (SMARTCALL_MASTER_KEY): every node must open the secrets sealed in the shared store',
+      `--role ${config.role} needs masterKey (SMARTCALL_MASTER_KEY): every node must open the secrets sealed in the shared store`,
     );
-  if (config.role !== 'all' && config.role !== 'api' && config.role !== 'receipts')
-    throw new ConfigError(`not yet: --role ${config.role} is not built yet (built: all, api, receipts)`);
 }

@@ -13,6 +13,7 @@ import { statSync } from 'node:fs';
 import { type Clock, systemClock } from '../clock/clock.js';
 import type { SmartCallRequest } from '../contract/smartCallRequest.js';
 import type { Logger } from '../observability/logger.js';
+import type { CallRecord } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
 import type { CallLedger } from './callLedger.js';
 
@@ -37,9 +38,22 @@ export function reapOrphanedCalls(
   log: Logger,
   options: ReapOptions = {},
 ): number {
+  const orphans = store.calls.listByState(IN_PROGRESS, 1_000_000).filter((c) => !options.skip?.(c.callId));
+  return finaliseOrphans(orphans, ledger, log, options);
+}
+
+/**
+ * Finalises the given calls as orphans (the work of {@link reapOrphanedCalls}, for calls found some
+ * other way: a media node's calls whose owner died). Returns how many were finalised.
+ */
+export function finaliseOrphans(
+  orphans: readonly CallRecord[],
+  ledger: Pick<CallLedger, 'finish'>,
+  log: Logger,
+  options: ReapOptions = {},
+): number {
   const clock = options.clock ?? systemClock;
   const messages = MESSAGES[options.cause ?? 'restart'];
-  const orphans = store.calls.listByState(IN_PROGRESS, 1_000_000).filter((c) => !options.skip?.(c.callId));
   let finalised = 0;
   for (const call of orphans) {
     let recordedUntil: number | undefined;

@@ -3,6 +3,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { startApiNode } from '../apiNode.js';
 import { checkRole, mediaWorkersFrom } from '../config.js';
 import { startSmartcall } from '../main.js';
+import { startMediaNode } from '../mediaNode.js';
 import { createLogger } from '../observability/logger.js';
 import { loadPersonaFile } from '../phonenet/personaFile.js';
 import { startReceiptsNode } from '../receiptsNode.js';
@@ -50,7 +51,7 @@ export function registerServeCommand(program: Command): void {
     )
     .option(
       '--role <role>',
-      'all: everything in one process (default); api: only the HTTP API; receipts: only the receipt pusher; api and receipts on --store postgres://… (env SMARTCALL_ROLE)',
+      'all: everything in one process (default); api: only the HTTP API; media: SIP, RTP, speech and dialogue for calls claimed from the shared queue; receipts: only the receipt pusher; api, media and receipts on --store postgres://… (env SMARTCALL_ROLE)',
     )
     .option(
       '--store <url>',
@@ -131,7 +132,9 @@ export function registerServeCommand(program: Command): void {
           ? await startApiNode(config, log)
           : config.role === 'receipts'
             ? await startReceiptsNode(config, log)
-            : await startSmartcall(config, log);
+            : config.role === 'media'
+              ? await startMediaNode(config, log)
+              : await startSmartcall(config, log);
       const base = `http://${config.http.host}:${running.httpPort}`;
       if (running.consoleLogin) {
         const c = running.consoleLogin;

@@ -44,11 +44,58 @@ export type StartResult =
 export class PgCallQueue {
   readonly #pool: pg.Pool;
   readonly #node: string;
+  readonly #leaseMs: number | undefined;
 
-  /** `node` names this scheduler in the calls it holds (a node id unique in the cluster). */
-  constructor(pool: pg.Pool, node: string) {
+  /**
+   * `node` names this scheduler in the calls it holds (a node id unique in the cluster). With
+   * `leaseMs` (media nodes), a started call stays this node's until `leaseMs` from the start, a
+   * lease the node renews while the call lives (`renew`); a lapsed one marks an orphan (`claimOrphans`).
+   */
+  constructor(pool: pg.Pool, node: string, options: { leaseMs?: number } = {}) {
     this.#pool = pool;
     this.#node = node;
+    this.#leaseMs = options.leaseMs;
+  }
+
+  /** The node named in the calls it holds. */
+  get node(): string {
+    return this.#node;
+  }
+
+  /**
+   * Extends this node's hold (queued calls) or lease (calls in progress) on `callIds` to `holdMs`
+   * from now; returns the ids still this node's.
+   */
+  async renew(callIds: readonly string[], holdMs: number): Promise<string[]> {
+    if (callIds.length === 0) return [];
+    const held = await rows<{ call_id: string }>(
+      this.#pool,
+      `UPDATE calls SET claimed_until = ${NOW_MS} + $3::bigint
+       WHERE call_id = ANY($1::text[]) AND claimed_by = $2 AND state NOT IN ('ended', 'failed')
+       RETURNING call_id`,
+      [callIds, this.#node, holdMs],
+    );
+    return held.map((r) => r.call_id);
+  }
+
+  /**
+   * Calls in progress whose owner's lease lapsed (the node died): up to `limit` of them, now this
+   * node's for `leaseMs`, to finalise. A lapsed lease is taken by one node only (SKIP LOCKED and
+   * the re-check after the lock).
+   */
+  async claimOrphans(limit: number, leaseMs: number): Promise<CallRecord[]> {
+    const claimed = await rows<CallRow>(
+      this.#pool,
+      `UPDATE calls SET claimed_by = $1, claimed_until = ${NOW_MS} + $2::bigint
+       WHERE call_id IN (
+         SELECT call_id FROM calls
+         WHERE state IN ${IN_PROGRESS} AND claimed_by IS NOT NULL AND claimed_until < ${NOW_MS}
+         ORDER BY created_at, call_id LIMIT $3
+         FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [this.#node, leaseMs, limit],
+    );
+    return claimed.map(toCall);
   }
 
   /** Up to `limit` queued calls, oldest first, now held by this node for `holdMs`. */
@@ -108,8 +155,10 @@ export class PgCallQueue {
         return { started: false, reason: 'cps', retryInMs: Math.max(1, r.wait_ms ?? 1) };
       }
       await db.query(
-        `UPDATE calls SET state = 'dialing', trunk = $2, originate_at = $3, claimed_until = NULL WHERE call_id = $1`,
-        [callId, trunk.name, r.at_ms],
+        `UPDATE calls SET state = 'dialing', trunk = $2, originate_at = $3,
+           claimed_until = CASE WHEN $4::bigint IS NULL THEN NULL ELSE $3::bigint + $4::bigint END
+         WHERE call_id = $1`,
+        [callId, trunk.name, r.at_ms, this.#leaseMs ?? null],
       );
       // Starts older than the window are only history; a minute of it is kept for inspection.
       await db.query(

@@ -1,0 +1,348 @@
+/**
+ * Composition root of a media node (`serve --role media --store postgres://…`, issue 15): SIP, RTP,
+ * speech, dialogue and callbacks as in one process (startSmartcall's pieces), for the calls this node
+ * claims from the queue shared by every node (QueueDialer over PgCallQueue: a trunk's CPS and
+ * concurrency limits hold across all nodes). The call engine writes through a per-call write-behind
+ * in front of PostgreSQL (WriteBehindStore); receipts are pushed from the shared outbox under leases
+ * (as a receipt node does). A node's calls in progress carry a lease it renews; calls whose owner's
+ * lease lapsed (the node died) are finalised here as single-node crash recovery does (one terminal
+ * state, one VoiceReport). HTTP serves `/metrics` and `/healthz` only. Inbound calls are refused (403).
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import Fastify from 'fastify';
+import { CallbackClient } from './callback/callbackClient.js';
+import { ReceiptPusher } from './callback/receiptPusher.js';
+import { CallEventLog } from './calls/callEventLog.js';
+import { CallEvents } from './calls/callEvents.js';
+import { CallIdGenerator } from './calls/callId.js';
+import { CallLedger } from './calls/callLedger.js';
+import { CallMetrics } from './calls/callMetrics.js';
+import { internalFailureResult } from './calls/callOutcome.js';
+import { CallSession, type CallSessionDeps } from './calls/callSession.js';
+import { finaliseOrphans } from './calls/orphanReaper.js';
+import { QueueDialer } from './calls/queueDialer.js';
+import { accountPrompts, speechListeners, speechSynthesizer } from './calls/speechBridge.js';
+import { trunkDial } from './calls/trunkDial.js';
+import { systemClock } from './clock/clock.js';
+import { sleep, within } from './clock/within.js';
+import { CallOwners } from './cluster/callOwners.js';
+import { NodeHeartbeat } from './cluster/nodeHeartbeat.js';
+import { NodeRegistry } from './cluster/nodeRegistry.js';
+import { RedisConnection } from './cluster/redisConnection.js';
+import { type Config, mediaWorkerCount, networkAddresses } from './config.js';
+import type { SmartCallRequest } from './contract/smartCallRequest.js';
+import { NetworkFiles } from './media-library/networkFiles.js';
+import { PromptBuilder } from './media-library/promptBuilder.js';
+import { RecordingLinkSigner } from './media-library/recordingLinks.js';
+import { DnsResolver } from './net/dnsResolver.js';
+import type { Logger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import { registerMetricsRoute } from './observability/metricsRoute.js';
+import { SpeechEngines } from './speech/speechEngines.js';
+import { PgCallQueue } from './store/postgres/callQueue.js';
+import { PgStore } from './store/postgres/pgStore.js';
+import type { CallRecord } from './store/records.js';
+import { WriteBehindStore } from './store/writeBehindStore.js';
+import { Telephony } from './telephony/telephony.js';
+import { SecretBox } from './tenancy/secretBox.js';
+
+export interface RunningMediaNode {
+  store: PgStore;
+  httpPort: number;
+  demo: undefined;
+  consoleLogin: undefined;
+  /** The name this node's calls carry in the queue (`claimed_by`). */
+  node: string;
+  /** Claims nothing more, gives back the held calls, lets the calls in progress end (`timeoutMs`). */
+  drain(timeoutMs: number): Promise<{ left: number }>;
+  close(): Promise<void>;
+}
+
+export async function startMediaNode(config: Config, log: Logger): Promise<RunningMediaNode> {
+  const steps: { name: string; run: () => unknown }[] = [];
+  const shutdown = async () => {
+    for (const step of steps.reverse()) {
+      try {
+        await step.run();
+      } catch (err) {
+        log.error({ err, step: step.name }, 'error while stopping');
+      }
+    }
+    steps.length = 0;
+  };
+  const store = await PgStore.open(config.store.url);
+  steps.push({ name: 'store', run: () => store.close() });
+  try {
+    const box = SecretBox.forConfig(config);
+    const callIds = new CallIdGenerator(config.nodeId);
+    const node = `media-${callIds.nodeId}-${randomUUID().slice(0, 8)}`;
+    const leaseMs = config.calls.leaseSeconds * 1000;
+    let pusher: ReceiptPusher | undefined;
+    const writes = new WriteBehindStore({
+      store,
+      clock: systemClock,
+      log: log.child({ component: 'store' }),
+      onReceipts: () => pusher?.wake(),
+    });
+    steps.push({ name: 'writes', run: () => within(writes.flushAll(), 10_000, systemClock) });
+    const sync = writes.sync;
+    await writes.refreshTrunks();
+
+    const speech = await SpeechEngines.start({ config: config.speech, asrModels: sync.asrModels, log });
+    steps.push({ name: 'speech', run: () => speech.close() });
+    const mediaWorkers = mediaWorkerCount(config);
+    const telephony = await Telephony.create({
+      ...networkAddresses(config),
+      sipUdpPort: config.sip.udpPort,
+      sipTcpPort: config.sip.tcpPort,
+      rtpPortMin: config.rtp.portMin,
+      rtpPortMax: config.rtp.portMax,
+      mediaWorkers,
+      timers: { t1: config.sip.t1Ms },
+      // Inbound calls are not taken on a media node (yet): 403.
+      admitInvite: () => false,
+      logger: log.child({ component: 'sip' }),
+    });
+    steps.push({ name: 'telephony', run: () => telephony.close() });
+
+    const events = new CallEvents();
+    const eventLog = new CallEventLog({ store: sync, events, log });
+    steps.push({ name: 'call events', run: () => eventLog.close() });
+    const links = new RecordingLinkSigner({
+      key: RecordingLinkSigner.keyFrom(config.dataDir),
+      validDays: config.recordings.urlValidDays,
+      baseUrl: () => config.recordings.publicBaseUrl ?? `http://${config.http.host}:${config.http.port}`,
+    });
+    const ledger = new CallLedger(sync, links, log, systemClock);
+    const metrics = new Metrics();
+    const callMetrics = new CallMetrics(metrics, events);
+    ledger.onStateChange = (call) => callMetrics.stateChanged(call);
+    steps.push({ name: 'call metrics', run: () => callMetrics.close() });
+
+    const receipts = new ReceiptPusher({
+      store,
+      time: systemClock,
+      log: log.child({ component: 'receipts' }),
+      timeoutMs: config.receipts.timeoutMs,
+      retryDelaysMs: config.receipts.retryDelaysSeconds.map((s) => s * 1000),
+      leaseMs: config.receipts.leaseSeconds * 1000,
+      idleMs: config.receipts.pollMs,
+    });
+    pusher = receipts;
+    receipts.start();
+    steps.push({ name: 'receipts', run: () => receipts.stop() });
+
+    const dns = new DnsResolver({
+      servers: config.sip.dnsServers,
+      timeoutMs: config.media.networkFileTimeoutMs,
+    });
+    const networkFiles = new NetworkFiles({
+      cacheDir: join(config.dataDir, 'network-files'),
+      maxBytes: config.media.networkFileMaxBytes,
+      timeoutMs: config.media.networkFileTimeoutMs,
+      allowPrivate: config.media.allowPrivateUrls,
+      allowlist: config.media.urlAllowlist,
+      resolve: (host) => dns.resolve(host),
+      freshMs: config.media.networkFileFreshSeconds * 1000,
+    });
+    const clock = telephony.clock;
+    const sessionDeps: CallSessionDeps = {
+      store: sync,
+      ledger,
+      dial: trunkDial({
+        telephony,
+        trunkPassword: (t) => (t.passwordEnc === null ? undefined : box.open(t.passwordEnc)),
+        ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
+        dns,
+        log: log.child({ component: 'trunk' }),
+      }),
+      prompts: accountPrompts(
+        (accountName) =>
+          new PromptBuilder({ store: sync, networkFiles, tts: speechSynthesizer(speech, accountName), log }),
+        (accountId) => sync.accounts.findById(accountId)?.name,
+      ),
+      callbacks: new CallbackClient(),
+      listeners: speechListeners(speech, clock),
+      events,
+      time: clock,
+      log,
+      recordingsDir: config.recordings.dir ?? join(config.dataDir, 'recordings'),
+      callbackSecret: (a) =>
+        a.callback.signingSecretEnc ? box.open(a.callback.signingSecretEnc) : undefined,
+      callCenters: config.calls.callCenters,
+      live: new Map(),
+    };
+
+    const queue = new PgCallQueue(store.pool, node, { leaseMs });
+    const fail = (call: CallRecord, why: string) => {
+      log.warn({ callId: call.callId, why }, 'call failed before dialing');
+      let earlyMediaAsr = false;
+      try {
+        earlyMediaAsr = (JSON.parse(call.request) as SmartCallRequest).earlyMediaAsr === true;
+      } catch {
+        // an unreadable request changes nothing here
+      }
+      try {
+        ledger.finish(
+          call.callId,
+          { state: 'failed', endAt: Math.round(clock.now()), ...internalFailureResult(why) },
+          { earlyMediaAsr, recorded: false },
+        );
+      } catch {
+        // logged by the ledger; the lease lapses and the call is finalised as an orphan
+      }
+    };
+    const dialer = new QueueDialer({
+      queue,
+      trunkFor: () => sync.trunks.findDefault(),
+      prepare: async (call) => {
+        writes.adopt(call);
+        await writes.prefetch(call.accountId);
+      },
+      place: (call, trunk) => {
+        writes.patchInMemory(call.callId, {
+          state: 'dialing',
+          trunk: trunk.name,
+          ...(call.originateAt !== null && { originateAt: call.originateAt }),
+        });
+        return CallSession.run(sessionDeps, call, trunk);
+      },
+      fail,
+      settled: (callId) => writes.release(callId),
+      capacity: Math.floor((config.rtp.portMax - config.rtp.portMin + 1) / 2),
+      holdMs: leaseMs,
+      pollMs: config.calls.queuePollMs,
+      clock: systemClock,
+      log: log.child({ component: 'dialer' }),
+    });
+
+    // Trunks are read again now and then (an admin may change them on another node).
+    const background = new AbortController();
+    const trunkRefresh = (async () => {
+      while (!background.signal.aborted) {
+        await sleep(5000, systemClock, background.signal);
+        if (background.signal.aborted) break;
+        await writes.refreshTrunks().catch((err) => log.warn({ err }, 'reading the trunks failed'));
+      }
+    })();
+    // Calls whose owner's lease lapsed (a media node died) get their terminal state here.
+    const finaliser = (async () => {
+      while (!background.signal.aborted) {
+        await sleep(Math.max(100, Math.floor(leaseMs / 2)), systemClock, background.signal);
+        if (background.signal.aborted) break;
+        try {
+          const orphans = (await queue.claimOrphans(100, leaseMs)).filter((c) => !dialer.owns(c.callId));
+          if (orphans.length === 0) continue;
+          for (const call of orphans) {
+            writes.adopt(call);
+            await writes.prefetch(call.accountId);
+          }
+          log.warn({ calls: orphans.length }, 'calls of a media node that is gone are finalised');
+          finaliseOrphans(orphans, ledger, log, { clock: systemClock, cause: 'restart' });
+          await Promise.all(orphans.map((c) => writes.release(c.callId)));
+        } catch (err) {
+          log.error({ err }, 'finalising the calls of a lost node failed: trying again');
+        }
+      }
+    })();
+    steps.push({
+      name: 'background',
+      run: async () => {
+        background.abort();
+        await Promise.all([trunkRefresh, finaliser]);
+      },
+    });
+    steps.push({
+      name: 'dialer',
+      run: async () => {
+        const settled = dialer.stop();
+        await telephony.close();
+        await settled;
+      },
+    });
+
+    let redis: RedisConnection | undefined;
+    if (config.redis.url !== undefined) {
+      const connection = new RedisConnection({
+        url: config.redis.url,
+        keyPrefix: config.redis.keyPrefix,
+        log: log.child({ component: 'redis' }),
+      });
+      redis = connection;
+      steps.push({ name: 'redis', run: () => connection.close() });
+      await connection.connect();
+      const heartbeat = new NodeHeartbeat({
+        redis: connection,
+        registry: new NodeRegistry(connection),
+        owners: new CallOwners(connection),
+        card: () => {
+          const sip = telephony.ua.localEndpoint('udp');
+          return {
+            nodeId: callIds.nodeId,
+            role: 'media',
+            sipAddress: sip ? `${sip.address}:${sip.port}` : '',
+            capacity: Math.floor((config.rtp.portMax - config.rtp.portMin + 1) / 2),
+            calls: sessionDeps.live.size,
+          };
+        },
+        liveCalls: () => sessionDeps.live.keys(),
+        clock: systemClock,
+      });
+      heartbeat.start();
+      steps.push({ name: 'node heartbeat', run: () => heartbeat.stop() });
+    }
+
+    const app = Fastify({ logger: false });
+    registerMetricsRoute(app, metrics, { token: config.metrics.token, host: config.http.host });
+    app.get('/healthz', async () => ({ status: 'ok', role: 'media' }));
+    await app.listen({ host: config.http.host, port: config.http.port });
+    steps.push({ name: 'http', run: () => app.close() });
+    const httpPort = (app.server.address() as AddressInfo).port;
+
+    dialer.start();
+    log.info(
+      {
+        host: config.http.host,
+        port: httpPort,
+        role: 'media',
+        node,
+        store: store.kind,
+        sip: telephony.ua.localEndpoint('udp'),
+        leaseSeconds: config.calls.leaseSeconds,
+        ...(redis && { redis: redis.up ? 'connected' : 'unreachable' }),
+      },
+      'smartcall started',
+    );
+    return {
+      store,
+      httpPort,
+      demo: undefined,
+      consoleLogin: undefined,
+      node,
+      async drain(timeoutMs) {
+        telephony.ua.refuseNewCalls(Math.max(1, Math.ceil(timeoutMs / 1000)));
+        const calls = sessionDeps.live.size;
+        log.info(
+          { calls, held: dialer.stats.held, timeoutSeconds: timeoutMs / 1000 },
+          'draining: no new calls, held calls go back to the queue; the calls in progress may end by themselves',
+        );
+        if (await within(dialer.stop(), timeoutMs, systemClock)) {
+          log.info({ calls }, 'drained: every call has ended');
+          return { left: 0 };
+        }
+        const left = sessionDeps.live.size;
+        log.warn({ left }, 'drain time is up: the calls still in progress are hung up');
+        return { left };
+      },
+      async close() {
+        await shutdown();
+        log.info('smartcall stopped');
+      },
+    };
+  } catch (err) {
+    await shutdown();
+    throw err;
+  }
+}
