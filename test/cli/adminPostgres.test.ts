@@ -9,36 +9,23 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { PgStore } from '../../src/store/postgres/pgStore.js';
 import { callAction } from '../helpers/aliClients.js';
 import { freePorts } from '../helpers/ports.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { postgresForFile } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tempDir.js';
-import { smartcallAsync, start, stopAll } from './cliHarness.js';
+import { nodeEnv, smartcallAsync, start, startedLine, stopAll } from './cliHarness.js';
 
 const MASTER_KEY = 'admin-postgres-test-master-key-0123';
 const SHOW = '05710000003';
 
 const dir = tempDir('smartcall-pgadmin-');
-let server: TestPostgres;
-before(async () => {
-  server = await startPostgres();
-});
-after(async () => {
+const postgres = postgresForFile(async () => {
   await stopAll();
-  await server?.stop();
   dir.remove();
 });
-
-const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
-  const e: NodeJS.ProcessEnv = { ...process.env };
-  delete e.SMARTCALL_ROLE;
-  delete e.SMARTCALL_STORE_URL;
-  delete e.SMARTCALL_CONFIG;
-  delete e.SMARTCALL_MASTER_KEY;
-  return { ...e, SMARTCALL_MASTER_KEY: MASTER_KEY, ...extra };
-};
+const env = (extra: NodeJS.ProcessEnv = {}) => nodeEnv({ SMARTCALL_MASTER_KEY: MASTER_KEY, ...extra });
 
 /** One admin command against `data` with --json; fails the test unless it exits 0. */
 async function admin(args: string[], data: string, extra: NodeJS.ProcessEnv = {}) {
@@ -48,7 +35,7 @@ async function admin(args: string[], data: string, extra: NodeJS.ProcessEnv = {}
 }
 
 test('admin --store postgres:// writes a tenant that an API node on that store serves', async () => {
-  const url = await server.createDatabase('pgadmin');
+  const url = await postgres().createDatabase('pgadmin');
   const data = join(dir.path, 'admin-data');
   const store = ['--store', url];
 
@@ -155,11 +142,7 @@ test('admin --store postgres:// writes a tenant that an API node on that store s
     { env: env() },
   );
   try {
-    const line = node
-      .output()
-      .split('\n')
-      .find((l) => l.includes('"smartcall started"'))!;
-    const { port } = JSON.parse(line) as { port: number };
+    const { port } = startedLine(node);
     const r = await callAction('popPost', { endpoint: `127.0.0.1:${port}`, ...key }, 'SmartCall', {
       CalledShowNumber: SHOW,
       CalledNumber: '13800138003',
@@ -181,7 +164,7 @@ test('admin --store postgres:// writes a tenant that an API node on that store s
 });
 
 test('admin on a postgres store refuses to seal a secret without the master key, and what it does not do yet', async () => {
-  const url = await server.createDatabase('pgadmin_refusals');
+  const url = await postgres().createDatabase('pgadmin_refusals');
   const data = join(dir.path, 'refusals-data');
   await admin(['account', 'create', '--name', 'tenant', '--store', url], data);
   const noKey = { SMARTCALL_MASTER_KEY: '' };
