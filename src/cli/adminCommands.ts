@@ -1,7 +1,9 @@
 /**
  * `smartcall admin ...`: accounts, access keys, display numbers, callback and receipt settings.
  * Every command works on the data directory directly (SQLite in WAL mode lets it run beside
- * `smartcall serve`) and prints JSON with `--json`.
+ * `smartcall serve`) and prints JSON with `--json`. With `--store postgres://…` (env
+ * SMARTCALL_STORE_URL) the commands a PostgreSQL deployment needs first work on that store; the
+ * others are refused by name.
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { type AccountRecord, RECEIPT_TYPES } from '../store/records.js';
@@ -10,7 +12,7 @@ import { receiptUrl } from '../tenancy/receiptRoutes.js';
 import { registerAmdCommands } from './amdCommands.js';
 import { registerAsrModelCommands } from './asrCommands.js';
 import { registerConsoleUserCommands } from './consoleUserCommands.js';
-import { type GlobalOptions, withAdmin } from './context.js';
+import { type GlobalOptions, refuseOnPostgres, withAdmin, withTenancy } from './context.js';
 import { registerDialogCommands } from './dialogCommands.js';
 import { registerNodeCommands } from './nodeCommands.js';
 import { emit, fail, table } from './output.js';
@@ -51,8 +53,22 @@ function opts(cmd: Command): Opts {
   return cmd.optsWithGlobals() as Opts;
 }
 
+/** `action`'s words below `admin`, e.g. `trunk add`. */
+function commandPath(admin: Command, action: Command): string {
+  const words: string[] = [];
+  for (let c: Command | null = action; c && c !== admin; c = c.parent) words.unshift(c.name());
+  return words.join(' ');
+}
+
 export function registerAdminCommands(program: Command): void {
-  const admin = program.command('admin').description('manage accounts, keys, numbers, trunks and settings');
+  const admin = program
+    .command('admin')
+    .description('manage accounts, keys, numbers, trunks and settings')
+    .option(
+      '--store <url>',
+      'sqlite (the data directory, default) or postgres://… : the shared store of a distributed deployment (env SMARTCALL_STORE_URL)',
+    )
+    .hook('preAction', (self, action) => refuseOnPostgres(opts(action), commandPath(self, action)));
   registerTrunkCommands(admin);
   registerVoiceCommands(admin);
   registerAsrModelCommands(admin);
@@ -69,16 +85,16 @@ export function registerAdminCommands(program: Command): void {
     .command('create')
     .requiredOption('--name <name>', 'account name')
     .option('--qps <n>', 'API requests per second (default: the configured limit)', positiveInt)
-    .action((_o, cmd: Command) => {
+    .action(async (_o, cmd: Command) => {
       const o = opts(cmd);
-      const a = withAdmin(o, (ad) =>
+      const a = await withTenancy(o, (ad) =>
         ad.createAccount({ name: o.name as string, qps: (o.qps as number) ?? null }),
       );
       emit(o, accountView(a), () => `created account ${a.name} (id ${a.id})`);
     });
-  account.command('list').action((_o, cmd: Command) => {
+  account.command('list').action(async (_o, cmd: Command) => {
     const o = opts(cmd);
-    const list = withAdmin(o, (ad) => ad.listAccounts()).map(accountView);
+    const list = (await withTenancy(o, (ad) => ad.listAccounts())).map(accountView);
     emit(o, list, () => table(list, ['id', 'name', 'status', 'qps']));
   });
   account
@@ -136,9 +152,9 @@ export function registerAdminCommands(program: Command): void {
   key
     .command('create')
     .requiredOption('--account <name>', 'account name')
-    .action((_o, cmd: Command) => {
+    .action(async (_o, cmd: Command) => {
       const o = opts(cmd);
-      const k = withAdmin(o, (ad) => ad.createKey(o.account as string));
+      const k = await withTenancy(o, (ad) => ad.createKey(o.account as string));
       emit(
         o,
         k,
@@ -150,9 +166,9 @@ export function registerAdminCommands(program: Command): void {
   key
     .command('list')
     .requiredOption('--account <name>', 'account name')
-    .action((_o, cmd: Command) => {
+    .action(async (_o, cmd: Command) => {
       const o = opts(cmd);
-      const keys = withAdmin(o, (ad) => ad.listKeys(o.account as string)).map((k) => ({
+      const keys = (await withTenancy(o, (ad) => ad.listKeys(o.account as string))).map((k) => ({
         ...k,
         createdAt: new Date(k.createdAt).toISOString(),
       }));
@@ -186,15 +202,12 @@ export function registerAdminCommands(program: Command): void {
       .requiredOption('--number <number>', 'the display number, e.g. 057188880000');
     if (verb === 'add')
       cmd.option('--inbound', 'calls to this number from a trunk are inbound smart calls (callin callback)');
-    cmd.action((_o, c: Command) => {
+    cmd.action(async (_o, c: Command) => {
       const o = opts(c);
       const n = o.number as string;
       const inbound = o.inbound === true;
-      withAdmin(o, (ad) =>
-        verb === 'add'
-          ? ad.addNumber(o.account as string, n, { inbound })
-          : ad.removeNumber(o.account as string, n),
-      );
+      if (verb === 'add') await withTenancy(o, (ad) => ad.addNumber(o.account as string, n, { inbound }));
+      else withAdmin(o, (ad) => ad.removeNumber(o.account as string, n));
       emit(
         o,
         {
@@ -213,9 +226,9 @@ export function registerAdminCommands(program: Command): void {
   number
     .command('list')
     .requiredOption('--account <name>', 'account name')
-    .action((_o, cmd: Command) => {
+    .action(async (_o, cmd: Command) => {
       const o = opts(cmd);
-      const list = withAdmin(o, (ad) => ad.listNumbers(o.account as string)).map((n) => ({
+      const list = (await withTenancy(o, (ad) => ad.listNumbers(o.account as string))).map((n) => ({
         number: n.number,
         inbound: n.inbound === true,
         createdAt: new Date(n.createdAt).toISOString(),
@@ -242,9 +255,9 @@ export function registerAdminCommands(program: Command): void {
       '--unrecognized <mode>',
       'speech the recognizer rejects: a normal callback with empty words (default) or none: callback|silent',
     )
-    .action((_o, cmd: Command) => {
+    .action(async (_o, cmd: Command) => {
       const o = opts(cmd);
-      const s = withAdmin(o, (ad) =>
+      const s = await withTenancy(o, (ad) =>
         ad.setCallback(o.account as string, {
           url: o.url === undefined ? undefined : (o.url as string) || null,
           timeoutMs: o.timeoutMs as number | undefined,
@@ -279,9 +292,9 @@ export function registerAdminCommands(program: Command): void {
     )
     .option('--url <url>', 'HTTP batch push URL; empty string removes it')
     .option('--types <list>', 'without --type: the types --url serves, e.g. VoiceCallReport,VoiceReport')
-    .action((_o, cmd: Command) => {
+    .action(async (_o, cmd: Command) => {
       const o = opts(cmd);
-      const s = withAdmin(o, (ad) =>
+      const s = await withTenancy(o, (ad) =>
         ad.setReceipts(o.account as string, {
           url: o.url === undefined ? undefined : (o.url as string) || null,
           ...(o.type !== undefined && { type: o.type as string }),

@@ -1,30 +1,38 @@
 /**
- * Account administration: what `smartcall admin ...` and the embedded bootstrap do. Every input is
+ * Account administration on the embedded SQLite store: what `smartcall admin ...` and the embedded
+ * bootstrap do (AsyncTenancyAdmin is its twin over any AsyncStore). Every input is
  * checked here and a bad one is a TenancyError with a message that says what to fix.
  */
 
 import { wholeMs } from '../clock/clock.js';
-import { UNRECOGNIZED_SPEECH } from '../contract/callbackContent.js';
-import { ACTIONS } from '../contract/callbackReply.js';
-import {
-  type AccessKeyRecord,
-  type AccountRecord,
-  type CallbackBodyMode,
-  type CallbackSettings,
-  type DisplayNumberRecord,
-  RECEIPT_TYPES,
-  type ReceiptSettings,
-  type ReceiptType,
+import type {
+  AccessKeyRecord,
+  AccountRecord,
+  CallbackSettings,
+  DisplayNumberRecord,
+  ReceiptSettings,
 } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
-import { generateAccessKeyPair, generateTemporaryKeyPair } from './credentials.js';
+import { generateTemporaryKeyPair } from './credentials.js';
 import { compileDestinations, DestinationPatternError } from './destinations.js';
 import type { SecretBox } from './secretBox.js';
 import { StsTokens } from './stsTokens.js';
+import {
+  accountExists,
+  type CallbackSettingsInput,
+  checkNewAccount,
+  checkQps,
+  keyView,
+  newAccessKey,
+  nextCallbackSettings,
+  nextReceiptSettings,
+  noAccount,
+  numberAddition,
+  type ReceiptSettingsInput,
+  TenancyError,
+} from './tenancyRules.js';
 
-export class TenancyError extends Error {
-  override name = 'TenancyError';
-}
+export { type CallbackSettingsInput, TenancyError } from './tenancyRules.js';
 
 /** Lifetimes Alibaba's AssumeRole accepts (DurationSeconds), and its default. */
 export const STS_TTL_SECONDS = { min: 900, max: 43_200, default: 3600 } as const;
@@ -36,53 +44,6 @@ export interface TemporaryCredential {
   /** ISO 8601 UTC, like AssumeRole's `Expiration`. */
   expiration: string;
   account: string;
-}
-
-const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-/** Display numbers: digits with an optional leading +, as carriers write them. */
-const DISPLAY_NUMBER = /^\+?\d{5,20}$/;
-const CALLBACK_ACTIONS = new Set<string>(ACTIONS);
-
-export interface CallbackSettingsInput {
-  url?: string | null;
-  timeoutMs?: number;
-  fallbackReply?: string | null;
-  bodyMode?: CallbackBodyMode;
-  /** Secret for the X-Smartcall-Signature header; null/empty removes it. */
-  signingSecret?: string | null;
-  /** What an utterance the recognizer rejects produces: `callback` (empty words) or `silent`. */
-  unrecognized?: string;
-}
-
-function checkHttpUrl(url: string, what: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new TenancyError(`${what} "${url}" is not a URL`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new TenancyError(`${what} must use http or https, got ${parsed.protocol}`);
-  }
-  return parsed.toString();
-}
-
-/** The fallback is a callback reply: the whole envelope or just its `data` object. */
-function checkFallbackReply(text: string): string {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new TenancyError(`fallback reply is not JSON: ${(err as Error).message}`);
-  }
-  const obj = value as Record<string, unknown> | null;
-  const data = (obj && typeof obj.data === 'object' ? obj.data : obj) as Record<string, unknown> | null;
-  if (!data || typeof data !== 'object' || Array.isArray(data))
-    throw new TenancyError('fallback reply must be a JSON object');
-  if (typeof data.action !== 'string' || !CALLBACK_ACTIONS.has(data.action)) {
-    throw new TenancyError(`fallback reply needs an action, one of ${[...CALLBACK_ACTIONS].join(', ')}`);
-  }
-  return JSON.stringify(value);
 }
 
 export class TenancyAdmin {
@@ -97,22 +58,14 @@ export class TenancyAdmin {
   }
 
   createAccount(input: { name: string; qps?: number | null }): AccountRecord {
-    if (!ACCOUNT_NAME.test(input.name)) {
-      throw new TenancyError(
-        `account name "${input.name}" is not valid: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
-      );
-    }
-    if (input.qps != null && (!Number.isInteger(input.qps) || input.qps < 1)) {
-      throw new TenancyError('qps must be a positive integer');
-    }
-    if (this.#store.accounts.findByName(input.name))
-      throw new TenancyError(`account "${input.name}" already exists`);
+    checkNewAccount(input);
+    if (this.#store.accounts.findByName(input.name)) throw accountExists(input.name);
     return this.#store.accounts.create({ name: input.name, qps: input.qps ?? null, now: this.#now() });
   }
 
   account(name: string): AccountRecord {
     const account = this.#store.accounts.findByName(name);
-    if (!account) throw new TenancyError(`no account named "${name}"`);
+    if (!account) throw noAccount(name);
     return account;
   }
 
@@ -132,8 +85,7 @@ export class TenancyAdmin {
   }
 
   setAccountQps(name: string, qps: number | null): AccountRecord {
-    if (qps != null && (!Number.isInteger(qps) || qps < 1))
-      throw new TenancyError('qps must be a positive integer');
+    checkQps(qps);
     const account = this.account(name);
     this.#store.accounts.setQps(account.id, qps);
     return this.account(name);
@@ -160,16 +112,9 @@ export class TenancyAdmin {
 
   /** The secret is returned here and never again: only its sealed form is stored. */
   createKey(accountName: string): { accessKeyId: string; accessKeySecret: string; account: string } {
-    const account = this.account(accountName);
-    const pair = generateAccessKeyPair();
-    this.#store.accessKeys.insert({
-      accessKeyId: pair.accessKeyId,
-      accountId: account.id,
-      secretEnc: this.#box.seal(pair.accessKeySecret),
-      status: 'active',
-      createdAt: this.#now(),
-    });
-    return { ...pair, account: account.name };
+    const key = newAccessKey(this.account(accountName), this.#box, this.#now());
+    this.#store.accessKeys.insert(key.record);
+    return key.shown;
   }
 
   /**
@@ -200,7 +145,7 @@ export class TenancyAdmin {
 
   listKeys(accountName: string): Omit<AccessKeyRecord, 'secretEnc'>[] {
     const account = this.account(accountName);
-    return this.#store.accessKeys.listByAccount(account.id).map(({ secretEnc: _secret, ...rest }) => rest);
+    return this.#store.accessKeys.listByAccount(account.id).map(keyView);
   }
 
   setKeyStatus(accessKeyId: string, status: 'active' | 'disabled'): void {
@@ -215,28 +160,15 @@ export class TenancyAdmin {
   /** Adds a display number; `inbound` also (or, for a number it owns already, now) takes calls in. */
   addNumber(accountName: string, number: string, options: { inbound?: boolean } = {}): DisplayNumberRecord {
     const account = this.account(accountName);
-    if (!DISPLAY_NUMBER.test(number)) {
-      throw new TenancyError(
-        `display number "${number}" is not valid: 5-20 digits, optionally starting with +`,
-      );
-    }
-    const owner = this.#store.numbers.find(number);
-    if (owner) {
-      if (owner.accountId !== account.id)
-        throw new TenancyError(`number ${number} belongs to another account`);
-      if (options.inbound && !owner.inbound) {
-        this.#store.numbers.setInbound(account.id, number, true);
-        return { ...owner, inbound: true };
-      }
-      return owner;
-    }
-    const record = {
+    const { change, record } = numberAddition(
+      account,
       number,
-      accountId: account.id,
-      inbound: options.inbound === true,
-      createdAt: this.#now(),
-    };
-    this.#store.numbers.add(record);
+      this.#store.numbers.find(number),
+      options,
+      this.#now(),
+    );
+    if (change === 'inbound') this.#store.numbers.setInbound(account.id, number, true);
+    if (change === 'add') this.#store.numbers.add(record);
     return record;
   }
 
@@ -253,71 +185,15 @@ export class TenancyAdmin {
 
   setCallback(accountName: string, input: CallbackSettingsInput): CallbackSettings {
     const account = this.account(accountName);
-    const current = account.callback;
-    const next: CallbackSettings = {
-      url: input.url === undefined ? current.url : input.url && checkHttpUrl(input.url, 'callback URL'),
-      timeoutMs: input.timeoutMs ?? current.timeoutMs,
-      fallbackReply:
-        input.fallbackReply === undefined
-          ? current.fallbackReply
-          : input.fallbackReply && checkFallbackReply(input.fallbackReply),
-      bodyMode: input.bodyMode ?? current.bodyMode,
-      signingSecretEnc:
-        input.signingSecret === undefined
-          ? current.signingSecretEnc
-          : input.signingSecret && this.#box.seal(input.signingSecret),
-      unrecognized: current.unrecognized,
-    };
-    if (input.unrecognized !== undefined) {
-      const mode = UNRECOGNIZED_SPEECH.find((m) => m === input.unrecognized);
-      if (!mode) throw new TenancyError(`unrecognized must be ${UNRECOGNIZED_SPEECH.join(' or ')}`);
-      next.unrecognized = mode;
-    }
-    if (input.signingSecret && input.signingSecret.length < 16) {
-      throw new TenancyError('a signing secret needs at least 16 characters');
-    }
-    if (!Number.isInteger(next.timeoutMs) || next.timeoutMs < 100 || next.timeoutMs > 60_000) {
-      throw new TenancyError('callback timeout must be an integer between 100 and 60000 ms');
-    }
-    if (next.bodyMode !== 'query' && next.bodyMode !== 'form')
-      throw new TenancyError('body mode must be query or form');
+    const next = nextCallbackSettings(account.callback, input, this.#box);
     this.#store.accounts.setCallback(account.id, next);
     return next;
   }
 
-  /**
-   * Receipt push settings (spec §5.1). With `type`, `url` is that MessageType's own URL (null or
-   * empty removes it), as the Alibaba console configures push; without, `url` and `types` are the
-   * one URL serving the listed types.
-   */
-  setReceipts(
-    accountName: string,
-    input: { url?: string | null; types?: string[]; type?: string },
-  ): ReceiptSettings {
+  /** Receipt push settings (spec §5.1): see `nextReceiptSettings`. */
+  setReceipts(accountName: string, input: ReceiptSettingsInput): ReceiptSettings {
     const account = this.account(accountName);
-    const current = account.receipts;
-    const known = (t: string): t is ReceiptType => (RECEIPT_TYPES as readonly string[]).includes(t);
-    const check = (t: string): ReceiptType => {
-      if (!known(t)) throw new TenancyError(`unknown receipt type "${t}": use ${RECEIPT_TYPES.join(', ')}`);
-      return t;
-    };
-    let next: ReceiptSettings;
-    if (input.type !== undefined) {
-      const type = check(input.type);
-      if (input.types !== undefined) throw new TenancyError('give either --type or --types, not both');
-      if (input.url === undefined) throw new TenancyError(`--type ${type} needs --url (empty removes it)`);
-      const typeUrls = { ...current.typeUrls };
-      if (input.url) typeUrls[type] = checkHttpUrl(input.url, 'receipt URL');
-      else delete typeUrls[type];
-      next = { ...current, typeUrls };
-    } else {
-      const types = (input.types ?? current.types).map(check);
-      next = {
-        ...current,
-        url: input.url === undefined ? current.url : input.url && checkHttpUrl(input.url, 'receipt URL'),
-        types: [...new Set(types)],
-      };
-    }
+    const next = nextReceiptSettings(account.receipts, input);
     this.#store.accounts.setReceipts(account.id, next);
     return next;
   }

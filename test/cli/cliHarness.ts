@@ -167,3 +167,21 @@ export async function httpAnswers(host: string, port: number): Promise<boolean> 
     return false;
   }
 }
+
+/** This environment without what picks a node's role, store, config file or master key; then `extra`. */
+export function nodeEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ['SMARTCALL_ROLE', 'SMARTCALL_STORE_URL', 'SMARTCALL_CONFIG', 'SMARTCALL_MASTER_KEY'])
+    delete e[name];
+  return { ...e, ...extra };
+}
+
+/** The `"smartcall started"` log line of a node started with `--log-format json`, parsed. */
+export function startedLine(node: Running): { port: number; role: string; store: string } {
+  const line = node
+    .output()
+    .split('\n')
+    .find((l) => l.includes('"smartcall started"'));
+  if (!line) throw new Error(`no "smartcall started" line in: ${node.output()}`);
+  return JSON.parse(line);
+}

@@ -7,6 +7,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import pg from 'pg';
 import { freePort } from './ports.js';
 import { stopChild } from './sipPeers.js';
@@ -133,6 +134,25 @@ export async function startPostgres(): Promise<TestPostgres> {
     await stop();
     throw err;
   }
+}
+
+/**
+ * A private PostgreSQL for the test file that calls this: started before its tests, stopped after
+ * them, once `first` (e.g. stopping the nodes that use it) has run. Returns the running server.
+ */
+export function postgresForFile(first?: () => Promise<void>): () => TestPostgres {
+  let server: TestPostgres | undefined;
+  before(async () => {
+    server = await startPostgres();
+  });
+  after(async () => {
+    await first?.();
+    await server?.stop();
+  });
+  return () => {
+    if (!server) throw new Error('PostgreSQL is not started yet');
+    return server;
+  };
 }
 
 async function waitReady(url: string, child: ChildProcess, log: () => string): Promise<void> {
