@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import type { ConfigInput } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { type E2e, startE2e } from '../helpers/e2eHarness.js';
+import { laneRtpPorts } from '../helpers/lanes.js';
 import { funAsrServer, type Peer } from '../speech/wsPeers.js';
 
 const PERSONAS = join(process.cwd(), 'test/fixtures/e2e/personas.yaml');
@@ -35,7 +36,7 @@ async function start(asrUrl: string, lines: string[]): Promise<E2e> {
   });
   const e2e = await startE2e(
     {
-      phonenet: { sipPort: 0, rtpPortMin: 32000, rtpPortMax: 32999, personasFiles: [PERSONAS] },
+      phonenet: { sipPort: 0, ...laneRtpPorts('phonenet'), personasFiles: [PERSONAS] },
       speech: {
         asr: {
           engines: { far: { type: 'funasr', url: asrUrl, timeoutMs: 2000 } },

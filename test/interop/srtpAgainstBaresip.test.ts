@@ -22,6 +22,7 @@ import { newLocalSrtp, srtpKeysFor } from '../../src/telephony/sdesKeys.js';
 import { Telephony } from '../../src/telephony/telephony.js';
 import { chirp, FrameCollector, findInRecording, pcmWav } from '../helpers/audio.js';
 import { BaresipControl } from '../helpers/baresipControl.js';
+import { laneRtpPorts, peerRtpPorts } from '../helpers/lanes.js';
 import { freePort } from '../helpers/ports.js';
 import { startBaresipCallee, startSippUas } from '../helpers/sipPeers.js';
 import { tempDir } from '../helpers/tempDir.js';
@@ -37,8 +38,7 @@ before(async () => {
     address: '127.0.0.1',
     sipUdpPort: 0,
     sipTcpPort: 0,
-    rtpPortMin: 27000,
-    rtpPortMax: 27999,
+    ...laneRtpPorts('rtp'),
     timers: { t1: 100 },
     logger: silentLogger(),
   });
@@ -57,14 +57,13 @@ function assertIdle(): void {
 
 async function srtpBaresip(mediaenc = 'srtp-mand') {
   const port = await freePort();
-  const rtpBase = 23000 + (port % 150) * 10;
   const prompt = join(dir.path, `theirs-${port}.wav`);
   const padded = new Int16Array(8 * 8000); // baresip hangs up a second after its prompt ends
   padded.set(THEIRS);
   writeFileSync(prompt, pcmWav(padded));
   const peer = await startBaresipCallee({
     port,
-    rtpPorts: `${rtpBase}-${rtpBase + 9}`,
+    rtpPorts: peerRtpPorts(),
     promptWav: prompt,
     mediaenc,
   });
@@ -152,10 +151,9 @@ test('with SRTP optional, best-effort baresip (mediaenc=srtp) takes the crypto o
 test('a re-INVITE from baresip (hold, resume) during an SRTP call is answered with our key; audio goes on', async () => {
   const port = await freePort();
   const ctrlPort = await freePort();
-  const rtpBase = 23000 + (port % 150) * 10;
   const peer = await startBaresipCallee({
     port,
-    rtpPorts: `${rtpBase}-${rtpBase + 9}`,
+    rtpPorts: peerRtpPorts(),
     ctrlPort,
     mediaenc: 'srtp-mand',
   });
@@ -312,14 +310,13 @@ test('SRTP optional, answered without crypto (sipp echo): plain RTP, our audio c
 test('baresip (srtp-mand) calls us with RTP/SAVP: we answer with our own key and audio flows both ways', async () => {
   const port = await freePort();
   const ctrlPort = await freePort();
-  const rtpBase = 23000 + (port % 150) * 10;
   const prompt = join(dir.path, `caller-${port}.wav`);
   const padded = new Int16Array(8 * 8000);
   padded.set(THEIRS);
   writeFileSync(prompt, pcmWav(padded));
   const peer = await startBaresipCallee({
     port,
-    rtpPorts: `${rtpBase}-${rtpBase + 9}`,
+    rtpPorts: peerRtpPorts(),
     promptWav: prompt,
     ctrlPort,
     mediaenc: 'srtp-mand',
