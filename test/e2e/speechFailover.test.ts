@@ -39,7 +39,10 @@ async function start(asrUrl: string, lines: string[]): Promise<E2e> {
       phonenet: { sipPort: 0, ...laneRtpPorts('phonenet'), personasFiles: [PERSONAS] },
       speech: {
         asr: {
-          engines: { far: { type: 'funasr', url: asrUrl, timeoutMs: 2000 } },
+          // The adapter's default answer deadline: the peer runs in this test's (busy) process, and a
+          // sentence answered after the deadline counts as a stall, i.e. one more fresh task. The drop
+          // and the engine going away are seen at once (closed socket, refused connection), not by it.
+          engines: { far: { type: 'funasr', url: asrUrl, timeoutMs: 5000 } },
           accounts: { demo: 'far' },
         },
       } as ConfigInput['speech'],
