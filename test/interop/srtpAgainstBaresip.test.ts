@@ -24,7 +24,7 @@ import { chirp, FrameCollector, findInRecording, pcmWav } from '../helpers/audio
 import { BaresipControl } from '../helpers/baresipControl.js';
 import { laneRtpPorts, peerRtpPorts } from '../helpers/lanes.js';
 import { freePort } from '../helpers/ports.js';
-import { startBaresipCallee, startSippUas } from '../helpers/sipPeers.js';
+import { startBaresipCallee, startSippUas, waitUntil } from '../helpers/sipPeers.js';
 import { tempDir } from '../helpers/tempDir.js';
 
 const OURS = chirp(3, 300, 1500, 3); // what smartcall plays
@@ -280,6 +280,9 @@ test('SRTP required, answered without crypto (sipp, plain RTP/AVP): the call fai
     assert.equal(cause.code, 'bad-answer');
     assert.equal(cause.status, 488);
     assert.match(cause.reason, /crypto/);
+    // The answered dialog is then ended with a BYE: wait for sipp's 200 before stopping sipp (on a
+    // busy machine it came after the stop, and the dialog stayed until the BYE timed out).
+    await waitUntil(() => tel.ua.stats().dialogs === 0, 5000, 'the BYE to be answered');
   } finally {
     await sipp.stop();
   }
