@@ -1,36 +1,137 @@
 #!/usr/bin/env node
 // Runs the compiled test files (dist/test/**/*.test.js) with node:test.
 // Usage: node scripts/run-tests.mjs [substring filter ...]
-// Unit tests run two at a time (2-core machines); files under interop/ and e2e/ use real peers and
-// ports, so they run one at a time after the unit tests.
-import { spawnSync } from 'node:child_process';
+// Unit tests run two at a time (2-core machines). Files under interop/, e2e/ and serial/ use real
+// peers and ports: they run after the unit tests, one at a time within a lane, in
+// SMARTCALL_TEST_LANES lanes at once (default 2; 1 = all one after the other). Each lane is its own
+// `node --test` with SMARTCALL_TEST_LANE=k, which test/helpers/lanes.ts turns into the lane's own
+// block of fixed ports. Most of those files wait on real-time audio, not on the CPU.
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = 'dist/test';
+const MAX_LANES = 6; // test/helpers/lanes.ts has port blocks for six
+
 function walk(dir) {
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
     return statSync(p).isDirectory() ? walk(p) : p.endsWith('.test.js') ? [p] : [];
   });
 }
+
+/** Seconds each slow file took in CI (2026-12, one at a time); the rest are weighed by size. */
+const KNOWN_SECONDS = {
+  'e2e/dialogScripts': 48,
+  'e2e/suiteCli': 45.5,
+  'e2e/scriptedCalls': 35,
+  'e2e/transferReceipts': 27.5,
+  'e2e/transfers': 25.4,
+  'e2e/consolePlayground': 24,
+  'e2e/conversation': 22.5,
+  'e2e/alibabaIntegration': 21.5,
+  'interop/sipCallsAgainstSipp': 21.4,
+  'e2e/transferDestinations': 20,
+  'e2e/unrecognizedSpeech': 19.6,
+  'e2e/answeringMachine': 19.4,
+  'e2e/backgroundAudio': 19.1,
+  'e2e/campaign': 15.5,
+  'e2e/receiptsAndRecordings': 14.4,
+  'e2e/metricsAndCallLogs': 13.5,
+};
+function weight(file) {
+  const key = relative(root, file).replace(/\.test\.js$/, '');
+  return KNOWN_SECONDS[key] ?? statSync(file).size / 2000; // ~10 s for a 20 kB file
+}
+
+/** Longest first, each onto the lane with the least work so far. */
+function balance(files, lanes) {
+  const out = Array.from({ length: lanes }, () => ({ files: [], weight: 0 }));
+  for (const f of [...files].sort((a, b) => weight(b) - weight(a))) {
+    const lane = out.reduce((best, l) => (l.weight < best.weight ? l : best));
+    lane.files.push(f);
+    lane.weight += weight(f);
+  }
+  return out;
+}
+
+/** Runs node with `args`; with a `prefix`, every output line is tagged with it (lanes interleave). */
+function run(args, env = process.env, prefix = '') {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, {
+      stdio: prefix ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+      env,
+    });
+    if (prefix) {
+      for (const [from, to] of [
+        [child.stdout, process.stdout],
+        [child.stderr, process.stderr],
+      ]) {
+        let rest = '';
+        from.setEncoding('utf8');
+        from.on('data', (d) => {
+          const lines = (rest + d).split('\n');
+          rest = lines.pop();
+          for (const line of lines) to.write(`${prefix}${line}\n`);
+        });
+        from.on('end', () => rest && to.write(`${prefix}${rest}\n`));
+      }
+    }
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+function lanesFromEnv() {
+  const text = process.env.SMARTCALL_TEST_LANES ?? '2';
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_LANES) {
+    console.error(`SMARTCALL_TEST_LANES=${text}: want an integer 1..${MAX_LANES}`);
+    process.exit(1);
+  }
+  return n;
+}
+
+const lanes = lanesFromEnv();
 const filters = process.argv.slice(2);
 const files = walk(root)
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
 const serial = (f) => /(^|\/)(interop|e2e|serial)\//.test(relative(root, f));
-const groups = [
-  { files: files.filter((f) => !serial(f)), concurrency: 2 },
-  { files: files.filter(serial), concurrency: 1 },
+const nodeTest = (concurrency, list) => [
+  '--test',
+  // A piped child would switch to the TAP reporter: keep what the terminal shows today.
+  ...(process.stdout.isTTY ? ['--test-reporter=spec'] : []),
+  `--test-concurrency=${concurrency}`,
+  '--test-timeout=180000',
+  ...list,
 ];
+
 let failed = false;
-for (const g of groups) {
-  if (g.files.length === 0) continue;
-  const r = spawnSync(
-    process.execPath,
-    ['--test', `--test-concurrency=${g.concurrency}`, '--test-timeout=180000', ...g.files],
-    { stdio: 'inherit' },
+const unit = files.filter((f) => !serial(f));
+if (unit.length > 0 && (await run(nodeTest(2, unit))) !== 0) failed = true;
+
+const serialFiles = files.filter(serial);
+if (serialFiles.length > 0) {
+  const plan = balance(serialFiles, Math.min(lanes, serialFiles.length));
+  for (const [k, lane] of plan.entries()) {
+    console.log(`lane ${k}: ${lane.files.map((f) => relative(root, f)).join(' ')}`);
+  }
+  const started = performance.now();
+  const results = await Promise.all(
+    plan.map(async (lane, k) => {
+      const t0 = performance.now();
+      const env = { ...process.env, SMARTCALL_TEST_LANE: String(k) };
+      const code = await run(nodeTest(1, lane.files), env, plan.length > 1 ? `[lane ${k}] ` : '');
+      return { k, lane, code, seconds: (performance.now() - t0) / 1000 };
+    }),
   );
-  if (r.status !== 0) failed = true;
+  console.log(
+    `\nserial files in ${plan.length} lane(s), ${((performance.now() - started) / 1000).toFixed(1)} s:`,
+  );
+  for (const { k, lane, code, seconds } of results) {
+    console.log(`lane ${k}: ${seconds.toFixed(1)} s${code === 0 ? '' : ` (exit ${code})`}`);
+    for (const f of lane.files) console.log(`  ${relative(root, f)}`);
+    if (code !== 0) failed = true;
+  }
 }
 process.exitCode = failed ? 1 : 0;

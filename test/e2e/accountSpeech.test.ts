@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ConfigInput } from '../../src/config.js';
 import { type E2e, startE2e } from '../helpers/e2eHarness.js';
+import { laneRtpPorts } from '../helpers/lanes.js';
 import { tempDir } from '../helpers/tempDir.js';
 import { makeTestCa } from '../helpers/testCa.js';
 import { type NlsGateway, type NlsMeta, nlsMetaServer } from '../speech/nlsPeers.js';
@@ -20,7 +21,7 @@ const TALKATIVE = '13900000026';
 
 async function start(speech: ConfigInput['speech']): Promise<E2e> {
   const e2e = await startE2e({
-    phonenet: { sipPort: 0, rtpPortMin: 32000, rtpPortMax: 32999, personasFiles: [PERSONAS] },
+    phonenet: { sipPort: 0, ...laneRtpPorts('phonenet'), personasFiles: [PERSONAS] },
     speech,
   });
   // Any turn ends the call: the test is about which engines the call used.

@@ -12,6 +12,7 @@ import { VoiceLibrary } from '../../src/media-library/voiceLibrary.js';
 import type { PersonaCallResult } from '../../src/phonenet/personaCall.js';
 import { pcmWav } from '../helpers/audio.js';
 import { type E2e, startE2e } from '../helpers/e2eHarness.js';
+import { laneRtpPorts } from '../helpers/lanes.js';
 
 const CALLEE = '13900000061'; // listens-only (test/fixtures/e2e/backgroundPersonas.yaml)
 const BACKGROUND = 'hold-music-0001.wav';
@@ -26,8 +27,7 @@ before(async () => {
   e2e = await startE2e({
     phonenet: {
       sipPort: 0,
-      rtpPortMin: 32000,
-      rtpPortMax: 32999,
+      ...laneRtpPorts('phonenet'),
       personasFiles: [join(process.cwd(), 'test/fixtures/e2e/backgroundPersonas.yaml')],
     },
   });

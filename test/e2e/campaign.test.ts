@@ -15,6 +15,7 @@ import { readCampaignCsv } from '../../src/calls/campaigns/campaignSettings.js';
 import { ManualClock } from '../../src/clock/manualClock.js';
 import { callAction } from '../helpers/aliClients.js';
 import { type E2e, startE2e } from '../helpers/e2eHarness.js';
+import { laneRtpPorts } from '../helpers/lanes.js';
 
 const shanghai = (iso: string) => Date.parse(`${iso}+08:00`);
 
@@ -71,7 +72,7 @@ describe('a 500-number campaign through the policy gate and the dialer', () => {
     writeFileSync(file, PERSONAS);
     e2e = await startE2e(
       {
-        phonenet: { sipPort: 0, rtpPortMin: 32000, rtpPortMax: 32999, personasFiles: [file] },
+        phonenet: { sipPort: 0, ...laneRtpPorts('phonenet'), personasFiles: [file] },
         calls: { ringTimeoutSeconds: 5 },
       },
       { policyClock: clock },

@@ -111,7 +111,9 @@ test('log in, find the call, open its detail, play its recording; another accoun
   await screen(page, 'call-detail');
 
   await page.getByRole('button', { name: 'English' }).click();
-  await page.waitForFunction('document.documentElement.lang === "en"');
+  // A locator, not waitForFunction: its string form is eval'd in the page when the first check fails
+  // (a slow machine), and the console's CSP (no 'unsafe-eval') refuses that.
+  await page.locator('html[lang="en"]').waitFor({ state: 'attached' });
   await page.getByRole('heading', { level: 2, name: 'Timeline' }).waitFor();
   await screen(page, 'call-detail-en');
   const detailUrl = page.url();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { callAction } from '../helpers/aliClients.js';
 import { type E2e, type ReceivedCallback, startE2e } from '../helpers/e2eHarness.js';
+import { laneRtpPorts } from '../helpers/lanes.js';
 
 let e2e: E2e;
 type Script = (cb: ReceivedCallback, mine: ReceivedCallback[]) => unknown;
@@ -17,8 +18,7 @@ async function setUp(): Promise<void> {
   e2e = await startE2e({
     phonenet: {
       sipPort: 0,
-      rtpPortMin: 32000,
-      rtpPortMax: 32999,
+      ...laneRtpPorts('phonenet'),
       personasFiles: [join(process.cwd(), 'test/fixtures/e2e/personas.yaml')],
     },
   });

@@ -6,14 +6,17 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readWav } from '../../src/media/wavReader.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import { SecretBox } from '../../src/tenancy/secretBox.js';
 import { TenancyAdmin } from '../../src/tenancy/tenancyAdmin.js';
 import { callAction } from '../helpers/aliClients.js';
+import { lanePortRange, laneRtpPorts } from '../helpers/lanes.js';
 import { tempDir } from '../helpers/tempDir.js';
 
 const dir = tempDir('smartcall-crash-');
@@ -46,9 +49,23 @@ interface Serve {
 }
 
 async function serve(): Promise<Serve> {
+  // This lane's RTP windows (the defaults would be shared with files running in other lanes).
+  const config = join(dir.path, 'serve.json');
+  writeFileSync(config, JSON.stringify({ rtp: lanePortRange('rtp'), phonenet: laneRtpPorts('phonenet') }));
   const child = spawn(
     process.execPath,
-    ['bin/smartcall.js', 'serve', '--data-dir', dir.path, '--http-port', '0', '--sip-port', '0'],
+    [
+      'bin/smartcall.js',
+      'serve',
+      '--config',
+      config,
+      '--data-dir',
+      dir.path,
+      '--http-port',
+      '0',
+      '--sip-port',
+      '0',
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, SMARTCALL_PHONENET_PORT: '0' },

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { DialogLibrary } from '../../src/dialogue/dialogLibrary.js';
 import { callAction } from '../helpers/aliClients.js';
 import { type E2e, startE2e } from '../helpers/e2eHarness.js';
+import { laneRtpPorts } from '../helpers/lanes.js';
 
 let e2e: E2e;
 
@@ -16,8 +17,7 @@ before(async () => {
   e2e = await startE2e({
     phonenet: {
       sipPort: 0,
-      rtpPortMin: 32000,
-      rtpPortMax: 32999,
+      ...laneRtpPorts('phonenet'),
       personasFiles: [join(process.cwd(), 'test/fixtures/e2e/dialogPersonas.yaml')],
     },
   });

@@ -18,6 +18,7 @@ import { SecretBox } from '../../src/tenancy/secretBox.js';
 import { sipInvite } from '../cli/sipProbe.js';
 import { type ApiHarness, startApiHarness } from '../helpers/apiHarness.js';
 import { CallbackServer } from '../helpers/e2eHarness.js';
+import { lanePortRange, laneRtpPorts } from '../helpers/lanes.js';
 import { freePort } from '../helpers/ports.js';
 import { type Peer, startKamailioInbound } from '../helpers/sipPeers.js';
 
@@ -37,7 +38,7 @@ let kamailioUri: string;
 before(async () => {
   callbacks = new CallbackServer();
   await callbacks.start();
-  api = await startApiHarness({ rtp: { portMin: 33000, portMax: 33999 } });
+  api = await startApiHarness({ rtp: lanePortRange('rtp') });
   api.admin.setCallback('acme', { url: callbacks.url });
   api.admin.setReceipts('acme', {
     url: 'http://127.0.0.1:9/receipts', // never delivered: the test reads them from the store
@@ -65,8 +66,7 @@ before(async () => {
   tts = new EspeakTts();
   carrier = await Carrier.create({
     sipPort: 0,
-    rtpPortMin: 34000,
-    rtpPortMax: 34099,
+    ...laneRtpPorts('phonenet'),
     voice: new TtsPersonaVoice(tts),
     warmUp: false,
     logger: silentLogger(),

@@ -17,6 +17,7 @@ import { callAction } from '../helpers/aliClients.js';
 import { type ApiHarness, startApiHarness } from '../helpers/apiHarness.js';
 import { chirp, findInRecording, pcmWav } from '../helpers/audio.js';
 import { CallbackServer } from '../helpers/e2eHarness.js';
+import { lanePortRange, peerRtpPorts } from '../helpers/lanes.js';
 import { freePort } from '../helpers/ports.js';
 import { type Peer, startBaresipCallee, startKamailioTrunk } from '../helpers/sipPeers.js';
 
@@ -31,7 +32,7 @@ let kamailio: Peer;
 before(async () => {
   callbacks = new CallbackServer();
   await callbacks.start();
-  api = await startApiHarness({ rtp: { portMin: 33000, portMax: 33999 } });
+  api = await startApiHarness({ rtp: lanePortRange('rtp') });
   api.admin.setCallback('acme', { url: callbacks.url });
 
   // baresip answers with "please call me later" (after a second of silence, then stays on the line)
@@ -48,11 +49,10 @@ before(async () => {
   const promptFile = join(api.dataDir, 'callee.wav');
   writeFileSync(promptFile, pcmWav(speech));
   const baresipPort = await freePort();
-  const rtpBase = 22000 + (baresipPort % 150) * 10;
   baresip = await startBaresipCallee({
     port: baresipPort,
     users: [CALLEE],
-    rtpPorts: `${rtpBase}-${rtpBase + 9}`,
+    rtpPorts: peerRtpPorts(),
     promptWav: promptFile,
   });
   const trunkPort = await freePort();

@@ -15,6 +15,7 @@ import type { CallRecord } from '../../src/store/records.js';
 import { callAction } from '../helpers/aliClients.js';
 import { chirp, pcmWav } from '../helpers/audio.js';
 import { type E2e, startE2e } from '../helpers/e2eHarness.js';
+import { laneRtpPorts } from '../helpers/lanes.js';
 
 const VOICE = 'notice-0001.wav';
 let e2e: E2e;
@@ -23,8 +24,7 @@ before(async () => {
   e2e = await startE2e({
     phonenet: {
       sipPort: 0,
-      rtpPortMin: 32000,
-      rtpPortMax: 32999,
+      ...laneRtpPorts('phonenet'),
       personasFiles: [join(process.cwd(), 'test/fixtures/e2e/scriptedCallPersonas.yaml')],
     },
   });

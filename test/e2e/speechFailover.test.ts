@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import type { ConfigInput } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { type E2e, startE2e } from '../helpers/e2eHarness.js';
+import { laneRtpPorts } from '../helpers/lanes.js';
 import { funAsrServer, type Peer } from '../speech/wsPeers.js';
 
 const PERSONAS = join(process.cwd(), 'test/fixtures/e2e/personas.yaml');
@@ -35,10 +36,13 @@ async function start(asrUrl: string, lines: string[]): Promise<E2e> {
   });
   const e2e = await startE2e(
     {
-      phonenet: { sipPort: 0, rtpPortMin: 32000, rtpPortMax: 32999, personasFiles: [PERSONAS] },
+      phonenet: { sipPort: 0, ...laneRtpPorts('phonenet'), personasFiles: [PERSONAS] },
       speech: {
         asr: {
-          engines: { far: { type: 'funasr', url: asrUrl, timeoutMs: 2000 } },
+          // The adapter's default answer deadline: the peer runs in this test's (busy) process, and a
+          // sentence answered after the deadline counts as a stall, i.e. one more fresh task. The drop
+          // and the engine going away are seen at once (closed socket, refused connection), not by it.
+          engines: { far: { type: 'funasr', url: asrUrl, timeoutMs: 5000 } },
           accounts: { demo: 'far' },
         },
       } as ConfigInput['speech'],

@@ -16,6 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 import { type Running, smartcall, smartcallAsync, start, stopAll } from '../cli/cliHarness.js';
+import { lanePortRange, laneRtpPorts } from '../helpers/lanes.js';
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tempDir.js';
 
@@ -241,7 +242,9 @@ describe('smartcall test', { concurrency: true }, () => {
       personas,
       'personas:\n  - name: far-busy\n    number: "13912349999"\n    steps: [{ wait: 200 }, { reject: 486 }]\n',
     );
-    writeFileSync(join(dir.path, 'serve.yaml'), 'phonenet: { sipPort: 0 }\n');
+    // This lane's RTP windows (the defaults would be shared with files running in other lanes).
+    const serveConfig = { rtp: lanePortRange('rtp'), phonenet: { sipPort: 0, ...laneRtpPorts('phonenet') } };
+    writeFileSync(join(dir.path, 'serve.yaml'), `${JSON.stringify(serveConfig)}\n`);
     const port = await freePort();
     const server: Running = await start(
       [

@@ -10,6 +10,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { isSipUri } from '../../src/sip/index.js';
 import { sipInvite } from '../cli/sipProbe.js';
 import { type E2e, startE2e } from '../helpers/e2eHarness.js';
+import { laneRtpPorts } from '../helpers/lanes.js';
 
 const tts = (text: string) => ({ VoiceCode: '$t$', VoiceCodeParam: JSON.stringify({ t: text }) });
 const FOREIGN = '00442079460000';
@@ -23,8 +24,7 @@ describe('transfer destinations', () => {
       calls: { callCenters: { aliyun_cc: '13900000028' } },
       phonenet: {
         sipPort: 0,
-        rtpPortMin: 32000,
-        rtpPortMax: 32999,
+        ...laneRtpPorts('phonenet'),
         personasFiles: [join(process.cwd(), 'test/fixtures/e2e/personas.yaml')],
       },
     });

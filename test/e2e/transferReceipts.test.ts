@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { callAction } from '../helpers/aliClients.js';
 import { type E2e, startE2e } from '../helpers/e2eHarness.js';
+import { laneRtpPorts } from '../helpers/lanes.js';
 
 type Receipt = Record<string, string | number>;
 
@@ -70,8 +71,7 @@ describe('receipts of transferred calls', () => {
       receipts: { timeoutMs: 700, retryDelaysSeconds: [1, 1, 1] },
       phonenet: {
         sipPort: 0,
-        rtpPortMin: 32000,
-        rtpPortMax: 32999,
+        ...laneRtpPorts('phonenet'),
         personasFiles: [join(process.cwd(), 'test/fixtures/e2e/personas.yaml')],
       },
     });

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import type { PersonaCallResult } from '../../src/phonenet/personaCall.js';
 import { callAction } from '../helpers/aliClients.js';
 import { type E2e, startE2e } from '../helpers/e2eHarness.js';
+import { laneRtpPorts } from '../helpers/lanes.js';
 
 const tts = (text: string) => ({ VoiceCode: '$t$', VoiceCodeParam: JSON.stringify({ t: text }) });
 
@@ -33,8 +34,7 @@ describe('transfers', () => {
       calls: { callCenters: { aliyun_cc: '13900000028' } },
       phonenet: {
         sipPort: 0,
-        rtpPortMin: 32000,
-        rtpPortMax: 32999,
+        ...laneRtpPorts('phonenet'),
         personasFiles: [join(process.cwd(), 'test/fixtures/e2e/personas.yaml')],
       },
     });

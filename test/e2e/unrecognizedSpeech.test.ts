@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type E2e, startE2e } from '../helpers/e2eHarness.js';
+import { laneRtpPorts } from '../helpers/lanes.js';
 
 let e2e: E2e;
 const OFF_THE_LIST = '13900000041';
@@ -41,8 +42,7 @@ describe('speech off the phrase list', () => {
     e2e = await startE2e({
       phonenet: {
         sipPort: 0,
-        rtpPortMin: 32000,
-        rtpPortMax: 32999,
+        ...laneRtpPorts('phonenet'),
         personasFiles: [join(process.cwd(), 'test/fixtures/e2e/unrecognized.yaml')],
       },
     });

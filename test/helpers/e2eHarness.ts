@@ -11,6 +11,7 @@ import { createLogger, silentLogger } from '../../src/observability/logger.js';
 import { SecretBox } from '../../src/tenancy/secretBox.js';
 import { TenancyAdmin } from '../../src/tenancy/tenancyAdmin.js';
 import { type CallOutcome, callAction } from './aliClients.js';
+import { lanePortRange, laneRtpPorts } from './lanes.js';
 import { tempDir } from './tempDir.js';
 
 export interface ReceivedCallback {
@@ -108,8 +109,8 @@ export async function startE2e(
     dataDir: dir.path,
     http: { host: '127.0.0.1', port: 0 },
     sip: { udpPort: 0, tcpPort: 0, t1Ms: 200 },
-    rtp: { portMin: 31000, portMax: 31999 },
-    phonenet: { sipPort: 0, rtpPortMin: 32000, rtpPortMax: 32999 },
+    rtp: lanePortRange('rtp'),
+    phonenet: { sipPort: 0, ...laneRtpPorts('phonenet') },
     media: { allowPrivateUrls: true },
     ...overrides,
   });

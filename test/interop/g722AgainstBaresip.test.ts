@@ -20,6 +20,7 @@ import type { MediaDescriptionSummary } from '../../src/sip/index.js';
 import { OutboundCall } from '../../src/telephony/outboundCall.js';
 import { Telephony } from '../../src/telephony/telephony.js';
 import { chirp, FrameCollector, findInRecording } from '../helpers/audio.js';
+import { laneRtpPorts, peerRtpPorts } from '../helpers/lanes.js';
 import { freePort } from '../helpers/ports.js';
 import { startBaresipCallee } from '../helpers/sipPeers.js';
 import { tempDir } from '../helpers/tempDir.js';
@@ -47,8 +48,7 @@ before(async () => {
     address: '127.0.0.1',
     sipUdpPort: 0,
     sipTcpPort: 0,
-    rtpPortMin: 27000,
-    rtpPortMax: 27999,
+    ...laneRtpPorts('rtp'),
     timers: { t1: 100 },
     logger: silentLogger(),
   });
@@ -95,12 +95,11 @@ function leftChannel(bytes: Buffer): Int16Array {
 for (const srtp of [false, true]) {
   test(`a G.722 call with baresip${srtp ? ' over SRTP (required)' : ''}: pt 9 both ways, audio both ways, a 16 kHz recording that keeps 6 kHz`, async (t) => {
     const port = await freePort();
-    const rtpBase = 23000 + (port % 150) * 10;
     const prompt = join(dir.path, `theirs-${port}.wav`);
     writeFileSync(prompt, encodeWav([theirPrompt()], 16000));
     const peer = await startBaresipCallee({
       port,
-      rtpPorts: `${rtpBase}-${rtpBase + 9}`,
+      rtpPorts: peerRtpPorts(),
       promptWav: prompt,
       audioCodecs: 'G722/16000/1',
       ...(srtp && { mediaenc: 'srtp-mand' }),

@@ -15,6 +15,7 @@ import { OutboundCall } from '../../src/telephony/outboundCall.js';
 import { Telephony } from '../../src/telephony/telephony.js';
 import { chirp, FrameCollector, findInRecording, pcmWav, ulawWav } from '../helpers/audio.js';
 import { BaresipControl } from '../helpers/baresipControl.js';
+import { laneRtpPorts, peerRtpPorts } from '../helpers/lanes.js';
 import { freePort } from '../helpers/ports.js';
 import { startBaresipCallee, startKamailioTrunk, startSippUas } from '../helpers/sipPeers.js';
 import { tempDir } from '../helpers/tempDir.js';
@@ -30,8 +31,7 @@ before(async () => {
     address: '127.0.0.1',
     sipUdpPort: 0,
     sipTcpPort: 0,
-    rtpPortMin: 26000,
-    rtpPortMax: 26999,
+    ...laneRtpPorts('rtp'),
     timers: { t1: 100 },
     logger: silentLogger(),
   });
@@ -51,7 +51,6 @@ function assertIdle(): void {
 async function baresip(promptSeconds = 8) {
   const port = await freePort();
   const ctrlPort = await freePort();
-  const rtpBase = 22000 + (port % 150) * 10;
   const prompt = join(dir.path, `theirs-${port}.wav`);
   // baresip hangs up about a second after its prompt ends: pad with silence to keep the call up
   const padded = new Int16Array(promptSeconds * 8000);
@@ -59,7 +58,7 @@ async function baresip(promptSeconds = 8) {
   writeFileSync(prompt, pcmWav(padded));
   const peer = await startBaresipCallee({
     port,
-    rtpPorts: `${rtpBase}-${rtpBase + 9}`,
+    rtpPorts: peerRtpPorts(),
     promptWav: prompt,
     ctrlPort,
   });

@@ -18,6 +18,7 @@ import type { PersonaCallResult } from '../../src/phonenet/personaCall.js';
 import { SyntheticVoice } from '../../src/phonenet/syntheticVoice.js';
 import { findInRecording, pcmWav, ulawWav } from '../helpers/audio.js';
 import { BaresipControl } from '../helpers/baresipControl.js';
+import { laneRtpPorts, peerRtpPorts } from '../helpers/lanes.js';
 import { freePort } from '../helpers/ports.js';
 import { fixture, stopChild, waitForExit, waitUntil } from '../helpers/sipPeers.js';
 
@@ -28,8 +29,7 @@ let carrier: Carrier;
 before(async () => {
   carrier = await Carrier.create({
     sipPort: 0,
-    rtpPortMin: 27700,
-    rtpPortMax: 27799,
+    ...laneRtpPorts('phonenet'),
     voice,
     logger: silentLogger(),
   });
@@ -76,7 +76,6 @@ async function baresipCalls(target: string, prompt: Int16Array, seconds: number)
   writeFileSync(join(dir, 'prompt.wav'), pcmWav(padded));
   const sipPort = await freePort();
   const ctrlPort = await freePort();
-  const rtpBase = 28800 + (sipPort % 9) * 10;
   writeFileSync(
     join(dir, 'config'),
     [
@@ -87,7 +86,7 @@ async function baresipCalls(target: string, prompt: Int16Array, seconds: number)
       `audio_source aufile,${join(dir, 'prompt.wav')}`,
       'audio_player alsa,null',
       'audio_alert alsa,null',
-      `rtp_ports ${rtpBase}-${rtpBase + 9}`,
+      `rtp_ports ${peerRtpPorts()}`,
       'rtcp_mux no',
       'jitter_buffer_delay 5-10',
       'statmode_default off',

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { silentLogger } from '../../src/observability/logger.js';
 import { buildOffer } from '../../src/sip/sdp.js';
 import { SipUserAgent } from '../../src/sip/sipUserAgent.js';
+import { peerRtpPorts } from '../helpers/lanes.js';
 import { freePort } from '../helpers/ports.js';
 import { startBaresipCallee } from '../helpers/sipPeers.js';
 import { assertIdle } from '../sip/uaHarness.js';
@@ -25,8 +26,7 @@ after(async () => {
 
 test('baresip answers our offer, sends RTP to the address we offered, and takes our BYE', async () => {
   const port = await freePort();
-  const rtpBase = 22000 + (port % 200) * 10;
-  const callee = await startBaresipCallee({ port, rtpPorts: `${rtpBase}-${rtpBase + 9}` });
+  const callee = await startBaresipCallee({ port, rtpPorts: peerRtpPorts() });
   const rtp = createSocket('udp4');
   let packets = 0;
   rtp.on('message', () => packets++);

@@ -22,8 +22,9 @@ import { newLocalSrtp, srtpKeysFor } from '../../src/telephony/sdesKeys.js';
 import { Telephony } from '../../src/telephony/telephony.js';
 import { chirp, FrameCollector, findInRecording, pcmWav } from '../helpers/audio.js';
 import { BaresipControl } from '../helpers/baresipControl.js';
+import { laneRtpPorts, peerRtpPorts } from '../helpers/lanes.js';
 import { freePort } from '../helpers/ports.js';
-import { startBaresipCallee, startSippUas } from '../helpers/sipPeers.js';
+import { startBaresipCallee, startSippUas, waitUntil } from '../helpers/sipPeers.js';
 import { tempDir } from '../helpers/tempDir.js';
 
 const OURS = chirp(3, 300, 1500, 3); // what smartcall plays
@@ -37,8 +38,7 @@ before(async () => {
     address: '127.0.0.1',
     sipUdpPort: 0,
     sipTcpPort: 0,
-    rtpPortMin: 27000,
-    rtpPortMax: 27999,
+    ...laneRtpPorts('rtp'),
     timers: { t1: 100 },
     logger: silentLogger(),
   });
@@ -57,14 +57,13 @@ function assertIdle(): void {
 
 async function srtpBaresip(mediaenc = 'srtp-mand') {
   const port = await freePort();
-  const rtpBase = 23000 + (port % 150) * 10;
   const prompt = join(dir.path, `theirs-${port}.wav`);
   const padded = new Int16Array(8 * 8000); // baresip hangs up a second after its prompt ends
   padded.set(THEIRS);
   writeFileSync(prompt, pcmWav(padded));
   const peer = await startBaresipCallee({
     port,
-    rtpPorts: `${rtpBase}-${rtpBase + 9}`,
+    rtpPorts: peerRtpPorts(),
     promptWav: prompt,
     mediaenc,
   });
@@ -152,10 +151,9 @@ test('with SRTP optional, best-effort baresip (mediaenc=srtp) takes the crypto o
 test('a re-INVITE from baresip (hold, resume) during an SRTP call is answered with our key; audio goes on', async () => {
   const port = await freePort();
   const ctrlPort = await freePort();
-  const rtpBase = 23000 + (port % 150) * 10;
   const peer = await startBaresipCallee({
     port,
-    rtpPorts: `${rtpBase}-${rtpBase + 9}`,
+    rtpPorts: peerRtpPorts(),
     ctrlPort,
     mediaenc: 'srtp-mand',
   });
@@ -282,6 +280,9 @@ test('SRTP required, answered without crypto (sipp, plain RTP/AVP): the call fai
     assert.equal(cause.code, 'bad-answer');
     assert.equal(cause.status, 488);
     assert.match(cause.reason, /crypto/);
+    // The answered dialog is then ended with a BYE: wait for sipp's 200 before stopping sipp (on a
+    // busy machine it came after the stop, and the dialog stayed until the BYE timed out).
+    await waitUntil(() => tel.ua.stats().dialogs === 0, 5000, 'the BYE to be answered');
   } finally {
     await sipp.stop();
   }
@@ -312,14 +313,13 @@ test('SRTP optional, answered without crypto (sipp echo): plain RTP, our audio c
 test('baresip (srtp-mand) calls us with RTP/SAVP: we answer with our own key and audio flows both ways', async () => {
   const port = await freePort();
   const ctrlPort = await freePort();
-  const rtpBase = 23000 + (port % 150) * 10;
   const prompt = join(dir.path, `caller-${port}.wav`);
   const padded = new Int16Array(8 * 8000);
   padded.set(THEIRS);
   writeFileSync(prompt, pcmWav(padded));
   const peer = await startBaresipCallee({
     port,
-    rtpPorts: `${rtpBase}-${rtpBase + 9}`,
+    rtpPorts: peerRtpPorts(),
     promptWav: prompt,
     ctrlPort,
     mediaenc: 'srtp-mand',
