@@ -14,6 +14,7 @@ import { sipInvite } from '../cli/sipProbe.js';
 import { type ApiHarness, startApiHarness } from '../helpers/apiHarness.js';
 import { CallbackServer } from '../helpers/e2eHarness.js';
 import { startKamailioDispatcher } from '../helpers/kamailioDispatcher.js';
+import { laneWindow } from '../helpers/lanes.js';
 import { freePort } from '../helpers/ports.js';
 import { type Peer, waitUntil } from '../helpers/sipPeers.js';
 
@@ -32,7 +33,9 @@ let nodeB: Node | undefined;
 let nodeBPort: number;
 let nodeAPort: number;
 
-async function startNode(sipPort: number, rtpPortMin: number): Promise<Node> {
+/** Node `slot`'s 100 RTP ports inside this lane's smartcall window. */
+async function startNode(sipPort: number, slot: number): Promise<Node> {
+  const rtpPortMin = laneWindow('rtp').min + slot * 100;
   const callbacks = new CallbackServer();
   await callbacks.start();
   callbacks.delayMs = 1000;
@@ -74,8 +77,8 @@ before(async () => {
   kamailioPort = await freePort();
   nodeAPort = await freePort();
   nodeBPort = await freePort();
-  nodeA = await startNode(nodeAPort, 35000);
-  nodeB = await startNode(nodeBPort, 35100);
+  nodeA = await startNode(nodeAPort, 0);
+  nodeB = await startNode(nodeBPort, 1);
   kamailio = await startKamailioDispatcher({
     port: kamailioPort,
     nodes: [
@@ -120,7 +123,7 @@ test('calls are spread by load; a draining node and a dead node are taken out vi
 
   // 3. Node B restarts on its address: the pings see it and it takes calls again.
   await stopNode(nodeB);
-  nodeB = await startNode(nodeBPort, 35200);
+  nodeB = await startNode(nodeBPort, 2);
   await waitUntil(() => ups(nodeBPort) >= 1, 10_000, 'node B up');
   const third = await placeCalls(6);
   assert.deepEqual(third, Array(6).fill(603), kamailio.output().slice(-3000));

@@ -23,6 +23,7 @@ import { SecretBox } from '../../src/tenancy/secretBox.js';
 import { type Running, start, stopAll } from '../cli/cliHarness.js';
 import { callAction } from '../helpers/aliClients.js';
 import { CallbackServer } from '../helpers/e2eHarness.js';
+import { laneRtpPorts, laneWindow } from '../helpers/lanes.js';
 import { freePorts } from '../helpers/ports.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tempDir.js';
@@ -66,14 +67,13 @@ let receiverUrl = '';
 
 before(async () => {
   server = await startPostgres();
-  const [sipPort, rtpMin] = await freePorts(2);
+  const [sipPort] = await freePorts(1);
   const file = join(dir.path, 'personas.yaml');
   writeFileSync(file, PERSONAS);
   phonenet = await PhonenetService.start({
     config: phonenetConfigSchema.parse({
       sipPort: sipPort!,
-      rtpPortMin: 52000 + (rtpMin! % 4000),
-      rtpPortMax: 52000 + (rtpMin! % 4000) + 400,
+      ...laneRtpPorts('phonenet'),
       personasFiles: [file],
       runDir: join(dir.path, 'phonenet'),
     }),
@@ -169,13 +169,16 @@ async function cluster(name: string, trunk: { cps: number; maxCalls: number }) {
   return { url, admin, accountId: account.id };
 }
 
+let nodesStarted = 0;
+
 async function node(role: 'api' | 'media' | 'receipts', url: string, name: string): Promise<Running> {
-  const [httpPort, sipPort, rtp] = await freePorts(3);
+  const [httpPort, sipPort] = await freePorts(2);
   const config = join(dir.path, `${name}.yaml`);
-  const rtpMin = 20000 + ((rtp! * 7) % 30000);
+  // Each node 100 ports of this lane's smartcall window (six nodes before one is reused).
+  const rtpMin = laneWindow('rtp').min + (nodesStarted++ % 6) * 100;
   writeFileSync(
     config,
-    `calls:\n  leaseSeconds: 2\n  queuePollMs: 100\n  trunkKeepAlive: false\nreceipts:\n  pollMs: 200\nrtp:\n  portMin: ${rtpMin}\n  portMax: ${rtpMin + 199}\nphonenet:\n  enabled: false\n`,
+    `calls:\n  leaseSeconds: 2\n  queuePollMs: 100\n  trunkKeepAlive: false\nreceipts:\n  pollMs: 200\nrtp:\n  portMin: ${rtpMin}\n  portMax: ${rtpMin + 99}\nphonenet:\n  enabled: false\n`,
   );
   return start(
     [
