@@ -112,6 +112,18 @@ describe('phrase decision on human speech (asterisk-core-sounds-en-wav)', {
     });
   }
 
+  // The dictionary spells it K IH L OW; this speaker (like many) says K IY L OW.
+  test('hears "kilo" said with a tense vowel', async () => {
+    const d = await recognizer.decide(await load('phonetic/k_p'));
+    assert.equal(d.text, 'kilo', why(recognizer, d));
+  });
+
+  // Off-list, and close to "sixteen" said with a lax final vowel (a variant rule left out).
+  test('rejects "extension"', async () => {
+    const d = await recognizer.decide(await load('extension'));
+    assert.equal(d.text, null, why(recognizer, d));
+  });
+
   test('"kilo" is not heard as "uniform", whose templates are far farther than kilo\'s', async () => {
     const d = await recognizer.decide(await load('phonetic/k_p'));
     assert.notEqual(d.text, 'uniform', why(recognizer, d));

@@ -70,6 +70,23 @@ describe('phrase lists', () => {
     assert.deepEqual(p!.units[1]!.variants, ['D AH']);
   });
 
+  test("English words may be said with a tense IY for the dictionary's IH, one vowel at a time", () => {
+    const [kilo, sixteen, yes, spelled] = parsePhraseList('kilo\nsixteen\nyes\nZhang San\tJH IH NG');
+    assert.deepEqual(kilo!.units[0]!.variants, ['K IH L OW', 'K IY L OW']);
+    // IY is not reduced to IH ("extension" was then heard as a lax "sixteen").
+    assert.deepEqual(sixteen!.units[0]!.variants, ['S IH K S T IY N', 'S IY K S T IY N']);
+    assert.deepEqual(yes!.units[0]!.variants, ['Y EH S']);
+    assert.deepEqual(spelled!.units[0]!.variants, ['JH IH NG'], 'a given pronunciation is taken as is');
+    const g = compileGrammar(parsePhraseList('kilo\nyes'));
+    assert.deepEqual(
+      g.words.filter(([w]) => w.startsWith('__p0')),
+      [
+        ['__p0', 'K IH L OW'],
+        ['__p0(2)', 'K IY L OW'],
+      ],
+    );
+  });
+
   test('each phrase is one decoder word with its spellings as alternative pronunciations', () => {
     const g = compileGrammar(parsePhraseList('是的\nyes'));
     assert.deepEqual(g.phrases, { __p0: '是的', __p1: 'yes' });

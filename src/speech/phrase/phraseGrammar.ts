@@ -1,7 +1,8 @@
 /**
  * A phrase list compiled for the decoder. Each phrase is one decoder word (`__p<n>`) whose
  * pronunciations are its spellings: the syllable or word pronunciations joined, with the Mandarin
- * variants of pinyinArpabet.ts multiplied out (at most {@link MAX_SPELLINGS}). The JSGF grammar is
+ * variants of pinyinArpabet.ts and the English rule variants of englishVariants.ts multiplied out
+ * (at most {@link MAX_SPELLINGS}). The JSGF grammar is
  * one alternative per phrase word, plus a loop of competitor words (competitors.ts, `__g<n>`) at a
  * low weight: a hypothesis through the loop names no phrase, and the utterance is rejected.
  *

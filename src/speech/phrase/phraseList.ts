@@ -11,6 +11,7 @@
  * created, with the line number, rather than failing during a call.
  */
 import { lookupEnglish, modelPhones } from './acousticModel.js';
+import { englishVariants } from './englishVariants.js';
 import { hanToPinyin, hasHan, syllableVariants } from './pinyinArpabet.js';
 
 export interface Phrase {
@@ -86,7 +87,7 @@ function unitsOf(text: string, pronunciation: string, line: number): Phrase['uni
         line,
         `"${w}" is not in the dictionary: give an ARPAbet pronunciation after a tab`,
       );
-    return { name: w, phones, variants: [phones] };
+    return { name: w, phones, variants: englishVariants(phones) };
   });
 }
 
