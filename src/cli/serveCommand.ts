@@ -1,6 +1,7 @@
 /** `smartcall serve`: runs the platform until SIGINT/SIGTERM. */
 import { type Command, InvalidArgumentError } from 'commander';
 import { startApiNode } from '../apiNode.js';
+import { systemClock } from '../clock/clock.js';
 import { checkRole, mediaWorkersFrom } from '../config.js';
 import { startSmartcall } from '../main.js';
 import { startMediaNode } from '../mediaNode.js';
@@ -8,6 +9,9 @@ import { createLogger } from '../observability/logger.js';
 import { loadPersonaFile } from '../phonenet/personaFile.js';
 import { startReceiptsNode } from '../receiptsNode.js';
 import { configFrom, type GlobalOptions } from './context.js';
+
+/** The longest a stop may take once calls are hung up (a drain's own time comes before it). */
+const CLOSE_LIMIT_MS = 60_000;
 
 function port(value: string): number {
   const n = Number(value);
@@ -170,9 +174,18 @@ export function registerServeCommand(program: Command): void {
       let draining = false;
       let closing = false;
       const closeNow = (signal: string) => {
-        if (closing) return;
+        if (closing) {
+          // Already stopping and asked again: whatever is still in progress is left behind.
+          log.warn({ signal }, 'stopping at once: what was still being closed is abandoned');
+          process.exit(1);
+        }
         closing = true;
         log.info({ signal }, 'stopping');
+        // A close that cannot finish (a store that does not answer) must not keep the process up.
+        systemClock.setTimer(() => {
+          log.error({ afterSeconds: CLOSE_LIMIT_MS / 1000 }, 'stopping took too long: exiting anyway');
+          process.exit(1);
+        }, CLOSE_LIMIT_MS);
         running.close().then(
           () => process.exit(0),
           (err) => {

@@ -30,11 +30,42 @@ const types = {
 const MIGRATION_LOCK = 0x5ca11c;
 
 export function openPool(url: string, options: { max?: number } = {}): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, types });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    types,
+    // A failover to another address or a partition leaves half-open connections: TCP keep-alives
+    // find them, a new connection gives up after 5 s, and no query waits forever on a dead one.
+    keepAlive: true,
+    connectionTimeoutMillis: 5000,
+    query_timeout: 30_000,
+  });
   // An idle client losing its connection (server restart) must not crash the process: the pool
   // drops it and the next query gets a fresh one.
   pool.on('error', () => {});
   return pool;
+}
+
+/**
+ * One client of the pool for a run of statements (a transaction, the migrations). While checked
+ * out, a client whose connection ends (a server restart, pg_terminate_backend) emits 'error', which
+ * would crash the process unheard: it is heard here, the running statement fails on its own, and
+ * the broken client is destroyed on release instead of going back to the pool.
+ */
+export async function checkOut(pool: pg.Pool): Promise<{ client: pg.PoolClient; release: () => void }> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (err: Error) => {
+    lost = err;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    release: () => {
+      client.off('error', onError);
+      client.release(lost);
+    },
+  };
 }
 
 /**
@@ -52,7 +83,7 @@ export async function migratePg(
   pool: pg.Pool,
   migrations: readonly PgMigration[] = PG_MIGRATIONS,
 ): Promise<number[]> {
-  const client = await pool.connect();
+  const { client, release } = await checkOut(pool);
   const ran: number[] = [];
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
@@ -85,7 +116,7 @@ export async function migratePg(
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
     }
   } finally {
-    client.release();
+    release();
   }
   return ran;
 }

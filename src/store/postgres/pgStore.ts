@@ -17,7 +17,7 @@ import {
   PgTtsTemplateRepository,
   PgVoiceFileRepository,
 } from './mediaTables.js';
-import { migratePg, openPool, type Queryable } from './pgDatabase.js';
+import { checkOut, migratePg, openPool, type Queryable } from './pgDatabase.js';
 import { PgPolicyRepository } from './policyTables.js';
 import {
   PgAccessKeyRepository,
@@ -55,7 +55,7 @@ function repositories(db: Queryable, begin: Begin): AsyncRepositories {
 
 /** Runs `fn` on one client of the pool inside BEGIN … COMMIT (ROLLBACK when it throws). */
 export async function inTransaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const { client, release } = await checkOut(pool);
   try {
     await client.query('BEGIN');
     try {
@@ -67,7 +67,7 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) =>
       throw err;
     }
   } finally {
-    client.release();
+    release();
   }
 }
 
