@@ -162,6 +162,13 @@ async function up() {
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
     const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
     chownSync(pgDir, uid, gid);
+    try {
+      execFileSync('runuser', ['-u', 'postgres', '--', 'test', '-w', pgDir], { stdio: 'pipe' });
+    } catch {
+      throw new Error(
+        `the postgres user cannot reach ${pgDir}: every folder above it must be searchable (chmod o+x), or set SMARTCALL_CLUSTER_DIR elsewhere`,
+      );
+    }
   }
   const data = join(pgDir, 'data');
   const [initCmd, initArgs] = pgCommand(join(bin, 'initdb'), [
