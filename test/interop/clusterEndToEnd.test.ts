@@ -121,6 +121,10 @@ test('2 API + 2 media nodes: 40 calls, a media node SIGKILLed, Redis restarted â
   });
   mediaA.child.kill('SIGKILL');
   await c.redis.restart();
+  // Within an outage each API node checks nonces alone (documented); once back, they share again.
+  await until('both API nodes back on Redis', 10_000, async () =>
+    [apiA, apiB].every((n) => n.output().includes('redis reachable again')) ? true : undefined,
+  );
   await replay('replay-2');
 
   const finals = await until('every call final', 40_000, async () => {
