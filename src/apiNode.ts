@@ -3,14 +3,16 @@
  * shared PostgreSQL store. No SIP, RTP, dialer, speech engines or virtual phone network: accepted
  * calls are written `queued` for the schedulers to claim (PgCallQueue). Signatures, nonces and QPS
  * are checked as on the embedded path (shared through Redis with `redis.url`, and this node's card
- * kept in the node registry). Served actions: SmartCall, QueryCallDetailByCallId and
- * CancelCall (of a queued call); the console is not served here.
+ * kept in the node registry). Served actions: SmartCall, QueryCallDetailByCallId,
+ * CancelCall (of a queued call) and, with Redis, SmartCallOperate (forwarded to the media node that
+ * owns the call, src/cluster/callOperations.ts); the console is not served here.
  */
 import type { AddressInfo } from 'node:net';
 import { CallIdGenerator } from './calls/callId.js';
 import { CallWriter } from './calls/callWriter.js';
 import { QueuedCallCancellation } from './calls/queuedCallCancellation.js';
 import { systemClock } from './clock/clock.js';
+import { clusterSecret, OperationForwarder } from './cluster/callOperations.js';
 import { CallOwners } from './cluster/callOwners.js';
 import { NodeHeartbeat } from './cluster/nodeHeartbeat.js';
 import { NodeRegistry } from './cluster/nodeRegistry.js';
@@ -21,6 +23,7 @@ import type { ActionHandler } from './openapi/actionContext.js';
 import { asyncSmartCallAction } from './openapi/actions/asyncSmartCall.js';
 import { cancelCallAction } from './openapi/actions/cancelCall.js';
 import { queryCallDetailAction } from './openapi/actions/queryCallDetailByCallId.js';
+import { smartCallOperateAction } from './openapi/actions/smartCallOperate.js';
 import { createApiServer } from './openapi/apiServer.js';
 import { RpcGateway } from './openapi/rpcGateway.js';
 import { SharedNonces } from './openapi/sharedNonces.js';
@@ -47,8 +50,17 @@ export function apiNodeActions(
   config: Config,
   log: Logger,
   callIds = new CallIdGenerator(config.nodeId),
+  forwarder?: OperationForwarder,
 ): Record<string, ActionHandler> {
   return {
+    ...(forwarder && {
+      SmartCallOperate: smartCallOperateAction({
+        store,
+        bridger: {
+          parallelBridge: (callId, param) => forwarder.operate({ callId, command: 'parallelBridge', param }),
+        },
+      }),
+    }),
     SmartCall: asyncSmartCallAction({
       store,
       callIds,
@@ -84,6 +96,17 @@ export async function startApiNode(config: Config, log: Logger): Promise<Running
       await redis.connect();
     }
     const shared = redis;
+    const owners = shared && new CallOwners(shared);
+    const forwarder =
+      shared && owners && config.masterKey !== undefined
+        ? new OperationForwarder({
+            owners,
+            registry: new NodeRegistry(shared),
+            secret: clusterSecret(config.masterKey),
+            clock: systemClock,
+            log: log.child({ component: 'cluster' }),
+          })
+        : undefined;
     const gateway = new RpcGateway({
       options: config.api,
       ...(shared && {
@@ -94,14 +117,14 @@ export async function startApiNode(config: Config, log: Logger): Promise<Running
         },
       }),
       credentials: new AsyncCredentialResolver(store, box),
-      actions: apiNodeActions(store, config, log.child({ component: 'calls' }), callIds),
+      actions: apiNodeActions(store, config, log.child({ component: 'calls' }), callIds, forwarder),
       log,
     });
-    if (shared) {
+    if (shared && owners) {
       heartbeat = new NodeHeartbeat({
         redis: shared,
         registry: new NodeRegistry(shared),
-        owners: new CallOwners(shared),
+        owners,
         card: () => ({ nodeId: callIds.nodeId, role: 'api', sipAddress: '', capacity: 0, calls: 0 }),
         liveCalls: () => [],
         clock: systemClock,

@@ -278,6 +278,19 @@ export const configSchema = z
         format: z.enum(['auto', 'pretty', 'json']).default('auto'),
       })
       .prefault({}),
+    cluster: z
+      .object({
+        /**
+         * Where a media node listens for operations the API nodes forward to it (SmartCallOperate on a
+         * call it owns): an internal HTTP endpoint, every request signed with an HMAC of its body
+         * under a key derived from masterKey. Host defaults to `http.host`; port 0 picks a free one
+         * (the node card in Redis carries the URL). Only used with `--role media` and `redis.url`.
+         */
+        internalHost: z.string().min(1).optional(),
+        internalPort: port.default(0),
+      })
+      .strict()
+      .prefault({}),
     redis: z
       .object({
         /**

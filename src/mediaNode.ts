@@ -7,6 +7,8 @@
  * (as a receipt node does). A node's calls in progress carry a lease it renews; calls whose owner's
  * lease lapsed (the node died) are finalised here as single-node crash recovery does (one terminal
  * state, one VoiceReport). HTTP serves `/metrics` and `/healthz` only. Inbound calls are refused (403).
+ * With Redis, the node claims each call's ownership (CallOwners) as it starts it, and serves the
+ * operations API nodes forward to its calls on a signed internal endpoint (`cluster.internalPort`).
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +29,7 @@ import { accountPrompts, speechListeners, speechSynthesizer } from './calls/spee
 import { trunkDial } from './calls/trunkDial.js';
 import { systemClock } from './clock/clock.js';
 import { sleep, within } from './clock/within.js';
+import { clusterSecret, InternalEndpoint } from './cluster/callOperations.js';
 import { CallOwners } from './cluster/callOwners.js';
 import { NodeHeartbeat } from './cluster/nodeHeartbeat.js';
 import { NodeRegistry } from './cluster/nodeRegistry.js';
@@ -47,6 +50,9 @@ import type { CallRecord } from './store/records.js';
 import { WriteBehindStore } from './store/writeBehindStore.js';
 import { Telephony } from './telephony/telephony.js';
 import { SecretBox } from './tenancy/secretBox.js';
+
+/** A call's ownership as written at its start: the heartbeat's (three beats of 2 s). */
+const OWNERSHIP_TTL_MS = 6000;
 
 export interface RunningMediaNode {
   store: PgStore;
@@ -176,6 +182,17 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
     };
 
     const queue = new PgCallQueue(store.pool, node, { leaseMs });
+    // With Redis: CallId → this node, written as a call starts (then by each heartbeat) and
+    // dropped as it ends, so an API node routes SmartCallOperate here from the first ring.
+    let owners: CallOwners | undefined;
+    const redisLog = log.child({ component: 'redis' });
+    const claimOwnership = (callId: string) =>
+      owners
+        ?.hold([callId], callIds.nodeId, OWNERSHIP_TTL_MS)
+        .catch((err: unknown) =>
+          redisLog.warn({ callId, cause: (err as Error).message }, 'claiming the call’s ownership failed'),
+        );
+    const dropOwnership = (callId: string) => owners?.release(callId, callIds.nodeId).catch(() => undefined); // lapses with its TTL anyway
     const fail = (call: CallRecord, why: string) => {
       log.warn({ callId: call.callId, why }, 'call failed before dialing');
       let earlyMediaAsr = false;
@@ -207,10 +224,14 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
           trunk: trunk.name,
           ...(call.originateAt !== null && { originateAt: call.originateAt }),
         });
+        void claimOwnership(call.callId);
         return CallSession.run(sessionDeps, call, trunk);
       },
       fail,
-      settled: (callId) => writes.release(callId),
+      settled: (callId) => {
+        void dropOwnership(callId);
+        return writes.release(callId);
+      },
       capacity: Math.floor((config.rtp.portMax - config.rtp.portMin + 1) / 2),
       holdMs: leaseMs,
       pollMs: config.calls.queuePollMs,
@@ -264,6 +285,7 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
     });
 
     let redis: RedisConnection | undefined;
+    let internalUrl: string | undefined;
     if (config.redis.url !== undefined) {
       const connection = new RedisConnection({
         url: config.redis.url,
@@ -273,10 +295,23 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
       redis = connection;
       steps.push({ name: 'redis', run: () => connection.close() });
       await connection.connect();
+      owners = new CallOwners(connection);
+      // Operations forwarded by the API nodes run here, on the live session, as on role `all`.
+      const internal = await InternalEndpoint.listen({
+        host: config.cluster.internalHost ?? config.http.host,
+        port: config.cluster.internalPort,
+        // checkRole refuses a media node without masterKey.
+        secret: clusterSecret(config.masterKey ?? ''),
+        clock: systemClock,
+        log: log.child({ component: 'cluster' }),
+        operate: (op) => sessionDeps.live.get(op.callId)?.operateParallelBridge() ?? false,
+      });
+      steps.push({ name: 'internal endpoint', run: () => internal.close() });
+      internalUrl = internal.url;
       const heartbeat = new NodeHeartbeat({
         redis: connection,
         registry: new NodeRegistry(connection),
-        owners: new CallOwners(connection),
+        owners,
         card: () => {
           const sip = telephony.ua.localEndpoint('udp');
           return {
@@ -285,6 +320,7 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
             sipAddress: sip ? `${sip.address}:${sip.port}` : '',
             capacity: Math.floor((config.rtp.portMax - config.rtp.portMin + 1) / 2),
             calls: sessionDeps.live.size,
+            internalUrl: internal.url,
           };
         },
         liveCalls: () => sessionDeps.live.keys(),
@@ -311,7 +347,7 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
         store: store.kind,
         sip: telephony.ua.localEndpoint('udp'),
         leaseSeconds: config.calls.leaseSeconds,
-        ...(redis && { redis: redis.up ? 'connected' : 'unreachable' }),
+        ...(redis && { redis: redis.up ? 'connected' : 'unreachable', internal: internalUrl }),
       },
       'smartcall started',
     );

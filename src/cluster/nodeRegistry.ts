@@ -17,6 +17,8 @@ export interface NodeCard {
   capacity: number;
   /** Calls it carries now. */
   calls: number;
+  /** A media node's internal endpoint (`http://host:port`): operations on its calls go there. */
+  internalUrl?: string;
   /** When it started and when it last reported (epoch ms). */
   startedAt: number;
   seenAt: number;
@@ -39,6 +41,17 @@ export class NodeRegistry {
   /** Removes a node's card at once (a clean stop), rather than waiting for its TTL. */
   async remove(nodeId: string): Promise<void> {
     await this.#redis.client.del(this.#prefix + nodeId);
+  }
+
+  /** One live node's card, or undefined when it is not (or no longer) registered. */
+  async get(nodeId: string): Promise<NodeCard | undefined> {
+    const text = await this.#redis.client.get(this.#prefix + nodeId);
+    if (text === null) return undefined;
+    try {
+      return JSON.parse(text) as NodeCard;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The live nodes, by node ID. */

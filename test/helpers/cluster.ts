@@ -1,0 +1,290 @@
+/**
+ * A local distributed-mode cluster for one test file (issue 15): one private PostgreSQL and one
+ * redis-server (test/helpers/postgres.ts, redis.ts), the virtual phone network in-process (its
+ * Carrier on a free loopback port, the trunk in PostgreSQL pointing at it), a callback server and a
+ * receipt receiver on 127.0.0.1, and smartcall nodes — each `serve --role api|media` as its own
+ * process through the real CLI, on ports from freePorts. `close()` stops every node, server and
+ * folder it made, whatever state the test left them in.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { silentLogger } from '../../src/observability/logger.js';
+import { phonenetConfigSchema } from '../../src/phonenet/phonenetConfig.js';
+import { PhonenetService } from '../../src/phonenet/phonenetService.js';
+import { PgStore } from '../../src/store/postgres/pgStore.js';
+import { SecretBox } from '../../src/tenancy/secretBox.js';
+import { type Running, start } from '../cli/cliHarness.js';
+import { type CallOutcome, callAction } from './aliClients.js';
+import { CallbackServer } from './e2eHarness.js';
+import { freePorts } from './ports.js';
+import { startPostgres, type TestPostgres } from './postgres.js';
+import { startRedis, type TestRedis } from './redis.js';
+import { tempDir } from './tempDir.js';
+
+export const CLUSTER_MASTER_KEY = 'cluster-test-master-key-0123456789';
+export const CLUSTER_KEY_ID = 'LTAIclustertest000000001';
+export const CLUSTER_SECRET = 'ClusterTestSecret0123456789abcd';
+export const CLUSTER_SHOW = '05710000009';
+
+export interface ClusterOptions {
+  /** Personas YAML of the phone network. */
+  personas: string;
+  trunk: { cps: number; maxCalls: number };
+  /** `cc_name` → number, for parallel transfers on the media nodes. */
+  callCenters?: Record<string, string>;
+  /** Media nodes' call lease (default 2 s: a killed node's calls are finalised quickly). */
+  leaseSeconds?: number;
+}
+
+export interface Receipt {
+  id: string;
+  type: string;
+  callId: string;
+  body: Record<string, unknown>;
+}
+
+export interface TestCluster {
+  url: string;
+  admin: PgStore;
+  redis: TestRedis;
+  phonenet: PhonenetService;
+  callbacks: CallbackServer;
+  receipts: Receipt[];
+  /** Starts one node (`serve --role …` as a child process) and waits for its start line. */
+  node(role: 'api' | 'media', name: string): Promise<Running>;
+  /** A signed request through the real Alibaba client (v3) to an API node. */
+  call(
+    api: Running,
+    action: string,
+    params: Record<string, string>,
+    headers?: Record<string, string>,
+  ): Promise<CallOutcome>;
+  /** SmartCall to `called` through `api`: its CallId. */
+  smartCall(api: Running, called: string, outId: string, extra?: Record<string, string>): Promise<string>;
+  close(): Promise<void>;
+}
+
+const env = (): NodeJS.ProcessEnv => {
+  const e: NodeJS.ProcessEnv = { ...process.env, SMARTCALL_MASTER_KEY: CLUSTER_MASTER_KEY };
+  delete e.SMARTCALL_ROLE;
+  delete e.SMARTCALL_STORE_URL;
+  delete e.SMARTCALL_CONFIG;
+  delete e.SMARTCALL_REDIS_URL;
+  return e;
+};
+
+/** The HTTP port a node logged in its start line. */
+export function nodePort(n: Running): number {
+  const m = /"port":(\d+)/.exec(n.output());
+  assert.ok(m, 'the node logs its port');
+  return Number(m[1]);
+}
+
+/** A media node's queue name (`claimed_by`). */
+export const queueName = (n: Running): string => /"node":"([^"]+)"/.exec(n.output())![1]!;
+
+export async function startCluster(o: ClusterOptions): Promise<TestCluster> {
+  const dir = tempDir('smartcall-cluster-');
+  const nodes: Running[] = [];
+  let pg: TestPostgres | undefined;
+  let redis: TestRedis | undefined;
+  let phonenet: PhonenetService | undefined;
+  let admin: PgStore | undefined;
+  let receiver: Server | undefined;
+  const callbacks = new CallbackServer();
+  const close = async () => {
+    await Promise.all(
+      nodes.map(async (n) => {
+        if (n.child.exitCode === null && n.child.signalCode === null) n.child.kill('SIGKILL');
+        await n.stop();
+      }),
+    );
+    await admin?.close();
+    await phonenet?.close();
+    await callbacks.close();
+    receiver?.closeAllConnections();
+    await new Promise((r) => (receiver ? receiver.close(r) : r(undefined)));
+    await redis?.stop();
+    await pg?.stop();
+    dir.remove();
+  };
+  try {
+    [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
+    const [sipPort, rtpSeed] = await freePorts(2);
+    const file = join(dir.path, 'personas.yaml');
+    writeFileSync(file, o.personas);
+    const rtpBase = 52000 + (rtpSeed! % 4000);
+    phonenet = await PhonenetService.start({
+      config: phonenetConfigSchema.parse({
+        sipPort: sipPort!,
+        rtpPortMin: rtpBase,
+        rtpPortMax: rtpBase + 600,
+        personasFiles: [file],
+        runDir: join(dir.path, 'phonenet'),
+      }),
+      dataDir: dir.path,
+      voice: 'synthetic',
+      warmUp: false,
+      logger: silentLogger(),
+    });
+    await callbacks.start();
+    const receipts: Receipt[] = [];
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => {
+        body += d;
+      });
+      req.on('end', () => {
+        for (const r of JSON.parse(body) as Record<string, unknown>[])
+          receipts.push({
+            id: String(r.receipt_id ?? r.id),
+            type: String(r.type ?? ''),
+            callId: String(r.call_id ?? ''),
+            body: r,
+          });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":0}');
+      });
+    });
+    await new Promise<void>((r) => receiver!.listen(0, '127.0.0.1', r));
+    const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/receipts`;
+
+    const url = await pg.createDatabase('cluster');
+    admin = await PgStore.open(url, { poolSize: 3 });
+    const account = await admin.accounts.create({ name: 'tenant', now: Date.now() });
+    await admin.accessKeys.insert({
+      accessKeyId: CLUSTER_KEY_ID,
+      accountId: account.id,
+      secretEnc: SecretBox.fromMasterKey(CLUSTER_MASTER_KEY).seal(CLUSTER_SECRET),
+      status: 'active',
+      createdAt: Date.now(),
+    });
+    await admin.numbers.add({ number: CLUSTER_SHOW, accountId: account.id, createdAt: Date.now() });
+    await admin.accounts.setCallback(account.id, {
+      url: callbacks.url,
+      timeoutMs: 3000,
+      fallbackReply: null,
+      bodyMode: 'query',
+      signingSecretEnc: null,
+      unrecognized: 'callback',
+    });
+    await admin.accounts.setReceipts(account.id, { url: receiverUrl, types: ['VoiceReport'] });
+    await admin.trunks.upsert({
+      name: 'phonenet',
+      host: '127.0.0.1',
+      port: phonenet.carrier.sipPort,
+      transport: 'udp',
+      uri: `sip:127.0.0.1:${phonenet.carrier.sipPort}`,
+      username: null,
+      passwordEnc: null,
+      realm: null,
+      callerFormat: 'national',
+      calleeFormat: 'national',
+      sendPai: false,
+      cps: o.trunk.cps,
+      maxCalls: o.trunk.maxCalls,
+      optionsIntervalS: 0,
+      codecs: ['PCMA', 'PCMU'],
+      isDefault: true,
+      createdAt: Date.now(),
+    } as never);
+
+    const centres = Object.entries(o.callCenters ?? {})
+      .map(([k, v]) => `    ${k}: "${v}"\n`)
+      .join('');
+    const theRedis = redis;
+    const node = async (role: 'api' | 'media', name: string): Promise<Running> => {
+      const [httpPort, sipPort, rtp, internalPort] = await freePorts(4);
+      const config = join(dir.path, `${name}.yaml`);
+      const rtpMin = 20000 + ((rtp! * 7) % 30000);
+      writeFileSync(
+        config,
+        `calls:\n  leaseSeconds: ${o.leaseSeconds ?? 2}\n  queuePollMs: 100\n  trunkKeepAlive: false\n` +
+          (centres ? `  callCenters:\n${centres}` : '') +
+          `receipts:\n  pollMs: 200\nrtp:\n  portMin: ${rtpMin}\n  portMax: ${rtpMin + 199}\n` +
+          `phonenet:\n  enabled: false\ncluster:\n  internalPort: ${internalPort}\n`,
+      );
+      const n = await start(
+        [
+          'serve',
+          '--config',
+          config,
+          '--data-dir',
+          join(dir.path, name),
+          '--http-port',
+          String(httpPort),
+          '--sip-port',
+          String(sipPort),
+          '--log-format',
+          'json',
+          '--role',
+          role,
+          '--store',
+          url,
+          '--redis',
+          theRedis.url,
+        ],
+        (out) => out.includes('"smartcall started"'),
+        { env: env(), timeoutMs: 60_000 },
+      );
+      nodes.push(n);
+      return n;
+    };
+    const call = (
+      api: Running,
+      action: string,
+      params: Record<string, string>,
+      headers?: Record<string, string>,
+    ) =>
+      callAction(
+        'v3',
+        {
+          endpoint: `127.0.0.1:${nodePort(api)}`,
+          accessKeyId: CLUSTER_KEY_ID,
+          accessKeySecret: CLUSTER_SECRET,
+        },
+        action,
+        params,
+        headers ? { headers } : undefined,
+      );
+    return {
+      url,
+      admin,
+      redis,
+      phonenet,
+      callbacks,
+      receipts,
+      node,
+      call,
+      async smartCall(api, called, outId, extra = {}) {
+        const r = await call(api, 'SmartCall', {
+          CalledShowNumber: CLUSTER_SHOW,
+          CalledNumber: called,
+          VoiceCode: '$g$',
+          VoiceCodeParam: '{"g":"您好"}',
+          OutId: outId,
+          ...extra,
+        });
+        assert.equal(r.code, 'OK', JSON.stringify(r));
+        return String(r.body!.CallId);
+      },
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** Polls `probe` every 100 ms until it gives a value, for at most `ms`. */
+export async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
