@@ -19,6 +19,7 @@ import { SecretBox } from '../../src/tenancy/secretBox.js';
 import { type Running, start } from '../cli/cliHarness.js';
 import { type CallOutcome, callAction } from './aliClients.js';
 import { CallbackServer } from './e2eHarness.js';
+import { laneRtpPorts, laneWindow } from './lanes.js';
 import { freePorts } from './ports.js';
 import { startPostgres, type TestPostgres } from './postgres.js';
 import { startRedis, type TestRedis } from './redis.js';
@@ -113,15 +114,13 @@ export async function startCluster(o: ClusterOptions): Promise<TestCluster> {
   };
   try {
     [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
-    const [sipPort, rtpSeed] = await freePorts(2);
+    const [sipPort] = await freePorts(1);
     const file = join(dir.path, 'personas.yaml');
     writeFileSync(file, o.personas);
-    const rtpBase = 52000 + (rtpSeed! % 4000);
     phonenet = await PhonenetService.start({
       config: phonenetConfigSchema.parse({
         sipPort: sipPort!,
-        rtpPortMin: rtpBase,
-        rtpPortMax: rtpBase + 600,
+        ...laneRtpPorts('phonenet'),
         personasFiles: [file],
         runDir: join(dir.path, 'phonenet'),
       }),
@@ -195,15 +194,17 @@ export async function startCluster(o: ClusterOptions): Promise<TestCluster> {
       .map(([k, v]) => `    ${k}: "${v}"\n`)
       .join('');
     const theRedis = redis;
+    let nodesStarted = 0;
     const node = async (role: 'api' | 'media', name: string): Promise<Running> => {
-      const [httpPort, sipPort, rtp, internalPort] = await freePorts(4);
+      const [httpPort, sipPort, internalPort] = await freePorts(3);
       const config = join(dir.path, `${name}.yaml`);
-      const rtpMin = 20000 + ((rtp! * 7) % 30000);
+      // Each node 100 ports of this lane's smartcall window (six nodes before one is reused).
+      const rtpMin = laneWindow('rtp').min + (nodesStarted++ % 6) * 100;
       writeFileSync(
         config,
         `calls:\n  leaseSeconds: ${o.leaseSeconds ?? 2}\n  queuePollMs: 100\n  trunkKeepAlive: false\n` +
           (centres ? `  callCenters:\n${centres}` : '') +
-          `receipts:\n  pollMs: 200\nrtp:\n  portMin: ${rtpMin}\n  portMax: ${rtpMin + 199}\n` +
+          `receipts:\n  pollMs: 200\nrtp:\n  portMin: ${rtpMin}\n  portMax: ${rtpMin + 99}\n` +
           `phonenet:\n  enabled: false\ncluster:\n  internalPort: ${internalPort}\n`,
       );
       const n = await start(

@@ -140,11 +140,15 @@ test('2 API + 2 media nodes: 40 calls, a media node SIGKILLed, Redis restarted �
   assert.equal(op.hangupDirection, '机器', 'the bridged agent’s hang-up ended the operated call');
 
   for (const id of ids) {
+    // The call's own VoiceReport; a transferred call (the operated one) also has one per leg
+    // (voice_type smart_transfer, receipt id `<call>:leg-<n>-report`).
     const reports = await until(`VoiceReport of ${id}`, 10_000, async () => {
-      const r = (await c.admin.receipts.listByCall(id)).filter((x) => x.type === 'VoiceReport');
+      const r = (await c.admin.receipts.listByCall(id)).filter(
+        (x) => x.type === 'VoiceReport' && !/:leg-\d+-report$/.test(x.receiptId),
+      );
       return r.length > 0 ? r : undefined;
     });
-    assert.equal(reports.length, 1, `exactly one VoiceReport for ${id}`);
+    assert.equal(reports.length, 1, `exactly one VoiceReport for ${id}: ${reports.map((x) => x.receiptId)}`);
   }
 
   const starts = (
