@@ -195,6 +195,11 @@ export const configSchema = z
          * leaves its queued calls to the others, and its calls in progress to be finalised, after this.
          */
         leaseSeconds: z.number().int().min(1).max(600).default(10),
+        /**
+         * Media nodes: calls at most one node carries (held and in progress); default as many as its
+         * RTP port range has pairs (and never more).
+         */
+        nodeCapacity: z.number().int().min(1).max(100_000).optional(),
         /** Media nodes: how often the shared queue is looked at when it was empty. */
         queuePollMs: z.number().int().min(20).max(60_000).default(250),
       })

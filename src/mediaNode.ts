@@ -22,7 +22,7 @@ import { CallIdGenerator } from './calls/callId.js';
 import { CallLedger } from './calls/callLedger.js';
 import { CallMetrics } from './calls/callMetrics.js';
 import { internalFailureResult } from './calls/callOutcome.js';
-import { CallSession, type CallSessionDeps } from './calls/callSession.js';
+import { CallSession, type CallSessionDeps, type LiveCall } from './calls/callSession.js';
 import { finaliseOrphans } from './calls/orphanReaper.js';
 import { QueueDialer } from './calls/queueDialer.js';
 import { accountPrompts, speechListeners, speechSynthesizer } from './calls/speechBridge.js';
@@ -45,6 +45,7 @@ import { Metrics } from './observability/metrics.js';
 import { registerMetricsRoute } from './observability/metricsRoute.js';
 import { SpeechEngines } from './speech/speechEngines.js';
 import { PgCallQueue } from './store/postgres/callQueue.js';
+import { openPool } from './store/postgres/pgDatabase.js';
 import { PgStore } from './store/postgres/pgStore.js';
 import type { CallRecord } from './store/records.js';
 import { WriteBehindStore } from './store/writeBehindStore.js';
@@ -86,13 +87,30 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
     const node = `media-${callIds.nodeId}-${randomUUID().slice(0, 8)}`;
     const leaseMs = config.calls.leaseSeconds * 1000;
     let pusher: ReceiptPusher | undefined;
+    // A call this node no longer holds (lease lost, ended elsewhere) is hung up at once.
+    const live = new Map<string, LiveCall>();
+    const hangUp = (callId: string) => {
+      const call = live.get(callId);
+      if (!call) return;
+      log.warn({ callId }, 'the call is no longer this node’s: hung up');
+      if (call.hangUp) call.hangUp();
+      else call.cancel();
+    };
     const writes = new WriteBehindStore({
       store,
       clock: systemClock,
       log: log.child({ component: 'store' }),
       onReceipts: () => pusher?.wake(),
+      node,
+      onFenceLost: hangUp,
     });
-    steps.push({ name: 'writes', run: () => within(writes.flushAll(), 10_000, systemClock) });
+    steps.push({
+      name: 'writes',
+      run: async () => {
+        await within(writes.flushAll(), 10_000, systemClock);
+        writes.close();
+      },
+    });
     const sync = writes.sync;
     await writes.refreshTrunks();
 
@@ -178,7 +196,7 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
       callbackSecret: (a) =>
         a.callback.signingSecretEnc ? box.open(a.callback.signingSecretEnc) : undefined,
       callCenters: config.calls.callCenters,
-      live: new Map(),
+      live,
     };
 
     const queue = new PgCallQueue(store.pool, node, { leaseMs });
@@ -193,6 +211,12 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
           redisLog.warn({ callId, cause: (err as Error).message }, 'claiming the call’s ownership failed'),
         );
     const dropOwnership = (callId: string) => owners?.release(callId, callIds.nodeId).catch(() => undefined); // lapses with its TTL anyway
+    // Leases are renewed on their own connection: start traffic never starves them.
+    const renewPool = openPool(config.store.url, { max: 1 });
+    renewPool.on('error', (err) => log.warn({ err }, 'the lease connection failed'));
+    steps.push({ name: 'lease connection', run: () => renewPool.end() });
+    const renewQueue = new PgCallQueue(renewPool, node, { leaseMs });
+    const finalising = new Set<string>();
     const fail = (call: CallRecord, why: string) => {
       log.warn({ callId: call.callId, why }, 'call failed before dialing');
       let earlyMediaAsr = false;
@@ -232,7 +256,15 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
         void dropOwnership(callId);
         return writes.release(callId);
       },
-      capacity: Math.floor((config.rtp.portMax - config.rtp.portMin + 1) / 2),
+      capacity: Math.min(
+        config.calls.nodeCapacity ?? Number.POSITIVE_INFINITY,
+        Math.floor((config.rtp.portMax - config.rtp.portMin + 1) / 2),
+      ),
+      // About two seconds of starts ahead: the rest of the backlog stays for the other nodes.
+      claimAhead: () => Math.ceil((sync.trunks.findDefault()?.cps ?? 1) * 2),
+      renew: (ids, ms) => renewQueue.renew(ids, ms),
+      alsoRenew: () => finalising,
+      lost: hangUp,
       holdMs: leaseMs,
       pollMs: config.calls.queuePollMs,
       clock: systemClock,
@@ -248,14 +280,23 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
         await writes.refreshTrunks().catch((err) => log.warn({ err }, 'reading the trunks failed'));
       }
     })();
-    // Calls whose owner's lease lapsed (a media node died) get their terminal state here.
+    // Calls whose owner's lease lapsed a lease ago (a media node died) get their terminal state here,
+    // only after the database has been reachable for a full lease (their owners renew first).
     const finaliser = (async () => {
+      let reachableSince: number | undefined;
       while (!background.signal.aborted) {
         await sleep(Math.max(100, Math.floor(leaseMs / 2)), systemClock, background.signal);
         if (background.signal.aborted) break;
+        let orphans: CallRecord[] = [];
         try {
-          const orphans = (await queue.claimOrphans(100, leaseMs)).filter((c) => !dialer.owns(c.callId));
+          if (reachableSince === undefined) {
+            await store.pool.query('SELECT 1');
+            reachableSince = systemClock.now();
+          }
+          if (systemClock.now() - reachableSince < leaseMs) continue;
+          orphans = (await queue.claimOrphans(100, leaseMs, leaseMs)).filter((c) => !dialer.owns(c.callId));
           if (orphans.length === 0) continue;
+          for (const call of orphans) finalising.add(call.callId);
           for (const call of orphans) {
             writes.adopt(call);
             await writes.prefetch(call.accountId);
@@ -264,7 +305,11 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
           finaliseOrphans(orphans, ledger, log, { clock: systemClock, cause: 'restart' });
           await Promise.all(orphans.map((c) => writes.release(c.callId)));
         } catch (err) {
+          reachableSince = undefined;
           log.error({ err }, 'finalising the calls of a lost node failed: trying again');
+          await Promise.all(orphans.map((c) => writes.release(c.callId).catch(() => undefined)));
+        } finally {
+          for (const call of orphans) finalising.delete(call.callId);
         }
       }
     })();
@@ -280,7 +325,12 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
       run: async () => {
         const settled = dialer.stop();
         await telephony.close();
-        await settled;
+        // Bounded: writes that cannot land (database gone) must not hold the shutdown for ever.
+        if (!(await within(settled, Math.max(1000, config.calls.drainSeconds * 1000), systemClock)))
+          log.warn(
+            { calls: dialer.stats.placed, unwritten: writes.pending },
+            'stopping: calls whose writes did not land in time are left (finalised by another node)',
+          );
       },
     });
 
@@ -318,7 +368,10 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
             nodeId: callIds.nodeId,
             role: 'media',
             sipAddress: sip ? `${sip.address}:${sip.port}` : '',
-            capacity: Math.floor((config.rtp.portMax - config.rtp.portMin + 1) / 2),
+            capacity: Math.min(
+              config.calls.nodeCapacity ?? Number.POSITIVE_INFINITY,
+              Math.floor((config.rtp.portMax - config.rtp.portMin + 1) / 2),
+            ),
             calls: sessionDeps.live.size,
             internalUrl: internal.url,
           };

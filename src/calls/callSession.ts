@@ -69,6 +69,8 @@ export interface CallSessionDeps {
 export interface LiveCall {
   operateParallelBridge(): boolean;
   cancel(): boolean;
+  /** Hangs the call up in whatever state it is (a media node that lost the call's lease). */
+  hangUp?(): void;
 }
 
 /** What every piece of one call is told: whose call it is, and where to report. */
@@ -178,6 +180,11 @@ export class CallSession implements LiveCall {
     this.#cancelled = true;
     out?.hangup();
     return true;
+  }
+
+  hangUp(): void {
+    this.#cancelled = true;
+    this.#out?.hangup();
   }
 
   #dial(number: string): Promise<OutboundCall> {

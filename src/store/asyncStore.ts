@@ -12,6 +12,7 @@ import type {
   AsrModelRepository,
   CallbackExchangeRepository,
   CallEventRepository,
+  CallPatch,
   CallRepository,
   CampaignRepository,
   ConsoleSessionRepository,
@@ -30,6 +31,16 @@ import type {
 export type Async<R> = {
   [K in keyof R]: R[K] extends (...args: infer A) => infer T ? (...args: A) => Promise<Awaited<T>> : R[K];
 };
+
+/**
+ * Which node may write a call (media nodes, issue 15): a fenced update lands only while the call is
+ * still `claimed_by` this node, and never over a terminal state (`ended`, `failed`) unless
+ * `terminalOk` (this node wrote that terminal state itself, earlier in the call's ordered writes).
+ */
+export interface CallFence {
+  node: string;
+  terminalOk: boolean;
+}
 
 /**
  * An outbox shared by several receipt pushers (PostgreSQL): a pusher claims due receipts under a
@@ -65,7 +76,10 @@ export interface AsyncRepositories {
   readonly asrModels: Async<AsrModelRepository>;
   readonly ttsTemplates: Async<TtsTemplateRepository>;
   readonly dialogScripts: Async<DialogScriptRepository>;
-  readonly calls: Async<CallRepository>;
+  /** `updateFenced` where the store can fence (PostgreSQL): false when the fence did not hold. */
+  readonly calls: Async<CallRepository> & {
+    updateFenced?(callId: string, patch: CallPatch, fence: CallFence): Promise<boolean>;
+  };
   readonly trunks: Async<TrunkRepository>;
   readonly callbackExchanges: Async<CallbackExchangeRepository>;
   readonly callEvents: Async<CallEventRepository>;

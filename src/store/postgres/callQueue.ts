@@ -79,21 +79,23 @@ export class PgCallQueue {
   }
 
   /**
-   * Calls in progress whose owner's lease lapsed (the node died): up to `limit` of them, now this
-   * node's for `leaseMs`, to finalise. A lapsed lease is taken by one node only (SKIP LOCKED and
-   * the re-check after the lock).
+   * Calls in progress whose owner's lease lapsed more than `graceMs` ago (the node died; a node only
+   * starved for a moment renews within the grace): up to `limit` of them, now this node's for
+   * `leaseMs`, to finalise. A lapsed lease is taken by one node only (SKIP LOCKED and the re-check
+   * after the lock).
    */
-  async claimOrphans(limit: number, leaseMs: number): Promise<CallRecord[]> {
+  async claimOrphans(limit: number, leaseMs: number, graceMs = leaseMs): Promise<CallRecord[]> {
     const claimed = await rows<CallRow>(
       this.#pool,
       `UPDATE calls SET claimed_by = $1, claimed_until = ${NOW_MS} + $2::bigint
        WHERE call_id IN (
          SELECT call_id FROM calls
-         WHERE state IN ${IN_PROGRESS} AND claimed_by IS NOT NULL AND claimed_until < ${NOW_MS}
+         WHERE state IN ${IN_PROGRESS} AND claimed_by IS NOT NULL
+           AND claimed_until < ${NOW_MS} - $4::bigint
          ORDER BY created_at, call_id LIMIT $3
          FOR UPDATE SKIP LOCKED)
        RETURNING *`,
-      [this.#node, leaseMs, limit],
+      [this.#node, leaseMs, limit, graceMs],
     );
     return claimed.map(toCall);
   }

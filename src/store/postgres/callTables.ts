@@ -1,5 +1,5 @@
 /** Calls, their callback exchanges and the receipt outbox in PostgreSQL (rows as in SQLite). */
-import type { Async, ReceiptLeases } from '../asyncStore.js';
+import type { Async, CallFence, ReceiptLeases } from '../asyncStore.js';
 import type {
   CallbackExchangeRecord,
   CallCursor,
@@ -92,6 +92,18 @@ export class PgCallRepository implements Async<CallRepository> {
   }
 
   async update(callId: string, patch: CallPatch): Promise<boolean> {
+    return this.#update(callId, patch, undefined);
+  }
+
+  /**
+   * `update` only while the call is `fence.node`'s and not in a terminal state (unless
+   * `fence.terminalOk`); an empty patch checks (and locks) the row. False when the fence did not hold.
+   */
+  async updateFenced(callId: string, patch: CallPatch, fence: CallFence): Promise<boolean> {
+    return this.#update(callId, patch, fence);
+  }
+
+  async #update(callId: string, patch: CallPatch, fence: CallFence | undefined): Promise<boolean> {
     const sets: string[] = [];
     const values: unknown[] = [];
     for (const [key, value] of Object.entries(patch)) {
@@ -101,15 +113,16 @@ export class PgCallRepository implements Async<CallRepository> {
       values.push(value);
       sets.push(`${column} = $${values.length}`);
     }
-    if (sets.length === 0) return (await this.find(callId)) !== undefined;
+    if (sets.length === 0 && !fence) return (await this.find(callId)) !== undefined;
+    if (sets.length === 0) sets.push('call_id = call_id');
     values.push(callId);
-    return (
-      (await changes(
-        this.db,
-        `UPDATE calls SET ${sets.join(', ')} WHERE call_id = $${values.length}`,
-        values,
-      )) > 0
-    );
+    let where = `call_id = $${values.length}`;
+    if (fence) {
+      values.push(fence.node);
+      where += ` AND claimed_by = $${values.length}`;
+      if (!fence.terminalOk) where += " AND state NOT IN ('ended', 'failed')";
+    }
+    return (await changes(this.db, `UPDATE calls SET ${sets.join(', ')} WHERE ${where}`, values)) > 0;
   }
 
   async countByState(): Promise<Record<string, number>> {

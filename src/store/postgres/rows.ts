@@ -1,6 +1,15 @@
-/** The one way the PostgreSQL repositories run SQL: parameters bound (whole milliseconds), rows typed. */
+/**
+ * The one way the PostgreSQL repositories run SQL: parameters bound (whole milliseconds), rows typed.
+ * PostgreSQL refuses a NUL character in text (22021), and a callback's body may carry one: it is
+ * taken out of every text parameter here, so such a write lands instead of failing for ever.
+ */
 import type pg from 'pg';
-import { bind, type Queryable } from './pgDatabase.js';
+import { bind as bindValues, type Queryable } from './pgDatabase.js';
+
+const bind = (values: readonly unknown[]): unknown[] =>
+  bindValues(values).map((v) =>
+    typeof v === 'string' && v.includes('\u0000') ? v.replaceAll('\u0000', '') : v,
+  );
 
 export async function rows<R extends pg.QueryResultRow>(
   db: Queryable,
