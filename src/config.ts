@@ -194,7 +194,7 @@ export const configSchema = z
          * call in progress, hold (renewed at a third of it while the node lives). A node that dies
          * leaves its queued calls to the others, and its calls in progress to be finalised, after this.
          */
-        leaseSeconds: z.number().int().min(1).max(600).default(10),
+        leaseSeconds: z.number().int().min(1).max(600).default(5),
         /**
          * Media nodes: calls at most one node carries (held and in progress); default as many as its
          * RTP port range has pairs (and never more).
