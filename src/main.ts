@@ -33,7 +33,6 @@ import { within } from './clock/within.js';
 import { CallOwners } from './cluster/callOwners.js';
 import { NodeHeartbeat } from './cluster/nodeHeartbeat.js';
 import { NodeRegistry } from './cluster/nodeRegistry.js';
-import { RedisConnection } from './cluster/redisConnection.js';
 import { type Config, mediaWorkerCount, networkAddresses } from './config.js';
 import { CallTranscripts } from './console/callTranscripts.js';
 import { registerConsoleRoutes } from './console/consoleRoutes.js';
@@ -42,7 +41,6 @@ import { type ConsoleLogin, ConsoleUsers } from './console/consoleUsers.js';
 import { registerWebConsole } from './console/webConsole.js';
 import type { SmartCallRequest } from './contract/smartCallRequest.js';
 import { DEMO_BOT_PATH, registerDemoBot } from './demo/demoBotRoute.js';
-import { NetworkFiles } from './media-library/networkFiles.js';
 import {
   ObjectRecordingLinks,
   recordingKey,
@@ -54,6 +52,7 @@ import { PromptBuilder } from './media-library/promptBuilder.js';
 import { RecordingLinkSigner } from './media-library/recordingLinks.js';
 import { RecordingSweeper } from './media-library/recordingSweeper.js';
 import { DnsResolver } from './net/dnsResolver.js';
+import { connectRedis, networkFilesFor, Shutdown } from './nodeParts.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { registerMetricsRoute } from './observability/metricsRoute.js';
@@ -150,26 +149,6 @@ export function buildActions(
     IvrCall: ivrCallAction(calls),
     CancelCall: cancelCallAction({ store, canceller }),
   };
-}
-
-/** Things started so far, stopped in reverse order if a later step fails or on close. */
-class Shutdown {
-  readonly #steps: { name: string; run: () => unknown }[] = [];
-  add(name: string, run: () => unknown): void {
-    this.#steps.push({ name, run });
-  }
-  async run(log: Logger): Promise<void> {
-    for (const step of this.#steps.reverse()) {
-      const t0 = systemClock.now();
-      try {
-        await step.run();
-        log.debug({ step: step.name, ms: Math.round(systemClock.now() - t0) }, 'stopped');
-      } catch (err) {
-        log.error({ err, step: step.name }, 'error while stopping');
-      }
-    }
-    this.#steps.length = 0;
-  }
 }
 
 export interface StartOptions {
@@ -333,16 +312,7 @@ export async function startSmartcall(
       servers: config.sip.dnsServers,
       timeoutMs: config.media.networkFileTimeoutMs,
     });
-    const networkFiles = new NetworkFiles({
-      cacheDir: join(config.dataDir, 'network-files'),
-      maxBytes: config.media.networkFileMaxBytes,
-      timeoutMs: config.media.networkFileTimeoutMs,
-      allowPrivate: config.media.allowPrivateUrls,
-      allowlist: config.media.urlAllowlist,
-      resolve: (host) => dns.resolve(host),
-      ...(config.media.caFile !== undefined && { ca: readCaFile(config.media.caFile) }),
-      freshMs: config.media.networkFileFreshSeconds * 1000,
-    });
+    const networkFiles = networkFilesFor(config, dns);
     // One clock for the call path: the media clock's frame times, answer times and speech times.
     const clock = telephony.clock;
     const sessionDeps: CallSessionDeps = {
@@ -464,17 +434,7 @@ export async function startSmartcall(
     shutdown.add('trunk registrations', () => registrar.stop());
 
     // Redis, when configured, shares nonces and QPS between API nodes (docs/scale-out.md).
-    let redis: RedisConnection | undefined;
-    if (config.redis.url !== undefined) {
-      const connection = new RedisConnection({
-        url: config.redis.url,
-        keyPrefix: config.redis.keyPrefix,
-        log: log.child({ component: 'redis' }),
-      });
-      redis = connection;
-      shutdown.add('redis', () => connection.close());
-      await connection.connect();
-    }
+    const redis = await connectRedis(config, log, shutdown);
     const gateway = new RpcGateway({
       options: config.api,
       ...(redis && {
@@ -705,19 +665,6 @@ function pointDemoAtBot(tenancy: TenancyAdmin, httpPort: number): void {
   if (url === null || url.endsWith(DEMO_BOT_PATH)) {
     tenancy.setCallback(DEMO_ACCOUNT, { url: `http://127.0.0.1:${httpPort}${DEMO_BOT_PATH}` });
   }
-}
-
-/** `media.caFile`, read once at start: a missing or empty file stops the start, naming the setting. */
-function readCaFile(path: string): string {
-  let pem: string;
-  try {
-    pem = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new Error(`media.caFile ${path}: ${(err as Error).message}`);
-  }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
-    throw new Error(`media.caFile ${path}: no PEM certificate in it`);
-  return pem;
 }
 
 /** `sip.tls.*` files, read once at start: a missing file or one without PEM stops the start, naming the setting. */

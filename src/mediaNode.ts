@@ -33,13 +33,12 @@ import { clusterSecret, InternalEndpoint } from './cluster/callOperations.js';
 import { CallOwners } from './cluster/callOwners.js';
 import { NodeHeartbeat } from './cluster/nodeHeartbeat.js';
 import { NodeRegistry } from './cluster/nodeRegistry.js';
-import { RedisConnection } from './cluster/redisConnection.js';
 import { type Config, mediaWorkerCount, networkAddresses } from './config.js';
 import type { SmartCallRequest } from './contract/smartCallRequest.js';
-import { NetworkFiles } from './media-library/networkFiles.js';
 import { PromptBuilder } from './media-library/promptBuilder.js';
 import { RecordingLinkSigner } from './media-library/recordingLinks.js';
 import { DnsResolver } from './net/dnsResolver.js';
+import { connectRedis, networkFilesFor, Shutdown } from './nodeParts.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { registerMetricsRoute } from './observability/metricsRoute.js';
@@ -68,19 +67,9 @@ export interface RunningMediaNode {
 }
 
 export async function startMediaNode(config: Config, log: Logger): Promise<RunningMediaNode> {
-  const steps: { name: string; run: () => unknown }[] = [];
-  const shutdown = async () => {
-    for (const step of steps.reverse()) {
-      try {
-        await step.run();
-      } catch (err) {
-        log.error({ err, step: step.name }, 'error while stopping');
-      }
-    }
-    steps.length = 0;
-  };
+  const shutdown = new Shutdown();
   const store = await PgStore.open(config.store.url);
-  steps.push({ name: 'store', run: () => store.close() });
+  shutdown.add('store', () => store.close());
   try {
     const box = SecretBox.forConfig(config);
     const callIds = new CallIdGenerator(config.nodeId);
@@ -104,18 +93,15 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
       node,
       onFenceLost: hangUp,
     });
-    steps.push({
-      name: 'writes',
-      run: async () => {
-        await within(writes.flushAll(), 10_000, systemClock);
-        writes.close();
-      },
+    shutdown.add('writes', async () => {
+      await within(writes.flushAll(), 10_000, systemClock);
+      writes.close();
     });
     const sync = writes.sync;
     await writes.refreshTrunks();
 
     const speech = await SpeechEngines.start({ config: config.speech, asrModels: sync.asrModels, log });
-    steps.push({ name: 'speech', run: () => speech.close() });
+    shutdown.add('speech', () => speech.close());
     const mediaWorkers = mediaWorkerCount(config);
     const telephony = await Telephony.create({
       ...networkAddresses(config),
@@ -129,11 +115,11 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
       admitInvite: () => false,
       logger: log.child({ component: 'sip' }),
     });
-    steps.push({ name: 'telephony', run: () => telephony.close() });
+    shutdown.add('telephony', () => telephony.close());
 
     const events = new CallEvents();
     const eventLog = new CallEventLog({ store: sync, events, log });
-    steps.push({ name: 'call events', run: () => eventLog.close() });
+    shutdown.add('call events', () => eventLog.close());
     const links = new RecordingLinkSigner({
       key: RecordingLinkSigner.keyFrom(config.dataDir),
       validDays: config.recordings.urlValidDays,
@@ -143,7 +129,7 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
     const metrics = new Metrics();
     const callMetrics = new CallMetrics(metrics, events);
     ledger.onStateChange = (call) => callMetrics.stateChanged(call);
-    steps.push({ name: 'call metrics', run: () => callMetrics.close() });
+    shutdown.add('call metrics', () => callMetrics.close());
 
     const receipts = new ReceiptPusher({
       store,
@@ -156,21 +142,13 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
     });
     pusher = receipts;
     receipts.start();
-    steps.push({ name: 'receipts', run: () => receipts.stop() });
+    shutdown.add('receipts', () => receipts.stop());
 
     const dns = new DnsResolver({
       servers: config.sip.dnsServers,
       timeoutMs: config.media.networkFileTimeoutMs,
     });
-    const networkFiles = new NetworkFiles({
-      cacheDir: join(config.dataDir, 'network-files'),
-      maxBytes: config.media.networkFileMaxBytes,
-      timeoutMs: config.media.networkFileTimeoutMs,
-      allowPrivate: config.media.allowPrivateUrls,
-      allowlist: config.media.urlAllowlist,
-      resolve: (host) => dns.resolve(host),
-      freshMs: config.media.networkFileFreshSeconds * 1000,
-    });
+    const networkFiles = networkFilesFor(config, dns);
     const clock = telephony.clock;
     const sessionDeps: CallSessionDeps = {
       store: sync,
@@ -214,7 +192,7 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
     // Leases are renewed on their own connection: start traffic never starves them.
     const renewPool = openPool(config.store.url, { max: 1 });
     renewPool.on('error', (err) => log.warn({ err }, 'the lease connection failed'));
-    steps.push({ name: 'lease connection', run: () => renewPool.end() });
+    shutdown.add('lease connection', () => renewPool.end());
     const renewQueue = new PgCallQueue(renewPool, node, { leaseMs });
     const finalising = new Set<string>();
     const fail = (call: CallRecord, why: string) => {
@@ -313,38 +291,25 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
         }
       }
     })();
-    steps.push({
-      name: 'background',
-      run: async () => {
-        background.abort();
-        await Promise.all([trunkRefresh, finaliser]);
-      },
+    shutdown.add('background', async () => {
+      background.abort();
+      await Promise.all([trunkRefresh, finaliser]);
     });
-    steps.push({
-      name: 'dialer',
-      run: async () => {
-        const settled = dialer.stop();
-        await telephony.close();
-        // Bounded: writes that cannot land (database gone) must not hold the shutdown for ever.
-        if (!(await within(settled, Math.max(1000, config.calls.drainSeconds * 1000), systemClock)))
-          log.warn(
-            { calls: dialer.stats.placed, unwritten: writes.pending },
-            'stopping: calls whose writes did not land in time are left (finalised by another node)',
-          );
-      },
+    shutdown.add('dialer', async () => {
+      const settled = dialer.stop();
+      await telephony.close();
+      // Bounded: writes that cannot land (database gone) must not hold the shutdown for ever.
+      if (!(await within(settled, Math.max(1000, config.calls.drainSeconds * 1000), systemClock)))
+        log.warn(
+          { calls: dialer.stats.placed, unwritten: writes.pending },
+          'stopping: calls whose writes did not land in time are left (finalised by another node)',
+        );
     });
 
-    let redis: RedisConnection | undefined;
     let internalUrl: string | undefined;
-    if (config.redis.url !== undefined) {
-      const connection = new RedisConnection({
-        url: config.redis.url,
-        keyPrefix: config.redis.keyPrefix,
-        log: log.child({ component: 'redis' }),
-      });
-      redis = connection;
-      steps.push({ name: 'redis', run: () => connection.close() });
-      await connection.connect();
+    const redis = await connectRedis(config, log, shutdown);
+    if (redis) {
+      const connection = redis;
       owners = new CallOwners(connection);
       // Operations forwarded by the API nodes run here, on the live session, as on role `all`.
       const internal = await InternalEndpoint.listen({
@@ -356,7 +321,7 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
         log: log.child({ component: 'cluster' }),
         operate: (op) => sessionDeps.live.get(op.callId)?.operateParallelBridge() ?? false,
       });
-      steps.push({ name: 'internal endpoint', run: () => internal.close() });
+      shutdown.add('internal endpoint', () => internal.close());
       internalUrl = internal.url;
       const heartbeat = new NodeHeartbeat({
         redis: connection,
@@ -380,14 +345,14 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
         clock: systemClock,
       });
       heartbeat.start();
-      steps.push({ name: 'node heartbeat', run: () => heartbeat.stop() });
+      shutdown.add('node heartbeat', () => heartbeat.stop());
     }
 
     const app = Fastify({ logger: false });
     registerMetricsRoute(app, metrics, { token: config.metrics.token, host: config.http.host });
     app.get('/healthz', async () => ({ status: 'ok', role: 'media' }));
     await app.listen({ host: config.http.host, port: config.http.port });
-    steps.push({ name: 'http', run: () => app.close() });
+    shutdown.add('http', () => app.close());
     const httpPort = (app.server.address() as AddressInfo).port;
 
     dialer.start();
@@ -426,12 +391,12 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
         return { left };
       },
       async close() {
-        await shutdown();
+        await shutdown.run(log);
         log.info('smartcall stopped');
       },
     };
   } catch (err) {
-    await shutdown();
+    await shutdown.run(log);
     throw err;
   }
 }
