@@ -58,6 +58,28 @@ export interface CredentialSource {
  * requests decrypts once, while a key disabled through the CLI (another process) stops working
  * within that time.
  */
+/** What a stored key (its opened secret and status) and its account give the gateway. */
+function keyCredential(
+  accessKeyId: string,
+  secret: string,
+  keyStatus: AccessKeyStatus,
+  account: AccountRecord,
+): Credential {
+  return {
+    accessKeyId,
+    accountId: account.id,
+    secret,
+    keyStatus,
+    accountStatus: account.status,
+    qps: account.qps,
+  };
+}
+
+/** A temporary (STS) key: active while its token is valid, on its account's status and QPS. */
+function temporaryCredential(accessKeyId: string, secret: string, account: AccountRecord): Credential {
+  return keyCredential(accessKeyId, secret, 'active', account);
+}
+
 export class CredentialResolver implements CredentialSource {
   readonly #store: Store;
   readonly #box: SecretBox;
@@ -88,15 +110,7 @@ export class CredentialResolver implements CredentialSource {
     const claims = this.#sts.check(accessKeyId, token, now);
     if (typeof claims === 'string') return claims;
     const account = this.#accounts.get(claims.accountId, this.#loadAccount, now);
-    if (!account) return undefined;
-    return {
-      accessKeyId,
-      accountId: account.id,
-      secret: claims.accessKeySecret,
-      keyStatus: 'active',
-      accountStatus: account.status,
-      qps: account.qps,
-    };
+    return account && temporaryCredential(accessKeyId, claims.accessKeySecret, account);
   }
 
   resolve(accessKeyId: string, now = systemClock.now()): Credential | undefined {
@@ -107,15 +121,7 @@ export class CredentialResolver implements CredentialSource {
     const key = this.#store.accessKeys.find(accessKeyId);
     if (!key) return undefined;
     const account = this.#store.accounts.findById(key.accountId);
-    if (!account) return undefined;
-    return {
-      accessKeyId,
-      accountId: account.id,
-      secret: this.#box.open(key.secretEnc),
-      keyStatus: key.status,
-      accountStatus: account.status,
-      qps: account.qps,
-    };
+    return account && keyCredential(accessKeyId, this.#box.open(key.secretEnc), key.status, account);
   }
 }
 
@@ -151,15 +157,7 @@ export class AsyncCredentialResolver implements CredentialSource {
     const claims = this.#sts.check(accessKeyId, token, now);
     if (typeof claims === 'string') return claims;
     const account = await this.#accounts.get(claims.accountId, this.#loadAccount, now);
-    if (!account) return undefined;
-    return {
-      accessKeyId,
-      accountId: account.id,
-      secret: claims.accessKeySecret,
-      keyStatus: 'active',
-      accountStatus: account.status,
-      qps: account.qps,
-    };
+    return account && temporaryCredential(accessKeyId, claims.accessKeySecret, account);
   }
 
   resolve(accessKeyId: string, now = systemClock.now()): Promise<Credential | undefined> {
@@ -170,15 +168,7 @@ export class AsyncCredentialResolver implements CredentialSource {
     const key = await this.#store.accessKeys.find(accessKeyId);
     if (!key) return undefined;
     const account = await this.#store.accounts.findById(key.accountId);
-    if (!account) return undefined;
-    return {
-      accessKeyId,
-      accountId: account.id,
-      secret: this.#box.open(key.secretEnc),
-      keyStatus: key.status,
-      accountStatus: account.status,
-      qps: account.qps,
-    };
+    return account && keyCredential(accessKeyId, this.#box.open(key.secretEnc), key.status, account);
   }
 
   #forgetOnFailure<K, V>(cache: TtlCache<K, Promise<V>>, key: K, value: Promise<V>): Promise<V> {
