@@ -168,10 +168,16 @@ export async function httpAnswers(host: string, port: number): Promise<boolean> 
   }
 }
 
-/** This environment without what picks a node's role, store, config file or master key; then `extra`. */
+/** This environment without what picks a node's role, store, config file, master key or Redis; then `extra`. */
 export function nodeEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const e: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['SMARTCALL_ROLE', 'SMARTCALL_STORE_URL', 'SMARTCALL_CONFIG', 'SMARTCALL_MASTER_KEY'])
+  for (const name of [
+    'SMARTCALL_ROLE',
+    'SMARTCALL_STORE_URL',
+    'SMARTCALL_CONFIG',
+    'SMARTCALL_MASTER_KEY',
+    'SMARTCALL_REDIS_URL',
+  ])
     delete e[name];
   return { ...e, ...extra };
 }
@@ -184,4 +190,32 @@ export function startedLine(node: Running): { port: number; role: string; store:
     .find((l) => l.includes('"smartcall started"'));
   if (!line) throw new Error(`no "smartcall started" line in: ${node.output()}`);
   return JSON.parse(line);
+}
+
+/** Whether a node started with `--log-format json` has logged its `"smartcall started"` line. */
+export const nodeStarted = (output: string): boolean => output.includes('"smartcall started"');
+
+export interface ServeArgs {
+  /** The config file (`--config`), if any. */
+  config?: string;
+  dataDir: string;
+  httpPort: number | string;
+  sipPort: number | string;
+}
+
+/** `serve [--config …] --data-dir … --http-port … --sip-port … --log-format json`, then `extra`. */
+export function serveArgs(o: ServeArgs, ...extra: string[]): string[] {
+  return [
+    'serve',
+    ...(o.config ? ['--config', o.config] : []),
+    '--data-dir',
+    o.dataDir,
+    '--http-port',
+    String(o.httpPort),
+    '--sip-port',
+    String(o.sipPort),
+    '--log-format',
+    'json',
+    ...extra,
+  ];
 }

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tempDir.js';
-import { type Running, smartcall, start, stopAll } from './cliHarness.js';
+import { type Running, serveArgs, smartcall, start, stopAll } from './cliHarness.js';
 import { sipInvite, sipOptions } from './sipProbe.js';
 
 const dir = tempDir('smartcall-drain-');
@@ -52,22 +52,7 @@ async function serve(name: string, flags: string[], env: NodeJS.ProcessEnv = pro
   const httpPort = await freePort();
   const sipPort = await freePort();
   const server = await start(
-    [
-      'serve',
-      '--config',
-      config,
-      '--data-dir',
-      join(dir.path, name),
-      '--http-port',
-      String(httpPort),
-      '--sip-port',
-      String(sipPort),
-      '--phonenet',
-      personas,
-      '--log-format',
-      'json',
-      ...flags,
-    ],
+    serveArgs({ config, dataDir: join(dir.path, name), httpPort, sipPort }, '--phonenet', personas, ...flags),
     (out) => /display number:.*\n/.test(out),
     { cwd: dir.path, env },
   );

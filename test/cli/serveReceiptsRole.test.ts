@@ -11,37 +11,31 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { PgStore } from '../../src/store/postgres/pgStore.js';
 import { freePorts } from '../helpers/ports.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { postgresForFile } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tempDir.js';
-import { type Running, smartcall, start, stopAll, tcpAccepts } from './cliHarness.js';
+import {
+  nodeEnv,
+  nodeStarted,
+  type Running,
+  serveArgs,
+  smartcall,
+  start,
+  stopAll,
+  tcpAccepts,
+} from './cliHarness.js';
 
 const dir = tempDir('smartcall-receipts-role-');
-let server: TestPostgres;
-before(async () => {
-  server = await startPostgres();
-});
-after(async () => {
-  await stopAll();
-  await server?.stop();
-  dir.remove();
-});
-
-const env = (): NodeJS.ProcessEnv => {
-  const e: NodeJS.ProcessEnv = { ...process.env };
-  delete e.SMARTCALL_ROLE;
-  delete e.SMARTCALL_STORE_URL;
-  delete e.SMARTCALL_CONFIG;
-  delete e.SMARTCALL_MASTER_KEY;
-  return e;
-};
+const postgres = postgresForFile(stopAll);
+after(() => dir.remove());
+const env = () => nodeEnv();
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('serve --role receipts: a node killed mid-push leaves its receipts to another once the lease runs out', async () => {
-  const url = await server.createDatabase('receipts_role');
+  const url = await postgres().createDatabase('receipts_role');
   const [httpPort, sipPort] = await freePorts(2);
   const accepted: { id: string; at: number }[] = [];
   let first: { at: number } | undefined;
@@ -82,19 +76,8 @@ test('serve --role receipts: a node killed mid-push leaves its receipts to anoth
       });
     const config = join(dir.path, 'smartcall.yaml');
     writeFileSync(config, 'receipts:\n  leaseSeconds: 2\n  pollMs: 100\n');
-    const args = (name: string) => [
-      'serve',
-      '--config',
-      config,
-      '--data-dir',
-      join(dir.path, name),
-      '--http-port',
-      String(httpPort),
-      '--sip-port',
-      String(sipPort),
-      '--log-format',
-      'json',
-    ];
+    const args = (name: string) =>
+      serveArgs({ config, dataDir: join(dir.path, name), httpPort: httpPort!, sipPort: sipPort! });
 
     // Each flag alone is refused.
     const noStore = smartcall([...args('x'), '--role', 'receipts'], { env: env() });
@@ -105,8 +88,7 @@ test('serve --role receipts: a node killed mid-push leaves its receipts to anoth
     assert.match(noRole.stderr, /not yet: --role all runs on SQLite only/);
     assert.equal(first, undefined, 'nothing was pushed by a refused start');
 
-    const ready = (out: string) => out.includes('"smartcall started"');
-    nodeA = await start([...args('a'), '--role', 'receipts', '--store', url], ready, { env: env() });
+    nodeA = await start([...args('a'), '--role', 'receipts', '--store', url], nodeStarted, { env: env() });
     assert.match(nodeA.output(), /"role":"receipts"/);
     const deadline = Date.now() + 10_000;
     while (!first && Date.now() < deadline) await pause(10);
@@ -114,7 +96,9 @@ test('serve --role receipts: a node killed mid-push leaves its receipts to anoth
     while (nodeA.child.exitCode === null && nodeA.child.signalCode === null) await pause(10);
     assert.equal(nodeA.child.signalCode, 'SIGKILL');
 
-    const nodeB = await start([...args('b'), '--role', 'receipts', '--store', url], ready, { env: env() });
+    const nodeB = await start([...args('b'), '--role', 'receipts', '--store', url], nodeStarted, {
+      env: env(),
+    });
     try {
       assert.equal(await tcpAccepts('127.0.0.1', httpPort!), false, 'a receipt node serves no HTTP');
       assert.equal(await tcpAccepts('127.0.0.1', sipPort!), false, 'nor SIP');

@@ -8,14 +8,14 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { PgStore } from '../../src/store/postgres/pgStore.js';
-import { SecretBox } from '../../src/tenancy/secretBox.js';
 import { callAction } from '../helpers/aliClients.js';
+import { seedTenant } from '../helpers/pgTenant.js';
 import { freePorts } from '../helpers/ports.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { postgresForFile } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tempDir.js';
-import { smartcall, start, stopAll, tcpAccepts } from './cliHarness.js';
+import { nodeEnv, nodeStarted, smartcall, start, startedLine, stopAll, tcpAccepts } from './cliHarness.js';
 import { sipOptions } from './sipProbe.js';
 
 const MASTER_KEY = 'serve-roles-test-master-key-012345';
@@ -24,37 +24,15 @@ const KEY_ID = 'LTAIserverolestest000001';
 const SHOW = '05710000002';
 
 const dir = tempDir('smartcall-roles-');
-let server: TestPostgres;
-before(async () => {
-  server = await startPostgres();
-});
-after(async () => {
-  await stopAll();
-  await server?.stop();
-  dir.remove();
-});
-
-const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
-  const e: NodeJS.ProcessEnv = { ...process.env, SMARTCALL_MASTER_KEY: MASTER_KEY, ...extra };
-  delete e.SMARTCALL_ROLE;
-  delete e.SMARTCALL_STORE_URL;
-  delete e.SMARTCALL_CONFIG;
-  return { ...e, ...extra };
-};
+const postgres = postgresForFile(stopAll);
+after(() => dir.remove());
+const env = (extra: NodeJS.ProcessEnv = {}) => nodeEnv({ SMARTCALL_MASTER_KEY: MASTER_KEY, ...extra });
 
 test('serve --role api --store postgres:// answers a signed SmartCall into PostgreSQL, with no SIP and no SQLite', async () => {
-  const url = await server.createDatabase('roles');
+  const url = await postgres().createDatabase('roles');
   const admin = await PgStore.open(url, { poolSize: 2 });
   try {
-    const account = await admin.accounts.create({ name: 'tenant', now: Date.now() });
-    await admin.accessKeys.insert({
-      accessKeyId: KEY_ID,
-      accountId: account.id,
-      secretEnc: SecretBox.fromMasterKey(MASTER_KEY).seal(SECRET),
-      status: 'active',
-      createdAt: Date.now(),
-    });
-    await admin.numbers.add({ number: SHOW, accountId: account.id, createdAt: Date.now() });
+    await seedTenant(admin, { masterKey: MASTER_KEY, keyId: KEY_ID, secret: SECRET, show: SHOW });
 
     const data = join(dir.path, 'api-data');
     const [sipPort] = await freePorts(1);
@@ -70,15 +48,11 @@ test('serve --role api --store postgres:// answers a signed SmartCall into Postg
 
     const node = await start(
       [...args, '--role', 'api', '--store', url, '--log-format', 'json'],
-      (out) => out.includes('"smartcall started"'),
+      nodeStarted,
       { env: env() },
     );
     try {
-      const line = node
-        .output()
-        .split('\n')
-        .find((l) => l.includes('"smartcall started"'))!;
-      const started = JSON.parse(line) as { port: number; role: string; store: string };
+      const started = startedLine(node);
       assert.equal(started.role, 'api');
       assert.equal(started.store, 'postgres');
       assert.doesNotMatch(

@@ -4,31 +4,16 @@
  * release a call another node took over, and after a Redis restart the next beat puts it all back.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { systemClock } from '../../src/clock/clock.js';
 import { CallOwners } from '../../src/cluster/callOwners.js';
 import { NodeHeartbeat } from '../../src/cluster/nodeHeartbeat.js';
 import { type NodeCard, NodeRegistry } from '../../src/cluster/nodeRegistry.js';
-import { RedisConnection } from '../../src/cluster/redisConnection.js';
-import { silentLogger } from '../../src/observability/logger.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { redisForFile } from '../helpers/redis.js';
 
-let redis: TestRedis;
-const connections: RedisConnection[] = [];
-before(async () => {
-  redis = await startRedis();
-});
-after(async () => {
-  for (const c of connections) await c.close();
-  await redis.stop();
-});
+const redis = redisForFile();
 
-async function connection(keyPrefix = 'test:'): Promise<RedisConnection> {
-  const c = new RedisConnection({ url: redis.url, keyPrefix, log: silentLogger() });
-  connections.push(c);
-  assert.equal(await c.connect(), true);
-  return c;
-}
+const connection = (keyPrefix: string) => redis.connection({ keyPrefix });
 
 async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
@@ -119,7 +104,7 @@ test('the heartbeat keeps the card and the live calls in Redis, repairs a restar
     assert.equal(await owners.owner('116012854210^100001000002'), '00007');
     assert.equal((await registry.list())[0]!.calls, 1);
 
-    await redis.restart();
+    await redis.server().restart();
     await until(() => c.up, 5000, 'the reconnection');
     await until(async () => (await registry.list()).length === 1, 2000, 'the card after the restart');
     assert.equal(await owners.owner('116012854210^100001000002'), '00007', 'ownership rebuilt');

@@ -1,6 +1,6 @@
 /**
  * A local distributed-mode cluster for one test file (issue 15): one private PostgreSQL and one
- * redis-server (test/helpers/postgres.ts, redis.ts), the virtual phone network in-process (its
+ * redis-server (test/helpers/postgres.ts, redis.ts; `redis: false` for none), the virtual phone network in-process (its
  * Carrier on a free loopback port, the trunk in PostgreSQL pointing at it), a callback server and a
  * receipt receiver on 127.0.0.1, and smartcall nodes — each `serve --role api|media` as its own
  * process through the real CLI, on ports from freePorts. `close()` stops every node, server and
@@ -15,11 +15,11 @@ import { silentLogger } from '../../src/observability/logger.js';
 import { phonenetConfigSchema } from '../../src/phonenet/phonenetConfig.js';
 import { PhonenetService } from '../../src/phonenet/phonenetService.js';
 import { PgStore } from '../../src/store/postgres/pgStore.js';
-import { SecretBox } from '../../src/tenancy/secretBox.js';
-import { type Running, start } from '../cli/cliHarness.js';
+import { nodeEnv, nodeStarted, type Running, serveArgs, start, startedLine } from '../cli/cliHarness.js';
 import { type CallOutcome, callAction } from './aliClients.js';
 import { CallbackServer } from './e2eHarness.js';
 import { laneRtpPorts, laneWindow } from './lanes.js';
+import { seedTenant } from './pgTenant.js';
 import { freePorts } from './ports.js';
 import { startPostgres, type TestPostgres } from './postgres.js';
 import { startRedis, type TestRedis } from './redis.js';
@@ -30,6 +30,36 @@ export const CLUSTER_KEY_ID = 'LTAIclustertest000000001';
 export const CLUSTER_SECRET = 'ClusterTestSecret0123456789abcd';
 export const CLUSTER_SHOW = '05710000009';
 
+/** The phone network's personas the cluster tests call, by name: their numbers. */
+export const PERSONA_NUMBERS = {
+  /** Answers, says one thing, waits for the next prompt. */
+  talker: '13900000001',
+  /** Answers and stays on the line for 6 s (calls to kill or drain mid-call). */
+  holder: '13900000002',
+  /** Answers and stays on the line for 20 s (a transfer's caller). */
+  callee: '13900000005',
+  /** A call centre's agent: answers and hangs up 1.5 s later. */
+  agent: '13900000006',
+} as const;
+export type PersonaName = keyof typeof PERSONA_NUMBERS;
+
+const PERSONA_STEPS: Record<PersonaName, string[]> = {
+  talker: ['ring: 300', 'answer', 'wait: prompt-end', 'say: 你好', 'wait: prompt-end', 'hangup'],
+  holder: ['ring: 100', 'answer', 'silence: 6000', 'hangup'],
+  callee: ['ring: 100', 'answer', 'silence: 20000', 'hangup'],
+  agent: ['ring: 100', 'answer', 'silence: 1500', 'hangup'],
+};
+
+/** The personas YAML of the named personas (for `ClusterOptions.personas`). */
+export function personasYaml(...names: PersonaName[]): string {
+  const entries = names.map(
+    (n) =>
+      `  - name: ${n}\n    number: "${PERSONA_NUMBERS[n]}"\n    steps:\n` +
+      PERSONA_STEPS[n].map((step) => `      - ${step}\n`).join(''),
+  );
+  return `personas:\n${entries.join('')}`;
+}
+
 export interface ClusterOptions {
   /** Personas YAML of the phone network. */
   personas: string;
@@ -38,6 +68,8 @@ export interface ClusterOptions {
   callCenters?: Record<string, string>;
   /** Media nodes' call lease (default 2 s: a killed node's calls are finalised quickly). */
   leaseSeconds?: number;
+  /** Start a redis-server and give it to every node with `--redis` (default true). */
+  redis?: boolean;
 }
 
 export interface Receipt {
@@ -50,7 +82,8 @@ export interface Receipt {
 export interface TestCluster {
   url: string;
   admin: PgStore;
-  redis: TestRedis;
+  /** The cluster's redis-server (undefined when started with `redis: false`). */
+  redis: TestRedis | undefined;
   phonenet: PhonenetService;
   callbacks: CallbackServer;
   receipts: Receipt[];
@@ -68,21 +101,8 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-const env = (): NodeJS.ProcessEnv => {
-  const e: NodeJS.ProcessEnv = { ...process.env, SMARTCALL_MASTER_KEY: CLUSTER_MASTER_KEY };
-  delete e.SMARTCALL_ROLE;
-  delete e.SMARTCALL_STORE_URL;
-  delete e.SMARTCALL_CONFIG;
-  delete e.SMARTCALL_REDIS_URL;
-  return e;
-};
-
 /** The HTTP port a node logged in its start line. */
-export function nodePort(n: Running): number {
-  const m = /"port":(\d+)/.exec(n.output());
-  assert.ok(m, 'the node logs its port');
-  return Number(m[1]);
-}
+export const nodePort = (n: Running): number => startedLine(n).port;
 
 /** A media node's queue name (`claimed_by`). */
 export const queueName = (n: Running): string => /"node":"([^"]+)"/.exec(n.output())![1]!;
@@ -113,7 +133,7 @@ export async function startCluster(o: ClusterOptions): Promise<TestCluster> {
     dir.remove();
   };
   try {
-    [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
+    [pg, redis] = await Promise.all([startPostgres(), o.redis === false ? undefined : startRedis()]);
     const [sipPort] = await freePorts(1);
     const file = join(dir.path, 'personas.yaml');
     writeFileSync(file, o.personas);
@@ -152,16 +172,13 @@ export async function startCluster(o: ClusterOptions): Promise<TestCluster> {
 
     const url = await pg.createDatabase('cluster');
     admin = await PgStore.open(url, { poolSize: 3 });
-    const account = await admin.accounts.create({ name: 'tenant', now: Date.now() });
-    await admin.accessKeys.insert({
-      accessKeyId: CLUSTER_KEY_ID,
-      accountId: account.id,
-      secretEnc: SecretBox.fromMasterKey(CLUSTER_MASTER_KEY).seal(CLUSTER_SECRET),
-      status: 'active',
-      createdAt: Date.now(),
+    const { accountId } = await seedTenant(admin, {
+      masterKey: CLUSTER_MASTER_KEY,
+      keyId: CLUSTER_KEY_ID,
+      secret: CLUSTER_SECRET,
+      show: CLUSTER_SHOW,
     });
-    await admin.numbers.add({ number: CLUSTER_SHOW, accountId: account.id, createdAt: Date.now() });
-    await admin.accounts.setCallback(account.id, {
+    await admin.accounts.setCallback(accountId, {
       url: callbacks.url,
       timeoutMs: 3000,
       fallbackReply: null,
@@ -169,7 +186,7 @@ export async function startCluster(o: ClusterOptions): Promise<TestCluster> {
       signingSecretEnc: null,
       unrecognized: 'callback',
     });
-    await admin.accounts.setReceipts(account.id, { url: receiverUrl, types: ['VoiceReport'] });
+    await admin.accounts.setReceipts(accountId, { url: receiverUrl, types: ['VoiceReport'] });
     await admin.trunks.upsert({
       name: 'phonenet',
       host: '127.0.0.1',
@@ -208,27 +225,16 @@ export async function startCluster(o: ClusterOptions): Promise<TestCluster> {
           `phonenet:\n  enabled: false\ncluster:\n  internalPort: ${internalPort}\n`,
       );
       const n = await start(
-        [
-          'serve',
-          '--config',
-          config,
-          '--data-dir',
-          join(dir.path, name),
-          '--http-port',
-          String(httpPort),
-          '--sip-port',
-          String(sipPort),
-          '--log-format',
-          'json',
+        serveArgs(
+          { config, dataDir: join(dir.path, name), httpPort: httpPort!, sipPort: sipPort! },
           '--role',
           role,
           '--store',
           url,
-          '--redis',
-          theRedis.url,
-        ],
-        (out) => out.includes('"smartcall started"'),
-        { env: env(), timeoutMs: 60_000 },
+          ...(theRedis ? ['--redis', theRedis.url] : []),
+        ),
+        nodeStarted,
+        { env: nodeEnv({ SMARTCALL_MASTER_KEY: CLUSTER_MASTER_KEY }), timeoutMs: 60_000 },
       );
       nodes.push(n);
       return n;

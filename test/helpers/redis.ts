@@ -4,9 +4,13 @@
  * `restart()` stops it and starts it again on the same port (what an operator's restart looks like
  * to clients); `stop()` stops it and removes the folder.
  */
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { after, before } from 'node:test';
+import { RedisConnection } from '../../src/cluster/redisConnection.js';
+import { type Logger, silentLogger } from '../../src/observability/logger.js';
 import { freePort } from './ports.js';
 import { stopChild } from './sipPeers.js';
 import { tempDir } from './tempDir.js';
@@ -102,6 +106,42 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
     async stop() {
       await halt();
       dir.remove();
+    },
+  };
+}
+
+export interface RedisForFile {
+  /** The running server (restart, halt, start…). */
+  server(): TestRedis;
+  /** A RedisConnection to it, connected (asserted), closed after the file's tests. */
+  connection(options?: { keyPrefix?: string; log?: Logger }): Promise<RedisConnection>;
+}
+
+/**
+ * A private redis-server for the test file that calls this: started before its tests; after them
+ * every connection made through `connection()` is closed, then the server is stopped.
+ */
+export function redisForFile(): RedisForFile {
+  let server: TestRedis | undefined;
+  const connections: RedisConnection[] = [];
+  before(async () => {
+    server = await startRedis();
+  });
+  after(async () => {
+    for (const c of connections) await c.close();
+    await server?.stop();
+  });
+  const running = () => {
+    if (!server) throw new Error('redis-server is not started yet');
+    return server;
+  };
+  return {
+    server: running,
+    async connection({ keyPrefix = 'test:', log = silentLogger() } = {}) {
+      const c = new RedisConnection({ url: running().url, keyPrefix, log });
+      connections.push(c);
+      assert.equal(await c.connect(), true, 'connected to redis-server');
+      return c;
     },
   };
 }

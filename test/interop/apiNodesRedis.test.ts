@@ -10,8 +10,8 @@ import { type RunningApiNode, startApiNode } from '../../src/apiNode.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { PgStore } from '../../src/store/postgres/pgStore.js';
-import { SecretBox } from '../../src/tenancy/secretBox.js';
 import { callAction } from '../helpers/aliClients.js';
+import { seedTenant } from '../helpers/pgTenant.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { tempDir } from '../helpers/tempDir.js';
@@ -41,15 +41,7 @@ after(async () => {
 test('two API nodes share PostgreSQL and Redis: a SmartCall replayed through the other node is refused', async () => {
   const url = await pg.createDatabase('apinodes');
   admin = await PgStore.open(url, { poolSize: 2 });
-  const account = await admin.accounts.create({ name: 'tenant', now: Date.now() });
-  await admin.accessKeys.insert({
-    accessKeyId: KEY_ID,
-    accountId: account.id,
-    secretEnc: SecretBox.fromMasterKey(MASTER_KEY).seal(SECRET),
-    status: 'active',
-    createdAt: Date.now(),
-  });
-  await admin.numbers.add({ number: SHOW, accountId: account.id, createdAt: Date.now() });
+  await seedTenant(admin, { masterKey: MASTER_KEY, keyId: KEY_ID, secret: SECRET, show: SHOW });
   for (const nodeId of [1, 2]) {
     const config = loadConfig(
       { dataDir: dir.path, httpPort: 0, role: 'api', storeUrl: url, redisUrl: redis.url },

@@ -11,42 +11,25 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { CLUSTER_SHOW, queueName, startCluster, type TestCluster, until } from '../helpers/cluster.js';
+import {
+  CLUSTER_SHOW,
+  PERSONA_NUMBERS,
+  personasYaml,
+  queueName,
+  startCluster,
+  type TestCluster,
+  until,
+} from '../helpers/cluster.js';
 
-const HOLDER = '13900000002';
-const CALLEE = '13900000005';
-const AGENT = '13900000006';
+const { holder: HOLDER, callee: CALLEE, agent: AGENT } = PERSONA_NUMBERS;
+
 const CALLS = 40;
 const CPS = 5;
-const PERSONAS = `
-personas:
-  - name: holder
-    number: "${HOLDER}"
-    steps:
-      - ring: 100
-      - answer
-      - silence: 6000
-      - hangup
-  - name: callee
-    number: "${CALLEE}"
-    steps:
-      - ring: 100
-      - answer
-      - silence: 20000
-      - hangup
-  - name: agent
-    number: "${AGENT}"
-    steps:
-      - ring: 100
-      - answer
-      - silence: 1500
-      - hangup
-`;
 
 let c: TestCluster;
 before(async () => {
   c = await startCluster({
-    personas: PERSONAS,
+    personas: personasYaml('holder', 'callee', 'agent'),
     trunk: { cps: CPS, maxCalls: 60 },
     callCenters: { cc: AGENT },
     leaseSeconds: 2,
@@ -120,7 +103,7 @@ test('2 API + 2 media nodes: 40 calls, a media node SIGKILLed, Redis restarted â
     return r.rows.length > 0 ? true : undefined;
   });
   mediaA.child.kill('SIGKILL');
-  await c.redis.restart();
+  await c.redis!.restart();
   // Within an outage each API node checks nonces alone (documented); once back, they share again.
   await until('both API nodes back on Redis', 10_000, async () =>
     [apiA, apiB].every((n) => n.output().includes('redis reachable again')) ? true : undefined,

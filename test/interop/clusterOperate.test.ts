@@ -10,32 +10,21 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { clusterSecret, OPERATE_PATH, signInternal } from '../../src/cluster/callOperations.js';
-import { CLUSTER_MASTER_KEY, startCluster, type TestCluster, until } from '../helpers/cluster.js';
+import {
+  CLUSTER_MASTER_KEY,
+  PERSONA_NUMBERS,
+  personasYaml,
+  startCluster,
+  type TestCluster,
+  until,
+} from '../helpers/cluster.js';
 
-const CALLEE = '13900000005';
-const AGENT = '13900000006';
-const PERSONAS = `
-personas:
-  - name: callee
-    number: "${CALLEE}"
-    steps:
-      - ring: 100
-      - answer
-      - silence: 20000
-      - hangup
-  - name: agent
-    number: "${AGENT}"
-    steps:
-      - ring: 100
-      - answer
-      - silence: 1500
-      - hangup
-`;
+const { callee: CALLEE, agent: AGENT } = PERSONA_NUMBERS;
 
 let c: TestCluster;
 before(async () => {
   c = await startCluster({
-    personas: PERSONAS,
+    personas: personasYaml('callee', 'agent'),
     trunk: { cps: 10, maxCalls: 10 },
     callCenters: { cc: AGENT },
     leaseSeconds: 5,

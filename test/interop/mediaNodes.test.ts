@@ -10,239 +10,41 @@
  * (one terminal state and one VoiceReport each) once its lease lapses.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { silentLogger } from '../../src/observability/logger.js';
-import { phonenetConfigSchema } from '../../src/phonenet/phonenetConfig.js';
-import { PhonenetService } from '../../src/phonenet/phonenetService.js';
-import { PgStore } from '../../src/store/postgres/pgStore.js';
-import { SecretBox } from '../../src/tenancy/secretBox.js';
-import { type Running, start, stopAll } from '../cli/cliHarness.js';
-import { callAction } from '../helpers/aliClients.js';
-import { CallbackServer } from '../helpers/e2eHarness.js';
-import { laneRtpPorts, laneWindow } from '../helpers/lanes.js';
-import { freePorts } from '../helpers/ports.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { tempDir } from '../helpers/tempDir.js';
+import { test } from 'node:test';
+import {
+  PERSONA_NUMBERS,
+  personasYaml,
+  queueName,
+  startCluster,
+  type TestCluster,
+  until,
+} from '../helpers/cluster.js';
 
-const MASTER_KEY = 'media-node-test-master-key-0123456789';
-const KEY_ID = 'LTAImedianodetest0000001';
-const SECRET = 'MediaNodeSecret0123456789abcdef';
-const SHOW = '05710000001';
-/** Answers, says one thing, waits for the next prompt. */
-const TALKER = '13900000001';
-/** Answers and stays on the line for a while (calls to kill or drain mid-call). */
-const HOLDER = '13900000002';
+const { talker: TALKER, holder: HOLDER } = PERSONA_NUMBERS;
 
-const PERSONAS = `
-personas:
-  - name: talker
-    number: "${TALKER}"
-    steps:
-      - ring: 300
-      - answer
-      - wait: prompt-end
-      - say: 你好
-      - wait: prompt-end
-      - hangup
-  - name: holder
-    number: "${HOLDER}"
-    steps:
-      - ring: 100
-      - answer
-      - silence: 6000
-      - hangup
-`;
-
-const dir = tempDir('smartcall-media-');
-let server: TestPostgres;
-let phonenet: PhonenetService;
-const callbacks = new CallbackServer();
-const receipts: { id: string; type: string; callId: string; body: Record<string, unknown> }[] = [];
-let receiver: Server;
-let receiverUrl = '';
-
-before(async () => {
-  server = await startPostgres();
-  const [sipPort] = await freePorts(1);
-  const file = join(dir.path, 'personas.yaml');
-  writeFileSync(file, PERSONAS);
-  phonenet = await PhonenetService.start({
-    config: phonenetConfigSchema.parse({
-      sipPort: sipPort!,
-      ...laneRtpPorts('phonenet'),
-      personasFiles: [file],
-      runDir: join(dir.path, 'phonenet'),
-    }),
-    dataDir: dir.path,
-    voice: 'synthetic',
-    warmUp: false,
-    logger: silentLogger(),
+/**
+ * A cluster of its own for one test (PostgreSQL, no Redis): the tenant, the trunk to the phone
+ * network (cps, maxCalls), a callback that hangs up once the persona has spoken.
+ */
+async function cluster(trunk: { cps: number; maxCalls: number }): Promise<TestCluster> {
+  const c = await startCluster({
+    personas: personasYaml('talker', 'holder'),
+    trunk,
+    leaseSeconds: 2,
+    redis: false,
   });
-  callbacks.script = (cb) => (cb.contentType === 'normal' ? { action: 'hangup' } : { action: 'donothing' });
-  await callbacks.start();
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => {
-      body += d;
-    });
-    req.on('end', () => {
-      for (const r of JSON.parse(body) as Record<string, unknown>[])
-        receipts.push({
-          id: String(r.receipt_id ?? r.id),
-          type: String(r.type ?? ''),
-          callId: String(r.call_id ?? ''),
-          body: r,
-        });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":0}');
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/receipts`;
-});
-
-after(async () => {
-  await stopAll();
-  await phonenet?.close();
-  await callbacks.close();
-  receiver?.closeAllConnections();
-  await new Promise((r) => receiver?.close(r));
-  await server?.stop();
-  dir.remove();
-});
-
-const env = (): NodeJS.ProcessEnv => {
-  const e: NodeJS.ProcessEnv = { ...process.env, SMARTCALL_MASTER_KEY: MASTER_KEY };
-  delete e.SMARTCALL_ROLE;
-  delete e.SMARTCALL_STORE_URL;
-  delete e.SMARTCALL_CONFIG;
-  return e;
-};
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const ready = (out: string) => out.includes('"smartcall started"');
-
-/** A fresh database with the tenant and the trunk to the phone network (cps, maxCalls). */
-async function cluster(name: string, trunk: { cps: number; maxCalls: number }) {
-  const url = await server.createDatabase(name);
-  const admin = await PgStore.open(url, { poolSize: 3 });
-  const box = SecretBox.fromMasterKey(MASTER_KEY);
-  const account = await admin.accounts.create({ name: 'tenant', now: Date.now() });
-  await admin.accessKeys.insert({
-    accessKeyId: KEY_ID,
-    accountId: account.id,
-    secretEnc: box.seal(SECRET),
-    status: 'active',
-    createdAt: Date.now(),
-  });
-  await admin.numbers.add({ number: SHOW, accountId: account.id, createdAt: Date.now() });
-  await admin.accounts.setCallback(account.id, {
-    url: callbacks.url,
-    timeoutMs: 3000,
-    fallbackReply: null,
-    bodyMode: 'query',
-    signingSecretEnc: null,
-    unrecognized: 'callback',
-  });
-  await admin.accounts.setReceipts(account.id, { url: receiverUrl, types: ['VoiceReport'] });
-  await admin.trunks.upsert({
-    name: 'phonenet',
-    host: '127.0.0.1',
-    port: phonenet.carrier.sipPort,
-    transport: 'udp',
-    uri: `sip:127.0.0.1:${phonenet.carrier.sipPort}`,
-    username: null,
-    passwordEnc: null,
-    realm: null,
-    callerFormat: 'national',
-    calleeFormat: 'national',
-    sendPai: false,
-    cps: trunk.cps,
-    maxCalls: trunk.maxCalls,
-    optionsIntervalS: 0,
-    codecs: ['PCMA', 'PCMU'],
-    isDefault: true,
-    createdAt: Date.now(),
-  } as never);
-  return { url, admin, accountId: account.id };
-}
-
-let nodesStarted = 0;
-
-async function node(role: 'api' | 'media' | 'receipts', url: string, name: string): Promise<Running> {
-  const [httpPort, sipPort] = await freePorts(2);
-  const config = join(dir.path, `${name}.yaml`);
-  // Each node 100 ports of this lane's smartcall window (six nodes before one is reused).
-  const rtpMin = laneWindow('rtp').min + (nodesStarted++ % 6) * 100;
-  writeFileSync(
-    config,
-    `calls:\n  leaseSeconds: 2\n  queuePollMs: 100\n  trunkKeepAlive: false\nreceipts:\n  pollMs: 200\nrtp:\n  portMin: ${rtpMin}\n  portMax: ${rtpMin + 99}\nphonenet:\n  enabled: false\n`,
-  );
-  return start(
-    [
-      'serve',
-      '--config',
-      config,
-      '--data-dir',
-      join(dir.path, name),
-      '--http-port',
-      String(httpPort),
-      '--sip-port',
-      String(sipPort),
-      '--log-format',
-      'json',
-      '--role',
-      role,
-      '--store',
-      url,
-    ],
-    ready,
-    { env: env(), timeoutMs: 60_000 },
-  );
-}
-
-function apiPort(api: Running): number {
-  const m = /"port":(\d+)/.exec(api.output());
-  assert.ok(m, 'the API node logs its port');
-  return Number(m[1]);
-}
-
-async function smartCall(api: Running, called: string, outId: string): Promise<string> {
-  const r = await callAction(
-    'v3',
-    { endpoint: `127.0.0.1:${apiPort(api)}`, accessKeyId: KEY_ID, accessKeySecret: SECRET },
-    'SmartCall',
-    {
-      CalledShowNumber: SHOW,
-      CalledNumber: called,
-      VoiceCode: '$g$',
-      VoiceCodeParam: '{"g":"您好"}',
-      OutId: outId,
-    },
-  );
-  assert.equal(r.code, 'OK', JSON.stringify(r));
-  return String(r.body!.CallId);
-}
-
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await pause(100);
-  }
+  c.callbacks.script = (cb) => (cb.contentType === 'normal' ? { action: 'hangup' } : { action: 'donothing' });
+  return c;
 }
 
 test('serve --role api + --role media on one PostgreSQL: a SmartCall is placed, converses, ends with its record and VoiceReport', async () => {
-  const { url, admin } = await cluster('one_call', { cps: 10, maxCalls: 10 });
+  const c = await cluster({ cps: 10, maxCalls: 10 });
+  const { admin, callbacks, receipts } = c;
   try {
-    const api = await node('api', url, 'api1');
-    const media = await node('media', url, 'media1');
+    const api = await c.node('api', 'api1');
+    const media = await c.node('media', 'media1');
     assert.match(media.output(), /"role":"media"/);
-    const callId = await smartCall(api, TALKER, 'media-1');
+    const callId = await c.smartCall(api, TALKER, 'media-1');
     const call = await until('the final record', 30_000, async () => {
       const c = await admin.calls.find(callId);
       return c && (c.state === 'ended' || c.state === 'failed') ? c : undefined;
@@ -269,21 +71,20 @@ test('serve --role api + --role media on one PostgreSQL: a SmartCall is placed, 
     assert.equal(await media.stop(), 0, 'SIGTERM stops the media node cleanly');
     assert.equal(await api.stop(), 0);
   } finally {
-    await admin.close();
-    await stopAll();
+    await c.close();
   }
 });
 
 test('two media nodes: 20 calls spread over both, none placed twice, 5 CPS held across them; a SIGKILLed node’s calls are finalised by the other', async () => {
-  const { url, admin } = await cluster('two_nodes', { cps: 5, maxCalls: 40 });
+  const c = await cluster({ cps: 5, maxCalls: 40 });
+  const { admin } = c;
   try {
-    const api = await node('api', url, 'api2');
-    const a = await node('media', url, 'media2a');
-    const b = await node('media', url, 'media2b');
-    const nodeOf = (m: Running) => /"node":"([^"]+)"/.exec(m.output())![1]!;
-    const [nameA, nameB] = [nodeOf(a), nodeOf(b)];
+    const api = await c.node('api', 'api2');
+    const a = await c.node('media', 'media2a');
+    const b = await c.node('media', 'media2b');
+    const [nameA, nameB] = [queueName(a), queueName(b)];
     const ids: string[] = [];
-    for (let i = 0; i < 20; i++) ids.push(await smartCall(api, HOLDER, `spread-${i}`));
+    for (let i = 0; i < 20; i++) ids.push(await c.smartCall(api, HOLDER, `spread-${i}`));
     const starts = await until('20 starts', 30_000, async () => {
       const r = await admin.pool.query<{ call_id: string; node: string; at_ms: string }>(
         `SELECT call_id, node, (extract(epoch FROM at) * 1000)::float8 AS at_ms FROM trunk_starts WHERE trunk = 'phonenet' ORDER BY at`,
@@ -334,7 +135,6 @@ test('two media nodes: 20 calls spread over both, none placed twice, 5 CPS held 
     assert.equal(await b.stop(), 0);
     assert.equal(await api.stop(), 0);
   } finally {
-    await admin.close();
-    await stopAll();
+    await c.close();
   }
 });

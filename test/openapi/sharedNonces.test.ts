@@ -6,22 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { after, before, test } from 'node:test';
-import { RedisConnection } from '../../src/cluster/redisConnection.js';
+import { test } from 'node:test';
+import type { RedisConnection } from '../../src/cluster/redisConnection.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { ReplayGuard } from '../../src/openapi/replayGuard.js';
 import { SharedNonces } from '../../src/openapi/sharedNonces.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { redisForFile } from '../helpers/redis.js';
 
-let redis: TestRedis;
-const connections: RedisConnection[] = [];
-before(async () => {
-  redis = await startRedis();
-});
-after(async () => {
-  for (const c of connections) await c.close();
-  await redis.stop();
-});
+const redis = redisForFile();
 
 interface Node {
   nonces: SharedNonces;
@@ -37,13 +29,9 @@ async function node(ttlSeconds = 900): Promise<Node> {
       done();
     },
   });
-  const connection = new RedisConnection({
-    url: redis.url,
-    keyPrefix: 'test:',
+  const connection = await redis.connection({
     log: createLogger({ level: 'info', format: 'json', destination }),
   });
-  connections.push(connection);
-  assert.equal(await connection.connect(), true);
   const local = new ReplayGuard({ clockSkewSeconds: 900, nonceTtlSeconds: ttlSeconds });
   const nonces = new SharedNonces({ redis: connection, local, nonceTtlSeconds: ttlSeconds, now: Date.now });
   return { nonces, connection, log: () => lines };
@@ -83,7 +71,7 @@ test('while Redis is down requests pass on each node alone, and the outage is lo
   const [a, b] = [await node(), await node()];
   const before = fresh();
   assert.equal(await a.nonces.useNonce('AK1', before, Date.now()), true);
-  await redis.halt();
+  await redis.server().halt();
   try {
     await until(() => !a.connection.up && !b.connection.up, 5000, 'both nodes to see Redis down');
     const during = fresh();
@@ -101,7 +89,7 @@ test('while Redis is down requests pass on each node alone, and the outage is lo
     assert.ok(warn, a.log());
     assert.match(JSON.parse(warn).cause, /\S/, 'the cause is in the line');
   } finally {
-    await redis.start();
+    await redis.server().start();
   }
 });
 
@@ -109,11 +97,11 @@ test('after a Redis restart the nodes write their nonces back: a nonce used befo
   const [a, b] = [await node(), await node()];
   const beforeRestart = fresh();
   assert.equal(await a.nonces.useNonce('AK1', beforeRestart, Date.now()), true);
-  await redis.halt();
+  await redis.server().halt();
   await until(() => !a.connection.up, 5000, 'node A to see Redis down');
   const duringOutage = fresh();
   assert.equal(await a.nonces.useNonce('AK1', duringOutage, Date.now()), true);
-  await redis.start();
+  await redis.server().start();
   await until(() => a.connection.up && b.connection.up, 5000, 'both nodes to reconnect');
   await until(
     async () => (await a.connection.client.exists(`test:nonce:AK1:${duringOutage}`)) === 1,

@@ -4,29 +4,14 @@
  * retry-after), buckets expire once full again, and while Redis is down each node throttles alone.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { RedisConnection } from '../../src/cluster/redisConnection.js';
-import { silentLogger } from '../../src/observability/logger.js';
+import { test } from 'node:test';
 import { SharedThrottle } from '../../src/openapi/sharedThrottle.js';
 import { RequestThrottle, type ThrottleVerdict } from '../../src/openapi/throttle.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { redisForFile } from '../helpers/redis.js';
 
-let redis: TestRedis;
-const connections: RedisConnection[] = [];
-before(async () => {
-  redis = await startRedis();
-});
-after(async () => {
-  for (const c of connections) await c.close();
-  await redis.stop();
-});
+const redis = redisForFile();
 
-async function connection(): Promise<RedisConnection> {
-  const c = new RedisConnection({ url: redis.url, keyPrefix: 'test:', log: silentLogger() });
-  connections.push(c);
-  assert.equal(await c.connect(), true);
-  return c;
-}
+const connection = () => redis.connection();
 
 /** Deterministic pseudo-random numbers (mulberry32). */
 function random(seed: number): () => number {
@@ -94,13 +79,13 @@ test('while Redis is down each node throttles alone, and it is shared again afte
   const c = await connection();
   const t = new SharedThrottle(c);
   const now = 2_000_000_000_000;
-  await redis.halt();
+  await redis.server().halt();
   try {
     const during: ThrottleVerdict[] = [];
     for (let i = 0; i < 12; i++) during.push(await t.take(900_030, 10, 'CancelCall', undefined, now));
     assert.equal(during.filter((v) => v.pass).length, 10, "this node's own bucket");
   } finally {
-    await redis.start();
+    await redis.server().start();
   }
   const deadline = Date.now() + 5000;
   while (!c.up) {
