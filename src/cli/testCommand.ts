@@ -9,7 +9,6 @@ import { writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { consoleToken } from '../console/consoleToken.js';
 import { configFrom, type GlobalOptions } from './context.js';
-import { EmbeddedPlatform } from './suite/embeddedPlatform.js';
 import { EndpointPlatform } from './suite/endpointPlatform.js';
 import { loadSuiteFile } from './suite/suiteFile.js';
 import type { SuitePlatform } from './suite/suitePlatform.js';
@@ -89,6 +88,8 @@ async function startPlatform(o: TestOptions): Promise<SuitePlatform> {
     if (o.accessKeyId || o.accessKeySecret || o.from)
       throw new Error('--access-key-id, --access-key-secret and --from go with --endpoint');
     const config = configFrom(o, { logLevel: level });
+    // The embedded platform is the whole smartcall: loaded only when a suite runs on it.
+    const { EmbeddedPlatform } = await import('./suite/embeddedPlatform.js');
     return EmbeddedPlatform.start({ config, callback: o.callback });
   }
   if (o.callback)
