@@ -33,11 +33,20 @@ const KNOWN_SECONDS = {
   'interop/sipCallsAgainstSipp': 21.4,
   'e2e/transferDestinations': 20,
   'e2e/unrecognizedSpeech': 19.6,
-  'e2e/answeringMachine': 19.4,
+  'e2e/answeringMachine': 29,
   'e2e/backgroundAudio': 19.1,
   'e2e/campaign': 15.5,
   'e2e/receiptsAndRecordings': 14.4,
   'e2e/metricsAndCallLogs': 13.5,
+  // distributed mode (with their PostgreSQL, Redis and node start-ups)
+  'interop/clusterEndToEnd': 30,
+  'e2e/crashRecovery': 25,
+  'interop/mediaNodes': 25,
+  'interop/localCluster': 22,
+  'interop/kamailioDispatcher': 13,
+  'interop/clusterOperate': 12,
+  'e2e/recordingsInObjectStorage': 12,
+  'interop/apiNodePostgres': 10,
 };
 function weight(file) {
   const key = relative(root, file).replace(/\.test\.js$/, '');
