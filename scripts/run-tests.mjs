@@ -2,8 +2,8 @@
 // Runs the compiled test files (dist/test/**/*.test.js) with node:test.
 // Usage: node scripts/run-tests.mjs [substring filter ...]
 // Unit tests run two at a time (2-core machines). Files under interop/, e2e/ and serial/ use real
-// peers and ports: they run after the unit tests, one at a time within a lane, in
-// SMARTCALL_TEST_LANES lanes at once (default 2; 1 = all one after the other). Each lane is its own
+// peers and ports: they run after the unit tests in SMARTCALL_TEST_LANES lanes at once (default 2;
+// 1 = all one after the other). A free lane takes the next file, longest known first, as its own
 // `node --test` with SMARTCALL_TEST_LANE=k, which test/helpers/lanes.ts turns into the lane's own
 // block of fixed ports. Most of those files wait on real-time audio, not on the CPU.
 import { spawn } from 'node:child_process';
@@ -51,17 +51,6 @@ const KNOWN_SECONDS = {
 function weight(file) {
   const key = relative(root, file).replace(/\.test\.js$/, '');
   return KNOWN_SECONDS[key] ?? statSync(file).size / 2000; // ~10 s for a 20 kB file
-}
-
-/** Longest first, each onto the lane with the least work so far. */
-function balance(files, lanes) {
-  const out = Array.from({ length: lanes }, () => ({ files: [], weight: 0 }));
-  for (const f of [...files].sort((a, b) => weight(b) - weight(a))) {
-    const lane = out.reduce((best, l) => (l.weight < best.weight ? l : best));
-    lane.files.push(f);
-    lane.weight += weight(f);
-  }
-  return out;
 }
 
 /** Runs node with `args`; with a `prefix`, every output line is tagged with it (lanes interleave). */
@@ -121,26 +110,34 @@ if (unit.length > 0 && (await run(nodeTest(2, unit))) !== 0) failed = true;
 
 const serialFiles = files.filter(serial);
 if (serialFiles.length > 0) {
-  const plan = balance(serialFiles, Math.min(lanes, serialFiles.length));
-  for (const [k, lane] of plan.entries()) {
-    console.log(`lane ${k}: ${lane.files.map((f) => relative(root, f)).join(' ')}`);
-  }
+  // Each lane takes the next file when it is free, longest first: the lanes end close together
+  // whatever the estimates say.
+  const queue = [...serialFiles].sort((a, b) => weight(b) - weight(a));
+  const laneCount = Math.min(lanes, serialFiles.length);
   const started = performance.now();
   const results = await Promise.all(
-    plan.map(async (lane, k) => {
-      const t0 = performance.now();
+    Array.from({ length: laneCount }, async (_, k) => {
+      const done = [];
       const env = { ...process.env, SMARTCALL_TEST_LANE: String(k) };
-      const code = await run(nodeTest(1, lane.files), env, plan.length > 1 ? `[lane ${k}] ` : '');
-      return { k, lane, code, seconds: (performance.now() - t0) / 1000 };
+      for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+        const t0 = performance.now();
+        const code = await run(nodeTest(1, [file]), env, laneCount > 1 ? `[lane ${k}] ` : '');
+        done.push({ file, code, seconds: (performance.now() - t0) / 1000 });
+      }
+      return { k, done, seconds: (performance.now() - started) / 1000 };
     }),
   );
   console.log(
-    `\nserial files in ${plan.length} lane(s), ${((performance.now() - started) / 1000).toFixed(1)} s:`,
+    `\nserial files in ${laneCount} lane(s), ${((performance.now() - started) / 1000).toFixed(1)} s:`,
   );
-  for (const { k, lane, code, seconds } of results) {
-    console.log(`lane ${k}: ${seconds.toFixed(1)} s${code === 0 ? '' : ` (exit ${code})`}`);
-    for (const f of lane.files) console.log(`  ${relative(root, f)}`);
-    if (code !== 0) failed = true;
+  for (const { k, done, seconds } of results) {
+    console.log(`lane ${k}: ${seconds.toFixed(1)} s`);
+    for (const { file, code, seconds: s } of done) {
+      console.log(
+        `  ${s.toFixed(1).padStart(6)} s  ${relative(root, file)}${code === 0 ? '' : `  (exit ${code})`}`,
+      );
+      if (code !== 0) failed = true;
+    }
   }
 }
 process.exitCode = failed ? 1 : 0;

@@ -64,10 +64,12 @@ describe('a 500-number campaign through the policy gate and the dialer', () => {
   let e2e: E2e;
   const clock = new ManualClock({ start: shanghai('2025-06-02T20:30:00') });
   let dir: string;
+  let removeDir = () => {};
   before(async () => {
     const { tempDir } = await import('../helpers/tempDir.js');
     const t = tempDir('campaign-personas-');
     dir = t.path;
+    removeDir = () => t.remove();
     const file = join(dir, 'personas.yaml');
     writeFileSync(file, PERSONAS);
     e2e = await startE2e(
@@ -78,7 +80,10 @@ describe('a 500-number campaign through the policy gate and the dialer', () => {
       { policyClock: clock },
     );
   });
-  after(() => e2e.close());
+  after(async () => {
+    await e2e.close();
+    removeDir();
+  });
 
   test('every number meets its fate', { timeout: 120_000 }, async () => {
     const { store } = e2e.running;

@@ -100,7 +100,7 @@ test('run-tests runs the serial files in SMARTCALL_TEST_LANES lanes at once, eac
   assert.match(two.r.stdout, /serial files in 2 lane\(s\)/);
   assert.match(
     two.r.stdout,
-    /lane 0: [\d.]+ s\n {2}e2e\/\w\.test\.js\nlane 1: [\d.]+ s\n {2}e2e\/\w\.test\.js/,
+    /lane 0: [\d.]+ s\n +[\d.]+ s {2}e2e\/\w\.test\.js\nlane 1: [\d.]+ s\n +[\d.]+ s {2}e2e\/\w\.test\.js/,
   );
 
   const one = run('1');
