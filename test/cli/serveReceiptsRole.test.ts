@@ -63,17 +63,6 @@ test('serve --role receipts: a node killed mid-push leaves its receipts to anoth
   try {
     const acc = await store.accounts.create({ name: 'tenant', now: Date.now() });
     await store.accounts.setReceipts(acc.id, { url: receiver, types: ['VoiceCallReport'] });
-    for (let seq = 1; seq <= 3; seq++)
-      await store.receipts.append({
-        receiptId: `c1:${seq}`,
-        accountId: acc.id,
-        callId: 'c1',
-        type: 'VoiceCallReport',
-        stream: receiver,
-        payload: JSON.stringify({ id: `c1:${seq}` }),
-        nextAttemptAt: Date.now(),
-        createdAt: Date.now(),
-      });
     const config = join(dir.path, 'smartcall.yaml');
     writeFileSync(config, 'receipts:\n  leaseSeconds: 2\n  pollMs: 100\n');
     const args = (name: string) =>
@@ -86,10 +75,22 @@ test('serve --role receipts: a node killed mid-push leaves its receipts to anoth
     const noRole = smartcall([...args('x'), '--store', url], { env: env() });
     assert.equal(noRole.status, 1);
     assert.match(noRole.stderr, /not yet: --role all runs on SQLite only/);
-    assert.equal(first, undefined, 'nothing was pushed by a refused start');
 
     nodeA = await start([...args('a'), '--role', 'receipts', '--store', url], nodeStarted, { env: env() });
     assert.match(nodeA.output(), /"role":"receipts"/);
+    // The receipts are written once node A is known: its first push (killed by the receiver) can
+    // come only after that, never before the test holds its process.
+    for (let seq = 1; seq <= 3; seq++)
+      await store.receipts.append({
+        receiptId: `c1:${seq}`,
+        accountId: acc.id,
+        callId: 'c1',
+        type: 'VoiceCallReport',
+        stream: receiver,
+        payload: JSON.stringify({ id: `c1:${seq}` }),
+        nextAttemptAt: Date.now(),
+        createdAt: Date.now(),
+      });
     const deadline = Date.now() + 10_000;
     while (!first && Date.now() < deadline) await pause(10);
     assert.ok(first, 'node A pushed');
