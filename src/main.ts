@@ -29,7 +29,6 @@ import { trunkDial } from './calls/trunkDial.js';
 import { TrunkMonitor } from './calls/trunkMonitor.js';
 import { TrunkRegistrar } from './calls/trunkRegistrar.js';
 import { type Clock, systemClock } from './clock/clock.js';
-import { within } from './clock/within.js';
 import { CallOwners } from './cluster/callOwners.js';
 import { NodeHeartbeat } from './cluster/nodeHeartbeat.js';
 import { NodeRegistry } from './cluster/nodeRegistry.js';
@@ -52,7 +51,7 @@ import { PromptBuilder } from './media-library/promptBuilder.js';
 import { RecordingLinkSigner } from './media-library/recordingLinks.js';
 import { RecordingSweeper } from './media-library/recordingSweeper.js';
 import { DnsResolver } from './net/dnsResolver.js';
-import { connectRedis, networkFilesFor, Shutdown } from './nodeParts.js';
+import { awaitDrain, connectRedis, networkFilesFor, Shutdown } from './nodeParts.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { registerMetricsRoute } from './observability/metricsRoute.js';
@@ -598,13 +597,7 @@ export async function startSmartcall(
           { calls, timeoutSeconds: timeoutMs / 1000 },
           'draining: no new calls; the calls in progress may end by themselves',
         );
-        if (await within(ended, timeoutMs, systemClock)) {
-          log.info({ calls }, 'drained: every call has ended');
-          return { left: 0 };
-        }
-        const left = sessionDeps.live.size;
-        log.warn({ left }, 'drain time is up: the calls still in progress are hung up');
-        return { left };
+        return awaitDrain(ended, sessionDeps.live, timeoutMs, log);
       },
       async close() {
         await shutdown.run(log);

@@ -38,7 +38,7 @@ import type { SmartCallRequest } from './contract/smartCallRequest.js';
 import { PromptBuilder } from './media-library/promptBuilder.js';
 import { RecordingLinkSigner } from './media-library/recordingLinks.js';
 import { DnsResolver } from './net/dnsResolver.js';
-import { connectRedis, networkFilesFor, Shutdown } from './nodeParts.js';
+import { awaitDrain, connectRedis, networkFilesFor, Shutdown } from './nodeParts.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { registerMetricsRoute } from './observability/metricsRoute.js';
@@ -382,13 +382,7 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
           { calls, held: dialer.stats.held, timeoutSeconds: timeoutMs / 1000 },
           'draining: no new calls, held calls go back to the queue; the calls in progress may end by themselves',
         );
-        if (await within(dialer.stop(), timeoutMs, systemClock)) {
-          log.info({ calls }, 'drained: every call has ended');
-          return { left: 0 };
-        }
-        const left = sessionDeps.live.size;
-        log.warn({ left }, 'drain time is up: the calls still in progress are hung up');
-        return { left };
+        return awaitDrain(dialer.stop(), sessionDeps.live, timeoutMs, log);
       },
       async close() {
         await shutdown.run(log);

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from './clock/clock.js';
+import { within } from './clock/within.js';
 import { RedisConnection } from './cluster/redisConnection.js';
 import type { Config } from './config.js';
 import { NetworkFiles } from './media-library/networkFiles.js';
@@ -74,4 +75,24 @@ export async function connectRedis(
   shutdown.add('redis', () => connection.close());
   await connection.connect();
   return connection;
+}
+
+/**
+ * The end of a drain: waits up to `timeoutMs` for `ended` (the calls in progress over), then says
+ * how many are left for `close()` to hang up.
+ */
+export async function awaitDrain(
+  ended: Promise<unknown>,
+  live: { readonly size: number },
+  timeoutMs: number,
+  log: Logger,
+): Promise<{ left: number }> {
+  const calls = live.size;
+  if (await within(ended, timeoutMs, systemClock)) {
+    log.info({ calls }, 'drained: every call has ended');
+    return { left: 0 };
+  }
+  const left = live.size;
+  log.warn({ left }, 'drain time is up: the calls still in progress are hung up');
+  return { left };
 }
