@@ -33,33 +33,51 @@ const DECODERS = process.env.BENCH_DECODERS ? Number(process.env.BENCH_DECODERS)
 const MEDIA_WORKERS = process.env.BENCH_MEDIA_WORKERS;
 const TARGETS = { speechEnd: 50, file: 25, bargeIn: 40 };
 
-const PERSONAS = `
-personas:
-  - name: bench-talker
-    number: "1391000****"
-    voice: xiaogang
-    steps:
-      - ring: 200
-      - answer
-      - repeat:
-          times: 50
-          steps:
-            - wait: prompt-end
-            - say: 我现在没空
-  - name: bench-interrupter
-    number: "1392000****"
-    voice: ruoxi
-    steps:
-      - ring: 200
-      - answer
-      - repeat:
-          times: 50
-          steps:
-            - wait: prompt-start
-            - wait: 500
-            - say: 我现在没空，我在开会，请稍后再打
-            - wait: prompt-end
-`;
+/**
+ * Callees are people: they pick up after different numbers of rings and take different times to
+ * answer. `SPREAD` persona variants each ring and think for their own time (call i gets variant
+ * i mod SPREAD), so sentences end at different moments, as on a real campaign.
+ * `BENCH_LOCKSTEP=1` gives every callee the same timing: all conversations then end their sentences
+ * within a few milliseconds of each other, every turn — a burst no dialer produces, kept as a stress case.
+ */
+const LOCKSTEP = process.env.BENCH_LOCKSTEP === '1';
+const SPREAD = LOCKSTEP ? 1 : 10;
+
+function personaYaml(): string {
+  const lines = ['personas:'];
+  for (let k = 0; k < SPREAD; k++) {
+    const ringMs = 200 + 400 * k; // 0.2–3.8 s of ringing
+    const thinkMs = 60 * k; // 0–540 ms before answering
+    lines.push(
+      `  - name: bench-talker-${k}`,
+      `    number: "1391${k}00****"`,
+      '    voice: xiaogang',
+      '    steps:',
+      `      - ring: ${ringMs}`,
+      '      - answer',
+      '      - repeat:',
+      '          times: 50',
+      '          steps:',
+      '            - wait: prompt-end',
+      ...(thinkMs > 0 ? [`            - wait: ${thinkMs}`] : []),
+      '            - say: 我现在没空',
+      `  - name: bench-interrupter-${k}`,
+      `    number: "1392${k}00****"`,
+      '    voice: ruoxi',
+      '    steps:',
+      `      - ring: ${ringMs}`,
+      '      - answer',
+      '      - repeat:',
+      '          times: 50',
+      '          steps:',
+      '            - wait: prompt-start',
+      `            - wait: ${500 + thinkMs}`,
+      '            - say: 我现在没空，我在开会，请稍后再打',
+      '            - wait: prompt-end',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
 
 function p99(values: number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -76,7 +94,7 @@ function p50(values: number[]): number {
 async function main(): Promise<void> {
   const dir = tempDir('smartcall-turn-');
   const personas = join(dir.path, 'personas.yaml');
-  writeFileSync(personas, PERSONAS);
+  writeFileSync(personas, personaYaml());
   const bench = await startE2e({
     calls: { ringTimeoutSeconds: 30 },
     rtp: { portMin: 45000, portMax: 49999 },
@@ -171,8 +189,8 @@ async function main(): Promise<void> {
       };
       const ids: string[] = [];
       for (let i = 0; i < n; i++) {
-        const number =
-          i % 3 === 1 ? `1392000${String(i).padStart(4, '0')}` : `1391000${String(i).padStart(4, '0')}`;
+        const kind = i % 3 === 1 ? '1392' : '1391';
+        const number = `${kind}${i % SPREAD}00${String(i).padStart(4, '0')}`;
         const r = await callAction('core', creds, 'SmartCall', {
           CalledShowNumber: bench.displayNumber,
           CalledNumber: number,
@@ -224,6 +242,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         bench: 'turn',
+        callees: LOCKSTEP ? 'lockstep' : 'spread',
         rows: results.map(round),
         // The row at the highest count (100 by default) is the one the goals are about.
         ...round({

@@ -17,6 +17,12 @@ import type { TemplateBank } from './templateMatcher.js';
 export interface PhraseDecoderPoolOptions {
   /** Decoder threads (default 1; each holds ≈ 60 MB). */
   workers?: number;
+  /**
+   * Nice value of the decoder threads (default 10; 0 leaves them as the process): on Linux they then
+   * give way to the main thread, so more decoders can use idle cores without delaying a call's
+   * audio or barge-in (threadPriority.ts).
+   */
+  niceness?: number;
   /** Grammar decoders kept warm per worker (default 8). */
   maxGrammars?: number;
   /**
@@ -35,7 +41,11 @@ export class PhraseDecoderPool {
   readonly templates = new TemplateBuilder();
 
   constructor(options: PhraseDecoderPoolOptions = {}) {
-    const workerData = { modelDir: acousticModelDir(), maxGrammars: options.maxGrammars ?? 8 };
+    const workerData = {
+      modelDir: acousticModelDir(),
+      maxGrammars: options.maxGrammars ?? 8,
+      niceness: options.niceness ?? 10,
+    };
     this.#pool = new WorkerPool({
       name: 'phrase decoder',
       size: options.workers ?? 1,

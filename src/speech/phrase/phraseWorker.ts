@@ -21,6 +21,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import createModule from 'soundswallower';
 import type { PoolMessage, WorkerMessage } from '../../workers/workerProtocol.js';
+import { lowerThreadPriority } from '../../workers/threadPriority.js';
 import { frameLevels, outsideSpeechFraction, trimSilence, withNoiseFloor } from './energyTrim.js';
 import { type CompiledGrammar, phraseWordOf } from './phraseGrammar.js';
 import {
@@ -130,10 +131,16 @@ const EDGE_MARGIN_MS = 40;
 /** Shorter trimmed audio than this cannot be a phrase. */
 const MIN_SAMPLES = 1600;
 
-const { modelDir, maxGrammars } = workerData as { modelDir: string; maxGrammars: number };
+const { modelDir, maxGrammars, niceness } = workerData as {
+  modelDir: string;
+  maxGrammars: number;
+  niceness: number;
+};
 
 async function main(): Promise<void> {
   const port = parentPort!;
+  // Decoding waits for the calls' media and signalling, not the other way round.
+  if (niceness > 0) lowerThreadPriority(niceness);
   let ss: SsModule;
   // A decoder made at start-up proves the model loads, and serves the first grammar without delay.
   let spare: SsDecoder | undefined;
