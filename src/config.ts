@@ -64,8 +64,8 @@ export const configSchema = z
     /**
      * What this process runs (issue 15): `all` is everything in one process (the default); `api`
      * only the HTTP API, `media` SIP, RTP, speech and dialogue for calls it claims from the shared
-     * queue, `receipts` only the receipt pusher, on the shared store (docs/scale-out.md). `scheduler`
-     * is refused (media nodes claim for themselves).
+     * queue, `receipts` only the receipt pusher, `scheduler` places queued calls on the least-loaded
+     * media node (one active, the others standing by), on the shared store (docs/scale-out.md).
      */
     role: z.enum(['all', 'api', 'scheduler', 'media', 'receipts']).default('all'),
     store: z
@@ -293,6 +293,22 @@ export const configSchema = z
          */
         internalHost: z.string().min(1).optional(),
         internalPort: port.default(0),
+      })
+      .strict()
+      .prefault({}),
+    scheduler: z
+      .object({
+        /** `--role scheduler`: how often the active scheduler places queued calls. */
+        tickMs: z.number().int().min(20).max(5000).default(250),
+        /** How long a call's assignment to a media node holds unclaimed before it is placed again. */
+        assignmentMs: z.number().int().min(500).max(60_000).default(3000),
+        /**
+         * How long the active scheduler's beacon lives unrenewed: once it lapses (the scheduler died,
+         * stalled or sees no media node) media nodes claim any queued call themselves.
+         */
+        graceMs: z.number().int().min(500).max(60_000).default(2000),
+        /** Calls placed at most per tick. */
+        batch: z.number().int().min(1).max(10_000).default(200),
       })
       .strict()
       .prefault({}),
@@ -580,14 +596,13 @@ export function networkAddresses(config: Config): {
 
 /**
  * The roles and stores built so far (issue 15), refused by name otherwise: `all` on SQLite (one
- * process); `api`, `media` and `receipts` on PostgreSQL. `scheduler` is not a role: media nodes
- * claim from the shared queue themselves (docs/scale-out.md, "Media nodes"). Throws ConfigError.
+ * process); `api`, `scheduler`, `media` and `receipts` on PostgreSQL. Throws ConfigError.
  */
 export function checkRole(config: Pick<Config, 'role' | 'store' | 'masterKey'>): void {
   const postgres = config.store.url !== 'sqlite';
-  if (config.role === 'scheduler')
+  if (config.role === 'scheduler' && !postgres)
     throw new ConfigError(
-      'not yet: --role scheduler is not built: media nodes (--role media) claim queued calls from PostgreSQL themselves, so no scheduler is needed (docs/scale-out.md, "Media nodes")',
+      '--role scheduler needs PostgreSQL: it places the calls of the shared queue, which exists only there (--store postgres://…, SMARTCALL_STORE_URL, store.url); on SQLite the single process places its own calls',
     );
   if (config.role === 'all' && postgres)
     throw new ConfigError(

@@ -307,6 +307,7 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
     });
 
     let internalUrl: string | undefined;
+    let draining = false;
     const redis = await connectRedis(config, log, shutdown);
     if (redis) {
       const connection = redis;
@@ -339,6 +340,8 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
             ),
             calls: sessionDeps.live.size,
             internalUrl: internal.url,
+            // The scheduler assigns calls under this name, only while this node takes new ones.
+            ...(!draining && !dialer.fenced && { queue: node }),
           };
         },
         liveCalls: () => sessionDeps.live.keys(),
@@ -376,6 +379,7 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
       consoleLogin: undefined,
       node,
       async drain(timeoutMs) {
+        draining = true;
         telephony.ua.refuseNewCalls(Math.max(1, Math.ceil(timeoutMs / 1000)));
         const calls = sessionDeps.live.size;
         log.info(

@@ -35,8 +35,12 @@ export function registerNodeCommands(admin: Command): void {
         const nodes = await new NodeRegistry(redis).list();
         emit(o, nodes, () =>
           table(
-            nodes.map((n) => ({ ...n, seen: `${Math.max(0, Math.round((now - n.seenAt) / 1000))} s ago` })),
-            ['nodeId', 'role', 'sipAddress', 'calls', 'capacity', 'seen'],
+            nodes.map((n) => ({
+              ...n,
+              state: n.state ?? '',
+              seen: `${Math.max(0, Math.round((now - n.seenAt) / 1000))} s ago`,
+            })),
+            ['nodeId', 'role', 'state', 'sipAddress', 'calls', 'capacity', 'seen'],
           ),
         );
       } finally {

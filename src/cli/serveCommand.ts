@@ -51,7 +51,7 @@ export function registerServeCommand(program: Command): void {
     )
     .option(
       '--role <role>',
-      'all: everything in one process (default); api: only the HTTP API; media: SIP, RTP, speech and dialogue for calls claimed from the shared queue; receipts: only the receipt pusher; api, media and receipts on --store postgres://… (env SMARTCALL_ROLE)',
+      'all: everything in one process (default); api: only the HTTP API; media: SIP, RTP, speech and dialogue for calls claimed from the shared queue; scheduler: places queued calls on the least-loaded media node (one active, others standing by); receipts: only the receipt pusher; api, scheduler, media and receipts on --store postgres://… (env SMARTCALL_ROLE)',
     )
     .option(
       '--store <url>',
@@ -136,7 +136,9 @@ export function registerServeCommand(program: Command): void {
             ? await (await import('../receiptsNode.js')).startReceiptsNode(config, log)
             : config.role === 'media'
               ? await (await import('../mediaNode.js')).startMediaNode(config, log)
-              : await (await import('../main.js')).startSmartcall(config, log);
+              : config.role === 'scheduler'
+                ? await (await import('../schedulerNode.js')).startSchedulerNode(config, log)
+                : await (await import('../main.js')).startSmartcall(config, log);
       const base = `http://${config.http.host}:${running.httpPort}`;
       if (running.consoleLogin) {
         const c = running.consoleLogin;

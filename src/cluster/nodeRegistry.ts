@@ -19,6 +19,13 @@ export interface NodeCard {
   calls: number;
   /** A media node's internal endpoint (`http://host:port`): operations on its calls go there. */
   internalUrl?: string;
+  /**
+   * A media node's name in the call queue, while it takes new calls (absent while it drains or is
+   * fenced): the scheduler assigns calls to it under this name.
+   */
+  queue?: string;
+  /** A scheduler's state: `active` (places calls) or `standby`. */
+  state?: 'active' | 'standby';
   /** When it started and when it last reported (epoch ms). */
   startedAt: number;
   seenAt: number;

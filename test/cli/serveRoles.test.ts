@@ -3,7 +3,8 @@
  * PostgreSQL it serves a signed SmartCall from the real client library, the call lands in PostgreSQL
  * (not in the data directory's SQLite) and no SIP port is bound. Without `--role api` or without
  * `--store` the same start is refused, so each flag is seen to matter; the roles and stores not
- * built yet are refused by name, flags and environment alike, before anything binds.
+ * built yet (and `--role scheduler` on SQLite) are refused by name, flags and environment alike,
+ * before anything binds.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -93,8 +94,9 @@ test('serve refuses the roles and stores not built yet, by name, from flags and 
     [
       ['--role', 'scheduler'],
       {},
-      /not yet: --role scheduler is not built: media nodes .* claim queued calls/,
+      /--role scheduler needs PostgreSQL: it places the calls of the shared queue, which exists only there \(--store postgres:\/\/…/,
     ],
+    [[], { SMARTCALL_ROLE: 'scheduler' }, /--role scheduler needs PostgreSQL/],
     [['--role', 'media'], {}, /not yet: --role media needs a shared store/],
     [['--role', 'media', '--store', pg], { SMARTCALL_MASTER_KEY: '' }, /--role media needs masterKey/],
     [[], { SMARTCALL_ROLE: 'receipts' }, /not yet: --role receipts/],

@@ -2,7 +2,7 @@
  * A local distributed-mode cluster for one test file (issue 15): one private PostgreSQL and one
  * redis-server (test/helpers/postgres.ts, redis.ts; `redis: false` for none), the virtual phone network in-process (its
  * Carrier on a free loopback port, the trunk in PostgreSQL pointing at it), a callback server and a
- * receipt receiver on 127.0.0.1, and smartcall nodes — each `serve --role api|media` as its own
+ * receipt receiver on 127.0.0.1, and smartcall nodes — each `serve --role api|media|scheduler` as its own
  * process through the real CLI, on ports from freePorts. `close()` stops every node, server and
  * folder it made, whatever state the test left them in.
  */
@@ -87,8 +87,11 @@ export interface TestCluster {
   phonenet: PhonenetService;
   callbacks: CallbackServer;
   receipts: Receipt[];
-  /** Starts one node (`serve --role …` as a child process) and waits for its start line. */
-  node(role: 'api' | 'media', name: string): Promise<Running>;
+  /**
+   * Starts one node (`serve --role …` as a child process) and waits for its start line; a media
+   * node's `calls.nodeCapacity` may be given.
+   */
+  node(role: 'api' | 'media' | 'scheduler', name: string, o?: { nodeCapacity?: number }): Promise<Running>;
   /** A signed request through the real Alibaba client (v3) to an API node. */
   call(
     api: Running,
@@ -212,7 +215,11 @@ export async function startCluster(o: ClusterOptions): Promise<TestCluster> {
       .join('');
     const theRedis = redis;
     let nodesStarted = 0;
-    const node = async (role: 'api' | 'media', name: string): Promise<Running> => {
+    const node = async (
+      role: 'api' | 'media' | 'scheduler',
+      name: string,
+      options: { nodeCapacity?: number } = {},
+    ): Promise<Running> => {
       const [httpPort, sipPort, internalPort] = await freePorts(3);
       const config = join(dir.path, `${name}.yaml`);
       // Each node 100 ports of this lane's smartcall window (six nodes before one is reused).
@@ -220,6 +227,7 @@ export async function startCluster(o: ClusterOptions): Promise<TestCluster> {
       writeFileSync(
         config,
         `calls:\n  leaseSeconds: ${o.leaseSeconds ?? 2}\n  queuePollMs: 100\n  trunkKeepAlive: false\n` +
+          (options.nodeCapacity ? `  nodeCapacity: ${options.nodeCapacity}\n` : '') +
           (centres ? `  callCenters:\n${centres}` : '') +
           `receipts:\n  pollMs: 200\nrtp:\n  portMin: ${rtpMin}\n  portMax: ${rtpMin + 99}\n` +
           `phonenet:\n  enabled: false\ncluster:\n  internalPort: ${internalPort}\n`,

@@ -2,8 +2,9 @@
  * The call queue shared by every node (issue 15, distributed mode): the `queued` calls in
  * PostgreSQL, claimed with `FOR UPDATE SKIP LOCKED`, and a trunk's limits held across all nodes.
  *
- * - `claim`: a scheduler takes the oldest queued calls nobody holds (or whose hold lapsed: its node
- *   died), marking them its own until `holdMs` from now. Claimers never wait on each other and never
+ * - `claim`: a media node takes the oldest queued calls nobody holds (or whose hold lapsed: its node
+ *   died), marking them its own until `holdMs` from now: those the active scheduler assigned to it
+ *   first (PgSchedulerSession), others only while no scheduler is at work. Claimers never wait on each other and never
  *   get the same call: a row locked by another claimer is skipped, and one claimed meanwhile fails
  *   the re-check PostgreSQL makes after the lock.
  * - `start`: the moment a claimed call may be dialled on a trunk. Under the trunk's advisory lock, in
@@ -100,26 +101,50 @@ export class PgCallQueue {
     return claimed.map(toCall);
   }
 
-  /** Up to `limit` queued calls, oldest first, now held by this node for `holdMs`. */
+  /**
+   * Up to `limit` queued calls, oldest first, now held by this node for `holdMs`: first those the
+   * scheduler assigned to this node (assignment not lapsed), then, only while no scheduler's beacon
+   * is live (none runs, it died, or it sees no media node), any call nobody holds whose assignment is
+   * absent or lapsed — so without a working scheduler calls flow exactly as they did before it.
+   */
   async claim(limit: number, holdMs: number): Promise<CallRecord[]> {
-    const claimed = await rows<CallRow>(
+    const assigned = await rows<CallRow>(
       this.#pool,
       `UPDATE calls SET claimed_by = $1, claimed_until = ${NOW_MS} + $2::bigint
        WHERE call_id IN (
          SELECT call_id FROM calls
-         WHERE state = 'queued' AND (claimed_until IS NULL OR claimed_until < ${NOW_MS})
+         WHERE state = 'queued' AND assigned_node = $1 AND assigned_until >= ${NOW_MS}
+           AND (claimed_until IS NULL OR claimed_until < ${NOW_MS})
          ORDER BY created_at, call_id LIMIT $3
          FOR UPDATE SKIP LOCKED)
        RETURNING *`,
       [this.#node, holdMs, limit],
     );
-    return claimed.map(toCall).sort((a, b) => a.createdAt - b.createdAt || (a.callId < b.callId ? -1 : 1));
+    const any =
+      assigned.length >= limit
+        ? []
+        : await rows<CallRow>(
+            this.#pool,
+            `UPDATE calls SET claimed_by = $1, claimed_until = ${NOW_MS} + $2::bigint
+             WHERE call_id IN (
+               SELECT call_id FROM calls
+               WHERE state = 'queued' AND (claimed_until IS NULL OR claimed_until < ${NOW_MS})
+                 AND (assigned_until IS NULL OR assigned_until < ${NOW_MS})
+                 AND NOT EXISTS (SELECT 1 FROM scheduler_beacon WHERE until_ms >= ${NOW_MS})
+               ORDER BY created_at, call_id LIMIT $3
+               FOR UPDATE SKIP LOCKED)
+             RETURNING *`,
+            [this.#node, holdMs, limit - assigned.length],
+          );
+    return [...assigned, ...any]
+      .map(toCall)
+      .sort((a, b) => a.createdAt - b.createdAt || (a.callId < b.callId ? -1 : 1));
   }
 
-  /** Gives a held call back to the queue (another node may claim it at once). */
+  /** Gives a held call back to the queue (another node may claim it at once; the scheduler places it again). */
   async release(callId: string): Promise<void> {
     await this.#pool.query(
-      `UPDATE calls SET claimed_by = NULL, claimed_until = NULL
+      `UPDATE calls SET claimed_by = NULL, claimed_until = NULL, assigned_node = NULL, assigned_until = NULL
        WHERE call_id = $1 AND claimed_by = $2 AND state = 'queued'`,
       [callId, this.#node],
     );

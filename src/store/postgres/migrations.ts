@@ -7,6 +7,7 @@
  *
  * Version 1 is the SQLite schema as of its migration 22; each later SQLite migration gets a
  * PostgreSQL one here with the same meaning (its name says which; version 3 holds SQLite's 23 and 26).
+ * Versions 2 and 4 are PostgreSQL's own (the shared call queue, the scheduler's placement).
  */
 export interface PgMigration {
   version: number;
@@ -393,6 +394,22 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         updated_at BIGINT NOT NULL
       );
       ALTER TABLE calls ADD COLUMN amd TEXT;
+    `,
+  },
+  {
+    version: 4,
+    name: 'the scheduler: which media node a queued call is assigned to (until when), and the active scheduler’s beacon',
+    // PostgreSQL only (the scheduler exists only here). A beacon live (until_ms on the database's
+    // clock) tells media nodes to claim only what is assigned to them; lapsed, they claim any call.
+    sql: `
+      ALTER TABLE calls ADD COLUMN assigned_node TEXT;
+      ALTER TABLE calls ADD COLUMN assigned_until BIGINT;
+      CREATE INDEX calls_queued_assigned ON calls(assigned_node, created_at, call_id) WHERE state = 'queued';
+      CREATE TABLE scheduler_beacon (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        node TEXT NOT NULL,
+        until_ms BIGINT NOT NULL
+      );
     `,
   },
 ];

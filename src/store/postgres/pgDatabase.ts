@@ -19,7 +19,7 @@ const INT8 = 20;
  * BIGINT columns (epoch milliseconds, ids, COUNT(*)) come back as JS numbers, not strings: every
  * value the store keeps is far below 2^53. Set per pool, never globally.
  */
-const types = {
+export const PG_TYPES = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8
       ? (v: string) => Number(v)
@@ -33,7 +33,7 @@ export function openPool(url: string, options: { max?: number } = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
-    types,
+    types: PG_TYPES,
     // A failover to another address or a partition leaves half-open connections: TCP keep-alives
     // find them, a new connection gives up after 5 s, and no query waits forever on a dead one.
     keepAlive: true,
