@@ -119,6 +119,8 @@ export const speechConfigSchema = z
         embedded: z
           .object({
             workers: z.number().int().min(1).max(8).default(1),
+            /** Nice value of the decoder threads (Linux): they give way to the calls' media thread. */
+            niceness: z.number().int().min(0).max(19).default(10),
             maxGrammars: z.number().int().min(1).max(64).default(8),
             /** Ignored (the former two-pass recognizer's threshold); accepted so older configs load. */
             minScorePerFrame: z.number().optional(),

@@ -114,7 +114,12 @@ export class SpeechEngines {
     this.#config = options.config;
     this.#clock = options.clock ?? systemClock;
     const e = options.config.asr.embedded;
-    this.#pool = new PhraseDecoderPool({ workers: e.workers, maxGrammars: e.maxGrammars, log: options.log });
+    this.#pool = new PhraseDecoderPool({
+      workers: e.workers,
+      niceness: e.niceness,
+      maxGrammars: e.maxGrammars,
+      log: options.log,
+    });
     this.#embeddedTts = options.withoutTts
       ? null
       : new EspeakTts({

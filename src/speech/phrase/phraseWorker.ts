@@ -20,8 +20,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import createModule from 'soundswallower';
-import type { PoolMessage, WorkerMessage } from '../../workers/workerProtocol.js';
 import { lowerThreadPriority } from '../../workers/threadPriority.js';
+import type { PoolMessage, WorkerMessage } from '../../workers/workerProtocol.js';
 import { frameLevels, outsideSpeechFraction, trimSilence, withNoiseFloor } from './energyTrim.js';
 import { type CompiledGrammar, phraseWordOf } from './phraseGrammar.js';
 import {
