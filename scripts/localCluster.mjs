@@ -2,7 +2,7 @@
  * A smartcall cluster on this machine (deploy/local-cluster.sh up|status|down): a private PostgreSQL
  * (run as the `postgres` user when started as root, as the tests do), a private redis-server, the
  * account, key and number written with `smartcall admin … --store postgres://…`, the virtual phone
- * network as the trunk, 2 API nodes, 2 media nodes and 1 receipt node, each a separate process on
+ * network as the trunk, 2 API nodes, 2 media nodes, 1 receipt node and 1 scheduler, each a separate process on
  * 127.0.0.1 with free ports. Everything (data, PIDs, logs, cluster.json) lives in one directory:
  * $SMARTCALL_CLUSTER_DIR, default $TMPDIR/smartcall-cluster. `down` stops every process and removes it.
  * Needs a build (`npm run build`): the nodes run bin/smartcall.js.
@@ -326,6 +326,7 @@ async function up() {
     ['media1', 'media'],
     ['media2', 'media'],
     ['receipts', 'receipts'],
+    ['scheduler', 'scheduler'],
   ])
     await serve(name, role);
   for (const n of nodes) await waitFor(n, '"smartcall started"', (t) => t.includes('"smartcall started"'));
@@ -410,7 +411,7 @@ async function downAll() {
   }
   const state = existsSync(STATE) ? JSON.parse(readFileSync(STATE, 'utf8')) : {};
   // Nodes first (they drain), then the phone network and Redis, PostgreSQL last.
-  const order = ['api1', 'api2', 'receipts', 'media1', 'media2', 'phonenet', 'redis'];
+  const order = ['api1', 'api2', 'receipts', 'scheduler', 'media1', 'media2', 'phonenet', 'redis'];
   const procs = pids().sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   const stop = async (list, ms) => {
     for (const p of list) if (alive(p.pid)) process.kill(p.pid, 'SIGTERM');

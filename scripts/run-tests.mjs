@@ -39,10 +39,11 @@ const KNOWN_SECONDS = {
   'e2e/receiptsAndRecordings': 14.4,
   'e2e/metricsAndCallLogs': 13.5,
   // distributed mode (with their PostgreSQL, Redis and node start-ups)
-  'interop/clusterEndToEnd': 30,
+  'interop/clusterEndToEnd': 50,
   'e2e/crashRecovery': 25,
   'interop/mediaNodes': 25,
   'interop/localCluster': 22,
+  'interop/schedulerFailover': 29,
   'interop/kamailioDispatcher': 13,
   'interop/clusterOperate': 12,
   'e2e/recordingsInObjectStorage': 12,

@@ -1,10 +1,11 @@
 /**
- * The cluster end to end (issue 15, scaled to this 2-core box): 2 API nodes and 2 media nodes, each
- * `serve` through the real CLI as its own process, on one private PostgreSQL and one redis-server,
- * calling the virtual phone network. 40 SmartCalls go through both API nodes with the real Alibaba
- * client; one media node is SIGKILLed mid-call and Redis is restarted. Then: every CallId has one
- * terminal state and one VoiceReport, no call was placed twice, the trunk's 5 CPS never saw more
- * than 5 starts in any one-second window, SmartCallOperate through the API node that did not accept
+ * The cluster end to end (issue 15): 2 API nodes, 2 media nodes and 2 schedulers (one active, one
+ * standing by), each `serve` through the real CLI as its own process, on one private PostgreSQL and
+ * one redis-server, calling the virtual phone network. 200 SmartCalls go through both API nodes with
+ * the real Alibaba client; the active scheduler is SIGKILLed while calls are queued, one media node
+ * is SIGKILLed mid-call and Redis is restarted. Then: the standby took over, every CallId has one
+ * terminal state and one VoiceReport, no call was placed twice, the trunk's 10 CPS never saw more
+ * than 10 starts in any one-second window, SmartCallOperate through the API node that did not accept
  * the call reached its owner (the bridge was made and the agent's hang-up ended the call), and a
  * signature nonce replayed on the other API node was refused (before and after the Redis restart).
  */
@@ -23,27 +24,36 @@ import {
 
 const { holder: HOLDER, callee: CALLEE, agent: AGENT } = PERSONA_NUMBERS;
 
-const CALLS = 40;
-const CPS = 5;
+const CALLS = 200;
+const CPS = 10;
 
 let c: TestCluster;
 before(async () => {
   c = await startCluster({
     personas: personasYaml('holder', 'callee', 'agent'),
-    trunk: { cps: CPS, maxCalls: 60 },
+    trunk: { cps: CPS, maxCalls: 120 },
     callCenters: { cc: AGENT },
     leaseSeconds: 2,
   });
 });
 after(() => c?.close());
 
-test('2 API + 2 media nodes: 40 calls, a media node SIGKILLed, Redis restarted â€” nothing lost, doubled or over the CPS', async () => {
+test('2 API + 2 media nodes + 2 schedulers: 200 calls, the active scheduler and a media node SIGKILLed, Redis restarted â€” nothing lost, doubled or over the CPS', async () => {
   const [apiA, apiB, mediaA, mediaB] = await Promise.all([
     c.node('api', 'apiA'),
     c.node('api', 'apiB'),
     c.node('media', 'mediaA'),
     c.node('media', 'mediaB'),
   ]);
+  // The first scheduler takes the lock; the second stands by.
+  const sched1 = await c.node('scheduler', 'sched1');
+  await until('sched1 active', 10_000, async () =>
+    sched1.output().includes('"scheduler active"') ? true : undefined,
+  );
+  const sched2 = await c.node('scheduler', 'sched2');
+  await until('sched2 standing by', 10_000, async () =>
+    sched2.output().includes('standing by') ? true : undefined,
+  );
   const ids: string[] = [];
 
   // SmartCallOperate: the call goes in through A, the bridge through B.
@@ -86,11 +96,26 @@ test('2 API + 2 media nodes: 40 calls, a media node SIGKILLed, Redis restarted â
   };
   await replay('replay-1');
 
-  for (let i = 0; ids.length < CALLS; i++) ids.push(await c.smartCall(i % 2 ? apiB : apiA, HOLDER, `c-${i}`));
+  for (let i = 0; ids.length < CALLS; i++) {
+    ids.push(await c.smartCall(i % 2 ? apiB : apiA, HOLDER, `c-${i}`));
+    if (i === CALLS / 2) {
+      // The active scheduler dies with most of the calls still queued: the standby takes over.
+      const placed = await c.admin.pool.query(`SELECT 1 FROM calls WHERE assigned_node IS NOT NULL LIMIT 1`);
+      assert.equal(placed.rows.length, 1, 'the active scheduler had placed calls');
+      sched1.child.kill('SIGKILL');
+    }
+  }
+  await until('sched2 active', 15_000, async () =>
+    sched2.output().includes('"scheduler active"') ? true : undefined,
+  );
 
   await until('the bridge through API node B', 20_000, async () =>
     bridged !== undefined ? true : undefined,
-  );
+  ).catch(async (err: Error) => {
+    const call = await c.admin.calls.find(operated);
+    const seen = c.callbacks.forCall(operated).map((x) => x.contentType);
+    throw new Error(`${err.message}: the call is ${JSON.stringify(call)}; its callbacks ${seen.join(', ')}`);
+  });
   assert.equal(bridged, true, 'SmartCallOperate through B reached the owner: Status true');
 
   // Media node A dies with calls up; then Redis restarts (without persistence).
@@ -110,7 +135,7 @@ test('2 API + 2 media nodes: 40 calls, a media node SIGKILLed, Redis restarted â
   );
   await replay('replay-2');
 
-  const finals = await until('every call final', 40_000, async () => {
+  const finals = await until('every call final', 90_000, async () => {
     const calls = await Promise.all(ids.map((id) => c.admin.calls.find(id)));
     return calls.every((x) => x?.state === 'ended' || x?.state === 'failed') ? calls : undefined;
   });

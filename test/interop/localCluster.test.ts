@@ -1,6 +1,6 @@
 /**
  * `deploy/local-cluster.sh up|status|down` as the README's "Run on several machines" tells a user to
- * run it: a private PostgreSQL and redis-server, 2 API nodes, 2 media nodes, 1 receipt node and the
+ * run it: a private PostgreSQL and redis-server, 2 API nodes, 2 media nodes, 1 receipt node, a scheduler and the
  * virtual phone network, all separate processes on 127.0.0.1. A SmartCall signed with the real
  * Alibaba client through each API node reaches a persona (answered on the phonenet trunk) and ends;
  * `down` leaves no process, listening port or directory behind.
@@ -70,8 +70,8 @@ test('local-cluster.sh up → a SmartCall through each API node reaches a person
   assert.equal(state.endpoints.length, 2, 'two API endpoints');
   assert.deepEqual(
     state.nodes.map((n) => n.role).sort(),
-    ['api', 'api', 'media', 'media', 'receipts'],
-    'two API, two media and one receipt node',
+    ['api', 'api', 'media', 'media', 'receipts', 'scheduler'],
+    'two API, two media, one receipt node and a scheduler',
   );
   const status = run('status');
   assert.equal(status.status, 0, `status: every process up\n${status.stdout}${status.stderr}`);
