@@ -141,9 +141,10 @@ export function dtw(
   // result is the same number, bit for bit, as the straightforward version (test/speech/dtw.test.ts).
   const abandon = bound !== Number.POSITIVE_INFINITY;
   // `limit`: the caller needs the distance only if it is at most this. Costs are never negative and
-  // a path has at most n + m - 1 cells, so once a row's cheapest cell costs more than
-  // limit × (n + m - 1), the distance is over the limit whatever follows (exact, not a heuristic).
-  const over = limit * (n + m - 1);
+  // a path through cell (i, j) that has taken `len` cells ends with at most len + (n − i) + (m − j)
+  // cells, so its distance is at least cost / (len + n − i + m − j). Once that exceeds the limit for
+  // every cell of a row, the distance is over the limit whatever follows (exact, not a heuristic).
+  const limited = limit !== Number.POSITIVE_INFINITY;
   let prev = new Float64Array(m + 1).fill(Number.POSITIVE_INFINITY);
   let cur = new Float64Array(m + 1);
   let prevLen = new Float64Array(m + 1);
@@ -169,7 +170,9 @@ export function dtw(
     const a9 = a[ai + 9]!;
     const a10 = a[ai + 10]!;
     const a11 = a[ai + 11]!;
-    let rawMin = Number.POSITIVE_INFINITY;
+    // Whether some cell of the row may still end within the limit.
+    let reachable = !limited;
+    const rest = n - i + m;
     let left = cur[lo - 1]!;
     let leftLen = curLen[lo - 1]!;
     for (let j = lo; j <= hi; j++) {
@@ -214,10 +217,10 @@ export function dtw(
       leftLen = len + 1;
       cur[j] = left;
       curLen[j] = leftLen;
-      if (left < rawMin) rawMin = left;
+      if (!reachable && left <= limit * (leftLen + rest - j)) reachable = true;
       if (abandon && left / (i + j) < rowMin) rowMin = left / (i + j);
     }
-    if (rowMin > bound * 1.5 || rawMin > over) return Number.POSITIVE_INFINITY;
+    if (rowMin > bound * 1.5 || !reachable) return Number.POSITIVE_INFINITY;
     swap = prev;
     prev = cur;
     cur = swap;
@@ -307,26 +310,40 @@ export function matchFeatures(
   runnerUpWithin = 1,
 ): TemplateMatch {
   const { cepstra: x, floor } = utterance;
+  const frames = x.length / CEPS;
   const best = new Map<string, number>();
-  let closest = Number.POSITIVE_INFINITY;
-  let closestFrames = 0;
+  // Templates within the length limits; each phrase takes its place in the bank's order (ties go to
+  // the phrase seen first, as in a comparison in that order).
+  const order: number[] = [];
   for (let t = 0; t < bank.words.length; t++) {
+    const length = bank.offsets[t + 1]! - bank.offsets[t]!;
+    if (frames > 2.2 * length || length > 2.2 * frames) continue;
+    order.push(t);
+    if (!best.has(bank.words[t]!)) best.set(bank.words[t]!, Number.POSITIVE_INFINITY);
+  }
+  // Templates of about the utterance's length first: the closest is usually among them, and once
+  // it is known the others are abandoned early.
+  order.sort(
+    (p, q) =>
+      Math.abs(bank.offsets[p + 1]! - bank.offsets[p]! - frames) -
+        Math.abs(bank.offsets[q + 1]! - bank.offsets[q]! - frames) || p - q,
+  );
+  let closest = Number.POSITIVE_INFINITY;
+  let closestAt = -1;
+  for (const t of order) {
     const a = bank.offsets[t]!;
     const b = bank.offsets[t + 1]!;
-    const frames = x.length / CEPS;
-    if (frames > 2.2 * (b - a) || b - a > 2.2 * frames) continue;
     const cap = Math.min(limit, closest * runnerUpWithin);
     const d = dtw(x, cepstra(bank.mel.subarray(a * BANDS, b * BANDS), floor), Number.POSITIVE_INFINITY, cap);
     const word = bank.words[t]!;
-    if (d < closest) {
+    // Ties go to the template first in the bank, whatever the order of comparison.
+    if (d < closest || (d === closest && d !== Number.POSITIVE_INFINITY && t < closestAt)) {
       closest = d;
-      closestFrames = b - a;
+      closestAt = t;
     }
-    // An abandoned template still places its phrase where the full comparison would (ties go to
-    // the phrase seen first).
-    if (d === Number.POSITIVE_INFINITY && !best.has(word)) best.set(word, d);
-    if (!((best.get(word) ?? Number.POSITIVE_INFINITY) <= d)) best.set(word, d);
+    if (d < best.get(word)!) best.set(word, d);
   }
+  const closestFrames = closestAt < 0 ? 0 : bank.offsets[closestAt + 1]! - bank.offsets[closestAt]!;
   let word = '';
   let distance = Number.POSITIVE_INFINITY;
   let runnerUp = Number.POSITIVE_INFINITY;
