@@ -64,7 +64,7 @@ export function apiNodeActions(
     SmartCall: asyncSmartCallAction({
       store,
       callIds,
-      writer: CallWriter.overAsync(store),
+      writer: CallWriter.overAsync(store.calls),
       outIdMaxBytes: config.api.outIdMaxBytes,
     }),
     QueryCallDetailByCallId: queryCallDetailAction({ store }),

@@ -17,7 +17,7 @@ import type {
 import { type CallRow, PATCH_COLUMNS, toRecord as toCall } from '../sqlite/callTable.js';
 import { type ReceiptRow, toRecord as toReceipt } from '../sqlite/receiptTable.js';
 import type { Queryable } from './pgDatabase.js';
-import { changes, one, rows } from './rows.js';
+import { bind, changes, one, rows } from './rows.js';
 
 const CALL_COLUMNS: readonly (keyof CallRecord)[] = [
   'callId',
@@ -51,6 +51,29 @@ const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const INSERT_CALL = `INSERT INTO calls (${CALL_COLUMNS.map(snake).join(', ')})
   VALUES (${CALL_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')}) ON CONFLICT (call_id) DO NOTHING`;
 
+/** The PostgreSQL type of each inserted column that is not TEXT (the arrays `insertAll` binds). */
+const NOT_TEXT: Partial<Record<keyof CallRecord, string>> = {
+  accountId: 'bigint',
+  createdAt: 'bigint',
+  originateAt: 'bigint',
+  ringAt: 'bigint',
+  answerAt: 'bigint',
+  endAt: 'bigint',
+  sipStatus: 'integer',
+  recordBeginAt: 'bigint',
+};
+/**
+ * A batch of calls in one statement, whatever its size: one array per column, unnested into rows.
+ * Named, so each connection parses and plans it once. One statement is one transaction: the batch
+ * lands whole or not at all, with no BEGIN/COMMIT round trips.
+ */
+const INSERT_CALLS = {
+  name: 'smartcall_insert_calls',
+  text: `INSERT INTO calls (${CALL_COLUMNS.map(snake).join(', ')})
+  SELECT * FROM unnest(${CALL_COLUMNS.map((k, i) => `$${i + 1}::${NOT_TEXT[k] ?? 'text'}[]`).join(', ')})
+  ON CONFLICT (call_id) DO NOTHING RETURNING call_id`,
+};
+
 const FILTER_COLUMNS: Record<keyof CallFilter, string> = {
   accountId: 'account_id = ',
   calledNumber: 'called_number = ',
@@ -73,6 +96,18 @@ export class PgCallRepository implements Async<CallRepository> {
         CALL_COLUMNS.map((k) => record[k] ?? null),
       )) === 1
     );
+  }
+
+  /**
+   * Inserts `records` in one statement (one round trip): for each, false when its CallId already
+   * existed (or came earlier in the same batch). The CallWriter's group commit on PostgreSQL.
+   */
+  async insertAll(records: readonly CallRecord[]): Promise<boolean[]> {
+    if (records.length === 0) return [];
+    const columns = CALL_COLUMNS.map((k) => bind(records.map((r) => r[k] ?? null)));
+    const result = await this.db.query<{ call_id: string }>({ ...INSERT_CALLS, values: columns });
+    const inserted = new Set(result.rows.map((r) => r.call_id));
+    return records.map((r) => inserted.delete(r.callId));
   }
 
   async find(callId: string): Promise<CallRecord | undefined> {

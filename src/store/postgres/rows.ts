@@ -6,7 +6,8 @@
 import type pg from 'pg';
 import { bind as bindValues, type Queryable } from './pgDatabase.js';
 
-const bind = (values: readonly unknown[]): unknown[] =>
+/** Values as the repositories bind them (also the elements of an array parameter). */
+export const bind = (values: readonly unknown[]): unknown[] =>
   bindValues(values).map((v) =>
     typeof v === 'string' && v.includes('\u0000') ? v.replaceAll('\u0000', '') : v,
   );
