@@ -11,10 +11,18 @@
  * (they start full again).
  */
 import type { RedisConnection } from '../cluster/redisConnection.js';
+import { type AdmissionVerdict, NONCE_USED } from './admission.js';
 import { type RequestLimiter, RequestThrottle, type ThrottleVerdict } from './throttle.js';
 
-/** KEYS: account bucket, action bucket; ARGV: now (ms), account rate, action rate (0: none), expiry ms. */
+/**
+ * KEYS: account bucket, action bucket[, nonce]; ARGV: now (ms), account rate, action rate (0: none),
+ * expiry ms[, nonce TTL ms]. With a nonce, it is recorded first (`SET NX`), and a nonce already
+ * there answers {0, 'nonce'} without touching the buckets (SharedAdmission).
+ */
 const TAKE = `
+if KEYS[3] and not redis.call('SET', KEYS[3], '1', 'PX', ARGV[5], 'NX') then
+  return {0, 'nonce'}
+end
 local now = tonumber(ARGV[1])
 local userRate = tonumber(ARGV[2])
 local apiRate = tonumber(ARGV[3])
@@ -52,7 +60,7 @@ return {1}
 /** A bucket idle for a second is full, the same as absent; the margin covers nodes' clock skew. */
 const BUCKET_EXPIRY_MS = 2000;
 
-type TakeReply = [0 | 1, ('user' | 'api')?, string?];
+type TakeReply = [0 | 1, ('user' | 'api' | 'nonce')?, string?];
 
 interface WithTake {
   smartcallThrottleTake(
@@ -62,6 +70,16 @@ interface WithTake {
     accountRate: number,
     apiRate: number,
     expiryMs: number,
+  ): Promise<TakeReply>;
+  smartcallAdmit(
+    accountKey: string,
+    actionKey: string,
+    nonceKey: string,
+    now: number,
+    accountRate: number,
+    apiRate: number,
+    expiryMs: number,
+    nonceTtlMs: number,
   ): Promise<TakeReply>;
 }
 
@@ -77,6 +95,7 @@ export class SharedThrottle implements RequestLimiter {
     this.#prefix = `${redis.keyPrefix}qps:`;
     // EVALSHA, and EVAL when Redis answers NOSCRIPT (after a restart emptied its script cache).
     redis.client.defineCommand('smartcallThrottleTake', { numberOfKeys: 2, lua: TAKE });
+    redis.client.defineCommand('smartcallAdmit', { numberOfKeys: 3, lua: TAKE });
   }
 
   take(
@@ -86,26 +105,70 @@ export class SharedThrottle implements RequestLimiter {
     apiRate: number | undefined,
     now: number,
   ): ThrottleVerdict | Promise<ThrottleVerdict> {
+    return this.#take(undefined, accountId, accountRate, action, apiRate, now) as
+      | ThrottleVerdict
+      | Promise<ThrottleVerdict>;
+  }
+
+  /**
+   * `take`, after recording `nonce` in the same script: refused as {limit: 'nonce'} without taking
+   * a token when Redis already had it. While Redis is unreachable only the buckets are decided (this
+   * node's own; the caller's ReplayGuard has checked the nonce).
+   */
+  takeWithNonce(
+    nonce: { key: string; ttlMs: number },
+    accountId: number,
+    accountRate: number,
+    action: string,
+    apiRate: number | undefined,
+    now: number,
+  ): AdmissionVerdict | Promise<AdmissionVerdict> {
+    return this.#take(nonce, accountId, accountRate, action, apiRate, now);
+  }
+
+  #take(
+    nonce: { key: string; ttlMs: number } | undefined,
+    accountId: number,
+    accountRate: number,
+    action: string,
+    apiRate: number | undefined,
+    now: number,
+  ): AdmissionVerdict | Promise<AdmissionVerdict> {
     if (!this.#redis.up) return this.#local.take(accountId, accountRate, action, apiRate, now);
-    // `{id}` is a hash tag: both keys of an account land on one Redis Cluster slot.
+    // `{id}` is a hash tag: both buckets of an account land on one Redis Cluster slot. (With a nonce
+    // the script also writes the nonce's key, of another slot: a single Redis, as RedisConnection.)
     const account = `${this.#prefix}{${accountId}}`;
     const client = this.#redis.client as unknown as WithTake;
-    return client
-      .smartcallThrottleTake(
-        account,
-        `${account}:${action}`,
-        now,
-        accountRate,
-        apiRate ?? 0,
-        BUCKET_EXPIRY_MS,
-      )
-      .then(
-        (reply): ThrottleVerdict =>
-          reply[0] === 1 ? PASS : { pass: false, limit: reply[1]!, retryAfterMs: Number(reply[2]) },
-        (err: unknown) => {
-          this.#redis.failed('throttle', err);
-          return this.#local.take(accountId, accountRate, action, apiRate, now);
-        },
-      );
+    const reply = nonce
+      ? client.smartcallAdmit(
+          account,
+          `${account}:${action}`,
+          nonce.key,
+          now,
+          accountRate,
+          apiRate ?? 0,
+          BUCKET_EXPIRY_MS,
+          nonce.ttlMs,
+        )
+      : client.smartcallThrottleTake(
+          account,
+          `${account}:${action}`,
+          now,
+          accountRate,
+          apiRate ?? 0,
+          BUCKET_EXPIRY_MS,
+        );
+    return reply.then(
+      (r): AdmissionVerdict =>
+        r[0] === 1
+          ? PASS
+          : r[1] === 'nonce'
+            ? NONCE_USED
+            : { pass: false, limit: r[1]!, retryAfterMs: Number(r[2]) },
+      (err: unknown) => {
+        this.#redis.failed(nonce ? 'nonce and throttle' : 'throttle', err);
+        return this.#local.take(accountId, accountRate, action, apiRate, now);
+      },
+    );
   }
 }
