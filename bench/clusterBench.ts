@@ -221,7 +221,23 @@ async function main(): Promise<void> {
     const postmaster = parentPid(
       (await pgs.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid,
     )!;
-    const redisPid = await redisServerPid(redis.url);
+    const redisInfo = new Redis(redis.url, { lazyConnect: true });
+    await redisInfo.connect();
+    const redisPid = Number(/process_id:(\d+)/.exec(await redisInfo.info('server'))![1]);
+    // Round trips per call: Redis reads (socket reads of requests, a pipelined batch counting once:
+    // exact), PostgreSQL commits (its statistics, flushed by each backend at most once a second:
+    // close enough over the run).
+    const redisReads = async () =>
+      Number(/total_reads_processed:(\d+)/.exec(await redisInfo.info('stats'))![1]);
+    const pgCommits = async () =>
+      Number(
+        (
+          await pgs.pool.query(
+            'SELECT xact_commit::int AS n FROM pg_stat_database WHERE datname = current_database()',
+          )
+        ).rows[0].n,
+      );
+    const trips0 = { redis: await redisReads(), pg: await pgCommits() };
     const cpuNow = () => ({
       api: apis.reduce((sum, a) => sum + cpuSeconds(a.p.child.pid!), 0),
       pg: treeCpuSeconds(postmaster),
@@ -233,13 +249,24 @@ async function main(): Promise<void> {
     await both(SECONDS);
     const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu1 = cpuNow();
+    await pause(1100);
+    const trips = {
+      redis: (await redisReads()) - trips0.redis,
+      pg: (await pgCommits()) - trips0.pg,
+    };
+    redisInfo.disconnect();
     const clusterAccepted = (await countPg()) - before;
     const clusterRate = clusterAccepted / elapsed;
     const perCall = (k: keyof typeof cpu0) => Math.round(((cpu1[k] - cpu0[k]) / clusterAccepted) * 1e6);
     const clusterCpu = { api: perCall('api'), pg: perCall('pg'), redis: perCall('redis') };
+    const tripsPerCall = {
+      redis: Number((trips.redis / clusterAccepted).toFixed(2)),
+      pg: Number((trips.pg / clusterAccepted).toFixed(2)),
+    };
     console.log(
       `2 API nodes on PostgreSQL + Redis: ${clusterRate.toFixed(0)} accepted SmartCalls/s (${(clusterRate / single).toFixed(2)}× single node); ` +
-        `µs CPU per call: API nodes ${clusterCpu.api}, PostgreSQL ${clusterCpu.pg}, Redis ${clusterCpu.redis}, load generator ${perCall('load')}`,
+        `µs CPU per call: API nodes ${clusterCpu.api}, PostgreSQL ${clusterCpu.pg}, Redis ${clusterCpu.redis}, load generator ${perCall('load')}; ` +
+        `per call: ${tripsPerCall.redis} Redis reads, ${tripsPerCall.pg} PostgreSQL commits`,
     );
     const apiFigures = {
       bench: 'cluster',
@@ -252,6 +279,8 @@ async function main(): Promise<void> {
       pgCpuUsPerCall: clusterCpu.pg,
       redisCpuUsPerCall: clusterCpu.redis,
       singleNodeCpuUsPerCall: Math.round(singleCpuUs),
+      redisReadsPerCall: tripsPerCall.redis,
+      pgCommitsPerCall: tripsPerCall.pg,
     };
     if (PHASES === 'api') {
       await pgs.close();
@@ -411,17 +440,6 @@ async function main(): Promise<void> {
     await redis.stop();
     await pgServer.stop();
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** The pid of the Redis server at `url` (INFO server), for its CPU time. */
-async function redisServerPid(url: string): Promise<number> {
-  const client = new Redis(url, { lazyConnect: true });
-  try {
-    await client.connect();
-    return Number(/process_id:(\d+)/.exec(await client.info('server'))![1]);
-  } finally {
-    client.disconnect();
   }
 }
 
