@@ -132,7 +132,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'smartcall-cluster-bench-'));
   chmodSync(dir, 0o755);
   const procs: (Proc & { role: 'api' | 'media' })[] = [];
-  const pgServer = await startPostgres();
+  // Durability on a par with the single node's SQLite (WAL, synchronous=NORMAL: each commit written
+  // to the OS, never waited on to the disk): a commit returns once its WAL is written, fsync off.
+  const pgServer = await startPostgres({ synchronousCommit: true });
   const redis = await startRedis();
   let phonenet: PhonenetService | undefined;
   try {

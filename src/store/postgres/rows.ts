@@ -6,11 +6,16 @@
 import type pg from 'pg';
 import { bind as bindValues, type Queryable } from './pgDatabase.js';
 
-/** Values as the repositories bind them (also the elements of an array parameter). */
-export const bind = (values: readonly unknown[]): unknown[] =>
+const bind = (values: readonly unknown[]): unknown[] =>
   bindValues(values).map((v) =>
     typeof v === 'string' && v.includes('\u0000') ? v.replaceAll('\u0000', '') : v,
   );
+
+/** One value as `bind` binds it (a field of a batch sent as JSON, PgCallRepository.insertAll). */
+export function bindValue(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isInteger(v) || !Number.isFinite(v) ? v : Math.round(v);
+  return typeof v === 'string' && v.includes('\u0000') ? v.replaceAll('\u0000', '') : v;
+}
 
 export async function rows<R extends pg.QueryResultRow>(
   db: Queryable,
