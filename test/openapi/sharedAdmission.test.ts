@@ -1,8 +1,8 @@
 /**
  * Admission on two API nodes sharing a real redis-server (SharedAdmission): a nonce admitted on one
  * node is refused on the other, and a refused replay takes no token; the account's bucket is exact
- * across the nodes; each request costs one Redis round trip (nonce and buckets in one script);
- * while Redis is down each node decides alone; after a restart (script cache and keys gone) the
+ * across the nodes; each request costs at most one Redis round trip (nonce and buckets in one
+ * script), and requests that arrive together share one; while Redis is down each node decides alone; after a restart (script cache and keys gone) the
  * nonces are written back and admission is shared again.
  */
 import assert from 'node:assert/strict';
@@ -83,6 +83,30 @@ test('each admitted request costs one Redis round trip', async () => {
   }
   // Ten admissions one after the other, plus the INFO that reads the figure.
   assert.equal((await reads()) - before, 11);
+});
+
+test('requests that arrive together share one round trip, and are answered in their order', async () => {
+  const a = await node();
+  const reads = async () =>
+    Number(/total_reads_processed:(\d+)/.exec(await a.connection.client.info('stats'))![1]);
+  await admit(a, request(910_007, fresh(), 1_870_000_000_000, 100)); // the script is loaded
+  const before = await reads();
+  const replayed = fresh();
+  const verdicts = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      admit(a, request(910_008, i === 7 ? replayed : fresh(), 1_870_000_000_000, 10)),
+    ),
+  );
+  assert.equal((await reads()) - before, 2, 'one script call, and the INFO that reads the figure');
+  // In arrival order: the first ten take the account's ten tokens; the rest are refused.
+  assert.deepEqual(
+    verdicts.map((v) => v.pass),
+    Array.from({ length: 20 }, (_, i) => i < 10),
+  );
+  assert.deepEqual(await admit(a, request(910_009, replayed, 1_870_000_000_000, 10)), {
+    pass: false,
+    limit: 'nonce',
+  });
 });
 
 test('while Redis is down each node decides alone; after a restart the nonces are shared again', async () => {
