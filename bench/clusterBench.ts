@@ -239,7 +239,14 @@ async function main(): Promise<void> {
           )
         ).rows[0].n,
       );
-    const trips0 = { redis: await redisReads(), pg: await pgCommits() };
+    /** Script calls (EVALSHA/EVAL: each a batch of admissions, src/openapi/sharedThrottle.ts). */
+    const redisScripts = async () => {
+      const stats = await redisInfo.info('commandstats');
+      let n = 0;
+      for (const m of stats.matchAll(/cmdstat_eval(?:sha)?:calls=(\d+)/g)) n += Number(m[1]);
+      return n;
+    };
+    const trips0 = { redis: await redisReads(), pg: await pgCommits(), scripts: await redisScripts() };
     const cpuNow = () => ({
       api: apis.reduce((sum, a) => sum + cpuSeconds(a.p.child.pid!), 0),
       pg: treeCpuSeconds(postmaster),
@@ -255,6 +262,7 @@ async function main(): Promise<void> {
     const trips = {
       redis: (await redisReads()) - trips0.redis,
       pg: (await pgCommits()) - trips0.pg,
+      scripts: (await redisScripts()) - trips0.scripts,
     };
     redisInfo.disconnect();
     const clusterAccepted = (await countPg()) - before;
@@ -264,11 +272,12 @@ async function main(): Promise<void> {
     const tripsPerCall = {
       redis: Number((trips.redis / clusterAccepted).toFixed(2)),
       pg: Number((trips.pg / clusterAccepted).toFixed(2)),
+      scripts: Number((trips.scripts / clusterAccepted).toFixed(2)),
     };
     console.log(
       `2 API nodes on PostgreSQL + Redis: ${clusterRate.toFixed(0)} accepted SmartCalls/s (${(clusterRate / single).toFixed(2)}× single node); ` +
         `µs CPU per call: API nodes ${clusterCpu.api}, PostgreSQL ${clusterCpu.pg}, Redis ${clusterCpu.redis}, load generator ${perCall('load')}; ` +
-        `per call: ${tripsPerCall.redis} Redis reads, ${tripsPerCall.pg} PostgreSQL commits`,
+        `per call: ${tripsPerCall.redis} Redis reads, ${tripsPerCall.scripts} Redis script calls, ${tripsPerCall.pg} PostgreSQL commits`,
     );
     const apiFigures = {
       bench: 'cluster',
@@ -282,6 +291,7 @@ async function main(): Promise<void> {
       redisCpuUsPerCall: clusterCpu.redis,
       singleNodeCpuUsPerCall: Math.round(singleCpuUs),
       redisReadsPerCall: tripsPerCall.redis,
+      redisScriptsPerCall: tripsPerCall.scripts,
       pgCommitsPerCall: tripsPerCall.pg,
     };
     if (PHASES === 'api') {
