@@ -8,6 +8,9 @@
  * every request while Redis restarts would take the whole API down). When Redis comes back, every
  * nonce this node still remembers is written back (`NX`, with what is left of its TTL), so a Redis
  * restart loses no nonce that a live node has seen.
+ *
+ * The gateway's own path (SharedAdmission) writes the nonce in the throttle's script instead of
+ * `useNonce`, under the same key (`key`), and relies on this class for the write-back.
  */
 import type { RedisConnection } from '../cluster/redisConnection.js';
 import type { NonceMemory, ReplayGuard } from './replayGuard.js';
