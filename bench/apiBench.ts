@@ -9,24 +9,20 @@
  * (a business error is also HTTP 200). Last line: one JSON object with the figures.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { percentEncode } from '../src/openapi/percentEncoding.js';
-import { sha256Hex, v3CanonicalRequest, v3Signature, v3StringToSign } from '../src/openapi/signatures.js';
 import { SqliteStore } from '../src/store/sqlite/sqliteStore.js';
 import { SecretBox } from '../src/tenancy/secretBox.js';
 import { TenancyAdmin } from '../src/tenancy/tenancyAdmin.js';
 import { percentile, runLoad } from './httpLoad.js';
+import { BENCH_DISPLAY_NUMBER, signedSmartCall } from './signedSmartCall.js';
 
 const THROUGHPUT_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const FIXED_RATE = 1000;
 const CONNECTIONS = 32;
-const DISPLAY_NUMBER = '057188880000';
-const EMPTY_HASH = sha256Hex('');
 
 interface Server {
   child: ChildProcess;
@@ -56,52 +52,6 @@ async function stopServer(s: Server): Promise<void> {
   await exited;
 }
 
-interface SignedRequest {
-  path: string;
-  headers: Record<string, string>;
-}
-
-/** A SmartCall signed exactly as the official SDK signs it (V3, params in the query). */
-function signedSmartCall(port: number, accessKeyId: string, secret: string, i: number): SignedRequest {
-  const query: [string, string][] = [
-    ['CalledNumber', `1590000${String(i % 10000).padStart(4, '0')}`],
-    ['CalledShowNumber', DISPLAY_NUMBER],
-    ['OutId', `bench-${i % 100000}`],
-    ['RecordFlag', 'true'],
-    ['VoiceCode', '$name$'],
-    ['VoiceCodeParam', '{"name":"您好，这里是回访电话"}'],
-  ];
-  const headers: Record<string, string> = {
-    host: `127.0.0.1:${port}`,
-    'x-acs-action': 'SmartCall',
-    'x-acs-version': '2017-05-25',
-    'x-acs-date': new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    'x-acs-signature-nonce': randomBytes(16).toString('hex'),
-    'x-acs-content-sha256': EMPTY_HASH,
-  };
-  const signed = Object.keys(headers).sort();
-  const sts = v3StringToSign(
-    v3CanonicalRequest({
-      method: 'POST',
-      query,
-      signedHeaders: signed,
-      headerValue: (h) => headers[h],
-      payloadHash: EMPTY_HASH,
-    }),
-  );
-  headers.authorization = `ACS3-HMAC-SHA256 Credential=${accessKeyId},SignedHeaders=${signed.join(';')},Signature=${v3Signature(secret, sts)}`;
-  headers.accept = 'application/json';
-  const path = '/?' + query.map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&');
-  return { path, headers };
-}
-
-/** Serialised once, before the clock starts: the generator only writes bytes. */
-function serialise(r: SignedRequest): Buffer {
-  let head = `POST ${r.path} HTTP/1.1\r\n`;
-  for (const [k, v] of Object.entries(r.headers)) head += `${k}: ${v}\r\n`;
-  return Buffer.from(`${head}content-length: 0\r\nconnection: keep-alive\r\n\r\n`, 'latin1');
-}
-
 const HELLO = Buffer.from('POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 0\r\n\r\n', 'latin1');
 
 function load(port: number, seconds: number, next: () => Buffer | undefined, rate?: number) {
@@ -123,7 +73,7 @@ async function main(): Promise<void> {
     const store = SqliteStore.open(dataDir);
     const admin = new TenancyAdmin(store, SecretBox.fromKeyFile(dataDir));
     admin.createAccount({ name: 'bench', qps: 1_000_000 });
-    admin.addNumber('bench', DISPLAY_NUMBER);
+    admin.addNumber('bench', BENCH_DISPLAY_NUMBER);
     const key = admin.createKey('bench');
     store.close();
 
@@ -144,7 +94,15 @@ async function main(): Promise<void> {
       console.log(`signing ${total} requests...`);
       const requests: Buffer[] = [];
       for (let i = 0; i < total; i++) {
-        requests.push(serialise(signedSmartCall(server.port, key.accessKeyId, key.accessKeySecret, i)));
+        requests.push(
+          signedSmartCall({
+            port: server.port,
+            accessKeyId: key.accessKeyId,
+            secret: key.accessKeySecret,
+            i,
+            record: true,
+          }),
+        );
       }
       let cursor = 0;
       const next = () => requests[cursor++];

@@ -11,17 +11,18 @@
  *    (sampled every 200 ms), with the set-ups that failed.
  * 3. CPS exactness: the most starts in any 1-s window of `trunk_starts` against the trunk's cps.
  * 4. Recovery: SIGKILL one media node at the peak, time until every call it carried is final.
- * Last line: one JSON object with the figures.
+ * Last line: one JSON object with the figures, with the CPU per accepted call of phase 1 on each
+ * side (µs: the 2 API nodes together, PostgreSQL with its backends, Redis; the single node).
+ * BENCH_PHASES=api runs phase 1 alone; BENCH_SERVER_NODE_ARGS (e.g. `--cpu-prof`) is given to the
+ * single node and the API nodes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { silentLogger } from '../src/observability/logger.js';
-import { percentEncode } from '../src/openapi/percentEncoding.js';
-import { sha256Hex, v3CanonicalRequest, v3Signature, v3StringToSign } from '../src/openapi/signatures.js';
 import { phonenetConfigSchema } from '../src/phonenet/phonenetConfig.js';
 import { PhonenetService } from '../src/phonenet/phonenetService.js';
 import { PgStore } from '../src/store/postgres/pgStore.js';
@@ -32,49 +33,26 @@ import { freePorts } from '../test/helpers/ports.js';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { startRedis } from '../test/helpers/redis.js';
 import { runLoad } from './httpLoad.js';
+import { cpuSeconds, parentPid, treeCpuSeconds } from './processCpu.js';
+import { BENCH_DISPLAY_NUMBER, signedSmartCall } from './signedSmartCall.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const HOLD_CALLS = Number(process.env.BENCH_HOLD_CALLS ?? 100);
 const CPS = Number(process.env.BENCH_CPS ?? 40);
 const CONNECTIONS = 32;
-const SHOW = '057188880000';
+const SHOW = BENCH_DISPLAY_NUMBER;
+/** `api`: only phase 1 (accepted SmartCalls/s, with CPU per call of each process); default all. */
+const PHASES = process.env.BENCH_PHASES ?? 'all';
+/** Node options of the measured servers (the single node and the API nodes), e.g. `--cpu-prof`. */
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const HOLDER = '13900000009';
 const MASTER_KEY = 'cluster-bench-master-key-0123456789abcdef';
-const EMPTY_HASH = sha256Hex('');
 const CLI = 'bin/smartcall.js';
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function signed(port: number, keyId: string, secret: string, i: number, called?: string): Buffer {
-  const query: [string, string][] = [
-    ['CalledNumber', called ?? `1590000${String(i % 10000).padStart(4, '0')}`],
-    ['CalledShowNumber', SHOW],
-    ['OutId', `bench-${i % 100000}`],
-    ['VoiceCode', '$name$'],
-    ['VoiceCodeParam', '{"name":"您好，这里是回访电话"}'],
-  ];
-  const headers: Record<string, string> = {
-    host: `127.0.0.1:${port}`,
-    'x-acs-action': 'SmartCall',
-    'x-acs-version': '2017-05-25',
-    'x-acs-date': new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    'x-acs-signature-nonce': randomBytes(16).toString('hex'),
-    'x-acs-content-sha256': EMPTY_HASH,
-  };
-  const names = Object.keys(headers).sort();
-  const sts = v3StringToSign(
-    v3CanonicalRequest({
-      method: 'POST',
-      query,
-      signedHeaders: names,
-      headerValue: (h) => headers[h],
-      payloadHash: EMPTY_HASH,
-    }),
-  );
-  headers.authorization = `ACS3-HMAC-SHA256 Credential=${keyId},SignedHeaders=${names.join(';')},Signature=${v3Signature(secret, sts)}`;
-  headers.accept = 'application/json';
-  let head = `POST /?${query.map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&')} HTTP/1.1\r\n`;
-  for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
-  return Buffer.from(`${head}content-length: 0\r\nconnection: keep-alive\r\n\r\n`, 'latin1');
+/** A pre-signed SmartCall to `port` (bench/signedSmartCall.ts, the same bytes as bench:api sends). */
+function signed(port: number, accessKeyId: string, secret: string, i: number, called?: string): Buffer {
+  return signedSmartCall({ port, accessKeyId, secret, i, ...(called !== undefined && { called }) });
 }
 
 interface Proc {
@@ -109,7 +87,8 @@ async function stop(p: Proc, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> 
   await exited;
 }
 
-async function singleNode(dir: string): Promise<number> {
+/** Accepted calls per second, and the server's CPU per accepted call (µs). */
+async function singleNode(dir: string): Promise<{ rate: number; cpuUs: number }> {
   const store = SqliteStore.open(dir);
   const admin = new TenancyAdmin(store, SecretBox.fromKeyFile(dir));
   admin.createAccount({ name: 'bench', qps: 1_000_000 });
@@ -117,7 +96,7 @@ async function singleNode(dir: string): Promise<number> {
   const key = admin.createKey('bench');
   store.close();
   const server = await spawnNode(
-    ['dist/bench/apiBenchServer.js', 'smartcall', dir],
+    [...SERVER_NODE_ARGS, 'dist/bench/apiBenchServer.js', 'smartcall', dir],
     process.env,
     /"port":\d+/,
   );
@@ -137,10 +116,13 @@ async function singleNode(dir: string): Promise<number> {
       }
     };
     const before = count();
+    const cpu0 = cpuSeconds(server.child.pid!);
     const t0 = process.hrtime.bigint();
     await runLoad({ port, connections: CONNECTIONS, seconds: SECONDS, next: () => reqs[c++] });
     const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
-    return (count() - before) / elapsed;
+    const cpu = cpuSeconds(server.child.pid!) - cpu0;
+    const accepted = count() - before;
+    return { rate: accepted / elapsed, cpuUs: (cpu / accepted) * 1e6 };
   } finally {
     await stop(server);
   }
@@ -149,13 +131,17 @@ async function singleNode(dir: string): Promise<number> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'smartcall-cluster-bench-'));
   chmodSync(dir, 0o755);
-  const procs: Proc[] = [];
-  const pgServer = await startPostgres();
+  const procs: (Proc & { role: 'api' | 'media' })[] = [];
+  // Durability on a par with the single node's SQLite (WAL, synchronous=NORMAL: each commit written
+  // to the OS, never waited on to the disk): a commit returns once its WAL is written, fsync off.
+  const pgServer = await startPostgres({ synchronousCommit: true });
   const redis = await startRedis();
   let phonenet: PhonenetService | undefined;
   try {
-    const single = await singleNode(join(dir, 'single'));
-    console.log(`single node on SQLite: ${single.toFixed(0)} accepted SmartCalls/s`);
+    const { rate: single, cpuUs: singleCpuUs } = await singleNode(join(dir, 'single'));
+    console.log(
+      `single node on SQLite: ${single.toFixed(0)} accepted SmartCalls/s, ${singleCpuUs.toFixed(0)} µs CPU per call`,
+    );
 
     const url = await pgServer.createDatabase('bench');
     const pgs = await PgStore.open(url, { poolSize: 3 });
@@ -185,6 +171,7 @@ async function main(): Promise<void> {
       );
       const p = await spawnNode(
         [
+          ...(role === 'api' ? SERVER_NODE_ARGS : []),
           CLI,
           'serve',
           '--config',
@@ -207,7 +194,7 @@ async function main(): Promise<void> {
         env,
         /"smartcall started"/,
       );
-      procs.push(p);
+      procs.push({ ...p, role });
       await pause(500);
       return { p, http: http! };
     };
@@ -231,13 +218,87 @@ async function main(): Promise<void> {
       );
     await both(2);
     const before = await countPg();
+    // CPU of each side while the clock runs: the API nodes, PostgreSQL (the postmaster's tree),
+    // Redis, and this process (the load generator).
+    const postmaster = parentPid(
+      (await pgs.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid,
+    )!;
+    const redisInfo = new Redis(redis.url, { lazyConnect: true });
+    await redisInfo.connect();
+    const redisPid = Number(/process_id:(\d+)/.exec(await redisInfo.info('server'))![1]);
+    // Round trips per call: Redis reads (socket reads of requests, a pipelined batch counting once:
+    // exact), PostgreSQL commits (its statistics, flushed by each backend at most once a second:
+    // close enough over the run).
+    const redisReads = async () =>
+      Number(/total_reads_processed:(\d+)/.exec(await redisInfo.info('stats'))![1]);
+    const pgCommits = async () =>
+      Number(
+        (
+          await pgs.pool.query(
+            'SELECT xact_commit::int AS n FROM pg_stat_database WHERE datname = current_database()',
+          )
+        ).rows[0].n,
+      );
+    /** Script calls (EVALSHA/EVAL: each a batch of admissions, src/openapi/sharedThrottle.ts). */
+    const redisScripts = async () => {
+      const stats = await redisInfo.info('commandstats');
+      let n = 0;
+      for (const m of stats.matchAll(/cmdstat_eval(?:sha)?:calls=(\d+)/g)) n += Number(m[1]);
+      return n;
+    };
+    const trips0 = { redis: await redisReads(), pg: await pgCommits(), scripts: await redisScripts() };
+    const cpuNow = () => ({
+      api: apis.reduce((sum, a) => sum + cpuSeconds(a.p.child.pid!), 0),
+      pg: treeCpuSeconds(postmaster),
+      redis: cpuSeconds(redisPid),
+      load: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+    });
+    const cpu0 = cpuNow();
     const t0 = process.hrtime.bigint();
     await both(SECONDS);
     const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
-    const clusterRate = ((await countPg()) - before) / elapsed;
+    const cpu1 = cpuNow();
+    await pause(1100);
+    const trips = {
+      redis: (await redisReads()) - trips0.redis,
+      pg: (await pgCommits()) - trips0.pg,
+      scripts: (await redisScripts()) - trips0.scripts,
+    };
+    redisInfo.disconnect();
+    const clusterAccepted = (await countPg()) - before;
+    const clusterRate = clusterAccepted / elapsed;
+    const perCall = (k: keyof typeof cpu0) => Math.round(((cpu1[k] - cpu0[k]) / clusterAccepted) * 1e6);
+    const clusterCpu = { api: perCall('api'), pg: perCall('pg'), redis: perCall('redis') };
+    const tripsPerCall = {
+      redis: Number((trips.redis / clusterAccepted).toFixed(2)),
+      pg: Number((trips.pg / clusterAccepted).toFixed(2)),
+      scripts: Number((trips.scripts / clusterAccepted).toFixed(2)),
+    };
     console.log(
-      `2 API nodes on PostgreSQL + Redis: ${clusterRate.toFixed(0)} accepted SmartCalls/s (${(clusterRate / single).toFixed(2)}× single node)`,
+      `2 API nodes on PostgreSQL + Redis: ${clusterRate.toFixed(0)} accepted SmartCalls/s (${(clusterRate / single).toFixed(2)}× single node); ` +
+        `µs CPU per call: API nodes ${clusterCpu.api}, PostgreSQL ${clusterCpu.pg}, Redis ${clusterCpu.redis}, load generator ${perCall('load')}; ` +
+        `per call: ${tripsPerCall.redis} Redis reads, ${tripsPerCall.scripts} Redis script calls, ${tripsPerCall.pg} PostgreSQL commits`,
     );
+    const apiFigures = {
+      bench: 'cluster',
+      apiNodes: 2,
+      smartCallsPerSec: Math.round(clusterRate),
+      singleNodeSmartCallsPerSec: Math.round(single),
+    };
+    const cpuFigures = {
+      apiCpuUsPerCall: clusterCpu.api,
+      pgCpuUsPerCall: clusterCpu.pg,
+      redisCpuUsPerCall: clusterCpu.redis,
+      singleNodeCpuUsPerCall: Math.round(singleCpuUs),
+      redisReadsPerCall: tripsPerCall.redis,
+      redisScriptsPerCall: tripsPerCall.scripts,
+      pgCommitsPerCall: tripsPerCall.pg,
+    };
+    if (PHASES === 'api') {
+      await pgs.close();
+      console.log(JSON.stringify({ ...apiFigures, ...cpuFigures }));
+      return;
+    }
     // The bench's API calls go to numbers no trunk serves: withdraw them before media nodes start.
     await pgs.pool.query(`DELETE FROM calls`);
 
@@ -374,20 +435,19 @@ async function main(): Promise<void> {
     await pgs.close();
     console.log(
       JSON.stringify({
-        bench: 'cluster',
-        apiNodes: 2,
-        smartCallsPerSec: Math.round(clusterRate),
-        singleNodeSmartCallsPerSec: Math.round(single),
+        ...apiFigures,
         mediaNodes: 2,
         callsHeld: two.peak,
         callsHeldOneNode: one.peak,
         maxStartsPerSecondWindow: worst,
         cpsLimit: CPS,
         recoverySeconds: Number(recovery.toFixed(1)),
+        ...cpuFigures,
       }),
     );
   } finally {
-    for (const p of procs) await stop(p, 'SIGKILL').catch(() => undefined);
+    // API nodes end on SIGTERM (a `--cpu-prof` profile is written at exit); media nodes at once.
+    for (const p of procs) await stop(p, p.role === 'api' ? 'SIGTERM' : 'SIGKILL').catch(() => undefined);
     await phonenet?.close();
     await redis.stop();
     await pgServer.stop();

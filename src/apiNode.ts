@@ -26,8 +26,7 @@ import { queryCallDetailAction } from './openapi/actions/queryCallDetailByCallId
 import { smartCallOperateAction } from './openapi/actions/smartCallOperate.js';
 import { createApiServer } from './openapi/apiServer.js';
 import { RpcGateway } from './openapi/rpcGateway.js';
-import { SharedNonces } from './openapi/sharedNonces.js';
-import { SharedThrottle } from './openapi/sharedThrottle.js';
+import { SharedAdmission } from './openapi/sharedAdmission.js';
 import { PgStore } from './store/postgres/pgStore.js';
 import { withdrawQueuedCall } from './store/postgres/queuedCallWithdrawal.js';
 import { AsyncCredentialResolver } from './tenancy/credentials.js';
@@ -64,7 +63,7 @@ export function apiNodeActions(
     SmartCall: asyncSmartCallAction({
       store,
       callIds,
-      writer: CallWriter.overAsync(store),
+      writer: CallWriter.overAsync(store.calls),
       outIdMaxBytes: config.api.outIdMaxBytes,
     }),
     QueryCallDetailByCallId: queryCallDetailAction({ store }),
@@ -111,9 +110,8 @@ export async function startApiNode(config: Config, log: Logger): Promise<Running
       options: config.api,
       ...(shared && {
         shared: {
-          nonces: (local, now) =>
-            new SharedNonces({ redis: shared, local, nonceTtlSeconds: config.api.nonceTtlSeconds, now }),
-          throttle: new SharedThrottle(shared),
+          admission: (local, now) =>
+            new SharedAdmission({ redis: shared, local, nonceTtlSeconds: config.api.nonceTtlSeconds, now }),
         },
       }),
       credentials: new AsyncCredentialResolver(store, box),

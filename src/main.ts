@@ -71,8 +71,7 @@ import {
 } from './openapi/actions/smartCallOperate.js';
 import { createApiServer } from './openapi/apiServer.js';
 import { RpcGateway } from './openapi/rpcGateway.js';
-import { SharedNonces } from './openapi/sharedNonces.js';
-import { SharedThrottle } from './openapi/sharedThrottle.js';
+import { SharedAdmission } from './openapi/sharedAdmission.js';
 import { PhonenetService } from './phonenet/phonenetService.js';
 import { TtsPersonaVoice } from './phonenet/speechVoice.js';
 import { type TlsSettings, uriHost } from './sip/index.js';
@@ -438,9 +437,8 @@ export async function startSmartcall(
       options: config.api,
       ...(redis && {
         shared: {
-          nonces: (local, now) =>
-            new SharedNonces({ redis: redis, local, nonceTtlSeconds: config.api.nonceTtlSeconds, now }),
-          throttle: new SharedThrottle(redis),
+          admission: (local, now) =>
+            new SharedAdmission({ redis: redis, local, nonceTtlSeconds: config.api.nonceTtlSeconds, now }),
         },
       }),
       credentials: new CredentialResolver(store, box),

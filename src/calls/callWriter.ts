@@ -2,14 +2,15 @@
  * Group commit for accepted calls. Every SmartCall must be durable before its CallId is returned,
  * but one SQLite transaction per request costs a WAL write each; requests that arrive in the same
  * turn of the event loop are instead inserted in one transaction, and each is answered once that
- * transaction has committed. Over the async store (PostgreSQL, an API node) the same: one
- * transaction per turn's batch; batches of later turns may commit meanwhile on other connections.
+ * transaction has committed. Over the async store (PostgreSQL, an API node) a batch is one INSERT
+ * statement (one round trip, its own transaction), and at most `maxInFlight` batches run at once:
+ * what arrives while they commit waits and goes out as the next, bigger batch, so under load the
+ * cost of a round trip (a socket write, a statement, a commit) is shared by many calls.
  */
 
 /** Inserts a batch in one transaction: for each record, false when its CallId already existed. */
 type Commit = (records: CallRecord[]) => boolean[] | Promise<boolean[]>;
 
-import type { AsyncStore } from '../store/asyncStore.js';
 import type { CallRecord } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
 
@@ -21,24 +22,31 @@ interface Pending {
 
 export class CallWriter {
   readonly #commit: Commit;
+  readonly #maxInFlight: number;
   #pending: Pending[] = [];
   #scheduled = false;
+  #inFlight = 0;
 
-  constructor(store: Store | { commit: Commit }) {
-    if ('commit' in store) this.#commit = store.commit;
-    else this.#commit = (records) => store.transaction(() => records.map((r) => store.calls.insert(r)));
+  /** `maxInFlight`: batches committing at once (default: no limit). */
+  constructor(store: Store | { commit: Commit; maxInFlight?: number }) {
+    if ('commit' in store) {
+      this.#commit = store.commit;
+      this.#maxInFlight = store.maxInFlight ?? Number.POSITIVE_INFINITY;
+    } else {
+      this.#commit = (records) => store.transaction(() => records.map((r) => store.calls.insert(r)));
+      this.#maxInFlight = Number.POSITIVE_INFINITY;
+    }
   }
 
-  /** The writer over the async store: each batch is one transaction on it. */
-  static overAsync(store: Pick<AsyncStore, 'transaction'>): CallWriter {
-    return new CallWriter({
-      commit: (records) =>
-        store.transaction(async (tx) => {
-          const inserted: boolean[] = [];
-          for (const r of records) inserted.push(await tx.calls.insert(r));
-          return inserted;
-        }),
-    });
+  /**
+   * The writer over the async store (PostgreSQL): each batch is one multi-row INSERT, at most
+   * `maxInFlight` of them at once (two: one commits while the next is on its way).
+   */
+  static overAsync(
+    calls: { insertAll(records: readonly CallRecord[]): Promise<boolean[]> },
+    maxInFlight = 2,
+  ): CallWriter {
+    return new CallWriter({ commit: (records) => calls.insertAll(records), maxInFlight });
   }
 
   /** Resolves true once committed, false if the CallId already existed; rejects if the write failed. */
@@ -53,9 +61,11 @@ export class CallWriter {
   }
 
   #flush(): void {
+    this.#scheduled = false;
+    // Full: the batch keeps growing until a commit in flight ends (#landed flushes it then).
+    if (this.#pending.length === 0 || this.#inFlight >= this.#maxInFlight) return;
     const batch = this.#pending;
     this.#pending = [];
-    this.#scheduled = false;
     let results: boolean[] | Promise<boolean[]>;
     try {
       results = this.#commit(batch.map((p) => p.record));
@@ -63,14 +73,24 @@ export class CallWriter {
       for (const p of batch) p.reject(err);
       return;
     }
-    if (Array.isArray(results)) settle(batch, results);
-    else
-      results.then(
-        (r) => settle(batch, r),
-        (err) => {
+    if (Array.isArray(results)) {
+      settle(batch, results);
+      return;
+    }
+    this.#inFlight++;
+    results.then(
+      (r) => this.#landed(() => settle(batch, r)),
+      (err) =>
+        this.#landed(() => {
           for (const p of batch) p.reject(err);
-        },
-      );
+        }),
+    );
+  }
+
+  #landed(answer: () => void): void {
+    this.#inFlight--;
+    answer();
+    this.#flush();
   }
 }
 

@@ -59,6 +59,12 @@ interface Claim {
   checkSignature(secret: string): void;
 }
 
+/** An authentic, fresh request: who signed it, and the nonce not yet recorded. */
+export interface Verified {
+  credential: Credential;
+  nonce: string;
+}
+
 export class Authenticator {
   readonly #credentials: CredentialSource;
   readonly #replay: ReplayGuard;
@@ -77,6 +83,17 @@ export class Authenticator {
    * PostgreSQL) or the nonce memory (Redis) answers later.
    */
   authenticate(req: RpcRequest, now: number): Credential | Promise<Credential> {
+    const verified = this.verify(req, now);
+    return verified instanceof Promise
+      ? verified.then((v) => this.#useNonce(v, now))
+      : this.#useNonce(verified, now);
+  }
+
+  /**
+   * The signature and the clock, not the nonce: the credential and the nonce the caller must then
+   * record (the gateway does it together with the throttle, see Admission), or a GatewayError thrown.
+   */
+  verify(req: RpcRequest, now: number): Verified | Promise<Verified> {
     let claim: Claim;
     if (req.scheme === 'v3') claim = this.#v3(req);
     else if (req.scheme === 'v1') claim = this.#v1(req);
@@ -94,11 +111,16 @@ export class Authenticator {
       : this.#verify(claim, checkPermanent(permanent), now);
   }
 
-  /** The signature, then the clock and the nonce (recorded only for an authentic request). */
-  #verify(claim: Claim, credential: Credential, now: number): Credential | Promise<Credential> {
+  /** The signature, then the clock. */
+  #verify(claim: Claim, credential: Credential, now: number): Verified {
     claim.checkSignature(credential.secret);
     if (!this.#replay.timestampFresh(claim.timestamp, now)) throw gatewayErrors.timestampExpired();
-    const fresh = this.#nonces.useNonce(credential.accessKeyId, claim.nonce, now);
+    return { credential, nonce: claim.nonce };
+  }
+
+  /** The nonce, recorded only for an authentic request. */
+  #useNonce({ credential, nonce }: Verified, now: number): Credential | Promise<Credential> {
+    const fresh = this.#nonces.useNonce(credential.accessKeyId, nonce, now);
     if (fresh === true) return credential;
     if (fresh === false) throw gatewayErrors.nonceUsed();
     return fresh.then((ok) => {

@@ -1,18 +1,20 @@
 /**
  * The RPC gateway, independent of the HTTP server: one raw request in, one rendered response out.
  * Order of checks (spec §3.4): request shape, action and version, SecurityToken, signature, clock
- * and nonce, throttling (account, then action), then the action's own validation.
+ * and nonce, throttling (account, then action), then the action's own validation. The nonce and
+ * the throttle are one Admission (one Redis round trip on API nodes that share them).
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.js';
 import type { CredentialSource } from '../tenancy/credentials.js';
 import type { ActionHandler } from './actionContext.js';
+import { type Admission, LocalAdmission } from './admission.js';
 import { BusinessError, GatewayError, gatewayErrors } from './apiErrors.js';
 import { Authenticator } from './authenticator.js';
-import { type NonceMemory, ReplayGuard } from './replayGuard.js';
+import { ReplayGuard } from './replayGuard.js';
 import { CONTENT_TYPE, type ResponseBody, type ResponseFormat, render } from './responseFormat.js';
 import { FormattedGatewayError, parseRpcRequest, type RawHttpRequest } from './rpcRequest.js';
-import { apiRateFor, DOCUMENTED_API_QPS, type RequestLimiter, RequestThrottle } from './throttle.js';
+import { apiRateFor, DOCUMENTED_API_QPS, RequestThrottle } from './throttle.js';
 
 export const API_VERSION = '2017-05-25';
 
@@ -36,13 +38,12 @@ export interface GatewayDeps {
   log: Logger;
   now?: () => number;
   /**
-   * Shared state of several API nodes (Redis): where nonces are remembered beyond this node's own
-   * ReplayGuard (given the guard and the gateway's clock, see SharedNonces), and the throttle's
-   * buckets. Default: in-process.
+   * Shared state of several API nodes (Redis): where nonces and the throttle's buckets are decided
+   * beyond this node's own ReplayGuard (given the guard and the gateway's clock, see
+   * SharedAdmission). Default: in-process.
    */
   shared?: {
-    nonces: (local: ReplayGuard, now: () => number) => NonceMemory;
-    throttle: RequestLimiter;
+    admission: (local: ReplayGuard, now: () => number) => Admission;
   };
 }
 
@@ -56,7 +57,7 @@ export class RpcGateway {
   readonly #options: GatewayOptions;
   readonly #actions: Readonly<Record<string, ActionHandler>>;
   readonly #auth: Authenticator;
-  readonly #throttle: RequestLimiter;
+  readonly #admission: Admission;
   readonly #apiQps: Readonly<Record<string, number>>;
   readonly #log: Logger;
   readonly #now: () => number;
@@ -69,8 +70,9 @@ export class RpcGateway {
     // The wall clock on purpose: request timestamps are the client's wall clock (±15 min, spec §8).
     this.#now = deps.now ?? Date.now;
     const replay = new ReplayGuard(deps.options);
-    this.#auth = new Authenticator(deps.credentials, replay, deps.shared?.nonces(replay, this.#now));
-    this.#throttle = deps.shared?.throttle ?? new RequestThrottle();
+    this.#auth = new Authenticator(deps.credentials, replay);
+    this.#admission =
+      deps.shared?.admission(replay, this.#now) ?? new LocalAdmission(replay, new RequestThrottle());
   }
 
   async handle(raw: RawHttpRequest): Promise<RenderedResponse> {
@@ -89,23 +91,28 @@ export class RpcGateway {
       if (req.version !== API_VERSION) throw gatewayErrors.invalidVersion();
 
       const now = this.#now();
-      const authenticated = this.#auth.authenticate(req, now);
+      const verified = this.#auth.verify(req, now);
       // The embedded store answers at once; only an async one (PostgreSQL) costs an await here.
-      const credential = authenticated instanceof Promise ? await authenticated : authenticated;
+      const { credential, nonce } = verified instanceof Promise ? await verified : verified;
       const defaultQps = this.#options.defaultQps;
       const accountQps = credential.qps ?? defaultQps;
-      const taken = this.#throttle.take(
-        credential.accountId,
-        accountQps,
+      // The nonce, then the throttle (one Redis round trip for both on API nodes).
+      const admitted = this.#admission.admit({
+        accessKeyId: credential.accessKeyId,
+        nonce,
+        accountId: credential.accountId,
+        accountRate: accountQps,
         action,
-        apiRateFor(this.#apiQps, action, accountQps, defaultQps),
+        apiRate: apiRateFor(this.#apiQps, action, accountQps, defaultQps),
         now,
-      );
-      const verdict = taken instanceof Promise ? await taken : taken;
+      });
+      const verdict = admitted instanceof Promise ? await admitted : admitted;
       if (!verdict.pass) {
-        throw verdict.limit === 'user'
-          ? gatewayErrors.throttlingUser(verdict.retryAfterMs)
-          : gatewayErrors.throttlingApi(verdict.retryAfterMs);
+        throw verdict.limit === 'nonce'
+          ? gatewayErrors.nonceUsed()
+          : verdict.limit === 'user'
+            ? gatewayErrors.throttlingUser(verdict.retryAfterMs)
+            : gatewayErrors.throttlingApi(verdict.retryAfterMs);
       }
       const log = this.#log.child({ requestId, action, accountId: credential.accountId });
       const fields = await handler(req.params, {

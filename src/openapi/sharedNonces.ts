@@ -8,6 +8,9 @@
  * every request while Redis restarts would take the whole API down). When Redis comes back, every
  * nonce this node still remembers is written back (`NX`, with what is left of its TTL), so a Redis
  * restart loses no nonce that a live node has seen.
+ *
+ * The gateway's own path (SharedAdmission) writes the nonce in the throttle's script instead of
+ * `useNonce`, under the same key (`key`), and relies on this class for the write-back.
  */
 import type { RedisConnection } from '../cluster/redisConnection.js';
 import type { NonceMemory, ReplayGuard } from './replayGuard.js';
@@ -45,7 +48,7 @@ export class SharedNonces implements NonceMemory {
   useNonce(accessKeyId: string, nonce: string, now: number): boolean | Promise<boolean> {
     if (!this.#local.useNonce(accessKeyId, nonce, now)) return false;
     if (!this.#redis.up) return true;
-    return this.#redis.client.set(this.#key(accessKeyId, nonce), '1', 'PX', this.#ttlMs, 'NX').then(
+    return this.#redis.client.set(this.key(accessKeyId, nonce), '1', 'PX', this.#ttlMs, 'NX').then(
       (reply) => reply === 'OK',
       (err: unknown) => {
         this.#redis.failed('nonce', err);
@@ -61,7 +64,7 @@ export class SharedNonces implements NonceMemory {
     let queued = 0;
     let written = 0;
     for (const n of this.#local.remembered(now)) {
-      batch.set(this.#key(n.accessKeyId, n.nonce), '1', 'PX', Math.ceil(n.until - now), 'NX');
+      batch.set(this.key(n.accessKeyId, n.nonce), '1', 'PX', Math.ceil(n.until - now), 'NX');
       if (++queued === WRITE_BACK_BATCH) {
         await batch.exec();
         written += queued;
@@ -73,7 +76,8 @@ export class SharedNonces implements NonceMemory {
     return written + queued;
   }
 
-  #key(accessKeyId: string, nonce: string): string {
+  /** The Redis key of a nonce (SharedAdmission records it in its own script). */
+  key(accessKeyId: string, nonce: string): string {
     return `${this.#prefix}${accessKeyId}:${nonce}`;
   }
 }

@@ -46,7 +46,17 @@ function ownerCommand(bin: string, args: string[]): [string, string[]] {
   return asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+export interface PostgresOptions {
+  /**
+   * Commit as a durable server does: a commit returns once its WAL is written (to the OS; fsync
+   * stays off). Default off (tests need no durability): a commit returns before its WAL is written,
+   * so a server crash may lose the last ones. bench:cluster turns it on, to match the single node's
+   * SQLite (WAL, synchronous=NORMAL: a commit is written, not fsynced).
+   */
+  synchronousCommit?: boolean;
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<TestPostgres> {
   const bin = postgresBinDir();
   const dir = tempDir('smartcall-pg-');
   const data = join(dir.path, 'data');
@@ -101,7 +111,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       '-c',
       'full_page_writes=off',
       '-c',
-      'synchronous_commit=off',
+      `synchronous_commit=${options.synchronousCommit ? 'on' : 'off'}`,
       '-c',
       'max_connections=60',
     ]);

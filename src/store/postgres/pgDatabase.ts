@@ -12,6 +12,8 @@ export interface Queryable {
     text: string,
     values?: unknown[],
   ): Promise<pg.QueryResult<R>>;
+  /** A named statement (`{ name, text, values }`): parsed and planned once per connection. */
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<R>>;
 }
 
 const INT8 = 20;

@@ -29,7 +29,8 @@ import { PgTrunkRepository } from './trunkTable.js';
 
 type Begin = <T>(fn: (db: Queryable) => Promise<T>) => Promise<T>;
 
-function repositories(db: Queryable, begin: Begin): AsyncRepositories {
+/** The repositories; `calls` with its PostgreSQL-only batch insert (the API node's CallWriter). */
+function repositories(db: Queryable, begin: Begin): AsyncRepositories & { calls: PgCallRepository } {
   return {
     meta: new PgMetaRepository(db),
     accounts: new PgAccountRepository(db),

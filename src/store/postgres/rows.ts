@@ -11,6 +11,12 @@ const bind = (values: readonly unknown[]): unknown[] =>
     typeof v === 'string' && v.includes('\u0000') ? v.replaceAll('\u0000', '') : v,
   );
 
+/** One value as `bind` binds it (a field of a batch sent as JSON, PgCallRepository.insertAll). */
+export function bindValue(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isInteger(v) || !Number.isFinite(v) ? v : Math.round(v);
+  return typeof v === 'string' && v.includes('\u0000') ? v.replaceAll('\u0000', '') : v;
+}
+
 export async function rows<R extends pg.QueryResultRow>(
   db: Queryable,
   sql: string,
