@@ -269,13 +269,15 @@ async function main(): Promise<void> {
         rules &&
         !(match.distance <= rules.considersUpTo)
       ) {
-        // A call's comparison was limited: the closest is needed exactly here.
-        if (limit !== undefined) match = matchFeatures(features, bank);
         const plain = await decoderFor(phrasesOnly(msg.grammar));
         plain.start();
         plain.process_audio(audio, false, true);
         plain.stop();
         const alone = phraseWordOf(plain.get_text());
+        // A call's comparison was limited, so its closest may be wrong here: compare again, but only
+        // as far as that phrase's own templates (whatever is farther cannot be the closest).
+        if (alone && limit !== undefined)
+          match = matchFeatures(features, bank, phraseDistance(features, bank, alone));
         if (alone && alone === match.word) {
           sequence = alone;
           pass = plain;
@@ -308,6 +310,7 @@ async function main(): Promise<void> {
         // when it could decide: compare again without the limit (decide() gets the same numbers).
         const gap = rules?.maxGap;
         if (
+          !rescued &&
           limit !== undefined &&
           gap !== undefined &&
           !(match.distance <= limit) &&
