@@ -4,7 +4,8 @@
  * media clock. One WASM module per worker; grammar decoders stay warm (init ≈ 300 ms each) in an
  * LRU keyed by the grammar's hash.
  *
- * One decoding pass per utterance. Settings measured on the bench's dev set (espeak voices other
+ * One decoding pass per utterance; a second, with the phrases alone (no competitor loop, its own
+ * warm decoder), only when the loop won and the templates are too far to decide. Settings measured on the bench's dev set (espeak voices other
  * than the evaluation ones, µ-law, clean and 10 dB SNR; docs/speech.md has the figures):
  * - Each phrase is one decoder word (phraseGrammar.ts), so the silence/noise fillers
  *   (`fsgusefiller`) can only sit at the edges. `silprob` 1e-6 lets them take leading and trailing
