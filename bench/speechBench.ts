@@ -12,7 +12,7 @@
  * - TTS time to first 8 kHz chunk.
  * The last line is one JSON object with the headline numbers.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { resample } from '../src/media/resampler.js';
 import { readWavFile } from '../src/media/wavReader.js';
 import { AMD_PERSONAS, builtinPersonas, CachedVoice, TtsPersonaVoice } from '../src/phonenet/index.js';
@@ -125,6 +125,18 @@ const DEV_OFF_LIST: [string, string][] = [
   ].map((t, i): [string, string] => [t, EN_VOICES[i % 3]!]),
 ];
 const OFF_LIST = DEV ? DEV_OFF_LIST : EVAL_OFF_LIST;
+
+/**
+ * `--dump FILE`: every decision as a JSON line (set, what was said, what was heard and the numbers
+ * behind it), so that two runs can be compared decision by decision.
+ */
+const DUMP = process.argv.includes('--dump') ? process.argv[process.argv.indexOf('--dump') + 1] : undefined;
+const dumped: string[] = [];
+function dump(set: string, said: string, d: PhraseDecision): void {
+  if (!DUMP) return;
+  const { decodeMs: _ms, ...rest } = d;
+  dumped.push(JSON.stringify({ set, said, ...rest }));
+}
 
 /**
  * Real human speech: Debian's asterisk-core-sounds-en-wav (one speaker, 8 kHz). A phrase list of
@@ -295,6 +307,7 @@ async function main(): Promise<void> {
           ['noisy', withNoise(clean, 10, seed++)],
         ] as const) {
           const d = await recognizer.decide(audio);
+          dump(`${kind} ${voice}`, text, d);
           audioMs += audio.length / 8;
           decodeMs += d.decodeMs;
           const slot = d.text === text ? 0 : d.text === null ? 2 : 1;
@@ -334,6 +347,7 @@ async function main(): Promise<void> {
   for (const [text, voice] of OFF_LIST) {
     const audio = telephone(await speak(tts, text, voice));
     const d = await recognizer.decide(audio);
+    dump(`off-list ${voice}`, text, d);
     audioMs += audio.length / 8;
     decodeMs += d.decodeMs;
     if (d.text === null) rejected++;
@@ -347,6 +361,7 @@ async function main(): Promise<void> {
   const r = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
   if (DEV) {
     await Promise.all([tts.close(), pool.close()]);
+    if (DUMP) writeFileSync(DUMP, `${dumped.join('\n')}\n`);
     console.log(
       JSON.stringify({
         bench: 'speech',
@@ -377,6 +392,7 @@ async function main(): Promise<void> {
   );
 
   await Promise.all([tts.close(), pool.close()]);
+  if (DUMP) writeFileSync(DUMP, `${dumped.join('\n')}\n`);
   console.log(
     JSON.stringify({
       bench: 'speech',
@@ -512,6 +528,7 @@ async function humanSet(pool: PhraseDecoderPool): Promise<{ inList: number[]; of
   const inN = [0, 0];
   for (const [i, [file, text]] of HUMAN_IN_LIST.entries()) {
     const d = await recognizer.decide(await load(file));
+    dump('human', file, d);
     inN[i % 2]!++;
     if (d.text === text) inList[i % 2]!++;
     else if (errors && i % 2 === 0)
@@ -523,6 +540,7 @@ async function humanSet(pool: PhraseDecoderPool): Promise<{ inList: number[]; of
   const offN = [0, 0];
   for (const [i, file] of HUMAN_OFF_LIST.entries()) {
     const d = await recognizer.decide(await load(file));
+    dump('human off-list', file, d);
     offN[i % 2]!++;
     if (d.text === null) offList[i % 2]!++;
     else if (errors && i % 2 === 0)

@@ -128,4 +128,29 @@ describe('phrase decision on human speech (asterisk-core-sounds-en-wav)', {
     const d = await recognizer.decide(await load('phonetic/k_p'));
     assert.notEqual(d.text, 'uniform', why(recognizer, d));
   });
+
+  // The competitor loop's "find" (F AY N D) takes this "five"; decoded again with the phrases alone
+  // it is "five", which is also the templates' closest phrase: the two agree, so it is heard. In a
+  // call too, where the template comparison is first limited to the template bands.
+  test('hears "five" when the competitor loop wins but the phrases alone and the templates agree', async () => {
+    const audio = await load('digits/5');
+    const d = await recognizer.decide(audio);
+    assert.equal(d.text, 'five', why(recognizer, d));
+    assert.equal(d.by, 'rescue');
+    const heard = await recognizer.recognize(audio, new AbortController().signal);
+    assert.equal(heard?.text, 'five');
+  });
+
+  // The agreement must be exact: the phrases alone hear these as "eighteen" (its templates 1.5
+  // farther than the closest, "ten") and "fifteen" (0.6 farther than "quebec").
+  for (const [file, wrong] of [
+    ['digits/80', 'eighteen'],
+    ['please-try-again', 'fifteen'],
+  ] as const) {
+    test(`"${file}" is not heard as "${wrong}", which the phrases alone name but the templates do not`, async () => {
+      const d = await recognizer.decide(await load(file));
+      assert.notEqual(d.text, wrong, why(recognizer, d));
+      if (file === 'please-try-again') assert.equal(d.text, null, why(recognizer, d));
+    });
+  }
 });

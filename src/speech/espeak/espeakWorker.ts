@@ -126,7 +126,11 @@ async function main(): Promise<void> {
   };
 
   await factory({
-    arguments: ['-m', '-v', 'cmn', '-w', '/dev/smartcall-tts'],
+    // -D: espeak's random generator (breath and aspiration noise) starts from a fixed seed instead of
+    // the clock's second, so the same lines give the same audio in every process. Without it the
+    // phrase templates (phraseTemplates.ts), and every synthetic test caller, differed from one
+    // start to the next (bench:speech's off-list figure moved between 0.925 and 0.95).
+    arguments: ['-D', '-m', '-v', 'cmn', '-w', '/dev/smartcall-tts'],
     stdin,
     print: () => {},
     printErr: () => {},

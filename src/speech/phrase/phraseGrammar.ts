@@ -110,6 +110,21 @@ function spellings(phrase: Phrase): string[] {
   return [...new Set(out)];
 }
 
+/**
+ * The same phrases without the competitor loop (decoded again when the loop won, phraseWorker.ts):
+ * the best phrase a decoder finds when it must name one.
+ */
+export function phrasesOnly(grammar: CompiledGrammar): CompiledGrammar {
+  const alternatives = Object.keys(grammar.phrases);
+  return {
+    key: `${grammar.key}/phrases`,
+    words: grammar.words.filter(([w]) => w.startsWith('__p')),
+    jsgf: `#JSGF V1.0;\ngrammar phrases;\npublic <phrase> = ${alternatives.join(' | ')};\n`,
+    phrases: grammar.phrases,
+    phoneCounts: grammar.phoneCounts,
+  };
+}
+
 /** The phrase word a decoder hypothesis names (`__p3(2)` → `__p3`), or '' when it names none. */
 export function phraseWordOf(hypothesis: string): string {
   const words = hypothesis.split(/\s+/).filter((w) => w.startsWith('__p'));

@@ -14,6 +14,9 @@
  * - `minPosterior`: the phrase's lattice posterior against the other phrases (an off-list sentence
  *   forced onto a long phrase usually has several near rivals);
  * - `maxTemplateGap`: the templates do not hear another phrase clearly better.
+ * When the decoder's best path is the competitor loop (no phrase), the worker decodes again with the
+ * phrases alone; the phrase it names is weighed as above only if it is the templates' closest
+ * (`by: 'rescue'`), else the utterance is rejected.
  * The defaults were tuned on the development data only (the bench's `--dev` set and the human dev
  * half); docs/speech.md has dev and held-out figures.
  */
@@ -117,9 +120,10 @@ export interface PhraseDecision {
   templateLengthRatio: number;
   /**
    * Which part named the phrase: the templates alone, the templates with the decoder agreeing,
-   * the decoder, or none (rejected).
+   * the decoder, the phrases-only pass agreeing with the templates after the competitor loop won
+   * (rescue), or none (rejected).
    */
-  by: 'template' | 'agreement' | 'decoder' | 'none';
+  by: 'template' | 'agreement' | 'decoder' | 'rescue' | 'none';
 }
 
 export class PhraseRecognizer implements UtteranceRecognizer {
@@ -243,7 +247,7 @@ export class PhraseRecognizer implements UtteranceRecognizer {
       text: accepted ? text : null,
       confidence: text === null ? 0 : confidenceOf(raw.posterior, minPosterior, accepted),
       framesPerPhone,
-      by: accepted ? 'decoder' : 'none',
+      by: accepted ? (raw.rescued ? 'rescue' : 'decoder') : 'none',
     };
   }
 

@@ -2,8 +2,14 @@
  * Builds a phrase list's templates (templateMatcher.ts): every phrase spoken by the embedded TTS in
  * {@link TEMPLATE_VOICES}, through a µ-law round trip, edges trimmed as the decoder trims them.
  * Generated when a list is first used (≈ 5 ms of synthesis per template on this machine: 1.5 s for
- * the 78 built-in phrases); nothing is stored on disk. The TTS threads are started for a build and
- * closed when no build is left, so an idle process holds none.
+ * the 78 built-in phrases); nothing is stored on disk.
+ *
+ * A list's templates depend on the list alone, never on what the process did before: each build
+ * speaks the list on a TTS thread of its own, started for it and closed after it (an idle process
+ * holds none), and builds run one at a time. espeak's noise generator (breath, aspiration) starts
+ * from a fixed seed in every thread and carries its state from line to line, so a thread shared by
+ * two lists built at once, or a seed taken from the clock, gave each start slightly different
+ * templates, and decisions near a bar flipped between runs.
  *
  * The template voices are fixed: two Mandarin-and-English voices and two English ones, a female
  * and a male each. The bench's evaluation voices (and the phonenet personas' voices) are others.
@@ -22,8 +28,8 @@ export const MAX_TEMPLATE_PHRASES = 200;
 export class TemplateBuilder {
   readonly #banks = new Map<string, Promise<TemplateBank | null>>();
   readonly #maxBanks: number;
-  #tts: EspeakTts | null = null;
-  #building = 0;
+  /** The build under way or last queued: builds run one after another. */
+  #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
   constructor(maxBanks = 16) {
@@ -36,7 +42,8 @@ export class TemplateBuilder {
     if (bank) {
       this.#banks.delete(grammar.key);
     } else {
-      bank = this.#build(grammar).catch(() => null);
+      bank = this.#queue.then(() => this.#build(grammar)).catch(() => null);
+      this.#queue = bank;
     }
     this.#banks.set(grammar.key, bank);
     while (this.#banks.size > this.#maxBanks) this.#banks.delete(this.#banks.keys().next().value as string);
@@ -46,10 +53,8 @@ export class TemplateBuilder {
   async #build(grammar: CompiledGrammar): Promise<TemplateBank | null> {
     const words = Object.keys(grammar.phrases);
     if (this.#closed || words.length === 0 || words.length > MAX_TEMPLATE_PHRASES) return null;
-    this.#building++;
+    const tts = new EspeakTts({ cacheBytes: 0 });
     try {
-      this.#tts ??= new EspeakTts({ cacheBytes: 0 });
-      const tts = this.#tts;
       await tts.ready();
       const items: { word: string; mel: Float32Array }[] = [];
       for (const word of words) {
@@ -62,11 +67,7 @@ export class TemplateBuilder {
       }
       return packTemplates(items);
     } finally {
-      if (--this.#building === 0 && this.#tts) {
-        const tts = this.#tts;
-        this.#tts = null;
-        await tts.close();
-      }
+      await tts.close();
     }
   }
 

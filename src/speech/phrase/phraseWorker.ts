@@ -4,7 +4,8 @@
  * media clock. One WASM module per worker; grammar decoders stay warm (init ≈ 300 ms each) in an
  * LRU keyed by the grammar's hash.
  *
- * One decoding pass per utterance. Settings measured on the bench's dev set (espeak voices other
+ * One decoding pass per utterance; a second, with the phrases alone (no competitor loop, its own
+ * warm decoder), only when the loop won and the templates are too far to decide. Settings measured on the bench's dev set (espeak voices other
  * than the evaluation ones, µ-law, clean and 10 dB SNR; docs/speech.md has the figures):
  * - Each phrase is one decoder word (phraseGrammar.ts), so the silence/noise fillers
  *   (`fsgusefiller`) can only sit at the edges. `silprob` 1e-6 lets them take leading and trailing
@@ -23,7 +24,7 @@ import createModule from 'soundswallower';
 import { lowerThreadPriority } from '../../workers/threadPriority.js';
 import type { PoolMessage, WorkerMessage } from '../../workers/workerProtocol.js';
 import { frameLevels, outsideSpeechFraction, trimSilence, withNoiseFloor } from './energyTrim.js';
-import { type CompiledGrammar, phraseWordOf } from './phraseGrammar.js';
+import { type CompiledGrammar, phrasesOnly, phraseWordOf } from './phraseGrammar.js';
 import {
   matchFeatures,
   phraseDistance,
@@ -93,6 +94,12 @@ export interface RawRecognition {
   templateFrames: number;
   /** Distance of the closest template of the decoder's phrase (Infinity without one). */
   decoderTemplateDistance: number;
+  /**
+   * The competitor loop won the decoding pass, and a second pass with the phrases alone named the
+   * phrase whose templates are the closest: `sequence` and its numbers are that pass's
+   * (`hypothesis` stays the loop's).
+   */
+  rescued?: boolean;
 }
 
 export type WorkerReply = WorkerMessage<RawRecognition>;
@@ -155,27 +162,33 @@ async function main(): Promise<void> {
   const grammars = new Map<string, SsDecoder>();
   port.postMessage({ kind: 'ready' } satisfies WorkerReply);
 
+  /** The grammar's warm decoder (LRU of `maxGrammars`), made on first use. */
+  const decoderFor = async (grammar: CompiledGrammar): Promise<SsDecoder> => {
+    let decoder = grammars.get(grammar.key);
+    if (decoder) {
+      grammars.delete(grammar.key);
+    } else {
+      decoder = spare ?? (await newDecoder(ss));
+      spare = undefined;
+      decoder.add_words(...grammar.words);
+      decoder.set_grammar(grammar.jsgf);
+      if (grammars.size >= maxGrammars) {
+        const [oldest, old] = grammars.entries().next().value as [string, SsDecoder];
+        grammars.delete(oldest);
+        old.delete();
+      }
+    }
+    grammars.set(grammar.key, decoder);
+    return decoder;
+  };
+
   // Cancels are ignored: decoding is synchronous, so one is mostly read after its request is done,
   // and the pool discards a cancelled request's answer anyway.
   port.on('message', async (m: PoolMessage<RecognizeRequest>) => {
     if (m.kind !== 'request') return;
     const { id, payload: msg } = m;
     try {
-      let decoder = grammars.get(msg.grammar.key);
-      if (decoder) {
-        grammars.delete(msg.grammar.key);
-      } else {
-        decoder = spare ?? (await newDecoder(ss));
-        spare = undefined;
-        decoder.add_words(...msg.grammar.words);
-        decoder.set_grammar(msg.grammar.jsgf);
-        if (grammars.size >= maxGrammars) {
-          const [oldest, old] = grammars.entries().next().value as [string, SsDecoder];
-          grammars.delete(oldest);
-          old.delete();
-        }
-      }
-      grammars.set(msg.grammar.key, decoder);
+      const decoder = await decoderFor(msg.grammar);
       const started = performance.now();
       const trimmed = trimSilence(msg.samples, 35, EDGE_MARGIN_MS);
       const frames = Math.max(1, Math.round(trimmed.length / 80));
@@ -243,11 +256,42 @@ async function main(): Promise<void> {
         });
         return;
       }
+      const audio = withNoiseFloor(trimmed);
       decoder.start();
-      decoder.process_audio(withNoiseFloor(trimmed), false, true);
+      decoder.process_audio(audio, false, true);
       decoder.stop();
       const hypothesis = decoder.get_text();
-      const sequence = phraseWordOf(hypothesis);
+      let sequence = phraseWordOf(hypothesis);
+      let pass = decoder;
+      let rescued = false;
+      // The competitor loop won, and the templates are too far to decide: decode again with the
+      // phrases alone. When that pass names the phrase whose templates are the closest of all, two
+      // recognisers that fail differently agree, and the phrase is weighed like a decoder's
+      // (phraseRecognizer.ts); otherwise the loop's verdict stands.
+      if (
+        !sequence &&
+        hypothesis &&
+        bank &&
+        features &&
+        match &&
+        rules &&
+        !(match.distance <= rules.considersUpTo)
+      ) {
+        const plain = await decoderFor(phrasesOnly(msg.grammar));
+        plain.start();
+        plain.process_audio(audio, false, true);
+        plain.stop();
+        const alone = phraseWordOf(plain.get_text());
+        // A call's comparison was limited, so its closest may be wrong here: compare again, but only
+        // as far as that phrase's own templates (whatever is farther cannot be the closest).
+        if (alone && limit !== undefined)
+          match = matchFeatures(features, bank, phraseDistance(features, bank, alone));
+        if (alone && alone === match.word) {
+          sequence = alone;
+          pass = plain;
+          rescued = true;
+        }
+      }
       if (!sequence) {
         reply({
           ...none,
@@ -259,9 +303,9 @@ async function main(): Promise<void> {
         });
         return;
       }
-      ss._decoder_hyp(decoder.cdecoder, scoreSlot);
+      ss._decoder_hyp(pass.cdecoder, scoreSlot);
       const score = ss.HEAP32[scoreSlot >> 2]!;
-      const word = decoder.get_alignment().w?.find((w) => phraseWordOf(w.t) === sequence);
+      const word = pass.get_alignment().w?.find((w) => phraseWordOf(w.t) === sequence);
       const begin = word ? Math.round(word.b * 100) : 0;
       const span = word ? Math.round(word.d * 100) : frames;
       let decoderTemplateDistance = Number.POSITIVE_INFINITY;
@@ -274,6 +318,7 @@ async function main(): Promise<void> {
         // when it could decide: compare again without the limit (decide() gets the same numbers).
         const gap = rules?.maxGap;
         if (
+          !rescued &&
           limit !== undefined &&
           gap !== undefined &&
           !(match.distance <= limit) &&
@@ -293,6 +338,7 @@ async function main(): Promise<void> {
         decodeMs: performance.now() - started,
         ...templateNumbers(match),
         decoderTemplateDistance,
+        ...(rescued ? { rescued } : {}),
       });
     } catch (err) {
       port.postMessage({ kind: 'error', id, error: (err as Error).message } satisfies WorkerReply);
