@@ -2,8 +2,9 @@
  * The cluster end to end (issue 15): 2 API nodes, 2 media nodes and 2 schedulers (one active, one
  * standing by), each `serve` through the real CLI as its own process, on one private PostgreSQL and
  * one redis-server, calling the virtual phone network. 200 SmartCalls go through both API nodes with
- * the real Alibaba client; the active scheduler is SIGKILLed while calls are queued, one media node
- * is SIGKILLed mid-call and Redis is restarted. Then: the standby took over, every CallId has one
+ * the real Alibaba client; the active scheduler is SIGKILLed while calls are queued, a third API node
+ * is SIGKILLed with requests in flight (the client retries them on another), one media node is
+ * SIGKILLed mid-call and Redis is restarted. Then: the standby took over, every CallId has one
  * terminal state and one VoiceReport, no call was placed twice, the trunk's 10 CPS never saw more
  * than 10 starts in any one-second window, SmartCallOperate through the API node that did not accept
  * the call reached its owner (the bridge was made and the agent's hang-up ended the call), and a
@@ -25,6 +26,8 @@ import {
 const { holder: HOLDER, callee: CALLEE, agent: AGENT } = PERSONA_NUMBERS;
 
 const CALLS = 200;
+/** Of them, sent to an API node that is SIGKILLed midway (the rest retried on another). */
+const KILLED_API_CALLS = 40;
 const CPS = 10;
 
 let c: TestCluster;
@@ -88,7 +91,7 @@ test('2 API + 2 media nodes + 2 schedulers: 200 calls, the active scheduler and 
   ids.push(operated);
 
   // A nonce replayed through the other API node is refused.
-  const params = {
+  const holderCall = {
     CalledShowNumber: CLUSTER_SHOW,
     CalledNumber: HOLDER,
     VoiceCode: '$g$',
@@ -96,15 +99,15 @@ test('2 API + 2 media nodes + 2 schedulers: 200 calls, the active scheduler and 
   };
   const replay = async (label: string) => {
     const headers = { 'x-acs-signature-nonce': randomBytes(16).toString('hex') };
-    const first = await c.call(apiA, 'SmartCall', { ...params, OutId: label }, headers);
+    const first = await c.call(apiA, 'SmartCall', { ...holderCall, OutId: label }, headers);
     assert.equal(first.code, 'OK', JSON.stringify(first));
     ids.push(String(first.body!.CallId));
-    const again = await c.call(apiB, 'SmartCall', { ...params, OutId: label }, headers);
+    const again = await c.call(apiB, 'SmartCall', { ...holderCall, OutId: label }, headers);
     assert.equal(again.code, 'SignatureNonceUsed', `${label}: ${JSON.stringify(again)}`);
   };
   await replay('replay-1');
 
-  for (let i = 0; ids.length < CALLS; i++) {
+  for (let i = 0; ids.length < CALLS - KILLED_API_CALLS; i++) {
     ids.push(await c.smartCall(i % 2 ? apiB : apiA, HOLDER, `c-${i}`));
     if (i === CALLS / 2) {
       // The active scheduler dies with most of the calls still queued: the standby takes over.
@@ -116,6 +119,31 @@ test('2 API + 2 media nodes + 2 schedulers: 200 calls, the active scheduler and 
   await until('sched2 active', 15_000, async () =>
     sched2.output().includes('"scheduler active"') ? true : undefined,
   );
+
+  // An API node dies with requests in flight: the client retries those on another node. Every call
+  // an API node answered with a CallId is in PostgreSQL already, so none is lost.
+  const apiC = await c.node('api', 'apiC');
+  let next = 0;
+  let acceptedByC = 0;
+  let retried = 0;
+  const submitter = async () => {
+    while (next < KILLED_API_CALLS) {
+      const i = next++;
+      const params = { ...holderCall, OutId: `k-${i}` };
+      const first = await c.call(apiC, 'SmartCall', params);
+      if (first.code === 'OK') {
+        ids.push(String(first.body!.CallId));
+        if (++acceptedByC === 12) apiC.child.kill('SIGKILL');
+        continue;
+      }
+      retried++;
+      const again = await c.call(apiB, 'SmartCall', params);
+      assert.equal(again.code, 'OK', `k-${i} retried on B: ${JSON.stringify(again)}`);
+      ids.push(String(again.body!.CallId));
+    }
+  };
+  await Promise.all([submitter(), submitter(), submitter(), submitter()]);
+  assert.ok(acceptedByC >= 12 && retried > 0, `C accepted ${acceptedByC}, ${retried} retried on B`);
 
   await until('the bridge through API node B', 20_000, async () =>
     bridged !== undefined ? true : undefined,
