@@ -158,3 +158,49 @@ test("matchTemplates with a call's limit names the same phrase at the same dista
   }
   assert.ok(within > 40);
 });
+
+test('a limit equal to the distance never abandons it (the bound is compared as the quotient returned)', () => {
+  // Frames far apart, so the only good path is the diagonal and the last row has one cell within
+  // reach: a product test (cost ≤ limit × length) abandoned a few percent of these at their own
+  // distance, as the quotient rounds below the cost.
+  let seed = 7;
+  const rand = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const sequence = (v: number[][]) => {
+    const out = new Float32Array(v.length * CEPS);
+    for (const [i, f] of v.entries()) out.set(f, i * CEPS);
+    return out;
+  };
+  const a = sequence([
+    [0, 0],
+    [100, 0],
+    [200, 0],
+  ]);
+  for (let k = 0; k < 3000; k++) {
+    const b = sequence([
+      [rand(), rand()],
+      [100 + rand(), rand()],
+      [200 + rand(), rand()],
+    ]);
+    const d = dtw(a, b);
+    assert.ok(Object.is(dtw(a, b, Number.POSITIVE_INFINITY, d), d), `case ${k}: abandoned at its own distance`);
+  }
+});
+
+test('two phrases with identical templates tie, whatever the order of comparison: the first in the bank wins, the other is the runner-up', () => {
+  const same = melSpectrum(utterance(5, 700));
+  const bank = packTemplates([
+    { word: '__p0', mel: melSpectrum(utterance(1, 900)) },
+    { word: '__p1', mel: same },
+    { word: '__p2', mel: same },
+    { word: '__p3', mel: melSpectrum(utterance(9, 650)) },
+  ]);
+  const samples = utterance(5, 720);
+  for (const limit of [Number.POSITIVE_INFINITY, 30]) {
+    const m = matchTemplates(samples, bank, limit);
+    assert.equal(m.word, '__p1');
+    assert.ok(Object.is(m.runnerUp, m.distance), `limit ${limit}: the twin is the runner-up at the same distance`);
+  }
+});

@@ -217,7 +217,9 @@ export function dtw(
       leftLen = len + 1;
       cur[j] = left;
       curLen[j] = leftLen;
-      if (!reachable && left <= limit * (leftLen + rest - j)) reachable = true;
+      // Divided, not multiplied: at the last cell this is the very quotient returned, so a limit
+      // equal to the distance is never abandoned by rounding.
+      if (!reachable && left / (leftLen + rest - j) <= limit) reachable = true;
       if (abandon && left / (i + j) < rowMin) rowMin = left / (i + j);
     }
     if (rowMin > bound * 1.5 || !reachable) return Number.POSITIVE_INFINITY;
