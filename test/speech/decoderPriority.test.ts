@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { PhraseDecoderPool } from '../../src/speech/phrase/phraseDecoderPool.js';
+import { parseSpeechConfig } from '../../src/speech/speechConfig.js';
+import { SpeechEngines } from '../../src/speech/speechEngines.js';
 
 /** Nice value of each thread of this process, by thread id (field 19 of /proc/…/stat). */
 function threadNiceness(): Map<number, number> {
@@ -52,5 +54,30 @@ test('decoder threads run at the configured nice value; the main thread does not
     );
   } finally {
     await plain.close();
+  }
+});
+
+test('speech.asr.embedded.niceness reaches the decoder threads of a running platform', async (t) => {
+  if (process.platform !== 'linux') {
+    t.skip('thread priorities are set on Linux only');
+    return;
+  }
+  const before = threadNiceness();
+  const engines = await SpeechEngines.start({
+    config: parseSpeechConfig({ asr: { embedded: { workers: 1, niceness: 4 } } }),
+    withoutTts: true,
+    asrModels: { find: () => undefined },
+  });
+  try {
+    const deadline = Date.now() + 10_000;
+    let niced: number[] = [];
+    while (Date.now() < deadline) {
+      niced = [...threadNiceness()].filter(([tid, n]) => !before.has(tid) && n === 4).map(([tid]) => tid);
+      if (niced.length > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(niced.length, 1, 'one decoder thread at nice 4');
+  } finally {
+    await engines.close();
   }
 });
