@@ -15,7 +15,9 @@
  *   than a window of calls (2 s of the default trunk's CPS, what a media node claims ahead) is held
  *   or assigned at a time, so placement follows the load as it changes.
  * - A node that let an assignment lapse unclaimed (stalled, or cut off from the database) gets
- *   nothing for two assignment periods; its calls go to the others.
+ *   nothing for two assignment periods; its calls go to the others. When that leaves no node with
+ *   room for the calls due (every node skipped, or the others full), the beacon is dropped: the
+ *   nodes claim by themselves until the skip ends (a healthy node may lag, e.g. after a CPS raise).
  */
 import type { Clock } from '../clock/clock.js';
 import { sleep } from '../clock/within.js';
@@ -161,32 +163,35 @@ export class CallScheduler {
     await session?.close();
   }
 
+  /** Drops the beacon (logged once): media nodes claim queued calls by themselves until it is back. */
+  async #standAside(session: SchedulerSession, reason: string): Promise<void> {
+    if (this.#placing) {
+      await session.dropBeacon(this.#o.node);
+      this.#o.log.warn(
+        { reason },
+        'no media node to place calls on: media nodes claim queued calls by themselves',
+      );
+    }
+    this.#placing = false;
+  }
+
   async #tick(session: SchedulerSession): Promise<void> {
     const nodes = await this.#o.mediaNodes();
     if (!nodes || nodes.length === 0) {
-      if (this.#placing) {
-        await session.dropBeacon(this.#o.node);
-        this.#o.log.warn(
-          { reason: nodes ? 'no media node is registered' : 'the node registry is unreachable' },
-          'no media node to place calls on: media nodes claim queued calls by themselves',
-        );
-      }
-      this.#placing = false;
+      await this.#standAside(
+        session,
+        nodes ? 'no media node is registered' : 'the node registry is unreachable',
+      );
       return;
     }
-    await session.beacon(this.#o.node, this.#o.graceMs);
-    if (!this.#placing) this.#o.log.info({ mediaNodes: nodes.length }, 'placing queued calls on media nodes');
-    this.#placing = true;
     const [load, cps] = await Promise.all([session.load(), session.defaultCps()]);
     const window = Math.max(1, Math.ceil((cps ?? 1) * 2));
     let pending = 0;
     for (const n of nodes) pending += load.get(n.queue)?.pending ?? 0;
     const budget = Math.min(this.#o.batch, window - pending);
-    if (budget <= 0) return;
     const now = this.#o.clock.now();
     const live = nodes.map((n) => n.queue);
-    const calls = await session.placeable(live, budget);
-    if (calls.length === 0) return;
+    const calls = budget > 0 ? await session.placeable(live, budget) : [];
     for (const c of calls) {
       if (c.lapsedOn === null || !live.includes(c.lapsedOn)) continue;
       if ((this.#skip.get(c.lapsedOn) ?? 0) < now)
@@ -205,6 +210,25 @@ export class CallScheduler {
           free: n.capacity - Math.max(n.calls, l?.inProgress ?? 0) - (l?.pending ?? 0),
         };
       });
+    // A skipped node may be healthy (it lagged behind a sudden larger window, e.g. a raised CPS): when
+    // no node that is not skipped has room for the calls due, a live beacon would hold every call
+    // back, so the nodes claim by themselves until the skip ends.
+    if (
+      rooms.length === 0 ||
+      (rooms.length < nodes.length && calls.length > 0 && rooms.every((r) => r.free <= 0))
+    ) {
+      await this.#standAside(
+        session,
+        rooms.length === 0
+          ? 'every media node let an assignment lapse'
+          : 'the media nodes not skipped for a lapse have no room',
+      );
+      return;
+    }
+    await session.beacon(this.#o.node, this.#o.graceMs);
+    if (!this.#placing) this.#o.log.info({ mediaNodes: nodes.length }, 'placing queued calls on media nodes');
+    this.#placing = true;
+    if (calls.length === 0) return;
     const placements = placeLeastLoaded(
       calls.map((c) => c.callId),
       rooms,

@@ -401,10 +401,14 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     name: 'the scheduler: which media node a queued call is assigned to (until when), and the active scheduler’s beacon',
     // PostgreSQL only (the scheduler exists only here). A beacon live (until_ms on the database's
     // clock) tells media nodes to claim only what is assigned to them; lapsed, they claim any call.
+    // IF NOT EXISTS (same schema either way): on a big calls table an operator may add the columns
+    // and build the index CONCURRENTLY by hand before the upgrade (docs/scale-out.md), since this
+    // runs in one transaction where ADD COLUMN's exclusive lock lasts through the index build.
     sql: `
-      ALTER TABLE calls ADD COLUMN assigned_node TEXT;
-      ALTER TABLE calls ADD COLUMN assigned_until BIGINT;
-      CREATE INDEX calls_queued_assigned ON calls(assigned_node, created_at, call_id) WHERE state = 'queued';
+      ALTER TABLE calls ADD COLUMN IF NOT EXISTS assigned_node TEXT;
+      ALTER TABLE calls ADD COLUMN IF NOT EXISTS assigned_until BIGINT;
+      CREATE INDEX IF NOT EXISTS calls_queued_assigned ON calls(assigned_node, created_at, call_id)
+        WHERE state = 'queued';
       CREATE TABLE scheduler_beacon (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         node TEXT NOT NULL,

@@ -13,6 +13,7 @@
  * placed twice and a trunk's limits exact. Times are the database's clock.
  */
 import pg from 'pg';
+import { within } from '../../clock/within.js';
 import { PG_TYPES } from './pgDatabase.js';
 import { one, rows } from './rows.js';
 
@@ -22,6 +23,42 @@ const IN_PROGRESS = "('dialing', 'ringing', 'early_media', 'answered')";
 const LOCK = 'smartcall.scheduler';
 /** Notified by a scheduler that lets the lock go, so standbys ask at once rather than at their next try. */
 const RELEASED = 'smartcall_scheduler_released';
+/**
+ * How soon the server notices this session's peer is gone (host powered off, network cut) and so
+ * frees the lock: keep-alive probes after 5 s idle, every 2 s, dead after 3 unanswered (≈ 11 s),
+ * and unacknowledged data abandoned after 11 s (tcp_user_timeout, in ms). Without them the server's
+ * defaults (2 h idle, ~15 min of retransmissions) would keep a dead scheduler active that long.
+ */
+export const SCHEDULER_KEEPALIVES = {
+  tcp_keepalives_idle: 5,
+  tcp_keepalives_interval: 2,
+  tcp_keepalives_count: 3,
+  tcp_user_timeout: 11_000,
+} as const;
+/** The client side's first keep-alive probe (its interval and count are the OS's). */
+const CLIENT_KEEPALIVE_MS = 5000;
+/** How long a clean goodbye may take before the socket is destroyed (a half-open one never answers). */
+const CLOSE_MS = 1000;
+
+/**
+ * The startup `options` of the session: the keep-alive settings after any `options` of the URL
+ * (whose own value would otherwise replace ours), and the URL without it.
+ */
+function withKeepalives(url: string): { url: string; options: string } {
+  const ours = Object.entries(SCHEDULER_KEEPALIVES)
+    .map(([k, v]) => `-c ${k}=${v}`)
+    .join(' ');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { url, options: ours };
+  }
+  const theirs = parsed.searchParams.get('options');
+  if (theirs === null) return { url, options: ours };
+  parsed.searchParams.delete('options');
+  return { url: parsed.toString(), options: `${theirs} ${ours}` };
+}
 
 /** A queued call the scheduler may place; `lapsedOn` names a node that let its assignment lapse. */
 export interface PlaceableCall {
@@ -48,12 +85,18 @@ export class PgSchedulerSession {
     });
   }
 
-  /** A new session (its own connection, TCP keep-alives on: a dead peer is noticed). */
+  /**
+   * A new session (its own connection, TCP keep-alives on both sides, the server's short: a dead
+   * peer is noticed within seconds, SCHEDULER_KEEPALIVES).
+   */
   static async open(url: string): Promise<PgSchedulerSession> {
+    const startup = withKeepalives(url);
     const client = new pg.Client({
-      connectionString: url,
+      connectionString: startup.url,
+      options: startup.options,
       types: PG_TYPES,
       keepAlive: true,
+      keepAliveInitialDelayMillis: CLIENT_KEEPALIVE_MS,
       connectionTimeoutMillis: 5000,
       query_timeout: 10_000,
       application_name: 'smartcall-scheduler',
@@ -62,10 +105,27 @@ export class PgSchedulerSession {
     try {
       await client.connect();
     } catch (err) {
-      await client.end().catch(() => undefined);
+      await session.close();
       throw err;
     }
     return session;
+  }
+
+  /** What the server applies to this session's connection (0 on a Unix socket, where none apply). */
+  async keepalives(): Promise<Record<keyof typeof SCHEDULER_KEEPALIVES, number>> {
+    const r = await rows<{ name: keyof typeof SCHEDULER_KEEPALIVES; setting: string }>(
+      this.#client,
+      'SELECT name, setting FROM pg_settings WHERE name = ANY($1::text[])',
+      [Object.keys(SCHEDULER_KEEPALIVES)],
+    );
+    const out = {
+      tcp_keepalives_idle: 0,
+      tcp_keepalives_interval: 0,
+      tcp_keepalives_count: 0,
+      tcp_user_timeout: 0,
+    };
+    for (const x of r) out[x.name] = Number(x.setting);
+    return out;
   }
 
   /** Calls `listener` when an active scheduler lets the lock go (LISTEN on this session). */
@@ -163,8 +223,12 @@ export class PgSchedulerSession {
     return r?.cps;
   }
 
-  /** Ends the session: PostgreSQL frees the lock at once (a standby takes over). */
+  /**
+   * Ends the session: PostgreSQL frees the lock at once (a standby takes over). A goodbye that is
+   * not answered within CLOSE_MS (a half-open socket: the server's host is gone or cut off) is not
+   * waited for: the socket is destroyed.
+   */
   async close(): Promise<void> {
-    await this.#client.end().catch(() => undefined);
+    if (!(await within(this.#client.end(), CLOSE_MS))) this.#client.connection.stream.destroy();
   }
 }

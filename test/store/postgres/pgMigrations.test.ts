@@ -157,3 +157,29 @@ test('calls stored before the roll-ups existed are counted once migration 3 runs
     await pool.end();
   }
 });
+
+test('migration 4 applies on a calls table whose scheduler columns and index were added by hand (CONCURRENTLY) before the upgrade', async () => {
+  const url = await server.createDatabase('prebuilt');
+  const pool = openPool(url, { max: 1 });
+  try {
+    await migratePg(
+      pool,
+      PG_MIGRATIONS.filter((m) => m.version < 4),
+    );
+    // What docs/scale-out.md tells an operator with a big calls table to run first (one by one:
+    // CREATE INDEX CONCURRENTLY cannot run inside a transaction).
+    await pool.query('ALTER TABLE calls ADD COLUMN IF NOT EXISTS assigned_node TEXT');
+    await pool.query('ALTER TABLE calls ADD COLUMN IF NOT EXISTS assigned_until BIGINT');
+    await pool.query(
+      `CREATE INDEX CONCURRENTLY IF NOT EXISTS calls_queued_assigned ON calls(assigned_node, created_at, call_id)
+       WHERE state = 'queued'`,
+    );
+    assert.deepEqual(await migratePg(pool), [4]);
+    const { rows } = await pool.query<{ indexname: string }>(
+      "SELECT indexname FROM pg_indexes WHERE tablename = 'calls' AND indexname = 'calls_queued_assigned'",
+    );
+    assert.equal(rows.length, 1);
+  } finally {
+    await pool.end();
+  }
+});

@@ -7,6 +7,7 @@
  * standby takes over when the active one's session is killed or when it stops.
  */
 import assert from 'node:assert/strict';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { CallScheduler, type MediaNodeView } from '../../../src/calls/callScheduler.js';
 import { systemClock } from '../../../src/clock/clock.js';
@@ -224,6 +225,123 @@ test('one scheduler is active; a standby takes over when its session is killed, 
     assert.ok(Date.now() - stoppedAt < 700, `taken over at once (${Date.now() - stoppedAt} ms)`);
   } finally {
     await Promise.all([one.stop(), two.stop()]);
+    await store.close();
+  }
+});
+
+test('the scheduler’s session gets short server-side keep-alives (a lost host frees the lock in ≈ 11 s, not 2 h), also when the URL has options', async () => {
+  const url = await server.createDatabase('keepalive');
+  const want = {
+    tcp_keepalives_idle: 5,
+    tcp_keepalives_interval: 2,
+    tcp_keepalives_count: 3,
+    tcp_user_timeout: 11_000,
+  };
+  for (const u of [url, `${url}?options=${encodeURIComponent('-c statement_timeout=7000')}`]) {
+    const session = await PgSchedulerSession.open(u);
+    try {
+      assert.deepEqual(await session.keepalives(), want, `the server applies them (${u})`);
+    } finally {
+      await session.close();
+    }
+  }
+});
+
+test('closing a session whose peer went silent (half-open socket) returns within about a second', async () => {
+  const url = await server.createDatabase('halfopen');
+  const target = new URL(url);
+  const sockets: Socket[] = [];
+  let frozen = false;
+  // A TCP relay to PostgreSQL that can go silent: it stops reading and writing, and never closes.
+  const relay = createServer((inbound) => {
+    const outbound = connect(Number(target.port), '127.0.0.1');
+    sockets.push(inbound, outbound);
+    for (const [from, to] of [
+      [inbound, outbound],
+      [outbound, inbound],
+    ] as const) {
+      from.on('data', (d) => {
+        if (!frozen) to.write(d);
+      });
+      from.on('error', () => undefined);
+    }
+  });
+  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+  const relayed = new URL(url);
+  relayed.port = String((relay.address() as AddressInfo).port);
+  try {
+    const session = await PgSchedulerSession.open(relayed.toString());
+    assert.equal(await session.tryLock(), true);
+    frozen = true;
+    for (const s of sockets) s.pause();
+    const t0 = Date.now();
+    const closed = await Promise.race([session.close().then(() => true), sleep(5000).then(() => false)]);
+    assert.ok(closed, 'close() returned');
+    assert.ok(Date.now() - t0 < 2000, `close() took ${Date.now() - t0} ms`);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => relay.close(r));
+  }
+});
+
+test('when every media node is skipped for a lapse, the beacon is dropped and the nodes claim by themselves until the skip ends', async () => {
+  // A raised CPS: the window jumps and the nodes, still claiming at the old rate, let assignments
+  // lapse. Both are skipped for two assignment periods; calls must not wait for that.
+  const { store, url } = await queued('allskip', 6, 1); // 1 CPS: a window of 2 calls, one per node
+  const nodes = [
+    { queue: 'a', capacity: 10, calls: 0 },
+    { queue: 'b', capacity: 10, calls: 0 },
+  ];
+  const s = scheduler(url, 'sched-skip', () => nodes, { assignmentMs: 1000 });
+  const beacon = async () =>
+    (
+      await store.pool.query<{ node: string }>(
+        'SELECT node FROM scheduler_beacon WHERE until_ms >= (extract(epoch FROM clock_timestamp()) * 1000)::bigint',
+      )
+    ).rows[0]?.node;
+  try {
+    s.start();
+    await until('one call placed on each node', 3000, async () => {
+      const a = [...(await assignments(store)).values()];
+      return a.includes('a') && a.includes('b') ? true : undefined;
+    });
+    assert.equal(await beacon(), 'sched-skip');
+    // Neither claims: both assignments lapse after 1 s and both nodes are skipped for 2 s.
+    const lapsedAt = Date.now();
+    await until('the beacon dropped', 2500, async () => ((await beacon()) === undefined ? true : undefined));
+    assert.ok(Date.now() - lapsedAt < 2500);
+    const claimed = await new PgCallQueue(store.pool, 'a').claim(2, 60_000);
+    assert.equal(claimed.length, 2, 'a node claims queued calls by itself meanwhile');
+    // Once the skip ends, the scheduler places again.
+    await until('the beacon back', 4000, async () => ((await beacon()) === 'sched-skip' ? true : undefined));
+  } finally {
+    await s.stop();
+    await store.close();
+  }
+});
+
+test('when the only node with room is skipped for a lapse and the others are full, the beacon is dropped too', async () => {
+  const { store, url } = await queued('skipfull', 4, 1);
+  const nodes = [
+    { queue: 'a', capacity: 10, calls: 0 },
+    { queue: 'full', capacity: 10, calls: 10 },
+  ];
+  const s = scheduler(url, 'sched-full', () => nodes, { assignmentMs: 1000 });
+  const beacon = async () =>
+    (
+      await store.pool.query<{ node: string }>(
+        'SELECT node FROM scheduler_beacon WHERE until_ms >= (extract(epoch FROM clock_timestamp()) * 1000)::bigint',
+      )
+    ).rows[0]?.node;
+  try {
+    s.start();
+    await until('two calls placed on a', 3000, async () =>
+      [...(await assignments(store)).values()].filter((x) => x === 'a').length === 2 ? true : undefined,
+    );
+    await until('the beacon dropped', 2500, async () => ((await beacon()) === undefined ? true : undefined));
+    assert.equal((await new PgCallQueue(store.pool, 'a').claim(2, 60_000)).length, 2, 'a claims by itself');
+  } finally {
+    await s.stop();
     await store.close();
   }
 });
