@@ -6,8 +6,11 @@
  * in front of PostgreSQL (WriteBehindStore); receipts are pushed from the shared outbox under leases
  * (as a receipt node does). A node's calls in progress carry a lease it renews; calls whose owner's
  * lease lapsed (the node died) are finalised here as single-node crash recovery does (one terminal
- * state, one VoiceReport). HTTP serves `/metrics` and `/healthz` only. Inbound calls are refused (403).
- * With Redis, the node claims each call's ownership (CallOwners) as it starts it, and serves the
+ * state, one VoiceReport). HTTP serves `/metrics` and `/healthz` only. Inbound calls (spec §4.7) are
+ * taken as in one process (InboundGate on the trunks' `inboundFrom`, InboundCalls): the number and its
+ * account are read from PostgreSQL, and the call's row is written there already this node's, under a
+ * lease renewed with its other calls (a dead node's inbound calls are finalised like its outbound
+ * ones). With Redis, the node claims each call's ownership (CallOwners) as it starts it, and serves the
  * operations API nodes forward to its calls on a signed internal endpoint (`cluster.internalPort`).
  */
 import { randomUUID } from 'node:crypto';
@@ -23,6 +26,7 @@ import { CallLedger } from './calls/callLedger.js';
 import { CallMetrics } from './calls/callMetrics.js';
 import { internalFailureResult } from './calls/callOutcome.js';
 import { CallSession, type CallSessionDeps, type LiveCall } from './calls/callSession.js';
+import { InboundCalls } from './calls/inboundCalls.js';
 import { finaliseOrphans } from './calls/orphanReaper.js';
 import { QueueDialer } from './calls/queueDialer.js';
 import { accountPrompts, speechListeners, speechSynthesizer } from './calls/speechBridge.js';
@@ -48,6 +52,7 @@ import { openPool } from './store/postgres/pgDatabase.js';
 import { PgStore } from './store/postgres/pgStore.js';
 import type { CallRecord } from './store/records.js';
 import { WriteBehindStore } from './store/writeBehindStore.js';
+import { InboundGate } from './telephony/inboundGate.js';
 import { Telephony } from './telephony/telephony.js';
 import { SecretBox } from './tenancy/secretBox.js';
 
@@ -100,6 +105,12 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
     const sync = writes.sync;
     await writes.refreshTrunks();
 
+    const door = new InboundGate({
+      sources: () => sync.trunks.list().flatMap((t) => t.inboundFrom ?? []),
+      clock: systemClock,
+      log: log.child({ component: 'sip' }),
+    });
+
     const speech = await SpeechEngines.start({ config: config.speech, asrModels: sync.asrModels, log });
     shutdown.add('speech', () => speech.close());
     const mediaWorkers = mediaWorkerCount(config);
@@ -111,8 +122,8 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
       rtpPortMax: config.rtp.portMax,
       mediaWorkers,
       timers: { t1: config.sip.t1Ms },
-      // Inbound calls are not taken on a media node (yet): 403.
-      admitInvite: () => false,
+      // INVITEs only from the ranges trunks list (--inbound-from); others get 403.
+      admitInvite: (request, source) => door.admit(request, source),
       logger: log.child({ component: 'sip' }),
     });
     shutdown.add('telephony', () => telephony.close());
@@ -195,6 +206,8 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
     shutdown.add('lease connection', () => renewPool.end());
     const renewQueue = new PgCallQueue(renewPool, node, { leaseMs });
     const finalising = new Set<string>();
+    /** The inbound calls this node carries: their leases are renewed with the dialer's calls. */
+    const inboundOwned = new Set<string>();
     const fail = (call: CallRecord, why: string) => {
       log.warn({ callId: call.callId, why }, 'call failed before dialing');
       let earlyMediaAsr = false;
@@ -241,13 +254,52 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
       // About two seconds of starts ahead: the rest of the backlog stays for the other nodes.
       claimAhead: () => Math.ceil((sync.trunks.findDefault()?.cps ?? 1) * 2),
       renew: (ids, ms) => renewQueue.renew(ids, ms),
-      alsoRenew: () => finalising,
+      alsoRenew: () => [...finalising, ...inboundOwned],
       lost: hangUp,
       holdMs: leaseMs,
       pollMs: config.calls.queuePollMs,
       clock: systemClock,
       log: log.child({ component: 'dialer' }),
     });
+
+    // Calls to numbers marked inbound (spec §4.7), as on role `all`: the number and its account are
+    // read from PostgreSQL; the row is written there this node's, leased (see above).
+    const inbound = new InboundCalls({
+      telephony,
+      store: {
+        numbers: { find: (number) => store.numbers.find(number) },
+        accounts: {
+          findById: async (id) => {
+            await writes.prefetch(id);
+            return sync.accounts.findById(id);
+          },
+        },
+        trunks: sync.trunks,
+      },
+      session: {
+        ...sessionDeps,
+        store: sync,
+        callIds,
+        defaultTrunk: () => sync.trunks.findDefault(),
+        record: async (call) => {
+          if (!(await queue.insertOwned(call, leaseMs))) return false;
+          writes.adopt(call);
+          inboundOwned.add(call.callId);
+          void claimOwnership(call.callId);
+          return true;
+        },
+        settled: async (callId) => {
+          void dropOwnership(callId);
+          try {
+            await writes.release(callId);
+          } finally {
+            inboundOwned.delete(callId);
+          }
+        },
+      },
+      log: log.child({ component: 'inbound' }),
+    });
+    shutdown.add('inbound calls', () => inbound.stop());
 
     // Trunks are read again now and then (an admin may change them on another node).
     const background = new AbortController();
@@ -272,7 +324,9 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
             reachableSince = systemClock.now();
           }
           if (systemClock.now() - reachableSince < leaseMs) continue;
-          orphans = (await queue.claimOrphans(100, leaseMs, leaseMs)).filter((c) => !dialer.owns(c.callId));
+          orphans = (await queue.claimOrphans(100, leaseMs, leaseMs)).filter(
+            (c) => !dialer.owns(c.callId) && !inboundOwned.has(c.callId),
+          );
           if (orphans.length === 0) continue;
           for (const call of orphans) finalising.add(call.callId);
           for (const call of orphans) {

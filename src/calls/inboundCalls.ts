@@ -13,16 +13,28 @@ import { sourceFilter } from '../net/sourceFilter.js';
 import type { Logger } from '../observability/logger.js';
 import { maskNumber } from '../observability/logger.js';
 import type { IncomingInvite } from '../sip/index.js';
-import type { DisplayNumberRecord, TrunkRecord } from '../store/records.js';
+import type { AccountRecord, DisplayNumberRecord, TrunkRecord } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
 import { InboundCall } from '../telephony/inboundCall.js';
 import type { Telephony } from '../telephony/telephony.js';
 import { inboundNumbers, nationalNumber } from './inboundNumbers.js';
 import { InboundSession, type InboundSessionDeps } from './inboundSession.js';
 
+/**
+ * What the door's lookups read: the store itself in one process (SQLite answers at once), or on a
+ * media node the shared store's numbers and accounts (awaited) and the trunks it keeps in memory.
+ */
+export interface InboundLookups {
+  numbers: {
+    find(number: string): DisplayNumberRecord | undefined | Promise<DisplayNumberRecord | undefined>;
+  };
+  accounts: { findById(id: number): AccountRecord | undefined | Promise<AccountRecord | undefined> };
+  trunks: Pick<Store['trunks'], 'find' | 'list'>;
+}
+
 export interface InboundCallsOptions {
   telephony: Telephony;
-  store: Pick<Store, 'numbers' | 'accounts' | 'trunks'>;
+  store: InboundLookups;
   session: InboundSessionDeps;
   log: Logger;
 }
@@ -46,21 +58,35 @@ export class InboundCalls {
   }
 
   #take(sip: IncomingInvite): void {
-    const o = this.#o;
     if (this.#stopped) {
       sip.reject(503, 'Service Unavailable');
       return;
     }
+    const taking = this.#lookUp(sip);
+    this.#running.add(taking);
+    void taking.finally(() => this.#running.delete(taking));
+  }
+
+  async #lookUp(sip: IncomingInvite): Promise<void> {
+    const o = this.#o;
     let numbers: ReturnType<typeof inboundNumbers>;
     let owned: DisplayNumberRecord | undefined;
+    let account: AccountRecord | undefined;
     let trunk: TrunkRecord | undefined;
     try {
       numbers = inboundNumbers(sip.invite, { viaContact: sip.registration !== undefined });
-      owned = o.store.numbers.find(numbers.callee) ?? o.store.numbers.find(nationalNumber(numbers.callee));
+      owned =
+        (await o.store.numbers.find(numbers.callee)) ??
+        (await o.store.numbers.find(nationalNumber(numbers.callee)));
+      if (owned?.inbound) account = await o.store.accounts.findById(owned.accountId);
       trunk = this.#trunkOf(sip);
     } catch (err) {
       o.log.error({ err, sipCallId: sip.callId }, 'an inbound INVITE could not be looked up: 500');
       sip.reject(500, 'Server Internal Error');
+      return;
+    }
+    if (this.#stopped) {
+      sip.reject(503, 'Service Unavailable');
       return;
     }
     const fields = { sipCallId: sip.callId, callee: maskNumber(numbers.callee), trunk: trunk?.name };
@@ -74,7 +100,6 @@ export class InboundCalls {
       sip.reject(404, 'Not Found');
       return;
     }
-    const account = o.store.accounts.findById(owned.accountId);
     if (account?.status !== 'active') {
       o.log.info({ ...fields, account: account?.name }, 'inbound INVITE for a disabled account: 403');
       sip.reject(403, 'Forbidden');
@@ -101,9 +126,7 @@ export class InboundCalls {
       return;
     }
     const call = new InboundCall(o.telephony, sip);
-    const run = InboundSession.run(o.session, { call, account, number: owned.number, numbers, trunk });
-    this.#running.add(run);
-    void run.finally(() => this.#running.delete(run));
+    await InboundSession.run(o.session, { call, account, number: owned.number, numbers, trunk });
   }
 
   /** The trunk the INVITE came from: its registration, else the first whose ranges hold the source. */

@@ -12,7 +12,7 @@
 import type { AnswerAction } from '../contract/callbackReply.js';
 import { maskNumber } from '../observability/logger.js';
 import type { EndedBy } from '../sip/index.js';
-import type { AccountRecord, TrunkRecord } from '../store/records.js';
+import type { AccountRecord, CallRecord, TrunkRecord } from '../store/records.js';
 import type { CallPatch, Store } from '../store/repositories.js';
 import { type InboundCall, MediaOfferError } from '../telephony/inboundCall.js';
 import { destinationFilter } from '../tenancy/destinations.js';
@@ -34,6 +34,13 @@ export interface InboundSessionDeps extends Omit<CallSessionDeps, 'store'> {
   callIds: Pick<CallIdGenerator, 'next'>;
   /** The trunk second legs leave through when the call's own trunk is not known. */
   defaultTrunk(): TrunkRecord | undefined;
+  /**
+   * Writes the new call's row (default `store.calls.insert`); false when its CallId exists. A media
+   * node writes it to the shared store already its own, under a lease it renews.
+   */
+  record?(call: CallRecord): Promise<boolean>;
+  /** Told once the call has its final record (a media node stops renewing its lease then). */
+  settled?(callId: string): Promise<void>;
 }
 
 /** An INVITE the door let in, for a number an account takes inbound calls on. */
@@ -115,7 +122,8 @@ export class InboundSession implements LiveCall {
         createdAt: now,
       });
       // Never `queued`: the dialer's queue must not pick an inbound call up.
-      if (!deps.store.calls.insert({ ...record, state: 'dialing', originateAt: now }))
+      const row: CallRecord = { ...record, state: 'dialing', originateAt: now };
+      if (!(deps.record ? await deps.record(row) : deps.store.calls.insert(row)))
         throw new Error(`CallId ${callId} exists already`);
     } catch (err) {
       deps.log.error({ err, sipCallId: offer.call.sip.callId }, 'an inbound call could not be recorded: 500');
@@ -139,6 +147,9 @@ export class InboundSession implements LiveCall {
       });
     } finally {
       deps.live.delete(callId);
+      await deps
+        .settled?.(callId)
+        .catch((err: unknown) => session.#log.warn({ err }, 'releasing the ended inbound call failed'));
     }
   }
 

@@ -185,7 +185,10 @@ test('a limit equal to the distance never abandons it (the bound is compared as 
       [200 + rand(), rand()],
     ]);
     const d = dtw(a, b);
-    assert.ok(Object.is(dtw(a, b, Number.POSITIVE_INFINITY, d), d), `case ${k}: abandoned at its own distance`);
+    assert.ok(
+      Object.is(dtw(a, b, Number.POSITIVE_INFINITY, d), d),
+      `case ${k}: abandoned at its own distance`,
+    );
   }
 });
 
@@ -201,6 +204,9 @@ test('two phrases with identical templates tie, whatever the order of comparison
   for (const limit of [Number.POSITIVE_INFINITY, 30]) {
     const m = matchTemplates(samples, bank, limit);
     assert.equal(m.word, '__p1');
-    assert.ok(Object.is(m.runnerUp, m.distance), `limit ${limit}: the twin is the runner-up at the same distance`);
+    assert.ok(
+      Object.is(m.runnerUp, m.distance),
+      `limit ${limit}: the twin is the runner-up at the same distance`,
+    );
   }
 });

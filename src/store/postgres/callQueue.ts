@@ -17,6 +17,7 @@
 import type pg from 'pg';
 import type { CallRecord } from '../records.js';
 import { type CallRow, toRecord as toCall } from '../sqlite/callTable.js';
+import { PgCallRepository } from './callTables.js';
 import { inTransaction } from './pgStore.js';
 import { one, rows } from './rows.js';
 
@@ -139,6 +140,23 @@ export class PgCallQueue {
     return [...assigned, ...any]
       .map(toCall)
       .sort((a, b) => a.createdAt - b.createdAt || (a.callId < b.callId ? -1 : 1));
+  }
+
+  /**
+   * Writes a call this node took from outside the queue (an inbound call: never `queued`) as this
+   * node's, leased for `leaseMs` from now, in one transaction: from its first row it is renewed with
+   * this node's calls and, should the node die, finalised by another node's `claimOrphans`. False
+   * when the CallId exists already.
+   */
+  async insertOwned(record: CallRecord, leaseMs: number): Promise<boolean> {
+    return inTransaction(this.#pool, async (db) => {
+      if (!(await new PgCallRepository(db).insert(record))) return false;
+      await db.query(
+        `UPDATE calls SET claimed_by = $2, claimed_until = ${NOW_MS} + $3::bigint WHERE call_id = $1`,
+        [record.callId, this.#node, leaseMs],
+      );
+      return true;
+    });
   }
 
   /** Gives a held call back to the queue (another node may claim it at once; the scheduler places it again). */
