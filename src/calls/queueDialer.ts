@@ -298,16 +298,27 @@ export class QueueDialer {
     const renew = this.#o.renew ?? ((ids, ms) => this.#o.queue.renew(ids, ms));
     let inFlight: Promise<void> | undefined;
     let sentAt = this.#o.clock.now();
-    while (this.#running || this.#tasks.size > 0) {
+    // Other calls (a media node's inbound calls) keep their leases while they last, even once this
+    // dialer is stopped and its own calls are over: a draining node's inbound calls go on.
+    const othersLeft = () => {
+      for (const _ of this.#o.alsoRenew?.() ?? []) return true;
+      return false;
+    };
+    while (this.#running || this.#tasks.size > 0 || othersLeft()) {
       // Looked at more often than renewed: a renewal that hangs still lets the node fence itself.
       await sleep(Math.max(25, Math.floor(everyMs / 4)), this.#o.clock, this.#stopping.signal);
-      if (this.#stopping.signal.aborted && this.#tasks.size > 0)
+      if (this.#stopping.signal.aborted && (this.#tasks.size > 0 || othersLeft()))
         await Promise.race([sleep(everyMs / 4, this.#o.clock), ...this.#tasks]);
       const now = this.#o.clock.now();
       if (!this.#fenced && now - this.#renewedAt > fenceAfterMs) this.#fence(now - this.#renewedAt);
       if (inFlight || now - sentAt < everyMs) continue;
       const ids = [...this.#held, ...this.#placed].filter((id) => !this.#lost.has(id));
       const also = [...(this.#o.alsoRenew?.() ?? [])];
+      if (this.#lost.size > this.#placed.size) {
+        // Other calls told `lost` are forgotten once they are gone.
+        const alsoNow = new Set(also);
+        for (const id of this.#lost) if (!this.#placed.has(id) && !alsoNow.has(id)) this.#lost.delete(id);
+      }
       const at = now;
       sentAt = now;
       if (ids.length + also.length === 0 && !this.#fenced) {
@@ -323,6 +334,7 @@ export class QueueDialer {
           for (const id of ids)
             if (!keep.has(id))
               this.#drop(id, 'its lease was not renewed: another node took it, or it ended elsewhere');
+          for (const id of also) if (!keep.has(id)) this.#loseOther(id);
         })
         .catch((err: unknown) => {
           this.#o.log.error({ err, calls: ids.length }, 'renewing the leases of this node’s calls failed');
@@ -351,6 +363,14 @@ export class QueueDialer {
       'no lease renewal for too long: this node fences itself and hangs up the calls it carries',
     );
     for (const id of ids) this.#drop(id, 'self-fenced');
+    for (const id of this.#o.alsoRenew?.() ?? []) this.#loseOther(id);
+  }
+
+  /** A call of `alsoRenew` (not placed by this dialer) is no longer safely this node's: hang it up. */
+  #loseOther(callId: string): void {
+    if (this.#lost.has(callId) || this.#placed.has(callId)) return;
+    this.#lost.add(callId);
+    this.#o.lost?.(callId);
   }
 
   /** The call is no longer (safely) this node's: a held one is dropped, one in progress hung up. */

@@ -186,3 +186,48 @@ test('stop does not wait out a renewal period', async () => {
   await d.stop();
   assert.ok(performance.now() - t0 < 1000, `stopped in ${Math.round(performance.now() - t0)} ms`);
 });
+
+test('other calls (a media node’s inbound calls) keep their leases after the dialer stops, and are hung up when their lease is not kept', async () => {
+  const queue = new FakeQueue(0);
+  const others = new Set(['in-1', 'in-2']);
+  const renewed: string[][] = [];
+  const lostIds: string[] = [];
+  const d = new QueueDialer({
+    queue,
+    trunkFor: () => trunk,
+    prepare: async () => undefined,
+    place: async () => undefined,
+    fail: () => undefined,
+    settled: async () => undefined,
+    capacity: 10,
+    claimAhead: () => 10,
+    holdMs: 300,
+    pollMs: 50,
+    renew: async (ids) => {
+      renewed.push([...ids]);
+      return ids.filter((id) => !queue.taken.has(id));
+    },
+    alsoRenew: () => others,
+    lost: (id) => lostIds.push(id),
+    clock: systemClock,
+    log: silentLogger(),
+  });
+  d.start();
+  await sleep(50);
+  const stopped = d.stop();
+  // Stopped (draining), the inbound calls go on: their leases are still renewed.
+  await sleep(400);
+  renewed.length = 0;
+  await sleep(400);
+  assert.ok(
+    renewed.some((ids) => ids.includes('in-1') && ids.includes('in-2')),
+    `renewed after stop: ${JSON.stringify(renewed)}`,
+  );
+  // One is taken by another node: it is hung up, once.
+  queue.taken.add('in-2');
+  await sleep(400);
+  assert.deepEqual(lostIds, ['in-2']);
+  // Both end: the renewal loop ends, and stop() resolves.
+  others.clear();
+  await stopped;
+});
