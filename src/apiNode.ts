@@ -18,6 +18,7 @@ import { NodeHeartbeat } from './cluster/nodeHeartbeat.js';
 import { NodeRegistry } from './cluster/nodeRegistry.js';
 import { RedisConnection } from './cluster/redisConnection.js';
 import type { Config } from './config.js';
+import type { RunningNode } from './nodeParts.js';
 import type { Logger } from './observability/logger.js';
 import type { ActionHandler } from './openapi/actionContext.js';
 import { asyncSmartCallAction } from './openapi/actions/asyncSmartCall.js';
@@ -32,15 +33,8 @@ import { withdrawQueuedCall } from './store/postgres/queuedCallWithdrawal.js';
 import { AsyncCredentialResolver } from './tenancy/credentials.js';
 import { SecretBox } from './tenancy/secretBox.js';
 
-export interface RunningApiNode {
-  store: PgStore;
+export interface RunningApiNode extends RunningNode {
   httpPort: number;
-  /** Never made here (no demo account, no console): present for `serve`'s banner. */
-  demo: undefined;
-  consoleLogin: undefined;
-  /** An API node holds no call: nothing to wait for. */
-  drain(timeoutMs: number): Promise<{ left: number }>;
-  close(): Promise<void>;
 }
 
 /** The actions an API node answers; the others get the gateway's InvalidAction.NotFound. */

@@ -42,7 +42,7 @@ import type { SmartCallRequest } from './contract/smartCallRequest.js';
 import { PromptBuilder } from './media-library/promptBuilder.js';
 import { RecordingLinkSigner } from './media-library/recordingLinks.js';
 import { DnsResolver } from './net/dnsResolver.js';
-import { awaitDrain, connectRedis, networkFilesFor, Shutdown } from './nodeParts.js';
+import { awaitDrain, connectRedis, networkFilesFor, type RunningNode, Shutdown } from './nodeParts.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { registerMetricsRoute } from './observability/metricsRoute.js';
@@ -59,16 +59,10 @@ import { SecretBox } from './tenancy/secretBox.js';
 /** A call's ownership as written at its start: the heartbeat's (three beats of 2 s). */
 const OWNERSHIP_TTL_MS = 6000;
 
-export interface RunningMediaNode {
-  store: PgStore;
-  httpPort: number;
-  demo: undefined;
-  consoleLogin: undefined;
+export interface RunningMediaNode extends RunningNode {
   /** The name this node's calls carry in the queue (`claimed_by`). */
   node: string;
-  /** Claims nothing more, gives back the held calls, lets the calls in progress end (`timeoutMs`). */
-  drain(timeoutMs: number): Promise<{ left: number }>;
-  close(): Promise<void>;
+  httpPort: number;
 }
 
 export async function startMediaNode(config: Config, log: Logger): Promise<RunningMediaNode> {

@@ -12,6 +12,22 @@ import type { Config } from './config.js';
 import { NetworkFiles } from './media-library/networkFiles.js';
 import type { DnsResolver } from './net/dnsResolver.js';
 import type { Logger } from './observability/logger.js';
+import type { PgStore } from './store/postgres/pgStore.js';
+
+/**
+ * What every role but `all` gives `serve` once started: the store it runs on, its HTTP port if it
+ * serves one, and how it drains and stops. No role but `all` makes a demo account or console login
+ * (`serve`'s banner reads them as absent).
+ */
+export interface RunningNode {
+  store: PgStore;
+  httpPort: number | undefined;
+  demo: undefined;
+  consoleLogin: undefined;
+  /** Takes no new work; resolves when the work in hand is done or `timeoutMs` is up. */
+  drain(timeoutMs: number): Promise<{ left: number }>;
+  close(): Promise<void>;
+}
 
 /** Things started so far, stopped in reverse order if a later step fails or on close. */
 export class Shutdown {

@@ -9,19 +9,13 @@
 import { ReceiptPusher } from './callback/receiptPusher.js';
 import { systemClock } from './clock/clock.js';
 import type { Config } from './config.js';
+import type { RunningNode } from './nodeParts.js';
 import type { Logger } from './observability/logger.js';
 import { PgStore } from './store/postgres/pgStore.js';
 
-export interface RunningReceiptsNode {
-  store: PgStore;
+export interface RunningReceiptsNode extends RunningNode {
   pusher: ReceiptPusher;
-  /** A receipt node serves no HTTP. */
   httpPort: undefined;
-  demo: undefined;
-  consoleLogin: undefined;
-  /** Lets the push in flight finish (its marks land), then takes nothing more. */
-  drain(timeoutMs: number): Promise<{ left: number }>;
-  close(): Promise<void>;
 }
 
 export async function startReceiptsNode(config: Config, log: Logger): Promise<RunningReceiptsNode> {

@@ -14,23 +14,16 @@ import { CallOwners } from './cluster/callOwners.js';
 import { NodeHeartbeat } from './cluster/nodeHeartbeat.js';
 import { NodeRegistry } from './cluster/nodeRegistry.js';
 import type { Config } from './config.js';
-import { connectRedis, Shutdown } from './nodeParts.js';
+import { connectRedis, type RunningNode, Shutdown } from './nodeParts.js';
 import type { Logger } from './observability/logger.js';
 import { PgStore } from './store/postgres/pgStore.js';
 import { PgSchedulerSession } from './store/postgres/schedulerSession.js';
 
-export interface RunningSchedulerNode {
-  store: PgStore;
+export interface RunningSchedulerNode extends RunningNode {
   scheduler: CallScheduler;
   /** This scheduler's name (in the beacon and its log lines). */
   node: string;
-  /** A scheduler serves no HTTP. */
   httpPort: undefined;
-  demo: undefined;
-  consoleLogin: undefined;
-  /** Stops placing and lets the lock go at once (a standby takes over). */
-  drain(timeoutMs: number): Promise<{ left: number }>;
-  close(): Promise<void>;
 }
 
 export async function startSchedulerNode(config: Config, log: Logger): Promise<RunningSchedulerNode> {
