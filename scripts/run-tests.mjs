@@ -44,6 +44,7 @@ const KNOWN_SECONDS = {
   'interop/mediaNodes': 25,
   'interop/localCluster': 22,
   'interop/schedulerFailover': 29,
+  'interop/inboundMediaNodes': 26,
   'interop/kamailioDispatcher': 13,
   'interop/clusterOperate': 12,
   'e2e/recordingsInObjectStorage': 12,
