@@ -8,13 +8,17 @@
  *
  * A Redis that is connected but does not answer (a long script, a fork stall, a paused VM) counts
  * as down too: after STALL_FAILURES failed commands in a row, `up` is false for STALL_BACKOFF_MS
- * (logged once, like an outage), then one command tries again. `onAnswered` listeners run after
+ * (logged once, like an outage), then one command tries again. After a failed command a PING
+ * follows a back-off later (so Redis is tried again with no traffic). `onAnswered` listeners run after
  * every command that was answered (`answered()`), so what was decided alone meanwhile can be sent.
  */
 import { Redis } from 'ioredis';
-import { type Clock, systemClock } from '../clock/clock.js';
+import { type Clock, systemClock, type TimerHandle } from '../clock/clock.js';
 import { within } from '../clock/within.js';
 import type { Logger } from '../observability/logger.js';
+
+/** The name SharedThrottle defines its script under (sent outside ioredis's auto-pipeline). */
+export const THROTTLE_SCRIPT = 'smartcallThrottleTake';
 
 export interface RedisConnectionOptions {
   /** `redis://[user:pass@]host:port[/db]` or `rediss://…` (TLS). */
@@ -46,6 +50,7 @@ export class RedisConnection {
   #stalledUntil = Number.NEGATIVE_INFINITY;
   /** True from the stall's log line until Redis answers again. */
   #stalled = false;
+  #probe: TimerHandle | undefined;
   /** Since when Redis is unreachable (undefined while it answers). */
   #downSince: number | undefined;
   #lastFailureLog = Number.NEGATIVE_INFINITY;
@@ -62,6 +67,9 @@ export class RedisConnection {
       commandTimeout: options.commandTimeoutMs ?? 500,
       connectTimeout: 2000,
       enableAutoPipelining: true,
+      // ioredis sends one auto-pipeline at a time: the throttle's script calls (already one per
+      // turn, SharedThrottle) go out on their own, so a slow one does not hold the next ones back.
+      autoPipeliningIgnoredCommands: [THROTTLE_SCRIPT],
       connectionName: 'smartcall',
       retryStrategy: (times) => Math.min(100 * times, 1000),
     });
@@ -117,6 +125,7 @@ export class RedisConnection {
    */
   failed(what: string, err: unknown): void {
     const now = this.#clock.now();
+    this.#armProbe();
     if (++this.#failuresInRow >= STALL_FAILURES && this.client.status === 'ready') {
       this.#stalledUntil = now + STALL_BACKOFF_MS;
       if (!this.#stalled) {
@@ -134,8 +143,23 @@ export class RedisConnection {
     this.#log.warn({ what, cause: (err as Error).message }, 'redis command failed: this node decides alone');
   }
 
+  /** A PING a back-off after a failure: its answer (`answered`) ends a stall, with no traffic needed. */
+  #armProbe(): void {
+    if (this.#probe !== undefined || this.#closed) return;
+    this.#probe = this.#clock.setTimer(() => {
+      this.#probe = undefined;
+      if (this.#closed || this.client.status !== 'ready' || this.#failuresInRow === 0) return;
+      this.client.ping().then(
+        () => this.answered(),
+        (err: unknown) => this.failed('ping', err),
+      );
+    }, STALL_BACKOFF_MS);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#probe !== undefined) this.#clock.clearTimer(this.#probe);
+    this.#probe = undefined;
     if (this.client.status === 'ready') {
       const quit = this.client.quit().catch(() => undefined);
       if (await within(quit, 1000, this.#clock)) return;

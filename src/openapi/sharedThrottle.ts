@@ -23,7 +23,7 @@
  * (they start full again).
  */
 import type { TimerHandle } from '../clock/clock.js';
-import type { RedisConnection } from '../cluster/redisConnection.js';
+import { type RedisConnection, THROTTLE_SCRIPT } from '../cluster/redisConnection.js';
 import { type AdmissionVerdict, NONCE_USED } from './admission.js';
 import { type RequestLimiter, RequestThrottle, type ThrottleVerdict } from './throttle.js';
 
@@ -126,7 +126,7 @@ export class SharedThrottle implements RequestLimiter {
     this.#missed = options.missed ?? (() => {});
     this.#prefix = `${redis.keyPrefix}qps:`;
     // EVALSHA, and EVAL when Redis answers NOSCRIPT (after a restart emptied its script cache).
-    redis.client.defineCommand('smartcallThrottleTake', { lua: TAKE });
+    redis.client.defineCommand(THROTTLE_SCRIPT, { lua: TAKE });
   }
 
   take(
