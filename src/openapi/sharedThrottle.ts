@@ -119,6 +119,8 @@ export class SharedThrottle implements RequestLimiter {
   #scheduled = false;
   /** The calls out, oldest first: when each was sent. */
   readonly #out = new Set<{ sentAt: number }>();
+  /** Requests in the calls out. */
+  #outRequests = 0;
   #slowTimer: TimerHandle | undefined;
 
   constructor(redis: RedisConnection, options: SharedThrottleOptions = {}) {
@@ -182,7 +184,6 @@ export class SharedThrottle implements RequestLimiter {
   get waiting(): number {
     return this.#pending.length + this.#outRequests;
   }
-  #outRequests = 0;
 
   #schedule(): void {
     if (this.#scheduled) return;
