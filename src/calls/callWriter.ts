@@ -5,7 +5,8 @@
  * transaction has committed. Over the async store (PostgreSQL, an API node) a batch is one INSERT
  * statement (one round trip, its own transaction), and at most `maxInFlight` batches run at once:
  * what arrives while they commit waits and goes out as the next, bigger batch, so under load the
- * cost of a round trip (a socket write, a statement, a commit) is shared by many calls.
+ * cost of a round trip (a socket write, a statement, a commit) is shared by many calls. A batch holds
+ * at most MAX_BATCH calls (one statement's parameters, one transaction's size); more go in the next.
  */
 
 /** Inserts a batch in one transaction: for each record, false when its CallId already existed. */
@@ -13,6 +14,9 @@ type Commit = (records: CallRecord[]) => boolean[] | Promise<boolean[]>;
 
 import type { CallRecord } from '../store/records.js';
 import type { Store } from '../store/repositories.js';
+
+/** Calls per batch at most: more go out in the next batch. */
+export const MAX_BATCH = 1000;
 
 interface Pending {
   record: CallRecord;
@@ -63,28 +67,28 @@ export class CallWriter {
   #flush(): void {
     this.#scheduled = false;
     // Full: the batch keeps growing until a commit in flight ends (#landed flushes it then).
-    if (this.#pending.length === 0 || this.#inFlight >= this.#maxInFlight) return;
-    const batch = this.#pending;
-    this.#pending = [];
-    let results: boolean[] | Promise<boolean[]>;
-    try {
-      results = this.#commit(batch.map((p) => p.record));
-    } catch (err) {
-      for (const p of batch) p.reject(err);
-      return;
+    while (this.#pending.length > 0 && this.#inFlight < this.#maxInFlight) {
+      const batch = this.#pending.splice(0, MAX_BATCH);
+      let results: boolean[] | Promise<boolean[]>;
+      try {
+        results = this.#commit(batch.map((p) => p.record));
+      } catch (err) {
+        for (const p of batch) p.reject(err);
+        continue;
+      }
+      if (Array.isArray(results)) {
+        settle(batch, results);
+        continue;
+      }
+      this.#inFlight++;
+      results.then(
+        (r) => this.#landed(() => settle(batch, r)),
+        (err) =>
+          this.#landed(() => {
+            for (const p of batch) p.reject(err);
+          }),
+      );
     }
-    if (Array.isArray(results)) {
-      settle(batch, results);
-      return;
-    }
-    this.#inFlight++;
-    results.then(
-      (r) => this.#landed(() => settle(batch, r)),
-      (err) =>
-        this.#landed(() => {
-          for (const p of batch) p.reject(err);
-        }),
-    );
   }
 
   #landed(answer: () => void): void {

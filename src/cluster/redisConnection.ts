@@ -5,11 +5,20 @@
  * fall back to this node's own memory instead. The connection itself retries for ever (at most one
  * attempt a second). Each outage is logged once, with its cause, and the return once; `onReady`
  * listeners run on every (re)connection, so what a restart lost can be written back.
+ *
+ * A Redis that is connected but does not answer (a long script, a fork stall, a paused VM) counts
+ * as down too: after STALL_FAILURES failed commands in a row, `up` is false for STALL_BACKOFF_MS
+ * (logged once, like an outage), then one command tries again. After a failed command a PING
+ * follows a back-off later (so Redis is tried again with no traffic). `onAnswered` listeners run after
+ * every command that was answered (`answered()`), so what was decided alone meanwhile can be sent.
  */
 import { Redis } from 'ioredis';
-import { type Clock, systemClock } from '../clock/clock.js';
+import { type Clock, systemClock, type TimerHandle } from '../clock/clock.js';
 import { within } from '../clock/within.js';
 import type { Logger } from '../observability/logger.js';
+
+/** The name SharedThrottle defines its script under (sent outside ioredis's auto-pipeline). */
+export const THROTTLE_SCRIPT = 'smartcallThrottleTake';
 
 export interface RedisConnectionOptions {
   /** `redis://[user:pass@]host:port[/db]` or `rediss://…` (TLS). */
@@ -24,6 +33,10 @@ export interface RedisConnectionOptions {
 
 /** How often a failing command is logged at most, while the connection itself looks up. */
 const FAILURE_LOG_MS = 10_000;
+/** Failed commands in a row (timeouts mostly) after which a connected Redis counts as down… */
+export const STALL_FAILURES = 3;
+/** …for this long; then the next command tries it again. */
+export const STALL_BACKOFF_MS = 1000;
 
 export class RedisConnection {
   readonly client: Redis;
@@ -31,6 +44,13 @@ export class RedisConnection {
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #readyListeners: (() => void)[] = [];
+  readonly #answeredListeners: (() => void)[] = [];
+  #failuresInRow = 0;
+  /** Until when a connected Redis that stopped answering counts as down. */
+  #stalledUntil = Number.NEGATIVE_INFINITY;
+  /** True from the stall's log line until Redis answers again. */
+  #stalled = false;
+  #probe: TimerHandle | undefined;
   /** Since when Redis is unreachable (undefined while it answers). */
   #downSince: number | undefined;
   #lastFailureLog = Number.NEGATIVE_INFINITY;
@@ -47,6 +67,9 @@ export class RedisConnection {
       commandTimeout: options.commandTimeoutMs ?? 500,
       connectTimeout: 2000,
       enableAutoPipelining: true,
+      // ioredis sends one auto-pipeline at a time: the throttle's script calls (already one per
+      // turn, SharedThrottle) go out on their own, so a slow one does not hold the next ones back.
+      autoPipeliningIgnoredCommands: [THROTTLE_SCRIPT],
       connectionName: 'smartcall',
       retryStrategy: (times) => Math.min(100 * times, 1000),
     });
@@ -55,9 +78,19 @@ export class RedisConnection {
     this.client.on('close', () => this.#down('connection closed'));
   }
 
-  /** True while commands can be sent. */
+  /** True while commands can be sent (connected, and not in a back-off after commands timed out). */
   get up(): boolean {
-    return this.client.status === 'ready';
+    return this.client.status === 'ready' && this.#clock.now() >= this.#stalledUntil;
+  }
+
+  /** The clock the connection's times are read with. */
+  get clock(): Clock {
+    return this.#clock;
+  }
+
+  /** `fn` runs after every answered command (`answered()`), e.g. to send what was decided alone. */
+  onAnswered(fn: () => void): void {
+    this.#answeredListeners.push(fn);
   }
 
   /** `fn` runs on every (re)connection, e.g. to write back what a Redis restart lost. */
@@ -75,16 +108,58 @@ export class RedisConnection {
     return this.up;
   }
 
-  /** A command failed (timeout, connection lost mid-way): logged at most every 10 s. */
+  /** A command was answered: Redis is no longer stalled (logged once), and listeners run. */
+  answered(): void {
+    this.#failuresInRow = 0;
+    this.#stalledUntil = Number.NEGATIVE_INFINITY;
+    if (this.#stalled) {
+      this.#stalled = false;
+      this.#log.info('redis answering again: nonces and QPS are shared again');
+    }
+    for (const fn of this.#answeredListeners) this.#run(fn, 'redis answered listener failed');
+  }
+
+  /**
+   * A command failed (timeout, connection lost mid-way): logged at most every 10 s. After
+   * STALL_FAILURES in a row on a live connection, Redis counts as down for STALL_BACKOFF_MS.
+   */
   failed(what: string, err: unknown): void {
     const now = this.#clock.now();
+    this.#armProbe();
+    if (++this.#failuresInRow >= STALL_FAILURES && this.client.status === 'ready') {
+      this.#stalledUntil = now + STALL_BACKOFF_MS;
+      if (!this.#stalled) {
+        this.#stalled = true;
+        this.#lastFailureLog = now;
+        this.#log.warn(
+          { what, cause: (err as Error).message, failures: this.#failuresInRow, retryMs: STALL_BACKOFF_MS },
+          'redis not answering: nonces and QPS are checked by this node alone until it answers again',
+        );
+        return;
+      }
+    }
     if (now - this.#lastFailureLog < FAILURE_LOG_MS) return;
     this.#lastFailureLog = now;
     this.#log.warn({ what, cause: (err as Error).message }, 'redis command failed: this node decides alone');
   }
 
+  /** A PING a back-off after a failure: its answer (`answered`) ends a stall, with no traffic needed. */
+  #armProbe(): void {
+    if (this.#probe !== undefined || this.#closed) return;
+    this.#probe = this.#clock.setTimer(() => {
+      this.#probe = undefined;
+      if (this.#closed || this.client.status !== 'ready' || this.#failuresInRow === 0) return;
+      this.client.ping().then(
+        () => this.answered(),
+        (err: unknown) => this.failed('ping', err),
+      );
+    }, STALL_BACKOFF_MS);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#probe !== undefined) this.#clock.clearTimer(this.#probe);
+    this.#probe = undefined;
     if (this.client.status === 'ready') {
       const quit = this.client.quit().catch(() => undefined);
       if (await within(quit, 1000, this.#clock)) return;
@@ -100,12 +175,17 @@ export class RedisConnection {
       );
     } else this.#log.info('redis connected');
     this.#downSince = undefined;
-    for (const fn of this.#readyListeners) {
-      try {
-        fn();
-      } catch (err) {
-        this.#log.error({ err }, 'redis ready listener failed');
-      }
+    this.#failuresInRow = 0;
+    this.#stalledUntil = Number.NEGATIVE_INFINITY;
+    this.#stalled = false;
+    for (const fn of this.#readyListeners) this.#run(fn, 'redis ready listener failed');
+  }
+
+  #run(fn: () => void, what: string): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#log.error({ err }, what);
     }
   }
 

@@ -4,7 +4,8 @@
  * one round trip for each. This node's ReplayGuard stays in front (a replay to the same node costs
  * no round trip) and, with this node's own buckets, decides alone while Redis is unreachable, as
  * SharedNonces and SharedThrottle do; after a Redis restart the nonces this node remembers are
- * written back (SharedNonces).
+ * written back (SharedNonces); so are, once Redis answers again, the nonces of requests answered
+ * alone while it was slow (SharedThrottle).
  */
 import type { RedisConnection } from '../cluster/redisConnection.js';
 import { type Admission, type AdmissionRequest, type AdmissionVerdict, NONCE_USED } from './admission.js';
@@ -30,7 +31,9 @@ export class SharedAdmission implements Admission {
   constructor(options: SharedAdmissionOptions) {
     this.#local = options.local;
     this.#nonces = new SharedNonces(options);
-    this.#throttle = new SharedThrottle(options.redis);
+    this.#throttle = new SharedThrottle(options.redis, {
+      missed: (key, ttlMs) => this.#nonces.missed(key, ttlMs),
+    });
     this.#nonceTtlMs = options.nonceTtlSeconds * 1000;
   }
 
@@ -44,5 +47,10 @@ export class SharedAdmission implements Admission {
       r.apiRate,
       r.now,
     );
+  }
+
+  /** Requests waiting for Redis (queued, or in a call out). */
+  get waiting(): number {
+    return this.#throttle.waiting;
   }
 }

@@ -13,10 +13,17 @@
  * (`SET NX`), and one already there refuses the request without touching the buckets.
  *
  * While Redis is unreachable each node throttles alone with its own buckets (logged): the limits
- * then hold per node, not across nodes. A Redis restart loses at most the buckets' last second
+ * then hold per node, not across nodes. A slow Redis (connected, not answering) must not hold
+ * requests up either: up to MAX_IN_FLIGHT calls are out at once (a new one each turn), at most
+ * MAX_WAITING requests wait for the next, and once the oldest call has been out longer than SLOW_MS
+ * (or the queue is full) requests are answered the same way as in an outage, at once; a call that
+ * fails or times out is answered alone too, and after a few in a row Redis counts as down for a
+ * short back-off (RedisConnection). The nonces of requests answered alone are handed to `missed`
+ * (SharedNonces queues them for Redis, written as soon as it answers again). A Redis restart loses at most the buckets' last second
  * (they start full again).
  */
-import type { RedisConnection } from '../cluster/redisConnection.js';
+import type { TimerHandle } from '../clock/clock.js';
+import { type RedisConnection, THROTTLE_SCRIPT } from '../cluster/redisConnection.js';
 import { type AdmissionVerdict, NONCE_USED } from './admission.js';
 import { type RequestLimiter, RequestThrottle, type ThrottleVerdict } from './throttle.js';
 
@@ -73,6 +80,12 @@ return replies
 const BUCKET_EXPIRY_MS = 2000;
 /** Requests per script call at most (a call holds Redis for its whole run). */
 const MAX_BATCH = 256;
+/** Script calls out at once at most (one more may go out each turn). */
+const MAX_IN_FLIGHT = 4;
+/** Requests waiting for a script call at most; more are answered alone. */
+export const MAX_WAITING = 1024;
+/** Once the oldest call has been out this long, Redis is slow: requests are answered alone. */
+export const SLOW_MS = 75;
 
 type TakeReply = [0 | 1, ('user' | 'api' | 'nonce')?, string?];
 
@@ -92,19 +105,30 @@ interface Pending {
   resolve: (v: AdmissionVerdict) => void;
 }
 
+export interface SharedThrottleOptions {
+  /** A request's nonce was answered without Redis (it may not have recorded it). */
+  missed?: (key: string, ttlMs: number) => void;
+}
+
 export class SharedThrottle implements RequestLimiter {
   readonly #redis: RedisConnection;
   readonly #local = new RequestThrottle();
   readonly #prefix: string;
+  readonly #missed: (key: string, ttlMs: number) => void;
   #pending: Pending[] = [];
   #scheduled = false;
-  #inFlight = false;
+  /** The calls out, oldest first: when each was sent. */
+  readonly #out = new Set<{ sentAt: number }>();
+  /** Requests in the calls out. */
+  #outRequests = 0;
+  #slowTimer: TimerHandle | undefined;
 
-  constructor(redis: RedisConnection) {
+  constructor(redis: RedisConnection, options: SharedThrottleOptions = {}) {
     this.#redis = redis;
+    this.#missed = options.missed ?? (() => {});
     this.#prefix = `${redis.keyPrefix}qps:`;
     // EVALSHA, and EVAL when Redis answers NOSCRIPT (after a restart emptied its script cache).
-    redis.client.defineCommand('smartcallThrottleTake', { lua: TAKE });
+    redis.client.defineCommand(THROTTLE_SCRIPT, { lua: TAKE });
   }
 
   take(
@@ -143,26 +167,52 @@ export class SharedThrottle implements RequestLimiter {
     apiRate: number | undefined,
     now: number,
   ): AdmissionVerdict | Promise<AdmissionVerdict> {
-    if (!this.#redis.up) return this.#local.take(accountId, accountRate, action, apiRate, now);
+    const p: Pending = { nonce, accountId, accountRate, action, apiRate, now, resolve: NO_ONE };
+    if (!this.#redis.up || this.#slow()) {
+      this.#alone(this.#pending.splice(0));
+      return this.#alone1(p);
+    }
+    if (this.#pending.length >= MAX_WAITING) return this.#alone1(p);
     return new Promise((resolve) => {
-      this.#pending.push({ nonce, accountId, accountRate, action, apiRate, now, resolve });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => this.#flush());
-      }
+      p.resolve = resolve;
+      this.#pending.push(p);
+      this.#schedule();
     });
   }
 
-  /** Sends what gathered, unless a call is out (its answer sends the next). */
+  /** Requests waiting for a call, and requests in calls out. */
+  get waiting(): number {
+    return this.#pending.length + this.#outRequests;
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => this.#flush());
+  }
+
+  /** True once the oldest call out has been out longer than SLOW_MS. */
+  #slow(): boolean {
+    const oldest = this.#out.values().next().value;
+    return oldest !== undefined && this.#redis.clock.now() - oldest.sentAt > SLOW_MS;
+  }
+
+  /**
+   * Sends one batch of what gathered (the next goes out next turn), unless MAX_IN_FLIGHT calls are
+   * out (a landing sends it then, or SLOW_MS after the oldest went out it is answered alone).
+   */
   #flush(): void {
     this.#scheduled = false;
-    if (this.#inFlight || this.#pending.length === 0) return;
-    const batch = this.#pending.splice(0, MAX_BATCH);
-    if (!this.#redis.up) {
-      this.#alone(batch);
-      this.#flush();
+    if (this.#pending.length === 0) return;
+    if (!this.#redis.up || this.#slow()) {
+      this.#alone(this.#pending.splice(0));
       return;
     }
+    if (this.#out.size >= MAX_IN_FLIGHT) {
+      this.#armSlowTimer();
+      return;
+    }
+    const batch = this.#pending.splice(0, MAX_BATCH);
     const keys: string[] = [];
     const args: number[] = [BUCKET_EXPIRY_MS];
     for (const p of batch) {
@@ -172,32 +222,58 @@ export class SharedThrottle implements RequestLimiter {
       keys.push(account, `${account}:${p.action}`, p.nonce?.key ?? '');
       args.push(p.now, p.accountRate, p.apiRate ?? 0, p.nonce?.ttlMs ?? 0);
     }
-    this.#inFlight = true;
+    const call = { sentAt: this.#redis.clock.now() };
+    this.#out.add(call);
+    this.#outRequests += batch.length;
     const client = this.#redis.client as unknown as WithTake;
     client.smartcallThrottleTake(keys.length, ...keys, ...args).then(
       (replies) => {
+        this.#landed(call, batch.length);
         for (let i = 0; i < batch.length; i++) batch[i]!.resolve(verdict(replies[i]!));
-        this.#landed();
+        this.#redis.answered();
+        this.#flush();
       },
       (err: unknown) => {
+        this.#landed(call, batch.length);
         this.#redis.failed('throttle', err);
         this.#alone(batch);
-        this.#landed();
+        this.#flush();
       },
+    );
+    if (this.#pending.length > 0) this.#schedule();
+  }
+
+  #landed(call: { sentAt: number }, size: number): void {
+    this.#out.delete(call);
+    this.#outRequests -= size;
+  }
+
+  /** What waits is answered alone once the oldest call out is slow, if nothing lands before. */
+  #armSlowTimer(): void {
+    const oldest = this.#out.values().next().value;
+    if (this.#slowTimer !== undefined || oldest === undefined) return;
+    const clock = this.#redis.clock;
+    this.#slowTimer = clock.setTimer(
+      () => {
+        this.#slowTimer = undefined;
+        this.#flush();
+      },
+      Math.max(0, oldest.sentAt + SLOW_MS - clock.now()) + 1,
     );
   }
 
-  #landed(): void {
-    this.#inFlight = false;
-    this.#flush();
+  /** Redis unreachable, slow or failing: this node's own buckets decide (its ReplayGuard had the nonce). */
+  #alone(batch: readonly Pending[]): void {
+    for (const p of batch) p.resolve(this.#alone1(p));
   }
 
-  /** Redis unreachable or failing: this node's own buckets decide (its ReplayGuard had the nonce). */
-  #alone(batch: readonly Pending[]): void {
-    for (const p of batch)
-      p.resolve(this.#local.take(p.accountId, p.accountRate, p.action, p.apiRate, p.now));
+  #alone1(p: Pending): ThrottleVerdict {
+    if (p.nonce) this.#missed(p.nonce.key, p.nonce.ttlMs);
+    return this.#local.take(p.accountId, p.accountRate, p.action, p.apiRate, p.now);
   }
 }
+
+const NO_ONE = (_v: AdmissionVerdict): void => {};
 
 function verdict(reply: TakeReply): AdmissionVerdict {
   if (reply[0] === 1) return PASS;

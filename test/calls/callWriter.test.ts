@@ -76,3 +76,37 @@ test('a failed batch rejects its own calls only, and the writer goes on', async 
   store.batches[1]!.settle([true]);
   assert.equal(await second, true);
 });
+
+test('a batch holds at most 1000 calls: more go out in the next batch', async () => {
+  const store = heldStore();
+  const writer = CallWriter.overAsync(store.calls, 2);
+  const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+  const answers = range(1, 2500).map((n) => writer.insert(aCall(1, n)));
+  await turn();
+  assert.deepEqual(
+    store.batches.map((b) => b.ids.length),
+    [1000, 1000],
+    'two batches of 1000 in flight, the rest waits',
+  );
+  assert.deepEqual(store.batches[0]!.ids, ids(range(1, 1000)));
+  assert.deepEqual(store.batches[1]!.ids, ids(range(1001, 1000)));
+  store.batches[0]!.settle(range(1, 1000).map(() => true));
+  await turn();
+  assert.deepEqual(store.batches[2]?.ids, ids(range(2001, 500)), 'the rest, in order');
+  store.batches[1]!.settle(range(1, 1000).map(() => true));
+  store.batches[2]!.settle(range(1, 500).map(() => true));
+  assert.equal((await Promise.all(answers)).length, 2500);
+});
+
+test('over a synchronous store too, a transaction holds at most 1000 calls', async () => {
+  const sizes: number[] = [];
+  const writer = new CallWriter({
+    commit: (records) => {
+      sizes.push(records.length);
+      return records.map(() => true);
+    },
+  });
+  const answers = Array.from({ length: 2001 }, (_, i) => writer.insert(aCall(1, i + 1)));
+  assert.equal((await Promise.all(answers)).every(Boolean), true);
+  assert.deepEqual(sizes, [1000, 1000, 1]);
+});

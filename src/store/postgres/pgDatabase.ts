@@ -31,6 +31,10 @@ export const PG_TYPES = {
 /** Lock id of the migrations (pg_advisory_lock takes a bigint; any fixed number of ours). */
 const MIGRATION_LOCK = 0x5ca11c;
 
+/** The server cancels a statement after this long, before the client gives up on it (below). */
+export const STATEMENT_TIMEOUT_MS = 25_000;
+export const QUERY_TIMEOUT_MS = 30_000;
+
 export function openPool(url: string, options: { max?: number } = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
@@ -38,9 +42,13 @@ export function openPool(url: string, options: { max?: number } = {}): pg.Pool {
     types: PG_TYPES,
     // A failover to another address or a partition leaves half-open connections: TCP keep-alives
     // find them, a new connection gives up after 5 s, and no query waits forever on a dead one.
+    // The server gives up on a statement (statement_timeout) before the client does (query_timeout):
+    // a statement the client has given up on must not commit afterwards (an INSERT retried by the
+    // caller would then place the call twice).
     keepAlive: true,
     connectionTimeoutMillis: 5000,
-    query_timeout: 30_000,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
   });
   // An idle client losing its connection (server restart) must not crash the process: the pool
   // drops it and the next query gets a fresh one.

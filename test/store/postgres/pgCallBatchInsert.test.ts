@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CallWriter } from '../../../src/calls/callWriter.js';
+import { openPool, QUERY_TIMEOUT_MS, STATEMENT_TIMEOUT_MS } from '../../../src/store/postgres/pgDatabase.js';
 import { PgStore } from '../../../src/store/postgres/pgStore.js';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { aCall } from '../contract/callContract.js';
@@ -98,5 +99,16 @@ test('a batch PostgreSQL refuses lands not at all, and the writer rejects every 
     assert.equal(await writer.insert(aCall(accountId, 8)), true);
   } finally {
     await s.close();
+  }
+});
+
+test("the pool's statements are cancelled by the server (25 s) before the client gives up on them (30 s)", async () => {
+  const pool = openPool(await server.createDatabase('timeouts'), { max: 1 });
+  try {
+    const { rows } = await pool.query<{ statement_timeout: string }>('SHOW statement_timeout');
+    assert.equal(rows[0]!.statement_timeout, '25s');
+    assert.ok(STATEMENT_TIMEOUT_MS < QUERY_TIMEOUT_MS);
+  } finally {
+    await pool.end();
   }
 });
