@@ -3,7 +3,7 @@
  * redis-server (test/helpers/postgres.ts, redis.ts; `redis: false` for none), the virtual phone network in-process (its
  * Carrier on a free loopback port, the trunk in PostgreSQL pointing at it), a callback server and a
  * receipt receiver on 127.0.0.1, and smartcall nodes — each `serve --role api|media|scheduler` as its own
- * process through the real CLI, on ports from freePorts. `close()` stops every node, server and
+ * process through the real CLI, on ports of this lane's signalling slot (helpers/lanes.ts). `close()` stops every node, server and
  * folder it made, whatever state the test left them in.
  */
 import assert from 'node:assert/strict';
@@ -18,9 +18,8 @@ import { PgStore } from '../../src/store/postgres/pgStore.js';
 import { nodeEnv, nodeStarted, type Running, serveArgs, start, startedLine } from '../cli/cliHarness.js';
 import { type CallOutcome, callAction } from './aliClients.js';
 import { CallbackServer } from './e2eHarness.js';
-import { laneRtpPorts, laneWindow } from './lanes.js';
+import { laneRtpPorts, laneSignalPorts, laneWindow } from './lanes.js';
 import { seedTenant } from './pgTenant.js';
-import { freePorts } from './ports.js';
 import { startPostgres, type TestPostgres } from './postgres.js';
 import { startRedis, type TestRedis } from './redis.js';
 import { tempDir } from './tempDir.js';
@@ -137,7 +136,7 @@ export async function startCluster(o: ClusterOptions): Promise<TestCluster> {
   };
   try {
     [pg, redis] = await Promise.all([startPostgres(), o.redis === false ? undefined : startRedis()]);
-    const [sipPort] = await freePorts(1);
+    const [sipPort] = laneSignalPorts(1);
     const file = join(dir.path, 'personas.yaml');
     writeFileSync(file, o.personas);
     phonenet = await PhonenetService.start({
@@ -220,7 +219,7 @@ export async function startCluster(o: ClusterOptions): Promise<TestCluster> {
       name: string,
       options: { nodeCapacity?: number } = {},
     ): Promise<Running> => {
-      const [httpPort, sipPort, internalPort] = await freePorts(3);
+      const [httpPort, sipPort, internalPort] = laneSignalPorts(3);
       const config = join(dir.path, `${name}.yaml`);
       // Each node 100 ports of this lane's smartcall window (six nodes before one is reused).
       const rtpMin = laneWindow('rtp').min + (nodesStarted++ % 6) * 100;

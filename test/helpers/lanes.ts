@@ -21,8 +21,14 @@ const SLOTS = {
   rtp: [0, 599],
   /** The phone network (phonenet / Carrier) or a second smartcall in the same test. */
   phonenet: [600, 1199],
-  /** Third-party peers (baresip's `rtp_ports`): 80 windows of 10, see peerRtpPorts(). */
-  peers: [1200, 1999],
+  /** Third-party peers (baresip's `rtp_ports`): 70 windows of 10, see peerRtpPorts(). */
+  peers: [1200, 1899],
+  /**
+   * Signalling and HTTP ports of the processes a file starts (cluster nodes), see laneSignalPorts():
+   * a port picked from the ephemeral range and bound a moment later can be taken meanwhile by an
+   * outgoing connection or a UDP socket of the other lane.
+   */
+  signal: [1900, 1999],
 } as const;
 
 function laneFromEnv(): number {
@@ -46,7 +52,7 @@ export function laneWindow(slot: keyof typeof SLOTS): { min: number; max: number
 
 /**
  * A 10-port `rtp_ports` window for a third-party peer, e.g. `'9210-9219'`: the next of this lane's
- * 80 windows (from a start that differs per process), so peers of one file never share one.
+ * 70 windows (from a start that differs per process), so peers of one file never share one.
  */
 export function peerRtpPorts(): string {
   const { min, max } = laneWindow('peers');
@@ -55,6 +61,17 @@ export function peerRtpPorts(): string {
   return `${start}-${start + 9}`;
 }
 let nextPeerWindow = process.pid;
+
+/**
+ * `count` ports of this lane's signalling slot, the next ones each call (cycling through the slot's
+ * 100 from a start that differs per process): a file's processes never share one.
+ */
+export function laneSignalPorts(count: number): number[] {
+  const { min, max } = laneWindow('signal');
+  const size = max - min + 1;
+  return Array.from({ length: count }, () => min + (nextSignalPort++ % size));
+}
+let nextSignalPort = process.pid;
 
 /** A slot as phonenet / Telephony options spell it: `{ rtpPortMin, rtpPortMax }`. */
 export function laneRtpPorts(slot: keyof typeof SLOTS): { rtpPortMin: number; rtpPortMax: number } {

@@ -26,7 +26,7 @@ function windowsOf(lane: string): { ok: boolean; out: string } {
       '--input-type=module',
       '-e',
       `const l = await import(${JSON.stringify(LANES)});
-       console.log(JSON.stringify(['rtp', 'phonenet', 'peers'].map((s) => l.laneWindow(s)).concat([l.peerRtpPorts()])));`,
+       console.log(JSON.stringify(['rtp', 'phonenet', 'peers', 'signal'].map((s) => l.laneWindow(s)).concat([l.peerRtpPorts()])));`,
     ],
     { env: { ...process.env, SMARTCALL_TEST_LANE: lane }, encoding: 'utf8' },
   );
@@ -38,7 +38,8 @@ test('each lane gets its own port windows, below the ephemeral range and smartca
   for (const lane of ['0', '1', '2', '3', '4', '5']) {
     const r = windowsOf(lane);
     assert.ok(r.ok, r.out);
-    const [rtp, phonenet, peers, peer] = JSON.parse(r.out) as [
+    const [rtp, phonenet, peers, signal, peer] = JSON.parse(r.out) as [
+      { min: number; max: number },
       { min: number; max: number },
       { min: number; max: number },
       { min: number; max: number },
@@ -46,7 +47,7 @@ test('each lane gets its own port windows, below the ephemeral range and smartca
     ];
     const [a, b] = peer.split('-').map(Number) as [number, number];
     assert.ok(a >= peers.min && b <= peers.max && b - a === 9, `${peer} inside ${JSON.stringify(peers)}`);
-    for (const w of [rtp, phonenet, peers]) {
+    for (const w of [rtp, phonenet, peers, signal]) {
       assert.ok(w.min >= 1024 && w.max < 20000, `${JSON.stringify(w)} below 20000 (RTP default 20000-29999)`);
       for (const [min, max] of ranges) assert.ok(w.max < min || w.min > max, `lane ${lane} overlaps`);
       ranges.push([w.min, w.max]);
