@@ -249,6 +249,8 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
       claimAhead: () => Math.ceil((sync.trunks.findDefault()?.cps ?? 1) * 2),
       renew: (ids, ms) => renewQueue.renew(ids, ms),
       alsoRenew: () => [...finalising, ...inboundOwned],
+      // An INVITE still being looked up becomes a leased row soon: renewal waits for it.
+      keepRenewing: () => inbound.taking > 0,
       lost: hangUp,
       holdMs: leaseMs,
       pollMs: config.calls.queuePollMs,
@@ -434,7 +436,8 @@ export async function startMediaNode(config: Config, log: Logger): Promise<Runni
           { calls, held: dialer.stats.held, timeoutSeconds: timeoutMs / 1000 },
           'draining: no new calls, held calls go back to the queue; the calls in progress may end by themselves',
         );
-        return awaitDrain(dialer.stop(), sessionDeps.live, timeoutMs, log);
+        // Inbound INVITEs being looked up are waited for as well, as the calls in progress are.
+        return awaitDrain(Promise.all([dialer.stop(), inbound.stop()]), sessionDeps.live, timeoutMs, log);
       },
       async close() {
         await shutdown.run(log);

@@ -50,6 +50,11 @@ export class InboundCalls {
     options.telephony.ua.on('incoming', this.#onIncoming);
   }
 
+  /** INVITEs being looked up and inbound calls in progress. */
+  get taking(): number {
+    return this.#running.size;
+  }
+
   /** Takes no more calls; resolves once the calls in progress have their final records. */
   async stop(): Promise<void> {
     this.#stopped = true;
@@ -90,6 +95,11 @@ export class InboundCalls {
       return;
     }
     const fields = { sipCallId: sip.callId, callee: maskNumber(numbers.callee), trunk: trunk?.name };
+    if (sip.state !== 'ringing') {
+      // The caller gave up while the number was looked up (a shared store answers in round trips).
+      o.log.info(fields, 'the caller hung up before the inbound INVITE was looked up');
+      return;
+    }
     if (!owned?.inbound) {
       o.log.info(
         fields,

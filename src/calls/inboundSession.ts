@@ -165,12 +165,20 @@ export class InboundSession implements LiveCall {
     return false;
   }
 
+  /**
+   * Hangs the call up whatever its state (480 while it rings, BYE once answered): a media node that
+   * lost the call's lease, or fenced itself, must not talk on while another node finalises it.
+   */
+  hangUp(): void {
+    this.#log.warn('the inbound call is hung up: it is no longer this node’s');
+    this.#offer.call.hangup();
+  }
+
   async #run(): Promise<void> {
     const { call, trunk } = this.#offer;
     const sip = call.sip;
-    const ended = new Promise<[EndedBy, string]>((resolve) =>
-      call.once('ended', (by, r) => resolve([by, r])),
-    );
+    // Made when the call was offered: a caller who hung up while the row was written is seen here.
+    const ended = call.whenEnded;
     sip.once('ended', () => {
       this.#playingAtEnd = this.#conversation?.playing ?? false;
     });
@@ -178,8 +186,10 @@ export class InboundSession implements LiveCall {
     call.ring();
     this.#progress.reached('ringing');
     const { caller, callee, orgcallee } = this.#offer.numbers;
-    const decision = await this.#exchange.callin({ caller, callee, orgcallee });
-    if (call.ended || sip.state !== 'ringing') {
+    const gone = () => call.ended || sip.state !== 'ringing';
+    // A caller who hung up while the row was written is not offered to the business.
+    const decision = gone() ? undefined : await this.#exchange.callin({ caller, callee, orgcallee });
+    if (decision === undefined || gone()) {
       // The caller gave up while the business was asked.
       this.#log.info('the caller hung up before the answer');
       await ended;

@@ -55,6 +55,11 @@ export interface QueueDialerOptions {
   renew?: (callIds: readonly string[], holdMs: number) => Promise<string[]>;
   /** Other calls whose leases this node renews meanwhile (orphans it finalises). */
   alsoRenew?: () => Iterable<string>;
+  /**
+   * While true, renewal goes on even when this dialer is stopped and carries nothing (a media node
+   * still taking an inbound call whose row is not written yet: its lease must be renewed once it is).
+   */
+  keepRenewing?: () => boolean;
   /** A call in progress that is no longer this node's: hang it up now. */
   lost?: (callId: string) => void;
   /** Self-fencing happens this long before a lease could lapse (default a fifth of `holdMs`, 1 s at least, a third at most). */
@@ -301,6 +306,7 @@ export class QueueDialer {
     // Other calls (a media node's inbound calls) keep their leases while they last, even once this
     // dialer is stopped and its own calls are over: a draining node's inbound calls go on.
     const othersLeft = () => {
+      if (this.#o.keepRenewing?.()) return true;
       for (const _ of this.#o.alsoRenew?.() ?? []) return true;
       return false;
     };

@@ -30,6 +30,11 @@ export class InboundCall extends EventEmitter<InboundCallEvents> {
   #srtp: LocalSrtp | undefined;
   /** Why the media failed to close, if it did (the call still ends). */
   closeError: unknown;
+  /**
+   * Settles with the call's end, however late one looks: an inbound call is often awaited only
+   * after a few database round trips, and a caller may hang up within them.
+   */
+  readonly whenEnded: Promise<[by: EndedBy, reason: string]>;
 
   constructor(telephony: Telephony, sip: IncomingInvite) {
     super();
@@ -37,6 +42,7 @@ export class InboundCall extends EventEmitter<InboundCallEvents> {
     this.sip = sip;
     sip.once('confirmed', () => this.emit('confirmed'));
     sip.on('media-update', (_sdp, remote) => this.#follow(remote));
+    this.whenEnded = new Promise((resolve) => this.once('ended', (by, reason) => resolve([by, reason])));
     sip.once('ended', (by, reason) => {
       this.#ended = true;
       void this.#closeMedia().then(() => this.emit('ended', by, reason));

@@ -236,3 +236,44 @@ test('other calls (a media node’s inbound calls) keep their leases after the d
   others.clear();
   await stopped;
 });
+
+test('keepRenewing holds renewal open after stop until an inbound call being looked up is written and ends', async () => {
+  const queue = new FakeQueue(0);
+  const others = new Set<string>();
+  let lookingUp = true;
+  const renewed: string[][] = [];
+  const d = new QueueDialer({
+    queue,
+    trunkFor: () => trunk,
+    prepare: async () => undefined,
+    place: async () => undefined,
+    fail: () => undefined,
+    settled: async () => undefined,
+    capacity: 10,
+    claimAhead: () => 10,
+    holdMs: 300,
+    pollMs: 50,
+    renew: async (ids) => {
+      renewed.push([...ids]);
+      return [...ids];
+    },
+    alsoRenew: () => others,
+    keepRenewing: () => lookingUp,
+    lost: () => undefined,
+    clock: systemClock,
+    log: silentLogger(),
+  });
+  d.start();
+  const stopped = d.stop();
+  await sleep(300);
+  // The INVITE's row is written after the stop: its lease is renewed.
+  others.add('in-late');
+  lookingUp = false;
+  await sleep(400);
+  assert.ok(
+    renewed.some((ids) => ids.includes('in-late')),
+    `renewed: ${JSON.stringify(renewed)}`,
+  );
+  others.clear();
+  await stopped;
+});
