@@ -138,28 +138,17 @@ export class SharedThrottle implements RequestLimiter {
     apiRate: number | undefined,
     now: number,
   ): ThrottleVerdict | Promise<ThrottleVerdict> {
-    return this.#take(undefined, accountId, accountRate, action, apiRate, now) as
+    return this.takeWithNonce(undefined, accountId, accountRate, action, apiRate, now) as
       | ThrottleVerdict
       | Promise<ThrottleVerdict>;
   }
 
   /**
-   * `take`, after recording `nonce` in the same script: refused as {limit: 'nonce'} without taking
-   * a token when Redis already had it. While Redis is unreachable only the buckets are decided (this
+   * `take`, after recording `nonce` (when given) in the same script: refused as {limit: 'nonce'}
+   * without taking a token when Redis already had it. While Redis is unreachable only the buckets are decided (this
    * node's own; the caller's ReplayGuard has checked the nonce).
    */
   takeWithNonce(
-    nonce: { key: string; ttlMs: number },
-    accountId: number,
-    accountRate: number,
-    action: string,
-    apiRate: number | undefined,
-    now: number,
-  ): AdmissionVerdict | Promise<AdmissionVerdict> {
-    return this.#take(nonce, accountId, accountRate, action, apiRate, now);
-  }
-
-  #take(
     nonce: Pending['nonce'],
     accountId: number,
     accountRate: number,

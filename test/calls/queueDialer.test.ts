@@ -192,11 +192,13 @@ test('stop does not wait out a renewal period', async () => {
   assert.ok(performance.now() - t0 < 1000, `stopped in ${Math.round(performance.now() - t0)} ms`);
 });
 
-test('other calls (a media node’s inbound calls) keep their leases after the dialer stops, and are hung up when their lease is not kept', async () => {
-  const queue = new FakeQueue(0);
-  const others = new Set(['in-1', 'in-2']);
+/** A dialer with nothing to place, renewing `others` besides (a media node's inbound calls). */
+function idleDialer(
+  queue: FakeQueue,
+  others: Set<string>,
+  o: { keepRenewing?: () => boolean; lost?: (id: string) => void } = {},
+) {
   const renewed: string[][] = [];
-  const lostIds: string[] = [];
   const d = new QueueDialer({
     queue,
     trunkFor: () => trunk,
@@ -213,10 +215,19 @@ test('other calls (a media node’s inbound calls) keep their leases after the d
       return ids.filter((id) => !queue.taken.has(id));
     },
     alsoRenew: () => others,
-    lost: (id) => lostIds.push(id),
+    ...(o.keepRenewing && { keepRenewing: o.keepRenewing }),
+    lost: o.lost ?? (() => undefined),
     clock: systemClock,
     log: silentLogger(),
   });
+  return { d, renewed };
+}
+
+test('other calls (a media node’s inbound calls) keep their leases after the dialer stops, and are hung up when their lease is not kept', async () => {
+  const queue = new FakeQueue(0);
+  const others = new Set(['in-1', 'in-2']);
+  const lostIds: string[] = [];
+  const { d, renewed } = idleDialer(queue, others, { lost: (id) => lostIds.push(id) });
   d.start();
   await sleep(50);
   const stopped = d.stop();
@@ -241,28 +252,7 @@ test('keepRenewing holds renewal open after stop until an inbound call being loo
   const queue = new FakeQueue(0);
   const others = new Set<string>();
   let lookingUp = true;
-  const renewed: string[][] = [];
-  const d = new QueueDialer({
-    queue,
-    trunkFor: () => trunk,
-    prepare: async () => undefined,
-    place: async () => undefined,
-    fail: () => undefined,
-    settled: async () => undefined,
-    capacity: 10,
-    claimAhead: () => 10,
-    holdMs: 300,
-    pollMs: 50,
-    renew: async (ids) => {
-      renewed.push([...ids]);
-      return [...ids];
-    },
-    alsoRenew: () => others,
-    keepRenewing: () => lookingUp,
-    lost: () => undefined,
-    clock: systemClock,
-    log: silentLogger(),
-  });
+  const { d, renewed } = idleDialer(queue, others, { keepRenewing: () => lookingUp });
   d.start();
   const stopped = d.stop();
   await sleep(300);

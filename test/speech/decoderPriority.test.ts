@@ -1,5 +1,6 @@
 /**
- * The phrase decoder threads give way to the main thread (issue 13 item 2): on Linux they run at
+ * The phrase decoder threads give way to the main thread (issue 13 item 2): on Linux (the platform
+ * smartcall and its tests run on; the nice value is read from /proc) they run at
  * the pool's nice value, while the main thread, which carries the calls' media and signalling,
  * keeps the process's.
  */
@@ -26,11 +27,7 @@ function threadNiceness(): Map<number, number> {
   return out;
 }
 
-test('decoder threads run at the configured nice value; the main thread does not', async (t) => {
-  if (process.platform !== 'linux') {
-    t.skip('thread priorities are set on Linux only');
-    return;
-  }
+test('decoder threads run at the configured nice value; the main thread does not', async () => {
   const before = threadNiceness();
   const main = before.get(process.pid);
   assert.notEqual(main, undefined);
@@ -57,11 +54,7 @@ test('decoder threads run at the configured nice value; the main thread does not
   }
 });
 
-test('speech.asr.embedded.niceness reaches the decoder threads of a running platform', async (t) => {
-  if (process.platform !== 'linux') {
-    t.skip('thread priorities are set on Linux only');
-    return;
-  }
+test('speech.asr.embedded.niceness reaches the decoder threads of a running platform', async () => {
   const before = threadNiceness();
   const engines = await SpeechEngines.start({
     config: parseSpeechConfig({ asr: { embedded: { workers: 1, niceness: 4 } } }),
